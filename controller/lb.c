@@ -1,0 +1,497 @@
+/* Services -> per-bridge owners of flows, kept current as neighbors
+ * resolve.  Work is proportional to what changed: an ARP reply recomputes
+ * only the services that use that address. */
+#include <config.h>
+#include "controller/lb.h"
+
+#include "controller/model.h"
+#include "controller/neighbor.h"
+#include "controller/ofctrl.h"
+#include "dp-packet.h"
+#include "flow.h"
+#include "flows/flow-set.h"
+#include "flows/pipeline.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/ofp-port.h"
+#include "openvswitch/vlog.h"
+#include "hmapx.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(lb);
+
+/* A VIP on a bridge; several services may share it. */
+struct lb_vip {
+    struct hmap_node node;          /* In struct lb_bridge's 'vips'. */
+    ovs_be32 ip;
+    struct eth_addr mac;
+    int refcount;                   /* Services using it. */
+    bool announce;                  /* Gratuitous ARP still to send. */
+};
+
+/* The services that use one backend address, for recomputing them when
+ * the address resolves. */
+struct lb_ip_users {
+    struct hmap_node node;          /* In struct lb_bridge's 'ip_users'. */
+    ovs_be32 ip;
+    struct hmapx services;          /* struct dsr_service *. */
+};
+
+/* A backend MAC whose location flows are installed. */
+struct lb_location {
+    struct hmap_node node;          /* In struct lb_bridge's 'locations'. */
+    struct eth_addr mac;
+    ofp_port_t port;
+    int refcount;                   /* Neighbors resolved to this MAC. */
+};
+
+struct lb_bridge {
+    struct hmap_node node;          /* In struct lb's 'bridges'. */
+    const struct dsr_bridge_config *cfg;
+    struct ofctrl *ofctrl;
+    struct neighbor_table neighbors;
+    unsigned int conn_seqno;        /* Last connection we reacted to. */
+    struct hmap vips;               /* struct lb_vip. */
+    struct hmap ip_users;           /* struct lb_ip_users. */
+    struct hmap locations;          /* struct lb_location. */
+    struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
+};
+
+struct lb {
+    struct dsr_config *cfg;         /* Owned. */
+    struct hmap bridges;            /* struct lb_bridge, by name. */
+};
+
+static void lb_packet_in(void *aux, const struct flow *,
+                         const struct dp_packet *, ofp_port_t in_port);
+
+static struct lb_bridge *
+find_bridge(const struct lb *lb, const char *name)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH_WITH_HASH (br, node, hash_string(name, 0), &lb->bridges) {
+        if (!strcmp(br->cfg->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+static struct lb_vip *
+find_vip(const struct lb_bridge *br, ovs_be32 ip)
+{
+    struct lb_vip *vip;
+
+    HMAP_FOR_EACH_WITH_HASH (vip, node, hash_int((OVS_FORCE uint32_t) ip, 0),
+                             &br->vips) {
+        if (vip->ip == ip) {
+            return vip;
+        }
+    }
+    return NULL;
+}
+
+static struct lb_ip_users *
+find_ip_users(const struct lb_bridge *br, ovs_be32 ip)
+{
+    struct lb_ip_users *users;
+
+    HMAP_FOR_EACH_WITH_HASH (users, node,
+                             hash_int((OVS_FORCE uint32_t) ip, 0),
+                             &br->ip_users) {
+        if (users->ip == ip) {
+            return users;
+        }
+    }
+    return NULL;
+}
+
+static struct lb_location *
+find_location(const struct lb_bridge *br, struct eth_addr mac)
+{
+    struct lb_location *loc;
+
+    HMAP_FOR_EACH_WITH_HASH (loc, node, hash_uint64(eth_addr_to_uint64(mac)),
+                             &br->locations) {
+        if (eth_addr_equals(loc->mac, mac)) {
+            return loc;
+        }
+    }
+    return NULL;
+}
+
+/* Recomputes the service's classifier flows and group from its backends'
+ * current MACs. */
+static void
+program_service(struct lb_bridge *br, const struct dsr_service *svc)
+{
+    struct pipeline_backend *backends = xmalloc(
+        (svc->n_backends + 1) * sizeof *backends);
+    size_t n = 0;
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct dsr_backend *be = &svc->backends[i];
+        const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+
+        if (be->state != DSR_BACKEND_ACTIVE) {
+            continue;
+        }
+        if (be->has_mac || (nb && nb->resolved)) {
+            backends[n].mac = be->has_mac ? be->mac : nb->mac;
+            backends[n].weight = be->weight;
+            backends[n].bucket_id = be->bucket_id;
+            n++;
+        }
+    }
+    struct dsr_owner *owner = pipeline_service(svc, backends, n);
+    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+    dsr_owner_unref(owner);
+    free(backends);
+}
+
+static void
+add_vip(struct lb_bridge *br, const struct dsr_service *svc)
+{
+    struct lb_vip *vip = find_vip(br, svc->vip);
+
+    if (!vip) {
+        vip = xzalloc(sizeof *vip);
+        vip->ip = svc->vip;
+        vip->mac = svc->mac;
+        vip->announce = true;
+        hmap_insert(&br->vips, &vip->node,
+                    hash_int((OVS_FORCE uint32_t) vip->ip, 0));
+
+        struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac);
+        ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+        dsr_owner_unref(owner);
+    }
+    vip->refcount++;
+}
+
+static void
+add_service(struct lb_bridge *br, const struct dsr_service *svc)
+{
+    add_vip(br, svc);
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ovs_be32 ip = svc->backends[i].ip;
+        struct lb_ip_users *users = find_ip_users(br, ip);
+
+        if (!users) {
+            users = xmalloc(sizeof *users);
+            users->ip = ip;
+            hmapx_init(&users->services);
+            hmap_insert(&br->ip_users, &users->node,
+                        hash_int((OVS_FORCE uint32_t) ip, 0));
+        }
+        hmapx_add(&users->services, CONST_CAST(struct dsr_service *, svc));
+        neighbor_ref(&br->neighbors, ip);
+    }
+    program_service(br, svc);
+}
+
+/* Moves the location flows of 'nb' from where it was ('old_mac', if
+ * 'was_resolved') to where it is now. */
+static void
+update_location(struct lb_bridge *br, bool was_resolved,
+                struct eth_addr old_mac, const struct neighbor *nb)
+{
+    struct lb_location *loc;
+
+    if (was_resolved && (loc = find_location(br, old_mac))
+        && !--loc->refcount) {
+        ofctrl_set_owner(br->ofctrl,
+                         dsr_cookie(DSR_COOKIE_BACKEND,
+                                    pipeline_mac_to_id(old_mac)), NULL);
+        hmap_remove(&br->locations, &loc->node);
+        free(loc);
+    }
+
+    loc = find_location(br, nb->mac);
+    if (!loc) {
+        loc = xzalloc(sizeof *loc);
+        loc->mac = nb->mac;
+        hmap_insert(&br->locations, &loc->node,
+                    hash_uint64(eth_addr_to_uint64(nb->mac)));
+    }
+    loc->refcount++;
+    loc->port = nb->port;
+
+    struct dsr_owner *owner = pipeline_backend_location(nb->mac, nb->port);
+    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+    dsr_owner_unref(owner);
+}
+
+static void
+lb_packet_in(void *br_, const struct flow *flow,
+             const struct dp_packet *packet OVS_UNUSED, ofp_port_t in_port)
+{
+    struct lb_bridge *br = br_;
+    const struct neighbor *before = neighbor_find(&br->neighbors,
+                                                  flow->nw_src);
+    bool was_resolved = before && before->resolved;
+    struct eth_addr old_mac = before ? before->mac : eth_addr_zero;
+    bool changed;
+
+    const struct neighbor *nb = neighbor_handle_arp(&br->neighbors, flow,
+                                                    in_port, &changed);
+    if (!nb || !changed) {
+        return;
+    }
+    update_location(br, was_resolved, old_mac, nb);
+
+    const struct lb_ip_users *users = find_ip_users(br, nb->ip);
+    struct hmapx_node *node;
+    if (users) {
+        HMAPX_FOR_EACH (node, &users->services) {
+            const struct dsr_service *svc = node->data;
+            const struct dsr_backend *be = NULL;
+            for (size_t i = 0; i < svc->n_backends; i++) {
+                if (svc->backends[i].ip == nb->ip) {
+                    be = &svc->backends[i];
+                }
+            }
+            if (be && be->has_mac && !eth_addr_equals(be->mac, nb->mac)) {
+                VLOG_WARN("service %s: backend "IP_FMT" is configured with "
+                          "MAC "ETH_ADDR_FMT" but answers ARP from "
+                          ETH_ADDR_FMT, svc->name, IP_ARGS(nb->ip),
+                          ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(nb->mac));
+            }
+            hmapx_add(&br->dirty_services, node->data);
+        }
+    }
+}
+
+static struct lb_bridge *
+create_bridge(const struct dsr_bridge_config *cfg)
+{
+    struct lb_bridge *br = xzalloc(sizeof *br);
+
+    br->cfg = cfg;
+    br->ofctrl = ofctrl_create(cfg->name, cfg->target, lb_packet_in, br);
+    br->conn_seqno = ofctrl_get_connection_seqno(br->ofctrl);
+    neighbor_table_init(&br->neighbors, cfg->mac);
+    hmap_init(&br->vips);
+    hmap_init(&br->ip_users);
+    hmap_init(&br->locations);
+    hmapx_init(&br->dirty_services);
+
+    struct dsr_owner *owner = pipeline_base(cfg->mac);
+    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+    dsr_owner_unref(owner);
+    return br;
+}
+
+static void
+destroy_bridge(struct lb_bridge *br)
+{
+    struct lb_ip_users *users;
+    struct lb_location *loc;
+    struct lb_vip *vip;
+
+    ofctrl_destroy(br->ofctrl);
+    neighbor_table_destroy(&br->neighbors);
+    HMAP_FOR_EACH_POP (vip, node, &br->vips) {
+        free(vip);
+    }
+    hmap_destroy(&br->vips);
+    HMAP_FOR_EACH_POP (users, node, &br->ip_users) {
+        hmapx_destroy(&users->services);
+        free(users);
+    }
+    hmap_destroy(&br->ip_users);
+    HMAP_FOR_EACH_POP (loc, node, &br->locations) {
+        free(loc);
+    }
+    hmap_destroy(&br->locations);
+    hmapx_destroy(&br->dirty_services);
+    free(br);
+}
+
+/* Takes ownership of 'cfg'. */
+struct lb *
+lb_create(struct dsr_config *cfg)
+{
+    struct lb *lb = xzalloc(sizeof *lb);
+    struct dsr_service *svc;
+
+    lb->cfg = cfg;
+    hmap_init(&lb->bridges);
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        struct lb_bridge *br = create_bridge(&cfg->bridges[i]);
+        hmap_insert(&lb->bridges, &br->node,
+                    hash_string(cfg->bridges[i].name, 0));
+    }
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        add_service(find_bridge(lb, svc->bridge), svc);
+    }
+    return lb;
+}
+
+void
+lb_destroy(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    if (!lb) {
+        return;
+    }
+    HMAP_FOR_EACH_POP (br, node, &lb->bridges) {
+        destroy_bridge(br);
+    }
+    hmap_destroy(&lb->bridges);
+    dsr_config_destroy(lb->cfg);
+    free(lb->cfg);
+    free(lb);
+}
+
+/* Gratuitous ARP for a VIP, so that neighbors learn the service MAC at
+ * once instead of waiting for their cache entries to expire. */
+static void
+announce_vip(struct lb_bridge *br, const struct lb_vip *vip)
+{
+    struct dp_packet packet;
+
+    dp_packet_init(&packet, 0);
+    compose_arp(&packet, ARP_OP_REQUEST, vip->mac, eth_addr_zero, true,
+                vip->ip, vip->ip);
+    ofctrl_send_packet(br->ofctrl, &packet, OFPP_FLOOD);
+    dp_packet_uninit(&packet);
+    VLOG_INFO("%s: announced VIP "IP_FMT" at "ETH_ADDR_FMT, br->cfg->name,
+              IP_ARGS(vip->ip), ETH_ADDR_ARGS(vip->mac));
+}
+
+static void
+run_bridge(struct lb_bridge *br)
+{
+    struct hmapx_node *node;
+    struct lb_vip *vip;
+
+    ofctrl_run(br->ofctrl);
+
+    unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
+    if (seqno != br->conn_seqno && ofctrl_is_connected(br->ofctrl)) {
+        br->conn_seqno = seqno;
+        neighbor_probe_all_soon(&br->neighbors);
+        HMAP_FOR_EACH (vip, node, &br->vips) {
+            vip->announce = true;
+        }
+    }
+    neighbor_run(&br->neighbors, br->ofctrl);
+
+    HMAPX_FOR_EACH (node, &br->dirty_services) {
+        program_service(br, node->data);
+    }
+    hmapx_clear(&br->dirty_services);
+    ofctrl_run(br->ofctrl);
+
+    /* Announce only once the ARP responder is on the switch. */
+    if (ofctrl_is_synced(br->ofctrl)) {
+        HMAP_FOR_EACH (vip, node, &br->vips) {
+            if (vip->announce) {
+                vip->announce = false;
+                announce_vip(br, vip);
+            }
+        }
+    }
+}
+
+void
+lb_run(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        run_bridge(br);
+    }
+}
+
+void
+lb_wait(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        ofctrl_wait(br->ofctrl);
+        neighbor_wait(&br->neighbors);
+    }
+}
+
+static int
+compare_services(const void *a_, const void *b_)
+{
+    const struct dsr_service *const *a = a_;
+    const struct dsr_service *const *b = b_;
+
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+static void
+format_backend(const struct lb_bridge *br, const struct dsr_backend *be,
+               struct ds *s)
+{
+    const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+    bool known = be->has_mac || (nb && nb->resolved);
+
+    ds_put_format(s, "    backend "IP_FMT": ", IP_ARGS(be->ip));
+    if (be->has_mac) {
+        ds_put_format(s, "mac "ETH_ADDR_FMT" (configured)",
+                      ETH_ADDR_ARGS(be->mac));
+    } else if (known) {
+        ds_put_format(s, "mac "ETH_ADDR_FMT" (arp)", ETH_ADDR_ARGS(nb->mac));
+    } else {
+        ds_put_cstr(s, "mac unresolved");
+    }
+    if (nb && nb->resolved) {
+        ds_put_format(s, ", port %"PRIu32, ofp_to_u16(nb->port));
+    }
+    ds_put_format(s, ", weight %"PRIu16", %s, bucket %"PRIu32"%s\n",
+                  be->weight, dsr_backend_state_to_string(be->state),
+                  be->bucket_id,
+                  be->state == DSR_BACKEND_ACTIVE && known
+                  ? "" : " (not in group)");
+}
+
+/* The "dsr/show" text: bridges, services, backends, MACs, bucket ids. */
+void
+lb_format_show(const struct lb *lb, struct ds *s)
+{
+    const struct dsr_service **services;
+    const struct dsr_service *svc;
+    const struct lb_bridge *br;
+    size_t n = 0;
+
+    services = xmalloc(hmap_count(&lb->cfg->services) * sizeof *services);
+    HMAP_FOR_EACH (svc, name_node, &lb->cfg->services) {
+        services[n++] = svc;
+    }
+    qsort(services, n, sizeof *services, compare_services);
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        ds_put_cstr(s, "bridge ");
+        ofctrl_format_status(br->ofctrl, s);
+        for (size_t i = 0; i < n; i++) {
+            svc = services[i];
+            if (strcmp(svc->bridge, br->cfg->name)) {
+                continue;
+            }
+            char port[8];
+            snprintf(port, sizeof port, "%"PRIu16, svc->port);
+            ds_put_format(s, "  service %s: "IP_FMT" %s port %s, l2, "
+                          "hash %s, mac "ETH_ADDR_FMT", group %"PRIu32
+                          ", cookie %#"PRIx64"\n", svc->name,
+                          IP_ARGS(svc->vip),
+                          dsr_protocol_to_string(svc->protocol),
+                          svc->port ? port : "*",
+                          dsr_hash_to_string(svc->hash),
+                          ETH_ADDR_ARGS(svc->mac), svc->id,
+                          dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
+            for (size_t j = 0; j < svc->n_backends; j++) {
+                format_backend(br, &svc->backends[j], s);
+            }
+        }
+    }
+    free(services);
+}

@@ -1,0 +1,103 @@
+/* Lifetime and naming helpers for the configuration model. */
+#include <config.h>
+#include "controller/model.h"
+
+#include <string.h>
+#include "hash.h"
+#include "util.h"
+
+void
+dsr_config_init(struct dsr_config *cfg)
+{
+    cfg->bridges = NULL;
+    cfg->n_bridges = 0;
+    hmap_init(&cfg->services);
+}
+
+void
+dsr_service_destroy(struct dsr_service *svc)
+{
+    if (svc) {
+        free(svc->name);
+        free(svc->bridge);
+        free(svc->backends);
+        free(svc);
+    }
+}
+
+void
+dsr_config_destroy(struct dsr_config *cfg)
+{
+    struct dsr_service *svc;
+
+    HMAP_FOR_EACH_POP (svc, name_node, &cfg->services) {
+        dsr_service_destroy(svc);
+    }
+    hmap_destroy(&cfg->services);
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        free(cfg->bridges[i].name);
+        free(cfg->bridges[i].target);
+    }
+    free(cfg->bridges);
+    cfg->bridges = NULL;
+    cfg->n_bridges = 0;
+}
+
+struct dsr_service *
+dsr_config_find_service(const struct dsr_config *cfg, const char *name)
+{
+    struct dsr_service *svc;
+
+    HMAP_FOR_EACH_WITH_HASH (svc, name_node, hash_string(name, 0),
+                             &cfg->services) {
+        if (!strcmp(svc->name, name)) {
+            return svc;
+        }
+    }
+    return NULL;
+}
+
+const struct dsr_bridge_config *
+dsr_config_find_bridge(const struct dsr_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        if (!strcmp(cfg->bridges[i].name, name)) {
+            return &cfg->bridges[i];
+        }
+    }
+    return NULL;
+}
+
+const char *
+dsr_protocol_to_string(enum dsr_protocol protocol)
+{
+    switch (protocol) {
+    case DSR_PROTO_TCP:
+        return "tcp";
+    case DSR_PROTO_UDP:
+        return "udp";
+    case DSR_PROTO_BOTH:
+        return "both";
+    }
+    return "?";
+}
+
+const char *
+dsr_hash_to_string(enum dsr_hash hash)
+{
+    return hash == DSR_HASH_SOURCE_IP ? "source-ip" : "5-tuple";
+}
+
+const char *
+dsr_backend_state_to_string(enum dsr_backend_state state)
+{
+    switch (state) {
+    case DSR_BACKEND_ACTIVE:
+        return "active";
+    case DSR_BACKEND_DRAIN:
+        return "drain";
+    case DSR_BACKEND_DISABLED:
+        return "disabled";
+    }
+    return "?";
+}

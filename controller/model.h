@@ -1,0 +1,92 @@
+/* The load balancer's configuration model: bridges, virtual services and
+ * their backends, as validated by config.c and consumed by lb.c and the
+ * flow pipeline.  Plain data; no OpenFlow here. */
+#ifndef DSR_MODEL_H
+#define DSR_MODEL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "openvswitch/hmap.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+
+/* Protocols a service matches, as a bit set. */
+enum dsr_protocol {
+    DSR_PROTO_TCP = 1 << 0,
+    DSR_PROTO_UDP = 1 << 1,
+    DSR_PROTO_BOTH = DSR_PROTO_TCP | DSR_PROTO_UDP,
+};
+
+/* How packets reach a backend. */
+enum dsr_mode {
+    DSR_MODE_L2,                /* Rewrite eth_dst to the backend's MAC. */
+};
+
+/* Which packet fields pick the backend. */
+enum dsr_hash {
+    DSR_HASH_5TUPLE,            /* Addresses, protocol and ports. */
+    DSR_HASH_SOURCE_IP,         /* Client address only: persistence. */
+};
+
+/* An operator's choice for a backend; health never overrides it. */
+enum dsr_backend_state {
+    DSR_BACKEND_ACTIVE,         /* Receives new connections. */
+    DSR_BACKEND_DRAIN,          /* No new connections. */
+    DSR_BACKEND_DISABLED,       /* Out of the service. */
+};
+
+/* One real server of a service. */
+struct dsr_backend {
+    ovs_be32 ip;                /* Real IP; the VIP lives on its loopback. */
+    bool has_mac;               /* False: resolve 'mac' by ARP. */
+    struct eth_addr mac;        /* Configured MAC, if 'has_mac'. */
+    uint16_t weight;            /* Relative share, 1..65535. */
+    enum dsr_backend_state state;
+    uint32_t bucket_id;         /* Stable OpenFlow bucket id in the group. */
+};
+
+/* One virtual service: VIP + protocol + port (or all ports). */
+struct dsr_service {
+    struct hmap_node name_node; /* In struct dsr_config's 'services'. */
+    char *name;                 /* Unique, names the service in the API. */
+    uint32_t id;                /* Group id and low bits of the cookie. */
+    char *bridge;               /* Name of the bridge that carries it. */
+    ovs_be32 vip;
+    enum dsr_protocol protocol;
+    uint16_t port;              /* Destination port; 0 means all ports. */
+    enum dsr_mode mode;
+    enum dsr_hash hash;
+    struct eth_addr mac;        /* Answers ARP for the VIP; frames' eth_src. */
+    struct dsr_backend *backends;
+    size_t n_backends;
+};
+
+/* One OVS bridge that dsrd programs. */
+struct dsr_bridge_config {
+    char *name;
+    char *target;               /* OpenFlow target, e.g. unix:.../br.mgmt. */
+    struct eth_addr mac;        /* Default service MAC; source of ARPs. */
+};
+
+/* A whole, validated configuration. */
+struct dsr_config {
+    struct dsr_bridge_config *bridges;
+    size_t n_bridges;
+    struct hmap services;       /* struct dsr_service, by name. */
+};
+
+void dsr_config_init(struct dsr_config *);
+void dsr_config_destroy(struct dsr_config *);
+struct dsr_service *dsr_config_find_service(const struct dsr_config *,
+                                            const char *name);
+const struct dsr_bridge_config *dsr_config_find_bridge(
+    const struct dsr_config *, const char *name);
+
+void dsr_service_destroy(struct dsr_service *);
+
+const char *dsr_protocol_to_string(enum dsr_protocol);
+const char *dsr_hash_to_string(enum dsr_hash);
+const char *dsr_backend_state_to_string(enum dsr_backend_state);
+
+#endif /* controller/model.h */

@@ -1,0 +1,53 @@
+/* Resolution of backend MAC addresses, and of the bridge port behind each,
+ * by ARP through the switch: dsrd sends ARP probes as packet-outs and
+ * learns from the replies that the bridge hands back as packet-ins.
+ * Probes use sender IP 0.0.0.0 (RFC 5227), so backends answer without
+ * adding dsrd to their neighbor tables.  Resolved entries are refreshed
+ * periodically, which also notices a backend that moved or changed MAC. */
+#ifndef DSR_NEIGHBOR_H
+#define DSR_NEIGHBOR_H 1
+
+#include <stdbool.h>
+#include "openvswitch/hmap.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+
+struct flow;
+struct ofctrl;
+
+struct neighbor {
+    struct hmap_node node;      /* In struct neighbor_table, by 'ip'. */
+    ovs_be32 ip;
+    bool resolved;              /* 'mac' and 'port' are valid. */
+    struct eth_addr mac;
+    ofp_port_t port;            /* Where the last reply came in. */
+    long long int resolved_at;  /* time_msec() of the last reply. */
+    int refcount;               /* Backends that use this address. */
+    long long int next_probe;   /* time_msec() of the next ARP probe. */
+    int n_probes;               /* Sent since the last reply. */
+};
+
+struct neighbor_table {
+    struct hmap neighbors;      /* struct neighbor. */
+    struct eth_addr mac;        /* Sender MAC of probes. */
+    long long int refresh_ms;   /* Re-probe interval once resolved. */
+};
+
+void neighbor_table_init(struct neighbor_table *, struct eth_addr mac);
+void neighbor_table_destroy(struct neighbor_table *);
+
+void neighbor_ref(struct neighbor_table *, ovs_be32 ip);
+void neighbor_unref(struct neighbor_table *, ovs_be32 ip);
+const struct neighbor *neighbor_find(const struct neighbor_table *,
+                                     ovs_be32 ip);
+
+void neighbor_probe_all_soon(struct neighbor_table *);
+void neighbor_run(struct neighbor_table *, struct ofctrl *);
+void neighbor_wait(const struct neighbor_table *);
+
+const struct neighbor *neighbor_handle_arp(struct neighbor_table *,
+                                           const struct flow *,
+                                           ofp_port_t in_port,
+                                           bool *changed);
+
+#endif /* controller/neighbor.h */

@@ -1,0 +1,45 @@
+/* One OpenFlow 1.5 connection to one OVS bridge, and the synchronization
+ * of that bridge's flows and groups with dsrd's desired state.
+ *
+ * Callers set the desired state owner by owner (flows/flow-set.h); ofctrl
+ * sends only what changed, as one atomic, ordered bundle at a time, so the
+ * switch never holds half a change.  After every (re)connection it
+ * replaces all of dsrd's flows (cookie tag 0xd5) with the desired state in
+ * a single atomic bundle: the datapath sees the old pipeline or the new
+ * one, never an empty table. */
+#ifndef DSR_OFCTRL_H
+#define DSR_OFCTRL_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "openvswitch/types.h"
+
+struct dp_packet;
+struct ds;
+struct dsr_owner;
+struct flow;
+struct ofpbuf;
+
+/* Called for each packet-in: 'flow' is extracted from 'packet'. */
+typedef void ofctrl_packet_in_cb(void *aux, const struct flow *,
+                                 const struct dp_packet *packet,
+                                 ofp_port_t in_port);
+
+struct ofctrl *ofctrl_create(const char *bridge, const char *target,
+                             ofctrl_packet_in_cb *, void *aux);
+void ofctrl_destroy(struct ofctrl *);
+
+void ofctrl_run(struct ofctrl *);
+void ofctrl_wait(struct ofctrl *);
+
+void ofctrl_set_owner(struct ofctrl *, uint64_t cookie, struct dsr_owner *);
+void ofctrl_send(struct ofctrl *, struct ofpbuf *);
+void ofctrl_send_packet(struct ofctrl *, const struct dp_packet *,
+                        ofp_port_t out_port);
+
+bool ofctrl_is_connected(const struct ofctrl *);
+bool ofctrl_is_synced(const struct ofctrl *);
+unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);
+void ofctrl_format_status(const struct ofctrl *, struct ds *);
+
+#endif /* controller/ofctrl.h */

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""A tiny HTTP server for DSR backends: answers every GET with its name
+and logs each client's address, so tests and the demo can see who
+answered and that the client's real IP arrived (DSR is transparent).
+
+usage: http-backend.py NAME LOGFILE PORT [PORT...]
+"""
+import http.server
+import sys
+import threading
+
+
+def main():
+    name, log_path, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
+    log = open(log_path, "a", buffering=1)
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def do_GET(self):
+            body = f"{name}\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            with lock:
+                log.write(f"{self.client_address[0]} "
+                          f"{self.server.server_address[1]} {self.path}\n")
+
+        def log_message(self, *args):
+            pass
+
+    servers = [http.server.ThreadingHTTPServer(("0.0.0.0", int(p)), Handler)
+               for p in ports]
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers[0].serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+# shellcheck shell=bash
+# A private OVS with hosts in network namespaces, for the demo and the
+# end-to-end tests.  Source it, then:
+#
+#   sb_init NAME            unique names, a run directory, cleanup on exit
+#   sb_start_ovs            ovsdb-server + ovs-vswitchd (userspace datapath)
+#                           in namespace $SB_LB, bridge br0 (fail_mode=secure)
+#   sb_add_host H IP/LEN    namespace $SB_ID-H, eth0 = IP, on port H of br0
+#   sb_add_backend H IP/LEN VIP...
+#                           a host that owns the VIPs on lo, DSR-ready
+#   sb_exec H CMD...        run CMD in host H's namespace
+#   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
+#   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
+#
+# Everything lives in namespaces named $SB_ID-*, and cleanup kills every
+# process in them, so nothing is left behind even if a test fails.
+
+SB_TOP=${SB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SB_WAIT=${SB_WAIT:-10}
+SB_HOSTS=()
+
+sb_log() { printf '%s\n' "$*" >&2; }
+sb_fail() { sb_log "FAIL: $*"; exit 1; }
+
+sb_init() {
+    SB_ID=${1:-dsr}-$$
+    SB_DIR=$(mktemp -d "/tmp/$SB_ID.XXXXXX")
+    SB_LB=$SB_ID-lb
+    export OVS_RUNDIR=$SB_DIR OVS_DBDIR=$SB_DIR OVS_LOGDIR=$SB_DIR \
+           OVS_SYSCONFDIR=$SB_DIR OVS_PKGDATADIR=/usr/share/openvswitch
+    trap sb_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+sb_cleanup() {
+    local status=$?
+    local ns
+    set +e
+    if [ "$status" != 0 ] && [ -d "$SB_DIR" ]; then
+        for log in "$SB_DIR"/*.log; do
+            [ -f "$log" ] || continue
+            sb_log "---- last lines of $log"
+            tail -n 25 "$log" >&2
+        done
+    fi
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$SB_ID-"); do
+        ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
+        ip netns delete "$ns"
+    done
+    if [ -n "$SB_DIR" ] && [ -z "$SB_KEEP" ]; then
+        rm -rf "$SB_DIR"
+    fi
+    exit "$status"
+}
+
+sb_wait_until() {
+    local deadline=$((SECONDS + SB_WAIT))
+    until "$@"; do
+        if [ $SECONDS -ge $deadline ]; then
+            sb_log "timed out after ${SB_WAIT}s waiting for: $*"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
+sb_vsctl() { ovs-vsctl --timeout=10 "$@"; }
+
+sb_start_vswitchd() {
+    ip netns exec "$SB_LB" ovs-vswitchd "unix:$SB_DIR/db.sock" \
+        --pidfile="$SB_DIR/ovs-vswitchd.pid" \
+        --unixctl="$SB_DIR/ovs-vswitchd.ctl" \
+        --log-file="$SB_DIR/ovs-vswitchd.log" -vconsole:off --detach
+}
+
+sb_stop_vswitchd() {
+    local pid
+    pid=$(cat "$SB_DIR/ovs-vswitchd.pid" 2>/dev/null) || return 0
+    kill "$pid" 2>/dev/null
+    sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+}
+
+sb_start_ovs() {
+    ip netns add "$SB_LB"
+    ip -n "$SB_LB" link set lo up
+    ovsdb-tool create "$SB_DIR/conf.db" \
+        /usr/share/openvswitch/vswitch.ovsschema
+    ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/conf.db" \
+        --remote="punix:$SB_DIR/db.sock" \
+        --pidfile="$SB_DIR/ovsdb-server.pid" \
+        --unixctl="$SB_DIR/ovsdb-server.ctl" \
+        --log-file="$SB_DIR/ovsdb-server.log" -vconsole:off --detach
+    sb_vsctl --no-wait init
+    sb_start_vswitchd
+    sb_vsctl add-br br0 \
+        -- set bridge br0 datapath_type=netdev fail_mode=secure \
+           protocols=OpenFlow10,OpenFlow13,OpenFlow15
+}
+
+# Port numbers follow the order hosts are added: 1, 2, ...
+sb_add_host() {
+    local name=$1 addr=$2 ns=$SB_ID-$1
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$SB_LB" link add "$name" type veth peer name eth0 netns "$ns"
+    # The userspace datapath does not complete partial checksums.
+    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
+    ip netns exec "$SB_LB" ethtool -K "$name" tx off >/dev/null
+    ip -n "$SB_LB" link set "$name" arp off up
+    ip -n "$ns" addr add "$addr" dev eth0
+    ip -n "$ns" link set eth0 up
+    SB_HOSTS+=("$name")
+    sb_vsctl add-port br0 "$name" \
+        -- set interface "$name" ofport_request=${#SB_HOSTS[@]}
+}
+
+# A DSR backend: the VIPs on lo, and the ARP settings that keep it from
+# answering for them (deploy/backend-setup.sh does the same on real hosts).
+sb_add_backend() {
+    local name=$1 addr=$2 vip
+    shift 2
+    sb_add_host "$name" "$addr"
+    sb_exec "$name" sysctl -q -w net.ipv4.conf.all.arp_ignore=1 \
+        net.ipv4.conf.all.arp_announce=2 \
+        net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+    for vip in "$@"; do
+        ip -n "$SB_ID-$name" addr add "$vip/32" dev lo
+    done
+}
+
+sb_exec() {
+    local name=$1
+    shift
+    ip netns exec "$SB_ID-$name" "$@"
+}
+
+sb_start_dsrd() {
+    ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
+        --config="$1" --pidfile="$SB_DIR/dsrd.pid" \
+        --unixctl="$SB_DIR/dsrd.ctl" --log-file="$SB_DIR/dsrd.log" \
+        -vconsole:off --detach ${SB_DSRD_ARGS:-}
+}
+
+sb_dsrctl() { ovs-appctl -t "$SB_DIR/dsrd.ctl" "$@"; }
+
+# Flows and groups without counters and durations, for comparing.
+sb_dump_flows() {
+    sb_ofctl --no-stats dump-flows br0 "$@" | sed 's/^ *//' | sort
+}
+
+sb_group_packets() {
+    sb_ofctl dump-group-stats br0 "group_id=$1" \
+        | sed -n 's/.*group_id='"$1"',.*packet_count=\([0-9]*\).*/\1/p'
+}
+
+sb_flow_packets() {
+    sb_ofctl dump-flows br0 "$1" | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p'
+}

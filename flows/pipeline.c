@@ -1,0 +1,159 @@
+/* Translation of bridges, VIPs, services and backend locations into
+ * OpenFlow flows and groups.  Pure functions: they produce text in
+ * ovs-ofctl syntax and never talk to a switch. */
+#include <config.h>
+#include "flows/pipeline.h"
+
+#include "controller/model.h"
+#include "flows/flow-set.h"
+#include "openvswitch/dynamic-string.h"
+#include "flow.h"
+#include "util.h"
+
+uint64_t
+pipeline_mac_to_id(struct eth_addr mac)
+{
+    return eth_addr_to_uint64(mac);
+}
+
+/* The bridge's own flows: normal switching for everything dsrd does not
+ * claim, and ARP replies addressed to dsrd's resolver. */
+struct dsr_owner *
+pipeline_base(struct eth_addr bridge_mac)
+{
+    struct dsr_owner *owner = dsr_owner_create(dsr_cookie(DSR_COOKIE_BASE,
+                                                          0));
+    char *match = xasprintf("arp,dl_dst="ETH_ADDR_FMT",arp_op=2",
+                            ETH_ADDR_ARGS(bridge_mac));
+
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
+                       match, "controller");
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_NORMAL, "",
+                       "NORMAL");
+    dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_NORMAL, "",
+                       "NORMAL");
+    free(match);
+    return owner;
+}
+
+/* A VIP: the bridge answers ARP for it with the service MAC (backends,
+ * which hold the VIP on loopback, must never answer), and drops traffic to
+ * it that no service claims instead of flooding it to every backend. */
+struct dsr_owner *
+pipeline_vip(ovs_be32 vip, struct eth_addr mac)
+{
+    struct dsr_owner *owner = dsr_owner_create(
+        dsr_cookie(DSR_COOKIE_VIP, ntohl(vip)));
+    char *match, *actions;
+
+    match = xasprintf("arp,arp_tpa="IP_FMT",arp_op=1", IP_ARGS(vip));
+    actions = xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                        "set_field:"ETH_ADDR_FMT"->eth_src,"
+                        "set_field:2->arp_op,"
+                        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                        "set_field:"ETH_ADDR_FMT"->arp_sha,"
+                        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                        "set_field:"IP_FMT"->arp_spa,"
+                        "IN_PORT",
+                        ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac),
+                        IP_ARGS(vip));
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+                       match, actions);
+    free(match);
+    free(actions);
+
+    match = xasprintf("ip,nw_dst="IP_FMT, IP_ARGS(vip));
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_NO_SERVICE,
+                       match, "drop");
+    free(match);
+    return owner;
+}
+
+static void
+put_hash_fields(struct ds *s, const struct dsr_service *svc)
+{
+    ds_put_cstr(s, "fields(ip_src");
+    if (svc->hash == DSR_HASH_5TUPLE) {
+        ds_put_cstr(s, ",ip_dst");
+        if (svc->protocol & DSR_PROTO_TCP) {
+            ds_put_cstr(s, ",tcp_src,tcp_dst");
+        }
+        if (svc->protocol & DSR_PROTO_UDP) {
+            ds_put_cstr(s, ",udp_src,udp_dst");
+        }
+    }
+    ds_put_cstr(s, ")");
+}
+
+/* A service: one classifier flow per protocol sends its packets to the
+ * service's select group, whose buckets (one per usable backend, ids
+ * stable across changes) rewrite the destination MAC and hand the packet
+ * to DSR_TABLE_DELIVER. */
+struct dsr_owner *
+pipeline_service(const struct dsr_service *svc,
+                 const struct pipeline_backend *backends, size_t n_backends)
+{
+    struct dsr_owner *owner = dsr_owner_create(
+        dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
+    struct ds s = DS_EMPTY_INITIALIZER;
+    char *actions = xasprintf("group:%"PRIu32, svc->id);
+
+    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
+        if (svc->protocol & bit) {
+            ds_clear(&s);
+            ds_put_format(&s, "%s,nw_dst="IP_FMT,
+                          bit == DSR_PROTO_TCP ? "tcp" : "udp",
+                          IP_ARGS(svc->vip));
+            if (svc->port) {
+                ds_put_format(&s, ",tp_dst=%"PRIu16, svc->port);
+            }
+            dsr_owner_add_flow(owner, DSR_TABLE_INGRESS,
+                               svc->port ? DSR_PRIO_SERVICE_PORT
+                                         : DSR_PRIO_SERVICE_ALL_PORTS,
+                               ds_cstr(&s), actions);
+        }
+    }
+    free(actions);
+
+    ds_clear(&s);
+    ds_put_cstr(&s, "type=select,selection_method=hash,");
+    put_hash_fields(&s, svc);
+    for (size_t i = 0; i < n_backends; i++) {
+        const struct pipeline_backend *be = &backends[i];
+        ds_put_format(&s, ",bucket=bucket_id:%"PRIu32",weight:%"PRIu16
+                      ",actions=set_field:"ETH_ADDR_FMT"->eth_dst,"
+                      "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
+                      be->bucket_id, be->weight, ETH_ADDR_ARGS(be->mac),
+                      ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER);
+    }
+    dsr_owner_set_group(owner, svc->id, ds_cstr(&s));
+    ds_destroy(&s);
+    return owner;
+}
+
+/* Where a backend MAC lives, as learned from its ARP reply.  Delivery is
+ * separate from the groups so that a backend moving to another port
+ * changes two flows, not every group it belongs to.  A backend behind the
+ * port the client's packet came in on (a one-armed load balancer) needs
+ * IN_PORT, since OpenFlow never outputs to the ingress port otherwise. */
+struct dsr_owner *
+pipeline_backend_location(struct eth_addr mac, ofp_port_t port)
+{
+    struct dsr_owner *owner = dsr_owner_create(
+        dsr_cookie(DSR_COOKIE_BACKEND, pipeline_mac_to_id(mac)));
+    char *match, *actions;
+
+    match = xasprintf("dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(mac));
+    actions = xasprintf("output:%"PRIu32, ofp_to_u16(port));
+    dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_DELIVER, match,
+                       actions);
+    free(match);
+    free(actions);
+
+    match = xasprintf("in_port=%"PRIu32",dl_dst="ETH_ADDR_FMT,
+                      ofp_to_u16(port), ETH_ADDR_ARGS(mac));
+    dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_DELIVER_HAIRPIN,
+                       match, "IN_PORT");
+    free(match);
+    return owner;
+}
