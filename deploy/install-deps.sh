@@ -10,7 +10,7 @@ PACKAGES="
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
     python3
     openvswitch-source openvswitch-switch openvswitch-common
-    iproute2 ethtool procps curl kmod
+    iproute2 ethtool procps curl kmod iputils-ping iputils-arping
 "
 
 missing=

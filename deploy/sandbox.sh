@@ -9,6 +9,7 @@
 #   sb_add_backend H IP/LEN VIP...
 #                           a host that owns the VIPs on lo, DSR-ready
 #   sb_exec H CMD...        run CMD in host H's namespace
+#   sb_spawn H CMD...       run CMD in the background there
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
 #
@@ -70,7 +71,6 @@ sb_vsctl() { ovs-vsctl --timeout=10 "$@"; }
 sb_start_vswitchd() {
     ip netns exec "$SB_LB" ovs-vswitchd "unix:$SB_DIR/db.sock" \
         --pidfile="$SB_DIR/ovs-vswitchd.pid" \
-        --unixctl="$SB_DIR/ovs-vswitchd.ctl" \
         --log-file="$SB_DIR/ovs-vswitchd.log" -vconsole:off --detach
 }
 
@@ -89,7 +89,6 @@ sb_start_ovs() {
     ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/conf.db" \
         --remote="punix:$SB_DIR/db.sock" \
         --pidfile="$SB_DIR/ovsdb-server.pid" \
-        --unixctl="$SB_DIR/ovsdb-server.ctl" \
         --log-file="$SB_DIR/ovsdb-server.log" -vconsole:off --detach
     sb_vsctl --no-wait init
     sb_start_vswitchd
@@ -135,14 +134,23 @@ sb_exec() {
     ip netns exec "$SB_ID-$name" "$@"
 }
 
+# sb_spawn H CMD...: runs CMD in the background in host H's namespace,
+# output to $SB_DIR/H.out; cleanup kills it with the namespace's processes.
+sb_spawn() {
+    local name=$1
+    shift
+    ip netns exec "$SB_ID-$name" "$@" < /dev/null >> "$SB_DIR/$name.out" 2>&1 &
+    disown
+}
+
 sb_start_dsrd() {
     ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
         --config="$1" --pidfile="$SB_DIR/dsrd.pid" \
-        --unixctl="$SB_DIR/dsrd.ctl" --log-file="$SB_DIR/dsrd.log" \
+        --log-file="$SB_DIR/dsrd.log" \
         -vconsole:off --detach ${SB_DSRD_ARGS:-}
 }
 
-sb_dsrctl() { ovs-appctl -t "$SB_DIR/dsrd.ctl" "$@"; }
+sb_dsrctl() { ovs-appctl -t dsrd "$@"; }
 
 # Flows and groups without counters and durations, for comparing.
 sb_dump_flows() {
@@ -151,7 +159,7 @@ sb_dump_flows() {
 
 sb_group_packets() {
     sb_ofctl dump-group-stats br0 "group_id=$1" \
-        | sed -n 's/.*group_id='"$1"',.*packet_count=\([0-9]*\).*/\1/p'
+        | grep -o 'ref_count=[0-9]*,packet_count=[0-9]*' | cut -d= -f3
 }
 
 sb_flow_packets() {

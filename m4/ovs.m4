@@ -26,7 +26,9 @@ AC_DEFUN([DSR_CHECK_OVS], [
   AC_MSG_RESULT([$ovs_lib])
   ovs_private_libs=`sed -n 's/^Libs.private: //p' "$ovs_build/lib/libopenvswitch.pc"`
   OVS_CFLAGS="-I$ovs_build -I$ovs_source/include -I$ovs_build/include -I$ovs_source/lib -I$ovs_build/lib -I$ovs_source"
-  OVS_LIBS="$ovs_lib $ovs_private_libs -lpthread -lrt"
+  OVS_LIB=$ovs_lib
+  OVS_LIBS="$ovs_private_libs -lpthread -lrt"
+  AC_SUBST([OVS_LIB])
   AC_SUBST([OVS_CFLAGS])
   AC_SUBST([OVS_LIBS])
   AC_SUBST([OVS_SOURCE], [$ovs_source])

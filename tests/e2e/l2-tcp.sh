@@ -1,0 +1,92 @@
+#!/bin/bash
+# L2 DSR over TCP: 300 HTTP requests from a client reach three backends
+# through the VIP, replies bypass the load balancer, OVS answers ARP for
+# the VIP, and a disabled backend gets nothing.
+. "$(dirname "$0")/lib.sh"
+
+e2e_setup l2-tcp 4
+e2e_http_backends 4 80
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
+                            {"ip": "10.0.0.13"},
+                            {"ip": "10.0.0.14", "state": "disabled"}]}]}
+EOC
+
+snmp() { sb_exec client awk -v k="$1" '/^Tcp:/ && !seen {seen = 1;
+    split($0, names); next} /^Tcp:/ {for (i in names) if (names[i] == k)
+    print $i}' /proc/net/snmp; }
+out0=$(snmp OutSegs) retrans0=$(snmp RetransSegs) in0=$(snmp InSegs)
+
+e2e_curl "http://$VIP/?[1-300]" > "$SB_DIR/answers"
+n=$(wc -l < "$SB_DIR/answers")
+[ "$n" = 300 ] || sb_fail "$n of 300 requests answered"
+for b in be1 be2 be3; do
+    c=$(e2e_count $b < "$SB_DIR/answers")
+    echo "$b answered $c"
+    # 100 expected each; 50 is far outside the binomial spread.
+    [ "$c" -ge 50 ] || sb_fail "$b answered only $c of 300"
+    # DSR is transparent: the backend saw the client's own address.
+    grep -q "^$CLIENT_IP 80 " "$SB_DIR/$b.http.log" \
+        || sb_fail "$b did not log the client's address"
+    ! grep -qv "^$CLIENT_IP " "$SB_DIR/$b.http.log" \
+        || sb_fail "$b logged another source address"
+done
+[ "$(e2e_count be4 < "$SB_DIR/answers")" = 0 ] \
+    || sb_fail "disabled backend be4 received requests"
+
+# Counters: the service's flow and group count exactly the client's
+# segments to the VIP; the replies (which the client received) never
+# touched them.
+out=$(( $(snmp OutSegs) + $(snmp RetransSegs) - out0 - retrans0 ))
+in=$(( $(snmp InSegs) - in0 ))
+sleep 1   # OVS refreshes datapath statistics about once a second.
+cookie=cookie=0xd501000000000001/-1
+flow=$(sb_flow_packets "$cookie")
+group=$(sb_group_packets 1)
+echo "client sent $out segments, received $in; flow $flow, group $group"
+[ "$flow" = "$out" ] || sb_fail "service flow counted $flow, client sent $out"
+[ "$group" = "$out" ] || sb_fail "group counted $group, client sent $out"
+[ "$in" -ge 900 ] || sb_fail "client received only $in segments"
+
+# A reply from a backend is switched by the NORMAL flow alone.
+trace=$(ovs-appctl ofproto/trace br0 \
+    "in_port=2,tcp,dl_src=00:00:00:00:00:11,dl_dst=00:00:00:00:00:02,nw_src=$VIP,nw_dst=$CLIENT_IP,tp_src=80,tp_dst=40000")
+echo "$trace" | grep -q "priority 0, cookie 0xd500000000000000" \
+    || sb_fail "reply did not hit the NORMAL flow: $trace"
+! echo "$trace" | grep -q "group:1" || sb_fail "reply went through the group"
+
+# The client learned the VIP at the service MAC, from OVS.
+sb_exec client ip neigh show "$VIP" | grep -q "lladdr $SERVICE_MAC" \
+    || sb_fail "client has $(sb_exec client ip neigh show "$VIP")"
+sb_exec client ip neigh flush dev eth0
+sb_exec client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
+sb_exec client ip neigh show "$VIP" | grep -q "lladdr $SERVICE_MAC" \
+    || sb_fail "fresh ARP for the VIP not answered with the service MAC"
+# No backend answers ARP for the VIP, even one misconfigured to answer
+# for addresses on lo (arp_ignore=0): OVS answers before it can see it.
+sb_exec be1 sysctl -q -w net.ipv4.conf.all.arp_ignore=0 \
+    net.ipv4.conf.eth0.arp_ignore=0
+replies=$(sb_exec client arping -c 3 -w 3 -I eth0 "$VIP" | grep -i "reply from" || true)
+echo "$replies"
+[ "$(echo "$replies" | grep -ci "\[$SERVICE_MAC\]")" -ge 3 ] \
+    || sb_fail "ARP for the VIP not answered by the service MAC"
+! echo "$replies" | grep -vqi "\[$SERVICE_MAC\]" \
+    || sb_fail "something other than OVS answered ARP for the VIP"
+sb_exec be1 sysctl -q -w net.ipv4.conf.all.arp_ignore=1 \
+    net.ipv4.conf.eth0.arp_ignore=1
+arp=$(sb_flow_packets "cookie=0xd50200000a000064/-1,arp")
+[ "$arp" -ge 2 ] || sb_fail "ARP responder answered $arp requests"
+
+# dsr/show names every backend with its MAC and bucket.
+sb_dsrctl dsr/show | tee "$SB_DIR/show"
+for i in 1 2 3; do
+    mac=$(sb_exec be$i cat /sys/class/net/eth0/address)
+    grep -q "backend 10.0.0.1$i: mac $mac (arp), port $((i + 1)), weight 100, active, bucket $((i - 1))$" "$SB_DIR/show" \
+        || sb_fail "dsr/show is wrong for be$i"
+done
+grep -q "backend 10.0.0.14: .*disabled, bucket 3 (not in group)" "$SB_DIR/show" \
+    || sb_fail "dsr/show does not show be4 disabled"
+
+e2e_pass "L2 DSR TCP"

@@ -1,0 +1,211 @@
+/* Unit tests: translation of VIPs, services and backend locations into
+ * flows and groups, compared with expected text in ovs-ofctl syntax, and
+ * checked to be accepted by OVS's own parser. */
+#include <config.h>
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "controller/config.h"
+#include "controller/model.h"
+#include "flows/flow-set.h"
+#include "flows/pipeline.h"
+#include "openvswitch/dynamic-string.h"
+#include "flow.h"
+
+static struct eth_addr
+mac(const char *s)
+{
+    struct eth_addr ea;
+
+    ck_assert(eth_addr_from_string(s, &ea));
+    return ea;
+}
+
+/* Formats 'owner', checks that OVS parses every flow and group in it, and
+ * releases it. */
+static char *
+format_and_release(struct dsr_owner *owner)
+{
+    struct dsr_ofmsgs msgs;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_ofmsgs_init(&msgs);
+    char *error = dsr_owner_diff(NULL, owner, &msgs);
+    ck_assert_msg(!error, "OVS rejects the pipeline's text: %s", error);
+    ck_assert_uint_eq(msgs.n_flow_mods, hmap_count(&owner->flows));
+    ck_assert_uint_eq(msgs.n_group_mods, owner->group ? 1 : 0);
+    dsr_ofmsgs_destroy(&msgs);
+
+    dsr_owner_format(owner, &s);
+    dsr_owner_unref(owner);
+    return ds_steal_cstr(&s);
+}
+
+static struct dsr_service *
+service(const char *json)
+{
+    static struct dsr_config cfg = { .services = HMAP_INITIALIZER(
+                                          &cfg.services) };
+    char *text = xasprintf("{\"bridges\": [{\"name\": \"br0\", \"mac\":"
+                           " \"02:d5:d5:00:00:01\"}], \"services\": [%s]}",
+                           json);
+
+    dsr_config_destroy(&cfg);
+    dsr_config_init(&cfg);
+    char *error = dsr_config_from_string(text, &cfg);
+    ck_assert_msg(!error, "%s", error);
+    free(text);
+
+    struct dsr_service *svc;
+    HMAP_FOR_EACH (svc, name_node, &cfg.services) {
+        return svc;
+    }
+    ck_abort();
+}
+
+START_TEST(test_base)
+{
+    char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01")));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
+        "table=0,priority=400,cookie=0xd500000000000000,"
+        "arp,dl_dst=02:d5:d5:00:00:01,arp_op=2 actions=controller\n"
+        "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_vip)
+{
+    char *text = format_and_release(pipeline_vip(htonl(0x0a000064),
+                                                 mac("02:d5:d5:00:00:01")));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=100,cookie=0xd50200000a000064,"
+        "ip,nw_dst=10.0.0.100 actions=drop\n"
+        "table=0,priority=300,cookie=0xd50200000a000064,"
+        "arp,arp_tpa=10.0.0.100,arp_op=1 "
+        "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "set_field:02:d5:d5:00:00:01->eth_src,set_field:2->arp_op,"
+        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+        "set_field:02:d5:d5:00:00:01->arp_sha,"
+        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+        "set_field:10.0.0.100->arp_spa,IN_PORT\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_tcp_service)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
+    const struct pipeline_backend backends[] = {
+        { mac("aa:00:00:00:00:01"), 100, 0 },
+        { mac("aa:00:00:00:00:03"), 50, 2 },
+    };
+    char *text = format_and_release(pipeline_service(svc, backends, 2));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=200,cookie=0xd501000000000001,"
+        "tcp,nw_dst=10.0.0.100,tp_dst=80 actions=group:1\n"
+        "group_id=1,type=select,selection_method=hash,"
+        "fields(ip_src,ip_dst,tcp_src,tcp_dst),"
+        "bucket=bucket_id:0,weight:100,"
+        "actions=set_field:aa:00:00:00:00:01->eth_dst,"
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10),"
+        "bucket=bucket_id:2,weight:50,"
+        "actions=set_field:aa:00:00:00:00:03->eth_dst,"
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_both_protocols_all_ports)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"any\", \"vip\": \"10.0.0.53\", \"protocol\": \"both\","
+        " \"port\": \"*\", \"backends\": []}");
+    char *text = format_and_release(pipeline_service(svc, NULL, 0));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=190,cookie=0xd501000000000001,"
+        "tcp,nw_dst=10.0.0.53 actions=group:1\n"
+        "table=0,priority=190,cookie=0xd501000000000001,"
+        "udp,nw_dst=10.0.0.53 actions=group:1\n"
+        "group_id=1,type=select,selection_method=hash,"
+        "fields(ip_src,ip_dst,tcp_src,tcp_dst,udp_src,udp_dst)\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_source_ip_hash)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
+        " \"port\": 53, \"hash\": \"source-ip\", \"backends\": []}");
+    const struct pipeline_backend backend = {
+        mac("aa:00:00:00:00:01"), 1, 7
+    };
+    char *text = format_and_release(pipeline_service(svc, &backend, 1));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=200,cookie=0xd501000000000001,"
+        "udp,nw_dst=10.0.0.53,tp_dst=53 actions=group:1\n"
+        "group_id=1,type=select,selection_method=hash,fields(ip_src),"
+        "bucket=bucket_id:7,weight:1,"
+        "actions=set_field:aa:00:00:00:00:01->eth_dst,"
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_backend_location)
+{
+    char *text = format_and_release(pipeline_backend_location(
+                                        mac("aa:bb:cc:dd:ee:ff"),
+                                        u16_to_ofp(3)));
+
+    ck_assert_str_eq(text,
+        "table=10,priority=100,cookie=0xd503aabbccddeeff,"
+        "dl_dst=aa:bb:cc:dd:ee:ff actions=output:3\n"
+        "table=10,priority=110,cookie=0xd503aabbccddeeff,"
+        "in_port=3,dl_dst=aa:bb:cc:dd:ee:ff actions=IN_PORT\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(test_cookie_layout)
+{
+    ck_assert_uint_eq(dsr_cookie(DSR_COOKIE_SERVICE, 42),
+                      UINT64_C(0xd50100000000002a));
+    ck_assert_uint_eq(dsr_cookie(DSR_COOKIE_VIP, 0xc0a80a64),
+                      UINT64_C(0xd5020000c0a80a64));
+    ck_assert_uint_eq(dsr_cookie(DSR_COOKIE_BACKEND, UINT64_MAX)
+                      & DSR_COOKIE_TAG_MASK, DSR_COOKIE_TAG);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("pipeline");
+    TCase *tc = tcase_create("pipeline");
+
+    tcase_add_test(tc, test_base);
+    tcase_add_test(tc, test_vip);
+    tcase_add_test(tc, test_tcp_service);
+    tcase_add_test(tc, test_both_protocols_all_ports);
+    tcase_add_test(tc, test_source_ip_hash);
+    tcase_add_test(tc, test_backend_location);
+    tcase_add_test(tc, test_cookie_layout);
+    suite_add_tcase(s, tc);
+
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
