@@ -37,8 +37,9 @@ sb_cleanup() {
     local status=$?
     local ns
     set +e
+    trap - ERR
     if [ "$status" != 0 ] && [ -d "$SB_DIR" ]; then
-        for log in "$SB_DIR"/*.log; do
+        for log in "$SB_DIR"/*.log "$SB_DIR"/sanitizer.*; do
             [ -f "$log" ] || continue
             sb_log "---- last lines of $log"
             tail -n 25 "$log" >&2
@@ -143,7 +144,11 @@ sb_spawn() {
     disown
 }
 
+# Sanitizer reports (builds with --enable-sanitizers) go to
+# $SB_DIR/sanitizer.PID, where sb_check_sanitizers finds them.
 sb_start_dsrd() {
+    ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
+    UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
     ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
         --config="$1" --pidfile="$SB_DIR/dsrd.pid" \
         --log-file="$SB_DIR/dsrd.log" \
@@ -151,6 +156,25 @@ sb_start_dsrd() {
 }
 
 sb_dsrctl() { ovs-appctl -t dsrd "$@"; }
+
+# Stops dsrd through its control socket and waits until it is gone, so a
+# sanitizer build gets to run its leak check.
+sb_stop_dsrd() {
+    local pid
+    pid=$(cat "$SB_DIR/dsrd.pid" 2>/dev/null) || return 0
+    sb_dsrctl exit
+    sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+}
+
+sb_check_sanitizers() {
+    local f found=
+    for f in "$SB_DIR"/sanitizer.*; do
+        [ -f "$f" ] || continue
+        cat "$f" >&2
+        found=yes
+    done
+    [ -z "$found" ] || sb_fail "sanitizer reports"
+}
 
 # Flows and groups without counters and durations, for comparing.
 sb_dump_flows() {

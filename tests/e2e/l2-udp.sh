@@ -1,0 +1,37 @@
+#!/bin/bash
+# L2 DSR over UDP: 200 datagrams from new source ports spread across three
+# backends, each answered straight from the VIP.
+. "$(dirname "$0")/lib.sh"
+
+e2e_setup l2-udp 3
+for i in 1 2 3; do
+    sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/udp-backend.py" "be$i" \
+        "$SB_DIR/be$i.udp.log" "$VIP" 5353
+done
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [{"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
+               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
+                            {"ip": "10.0.0.13"}]}]}
+EOC
+for i in 1 2 3; do
+    sb_wait_until sb_exec "be$i" sh -c "ss -lun | grep -q ':5353 '"
+done
+
+sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-client.py" "$VIP" 5353 200 \
+    > "$SB_DIR/answers"
+for b in be1 be2 be3; do
+    c=$(e2e_count $b < "$SB_DIR/answers")
+    echo "$b answered $c"
+    [ "$c" -ge 30 ] || sb_fail "$b answered only $c of 200"
+    grep -q "^$CLIENT_IP 5353$" "$SB_DIR/$b.udp.log" \
+        || sb_fail "$b did not see the client's address"
+done
+bad=$(grep -cv '^be[123]$' "$SB_DIR/answers" || true)
+[ "$bad" = 0 ] || sb_fail "$bad datagrams lost or answered from elsewhere: $(sort "$SB_DIR/answers" | uniq -c)"
+
+sleep 1   # datapath statistics reach OpenFlow about once a second
+flow=$(sb_flow_packets cookie=0xd501000000000001/-1)
+[ "$flow" = 200 ] || sb_fail "service flow counted $flow datagrams, not 200"
+
+e2e_pass "L2 DSR UDP"
