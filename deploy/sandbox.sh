@@ -144,6 +144,12 @@ sb_spawn() {
     disown
 }
 
+# sb_wait_listening H PORT [t|u]: waits until host H listens on TCP (t,
+# the default) or UDP (u) PORT.
+sb_wait_listening() {
+    sb_wait_until sb_exec "$1" sh -c "ss -Hl${3:-t}n | grep -q ':$2 '"
+}
+
 # Sanitizer reports (builds with --enable-sanitizers) go to
 # $SB_DIR/sanitizer.PID, where sb_check_sanitizers finds them.
 sb_start_dsrd() {

@@ -8,6 +8,7 @@
 #include "controller/config.h"
 #include "controller/model.h"
 #include "packets.h"
+#include "util.h"
 
 #define BRIDGE "{\"name\": \"br0\"}"
 #define BACKEND "{\"ip\": \"10.0.0.11\"}"
@@ -247,6 +248,22 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* The example shipped in deploy/ must stay valid. */
+START_TEST(test_shipped_example)
+{
+    const char *top = getenv("TOP_SRCDIR");
+    char *file = xasprintf("%s/deploy/dsrd.example.json", top ? top : ".");
+    struct dsr_config cfg;
+
+    dsr_config_init(&cfg);
+    char *error = dsr_config_from_file(file, &cfg);
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_uint_eq(hmap_count(&cfg.services), 3);
+    dsr_config_destroy(&cfg);
+    free(file);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -259,6 +276,7 @@ main(void)
                         sizeof rejected / sizeof rejected[0]);
     tcase_add_test(tc, test_all_ports_and_one_port_coexist);
     tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_shipped_example);
     suite_add_tcase(s, tc);
 
     SRunner *sr = srunner_create(s);

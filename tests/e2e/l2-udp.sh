@@ -15,7 +15,7 @@ e2e_start_dsrd <<EOC
                             {"ip": "10.0.0.13"}]}]}
 EOC
 for i in 1 2 3; do
-    sb_wait_until sb_exec "be$i" sh -c "ss -lun | grep -q ':5353 '"
+    sb_wait_listening "be$i" 5353 u
 done
 
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-client.py" "$VIP" 5353 200 \

@@ -41,8 +41,7 @@ e2e_http_backends() {
             "$SB_DIR/be$i.http.log" "$@"
     done
     for i in $(seq 1 "$n"); do
-        sb_wait_until sb_exec "be$i" sh -c \
-            "ss -ltn | grep -q ':$1 '"
+        sb_wait_listening "be$i" "$1"
     done
 }
 

@@ -1,0 +1,104 @@
+#!/bin/bash
+# The ovs-dsr demo, from a bare Debian 12 machine (as root): builds
+# everything, starts a private OVS (userspace datapath) with a client and
+# three backends in network namespaces, runs dsrd, sends HTTP requests to
+# the VIP, shows who answered and the pipeline in OVS, then cleans up.
+set -e -o pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Installing packages and building (libopenvswitch is cached)"
+deploy/install-deps.sh
+ovs=$(deploy/build-ovs.sh)
+if [ -f config.status ]; then
+    build=$top
+else
+    [ -x configure ] || autoreconf -fi
+    build=$top/build-plain
+    mkdir -p "$build"
+    (cd "$build" && { [ -f Makefile ] || "$top/configure" -q --with-ovs-source="$ovs"; } \
+        && make -s -j"$(nproc)")
+fi
+export DSRD=$build/controller/dsrd
+
+# shellcheck source=sandbox.sh
+. "$top/deploy/sandbox.sh"
+sb_init dsr-demo
+
+VIP=10.0.0.100
+say "Starting a private OVS (userspace datapath), a client and 3 backends"
+sb_start_ovs
+sb_add_host client 10.0.0.2/24
+for i in 1 2 3; do
+    sb_add_backend "backend$i" "10.0.0.1$i/24" "$VIP"
+    sb_spawn "backend$i" python3 "$top/deploy/http-backend.py" "backend$i" \
+        "$SB_DIR/backend$i.http.log" 80
+done
+for i in 1 2 3; do
+    sb_wait_listening "backend$i" 80
+done
+cat <<EOT
+  client    10.0.0.2   (namespace $SB_ID-client)
+  backend1  10.0.0.11  VIP $VIP on lo, arp_ignore=1, arp_announce=2
+  backend2  10.0.0.12  "
+  backend3  10.0.0.13  "
+  bridge br0 (fail_mode=secure) in namespace $SB_LB, run dir $SB_DIR
+EOT
+
+say "Starting dsrd with one service: $VIP tcp/80 -> 3 backends"
+cat > "$SB_DIR/dsrd.json" <<EOC
+{
+  "bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:01"}],
+  "services": [
+    {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+     "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
+                  {"ip": "10.0.0.13"}]}
+  ]
+}
+EOC
+cat "$SB_DIR/dsrd.json"
+sb_start_dsrd "$SB_DIR/dsrd.json"
+ready() { sb_dsrctl dsr/show 2>/dev/null | grep -q "in sync" \
+          && ! sb_dsrctl dsr/show | grep -q unresolved; }
+sb_wait_until ready
+echo "\$ ovs-appctl -t dsrd dsr/show"
+sb_dsrctl dsr/show
+
+say "12 HTTP requests from the client to http://$VIP/"
+for i in $(seq 1 12); do
+    who=$(sb_exec client curl -sS --max-time 5 "http://$VIP/?req=$i")
+    seen=$(grep "req=$i\$" "$SB_DIR/$who.http.log" | cut -d' ' -f1)
+    printf '  request %2d answered by %s, which saw the client as %s\n' \
+        "$i" "$who" "$seen"
+done
+echo
+echo "100 more requests:"
+sb_exec client curl -sS --max-time 20 "http://$VIP/?n=[1-100]" \
+    | sort | uniq -c | sed 's/^/  /'
+
+say "The client's ARP entry for the VIP (answered by OVS, not a backend)"
+sb_exec client ip neigh show "$VIP"
+
+sleep 1   # let OVS fold datapath statistics into the OpenFlow counters
+say "ovs-ofctl -O OpenFlow15 dump-flows br0"
+sb_ofctl dump-flows br0 | sed 's/ duration=[^,]*,//; s/ idle_age=[^,]*,//'
+say "ovs-ofctl -O OpenFlow15 dump-groups br0"
+sb_ofctl dump-groups br0 | sed "s/,bucket=/\n    bucket=/g"
+say "ovs-ofctl -O OpenFlow15 dump-group-stats br0"
+sb_ofctl dump-group-stats br0
+cat <<EOT
+
+The service flow (cookie 0xd501...01) and group 1 counted only the
+client's packets to the VIP; the backends' replies went straight to the
+client through the NORMAL flow (priority 0): Direct Server Return.
+EOT
+
+say "ofproto/trace of a new connection to the VIP"
+ovs-appctl ofproto/trace br0 \
+    "in_port=1,tcp,nw_src=10.0.0.2,nw_dst=$VIP,tp_src=40000,tp_dst=80,dl_dst=02:d5:d5:00:00:01" \
+    | sed -n '/^bridge/,/^Final flow/p'
+
+say "Cleaning up (namespaces, OVS, dsrd)"
+sb_stop_dsrd
