@@ -1,12 +1,9 @@
-/* Translates a configuration document into struct dsr_config.  The JSON
- * Schema catches shape errors; this file adds what a schema cannot say,
- * always naming the offending field by its JSONPath. */
+/* Configuration parsing, checks and serialization.  See config.h. */
 #include <config.h>
 #include "controller/config.h"
 
 #include <arpa/inet.h>
 #include <string.h>
-#include "controller/json-schema.h"
 #include "controller/model.h"
 #include "dirs.h"
 #include "hash.h"
@@ -20,33 +17,132 @@
 #define DSR_DEFAULT_MAC "02:d5:d5:00:00:01"
 #define DSR_DEFAULT_WEIGHT 100
 
-/* One (VIP, protocol, port) a service claims, to find overlaps. */
+/* Service ids are group ids and the low bits of cookies. */
+#define DSR_MAX_SERVICE_ID 0xffffff
+
+/* One (VIP, protocol, port) a service claims. */
 struct endpoint {
-    struct hmap_node node;
+    struct hmap_node node;          /* In dsr_config's 'endpoints'. */
     ovs_be32 vip;
     enum dsr_protocol protocol;     /* A single protocol bit. */
     uint16_t port;
     const struct dsr_service *service;
 };
 
-/* Uniqueness indexes built while reading the services. */
-struct config_index {
-    struct hmap endpoints;          /* struct endpoint. */
-    struct hmap vips;               /* struct endpoint with port 0, proto 0:
-                                     * the first service of each VIP. */
+/* A VIP and the services that use it; they must agree on MAC and bridge. */
+struct vip_use {
+    struct hmap_node node;          /* In dsr_config's 'vips'. */
+    ovs_be32 vip;
+    struct eth_addr mac;
+    const char *bridge;             /* Owned by 'first'. */
+    const struct dsr_service *first;
+    int n_services;
 };
 
-static json_t *
-config_schema(void)
-{
-    static json_t *schema;
+/* A backend address and how many services use it. */
+struct ip_use {
+    struct hmap_node node;          /* In dsr_config's 'backend_ips'. */
+    ovs_be32 ip;
+    int n_services;
+};
 
-    if (!schema) {
-        json_error_t error;
-        schema = json_loads(dsr_config_schema, 0, &error);
-        ovs_assert(schema);
+static uint32_t
+ip_hash(ovs_be32 ip)
+{
+    return hash_int((OVS_FORCE uint32_t) ip, 0);
+}
+
+static uint32_t
+endpoint_hash(ovs_be32 vip, enum dsr_protocol protocol, uint16_t port)
+{
+    return hash_3words((OVS_FORCE uint32_t) vip, protocol, port);
+}
+
+static struct endpoint *
+find_endpoint(const struct dsr_config *cfg, ovs_be32 vip,
+              enum dsr_protocol protocol, uint16_t port)
+{
+    struct endpoint *ep;
+
+    HMAP_FOR_EACH_WITH_HASH (ep, node, endpoint_hash(vip, protocol, port),
+                             &cfg->endpoints) {
+        if (ep->vip == vip && ep->protocol == protocol && ep->port == port) {
+            return ep;
+        }
     }
-    return schema;
+    return NULL;
+}
+
+static struct vip_use *
+find_vip(const struct dsr_config *cfg, ovs_be32 vip)
+{
+    struct vip_use *use;
+
+    HMAP_FOR_EACH_WITH_HASH (use, node, ip_hash(vip), &cfg->vips) {
+        if (use->vip == vip) {
+            return use;
+        }
+    }
+    return NULL;
+}
+
+static struct ip_use *
+find_backend_ip(const struct dsr_config *cfg, ovs_be32 ip)
+{
+    struct ip_use *use;
+
+    HMAP_FOR_EACH_WITH_HASH (use, node, ip_hash(ip), &cfg->backend_ips) {
+        if (use->ip == ip) {
+            return use;
+        }
+    }
+    return NULL;
+}
+
+void
+dsr_config_init(struct dsr_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    hmap_init(&cfg->services);
+    hmap_init(&cfg->services_by_id);
+    hmap_init(&cfg->endpoints);
+    hmap_init(&cfg->vips);
+    hmap_init(&cfg->backend_ips);
+    cfg->next_service_id = 1;
+}
+
+void
+dsr_config_destroy(struct dsr_config *cfg)
+{
+    struct dsr_service *svc;
+    struct endpoint *ep;
+    struct vip_use *vip;
+    struct ip_use *ip;
+
+    HMAP_FOR_EACH_POP (svc, name_node, &cfg->services) {
+        dsr_service_destroy(svc);
+    }
+    HMAP_FOR_EACH_POP (ep, node, &cfg->endpoints) {
+        free(ep);
+    }
+    HMAP_FOR_EACH_POP (vip, node, &cfg->vips) {
+        free(vip);
+    }
+    HMAP_FOR_EACH_POP (ip, node, &cfg->backend_ips) {
+        free(ip);
+    }
+    hmap_destroy(&cfg->services);
+    hmap_destroy(&cfg->services_by_id);
+    hmap_destroy(&cfg->endpoints);
+    hmap_destroy(&cfg->vips);
+    hmap_destroy(&cfg->backend_ips);
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        free(cfg->bridges[i].name);
+        free(cfg->bridges[i].target);
+    }
+    free(cfg->bridges);
+    cfg->bridges = NULL;
+    cfg->n_bridges = 0;
 }
 
 static struct eth_addr
@@ -100,80 +196,18 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
     return NULL;
 }
 
-static struct endpoint *
-find_endpoint(const struct hmap *map, ovs_be32 vip,
-              enum dsr_protocol protocol, uint16_t port)
+static bool
+backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
 {
-    uint32_t hash = hash_3words((OVS_FORCE uint32_t) vip, protocol, port);
-    struct endpoint *ep;
-
-    HMAP_FOR_EACH_WITH_HASH (ep, node, hash, map) {
-        if (ep->vip == vip && ep->protocol == protocol && ep->port == port) {
-            return ep;
-        }
-    }
-    return NULL;
-}
-
-static void
-add_endpoint(struct hmap *map, ovs_be32 vip, enum dsr_protocol protocol,
-             uint16_t port, const struct dsr_service *svc)
-{
-    struct endpoint *ep = xmalloc(sizeof *ep);
-
-    ep->vip = vip;
-    ep->protocol = protocol;
-    ep->port = port;
-    ep->service = svc;
-    hmap_insert(map, &ep->node,
-                hash_3words((OVS_FORCE uint32_t) vip, protocol, port));
-}
-
-/* Claims the service's endpoints, failing on an exact overlap.  A specific
- * port and "*" on one VIP may coexist: the specific port wins. */
-static char *
-claim_endpoints(struct config_index *idx, const struct dsr_service *svc,
-                size_t i)
-{
-    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
-        if (!(svc->protocol & bit)) {
-            continue;
-        }
-        const struct endpoint *ep = find_endpoint(&idx->endpoints, svc->vip,
-                                                  bit, svc->port);
-        if (ep) {
-            char port[8];
-            snprintf(port, sizeof port, "%"PRIu16, svc->port);
-            return xasprintf("$.services[%"PRIuSIZE"]: "IP_FMT" %s port %s "
-                             "is already served by service \"%s\"", i,
-                             IP_ARGS(svc->vip),
-                             dsr_protocol_to_string(bit),
-                             svc->port ? port : "*", ep->service->name);
-        }
-        add_endpoint(&idx->endpoints, svc->vip, bit, svc->port, svc);
-    }
-
-    const struct endpoint *first = find_endpoint(&idx->vips, svc->vip, 0, 0);
-    if (!first) {
-        add_endpoint(&idx->vips, svc->vip, 0, 0, svc);
-    } else if (strcmp(first->service->bridge, svc->bridge)) {
-        return xasprintf("$.services[%"PRIuSIZE"].bridge: VIP "IP_FMT" is "
-                         "already on bridge \"%s\" (service \"%s\")", i,
-                         IP_ARGS(svc->vip), first->service->bridge,
-                         first->service->name);
-    } else if (!eth_addr_equals(first->service->mac, svc->mac)) {
-        return xasprintf("$.services[%"PRIuSIZE"].mac: services of VIP "
-                         IP_FMT" must share one MAC (service \"%s\" uses "
-                         ETH_ADDR_FMT")", i, IP_ARGS(svc->vip),
-                         first->service->name,
-                         ETH_ADDR_ARGS(first->service->mac));
-    }
-    return NULL;
+    return (a->ip == b->ip && a->has_mac == b->has_mac
+            && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
+            && a->state == b->state);
 }
 
 static char *
 parse_backend(const json_t *b, const struct dsr_service *svc,
-              struct dsr_backend *be, size_t i, size_t j)
+              const char *path, size_t j, bool trust_ids,
+              struct dsr_backend *be)
 {
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
@@ -187,50 +221,110 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->state = (!state || !strcmp(state, "active") ? DSR_BACKEND_ACTIVE
                  : !strcmp(state, "drain") ? DSR_BACKEND_DRAIN
                  : DSR_BACKEND_DISABLED);
-    be->bucket_id = j;
+    be->bucket_id = UINT32_MAX;
+    be->version = 0;
+    if (trust_ids) {
+        const json_t *id = json_object_get(b, "bucket_id");
+        const json_t *version = json_object_get(b, "version");
+        be->bucket_id = id ? json_integer_value(id) : UINT32_MAX;
+        be->version = version ? json_integer_value(version) : 0;
+    }
 
     if (port && json_integer_value(port) != svc->port) {
         char service_port[8];
         snprintf(service_port, sizeof service_port, "%"PRIu16, svc->port);
-        return xasprintf("$.services[%"PRIuSIZE"].backends[%"PRIuSIZE"].port:"
-                         " port translation is impossible in DSR: the "
-                         "backend receives the client's packet unchanged, "
-                         "on the service's port %s (got %"JSON_INTEGER_FORMAT
-                         ")", i, j, svc->port ? service_port : "\"*\"",
+        return xasprintf("%s.backends[%"PRIuSIZE"].port: port translation "
+                         "is impossible in DSR: the backend receives the "
+                         "client's packet unchanged, on the service's port "
+                         "%s (got %"JSON_INTEGER_FORMAT")", path, j,
+                         svc->port ? service_port : "\"*\"",
                          json_integer_value(port));
     }
     if (mac && eth_addr_is_multicast(be->mac)) {
-        return xasprintf("$.services[%"PRIuSIZE"].backends[%"PRIuSIZE"].mac: "
-                         "must be a unicast MAC address", i, j);
+        return xasprintf("%s.backends[%"PRIuSIZE"].mac: must be a unicast "
+                         "MAC address", path, j);
+    }
+    if (be->ip == svc->vip) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
+                         "service's own VIP", path, j, IP_ARGS(be->ip));
     }
     for (size_t k = 0; k < j; k++) {
         if (svc->backends[k].ip == be->ip) {
-            return xasprintf("$.services[%"PRIuSIZE"].backends[%"PRIuSIZE"]"
-                             ".ip: duplicate backend "IP_FMT, i, j,
-                             IP_ARGS(be->ip));
+            return xasprintf("%s.backends[%"PRIuSIZE"].ip: duplicate backend "
+                             IP_FMT, path, j, IP_ARGS(be->ip));
         }
     }
     return NULL;
 }
 
-static char *
-parse_service(const json_t *s, const struct dsr_config *cfg,
-              struct dsr_service *svc, size_t i)
+static bool
+bucket_id_used(const struct dsr_service *svc, uint32_t id)
 {
-    const char *protocol = json_string_value(json_object_get(s, "protocol"));
-    const char *hash = json_string_value(json_object_get(s, "hash"));
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        if (svc->backends[i].bucket_id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Backends that 'old' had keep their bucket ids (and, if unchanged, their
+ * versions); new ones get the lowest free ids. */
+static void
+assign_bucket_ids(struct dsr_service *svc, const struct dsr_service *old)
+{
+    uint32_t next = 0;
+
+    for (size_t i = 0; old && i < svc->n_backends; i++) {
+        struct dsr_backend *be = &svc->backends[i];
+        const struct dsr_backend *prev = dsr_service_find_backend(old,
+                                                                  be->ip);
+        if (prev && be->bucket_id == UINT32_MAX) {
+            be->bucket_id = prev->bucket_id;
+            be->version = backend_equal(be, prev) ? prev->version : 0;
+        }
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        struct dsr_backend *be = &svc->backends[i];
+        if (be->bucket_id == UINT32_MAX) {
+            while (bucket_id_used(svc, next)) {
+                next++;
+            }
+            be->bucket_id = next++;
+        }
+    }
+}
+
+char *
+dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
+                      const char *path, bool trust_ids,
+                      const struct dsr_service *old,
+                      struct dsr_service **svcp)
+{
     const json_t *port = json_object_get(s, "port");
     const json_t *bridge = json_object_get(s, "bridge");
     const json_t *mac = json_object_get(s, "mac");
     const json_t *backends = json_object_get(s, "backends");
     const struct dsr_bridge_config *br;
+    struct dsr_service *svc;
+    char *error;
 
-    svc->name = xstrdup(json_string_value(json_object_get(s, "name")));
-    if (dsr_config_find_service(cfg, svc->name)) {
-        return xasprintf("$.services[%"PRIuSIZE"].name: duplicate service "
-                         "\"%s\"", i, svc->name);
+    *svcp = NULL;
+    error = dsr_schema_validate("service.schema.json", s, path);
+    if (error) {
+        return error;
     }
-    svc->id = i + 1;
+
+    const char *protocol = json_string_value(json_object_get(s, "protocol"));
+    const char *hash = json_string_value(json_object_get(s, "hash"));
+
+    svc = xzalloc(sizeof *svc);
+    svc->name = xstrdup(json_string_value(json_object_get(s, "name")));
+    svc->id = old ? old->id : 0;
+    if (trust_ids && json_object_get(s, "id")) {
+        svc->id = json_integer_value(json_object_get(s, "id"));
+        svc->version = json_integer_value(json_object_get(s, "version"));
+    }
     svc->vip = parse_ip(json_string_value(json_object_get(s, "vip")));
     svc->protocol = (!strcmp(protocol, "tcp") ? DSR_PROTO_TCP
                      : !strcmp(protocol, "udp") ? DSR_PROTO_UDP
@@ -242,111 +336,371 @@ parse_service(const json_t *s, const struct dsr_config *cfg,
     if (bridge) {
         br = dsr_config_find_bridge(cfg, json_string_value(bridge));
         if (!br) {
-            return xasprintf("$.services[%"PRIuSIZE"].bridge: no bridge "
-                             "named \"%s\"", i, json_string_value(bridge));
+            error = xasprintf("%s.bridge: no bridge named \"%s\"", path,
+                              json_string_value(bridge));
+            goto error;
         }
     } else if (cfg->n_bridges == 1) {
         br = &cfg->bridges[0];
     } else {
-        return xasprintf("$.services[%"PRIuSIZE"].bridge: required when "
-                         "there is more than one bridge", i);
+        error = xasprintf("%s.bridge: required when there is more than one "
+                          "bridge", path);
+        goto error;
     }
     svc->bridge = xstrdup(br->name);
     svc->mac = mac ? parse_mac(json_string_value(mac)) : br->mac;
     if (eth_addr_is_multicast(svc->mac)) {
-        return xasprintf("$.services[%"PRIuSIZE"].mac: must be a unicast "
-                         "MAC address", i);
+        error = xasprintf("%s.mac: must be a unicast MAC address", path);
+        goto error;
     }
 
     svc->n_backends = json_array_size(backends);
     svc->backends = xcalloc(svc->n_backends, sizeof *svc->backends);
     for (size_t j = 0; j < svc->n_backends; j++) {
-        char *error = parse_backend(json_array_get(backends, j), svc,
-                                    &svc->backends[j], i, j);
+        error = parse_backend(json_array_get(backends, j), svc, path, j,
+                              trust_ids, &svc->backends[j]);
         if (error) {
-            return error;
+            goto error;
         }
     }
+    assign_bucket_ids(svc, old);
+    *svcp = svc;
     return NULL;
+
+error:
+    dsr_service_destroy(svc);
+    return error;
 }
 
-/* A backend that is also a VIP would receive its own rewritten traffic. */
-static char *
-check_backends_are_not_vips(const struct dsr_config *cfg,
-                            const struct config_index *idx,
-                            const json_t *services)
+static int
+other_users(int n, bool replacing_uses_it)
 {
-    for (size_t i = 0; i < json_array_size(services); i++) {
-        const char *name = json_string_value(
-            json_object_get(json_array_get(services, i), "name"));
-        const struct dsr_service *svc = dsr_config_find_service(cfg, name);
-
-        for (size_t j = 0; j < svc->n_backends; j++) {
-            const struct endpoint *ep = find_endpoint(&idx->vips,
-                                                      svc->backends[j].ip,
-                                                      0, 0);
-            if (ep) {
-                return xasprintf("$.services[%"PRIuSIZE"].backends[%"PRIuSIZE
-                                 "].ip: "IP_FMT" is the VIP of service "
-                                 "\"%s\"", i, j, IP_ARGS(svc->backends[j].ip),
-                                 ep->service->name);
-            }
-        }
-    }
-    return NULL;
-}
-
-static void
-config_index_destroy(struct config_index *idx)
-{
-    struct endpoint *ep;
-
-    HMAP_FOR_EACH_POP (ep, node, &idx->endpoints) {
-        free(ep);
-    }
-    hmap_destroy(&idx->endpoints);
-    HMAP_FOR_EACH_POP (ep, node, &idx->vips) {
-        free(ep);
-    }
-    hmap_destroy(&idx->vips);
+    return n - (replacing_uses_it ? 1 : 0);
 }
 
 char *
-dsr_config_from_json(const json_t *json, struct dsr_config *cfg)
+dsr_config_check_service(const struct dsr_config *cfg,
+                         const struct dsr_service *svc,
+                         const struct dsr_service *replacing,
+                         const char *path)
+{
+    const struct dsr_service *same = dsr_config_find_service(cfg, svc->name);
+
+    if (same && same != replacing) {
+        return xasprintf("%s.name: service \"%s\" already exists", path,
+                         svc->name);
+    }
+    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
+        const struct endpoint *ep;
+        if ((svc->protocol & bit)
+            && (ep = find_endpoint(cfg, svc->vip, bit, svc->port))
+            && ep->service != replacing) {
+            char port[8];
+            snprintf(port, sizeof port, "%"PRIu16, svc->port);
+            return xasprintf("%s: "IP_FMT" %s port %s is already served by "
+                             "service \"%s\"", path, IP_ARGS(svc->vip),
+                             dsr_protocol_to_string(bit),
+                             svc->port ? port : "*", ep->service->name);
+        }
+    }
+
+    const struct vip_use *vip = find_vip(cfg, svc->vip);
+    if (vip && other_users(vip->n_services,
+                           replacing && replacing->vip == svc->vip) > 0) {
+        const struct dsr_service *other = (vip->first != replacing
+                                           ? vip->first : NULL);
+        const char *name = other ? other->name : "another service";
+        if (strcmp(vip->bridge, svc->bridge)) {
+            return xasprintf("%s.bridge: VIP "IP_FMT" is already on bridge "
+                             "\"%s\" (service \"%s\")", path,
+                             IP_ARGS(svc->vip), vip->bridge, name);
+        }
+        if (!eth_addr_equals(vip->mac, svc->mac)) {
+            return xasprintf("%s.mac: services of VIP "IP_FMT" must share "
+                             "one MAC (service \"%s\" uses "ETH_ADDR_FMT")",
+                             path, IP_ARGS(svc->vip), name,
+                             ETH_ADDR_ARGS(vip->mac));
+        }
+    }
+
+    const struct ip_use *ip = find_backend_ip(cfg, svc->vip);
+    if (ip && other_users(ip->n_services,
+                          replacing && dsr_service_find_backend(
+                              replacing, svc->vip)) > 0) {
+        return xasprintf("%s.vip: "IP_FMT" is a backend of another service",
+                         path, IP_ARGS(svc->vip));
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        ovs_be32 be_ip = svc->backends[j].ip;
+        vip = find_vip(cfg, be_ip);
+        if (vip && other_users(vip->n_services,
+                               replacing && replacing->vip == be_ip) > 0) {
+            return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
+                             "VIP of service \"%s\"", path, j,
+                             IP_ARGS(be_ip), vip->first->name);
+        }
+    }
+    if (!svc->id && cfg->next_service_id > DSR_MAX_SERVICE_ID) {
+        return xasprintf("%s: no service ids left", path);
+    }
+    return NULL;
+}
+
+void
+dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
+{
+    if (!svc->id) {
+        svc->id = cfg->next_service_id++;
+    } else if (svc->id >= cfg->next_service_id) {
+        cfg->next_service_id = svc->id + 1;
+    }
+    hmap_insert(&cfg->services, &svc->name_node, hash_string(svc->name, 0));
+    hmap_insert(&cfg->services_by_id, &svc->id_node, hash_int(svc->id, 0));
+
+    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
+        if (svc->protocol & bit) {
+            struct endpoint *ep = xmalloc(sizeof *ep);
+            ep->vip = svc->vip;
+            ep->protocol = bit;
+            ep->port = svc->port;
+            ep->service = svc;
+            hmap_insert(&cfg->endpoints, &ep->node,
+                        endpoint_hash(svc->vip, bit, svc->port));
+        }
+    }
+
+    struct vip_use *vip = find_vip(cfg, svc->vip);
+    if (!vip) {
+        vip = xzalloc(sizeof *vip);
+        vip->vip = svc->vip;
+        hmap_insert(&cfg->vips, &vip->node, ip_hash(svc->vip));
+    }
+    if (!vip->n_services++) {
+        vip->first = svc;
+        vip->mac = svc->mac;
+        vip->bridge = svc->bridge;
+    }
+
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        struct ip_use *ip = find_backend_ip(cfg, svc->backends[j].ip);
+        if (!ip) {
+            ip = xzalloc(sizeof *ip);
+            ip->ip = svc->backends[j].ip;
+            hmap_insert(&cfg->backend_ips, &ip->node, ip_hash(ip->ip));
+        }
+        ip->n_services++;
+    }
+}
+
+/* Removes 'svc' from 'cfg' (the caller frees it).  Costs in proportion to
+ * the service, except when it was the first of a VIP shared by others. */
+void
+dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
+{
+    hmap_remove(&cfg->services, &svc->name_node);
+    hmap_remove(&cfg->services_by_id, &svc->id_node);
+
+    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
+        struct endpoint *ep;
+        if ((svc->protocol & bit)
+            && (ep = find_endpoint(cfg, svc->vip, bit, svc->port))
+            && ep->service == svc) {
+            hmap_remove(&cfg->endpoints, &ep->node);
+            free(ep);
+        }
+    }
+
+    struct vip_use *vip = find_vip(cfg, svc->vip);
+    if (vip && !--vip->n_services) {
+        hmap_remove(&cfg->vips, &vip->node);
+        free(vip);
+    } else if (vip && vip->first == svc) {
+        /* Hand the VIP to another of its services. */
+        const struct endpoint *ep;
+        HMAP_FOR_EACH (ep, node, &cfg->endpoints) {
+            if (ep->vip == svc->vip) {
+                vip->first = ep->service;
+                vip->bridge = ep->service->bridge;
+                break;
+            }
+        }
+    }
+
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        struct ip_use *ip = find_backend_ip(cfg, svc->backends[j].ip);
+        if (ip && !--ip->n_services) {
+            hmap_remove(&cfg->backend_ips, &ip->node);
+            free(ip);
+        }
+    }
+}
+
+/* Gives every part of 'svc' not yet versioned the config's version. */
+void
+dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
+{
+    if (!svc->version) {
+        svc->version = cfg->version;
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        if (!svc->backends[j].version) {
+            svc->backends[j].version = cfg->version;
+        }
+    }
+}
+
+json_t *
+dsr_backend_to_json(const struct dsr_service *svc OVS_UNUSED,
+                    const struct dsr_backend *be)
+{
+    char ip[INET_ADDRSTRLEN];
+    json_t *j = json_object();
+
+    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
+    json_object_set_new(j, "ip", json_string(ip));
+    if (be->has_mac) {
+        char mac[ETH_ADDR_STRLEN + 1];
+        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(be->mac));
+        json_object_set_new(j, "mac", json_string(mac));
+    }
+    json_object_set_new(j, "weight", json_integer(be->weight));
+    json_object_set_new(j, "state",
+                        json_string(dsr_backend_state_to_string(be->state)));
+    json_object_set_new(j, "bucket_id", json_integer(be->bucket_id));
+    json_object_set_new(j, "version", json_integer(be->version));
+    return j;
+}
+
+json_t *
+dsr_service_to_json(const struct dsr_service *svc)
+{
+    char vip[INET_ADDRSTRLEN];
+    char mac[ETH_ADDR_STRLEN + 1];
+    json_t *j = json_object();
+    json_t *backends = json_array();
+
+    inet_ntop(AF_INET, &svc->vip, vip, sizeof vip);
+    snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(svc->mac));
+    json_object_set_new(j, "name", json_string(svc->name));
+    json_object_set_new(j, "id", json_integer(svc->id));
+    json_object_set_new(j, "version", json_integer(svc->version));
+    json_object_set_new(j, "bridge", json_string(svc->bridge));
+    json_object_set_new(j, "vip", json_string(vip));
+    json_object_set_new(j, "protocol",
+                        json_string(dsr_protocol_to_string(svc->protocol)));
+    json_object_set_new(j, "port", svc->port ? json_integer(svc->port)
+                                             : json_string("*"));
+    json_object_set_new(j, "mode", json_string("l2"));
+    json_object_set_new(j, "hash",
+                        json_string(dsr_hash_to_string(svc->hash)));
+    json_object_set_new(j, "mac", json_string(mac));
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        json_array_append_new(backends,
+                              dsr_backend_to_json(svc, &svc->backends[i]));
+    }
+    json_object_set_new(j, "backends", backends);
+    return j;
+}
+
+static int
+compare_service_ids(const void *a_, const void *b_)
+{
+    const struct dsr_service *const *a = a_;
+    const struct dsr_service *const *b = b_;
+
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+/* Services in id order, so the document is stable. */
+const struct dsr_service **
+dsr_config_sorted_services(const struct dsr_config *cfg)
+{
+    const struct dsr_service **services;
+    const struct dsr_service *svc;
+    size_t n = 0;
+
+    services = xmalloc((hmap_count(&cfg->services) + 1) * sizeof *services);
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        services[n++] = svc;
+    }
+    qsort(services, n, sizeof *services, compare_service_ids);
+    services[n] = NULL;
+    return services;
+}
+
+json_t *
+dsr_config_to_json(const struct dsr_config *cfg)
+{
+    json_t *j = json_object();
+    json_t *bridges = json_array();
+    json_t *services = json_array();
+
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        const struct dsr_bridge_config *br = &cfg->bridges[i];
+        char mac[ETH_ADDR_STRLEN + 1];
+
+        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(br->mac));
+        json_array_append_new(bridges,
+                              json_pack("{s:s, s:s, s:s}", "name", br->name,
+                                        "target", br->target, "mac", mac));
+    }
+    const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
+    for (size_t i = 0; sorted[i]; i++) {
+        json_array_append_new(services, dsr_service_to_json(sorted[i]));
+    }
+    free(sorted);
+    json_object_set_new(j, "version", json_integer(cfg->version));
+    json_object_set_new(j, "next_service_id",
+                        json_integer(cfg->next_service_id));
+    json_object_set_new(j, "bridges", bridges);
+    json_object_set_new(j, "services", services);
+    return j;
+}
+
+char *
+dsr_config_from_json(const json_t *json, bool trust_ids,
+                     struct dsr_config *cfg)
 {
     const json_t *services = json_object_get(json, "services");
-    struct config_index idx = {
-        .endpoints = HMAP_INITIALIZER(&idx.endpoints),
-        .vips = HMAP_INITIALIZER(&idx.vips),
-    };
     const json_t *s;
     size_t i;
 
-    char *error = json_schema_validate(config_schema(), json);
-    if (error) {
-        return error;
+    char *error = dsr_schema_validate("config.schema.json", json, "$");
+    if (!error) {
+        error = parse_bridges(json_object_get(json, "bridges"), cfg);
     }
-    error = parse_bridges(json_object_get(json, "bridges"), cfg);
+    if (!error && trust_ids) {
+        const json_t *version = json_object_get(json, "version");
+        const json_t *next = json_object_get(json, "next_service_id");
+        cfg->version = version ? json_integer_value(version) : 0;
+        cfg->next_service_id = next ? json_integer_value(next) : 1;
+    }
+    cfg->version++;
     json_array_foreach (services, i, s) {
         if (error) {
             break;
         }
-        struct dsr_service *svc = xzalloc(sizeof *svc);
-        error = parse_service(s, cfg, svc, i);
+        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+        struct dsr_service *svc;
+
+        error = dsr_service_from_json(cfg, s, path, trust_ids, NULL, &svc);
         if (!error) {
-            error = claim_endpoints(&idx, svc, i);
+            if (trust_ids && svc->id
+                && dsr_config_find_service_by_id(cfg, svc->id)) {
+                error = xasprintf("%s.id: duplicate id %"PRIu32, path,
+                                  svc->id);
+            } else {
+                error = dsr_config_check_service(cfg, svc, NULL, path);
+            }
+            if (error) {
+                dsr_service_destroy(svc);
+            } else {
+                dsr_config_add_service(cfg, svc);
+                dsr_config_stamp_service(cfg, svc);
+            }
         }
-        if (error) {
-            dsr_service_destroy(svc);
-        } else {
-            hmap_insert(&cfg->services, &svc->name_node,
-                        hash_string(svc->name, 0));
-        }
+        free(path);
     }
-    if (!error) {
-        error = check_backends_are_not_vips(cfg, &idx, services);
-    }
-    config_index_destroy(&idx);
     if (error) {
         dsr_config_destroy(cfg);
         dsr_config_init(cfg);
@@ -364,13 +718,14 @@ dsr_config_from_string(const char *s, struct dsr_config *cfg)
         return xasprintf("line %d, column %d: %s", jerror.line,
                          jerror.column, jerror.text);
     }
-    char *error = dsr_config_from_json(json, cfg);
+    char *error = dsr_config_from_json(json, false, cfg);
     json_decref(json);
     return error;
 }
 
 char *
-dsr_config_from_file(const char *file_name, struct dsr_config *cfg)
+dsr_config_from_file(const char *file_name, bool trust_ids,
+                     struct dsr_config *cfg)
 {
     json_error_t jerror;
     json_t *json = json_load_file(file_name, JSON_REJECT_DUPLICATES, &jerror);
@@ -379,7 +734,7 @@ dsr_config_from_file(const char *file_name, struct dsr_config *cfg)
         return xasprintf("%s: line %d, column %d: %s", file_name,
                          jerror.line, jerror.column, jerror.text);
     }
-    char *error = dsr_config_from_json(json, cfg);
+    char *error = dsr_config_from_json(json, trust_ids, cfg);
     json_decref(json);
     if (error) {
         char *full = xasprintf("%s: %s", file_name, error);

@@ -1,17 +1,55 @@
-/* Reading dsrd's JSON configuration: schema validation (schemas/) plus the
- * checks a schema cannot express (uniqueness, references, DSR rules). */
+/* Reading, checking and writing dsrd's configuration: the JSON Schemas in
+ * schemas/ catch shape errors; this module adds what a schema cannot say
+ * (uniqueness, references, DSR's rules), always naming the offending field
+ * by its JSONPath.  Checking one service against the rest of the
+ * configuration costs in proportion to that service, not to the whole
+ * configuration, thanks to indexes kept in struct dsr_config. */
 #ifndef DSR_CONFIG_H
 #define DSR_CONFIG_H 1
 
+#include <stdbool.h>
 #include <jansson.h>
+#include "openvswitch/types.h"
 
+struct dsr_backend;
 struct dsr_config;
+struct dsr_service;
 
-/* Each returns NULL on success, with 'cfg' filled in (the caller
- * initializes it with dsr_config_init() and destroys it); or a malloc'd
- * error "JSONPATH: REASON" and 'cfg' left empty. */
-char *dsr_config_from_json(const json_t *, struct dsr_config *cfg);
+void dsr_config_init(struct dsr_config *);
+void dsr_config_destroy(struct dsr_config *);
+
+/* Whole documents.  Each returns NULL on success, with 'cfg' (initialized
+ * by the caller) filled in; or a malloc'd error "JSONPATH: REASON" and
+ * 'cfg' left empty.  'trust_ids' takes ids, bucket ids and versions from
+ * the document (dsrd's own state file); otherwise they are assigned. */
+char *dsr_config_from_json(const json_t *, bool trust_ids,
+                           struct dsr_config *cfg);
 char *dsr_config_from_string(const char *, struct dsr_config *cfg);
-char *dsr_config_from_file(const char *file_name, struct dsr_config *cfg);
+char *dsr_config_from_file(const char *file_name, bool trust_ids,
+                           struct dsr_config *cfg);
+json_t *dsr_config_to_json(const struct dsr_config *);
+
+/* One service.  dsr_service_from_json() checks the object alone, with
+ * error paths under 'path'; 'old' (may be NULL) is the service it will
+ * replace, whose id and backends' bucket ids and versions carry over.
+ * dsr_config_check_service() then checks it against every other service
+ * (all but 'replacing'); its errors are conflicts. */
+char *dsr_service_from_json(const struct dsr_config *, const json_t *,
+                            const char *path, bool trust_ids,
+                            const struct dsr_service *old,
+                            struct dsr_service **svcp);
+char *dsr_config_check_service(const struct dsr_config *,
+                               const struct dsr_service *,
+                               const struct dsr_service *replacing,
+                               const char *path);
+void dsr_config_add_service(struct dsr_config *, struct dsr_service *);
+void dsr_config_remove_service(struct dsr_config *, struct dsr_service *);
+void dsr_config_stamp_service(struct dsr_config *, struct dsr_service *);
+
+json_t *dsr_service_to_json(const struct dsr_service *);
+const struct dsr_service **dsr_config_sorted_services(
+    const struct dsr_config *);
+json_t *dsr_backend_to_json(const struct dsr_service *,
+                            const struct dsr_backend *);
 
 #endif /* controller/config.h */

@@ -50,7 +50,7 @@ main(int argc, char *argv[])
 
     cfg = xmalloc(sizeof *cfg);
     dsr_config_init(cfg);
-    char *error = dsr_config_from_file(config_file, cfg);
+    char *error = dsr_config_from_file(config_file, false, cfg);
     if (error) {
         ovs_fatal(0, "%s", error);
     }
@@ -84,6 +84,8 @@ main(int argc, char *argv[])
     }
     VLOG_INFO("exiting; flows stay on the bridges");
     lb_destroy(lb);
+    dsr_config_destroy(cfg);
+    free(cfg);
     unixctl_server_destroy(unixctl);
     service_stop();
     free(config_file);

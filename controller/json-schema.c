@@ -11,7 +11,8 @@
 #include "util.h"
 
 struct validator {
-    const json_t *root;         /* For resolving $ref. */
+    const json_t *root;         /* Document that local $refs point into. */
+    json_schema_loader *loader; /* Resolves $refs to other documents. */
     struct ds path;             /* JSONPath of the value being checked. */
     int depth;                  /* Guards against $ref cycles. */
 };
@@ -395,21 +396,36 @@ check_alternatives__(struct validator *v, const json_t *branches,
     return error;
 }
 
+/* Resolves 'ref' to a schema, and '*root' to the document it is in. */
 static const json_t *
-resolve_ref__(const struct validator *v, const char *ref)
+resolve_ref__(const struct validator *v, const char *ref,
+              const json_t **root)
 {
-    static const char prefix[] = "#/$defs/";
+    static const char prefix[] = "/$defs/";
+    const char *hash = strchr(ref, '#');
 
-    if (strncmp(ref, prefix, strlen(prefix))) {
+    *root = v->root;
+    if (hash != ref) {
+        char *file = xmemdup0(ref, hash ? hash - ref : strlen(ref));
+        *root = v->loader ? v->loader(file) : NULL;
+        free(file);
+        if (!*root) {
+            return NULL;
+        }
+    }
+    if (!hash || !hash[1]) {
+        return *root;
+    }
+    if (strncmp(hash + 1, prefix, strlen(prefix))) {
         return NULL;
     }
-    return json_object_get(json_object_get(v->root, "$defs"),
-                           ref + strlen(prefix));
+    return json_object_get(json_object_get(*root, "$defs"),
+                           hash + 1 + strlen(prefix));
 }
 
 static const char *const known_keywords[] = {
     "$schema", "$id", "$defs", "$comment", "title", "description", "default",
-    "examples", "$ref", "type", "enum", "const", "properties", "required",
+    "examples", "readOnly", "$ref", "type", "enum", "const", "properties", "required",
     "additionalProperties", "items", "minItems", "maxItems", "minimum",
     "maximum", "minLength", "maxLength", "pattern", "format", "anyOf",
     "oneOf",
@@ -450,9 +466,15 @@ validate__(struct validator *v, const json_t *schema, const json_t *instance)
         goto out;
     }
     if ((k = json_object_get(schema, "$ref"))) {
-        const json_t *target = resolve_ref__(v, json_string_value(k));
+        const json_t *saved_root = v->root;
+        const json_t *root;
+        const json_t *target = resolve_ref__(v, json_string_value(k), &root);
+
+        v->root = root;
         error = target ? validate__(v, target, instance)
-                       : error__(v, "schema has unresolvable $ref");
+                       : error__(v, "schema has unresolvable $ref \"%s\"",
+                                 json_string_value(k));
+        v->root = saved_root;
         if (error) {
             goto out;
         }
@@ -496,15 +518,17 @@ out:
 }
 
 char *
-json_schema_validate(const json_t *schema, const json_t *instance)
+json_schema_validate(const json_t *schema, const json_t *instance,
+                     const char *path, json_schema_loader *loader)
 {
     struct validator v = {
         .root = schema,
+        .loader = loader,
         .path = DS_EMPTY_INITIALIZER,
         .depth = 0,
     };
 
-    ds_put_char(&v.path, '$');
+    ds_put_cstr(&v.path, path);
     char *error = validate__(&v, schema, instance);
     ds_destroy(&v.path);
     return error;

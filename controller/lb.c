@@ -4,6 +4,7 @@
 #include <config.h>
 #include "controller/lb.h"
 
+#include "controller/config.h"
 #include "controller/model.h"
 #include "controller/neighbor.h"
 #include "controller/ofctrl.h"
@@ -59,7 +60,7 @@ struct lb_bridge {
 };
 
 struct lb {
-    struct dsr_config *cfg;         /* Owned. */
+    const struct dsr_config *cfg;   /* Not owned: services live there. */
     struct hmap bridges;            /* struct lb_bridge, by name. */
 };
 
@@ -159,10 +160,14 @@ add_vip(struct lb_bridge *br, const struct dsr_service *svc)
     if (!vip) {
         vip = xzalloc(sizeof *vip);
         vip->ip = svc->vip;
-        vip->mac = svc->mac;
-        vip->announce = true;
         hmap_insert(&br->vips, &vip->node,
                     hash_int((OVS_FORCE uint32_t) vip->ip, 0));
+    }
+    /* All services of a VIP share its MAC (config.c checks), so a new MAC
+     * means the last service of the VIP is being replaced. */
+    if (!vip->refcount || !eth_addr_equals(vip->mac, svc->mac)) {
+        vip->mac = svc->mac;
+        vip->announce = true;
 
         struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac);
         ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -192,6 +197,60 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
     program_service(br, svc);
 }
 
+static void
+release_location(struct lb_bridge *br, struct eth_addr mac)
+{
+    struct lb_location *loc = find_location(br, mac);
+
+    if (loc && !--loc->refcount) {
+        ofctrl_set_owner(br->ofctrl,
+                         dsr_cookie(DSR_COOKIE_BACKEND,
+                                    pipeline_mac_to_id(mac)), NULL);
+        hmap_remove(&br->locations, &loc->node);
+        free(loc);
+    }
+}
+
+static void
+release_vip(struct lb_bridge *br, ovs_be32 ip)
+{
+    struct lb_vip *vip = find_vip(br, ip);
+
+    if (vip && !--vip->refcount) {
+        ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_VIP, ntohl(ip)),
+                         NULL);
+        hmap_remove(&br->vips, &vip->node);
+        free(vip);
+    }
+}
+
+/* Drops what 'svc' holds (VIP, neighbors, index entries) but not its
+ * flows: the caller removes or replaces those. */
+static void
+release_service(struct lb_bridge *br, const struct dsr_service *svc)
+{
+    hmapx_find_and_delete(&br->dirty_services, svc);
+    release_vip(br, svc->vip);
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ovs_be32 ip = svc->backends[i].ip;
+        struct lb_ip_users *users = find_ip_users(br, ip);
+        const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
+
+        if (users) {
+            hmapx_find_and_delete(&users->services, svc);
+            if (hmapx_is_empty(&users->services)) {
+                hmap_remove(&br->ip_users, &users->node);
+                hmapx_destroy(&users->services);
+                free(users);
+            }
+        }
+        if (nb && nb->refcount == 1 && nb->resolved) {
+            release_location(br, nb->mac);
+        }
+        neighbor_unref(&br->neighbors, ip);
+    }
+}
+
 /* Moves the location flows of 'nb' from where it was ('old_mac', if
  * 'was_resolved') to where it is now. */
 static void
@@ -200,13 +259,8 @@ update_location(struct lb_bridge *br, bool was_resolved,
 {
     struct lb_location *loc;
 
-    if (was_resolved && (loc = find_location(br, old_mac))
-        && !--loc->refcount) {
-        ofctrl_set_owner(br->ofctrl,
-                         dsr_cookie(DSR_COOKIE_BACKEND,
-                                    pipeline_mac_to_id(old_mac)), NULL);
-        hmap_remove(&br->locations, &loc->node);
-        free(loc);
+    if (was_resolved) {
+        release_location(br, old_mac);
     }
 
     loc = find_location(br, nb->mac);
@@ -310,9 +364,10 @@ destroy_bridge(struct lb_bridge *br)
     free(br);
 }
 
-/* Takes ownership of 'cfg'. */
+/* Programs every service of 'cfg', which must outlive the lb; later
+ * changes to it must be reported with lb_add_service() and friends. */
 struct lb *
-lb_create(struct dsr_config *cfg)
+lb_create(const struct dsr_config *cfg)
 {
     struct lb *lb = xzalloc(sizeof *lb);
     struct dsr_service *svc;
@@ -331,6 +386,39 @@ lb_create(struct dsr_config *cfg)
 }
 
 void
+lb_add_service(struct lb *lb, const struct dsr_service *svc)
+{
+    add_service(find_bridge(lb, svc->bridge), svc);
+}
+
+void
+lb_remove_service(struct lb *lb, const struct dsr_service *svc)
+{
+    struct lb_bridge *br = find_bridge(lb, svc->bridge);
+
+    ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
+                     NULL);
+    release_service(br, svc);
+}
+
+/* 'new' takes the place of 'old' (same id).  References are taken before
+ * they are dropped, so backends both share keep their resolved MACs and
+ * the switch sees only the difference. */
+void
+lb_replace_service(struct lb *lb, const struct dsr_service *old,
+                   const struct dsr_service *new)
+{
+    if (strcmp(old->bridge, new->bridge)) {
+        lb_remove_service(lb, old);
+        lb_add_service(lb, new);
+    } else {
+        struct lb_bridge *br = find_bridge(lb, new->bridge);
+        add_service(br, new);
+        release_service(br, old);
+    }
+}
+
+void
 lb_destroy(struct lb *lb)
 {
     struct lb_bridge *br;
@@ -342,8 +430,6 @@ lb_destroy(struct lb *lb)
         destroy_bridge(br);
     }
     hmap_destroy(&lb->bridges);
-    dsr_config_destroy(lb->cfg);
-    free(lb->cfg);
     free(lb);
 }
 

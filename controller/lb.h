@@ -6,8 +6,13 @@
 
 struct ds;
 struct dsr_config;
+struct dsr_service;
 
-struct lb *lb_create(struct dsr_config *);
+struct lb *lb_create(const struct dsr_config *);
+void lb_add_service(struct lb *, const struct dsr_service *);
+void lb_remove_service(struct lb *, const struct dsr_service *);
+void lb_replace_service(struct lb *, const struct dsr_service *old,
+                        const struct dsr_service *new);
 void lb_destroy(struct lb *);
 void lb_run(struct lb *);
 void lb_wait(struct lb *);

@@ -7,14 +7,6 @@
 #include "util.h"
 
 void
-dsr_config_init(struct dsr_config *cfg)
-{
-    cfg->bridges = NULL;
-    cfg->n_bridges = 0;
-    hmap_init(&cfg->services);
-}
-
-void
 dsr_service_destroy(struct dsr_service *svc)
 {
     if (svc) {
@@ -25,22 +17,15 @@ dsr_service_destroy(struct dsr_service *svc)
     }
 }
 
-void
-dsr_config_destroy(struct dsr_config *cfg)
+struct dsr_backend *
+dsr_service_find_backend(const struct dsr_service *svc, ovs_be32 ip)
 {
-    struct dsr_service *svc;
-
-    HMAP_FOR_EACH_POP (svc, name_node, &cfg->services) {
-        dsr_service_destroy(svc);
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        if (svc->backends[i].ip == ip) {
+            return &svc->backends[i];
+        }
     }
-    hmap_destroy(&cfg->services);
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        free(cfg->bridges[i].name);
-        free(cfg->bridges[i].target);
-    }
-    free(cfg->bridges);
-    cfg->bridges = NULL;
-    cfg->n_bridges = 0;
+    return NULL;
 }
 
 struct dsr_service *
@@ -51,6 +36,20 @@ dsr_config_find_service(const struct dsr_config *cfg, const char *name)
     HMAP_FOR_EACH_WITH_HASH (svc, name_node, hash_string(name, 0),
                              &cfg->services) {
         if (!strcmp(svc->name, name)) {
+            return svc;
+        }
+    }
+    return NULL;
+}
+
+struct dsr_service *
+dsr_config_find_service_by_id(const struct dsr_config *cfg, uint32_t id)
+{
+    struct dsr_service *svc;
+
+    HMAP_FOR_EACH_WITH_HASH (svc, id_node, hash_int(id, 0),
+                             &cfg->services_by_id) {
+        if (svc->id == id) {
             return svc;
         }
     }

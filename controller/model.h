@@ -44,11 +44,13 @@ struct dsr_backend {
     uint16_t weight;            /* Relative share, 1..65535. */
     enum dsr_backend_state state;
     uint32_t bucket_id;         /* Stable OpenFlow bucket id in the group. */
+    uint64_t version;           /* Config version of its last change. */
 };
 
 /* One virtual service: VIP + protocol + port (or all ports). */
 struct dsr_service {
     struct hmap_node name_node; /* In struct dsr_config's 'services'. */
+    struct hmap_node id_node;   /* In struct dsr_config's 'services_by_id'. */
     char *name;                 /* Unique, names the service in the API. */
     uint32_t id;                /* Group id and low bits of the cookie. */
     char *bridge;               /* Name of the bridge that carries it. */
@@ -60,6 +62,7 @@ struct dsr_service {
     struct eth_addr mac;        /* Answers ARP for the VIP; frames' eth_src. */
     struct dsr_backend *backends;
     size_t n_backends;
+    uint64_t version;           /* Config version of its last change. */
 };
 
 /* One OVS bridge that dsrd programs. */
@@ -69,21 +72,31 @@ struct dsr_bridge_config {
     struct eth_addr mac;        /* Default service MAC; source of ARPs. */
 };
 
-/* A whole, validated configuration. */
+/* A whole, validated configuration, with the indexes that let one
+ * service be checked against all others in time proportional to its own
+ * size (config.c maintains them). */
 struct dsr_config {
     struct dsr_bridge_config *bridges;
     size_t n_bridges;
     struct hmap services;       /* struct dsr_service, by name. */
+    struct hmap services_by_id; /* struct dsr_service, by id. */
+    struct hmap endpoints;      /* (VIP, protocol, port) claimed. */
+    struct hmap vips;           /* VIPs in use, with MAC and bridge. */
+    struct hmap backend_ips;    /* Backend addresses in use. */
+    uint64_t version;           /* Increments with every change. */
+    uint32_t next_service_id;
 };
 
-void dsr_config_init(struct dsr_config *);
-void dsr_config_destroy(struct dsr_config *);
 struct dsr_service *dsr_config_find_service(const struct dsr_config *,
                                             const char *name);
+struct dsr_service *dsr_config_find_service_by_id(const struct dsr_config *,
+                                                  uint32_t id);
 const struct dsr_bridge_config *dsr_config_find_bridge(
     const struct dsr_config *, const char *name);
 
 void dsr_service_destroy(struct dsr_service *);
+struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
+                                             ovs_be32 ip);
 
 const char *dsr_protocol_to_string(enum dsr_protocol);
 const char *dsr_hash_to_string(enum dsr_hash);

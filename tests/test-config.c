@@ -175,7 +175,7 @@ static const struct {
     {CONFIG(SERVICE(", \"mac\": \"02:00:00:00:00\"")),
      "$.services[0].mac: \"02:00:00:00:00\" is not a MAC address"},
     {CONFIG(SERVICE("") "," SERVICE("")),
-     "$.services[1].name: duplicate service \"web\""},
+     "$.services[1].name: service \"web\" already exists"},
     {CONFIG(SERVICE("") ", {\"name\": \"web2\", \"vip\": \"10.0.0.100\","
             " \"protocol\": \"both\", \"port\": 80, \"backends\": []}"),
      "$.services[1]: 10.0.0.100 tcp port 80 is already served by service "
@@ -240,7 +240,7 @@ START_TEST(test_missing_file)
     struct dsr_config cfg;
 
     dsr_config_init(&cfg);
-    char *error = dsr_config_from_file("/nonexistent/dsrd.json", &cfg);
+    char *error = dsr_config_from_file("/nonexistent/dsrd.json", false, &cfg);
     ck_assert_ptr_nonnull(error);
     ck_assert_ptr_nonnull(strstr(error, "/nonexistent/dsrd.json"));
     free(error);
@@ -256,7 +256,7 @@ START_TEST(test_shipped_example)
     struct dsr_config cfg;
 
     dsr_config_init(&cfg);
-    char *error = dsr_config_from_file(file, &cfg);
+    char *error = dsr_config_from_file(file, false, &cfg);
     ck_assert_msg(!error, "%s", error);
     ck_assert_uint_eq(hmap_count(&cfg.services), 3);
     dsr_config_destroy(&cfg);

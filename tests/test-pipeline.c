@@ -45,13 +45,16 @@ format_and_release(struct dsr_owner *owner)
 static struct dsr_service *
 service(const char *json)
 {
-    static struct dsr_config cfg = { .services = HMAP_INITIALIZER(
-                                          &cfg.services) };
+    static struct dsr_config cfg;
+    static bool initialized;
     char *text = xasprintf("{\"bridges\": [{\"name\": \"br0\", \"mac\":"
                            " \"02:d5:d5:00:00:01\"}], \"services\": [%s]}",
                            json);
 
-    dsr_config_destroy(&cfg);
+    if (initialized) {
+        dsr_config_destroy(&cfg);
+    }
+    initialized = true;
     dsr_config_init(&cfg);
     char *error = dsr_config_from_string(text, &cfg);
     ck_assert_msg(!error, "%s", error);

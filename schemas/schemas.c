@@ -1,0 +1,42 @@
+/* Access to the compiled-in JSON Schemas. */
+#include <config.h>
+#include "schemas/schemas.h"
+
+#include <string.h>
+#include "controller/json-schema.h"
+#include "util.h"
+
+const json_t *
+dsr_schema(const char *name)
+{
+    static json_t **parsed;
+    size_t n = 0;
+
+    while (dsr_schema_texts[n].name) {
+        n++;
+    }
+    if (!parsed) {
+        parsed = xcalloc(n, sizeof *parsed);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(dsr_schema_texts[i].name, name)) {
+            if (!parsed[i]) {
+                json_error_t error;
+                parsed[i] = json_loads(dsr_schema_texts[i].text, 0, &error);
+                ovs_assert(parsed[i]);
+            }
+            return parsed[i];
+        }
+    }
+    return NULL;
+}
+
+char *
+dsr_schema_validate(const char *name, const json_t *instance,
+                    const char *path)
+{
+    const json_t *schema = dsr_schema(name);
+
+    ovs_assert(schema);
+    return json_schema_validate(schema, instance, path, dsr_schema);
+}
