@@ -10,9 +10,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include "command-line.h"
+#include "controller/api.h"
 #include "controller/config.h"
+#include "controller/http.h"
 #include "controller/lb.h"
 #include "controller/model.h"
+#include "controller/store.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
@@ -26,9 +29,19 @@
 VLOG_DEFINE_THIS_MODULE(dsrd);
 
 static char *config_file;
+static char *state_file;
 static char *unixctl_path;
+static char *api_address;       /* "IP:PORT", or "none". */
+static char *api_token_file;
+static char *api_tls_cert_file;
+static char *api_tls_key_file;
+static size_t api_max_body = 16 * 1024 * 1024;
+
+#define DSR_DEFAULT_API "127.0.0.1:9180"
 
 static void parse_options(int argc, char *argv[]);
+static void parse_api_options(struct http_server_options *, char **token,
+                              char **tls_cert, char **tls_key);
 static void usage(void) OVS_NO_RETURN;
 
 static unixctl_cb_func dsrd_exit;
@@ -50,9 +63,17 @@ main(int argc, char *argv[])
 
     cfg = xmalloc(sizeof *cfg);
     dsr_config_init(cfg);
-    char *error = dsr_config_from_file(config_file, false, cfg);
+    bool from_state;
+    char *error = store_load(state_file, config_file, cfg, &from_state);
     if (error) {
         ovs_fatal(0, "%s", error);
+    }
+
+    struct http_server_options api_options;
+    char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
+    bool api_enabled = strcmp(api_address, "none");
+    if (api_enabled) {
+        parse_api_options(&api_options, &token, &tls_cert, &tls_key);
     }
 
     daemonize_start(false);
@@ -61,19 +82,35 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
+    struct api *api = NULL;
+    if (api_enabled) {
+        api = api_create(cfg, lb, state_file, &api_options, &error);
+        if (!api) {
+            ovs_fatal(0, "%s", error);
+        }
+    }
+    free(token);
+    free(tls_cert);
+    free(tls_key);
     unixctl_command_register("exit", "", 0, 0, dsrd_exit, &exiting);
     unixctl_command_register("dsr/show", "", 0, 0, dsrd_show, lb);
     daemonize_complete();
 
     VLOG_INFO("dsrd %s started with %"PRIuSIZE" services on %"PRIuSIZE
-              " bridges", DSR_VERSION, hmap_count(&cfg->services),
-              cfg->n_bridges);
+              " bridges, from %s", DSR_VERSION, hmap_count(&cfg->services),
+              cfg->n_bridges, from_state ? state_file : config_file);
     while (!exiting) {
         unixctl_server_run(unixctl);
         lb_run(lb);
+        if (api) {
+            api_run(api);
+        }
 
         unixctl_server_wait(unixctl);
         lb_wait(lb);
+        if (api) {
+            api_wait(api);
+        }
         if (exiting) {
             poll_immediate_wake();
         }
@@ -83,13 +120,19 @@ main(int argc, char *argv[])
         }
     }
     VLOG_INFO("exiting; flows stay on the bridges");
+    api_destroy(api);
     lb_destroy(lb);
     dsr_config_destroy(cfg);
     free(cfg);
     unixctl_server_destroy(unixctl);
     service_stop();
     free(config_file);
+    free(state_file);
     free(unixctl_path);
+    free(api_address);
+    free(api_token_file);
+    free(api_tls_cert_file);
+    free(api_tls_key_file);
     return 0;
 }
 
@@ -114,17 +157,90 @@ dsrd_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
+/* Reads a whole small file (token, certificate); exits on failure. */
+static char *
+read_file(const char *name)
+{
+    FILE *f = fopen(name, "r");
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    if (!f) {
+        ovs_fatal(errno, "%s", name);
+    }
+    if (ds_get_preprocessed_line(&s, f, NULL) == EOF && !s.length) {
+        ovs_fatal(0, "%s: empty", name);
+    }
+    /* Certificates and keys span lines: read the rest verbatim. */
+    int c;
+    ds_put_char(&s, '\n');
+    while ((c = getc(f)) != EOF) {
+        ds_put_char(&s, c);
+    }
+    fclose(f);
+    return ds_steal_cstr(&s);
+}
+
+static void
+parse_api_options(struct http_server_options *opts, char **token,
+                  char **tls_cert, char **tls_key)
+{
+    char *colon = strrchr(api_address, ':');
+    int port;
+
+    if (!colon || !str_to_int(colon + 1, 10, &port) || port <= 0
+        || port > 65535) {
+        ovs_fatal(0, "--api=%s: expected IP:PORT or none", api_address);
+    }
+    *colon = '\0';
+    memset(opts, 0, sizeof *opts);
+    opts->address = api_address;
+    opts->port = port;
+    opts->max_body = api_max_body;
+    opts->max_connections = 64;
+    opts->timeout_s = 10;
+    if (api_token_file) {
+        *token = read_file(api_token_file);
+        /* Only the first line is the token. */
+        *strchrnul(*token, '\n') = '\0';
+        if (!**token) {
+            ovs_fatal(0, "%s: empty token", api_token_file);
+        }
+        opts->token = *token;
+    }
+    if (!api_tls_cert_file != !api_tls_key_file) {
+        ovs_fatal(0, "--api-tls-cert and --api-tls-key go together");
+    }
+    if (api_tls_cert_file) {
+        *tls_cert = read_file(api_tls_cert_file);
+        *tls_key = read_file(api_tls_key_file);
+        opts->tls_cert = *tls_cert;
+        opts->tls_key = *tls_key;
+    }
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
     enum {
         OPT_UNIXCTL = UCHAR_MAX + 1,
+        OPT_STATE_FILE,
+        OPT_API,
+        OPT_API_TOKEN_FILE,
+        OPT_API_TLS_CERT,
+        OPT_API_TLS_KEY,
+        OPT_API_MAX_BODY,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
     static const struct option long_options[] = {
         {"config", required_argument, NULL, 'c'},
         {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        {"state-file", required_argument, NULL, OPT_STATE_FILE},
+        {"api", required_argument, NULL, OPT_API},
+        {"api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE},
+        {"api-tls-cert", required_argument, NULL, OPT_API_TLS_CERT},
+        {"api-tls-key", required_argument, NULL, OPT_API_TLS_KEY},
+        {"api-max-body", required_argument, NULL, OPT_API_MAX_BODY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -147,6 +263,34 @@ parse_options(int argc, char *argv[])
             free(unixctl_path);
             unixctl_path = xstrdup(optarg);
             break;
+        case OPT_STATE_FILE:
+            free(state_file);
+            state_file = xstrdup(optarg);
+            break;
+        case OPT_API:
+            free(api_address);
+            api_address = xstrdup(optarg);
+            break;
+        case OPT_API_TOKEN_FILE:
+            free(api_token_file);
+            api_token_file = xstrdup(optarg);
+            break;
+        case OPT_API_TLS_CERT:
+            free(api_tls_cert_file);
+            api_tls_cert_file = xstrdup(optarg);
+            break;
+        case OPT_API_TLS_KEY:
+            free(api_tls_key_file);
+            api_tls_key_file = xstrdup(optarg);
+            break;
+        case OPT_API_MAX_BODY: {
+            unsigned long long int n;
+            if (!str_to_ullong(optarg, 10, &n) || !n) {
+                ovs_fatal(0, "--api-max-body=%s: expected bytes", optarg);
+            }
+            api_max_body = n;
+            break;
+        }
         case 'h':
             usage();
         case 'V':
@@ -164,8 +308,11 @@ parse_options(int argc, char *argv[])
     if (optind != argc) {
         ovs_fatal(0, "unexpected argument \"%s\" (use --help)", argv[optind]);
     }
-    if (!config_file) {
-        ovs_fatal(0, "--config=FILE is required (use --help)");
+    if (!state_file) {
+        state_file = xasprintf("%s/dsrd.state.json", ovs_dbdir());
+    }
+    if (!api_address) {
+        api_address = xstrdup(DSR_DEFAULT_API);
     }
 }
 
@@ -173,13 +320,24 @@ static void
 usage(void)
 {
     printf("%s: Direct Server Return load balancer for Open vSwitch\n"
-           "usage: %s --config=FILE [OPTIONS]\n"
+           "usage: %s [--config=FILE] [OPTIONS]\n"
            "\n"
-           "  -c, --config=FILE       JSON configuration "
-           "(schemas/config.schema.json)\n"
+           "  -c, --config=FILE       initial configuration, used when "
+           "there is no state file\n"
+           "                          (schemas/config.schema.json)\n"
+           "      --state-file=FILE   every accepted change is saved here "
+           "(default\n"
+           "                          %s/dsrd.state.json)\n"
+           "      --api=IP:PORT|none  REST API address (default %s)\n"
+           "      --api-token-file=FILE  require \"Authorization: Bearer "
+           "TOKEN\"\n"
+           "      --api-tls-cert=FILE, --api-tls-key=FILE  serve HTTPS\n"
+           "      --api-max-body=BYTES   largest request body (default "
+           "16 MiB)\n"
            "      --unixctl=SOCKET    control socket "
            "(default %s/dsrd.PID.ctl)\n",
-           program_name, program_name, ovs_rundir());
+           program_name, program_name, ovs_dbdir(), DSR_DEFAULT_API,
+           ovs_rundir());
     daemon_usage();
     vlog_usage();
     printf("\nOther options:\n"

@@ -18,6 +18,7 @@
 #include "openvswitch/ofp-port.h"
 #include "openvswitch/vlog.h"
 #include "hmapx.h"
+#include "flow.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(lb);
@@ -580,4 +581,62 @@ lb_format_show(const struct lb *lb, struct ds *s)
         }
     }
     free(services);
+}
+
+/* Fills 'changes' with each bridge's latest change seqno; returns how
+ * many. */
+size_t
+lb_get_changes(const struct lb *lb, struct lb_change *changes, size_t max)
+{
+    const struct lb_bridge *br;
+    size_t n = 0;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        if (n < max) {
+            changes[n].bridge = br->cfg->name;
+            changes[n].seqno = ofctrl_get_change_seqno(br->ofctrl);
+            n++;
+        }
+    }
+    return n;
+}
+
+int
+lb_get_change_state(const struct lb *lb, const struct lb_change *change,
+                    const char **error)
+{
+    const struct lb_bridge *br = find_bridge(lb, change->bridge);
+
+    *error = NULL;
+    return br ? ofctrl_get_change_state(br->ofctrl, change->seqno, error)
+              : OFCTRL_CHANGE_DONE;
+}
+
+void
+lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
+                    const struct dsr_backend *be,
+                    struct lb_backend_info *info)
+{
+    const struct lb_bridge *br = find_bridge(lb, svc->bridge);
+    const struct neighbor *nb = br ? neighbor_find(&br->neighbors, be->ip)
+                                   : NULL;
+
+    memset(info, 0, sizeof *info);
+    info->resolved = nb && nb->resolved;
+    info->mac_known = be->has_mac || info->resolved;
+    info->mac = be->has_mac ? be->mac : info->resolved ? nb->mac
+                                                       : eth_addr_zero;
+    info->port = info->resolved ? ofp_to_u16(nb->port) : 0;
+    info->in_group = info->mac_known && be->state == DSR_BACKEND_ACTIVE;
+}
+
+bool
+lb_bridge_status(const struct lb *lb, const char *bridge, bool *connected,
+                 bool *synced)
+{
+    const struct lb_bridge *br = find_bridge(lb, bridge);
+
+    *connected = br && ofctrl_is_connected(br->ofctrl);
+    *synced = br && ofctrl_is_synced(br->ofctrl);
+    return br != NULL;
 }

@@ -4,7 +4,13 @@
 #ifndef DSR_LB_H
 #define DSR_LB_H 1
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "packets.h"
+
 struct ds;
+struct dsr_backend;
 struct dsr_config;
 struct dsr_service;
 
@@ -17,5 +23,28 @@ void lb_destroy(struct lb *);
 void lb_run(struct lb *);
 void lb_wait(struct lb *);
 void lb_format_show(const struct lb *, struct ds *);
+
+/* Change tracking per bridge (see ofctrl.h). */
+struct lb_change {
+    const char *bridge;
+    uint64_t seqno;
+};
+size_t lb_get_changes(const struct lb *, struct lb_change *, size_t max);
+int lb_get_change_state(const struct lb *, const struct lb_change *,
+                        const char **error);
+
+/* What the data plane knows about a backend. */
+struct lb_backend_info {
+    bool mac_known;             /* Configured or resolved. */
+    bool resolved;              /* ARP answered: 'port' is valid. */
+    struct eth_addr mac;
+    uint32_t port;
+    bool in_group;              /* Has a bucket now. */
+};
+void lb_get_backend_info(const struct lb *, const struct dsr_service *,
+                         const struct dsr_backend *,
+                         struct lb_backend_info *);
+bool lb_bridge_status(const struct lb *, const char *bridge,
+                      bool *connected, bool *synced);
 
 #endif /* controller/lb.h */

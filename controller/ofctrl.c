@@ -66,6 +66,16 @@ struct ofctrl {
     ovs_be32 commit_xid;
     long long int sent_at;
 
+    /* Change tracking (see ofctrl.h): changes up to 'acked_seqno' are on
+     * the switch; those in [failed_from, failed_to] were rejected. */
+    uint64_t change_seqno;      /* Latest ofctrl_set_owner(). */
+    uint64_t sending_seqno;     /* Latest change in the bundle in flight. */
+    uint64_t acked_seqno;
+    uint64_t failed_from, failed_to;
+    char *last_error;           /* OVS's text for the last failure. */
+    bool bundle_failed;         /* 'last_error' is about the bundle in
+                                 * flight. */
+
     /* Statistics for status and logs. */
     unsigned long long n_bundles;
     unsigned long long n_errors;
@@ -151,6 +161,7 @@ ofctrl_create(const char *bridge, const char *target,
     hmap_init(&ofc->installed);
     hmap_init(&ofc->dirty);
     ofc->full_sync = true;
+    ofc->failed_from = 1;       /* An empty window. */
     return ofc;
 }
 
@@ -166,6 +177,7 @@ ofctrl_destroy(struct ofctrl *ofc)
         hmap_destroy(&ofc->installed);
         hmap_destroy(&ofc->dirty);
         free(ofc->bridge);
+        free(ofc->last_error);
         free(ofc);
     }
 }
@@ -177,6 +189,26 @@ ofctrl_set_owner(struct ofctrl *ofc, uint64_t cookie, struct dsr_owner *owner)
 {
     slot_set(&ofc->desired, cookie, owner);
     mark_dirty(ofc, cookie);
+    ofc->change_seqno++;
+}
+
+uint64_t
+ofctrl_get_change_seqno(const struct ofctrl *ofc)
+{
+    return ofc->change_seqno;
+}
+
+enum ofctrl_change_state
+ofctrl_get_change_state(const struct ofctrl *ofc, uint64_t seqno,
+                        const char **error)
+{
+    if (seqno >= ofc->failed_from && seqno <= ofc->failed_to) {
+        *error = ofc->last_error;
+        return OFCTRL_CHANGE_FAILED;
+    }
+    *error = NULL;
+    return (seqno <= ofc->acked_seqno ? OFCTRL_CHANGE_DONE
+                                      : OFCTRL_CHANGE_PENDING);
 }
 
 void
@@ -257,6 +289,7 @@ send_changes(struct ofctrl *ofc)
     struct owner_slot *slot;
 
     dsr_ofmsgs_init(&msgs);
+    ofc->sending_seqno = ofc->change_seqno;
     if (ofc->full_sync) {
         char *error = dsr_ofmsgs_delete_by_cookie(&msgs, DSR_COOKIE_TAG,
                                                   DSR_COOKIE_TAG_MASK);
@@ -289,6 +322,7 @@ send_changes(struct ofctrl *ofc)
     size_t n = dsr_ofmsgs_count(&msgs);
     if (!n) {
         dsr_ofmsgs_destroy(&msgs);
+        ofc->acked_seqno = ofc->sending_seqno;
         return;
     }
 
@@ -310,6 +344,7 @@ send_changes(struct ofctrl *ofc)
     }
     send_bundle_ctrl(ofc, OFPBCT_COMMIT_REQUEST, &ofc->commit_xid);
     ofc->in_flight = true;
+    ofc->bundle_failed = false;
     ofc->sent_at = time_msec();
     ofc->n_bundles++;
     ofc->n_messages += n;
@@ -325,15 +360,24 @@ handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
     char *text = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 1);
 
     VLOG_ERR_RL(&rl, "%s: OpenFlow error: %s", ofc->bridge, text);
-    free(text);
     ofc->n_errors++;
+    if (ofc->in_flight && !ofc->bundle_failed) {
+        /* OVS reports the message that failed, then the commit: the
+         * first says why. */
+        free(ofc->last_error);
+        ofc->last_error = xstrdup(text);
+        ofc->bundle_failed = true;
+    }
     if (ofc->in_flight && oh->xid == ofc->commit_xid) {
         /* The bundle was not applied.  What the switch has is unknown to
          * us now: replace everything, after a pause. */
         ofc->in_flight = false;
         ofc->full_sync = true;
         ofc->resync_after = time_msec() + RESYNC_BACKOFF_MS;
+        ofc->failed_from = ofc->acked_seqno + 1;
+        ofc->failed_to = ofc->sending_seqno;
     }
+    free(text);
 }
 
 static void
@@ -345,6 +389,7 @@ handle_bundle_reply(struct ofctrl *ofc, const struct ofp_header *oh)
         && bcm.type == OFPBCT_COMMIT_REPLY && ofc->in_flight
         && oh->xid == ofc->commit_xid) {
         ofc->in_flight = false;
+        ofc->acked_seqno = ofc->sending_seqno;
         VLOG_DBG("%s: bundle %"PRIu32" committed in %lld ms", ofc->bridge,
                  bcm.bundle_id, time_msec() - ofc->sent_at);
     }

@@ -37,6 +37,19 @@ void ofctrl_send(struct ofctrl *, struct ofpbuf *);
 void ofctrl_send_packet(struct ofctrl *, const struct dp_packet *,
                         ofp_port_t out_port);
 
+/* Tracking whether the switch has a change: every ofctrl_set_owner() gets
+ * a new sequence number; a caller remembers ofctrl_get_change_seqno()
+ * after its changes and polls ofctrl_get_change_state() with it. */
+enum ofctrl_change_state {
+    OFCTRL_CHANGE_PENDING,      /* Not yet acknowledged by the switch. */
+    OFCTRL_CHANGE_DONE,         /* Committed on the switch. */
+    OFCTRL_CHANGE_FAILED,       /* The switch rejected the bundle. */
+};
+uint64_t ofctrl_get_change_seqno(const struct ofctrl *);
+enum ofctrl_change_state ofctrl_get_change_state(const struct ofctrl *,
+                                                 uint64_t seqno,
+                                                 const char **error);
+
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);

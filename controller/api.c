@@ -1,0 +1,920 @@
+/* The REST API: routing, validation, transactions.  See api.h. */
+#include <config.h>
+#include "controller/api.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include "controller/config.h"
+#include "controller/http.h"
+#include "controller/lb.h"
+#include "controller/model.h"
+#include "controller/ofctrl.h"
+#include "controller/store.h"
+#include "openvswitch/dynamic-string.h"
+#include "hmapx.h"
+#include "openvswitch/list.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(api);
+
+/* How long a write waits for OVS before answering 202 Accepted. */
+#define API_ACK_TIMEOUT_MS 2000
+#define API_MAX_BRIDGES 64
+
+/* One service replaced, created (old NULL) or deleted (new NULL). */
+struct api_change {
+    struct dsr_service *old;    /* Out of the config; owned here. */
+    struct dsr_service *new;    /* In the config. */
+};
+
+/* An applied write waiting for OVS's verdict. */
+struct api_txn {
+    struct http_request *req;
+    struct api_change *changes;
+    size_t n_changes;
+    uint64_t prev_version;      /* Config version before the write. */
+    struct lb_change acks[API_MAX_BRIDGES];
+    size_t n_acks;
+    long long int deadline;
+    unsigned int status;        /* Success response. */
+    json_t *body;
+    char *etag;
+    char *location;
+};
+
+/* A write waiting for its turn. */
+struct api_queued {
+    struct ovs_list node;
+    struct http_request *req;
+};
+
+struct api {
+    struct dsr_config *cfg;
+    struct lb *lb;
+    char *state_file;
+    struct http_server *http;
+    struct ovs_list queue;      /* struct api_queued. */
+    struct api_txn *pending;
+};
+
+static void handle_request(void *api, struct http_request *);
+
+struct api *
+api_create(struct dsr_config *cfg, struct lb *lb, const char *state_file,
+           const struct http_server_options *opts, char **errorp)
+{
+    struct api *api = xzalloc(sizeof *api);
+
+    api->cfg = cfg;
+    api->lb = lb;
+    api->state_file = xstrdup(state_file);
+    ovs_list_init(&api->queue);
+    api->http = http_server_create(opts, handle_request, api, errorp);
+    if (!api->http) {
+        free(api->state_file);
+        free(api);
+        return NULL;
+    }
+    return api;
+}
+
+/* Error responses. */
+
+static void
+respond_not_found(struct http_request *req, const char *what)
+{
+    char *reason = xasprintf("no %s", what);
+    http_respond_error(req, 404, "not-found", NULL, reason);
+    free(reason);
+}
+
+/* Answers with an error "PATH: REASON" from config.c or the schema
+ * validator, the path going into its own field. */
+static void
+respond_path_error(struct http_request *req, unsigned int status,
+                   const char *kind, const char *error)
+{
+    const char *sep = error[0] == '$' ? strstr(error, ": ") : NULL;
+
+    if (sep) {
+        char *path = xmemdup0(error, sep - error);
+        http_respond_error(req, status, kind, path, sep + 2);
+        free(path);
+    } else {
+        http_respond_error(req, status, kind, NULL, error);
+    }
+}
+
+static char *
+etag_of(uint64_t version)
+{
+    return xasprintf("\"%"PRIu64"\"", version);
+}
+
+/* Checks If-Match against 'version'; answers 412 and returns false on a
+ * mismatch. */
+static bool
+check_if_match(struct http_request *req, uint64_t version)
+{
+    const char *if_match = http_request_header(req, "If-Match");
+
+    if (!if_match || !strcmp(if_match, "*")) {
+        return true;
+    }
+    char *etag = etag_of(version);
+    bool ok = !strcmp(if_match, etag)
+              || (!strncmp(if_match, "W/", 2) && !strcmp(if_match + 2, etag));
+    free(etag);
+    if (!ok) {
+        char *reason = xasprintf("If-Match %s does not match the current "
+                                 "version %"PRIu64, if_match, version);
+        http_respond_error(req, 412, "precondition-failed", NULL, reason);
+        free(reason);
+    }
+    return ok;
+}
+
+/* Parses the request body as JSON; answers 400/415 and returns NULL if it
+ * is not. */
+static json_t *
+parse_body(struct http_request *req)
+{
+    const char *type = http_request_header(req, "Content-Type");
+    json_error_t error;
+    size_t len;
+    const char *body = http_request_body(req, &len);
+
+    if (type && !strstr(type, "json")) {
+        http_respond_error(req, 415, "unsupported-media-type", NULL,
+                           "send application/json");
+        return NULL;
+    }
+    json_t *json = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    if (!json) {
+        char *reason = xasprintf("malformed JSON: line %d, column %d: %s",
+                                 error.line, error.column, error.text);
+        http_respond_error(req, 400, "bad-request", NULL, reason);
+        free(reason);
+    }
+    return json;
+}
+
+/* RFC 7396 JSON Merge Patch: returns 'target' with 'patch' applied (a new
+ * reference). */
+static json_t *
+merge_patch(const json_t *target, const json_t *patch)
+{
+    if (!json_is_object(patch)) {
+        return json_deep_copy(patch);
+    }
+    json_t *result = json_is_object(target) ? json_deep_copy(target)
+                                            : json_object();
+    const char *key;
+    json_t *value;
+
+    json_object_foreach (CONST_CAST(json_t *, patch), key, value) {
+        if (json_is_null(value)) {
+            json_object_del(result, key);
+        } else {
+            json_t *merged = merge_patch(json_object_get(result, key), value);
+            json_object_set_new(result, key, merged);
+        }
+    }
+    return result;
+}
+
+/* Transactions. */
+
+static void
+apply_changes(struct api *api, struct api_change *changes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].old) {
+            dsr_config_remove_service(api->cfg, changes[i].old);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].new) {
+            dsr_config_add_service(api->cfg, changes[i].new);
+            dsr_config_stamp_service(api->cfg, changes[i].new);
+        }
+    }
+    /* Additions before removals, so that a backend that moves from one
+     * service to another keeps its resolved MAC. */
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].new && changes[i].old) {
+            lb_replace_service(api->lb, changes[i].old, changes[i].new);
+        } else if (changes[i].new) {
+            lb_add_service(api->lb, changes[i].new);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!changes[i].new) {
+            lb_remove_service(api->lb, changes[i].old);
+        }
+    }
+}
+
+/* Swaps old and new in every change, so that apply_changes() undoes. */
+static void
+invert_changes(struct api_change *changes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct dsr_service *tmp = changes[i].old;
+        changes[i].old = changes[i].new;
+        changes[i].new = tmp;
+    }
+}
+
+static void
+free_olds(struct api_change *changes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dsr_service_destroy(changes[i].old);
+    }
+    free(changes);
+}
+
+static void
+txn_destroy(struct api_txn *txn)
+{
+    json_decref(txn->body);
+    free(txn->etag);
+    free(txn->location);
+    free(txn);
+}
+
+/* What a successful write answers with. */
+enum api_result {
+    RESULT_NONE,                /* No body (204). */
+    RESULT_SERVICE,             /* The service 'name'. */
+    RESULT_BACKEND,             /* Backend 'ip' of service 'name'. */
+    RESULT_CONFIG,              /* The whole configuration. */
+};
+
+static json_t *
+build_result(const struct api *api, enum api_result result,
+             const char *name, const char *ip, uint64_t *version)
+{
+    const struct dsr_service *svc;
+    struct in_addr addr;
+
+    switch (result) {
+    case RESULT_NONE:
+        return NULL;
+    case RESULT_SERVICE:
+        svc = dsr_config_find_service(api->cfg, name);
+        *version = svc->version;
+        return dsr_service_to_json(svc);
+    case RESULT_BACKEND:
+        svc = dsr_config_find_service(api->cfg, name);
+        if (inet_pton(AF_INET, ip, &addr) == 1) {
+            const struct dsr_backend *be = dsr_service_find_backend(
+                svc, addr.s_addr);
+            if (be) {
+                *version = be->version;
+                return dsr_backend_to_json(svc, be);
+            }
+        }
+        return NULL;
+    case RESULT_CONFIG:
+        *version = api->cfg->version;
+        return dsr_config_to_json(api->cfg);
+    }
+    return NULL;
+}
+
+/* Applies 'changes' (taking ownership) as one write: config, state file,
+ * then OVS.  The response ('status' and 'result') goes out once OVS has
+ * it. */
+static void
+commit(struct api *api, struct http_request *req,
+       struct api_change *changes, size_t n, unsigned int status,
+       enum api_result result, const char *name, const char *ip,
+       const char *location)
+{
+    struct api_txn *txn = xzalloc(sizeof *txn);
+    uint64_t version = 0;
+
+    txn->req = req;
+    txn->changes = changes;
+    txn->n_changes = n;
+    txn->prev_version = api->cfg->version;
+    api->cfg->version++;
+    apply_changes(api, changes, n);
+
+    char *error = store_save(api->cfg, api->state_file);
+    if (error) {
+        VLOG_ERR("change not saved, so not applied: %s", error);
+        invert_changes(changes, n);
+        apply_changes(api, changes, n);
+        api->cfg->version = txn->prev_version;
+        http_respond_error(req, 500, "internal", NULL, error);
+        free(error);
+        free_olds(changes, n);
+        free(txn);
+        return;
+    }
+
+    txn->status = status;
+    txn->body = build_result(api, result, name, ip, &version);
+    txn->etag = version ? etag_of(version) : NULL;
+    txn->location = location ? xstrdup(location) : NULL;
+    txn->n_acks = lb_get_changes(api->lb, txn->acks, API_MAX_BRIDGES);
+    txn->deadline = time_msec() + API_ACK_TIMEOUT_MS;
+    api->pending = txn;
+}
+
+/* Answers the pending write once every bridge has its verdict. */
+static void
+run_pending(struct api *api)
+{
+    struct api_txn *txn = api->pending;
+    const char *failure = NULL;
+    bool done = true;
+
+    for (size_t i = 0; i < txn->n_acks; i++) {
+        const char *error;
+        int state = lb_get_change_state(api->lb, &txn->acks[i], &error);
+        if (state == OFCTRL_CHANGE_FAILED) {
+            failure = error ? error : "OpenFlow error";
+        } else if (state == OFCTRL_CHANGE_PENDING) {
+            done = false;
+        }
+    }
+
+    if (failure) {
+        /* OVS refused: the state must not claim what OVS does not have. */
+        VLOG_WARN("OVS rejected a change, rolling it back: %s", failure);
+        invert_changes(txn->changes, txn->n_changes);
+        apply_changes(api, txn->changes, txn->n_changes);
+        api->cfg->version = txn->prev_version;
+        char *error = store_save(api->cfg, api->state_file);
+        if (error) {
+            VLOG_ERR("%s", error);
+            free(error);
+        }
+        http_respond_error(txn->req, 502, "switch-error", NULL, failure);
+    } else if (done) {
+        http_respond_json(txn->req, txn->status, json_incref(txn->body),
+                          txn->etag, txn->location);
+    } else if (time_msec() >= txn->deadline) {
+        /* Saved, and OVS gets it when it is back: say so. */
+        json_t *body = json_pack("{s:s, s:O}", "status", "pending",
+                                 "result", txn->body ? txn->body
+                                                     : json_null());
+        http_respond_json(txn->req, 202, body, txn->etag, txn->location);
+    } else {
+        return;
+    }
+    free_olds(txn->changes, txn->n_changes);
+    txn_destroy(txn);
+    api->pending = NULL;
+}
+
+/* Resources. */
+
+/* Parses 'json' as the service that replaces 'old' (NULL: a new one) and
+ * commits it; 'location' for 201. */
+static void
+put_service(struct api *api, struct http_request *req, const json_t *json,
+            struct dsr_service *old, unsigned int status)
+{
+    struct dsr_service *svc;
+    char *error = dsr_service_from_json(api->cfg, json, "$", false, old,
+                                        &svc);
+    if (error) {
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        return;
+    }
+    if (old && strcmp(old->name, svc->name)) {
+        http_respond_error(req, 422, "invalid", "$.name",
+                           "a service cannot be renamed: create a new one");
+        dsr_service_destroy(svc);
+        return;
+    }
+    error = dsr_config_check_service(api->cfg, svc, old, "$");
+    if (error) {
+        respond_path_error(req, 409, "conflict", error);
+        free(error);
+        dsr_service_destroy(svc);
+        return;
+    }
+
+    struct api_change *change = xmalloc(sizeof *change);
+    change->old = old;
+    change->new = svc;
+    char *location = xasprintf("/v1/services/%s", svc->name);
+    commit(api, req, change, 1, status, RESULT_SERVICE, svc->name, NULL,
+           status == 201 ? location : NULL);
+    free(location);
+}
+
+static void
+delete_service(struct api *api, struct http_request *req,
+               struct dsr_service *old)
+{
+    struct api_change *change = xmalloc(sizeof *change);
+
+    change->old = old;
+    change->new = NULL;
+    commit(api, req, change, 1, 204, RESULT_NONE, NULL, NULL, NULL);
+}
+
+static void
+handle_services(struct api *api, struct http_request *req, const char *name)
+{
+    const char *method = http_request_method(req);
+    struct dsr_service *svc = name ? dsr_config_find_service(api->cfg, name)
+                                   : NULL;
+    json_t *json;
+
+    if (!name && !strcmp(method, "GET")) {
+        const struct dsr_service **sorted = dsr_config_sorted_services(
+            api->cfg);
+        json_t *list = json_array();
+        for (size_t i = 0; sorted[i]; i++) {
+            json_array_append_new(list, dsr_service_to_json(sorted[i]));
+        }
+        free(sorted);
+        char *etag = etag_of(api->cfg->version);
+        http_respond_json(req, 200, list, etag, NULL);
+        free(etag);
+    } else if (!name && !strcmp(method, "POST")) {
+        if ((json = parse_body(req))) {
+            put_service(api, req, json, NULL, 201);
+            json_decref(json);
+        }
+    } else if (!name) {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET or POST on /v1/services");
+    } else if (!strcmp(method, "PUT") && !svc) {
+        if ((json = parse_body(req))) {
+            put_service(api, req, json, NULL, 201);
+            json_decref(json);
+        }
+    } else if (!svc) {
+        respond_not_found(req, "such service");
+    } else if (!strcmp(method, "GET")) {
+        char *etag = etag_of(svc->version);
+        http_respond_json(req, 200, dsr_service_to_json(svc), etag, NULL);
+        free(etag);
+    } else if (!check_if_match(req, svc->version)) {
+        /* Answered. */
+    } else if (!strcmp(method, "PUT")) {
+        if ((json = parse_body(req))) {
+            put_service(api, req, json, svc, 200);
+            json_decref(json);
+        }
+    } else if (!strcmp(method, "PATCH")) {
+        if ((json = parse_body(req))) {
+            json_t *current = dsr_service_to_json(svc);
+            json_t *patched = merge_patch(current, json);
+            put_service(api, req, patched, svc, 200);
+            json_decref(patched);
+            json_decref(current);
+            json_decref(json);
+        }
+    } else if (!strcmp(method, "DELETE")) {
+        delete_service(api, req, svc);
+    } else {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET, PUT, PATCH or DELETE on a service");
+    }
+}
+
+/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
+ * a backend request name fields of the request's body. */
+static char *
+backend_error_path(char *error, size_t index)
+{
+    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
+    size_t len = strlen(prefix);
+
+    if (!strncmp(error, prefix, len)) {
+        char *rebased = xasprintf("$%s", error + len);
+        free(error);
+        error = rebased;
+    }
+    free(prefix);
+    return error;
+}
+
+/* Commits 'service_json', the service 'old' with its backend list edited
+ * at 'index' (SIZE_MAX if none is to be reported). */
+static void
+put_backends(struct api *api, struct http_request *req,
+             struct dsr_service *old, const json_t *service_json,
+             size_t index, unsigned int status, const char *ip,
+             const char *location)
+{
+    struct dsr_service *svc;
+    char *error = dsr_service_from_json(api->cfg, service_json, "$", false,
+                                        old, &svc);
+    if (error) {
+        error = backend_error_path(error, index);
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        return;
+    }
+    error = dsr_config_check_service(api->cfg, svc, old, "$");
+    if (error) {
+        error = backend_error_path(error, index);
+        respond_path_error(req, 409, "conflict", error);
+        free(error);
+        dsr_service_destroy(svc);
+        return;
+    }
+
+    struct api_change *change = xmalloc(sizeof *change);
+    change->old = old;
+    change->new = svc;
+    commit(api, req, change, 1, status,
+           ip ? RESULT_BACKEND : RESULT_NONE, svc->name, ip, location);
+}
+
+/* Backends are edited by replacing their service with a copy whose
+ * backend list changed: one code path, checked like any service. */
+static void
+handle_backends(struct api *api, struct http_request *req, const char *name,
+                const char *ip_text)
+{
+    const char *method = http_request_method(req);
+    struct dsr_service *svc = dsr_config_find_service(api->cfg, name);
+    const struct dsr_backend *be = NULL;
+    ovs_be32 ip = 0;
+    json_t *json;
+
+    if (!svc) {
+        respond_not_found(req, "such service");
+        return;
+    }
+    if (ip_text) {
+        struct in_addr addr;
+        if (inet_pton(AF_INET, ip_text, &addr) != 1
+            || !(be = dsr_service_find_backend(svc, addr.s_addr))) {
+            respond_not_found(req, "such backend in this service");
+            return;
+        }
+        ip = addr.s_addr;
+    }
+
+    json_t *current = dsr_service_to_json(svc);
+    json_t *backends = json_object_get(current, "backends");
+    size_t index = 0;
+    for (size_t i = 0; be && i < svc->n_backends; i++) {
+        if (svc->backends[i].ip == ip) {
+            index = i;
+        }
+    }
+
+    if (!ip_text && !strcmp(method, "GET")) {
+        char *etag = etag_of(svc->version);
+        http_respond_json(req, 200, json_incref(backends), etag, NULL);
+        free(etag);
+    } else if (!ip_text && !strcmp(method, "POST")) {
+        if ((json = parse_body(req))) {
+            const char *new_ip = json_string_value(json_object_get(json,
+                                                                   "ip"));
+            struct in_addr addr;
+            if (new_ip && inet_pton(AF_INET, new_ip, &addr) == 1
+                && dsr_service_find_backend(svc, addr.s_addr)) {
+                http_respond_error(req, 409, "conflict", "$.ip",
+                                   "the service already has this backend");
+            } else {
+                json_array_append(backends, json);
+                char *location = xasprintf("/v1/services/%s/backends/%s",
+                                           name, new_ip ? new_ip : "");
+                put_backends(api, req, svc, current,
+                             json_array_size(backends) - 1, 201, new_ip,
+                             location);
+                free(location);
+            }
+            json_decref(json);
+        }
+    } else if (!ip_text) {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET or POST on backends");
+    } else if (!strcmp(method, "GET")) {
+        char *etag = etag_of(be->version);
+        http_respond_json(req, 200, dsr_backend_to_json(svc, be), etag,
+                          NULL);
+        free(etag);
+    } else if (!check_if_match(req, be->version)) {
+        /* Answered. */
+    } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+        if ((json = parse_body(req))) {
+            json_t *patched = (!strcmp(method, "PATCH")
+                               ? merge_patch(json_array_get(backends, index),
+                                             json)
+                               : json_incref(json));
+            const char *new_ip = json_string_value(json_object_get(patched,
+                                                                   "ip"));
+            if (new_ip && strcmp(new_ip, ip_text)) {
+                http_respond_error(req, 422, "invalid", "$.ip",
+                                   "the address identifies the backend: "
+                                   "add a new backend instead");
+            } else {
+                if (!new_ip && json_is_object(patched)) {
+                    json_object_set_new(patched, "ip", json_string(ip_text));
+                }
+                json_array_set(backends, index, patched);
+                put_backends(api, req, svc, current, index, 200, ip_text,
+                             NULL);
+            }
+            json_decref(patched);
+            json_decref(json);
+        }
+    } else if (!strcmp(method, "DELETE")) {
+        json_array_remove(backends, index);
+        put_backends(api, req, svc, current, SIZE_MAX, 204, NULL, NULL);
+    } else {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET, PUT, PATCH or DELETE on a backend");
+    }
+    json_decref(current);
+}
+
+/* PUT /v1/config: the new document is checked as a whole, then applied as
+ * one write that touches only the services that differ. */
+static void
+put_config(struct api *api, struct http_request *req, const json_t *json)
+{
+    struct dsr_config check;
+
+    dsr_config_init(&check);
+    char *error = dsr_config_from_json(json, false, &check);
+    if (error) {
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        return;
+    }
+    bool same_bridges = check.n_bridges == api->cfg->n_bridges;
+    for (size_t i = 0; same_bridges && i < check.n_bridges; i++) {
+        const struct dsr_bridge_config *a = &check.bridges[i];
+        const struct dsr_bridge_config *b = dsr_config_find_bridge(
+            api->cfg, a->name);
+        same_bridges = (b && !strcmp(a->target, b->target)
+                        && eth_addr_equals(a->mac, b->mac));
+    }
+    dsr_config_destroy(&check);
+    if (!same_bridges) {
+        http_respond_error(req, 422, "invalid", "$.bridges",
+                           "bridges cannot change while dsrd runs: edit "
+                           "the state file and restart dsrd");
+        return;
+    }
+
+    const json_t *services = json_object_get(json, "services");
+    size_t n = json_array_size(services);
+    struct api_change *changes = xcalloc(n + hmap_count(&api->cfg->services),
+                                         sizeof *changes);
+    struct hmapx seen = HMAPX_INITIALIZER(&seen);
+    size_t n_changes = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const json_t *s = json_array_get(services, i);
+        const char *name = json_string_value(json_object_get(s, "name"));
+        struct dsr_service *old = dsr_config_find_service(api->cfg, name);
+        struct dsr_service *svc;
+
+        error = dsr_service_from_json(api->cfg, s, "$", false, old, &svc);
+        ovs_assert(!error);     /* Checked above. */
+        if (old) {
+            hmapx_add(&seen, old);
+            json_t *a = dsr_service_to_json(old);
+            json_t *b = dsr_service_to_json(svc);
+            json_object_del(a, "version");
+            json_object_del(b, "version");
+            bool same = json_equal(a, b);
+            json_decref(a);
+            json_decref(b);
+            if (same) {
+                dsr_service_destroy(svc);
+                continue;
+            }
+        }
+        changes[n_changes].old = old;
+        changes[n_changes].new = svc;
+        n_changes++;
+    }
+    struct dsr_service *old;
+    HMAP_FOR_EACH (old, name_node, &api->cfg->services) {
+        if (!hmapx_contains(&seen, old)) {
+            changes[n_changes].old = old;
+            changes[n_changes].new = NULL;
+            n_changes++;
+        }
+    }
+    hmapx_destroy(&seen);
+    VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", n_changes);
+    if (!n_changes) {
+        char *etag = etag_of(api->cfg->version);
+        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
+                          NULL);
+        free(etag);
+        free(changes);
+        return;
+    }
+    commit(api, req, changes, n_changes, 200, RESULT_CONFIG, NULL, NULL,
+           NULL);
+}
+
+static void
+handle_config(struct api *api, struct http_request *req)
+{
+    const char *method = http_request_method(req);
+    json_t *json;
+
+    if (!strcmp(method, "GET")) {
+        char *etag = etag_of(api->cfg->version);
+        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
+                          NULL);
+        free(etag);
+    } else if (!strcmp(method, "PUT")) {
+        if (check_if_match(req, api->cfg->version)
+            && (json = parse_body(req))) {
+            put_config(api, req, json);
+            json_decref(json);
+        }
+    } else {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET or PUT on /v1/config");
+    }
+}
+
+static json_t *
+backend_status(const struct api *api, const struct dsr_service *svc,
+               const struct dsr_backend *be)
+{
+    struct lb_backend_info info;
+    char ip[INET_ADDRSTRLEN];
+    json_t *j;
+
+    lb_get_backend_info(api->lb, svc, be, &info);
+    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
+    j = json_pack("{s:s, s:i, s:s, s:b, s:s}",
+                  "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
+                  "state", dsr_backend_state_to_string(be->state),
+                  "in_group", info.in_group, "health", "unknown");
+    if (info.mac_known) {
+        char mac[ETH_ADDR_STRLEN + 1];
+        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(info.mac));
+        json_object_set_new(j, "mac", json_string(mac));
+        json_object_set_new(j, "mac_source",
+                            json_string(be->has_mac ? "config" : "arp"));
+    } else {
+        json_object_set_new(j, "mac", json_null());
+        json_object_set_new(j, "mac_source", json_string("unresolved"));
+    }
+    if (info.resolved) {
+        json_object_set_new(j, "ofport", json_integer(info.port));
+    }
+    return j;
+}
+
+static void
+handle_status(struct api *api, struct http_request *req)
+{
+    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
+    json_t *bridges = json_array();
+    json_t *services = json_array();
+
+    for (size_t i = 0; i < api->cfg->n_bridges; i++) {
+        const char *name = api->cfg->bridges[i].name;
+        bool connected, synced;
+        lb_bridge_status(api->lb, name, &connected, &synced);
+        json_array_append_new(bridges, json_pack("{s:s, s:b, s:b}",
+                                                 "name", name,
+                                                 "connected", connected,
+                                                 "in_sync", synced));
+    }
+    for (size_t i = 0; sorted[i]; i++) {
+        const struct dsr_service *svc = sorted[i];
+        bool connected, synced;
+        json_t *backends = json_array();
+
+        lb_bridge_status(api->lb, svc->bridge, &connected, &synced);
+        for (size_t j = 0; j < svc->n_backends; j++) {
+            json_array_append_new(backends,
+                                  backend_status(api, svc,
+                                                 &svc->backends[j]));
+        }
+        json_array_append_new(services, json_pack(
+            "{s:s, s:i, s:i, s:b, s:o}", "name", svc->name,
+            "id", (json_int_t) svc->id, "version", (json_int_t) svc->version,
+            "programmed", synced, "backends", backends));
+    }
+    free(sorted);
+    http_respond_json(req, 200, json_pack("{s:i, s:o, s:o}", "version",
+                                          (json_int_t) api->cfg->version,
+                                          "bridges", bridges,
+                                          "services", services),
+                      NULL, NULL);
+}
+
+static bool
+is_write(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD");
+}
+
+/* Splits 'url' into at most 'max' segments (modified in place). */
+static size_t
+split_url(char *url, char **segs, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+
+    for (char *tok = strtok_r(url, "/", &save); tok;
+         tok = strtok_r(NULL, "/", &save)) {
+        if (n == max) {
+            return max + 1;
+        }
+        segs[n++] = tok;
+    }
+    return n;
+}
+
+static void
+dispatch(struct api *api, struct http_request *req)
+{
+    char *url = xstrdup(http_request_url(req));
+    char *segs[6];
+    size_t n = split_url(url, segs, 5);
+
+    if (n == 1 && !strcmp(segs[0], "metrics")) {
+        http_respond_error(req, 404, "not-found", NULL, "not yet");
+    } else if (n < 2 || n > 5 || strcmp(segs[0], "v1")) {
+        respond_not_found(req, "such resource (see /v1/...)");
+    } else if (!strcmp(segs[1], "services") && n <= 3) {
+        handle_services(api, req, n == 3 ? segs[2] : NULL);
+    } else if (!strcmp(segs[1], "services") && n >= 4
+               && !strcmp(segs[3], "backends")) {
+        handle_backends(api, req, segs[2], n == 5 ? segs[4] : NULL);
+    } else if (!strcmp(segs[1], "config") && n == 2) {
+        handle_config(api, req);
+    } else if (!strcmp(segs[1], "status") && n == 2) {
+        handle_status(api, req);
+    } else {
+        respond_not_found(req, "such resource");
+    }
+    free(url);
+}
+
+static void
+handle_request(void *api_, struct http_request *req)
+{
+    struct api *api = api_;
+
+    if (is_write(http_request_method(req))
+        && (api->pending || !ovs_list_is_empty(&api->queue))) {
+        struct api_queued *q = xmalloc(sizeof *q);
+        q->req = req;
+        ovs_list_push_back(&api->queue, &q->node);
+        return;
+    }
+    dispatch(api, req);
+}
+
+void
+api_run(struct api *api)
+{
+    http_server_run(api->http);
+    if (api->pending) {
+        run_pending(api);
+    }
+    while (!api->pending && !ovs_list_is_empty(&api->queue)) {
+        struct api_queued *q = CONTAINER_OF(ovs_list_pop_front(&api->queue),
+                                            struct api_queued, node);
+        dispatch(api, q->req);
+        free(q);
+    }
+}
+
+void
+api_wait(struct api *api)
+{
+    http_server_wait(api->http);
+    if (api->pending) {
+        poll_timer_wait_until(api->pending->deadline);
+    }
+}
+
+void
+api_destroy(struct api *api)
+{
+    if (api) {
+        http_server_destroy(api->http);
+        if (api->pending) {
+            free_olds(api->pending->changes, api->pending->n_changes);
+            txn_destroy(api->pending);
+        }
+        free(api->state_file);
+        free(api);
+    }
+}

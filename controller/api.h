@@ -1,0 +1,20 @@
+/* dsrd's REST API (/v1/...), JSON in and out; see README.md and
+ * schemas/openapi.json.  Every accepted change is written to the state
+ * file before it is applied to OVS, and answered only once OVS has
+ * committed it (or rolled back, if OVS rejects it).  Writes are applied
+ * one at a time, in arrival order. */
+#ifndef DSR_API_H
+#define DSR_API_H 1
+
+struct dsr_config;
+struct http_server_options;
+struct lb;
+
+struct api *api_create(struct dsr_config *, struct lb *,
+                       const char *state_file,
+                       const struct http_server_options *, char **errorp);
+void api_destroy(struct api *);
+void api_run(struct api *);
+void api_wait(struct api *);
+
+#endif /* controller/api.h */

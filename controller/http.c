@@ -1,0 +1,305 @@
+/* HTTP server on libmicrohttpd in external-polling mode.  See http.h. */
+#include <config.h>
+#include "controller/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <string.h>
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(http);
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_handler *handler;
+    void *aux;
+    char *token;                /* "Bearer TOKEN", or NULL. */
+    size_t max_body;
+};
+
+struct http_request {
+    struct http_server *server;
+    struct MHD_Connection *conn;
+    char *method;
+    char *url;
+    struct ds body;
+    bool too_large;
+    bool dispatched;
+    bool suspended;
+    struct MHD_Response *response;  /* Ready to queue. */
+    unsigned int status;
+};
+
+/* Constant-time comparison, so the token cannot be guessed byte by byte
+ * from response times. */
+static bool
+token_matches(const char *expected, const char *given)
+{
+    size_t n = strlen(expected);
+    size_t m = given ? strlen(given) : 0;
+    unsigned char diff = n != m;
+
+    for (size_t i = 0; i < n; i++) {
+        diff |= expected[i] ^ (i < m ? given[i] : 0);
+    }
+    return !diff;
+}
+
+static enum MHD_Result
+queue_response(struct http_request *req)
+{
+    enum MHD_Result r = MHD_queue_response(req->conn, req->status,
+                                           req->response);
+    MHD_destroy_response(req->response);
+    req->response = NULL;
+    return r;
+}
+
+static enum MHD_Result
+access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
+               const char *method, const char *version OVS_UNUSED,
+               const char *upload_data, size_t *upload_data_size,
+               void **con_cls)
+{
+    struct http_server *srv = srv_;
+    struct http_request *req = *con_cls;
+
+    if (!req) {
+        req = xzalloc(sizeof *req);
+        req->server = srv;
+        req->conn = conn;
+        req->method = xstrdup(method);
+        req->url = xstrdup(url);
+        ds_init(&req->body);
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (req->body.length + *upload_data_size > srv->max_body) {
+            req->too_large = true;
+        } else {
+            ds_put_buffer(&req->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (req->response) {
+        return queue_response(req);
+    }
+    if (req->dispatched) {
+        return MHD_YES;
+    }
+    req->dispatched = true;
+
+    if (srv->token && !token_matches(srv->token,
+                                     http_request_header(req,
+                                                         "Authorization"))) {
+        http_respond_error(req, 401, "unauthorized", NULL,
+                           "missing or wrong bearer token");
+    } else if (req->too_large) {
+        char *reason = xasprintf("request body larger than %"PRIuSIZE
+                                 " bytes", srv->max_body);
+        http_respond_error(req, 413, "too-large", NULL, reason);
+        free(reason);
+    } else {
+        srv->handler(srv->aux, req);
+    }
+    if (req->response) {
+        return queue_response(req);
+    }
+    MHD_suspend_connection(conn);
+    req->suspended = true;
+    return MHD_YES;
+}
+
+static void
+request_completed(void *srv OVS_UNUSED, struct MHD_Connection *conn
+                  OVS_UNUSED, void **con_cls,
+                  enum MHD_RequestTerminationCode code OVS_UNUSED)
+{
+    struct http_request *req = *con_cls;
+
+    if (req) {
+        if (req->response) {
+            MHD_destroy_response(req->response);
+        }
+        free(req->method);
+        free(req->url);
+        ds_destroy(&req->body);
+        free(req);
+        *con_cls = NULL;
+    }
+}
+
+struct http_server *
+http_server_create(const struct http_server_options *opts,
+                   http_handler *handler, void *aux, char **errorp)
+{
+    struct http_server *srv = xzalloc(sizeof *srv);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET,
+        .sin_port = htons(opts->port),
+    };
+    unsigned int flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
+                         | MHD_USE_ERROR_LOG;
+
+    *errorp = NULL;
+    if (inet_pton(AF_INET, opts->address, &sin.sin_addr) != 1) {
+        *errorp = xasprintf("%s: not an IPv4 address", opts->address);
+        free(srv);
+        return NULL;
+    }
+    if (opts->tls_cert) {
+        flags |= MHD_USE_TLS;
+    }
+    srv->handler = handler;
+    srv->aux = aux;
+    srv->max_body = opts->max_body;
+    srv->token = opts->token ? xasprintf("Bearer %s", opts->token) : NULL;
+    srv->daemon = MHD_start_daemon(
+        flags, opts->port, NULL, NULL, access_handler, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
+        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
+        opts->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+        opts->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, opts->tls_key,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        *errorp = xasprintf("cannot listen on %s:%d for the API",
+                            opts->address, opts->port);
+        free(srv->token);
+        free(srv);
+        return NULL;
+    }
+    VLOG_INFO("API listening on http%s://%s:%d", opts->tls_cert ? "s" : "",
+              opts->address, opts->port);
+    return srv;
+}
+
+void
+http_server_destroy(struct http_server *srv)
+{
+    if (srv) {
+        MHD_stop_daemon(srv->daemon);
+        free(srv->token);
+        free(srv);
+    }
+}
+
+void
+http_server_run(struct http_server *srv)
+{
+    MHD_run(srv->daemon);
+}
+
+void
+http_server_wait(struct http_server *srv)
+{
+    const union MHD_DaemonInfo *info;
+    MHD_UNSIGNED_LONG_LONG timeout;
+
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    poll_fd_wait(info->epoll_fd, POLLIN);
+    if (MHD_get_timeout(srv->daemon, &timeout) == MHD_YES) {
+        poll_timer_wait(timeout);
+    }
+}
+
+const char *
+http_request_method(const struct http_request *req)
+{
+    return req->method;
+}
+
+const char *
+http_request_url(const struct http_request *req)
+{
+    return req->url;
+}
+
+const char *
+http_request_body(const struct http_request *req, size_t *len)
+{
+    *len = req->body.length;
+    return req->body.string ? req->body.string : "";
+}
+
+const char *
+http_request_header(const struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_request_query(const struct http_request *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+                                       key);
+}
+
+void
+http_respond(struct http_request *req, unsigned int status,
+             const char *content_type, const char *body, size_t len,
+             const char *etag, const char *location)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, CONST_CAST(char *, body), MHD_RESPMEM_MUST_COPY);
+
+    if (content_type) {
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    }
+    if (etag) {
+        MHD_add_response_header(resp, "ETag", etag);
+    }
+    if (location) {
+        MHD_add_response_header(resp, "Location", location);
+    }
+    if (req->response) {
+        MHD_destroy_response(req->response);
+    }
+    req->response = resp;
+    req->status = status;
+    if (req->suspended) {
+        req->suspended = false;
+        MHD_resume_connection(req->conn);
+        poll_immediate_wake();
+    }
+}
+
+/* Steals 'body'. */
+void
+http_respond_json(struct http_request *req, unsigned int status,
+                  json_t *body, const char *etag, const char *location)
+{
+    char *text = body ? json_dumps(body, JSON_INDENT(2)
+                                         | JSON_PRESERVE_ORDER
+                                         | JSON_ENCODE_ANY) : NULL;
+    if (text) {
+        size_t len = strlen(text);
+        text = xrealloc(text, len + 2);
+        strcpy(text + len, "\n");
+    }
+    http_respond(req, status, text ? "application/json" : NULL,
+                 text ? text : "", text ? strlen(text) : 0, etag, location);
+    free(text);
+    json_decref(body);
+}
+
+void
+http_respond_error(struct http_request *req, unsigned int status,
+                   const char *error, const char *path, const char *reason)
+{
+    json_t *body = json_pack("{s:s}", "error", error);
+
+    if (path) {
+        json_object_set_new(body, "path", json_string(path));
+    }
+    json_object_set_new(body, "reason", json_string(reason));
+    http_respond_json(req, status, body, NULL, NULL);
+}

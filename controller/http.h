@@ -1,0 +1,59 @@
+/* A small HTTP server for dsrd's API on top of libmicrohttpd, driven from
+ * dsrd's poll loop (no threads): MHD runs in external-polling mode with
+ * epoll, and a request whose answer must wait (for OVS to acknowledge a
+ * change) is suspended and resumed later.
+ *
+ * It enforces what protects dsrd from its clients: a body size limit,
+ * connection count and idle timeouts, and an optional bearer token
+ * compared in constant time. */
+#ifndef DSR_HTTP_H
+#define DSR_HTTP_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct http_request;
+
+struct http_server_options {
+    const char *address;        /* IPv4 address to listen on. */
+    int port;                   /* TCP port. */
+    const char *token;          /* Bearer token required, or NULL. */
+    const char *tls_cert;       /* PEM certificate and key (contents), or */
+    const char *tls_key;        /* NULL for plain HTTP. */
+    size_t max_body;            /* Bytes; larger bodies get 413. */
+    unsigned int max_connections;
+    unsigned int timeout_s;     /* Idle connections are closed. */
+};
+
+/* Called once per request with its whole body.  It must either answer
+ * with http_respond*() or keep 'req' to answer later (then it must answer
+ * eventually). */
+typedef void http_handler(void *aux, struct http_request *req);
+
+struct http_server *http_server_create(const struct http_server_options *,
+                                       http_handler *, void *aux,
+                                       char **errorp);
+void http_server_destroy(struct http_server *);
+void http_server_run(struct http_server *);
+void http_server_wait(struct http_server *);
+
+const char *http_request_method(const struct http_request *);
+const char *http_request_url(const struct http_request *);
+const char *http_request_body(const struct http_request *, size_t *len);
+const char *http_request_header(const struct http_request *,
+                                const char *name);
+const char *http_request_query(const struct http_request *,
+                               const char *key);
+
+void http_respond(struct http_request *, unsigned int status,
+                  const char *content_type, const char *body, size_t len,
+                  const char *etag, const char *location);
+void http_respond_json(struct http_request *, unsigned int status,
+                       json_t *body, const char *etag,
+                       const char *location);
+void http_respond_error(struct http_request *, unsigned int status,
+                        const char *error, const char *path,
+                        const char *reason);
+
+#endif /* controller/http.h */
