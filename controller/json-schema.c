@@ -110,7 +110,7 @@ check_type__(struct validator *v, const json_t *type, const json_t *instance)
         if (type_matches__(json_string_value(type), instance)) {
             return NULL;
         }
-        ds_put_format(&s, "must be %s %s", 
+        ds_put_format(&s, "must be %s %s",
                       strchr("aeiou", json_string_value(type)[0]) ? "an" : "a",
                       json_string_value(type));
     } else {
@@ -164,11 +164,14 @@ check_format__(struct validator *v, const char *format, const json_t *instance)
             return error__(v, "\"%s\" is not an IPv4 address", s);
         }
     } else if (!strcmp(format, "mac")) {
-        unsigned int b[6];
-        int n = 0;
-        if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n",
-                   &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &n) != 6
-            || n != 17 || s[n]) {
+        /* Exactly xx:xx:xx:xx:xx:xx in hex, what eth_addr_from_string()
+         * takes without surprises (sscanf would allow signs, spaces and
+         * "0x"). */
+        bool ok = strlen(s) == 17;
+        for (int i = 0; ok && i < 17; i++) {
+            ok = i % 3 == 2 ? s[i] == ':' : isxdigit((unsigned char) s[i]);
+        }
+        if (!ok) {
             return error__(v, "\"%s\" is not a MAC address "
                            "(xx:xx:xx:xx:xx:xx)", s);
         }
@@ -178,20 +181,46 @@ check_format__(struct validator *v, const char *format, const json_t *instance)
     return NULL;
 }
 
+/* Compiled patterns, kept: schemas have few, and values are many. */
+struct pattern {
+    char *text;
+    regex_t re;
+    bool ok;
+};
+
+static const struct pattern *
+get_pattern__(const char *text)
+{
+    static struct pattern *patterns;
+    static size_t n_patterns, allocated;
+
+    for (size_t i = 0; i < n_patterns; i++) {
+        if (!strcmp(patterns[i].text, text)) {
+            return &patterns[i];
+        }
+    }
+    if (n_patterns == allocated) {
+        patterns = x2nrealloc(patterns, &allocated, sizeof *patterns);
+    }
+    struct pattern *p = &patterns[n_patterns++];
+    p->text = xstrdup(text);
+    p->ok = !regcomp(&p->re, text, REG_EXTENDED | REG_NOSUB);
+    return p;
+}
+
 static char *
 check_pattern__(struct validator *v, const char *pattern, const char *s)
 {
-    regex_t re;
-    char *error = NULL;
+    const struct pattern *p = get_pattern__(pattern);
 
-    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) {
+    if (!p->ok) {
         return error__(v, "schema pattern \"%s\" does not compile", pattern);
     }
-    if (regexec(&re, s, 0, NULL, 0)) {
-        error = error__(v, "\"%s\" does not match the pattern %s", s, pattern);
+    if (regexec(&p->re, s, 0, NULL, 0)) {
+        return error__(v, "\"%s\" does not match the pattern %s", s,
+                       pattern);
     }
-    regfree(&re);
-    return error;
+    return NULL;
 }
 
 static char *

@@ -14,15 +14,15 @@
 
 VLOG_DEFINE_THIS_MODULE(neighbor);
 
-/* Unresolved: probe quickly at first, then settle at once per second. */
+/* Unresolved: probe quickly at first, then back off, doubling up to the
+ * refresh interval. */
 #define FAST_PROBE_MS 200
 #define FAST_PROBES 5
-#define SLOW_PROBE_MS 1000
 #define DEFAULT_REFRESH_MS 30000
 
-/* At most this many probes per neighbor_run(): a cold start with
- * hundreds of thousands of backends spreads its ARPs out. */
-#define MAX_PROBES_PER_RUN 256
+/* Probes per second, at most: a cold start with hundreds of thousands of
+ * backends spreads its ARPs out instead of flooding the segment. */
+#define MAX_PROBES_PER_SEC 2000
 
 void
 neighbor_table_init(struct neighbor_table *t, struct eth_addr mac)
@@ -30,6 +30,10 @@ neighbor_table_init(struct neighbor_table *t, struct eth_addr mac)
     hmap_init(&t->neighbors);
     t->mac = mac;
     t->refresh_ms = DEFAULT_REFRESH_MS;
+    t->connected = false;
+    t->next_wakeup = LLONG_MAX;
+    t->budget_second = 0;
+    t->budget = 0;
 }
 
 void
@@ -66,6 +70,7 @@ neighbor_ref(struct neighbor_table *t, ovs_be32 ip)
         n = xzalloc(sizeof *n);
         n->ip = ip;
         n->next_probe = time_msec();
+        t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
         hmap_insert(&t->neighbors, &n->node,
                     hash_int((OVS_FORCE uint32_t) ip, 0));
     }
@@ -94,6 +99,7 @@ neighbor_probe_all_soon(struct neighbor_table *t)
         n->next_probe = now;
         n->n_probes = 0;
     }
+    t->next_wakeup = now;
 }
 
 static void
@@ -108,42 +114,54 @@ send_probe(const struct neighbor_table *t, struct ofctrl *ofc, ovs_be32 ip)
     dp_packet_uninit(&packet);
 }
 
+/* Time to the next probe of 'n', which has just been probed. */
 static long long int
 probe_interval(const struct neighbor_table *t, const struct neighbor *n)
 {
-    if (n->resolved && n->n_probes == 0) {
-        return t->refresh_ms;
+    if (n->n_probes <= FAST_PROBES) {
+        return FAST_PROBE_MS;
     }
-    return n->n_probes < FAST_PROBES ? FAST_PROBE_MS : SLOW_PROBE_MS;
+    long long int backoff = (long long int) FAST_PROBE_MS
+                            << MIN(n->n_probes - FAST_PROBES, 10);
+    return MIN(backoff, t->refresh_ms);
 }
 
 void
 neighbor_run(struct neighbor_table *t, struct ofctrl *ofc)
 {
     long long int now = time_msec();
-    int budget = MAX_PROBES_PER_RUN;
     struct neighbor *n;
 
-    if (!ofctrl_is_connected(ofc)) {
+    t->connected = ofctrl_is_connected(ofc);
+    if (!t->connected) {
         return;
     }
+    if (now / 1000 != t->budget_second) {
+        t->budget_second = now / 1000;
+        t->budget = MAX_PROBES_PER_SEC;
+    }
+    t->next_wakeup = LLONG_MAX;
     HMAP_FOR_EACH (n, node, &t->neighbors) {
-        if (n->next_probe <= now && budget > 0) {
-            budget--;
+        if (n->next_probe <= now && t->budget > 0) {
+            t->budget--;
             send_probe(t, ofc, n->ip);
             n->n_probes++;
             n->next_probe = now + probe_interval(t, n);
         }
+        t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
+    }
+    if (!t->budget) {
+        t->next_wakeup = MAX(t->next_wakeup, (t->budget_second + 1) * 1000);
     }
 }
 
 void
 neighbor_wait(const struct neighbor_table *t)
 {
-    const struct neighbor *n;
-
-    HMAP_FOR_EACH (n, node, &t->neighbors) {
-        poll_timer_wait_until(n->next_probe);
+    /* Nothing to probe while the bridge is away: the reconnection wakes
+     * us. */
+    if (t->connected && t->next_wakeup != LLONG_MAX) {
+        poll_timer_wait_until(t->next_wakeup);
     }
 }
 
@@ -162,7 +180,9 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
         return NULL;
     }
     n = CONST_CAST(struct neighbor *, neighbor_find(t, flow->nw_src));
-    if (!n) {
+    if (!n || !n->n_probes) {
+        /* Unsolicited: dsrd did not ask since the last answer.  Taking it
+         * would let any host on the segment claim a backend's traffic. */
         return NULL;
     }
     if (!n->resolved || !eth_addr_equals(n->mac, flow->arp_sha)
@@ -185,5 +205,6 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
     n->resolved_at = time_msec();
     n->n_probes = 0;
     n->next_probe = n->resolved_at + t->refresh_ms;
+    t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
     return n;
 }

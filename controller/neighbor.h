@@ -31,6 +31,10 @@ struct neighbor_table {
     struct hmap neighbors;      /* struct neighbor. */
     struct eth_addr mac;        /* Sender MAC of probes. */
     long long int refresh_ms;   /* Re-probe interval once resolved. */
+    bool connected;             /* The bridge was there at the last run. */
+    long long int next_wakeup;  /* Earliest 'next_probe', or LLONG_MAX. */
+    long long int budget_second;    /* Second that 'budget' is for. */
+    int budget;                 /* Probes still allowed this second. */
 };
 
 void neighbor_table_init(struct neighbor_table *, struct eth_addr mac);

@@ -46,6 +46,13 @@ struct owner_slot {
     struct dsr_owner *owner;    /* Reference held; never NULL. */
 };
 
+/* The owner behind one message of the bundle in flight. */
+struct xid_owner {
+    struct hmap_node node;      /* By 'xid'. */
+    ovs_be32 xid;
+    uint64_t cookie;
+};
+
 struct ofctrl {
     char *bridge;
     struct rconn *rconn;
@@ -56,6 +63,11 @@ struct ofctrl {
     struct hmap desired;        /* struct owner_slot. */
     struct hmap installed;      /* struct owner_slot: as sent to OVS. */
     struct hmap dirty;          /* struct owner_slot without owner. */
+    struct hmap rejected;       /* struct owner_slot: desired owners that
+                                 * OVS refused; left off the switch until
+                                 * they change. */
+    struct hmap xids;           /* struct xid_owner, for the bundle in
+                                 * flight. */
     bool full_sync;             /* Next bundle replaces everything. */
     long long int resync_after; /* Not before this time (ms). */
 
@@ -108,10 +120,12 @@ slot_set(struct hmap *map, uint64_t cookie, struct dsr_owner *owner)
     struct owner_slot *slot = slot_find(map, cookie);
 
     if (slot) {
-        dsr_owner_unref(slot->owner);
+        struct dsr_owner *old = slot->owner;
         if (owner) {
             slot->owner = dsr_owner_ref(owner);
+            dsr_owner_unref(old);
         } else {
+            dsr_owner_unref(old);
             hmap_remove(map, &slot->node);
             free(slot);
         }
@@ -121,6 +135,51 @@ slot_set(struct hmap *map, uint64_t cookie, struct dsr_owner *owner)
         slot->owner = dsr_owner_ref(owner);
         hmap_insert(map, &slot->node, cookie_hash(cookie));
     }
+}
+
+static void
+clear_xids(struct ofctrl *ofc)
+{
+    struct xid_owner *xo;
+
+    HMAP_FOR_EACH_POP (xo, node, &ofc->xids) {
+        free(xo);
+    }
+}
+
+static void
+remember_xids(struct ofctrl *ofc, const struct dsr_ofmsgs *msgs,
+              uint64_t cookie)
+{
+    const struct ovs_list *lists[] = {
+        &msgs->flow_dels, &msgs->group_puts, &msgs->flow_puts,
+        &msgs->group_dels,
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        const struct ofpbuf *msg;
+        LIST_FOR_EACH (msg, list_node, lists[i]) {
+            struct xid_owner *xo = xmalloc(sizeof *xo);
+            xo->xid = ((const struct ofp_header *) msg->data)->xid;
+            xo->cookie = cookie;
+            hmap_insert(&ofc->xids, &xo->node,
+                        hash_int((OVS_FORCE uint32_t) xo->xid, 0));
+        }
+    }
+}
+
+static const struct xid_owner *
+find_xid(const struct ofctrl *ofc, ovs_be32 xid)
+{
+    const struct xid_owner *xo;
+
+    HMAP_FOR_EACH_WITH_HASH (xo, node, hash_int((OVS_FORCE uint32_t) xid, 0),
+                             &ofc->xids) {
+        if (xo->xid == xid) {
+            return xo;
+        }
+    }
+    return NULL;
 }
 
 static void
@@ -160,6 +219,8 @@ ofctrl_create(const char *bridge, const char *target,
     hmap_init(&ofc->desired);
     hmap_init(&ofc->installed);
     hmap_init(&ofc->dirty);
+    hmap_init(&ofc->rejected);
+    hmap_init(&ofc->xids);
     ofc->full_sync = true;
     ofc->failed_from = 1;       /* An empty window. */
     return ofc;
@@ -173,6 +234,10 @@ ofctrl_destroy(struct ofctrl *ofc)
         slots_clear(&ofc->desired);
         slots_clear(&ofc->installed);
         slots_clear(&ofc->dirty);
+        slots_clear(&ofc->rejected);
+        clear_xids(ofc);
+        hmap_destroy(&ofc->rejected);
+        hmap_destroy(&ofc->xids);
         hmap_destroy(&ofc->desired);
         hmap_destroy(&ofc->installed);
         hmap_destroy(&ofc->dirty);
@@ -188,6 +253,7 @@ void
 ofctrl_set_owner(struct ofctrl *ofc, uint64_t cookie, struct dsr_owner *owner)
 {
     slot_set(&ofc->desired, cookie, owner);
+    slot_set(&ofc->rejected, cookie, NULL);
     mark_dirty(ofc, cookie);
     ofc->change_seqno++;
 }
@@ -281,14 +347,17 @@ send_bundle_ctrl(struct ofctrl *ofc, uint16_t type, ovs_be32 *xid)
 }
 
 /* Diffs every dirty owner against what the switch has and sends the
- * result as one atomic bundle. */
+ * result as one atomic bundle.  Owners OVS rejected stay off the switch
+ * until they change, so one bad owner cannot block all the others. */
 static void
 send_changes(struct ofctrl *ofc)
 {
-    struct dsr_ofmsgs msgs;
+    struct dsr_ofmsgs msgs, scratch;
     struct owner_slot *slot;
 
     dsr_ofmsgs_init(&msgs);
+    dsr_ofmsgs_init(&scratch);
+    clear_xids(ofc);
     ofc->sending_seqno = ofc->change_seqno;
     if (ofc->full_sync) {
         char *error = dsr_ofmsgs_delete_by_cookie(&msgs, DSR_COOKIE_TAG,
@@ -305,17 +374,32 @@ send_changes(struct ofctrl *ofc)
     HMAP_FOR_EACH_POP (slot, node, &ofc->dirty) {
         struct owner_slot *want = slot_find(&ofc->desired, slot->cookie);
         struct owner_slot *have = slot_find(&ofc->installed, slot->cookie);
-        struct dsr_owner *new = want ? want->owner : NULL;
+        struct dsr_owner *new = (want && !slot_find(&ofc->rejected,
+                                                    slot->cookie)
+                                 ? want->owner : NULL);
 
-        char *error = dsr_owner_diff(have ? have->owner : NULL, new, &msgs);
+        char *error = dsr_owner_diff(have ? have->owner : NULL, new,
+                                     &scratch);
         if (error) {
-            /* The pipeline produced text OVS cannot parse: a bug. */
+            /* Text OVS cannot encode: keep the owner off the switch. */
             VLOG_ERR("%s: cookie %#"PRIx64": %s", ofc->bridge,
                      slot->cookie, error);
             free(error);
+            dsr_ofmsgs_destroy(&scratch);
+            if (want) {
+                slot_set(&ofc->rejected, slot->cookie, want->owner);
+            }
+            if (have) {
+                /* Remove what the switch has of it. */
+                error = dsr_owner_diff(have->owner, NULL, &scratch);
+                ovs_assert(!error);
+                slot_set(&ofc->installed, slot->cookie, NULL);
+            }
         } else {
             slot_set(&ofc->installed, slot->cookie, new);
         }
+        remember_xids(ofc, &scratch, slot->cookie);
+        dsr_ofmsgs_splice(&msgs, &scratch);
         free(slot);
     }
 
@@ -325,6 +409,9 @@ send_changes(struct ofctrl *ofc)
         ofc->acked_seqno = ofc->sending_seqno;
         return;
     }
+    VLOG_DBG("%s: bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
+             " group mods", ofc->bridge, ofc->bundle_id + 1,
+             msgs.n_flow_mods, msgs.n_group_mods);
 
     struct ovs_list list = OVS_LIST_INITIALIZER(&list);
     struct ofpbuf *msg;
@@ -348,9 +435,20 @@ send_changes(struct ofctrl *ofc)
     ofc->sent_at = time_msec();
     ofc->n_bundles++;
     ofc->n_messages += n;
-    VLOG_DBG("%s: bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
-             " group mods", ofc->bridge, ofc->bundle_id, msgs.n_flow_mods,
-             msgs.n_group_mods);
+}
+
+/* The bundle in flight did not go in whole.  What the switch has is
+ * unknown now: replace everything, after a pause, leaving out the owners
+ * OVS named. */
+static void
+bundle_failed(struct ofctrl *ofc)
+{
+    ofc->in_flight = false;
+    ofc->full_sync = true;
+    ofc->resync_after = time_msec() + RESYNC_BACKOFF_MS;
+    ofc->failed_from = ofc->acked_seqno + 1;
+    ofc->failed_to = ofc->sending_seqno;
+    clear_xids(ofc);
 }
 
 static void
@@ -358,6 +456,8 @@ handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
     char *text = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 1);
+    const struct xid_owner *xo = ofc->in_flight ? find_xid(ofc, oh->xid)
+                                                : NULL;
 
     VLOG_ERR_RL(&rl, "%s: OpenFlow error: %s", ofc->bridge, text);
     ofc->n_errors++;
@@ -368,14 +468,17 @@ handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
         ofc->last_error = xstrdup(text);
         ofc->bundle_failed = true;
     }
+    if (xo && xo->cookie) {
+        struct owner_slot *want = slot_find(&ofc->desired, xo->cookie);
+        if (want) {
+            VLOG_WARN_RL(&rl, "%s: leaving cookie %#"PRIx64" off the "
+                         "switch until it changes", ofc->bridge,
+                         xo->cookie);
+            slot_set(&ofc->rejected, xo->cookie, want->owner);
+        }
+    }
     if (ofc->in_flight && oh->xid == ofc->commit_xid) {
-        /* The bundle was not applied.  What the switch has is unknown to
-         * us now: replace everything, after a pause. */
-        ofc->in_flight = false;
-        ofc->full_sync = true;
-        ofc->resync_after = time_msec() + RESYNC_BACKOFF_MS;
-        ofc->failed_from = ofc->acked_seqno + 1;
-        ofc->failed_to = ofc->sending_seqno;
+        bundle_failed(ofc);
     }
     free(text);
 }
@@ -387,9 +490,15 @@ handle_bundle_reply(struct ofctrl *ofc, const struct ofp_header *oh)
 
     if (!ofputil_decode_bundle_ctrl(oh, &bcm)
         && bcm.type == OFPBCT_COMMIT_REPLY && ofc->in_flight
-        && oh->xid == ofc->commit_xid) {
+        && oh->xid == ofc->commit_xid && bcm.bundle_id == ofc->bundle_id) {
+        if (ofc->bundle_failed) {
+            /* Committed without the messages OVS refused. */
+            bundle_failed(ofc);
+            return;
+        }
         ofc->in_flight = false;
         ofc->acked_seqno = ofc->sending_seqno;
+        clear_xids(ofc);
         VLOG_DBG("%s: bundle %"PRIu32" committed in %lld ms", ofc->bridge,
                  bcm.bundle_id, time_msec() - ofc->sent_at);
     }
@@ -418,6 +527,9 @@ handle_packet_in(struct ofctrl *ofc, const struct ofp_header *oh)
     }
 }
 
+static void handle_get_config_reply(struct ofctrl *,
+                                    const struct ofp_header *);
+
 static void
 handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
 {
@@ -440,24 +552,37 @@ handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
     case OFPTYPE_PACKET_IN:
         handle_packet_in(ofc, oh);
         break;
+    case OFPTYPE_GET_CONFIG_REPLY:
+        handle_get_config_reply(ofc, oh);
+        break;
     default:
         break;
     }
 }
 
 /* OVS sends no packet-ins to a "service" connection (a bridge's mgmt
- * socket, which dsrd uses) unless it sets a nonzero miss_send_len. */
+ * socket, which dsrd uses) unless it sets a nonzero miss_send_len.  The
+ * switch config also holds the bridge's fragment handling, which belongs
+ * to the operator: read it first, then write it back unchanged. */
 static void
 request_packet_ins(struct ofctrl *ofc)
 {
-    struct ofputil_switch_config config = {
-        .frag = OFPUTIL_FRAG_NORMAL,
-        .invalid_ttl_to_controller = -1,
-        .miss_send_len = UINT16_MAX,
-    };
+    rconn_send(ofc->rconn, ofpraw_alloc(OFPRAW_OFPT_GET_CONFIG_REQUEST,
+                                        OFP15_VERSION, 0), NULL);
+}
 
-    rconn_send(ofc->rconn, ofputil_encode_set_config(&config, OFP15_VERSION),
-               NULL);
+static void
+handle_get_config_reply(struct ofctrl *ofc, const struct ofp_header *oh)
+{
+    struct ofputil_switch_config config;
+
+    ofputil_decode_get_config_reply(oh, &config);
+    if (config.miss_send_len != UINT16_MAX) {
+        config.miss_send_len = UINT16_MAX;
+        rconn_send(ofc->rconn, ofputil_encode_set_config(&config,
+                                                         OFP15_VERSION),
+                   NULL);
+    }
 }
 
 void
@@ -505,13 +630,27 @@ ofctrl_wait(struct ofctrl *ofc)
     }
 }
 
+/* Returns OVS's error text if OVS refused what 'cookie' wants, else
+ * NULL. */
+const char *
+ofctrl_get_rejection(const struct ofctrl *ofc, uint64_t cookie)
+{
+    return (slot_find(&ofc->rejected, cookie)
+            ? (ofc->last_error ? ofc->last_error : "rejected") : NULL);
+}
+
 void
 ofctrl_format_status(const struct ofctrl *ofc, struct ds *s)
 {
     ds_put_format(s, "%s: %s, %s; %llu bundles, %llu messages, "
-                  "%llu errors\n", ofc->bridge,
+                  "%llu errors", ofc->bridge,
                   rconn_is_connected(ofc->rconn) ? "connected"
                                                  : "not connected",
                   ofctrl_is_synced(ofc) ? "in sync" : "changes pending",
                   ofc->n_bundles, ofc->n_messages, ofc->n_errors);
+    if (!hmap_is_empty(&ofc->rejected)) {
+        ds_put_format(s, "; %"PRIuSIZE" owners rejected by OVS",
+                      hmap_count(&ofc->rejected));
+    }
+    ds_put_char(s, '\n');
 }

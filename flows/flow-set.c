@@ -206,6 +206,19 @@ dsr_ofmsgs_take(struct dsr_ofmsgs *msgs, struct ovs_list *out)
     dsr_ofmsgs_init(msgs);
 }
 
+/* Moves all of 'src' to the ends of the same phases of 'dst'. */
+void
+dsr_ofmsgs_splice(struct dsr_ofmsgs *dst, struct dsr_ofmsgs *src)
+{
+    ovs_list_push_back_all(&dst->flow_dels, &src->flow_dels);
+    ovs_list_push_back_all(&dst->group_puts, &src->group_puts);
+    ovs_list_push_back_all(&dst->flow_puts, &src->flow_puts);
+    ovs_list_push_back_all(&dst->group_dels, &src->group_dels);
+    dst->n_flow_mods += src->n_flow_mods;
+    dst->n_group_mods += src->n_group_mods;
+    dsr_ofmsgs_init(src);
+}
+
 static char *
 put_flow_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
                const char *text, int command)
@@ -245,6 +258,14 @@ put_group_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
     struct ofpbuf *msg = ofputil_encode_group_mod(OFP15_VERSION, &gm, NULL,
                                                   -1);
     ofputil_uninit_group_mod(&gm);
+    if (msg->size > UINT16_MAX) {
+        /* OpenFlow lengths are 16 bits: the message would be cut. */
+        size_t size = msg->size;
+        ofpbuf_delete(msg);
+        return xasprintf("group_id=%"PRIu32": group mod of %"PRIuSIZE
+                         " bytes exceeds OpenFlow's 65535", gm.group_id,
+                         size);
+    }
     ovs_list_push_back(list, &msg->list_node);
     msgs->n_group_mods++;
     return NULL;

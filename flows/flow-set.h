@@ -66,6 +66,7 @@ void dsr_ofmsgs_init(struct dsr_ofmsgs *);
 void dsr_ofmsgs_destroy(struct dsr_ofmsgs *);
 size_t dsr_ofmsgs_count(const struct dsr_ofmsgs *);
 void dsr_ofmsgs_take(struct dsr_ofmsgs *, struct ovs_list *out);
+void dsr_ofmsgs_splice(struct dsr_ofmsgs *dst, struct dsr_ofmsgs *src);
 
 char *dsr_owner_diff(const struct dsr_owner *old,
                      const struct dsr_owner *new,
