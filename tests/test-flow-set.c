@@ -7,7 +7,14 @@
 #include "flows/flow-set.h"
 #include "openvswitch/list.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-group.h"
+#include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
+#include "byte-order.h"
+#include "util.h"
 
 #define COOKIE UINT64_C(0xd501000000000001)
 #define GROUP "type=select,selection_method=hash,fields(ip_src)"
@@ -25,16 +32,59 @@ owner(const char *actions, const char *group)
     return o;
 }
 
-/* Diffs 'old' into 'new' and returns the message types in apply order. */
-static void
+/* Describes an encoded flow or group mod, e.g. "flow add 0x..." or
+ * "group add_or_mod 1", for comparing with what a diff must send. */
+static char *
+describe(const struct ofpbuf *msg)
+{
+    const struct ofp_header *oh = msg->data;
+    enum ofptype type;
+
+    ck_assert(!ofptype_decode(&type, oh));
+    if (type == OFPTYPE_FLOW_MOD) {
+        struct ofputil_flow_mod fm;
+        struct ofpbuf ofpacts;
+
+        ofpbuf_init(&ofpacts, 64);
+        ck_assert(!ofputil_decode_flow_mod(&fm, oh, OFPUTIL_P_OF15_OXM, NULL,
+                                           NULL, &ofpacts, OFPP_MAX, 255));
+        char *match = minimatch_to_string(&fm.match, NULL, OFP_DEFAULT_PRIORITY);
+        char *s = xasprintf("flow %s %#"PRIx64"/%#"PRIx64" %d %s",
+                            fm.command == OFPFC_ADD ? "add"
+                            : fm.command == OFPFC_DELETE_STRICT
+                            ? "delete_strict" : "other",
+                            ntohll(fm.command == OFPFC_ADD ? fm.new_cookie
+                                                           : fm.cookie),
+                            ntohll(fm.cookie_mask),
+                            fm.priority, match);
+        free(match);
+        minimatch_destroy(&fm.match);
+        ofpbuf_uninit(&ofpacts);
+        return s;
+    } else {
+        struct ofputil_group_mod gm;
+
+        ck_assert_int_eq(type, OFPTYPE_GROUP_MOD);
+        ck_assert(!ofputil_decode_group_mod(oh, &gm));
+        char *s = xasprintf("group %s %"PRIu32,
+                            gm.command == OFPGC11_ADD_OR_MOD ? "add_or_mod"
+                            : gm.command == OFPGC11_DELETE ? "delete"
+                            : "other", gm.group_id);
+        ofputil_uninit_group_mod(&gm);
+        return s;
+    }
+}
+
+/* Diffs 'old' into 'new'; returns the messages, described, one per line
+ * in apply order. */
+static char *
 diff(const struct dsr_owner *old, const struct dsr_owner *new,
-     size_t *n_flow_mods, size_t *n_group_mods, enum ofptype *types,
-     size_t max_types)
+     size_t *n_flow_mods, size_t *n_group_mods)
 {
     struct dsr_ofmsgs msgs;
     struct ovs_list list = OVS_LIST_INITIALIZER(&list);
+    struct ds s = DS_EMPTY_INITIALIZER;
     struct ofpbuf *msg;
-    size_t i = 0;
 
     dsr_ofmsgs_init(&msgs);
     char *error = dsr_owner_diff(old, new, &msgs);
@@ -43,11 +93,12 @@ diff(const struct dsr_owner *old, const struct dsr_owner *new,
     *n_group_mods = msgs.n_group_mods;
     dsr_ofmsgs_take(&msgs, &list);
     LIST_FOR_EACH_POP (msg, list_node, &list) {
-        if (i < max_types) {
-            ck_assert(!ofptype_decode(&types[i++], msg->data));
-        }
+        char *line = describe(msg);
+        ds_put_format(&s, "%s\n", line);
+        free(line);
         ofpbuf_delete(msg);
     }
+    return ds_steal_cstr(&s);
 }
 
 START_TEST(test_identical_costs_nothing)
@@ -55,9 +106,10 @@ START_TEST(test_identical_costs_nothing)
     struct dsr_owner *a = owner("group:1", GROUP);
     struct dsr_owner *b = owner("group:1", GROUP);
     size_t nf, ng;
-    enum ofptype types[4];
 
-    diff(a, b, &nf, &ng, types, 4);
+    char *text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "");
+    free(text);
     ck_assert_uint_eq(nf, 0);
     ck_assert_uint_eq(ng, 0);
     dsr_owner_unref(a);
@@ -70,12 +122,13 @@ START_TEST(test_changed_action_is_one_flow_mod)
     struct dsr_owner *a = owner("group:1", GROUP);
     struct dsr_owner *b = owner("drop", GROUP);
     size_t nf, ng;
-    enum ofptype types[4];
 
-    diff(a, b, &nf, &ng, types, 4);
+    char *text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "flow add 0xd501000000000001/0 200 "
+                     "tcp,nw_dst=10.0.0.1,tp_dst=80\n");
+    free(text);
     ck_assert_uint_eq(nf, 1);
     ck_assert_uint_eq(ng, 0);
-    ck_assert_int_eq(types[0], OFPTYPE_FLOW_MOD);
     dsr_owner_unref(a);
     dsr_owner_unref(b);
 }
@@ -87,12 +140,12 @@ START_TEST(test_changed_group_is_one_group_mod)
     struct dsr_owner *b = owner("group:1", GROUP ",bucket=bucket_id:0,"
                                 "actions=drop");
     size_t nf, ng;
-    enum ofptype types[4];
 
-    diff(a, b, &nf, &ng, types, 4);
+    char *text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "group add_or_mod 1\n");
+    free(text);
     ck_assert_uint_eq(nf, 0);
     ck_assert_uint_eq(ng, 1);
-    ck_assert_int_eq(types[0], OFPTYPE_GROUP_MOD);
     dsr_owner_unref(a);
     dsr_owner_unref(b);
 }
@@ -102,14 +155,14 @@ START_TEST(test_new_owner_puts_group_before_flows)
 {
     struct dsr_owner *b = owner("group:1", GROUP);
     size_t nf, ng;
-    enum ofptype types[3];
 
-    diff(NULL, b, &nf, &ng, types, 3);
+    char *text = diff(NULL, b, &nf, &ng);
+    ck_assert_msg(!strncmp(text, "group add_or_mod 1\nflow add ", 28),
+                  "%s", text);
+    ck_assert_ptr_null(strstr(text, "delete"));
+    free(text);
     ck_assert_uint_eq(nf, 2);
     ck_assert_uint_eq(ng, 1);
-    ck_assert_int_eq(types[0], OFPTYPE_GROUP_MOD);
-    ck_assert_int_eq(types[1], OFPTYPE_FLOW_MOD);
-    ck_assert_int_eq(types[2], OFPTYPE_FLOW_MOD);
     dsr_owner_unref(b);
 }
 END_TEST
@@ -118,14 +171,21 @@ START_TEST(test_removed_owner_deletes_flows_before_group)
 {
     struct dsr_owner *a = owner("group:1", GROUP);
     size_t nf, ng;
-    enum ofptype types[3];
 
-    diff(a, NULL, &nf, &ng, types, 3);
+    char *text = diff(a, NULL, &nf, &ng);
+    /* Deletes are strict and only touch flows with this exact cookie. */
+    ck_assert_msg(strstr(text, "flow delete_strict 0xd501000000000001/"
+                         "0xffffffffffffffff 100 ip,nw_dst=10.0.0.1\n"),
+                  "%s", text);
+    ck_assert_msg(strstr(text, "flow delete_strict 0xd501000000000001/"
+                         "0xffffffffffffffff 200 "
+                         "tcp,nw_dst=10.0.0.1,tp_dst=80\n"), "%s", text);
+    size_t len = strlen(text);
+    ck_assert_str_eq(text + len - strlen("group delete 1\n"),
+                     "group delete 1\n");
+    free(text);
     ck_assert_uint_eq(nf, 2);
     ck_assert_uint_eq(ng, 1);
-    ck_assert_int_eq(types[0], OFPTYPE_FLOW_MOD);
-    ck_assert_int_eq(types[1], OFPTYPE_FLOW_MOD);
-    ck_assert_int_eq(types[2], OFPTYPE_GROUP_MOD);
     dsr_owner_unref(a);
 }
 END_TEST
@@ -135,14 +195,41 @@ START_TEST(test_removed_flow_is_one_delete)
     struct dsr_owner *a = owner("group:1", NULL);
     struct dsr_owner *b = dsr_owner_create(COOKIE);
     size_t nf, ng;
-    enum ofptype types[2];
 
     dsr_owner_add_flow(b, 0, 200, "tcp,nw_dst=10.0.0.1,tp_dst=80", "group:1");
-    diff(a, b, &nf, &ng, types, 2);
+    char *text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "flow delete_strict 0xd501000000000001/"
+                     "0xffffffffffffffff 100 ip,nw_dst=10.0.0.1\n");
+    free(text);
     ck_assert_uint_eq(nf, 1);
     ck_assert_uint_eq(ng, 0);
     dsr_owner_unref(a);
     dsr_owner_unref(b);
+}
+END_TEST
+
+START_TEST(test_oversized_group_is_refused)
+{
+    struct dsr_owner *b = dsr_owner_create(COOKIE);
+    struct ds spec = DS_EMPTY_INITIALIZER;
+    struct dsr_ofmsgs msgs;
+
+    ds_put_cstr(&spec, GROUP);
+    for (int i = 0; i < 1100; i++) {
+        ds_put_format(&spec, ",bucket=bucket_id:%d,weight:100,"
+                      "actions=set_field:aa:00:00:00:00:01->eth_dst,"
+                      "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)",
+                      i);
+    }
+    dsr_owner_set_group(b, 1, ds_cstr(&spec));
+    dsr_ofmsgs_init(&msgs);
+    char *error = dsr_owner_diff(NULL, b, &msgs);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_ptr_nonnull(strstr(error, "exceeds OpenFlow's 65535"));
+    free(error);
+    dsr_ofmsgs_destroy(&msgs);
+    dsr_owner_unref(b);
+    ds_destroy(&spec);
 }
 END_TEST
 
@@ -174,6 +261,7 @@ main(void)
     tcase_add_test(tc, test_new_owner_puts_group_before_flows);
     tcase_add_test(tc, test_removed_owner_deletes_flows_before_group);
     tcase_add_test(tc, test_removed_flow_is_one_delete);
+    tcase_add_test(tc, test_oversized_group_is_refused);
     tcase_add_test(tc, test_bad_text_is_reported);
     suite_add_tcase(s, tc);
 
