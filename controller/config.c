@@ -675,7 +675,9 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
         cfg->version = version ? json_integer_value(version) : 0;
         cfg->next_service_id = next ? json_integer_value(next) : 1;
     }
-    cfg->version++;
+    if (!cfg->version) {
+        cfg->version = 1;
+    }
     json_array_foreach (services, i, s) {
         if (error) {
             break;

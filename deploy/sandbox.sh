@@ -153,10 +153,11 @@ sb_wait_listening() {
 # Sanitizer reports (builds with --enable-sanitizers) go to
 # $SB_DIR/sanitizer.PID, where sb_check_sanitizers finds them.
 sb_start_dsrd() {
+    local config=${1:+--config=$1}
     ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
     UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
     ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
-        --config="$1" --pidfile="$SB_DIR/dsrd.pid" \
+        $config --pidfile="$SB_DIR/dsrd.pid" \
         --log-file="$SB_DIR/dsrd.log" \
         -vconsole:off --detach ${SB_DSRD_ARGS:-}
 }

@@ -87,3 +87,51 @@ e2e_pass() {
     sb_check_sanitizers
     echo "PASS: $*"
 }
+
+# API helpers.  "api METHOD PATH [BODY] [CURL ARGS...]" calls dsrd's API
+# inside the load balancer's namespace; the status goes to $SB_DIR/status,
+# the body to $SB_DIR/body, the headers to $SB_DIR/headers.
+API_URL=${API_URL:-http://127.0.0.1:9180}
+api() {
+    local method=$1 path=$2 body=${3-}
+    shift 3 2>/dev/null || shift $#
+    local args=(-sS -o "$SB_DIR/body" -D "$SB_DIR/headers" -w '%{http_code}'
+                -X "$method" --max-time 10)
+    if [ -n "$body" ]; then
+        # "@FILE" sends FILE; anything else goes through a file too, since
+        # large bodies do not fit on a command line.
+        if [ "${body#@}" = "$body" ]; then
+            printf '%s' "$body" > "$SB_DIR/request"
+            body=@$SB_DIR/request
+        fi
+        case "$*" in
+        *Content-Type*) ;;
+        *) args+=(-H 'Content-Type: application/json') ;;
+        esac
+        args+=(--data-binary "$body")
+    fi
+    ip netns exec "$SB_LB" curl "${args[@]}" "$@" "$API_URL$path" \
+        > "$SB_DIR/status"
+}
+
+# expect STATUS [JQ-FILTER...]: the last call answered STATUS and every
+# filter is true of its body; errors must also match error.schema.json.
+expect() {
+    local status=$1 filter
+    shift
+    if [ "$(cat "$SB_DIR/status")" != "$status" ]; then
+        sb_fail "expected HTTP $status, got $(cat "$SB_DIR/status"): $(cat "$SB_DIR/body")"
+    fi
+    if [ "$status" -ge 400 ]; then
+        "$VALIDATE_JSON" error.schema.json "$SB_DIR/body" \
+            || sb_fail "error body does not match error.schema.json: $(cat "$SB_DIR/body")"
+    fi
+    for filter in "$@"; do
+        jq -e "$filter" "$SB_DIR/body" > /dev/null \
+            || sb_fail "HTTP $status body fails '$filter': $(cat "$SB_DIR/body")"
+    done
+}
+
+header() {
+    sed -n "s/^$1: *//Ip" "$SB_DIR/headers" | tr -d '\r'
+}

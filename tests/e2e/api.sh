@@ -1,0 +1,173 @@
+#!/bin/bash
+# The REST API over real HTTP: every resource and documented error, a
+# service created over the API carrying real traffic, deletion removing
+# exactly its flows and group, and the state surviving a SIGKILL.
+. "$(dirname "$0")/lib.sh"
+
+e2e_setup api 3 "$VIP" 10.0.0.101
+e2e_http_backends 3 80
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [{"name": "other", "vip": "10.0.0.101", "protocol": "udp",
+               "port": 53, "backends": [{"ip": "10.0.0.13"}]}]}
+EOC
+sb_wait_until api GET /v1/services
+expect 200 'length == 1' '.[0].name == "other"' '.[0].id == 1'
+"$VALIDATE_JSON" service.schema.json <(jq '.[0]' "$SB_DIR/body") \
+    || sb_fail "GET /v1/services does not match service.schema.json"
+other_flows=$(sb_dump_flows cookie=0xd501000000000001/-1)
+
+# Create.
+web='{"name": "web", "vip": "10.0.0.100", "protocol": "tcp", "port": 80,
+      "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12", "weight": 50}]}'
+api POST /v1/services "$web"
+expect 201 '.name == "web"' '.id == 2' '.hash == "5-tuple"' \
+    '.backends[1].weight == 50' '.backends[0].bucket_id == 0' \
+    '.backends[1].bucket_id == 1'
+[ "$(header Location)" = /v1/services/web ] || sb_fail "Location: $(header Location)"
+etag=$(header ETag)
+[ -n "$etag" ] || sb_fail "no ETag"
+# Answered only once OVS has it: the group is there right away.
+sb_ofctl dump-groups br0 | grep -q "group_id=2,type=select" \
+    || sb_fail "group 2 missing after 201"
+
+# It carries real traffic.
+sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep -A2 'service web' | grep -vq unresolved"
+e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
+[ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 40 ] \
+    || sb_fail "traffic through the API-created service: $(sort "$SB_DIR/answers" | uniq -c)"
+
+api GET /v1/services/web
+expect 200 '.vip == "10.0.0.100"'
+[ "$(header ETag)" = "$etag" ] || sb_fail "ETag changed without a change"
+
+# Conflicts and invalid input: 4xx naming the field, nothing changed.
+version() { api GET /v1/config; jq .version "$SB_DIR/body"; }
+v0=$(version)
+api POST /v1/services "$web"
+expect 409 '.error == "conflict"' '.path == "$.name"'
+api POST /v1/services '{"name": "web2", "vip": "10.0.0.100", "protocol": "both", "port": 80}'
+expect 409 '.path == "$"' '.reason | test("already served by service \"web\"")'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "backends": [{"ip": "10.0.0.100"}]}'
+expect 409 '.path == "$.backends[0].ip"' '.reason | test("VIP of service")'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "backends": [{"ip": "10.0.0.11", "port": 8080}]}'
+expect 422 '.error == "invalid"' '.path == "$.backends[0].port"' '.reason | test("port translation")'
+api POST /v1/services '{"name": "x", "vip": "10.0.0", "protocol": "tcp", "port": 80}'
+expect 422 '.path == "$.vip"'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": "80"}'
+expect 422 '.path == "$.port"'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 70000}'
+expect 422 '.path == "$.port"' '.reason | test("at most 65535")'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "mac": "0x:d5:d5:00:00:01"}'
+expect 422 '.path == "$.mac"'
+api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "colour": "red"}'
+expect 422 '.path == "$.colour"' '.reason == "unknown field"'
+api POST /v1/services '{"name": "x", "vip": '
+expect 400 '.error == "bad-request"' '.reason | test("malformed JSON")'
+api POST /v1/services "$(printf '%.0s[' $(seq 1 5000))$(printf '%.0s]' $(seq 1 5000))"
+expect 400
+head -c 17000000 /dev/zero | tr '\0' ' ' > "$SB_DIR/huge"
+api POST /v1/services "@$SB_DIR/huge"
+expect 413 '.error == "too-large"'
+api POST /v1/services '<xml/>' -H 'Content-Type: application/xml'
+expect 415
+api GET /v1/services/nope
+expect 404 '.error == "not-found"'
+api GET /v1/nothing
+expect 404
+api DELETE /v1/services
+expect 405
+[ "$(version)" = "$v0" ] || sb_fail "a rejected request changed the config"
+
+# Replace, patch, optimistic concurrency.
+api PUT /v1/services/web "$(echo "$web" | jq '.hash = "source-ip"')" -H "If-Match: \"1\""
+expect 412 '.error == "precondition-failed"'
+api PUT /v1/services/web "$(echo "$web" | jq '.hash = "source-ip"')" -H "If-Match: $etag"
+expect 200 '.hash == "source-ip"' '.id == 2'
+etag2=$(header ETag)
+[ "$etag2" != "$etag" ] || sb_fail "version did not change"
+sb_ofctl dump-groups br0 | grep "group_id=2," | grep -q "fields=ip_src," \
+    || sb_fail "group 2 not updated to source-ip"
+api PATCH /v1/services/web '{"hash": "5-tuple"}' -H "If-Match: $etag"
+expect 412
+api PATCH /v1/services/web '{"hash": "5-tuple"}' -H "If-Match: $etag2"
+expect 200 '.hash == "5-tuple"' '.backends | length == 2'
+api PATCH /v1/services/web '{"name": "renamed"}'
+expect 422 '.path == "$.name"'
+
+# Backends.
+api GET /v1/services/web/backends
+expect 200 'length == 2'
+api POST /v1/services/web/backends '{"ip": "10.0.0.13", "weight": 10}'
+expect 201 '.ip == "10.0.0.13"' '.bucket_id == 2' '.weight == 10'
+[ "$(header Location)" = /v1/services/web/backends/10.0.0.13 ] || sb_fail "backend Location"
+api POST /v1/services/web/backends '{"ip": "10.0.0.13"}'
+expect 409 '.path == "$.ip"'
+api POST /v1/services/web/backends '{"ip": "10.0.0.14", "weight": 0}'
+expect 422 '.path == "$.weight"'
+api PATCH /v1/services/web/backends/10.0.0.12 '{"state": "drain"}'
+expect 200 '.state == "drain"' '.bucket_id == 1' '.weight == 50'
+betag=$(header ETag)
+api PATCH /v1/services/web/backends/10.0.0.12 '{"state": "active"}' -H 'If-Match: "1"'
+expect 412
+api PATCH /v1/services/web/backends/10.0.0.12 '{"ip": "10.0.0.15"}'
+expect 422 '.path == "$.ip"'
+api PUT /v1/services/web/backends/10.0.0.12 '{"weight": 70}' -H "If-Match: $betag"
+expect 200 '.weight == 70' '.state == "active"'
+api GET /v1/services/web/backends/10.0.0.99
+expect 404
+sb_ofctl dump-groups br0 | grep "group_id=2," | grep -q "bucket_id:1,weight:70" \
+    || sb_fail "weight change did not reach OVS"
+api DELETE /v1/services/web/backends/10.0.0.13
+expect 204
+api GET /v1/services/web/backends/10.0.0.13
+expect 404
+# Bucket ids are stable: a new backend takes the lowest free id.
+api POST /v1/services/web/backends '{"ip": "10.0.0.13"}'
+expect 201 '.bucket_id == 2'
+
+# Status.
+api GET /v1/status
+expect 200 '.bridges[0].connected' \
+    '.services[] | select(.name == "web") | .backends | length == 3' \
+    '.services[] | select(.name == "web") | .backends[0].mac_source == "arp"'
+
+# Persistence: SIGKILL, restart from the state file alone.
+api GET /v1/config
+cp "$SB_DIR/body" "$SB_DIR/config.before"
+flows_before=$(sb_dump_flows)
+kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+rm -f "$SB_DIR/dsrd.json"
+E2E_EXPECTED_LOG='.'   # a log from the killed process is not checked
+sb_start_dsrd ""
+sb_wait_until e2e_dsrd_ready
+api GET /v1/config
+diff <(jq -S . "$SB_DIR/config.before") <(jq -S . "$SB_DIR/body") \
+    || sb_fail "config changed across a restart"
+[ "$(sb_dump_flows)" = "$flows_before" ] || sb_fail "flows changed across a restart"
+
+# Whole-config replace: only what differs is touched.
+before=$(ovs-appctl -t dsrd dsr/show | sed -n 's/.* \([0-9]*\) messages.*/\1/p')
+jq '(.services[] | select(.name == "web") | .backends[0].weight) = 33' \
+    "$SB_DIR/config.before" > "$SB_DIR/config.new"
+api PUT /v1/config "$(cat "$SB_DIR/config.new")"
+expect 200 '.services | length == 2' \
+    '(.services[] | select(.name == "web") | .backends[0].weight) == 33'
+after=$(ovs-appctl -t dsrd dsr/show | sed -n 's/.* \([0-9]*\) messages.*/\1/p')
+[ $((after - before)) = 1 ] || sb_fail "PUT /v1/config sent $((after - before)) messages for one changed group"
+api PUT /v1/config '{"bridges": [{"name": "br9"}], "services": []}'
+expect 422 '.path == "$.bridges"'
+
+# Delete: its flows and group go, the other service is untouched.
+api DELETE /v1/services/web
+expect 204
+[ -z "$(sb_dump_flows cookie=0xd501000000000002/-1)" ] || sb_fail "flows of web remain"
+! sb_ofctl dump-groups br0 | grep -q "group_id=2," || sb_fail "group 2 remains"
+[ -z "$(sb_dump_flows cookie=0xd50200000a000064/-1)" ] || sb_fail "VIP flows of web remain"
+[ "$(sb_dump_flows cookie=0xd501000000000001/-1)" = "$other_flows" ] \
+    || sb_fail "deleting web changed the other service's flows"
+api GET /v1/services/web
+expect 404
+
+E2E_EXPECTED_LOG=
+e2e_pass "REST API"
