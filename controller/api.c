@@ -9,6 +9,7 @@
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
+#include "controller/stats.h"
 #include "controller/store.h"
 #include "openvswitch/dynamic-string.h"
 #include "hmapx.h"
@@ -45,10 +46,13 @@ struct api_txn {
     char *location;
 };
 
-/* A write waiting for its turn. */
+/* A write waiting for its turn, or a read waiting for OVS's counters. */
 struct api_queued {
     struct ovs_list node;
     struct http_request *req;
+    unsigned long long stats_token;
+    long long int deadline;
+    bool prometheus;
 };
 
 struct api {
@@ -56,7 +60,8 @@ struct api {
     struct lb *lb;
     char *state_file;
     struct http_server *http;
-    struct ovs_list queue;      /* struct api_queued. */
+    struct ovs_list queue;      /* struct api_queued: writes. */
+    struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
     struct api_txn *pending;
 };
 
@@ -72,6 +77,7 @@ api_create(struct dsr_config *cfg, struct lb *lb, const char *state_file,
     api->lb = lb;
     api->state_file = xstrdup(state_file);
     ovs_list_init(&api->queue);
+    ovs_list_init(&api->stats_waiters);
     api->http = http_server_create(opts, handle_request, api, errorp);
     if (!api->http) {
         free(api->state_file);
@@ -757,7 +763,7 @@ backend_status(const struct api *api, const struct dsr_service *svc,
 
     lb_get_backend_info(api->lb, svc, be, &info);
     inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
-    j = json_pack("{s:s, s:i, s:s, s:b, s:s}",
+    j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
                   "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
                   "state", dsr_backend_state_to_string(be->state),
                   "in_group", info.in_group, "health", "unknown");
@@ -804,17 +810,65 @@ handle_status(struct api *api, struct http_request *req)
                                   backend_status(api, svc,
                                                  &svc->backends[j]));
         }
-        json_array_append_new(services, json_pack(
-            "{s:s, s:i, s:i, s:b, s:o}", "name", svc->name,
-            "id", (json_int_t) svc->id, "version", (json_int_t) svc->version,
-            "programmed", synced, "backends", backends));
+        const char *rejection = lb_service_rejection(api->lb, svc);
+        json_t *j = json_pack("{s:s, s:I, s:I, s:b, s:o}", "name", svc->name,
+                              "id", (json_int_t) svc->id,
+                              "version", (json_int_t) svc->version,
+                              "programmed", synced && !rejection,
+                              "backends", backends);
+        if (rejection) {
+            json_object_set_new(j, "error", json_string(rejection));
+        }
+        json_array_append_new(services, j);
     }
     free(sorted);
-    http_respond_json(req, 200, json_pack("{s:i, s:o, s:o}", "version",
+    http_respond_json(req, 200, json_pack("{s:I, s:o, s:o}", "version",
                                           (json_int_t) api->cfg->version,
                                           "bridges", bridges,
                                           "services", services),
                       NULL, NULL);
+}
+
+/* GET /v1/stats and /metrics: answered once OVS has sent fresh counters
+ * (or after a second, with the last ones). */
+static void
+handle_stats(struct api *api, struct http_request *req, bool prometheus)
+{
+    if (strcmp(http_request_method(req), "GET")) {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET");
+        return;
+    }
+    struct api_queued *q = xmalloc(sizeof *q);
+    q->req = req;
+    q->stats_token = lb_request_stats(api->lb);
+    q->deadline = time_msec() + 1000;
+    q->prometheus = prometheus;
+    ovs_list_push_back(&api->stats_waiters, &q->node);
+}
+
+static void
+run_stats_waiters(struct api *api)
+{
+    struct api_queued *q;
+
+    LIST_FOR_EACH_SAFE (q, node, &api->stats_waiters) {
+        if (!lb_stats_done(api->lb, q->stats_token)
+            && time_msec() < q->deadline) {
+            continue;
+        }
+        if (q->prometheus) {
+            char *text = stats_to_prometheus(api->cfg, api->lb);
+            http_respond(q->req, 200, "text/plain; version=0.0.4", text,
+                         strlen(text), NULL, NULL);
+            free(text);
+        } else {
+            http_respond_json(q->req, 200, stats_to_json(api->cfg, api->lb),
+                              NULL, NULL);
+        }
+        ovs_list_remove(&q->node);
+        free(q);
+    }
 }
 
 static bool
@@ -848,7 +902,10 @@ dispatch(struct api *api, struct http_request *req)
     size_t n = split_url(url, segs, 5);
 
     if (n == 1 && !strcmp(segs[0], "metrics")) {
-        http_respond_error(req, 404, "not-found", NULL, "not yet");
+        handle_stats(api, req, true);
+    } else if (n == 2 && !strcmp(segs[0], "v1")
+               && !strcmp(segs[1], "stats")) {
+        handle_stats(api, req, false);
     } else if (n < 2 || n > 5 || strcmp(segs[0], "v1")) {
         respond_not_found(req, "such resource (see /v1/...)");
     } else if (!strcmp(segs[1], "services") && n <= 3) {
@@ -888,6 +945,7 @@ api_run(struct api *api)
     if (api->pending) {
         run_pending(api);
     }
+    run_stats_waiters(api);
     while (!api->pending && !ovs_list_is_empty(&api->queue)) {
         struct api_queued *q = CONTAINER_OF(ovs_list_pop_front(&api->queue),
                                             struct api_queued, node);
@@ -902,6 +960,10 @@ api_wait(struct api *api)
     http_server_wait(api->http);
     if (api->pending) {
         poll_timer_wait_until(api->pending->deadline);
+    }
+    const struct api_queued *q;
+    LIST_FOR_EACH (q, node, &api->stats_waiters) {
+        poll_timer_wait_until(q->deadline);
     }
 }
 

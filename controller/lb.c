@@ -58,11 +58,13 @@ struct lb_bridge {
     struct hmap ip_users;           /* struct lb_ip_users. */
     struct hmap locations;          /* struct lb_location. */
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
+    unsigned int stats_round;       /* Last statistics round asked for. */
 };
 
 struct lb {
     const struct dsr_config *cfg;   /* Not owned: services live there. */
     struct hmap bridges;            /* struct lb_bridge, by name. */
+    unsigned long long stats_requests;
 };
 
 static void lb_packet_in(void *aux, const struct flow *,
@@ -639,4 +641,68 @@ lb_bridge_status(const struct lb *lb, const char *bridge, bool *connected,
     *connected = br && ofctrl_is_connected(br->ofctrl);
     *synced = br && ofctrl_is_synced(br->ofctrl);
     return br != NULL;
+}
+
+const char *
+lb_service_rejection(const struct lb *lb, const struct dsr_service *svc)
+{
+    const struct lb_bridge *br = find_bridge(lb, svc->bridge);
+
+    return br ? ofctrl_get_rejection(br->ofctrl,
+                                     dsr_cookie(DSR_COOKIE_SERVICE, svc->id))
+              : NULL;
+}
+
+/* The token is the sum of the bridges' round numbers: rounds only grow,
+ * so "done" can be checked bridge by bridge against the rounds asked. */
+unsigned long long
+lb_request_stats(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        br->stats_round = ofctrl_request_stats(br->ofctrl);
+    }
+    return ++lb->stats_requests;
+}
+
+bool
+lb_stats_done(const struct lb *lb, unsigned long long token OVS_UNUSED)
+{
+    const struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        if (!ofctrl_stats_done(br->ofctrl, br->stats_round)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Packets and bytes that matched the service's classifier flows. */
+void
+lb_get_service_counters(const struct lb *lb, const struct dsr_service *svc,
+                        struct ofctrl_counters *c)
+{
+    const struct lb_bridge *br = find_bridge(lb, svc->bridge);
+
+    if (!br || !ofctrl_get_cookie_counters(
+            br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id), c)) {
+        c->packets = c->bytes = 0;
+    }
+}
+
+/* Packets and bytes its bucket sent to the backend; false if it has no
+ * bucket in the last statistics. */
+bool
+lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
+                        const struct dsr_backend *be,
+                        struct ofctrl_counters *c)
+{
+    const struct lb_bridge *br = find_bridge(lb, svc->bridge);
+
+    c->packets = c->bytes = 0;
+    return br && ofctrl_get_bucket_counters(
+        br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id), be->bucket_id,
+        c);
 }

@@ -46,5 +46,18 @@ void lb_get_backend_info(const struct lb *, const struct dsr_service *,
                          struct lb_backend_info *);
 bool lb_bridge_status(const struct lb *, const char *bridge,
                       bool *connected, bool *synced);
+const char *lb_service_rejection(const struct lb *,
+                                 const struct dsr_service *);
+
+/* Counters from OVS (see ofctrl.h): lb_request_stats() starts a round on
+ * every bridge and returns a token for lb_stats_done(). */
+struct ofctrl_counters;
+unsigned long long lb_request_stats(struct lb *);
+bool lb_stats_done(const struct lb *, unsigned long long token);
+void lb_get_service_counters(const struct lb *, const struct dsr_service *,
+                             struct ofctrl_counters *);
+bool lb_get_backend_counters(const struct lb *, const struct dsr_service *,
+                             const struct dsr_backend *,
+                             struct ofctrl_counters *);
 
 #endif /* controller/lb.h */

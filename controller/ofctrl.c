@@ -13,7 +13,10 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/match.h"
 #include "openvswitch/ofp-actions.h"
+#include "byte-order.h"
 #include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
@@ -46,11 +49,36 @@ struct owner_slot {
     struct dsr_owner *owner;    /* Reference held; never NULL. */
 };
 
+/* What the switch had for one cookie before the bundle in flight, to
+ * restore our copy if OVS refuses the bundle. */
+struct undo_slot {
+    struct hmap_node node;      /* By hash of 'cookie'. */
+    uint64_t cookie;
+    struct dsr_owner *owner;    /* Reference held; NULL if none. */
+};
+
 /* The owner behind one message of the bundle in flight. */
 struct xid_owner {
     struct hmap_node node;      /* By 'xid'. */
     ovs_be32 xid;
     uint64_t cookie;
+};
+
+/* Counters of one group or one cookie, from a stats round. */
+struct counters_node {
+    struct hmap_node node;      /* By 'key'. */
+    uint64_t key;               /* Group id or cookie. */
+    struct ofctrl_counters total;
+    struct bucket_counter *buckets;     /* Groups only, in bucket order. */
+    size_t n_buckets;
+};
+
+/* A round of statistics requests. */
+struct stats_round {
+    struct hmap groups;         /* struct counters_node by group id. */
+    struct hmap cookies;        /* struct counters_node by cookie. */
+    ovs_be32 group_xid, flow_xid;
+    bool groups_done, flows_done;
 };
 
 struct ofctrl {
@@ -68,6 +96,9 @@ struct ofctrl {
                                  * they change. */
     struct hmap xids;           /* struct xid_owner, for the bundle in
                                  * flight. */
+    struct hmap undo;           /* struct undo_slot, for the bundle in
+                                 * flight. */
+    bool in_flight_full;        /* The bundle in flight is a full sync. */
     bool full_sync;             /* Next bundle replaces everything. */
     long long int resync_after; /* Not before this time (ms). */
 
@@ -87,6 +118,16 @@ struct ofctrl {
     char *last_error;           /* OVS's text for the last failure. */
     bool bundle_failed;         /* 'last_error' is about the bundle in
                                  * flight. */
+
+    /* Statistics rounds: 'stats' is the last complete one; 'collecting'
+     * the one in flight, numbered 'requested_round'. */
+    struct stats_round stats;
+    struct stats_round collecting;
+    unsigned int requested_round;
+    unsigned int completed_round;
+    bool stats_in_flight;
+    /* The group's bucket ids as of that round, to map bucket counters. */
+    struct hmap stats_owners;   /* struct owner_slot. */
 
     /* Statistics for status and logs. */
     unsigned long long n_bundles;
@@ -138,12 +179,106 @@ slot_set(struct hmap *map, uint64_t cookie, struct dsr_owner *owner)
 }
 
 static void
+stats_round_init(struct stats_round *r)
+{
+    hmap_init(&r->groups);
+    hmap_init(&r->cookies);
+    r->group_xid = r->flow_xid = 0;
+    r->groups_done = r->flows_done = false;
+}
+
+static void
+counters_clear(struct hmap *map)
+{
+    struct counters_node *c;
+
+    HMAP_FOR_EACH_POP (c, node, map) {
+        free(c->buckets);
+        free(c);
+    }
+}
+
+static void
+stats_round_destroy(struct stats_round *r)
+{
+    counters_clear(&r->groups);
+    counters_clear(&r->cookies);
+    hmap_destroy(&r->groups);
+    hmap_destroy(&r->cookies);
+}
+
+static struct counters_node *
+counters_find(const struct hmap *map, uint64_t key)
+{
+    struct counters_node *c;
+
+    HMAP_FOR_EACH_WITH_HASH (c, node, hash_uint64(key), map) {
+        if (c->key == key) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static struct counters_node *
+counters_get(struct hmap *map, uint64_t key)
+{
+    struct counters_node *c = counters_find(map, key);
+
+    if (!c) {
+        c = xzalloc(sizeof *c);
+        c->key = key;
+        hmap_insert(map, &c->node, hash_uint64(key));
+    }
+    return c;
+}
+
+static void
 clear_xids(struct ofctrl *ofc)
 {
     struct xid_owner *xo;
 
     HMAP_FOR_EACH_POP (xo, node, &ofc->xids) {
         free(xo);
+    }
+}
+
+static void mark_dirty(struct ofctrl *, uint64_t cookie);
+
+static void
+clear_undo(struct ofctrl *ofc)
+{
+    struct undo_slot *u;
+
+    HMAP_FOR_EACH_POP (u, node, &ofc->undo) {
+        dsr_owner_unref(u->owner);
+        free(u);
+    }
+}
+
+static void
+remember_undo(struct ofctrl *ofc, uint64_t cookie, struct dsr_owner *owner)
+{
+    struct undo_slot *u = xmalloc(sizeof *u);
+
+    u->cookie = cookie;
+    u->owner = dsr_owner_ref(owner);
+    hmap_insert(&ofc->undo, &u->node, cookie_hash(cookie));
+}
+
+/* OVS refused an atomic bundle, so the switch still has what it had
+ * before: put our copy back and try the owners again (all but those OVS
+ * named). */
+static void
+undo_bundle(struct ofctrl *ofc)
+{
+    struct undo_slot *u;
+
+    HMAP_FOR_EACH_POP (u, node, &ofc->undo) {
+        slot_set(&ofc->installed, u->cookie, u->owner);
+        dsr_owner_unref(u->owner);
+        mark_dirty(ofc, u->cookie);
+        free(u);
     }
 }
 
@@ -221,6 +356,10 @@ ofctrl_create(const char *bridge, const char *target,
     hmap_init(&ofc->dirty);
     hmap_init(&ofc->rejected);
     hmap_init(&ofc->xids);
+    hmap_init(&ofc->undo);
+    stats_round_init(&ofc->stats);
+    stats_round_init(&ofc->collecting);
+    hmap_init(&ofc->stats_owners);
     ofc->full_sync = true;
     ofc->failed_from = 1;       /* An empty window. */
     return ofc;
@@ -235,7 +374,13 @@ ofctrl_destroy(struct ofctrl *ofc)
         slots_clear(&ofc->installed);
         slots_clear(&ofc->dirty);
         slots_clear(&ofc->rejected);
+        slots_clear(&ofc->stats_owners);
+        hmap_destroy(&ofc->stats_owners);
+        stats_round_destroy(&ofc->stats);
+        stats_round_destroy(&ofc->collecting);
         clear_xids(ofc);
+        clear_undo(ofc);
+        hmap_destroy(&ofc->undo);
         hmap_destroy(&ofc->rejected);
         hmap_destroy(&ofc->xids);
         hmap_destroy(&ofc->desired);
@@ -358,7 +503,9 @@ send_changes(struct ofctrl *ofc)
     dsr_ofmsgs_init(&msgs);
     dsr_ofmsgs_init(&scratch);
     clear_xids(ofc);
+    clear_undo(ofc);
     ofc->sending_seqno = ofc->change_seqno;
+    ofc->in_flight_full = ofc->full_sync;
     if (ofc->full_sync) {
         char *error = dsr_ofmsgs_delete_by_cookie(&msgs, DSR_COOKIE_TAG,
                                                   DSR_COOKIE_TAG_MASK);
@@ -396,6 +543,9 @@ send_changes(struct ofctrl *ofc)
                 slot_set(&ofc->installed, slot->cookie, NULL);
             }
         } else {
+            if (dsr_ofmsgs_count(&scratch)) {
+                remember_undo(ofc, slot->cookie, have ? have->owner : NULL);
+            }
             slot_set(&ofc->installed, slot->cookie, new);
         }
         remember_xids(ofc, &scratch, slot->cookie);
@@ -437,14 +587,21 @@ send_changes(struct ofctrl *ofc)
     ofc->n_messages += n;
 }
 
-/* The bundle in flight did not go in whole.  What the switch has is
- * unknown now: replace everything, after a pause, leaving out the owners
- * OVS named. */
+/* The bundle in flight did not go in whole.  If OVS refused the commit,
+ * which is atomic, the switch is as before the bundle; otherwise (some
+ * message refused when added, the rest committed) what it has is unknown
+ * and everything is replaced.  Either way after a pause, and without the
+ * owners OVS named. */
 static void
-bundle_failed(struct ofctrl *ofc)
+bundle_failed(struct ofctrl *ofc, bool commit_refused)
 {
     ofc->in_flight = false;
-    ofc->full_sync = true;
+    if (commit_refused && !ofc->in_flight_full) {
+        undo_bundle(ofc);
+    } else {
+        ofc->full_sync = true;
+        clear_undo(ofc);
+    }
     ofc->resync_after = time_msec() + RESYNC_BACKOFF_MS;
     ofc->failed_from = ofc->acked_seqno + 1;
     ofc->failed_to = ofc->sending_seqno;
@@ -478,7 +635,7 @@ handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
         }
     }
     if (ofc->in_flight && oh->xid == ofc->commit_xid) {
-        bundle_failed(ofc);
+        bundle_failed(ofc, true);
     }
     free(text);
 }
@@ -493,12 +650,13 @@ handle_bundle_reply(struct ofctrl *ofc, const struct ofp_header *oh)
         && oh->xid == ofc->commit_xid && bcm.bundle_id == ofc->bundle_id) {
         if (ofc->bundle_failed) {
             /* Committed without the messages OVS refused. */
-            bundle_failed(ofc);
+            bundle_failed(ofc, false);
             return;
         }
         ofc->in_flight = false;
         ofc->acked_seqno = ofc->sending_seqno;
         clear_xids(ofc);
+        clear_undo(ofc);
         VLOG_DBG("%s: bundle %"PRIu32" committed in %lld ms", ofc->bridge,
                  bcm.bundle_id, time_msec() - ofc->sent_at);
     }
@@ -529,6 +687,10 @@ handle_packet_in(struct ofctrl *ofc, const struct ofp_header *oh)
 
 static void handle_get_config_reply(struct ofctrl *,
                                     const struct ofp_header *);
+static void handle_group_stats_reply(struct ofctrl *,
+                                     const struct ofp_header *);
+static void handle_flow_stats_reply(struct ofctrl *,
+                                    const struct ofp_header *);
 
 static void
 handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
@@ -554,6 +716,12 @@ handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
         break;
     case OFPTYPE_GET_CONFIG_REPLY:
         handle_get_config_reply(ofc, oh);
+        break;
+    case OFPTYPE_GROUP_STATS_REPLY:
+        handle_group_stats_reply(ofc, oh);
+        break;
+    case OFPTYPE_FLOW_STATS_REPLY:
+        handle_flow_stats_reply(ofc, oh);
         break;
     default:
         break;
@@ -594,6 +762,8 @@ ofctrl_run(struct ofctrl *ofc)
     if (seqno != ofc->conn_seqno) {
         ofc->conn_seqno = seqno;
         ofc->in_flight = false;
+        ofc->stats_in_flight = false;
+        clear_undo(ofc);
         ofc->full_sync = true;
         ofc->resync_after = 0;
         if (rconn_is_connected(ofc->rconn)) {
@@ -627,6 +797,156 @@ ofctrl_wait(struct ofctrl *ofc)
     if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
         && (ofc->full_sync || !hmap_is_empty(&ofc->dirty))) {
         poll_timer_wait_until(ofc->resync_after);
+    }
+}
+
+/* Starts a round of statistics requests, unless one is already under
+ * way; returns the number of the round that answers the caller. */
+unsigned int
+ofctrl_request_stats(struct ofctrl *ofc)
+{
+    if (ofc->stats_in_flight || !rconn_is_connected(ofc->rconn)) {
+        return ofc->requested_round;
+    }
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .cookie = htonll(DSR_COOKIE_TAG),
+        .cookie_mask = htonll(DSR_COOKIE_TAG_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofpbuf *msg;
+
+    match_init_catchall(&fsr.match);
+    stats_round_destroy(&ofc->collecting);
+    stats_round_init(&ofc->collecting);
+
+    msg = ofputil_encode_group_stats_request(OFP15_VERSION, OFPG_ALL);
+    ofc->collecting.group_xid = ((struct ofp_header *) msg->data)->xid;
+    rconn_send(ofc->rconn, msg, NULL);
+    msg = ofputil_encode_flow_stats_request(&fsr, OFPUTIL_P_OF15_OXM);
+    ofc->collecting.flow_xid = ((struct ofp_header *) msg->data)->xid;
+    rconn_send(ofc->rconn, msg, NULL);
+
+    /* The bucket ids of each group as sent: what the counters refer to. */
+    struct owner_slot *slot;
+    slots_clear(&ofc->stats_owners);
+    HMAP_FOR_EACH (slot, node, &ofc->installed) {
+        if (slot->owner->group) {
+            slot_set(&ofc->stats_owners, slot->cookie, slot->owner);
+        }
+    }
+    ofc->stats_in_flight = true;
+    return ++ofc->requested_round;
+}
+
+/* True once round 'round' is complete, or if it cannot complete because
+ * the switch is gone. */
+bool
+ofctrl_stats_done(const struct ofctrl *ofc, unsigned int round)
+{
+    return (ofc->completed_round >= round || !ofc->stats_in_flight
+            || !rconn_is_connected(ofc->rconn));
+}
+
+bool
+ofctrl_get_cookie_counters(const struct ofctrl *ofc, uint64_t cookie,
+                           struct ofctrl_counters *out)
+{
+    const struct counters_node *c = counters_find(&ofc->stats.cookies,
+                                                  cookie);
+    *out = c ? c->total : (struct ofctrl_counters) { 0, 0 };
+    return c != NULL;
+}
+
+/* Counters of the bucket 'bucket_id' of the group of owner 'cookie'. */
+bool
+ofctrl_get_bucket_counters(const struct ofctrl *ofc, uint64_t cookie,
+                           uint32_t bucket_id, struct ofctrl_counters *out)
+{
+    const struct owner_slot *slot = slot_find(&ofc->stats_owners, cookie);
+
+    *out = (struct ofctrl_counters) { 0, 0 };
+    if (!slot) {
+        return false;
+    }
+    const struct dsr_owner *owner = slot->owner;
+    const struct counters_node *c = counters_find(&ofc->stats.groups,
+                                                  owner->group_id);
+    if (!c || c->n_buckets != owner->n_buckets) {
+        return false;
+    }
+    for (size_t i = 0; i < owner->n_buckets; i++) {
+        if (owner->bucket_ids[i] == bucket_id) {
+            out->packets = c->buckets[i].packet_count;
+            out->bytes = c->buckets[i].byte_count;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+finish_stats_round(struct ofctrl *ofc)
+{
+    if (ofc->collecting.groups_done && ofc->collecting.flows_done) {
+        stats_round_destroy(&ofc->stats);
+        ofc->stats = ofc->collecting;
+        /* The hmaps moved: their buckets point at the old heads. */
+        hmap_moved(&ofc->stats.groups);
+        hmap_moved(&ofc->stats.cookies);
+        stats_round_init(&ofc->collecting);
+        ofc->completed_round = ofc->requested_round;
+        ofc->stats_in_flight = false;
+    }
+}
+
+static void
+handle_group_stats_reply(struct ofctrl *ofc, const struct ofp_header *oh)
+{
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofputil_group_stats gs;
+
+    if (!ofc->stats_in_flight || oh->xid != ofc->collecting.group_xid) {
+        return;
+    }
+    while (!ofputil_decode_group_stats_reply(&b, &gs)) {
+        struct counters_node *c = counters_get(&ofc->collecting.groups,
+                                               gs.group_id);
+        c->total.packets = gs.packet_count;
+        c->total.bytes = gs.byte_count;
+        free(c->buckets);
+        c->buckets = gs.bucket_stats;
+        c->n_buckets = gs.n_buckets;
+    }
+    if (!ofpmp_more(oh)) {
+        ofc->collecting.groups_done = true;
+        finish_stats_round(ofc);
+    }
+}
+
+static void
+handle_flow_stats_reply(struct ofctrl *ofc, const struct ofp_header *oh)
+{
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofputil_flow_stats fs;
+    struct ofpbuf ofpacts;
+
+    if (!ofc->stats_in_flight || oh->xid != ofc->collecting.flow_xid) {
+        return;
+    }
+    ofpbuf_init(&ofpacts, 64);
+    while (!ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts)) {
+        struct counters_node *c = counters_get(&ofc->collecting.cookies,
+                                               ntohll(fs.cookie));
+        c->total.packets += fs.packet_count;
+        c->total.bytes += fs.byte_count;
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        ofc->collecting.flows_done = true;
+        finish_stats_round(ofc);
     }
 }
 

@@ -55,6 +55,7 @@ dsr_owner_unref(struct dsr_owner *owner)
         }
         hmap_destroy(&owner->flows);
         free(owner->group);
+        free(owner->bucket_ids);
         free(owner);
     }
 }
@@ -99,11 +100,17 @@ dsr_owner_add_flow(struct dsr_owner *owner, uint8_t table_id,
 
 void
 dsr_owner_set_group(struct dsr_owner *owner, uint32_t group_id,
-                    const char *spec)
+                    const char *spec, const uint32_t *bucket_ids,
+                    size_t n_buckets)
 {
     free(owner->group);
+    free(owner->bucket_ids);
     owner->group_id = group_id;
     owner->group = xstrdup(spec);
+    owner->bucket_ids = n_buckets ? xmemdup(bucket_ids,
+                                            n_buckets * sizeof *bucket_ids)
+                                  : NULL;
+    owner->n_buckets = n_buckets;
 }
 
 static void

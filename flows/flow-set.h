@@ -32,6 +32,8 @@ struct dsr_owner {
     struct hmap flows;          /* struct dsr_flow. */
     uint32_t group_id;          /* Meaningful only if 'group' is set. */
     char *group;                /* Group spec after "group_id=N,", or NULL. */
+    uint32_t *bucket_ids;       /* The group's bucket ids, in order, to map */
+    size_t n_buckets;           /* OVS's per-bucket counters to backends. */
     int refcount;
 };
 
@@ -43,7 +45,8 @@ void dsr_owner_add_flow(struct dsr_owner *, uint8_t table_id,
                         uint16_t priority, const char *match,
                         const char *actions);
 void dsr_owner_set_group(struct dsr_owner *, uint32_t group_id,
-                         const char *spec);
+                         const char *spec, const uint32_t *bucket_ids,
+                         size_t n_buckets);
 const struct dsr_flow *dsr_owner_find_flow(const struct dsr_owner *,
                                            uint8_t table_id,
                                            uint16_t priority,

@@ -115,18 +115,21 @@ pipeline_service(const struct dsr_service *svc,
     }
     free(actions);
 
+    uint32_t *bucket_ids = xmalloc((n_backends + 1) * sizeof *bucket_ids);
     ds_clear(&s);
     ds_put_cstr(&s, "type=select,selection_method=hash,");
     put_hash_fields(&s, svc);
     for (size_t i = 0; i < n_backends; i++) {
         const struct pipeline_backend *be = &backends[i];
+        bucket_ids[i] = be->bucket_id;
         ds_put_format(&s, ",bucket=bucket_id:%"PRIu32",weight:%"PRIu16
                       ",actions=set_field:"ETH_ADDR_FMT"->eth_dst,"
                       "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
                       be->bucket_id, be->weight, ETH_ADDR_ARGS(be->mac),
                       ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER);
     }
-    dsr_owner_set_group(owner, svc->id, ds_cstr(&s));
+    dsr_owner_set_group(owner, svc->id, ds_cstr(&s), bucket_ids, n_backends);
+    free(bucket_ids);
     ds_destroy(&s);
     return owner;
 }

@@ -27,7 +27,7 @@ owner(const char *actions, const char *group)
     dsr_owner_add_flow(o, 0, 200, "tcp,nw_dst=10.0.0.1,tp_dst=80", actions);
     dsr_owner_add_flow(o, 0, 100, "ip,nw_dst=10.0.0.1", "drop");
     if (group) {
-        dsr_owner_set_group(o, 1, group);
+        dsr_owner_set_group(o, 1, group, NULL, 0);
     }
     return o;
 }
@@ -221,7 +221,7 @@ START_TEST(test_oversized_group_is_refused)
                       "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)",
                       i);
     }
-    dsr_owner_set_group(b, 1, ds_cstr(&spec));
+    dsr_owner_set_group(b, 1, ds_cstr(&spec), NULL, 0);
     dsr_ofmsgs_init(&msgs);
     char *error = dsr_owner_diff(NULL, b, &msgs);
     ck_assert_ptr_nonnull(error);

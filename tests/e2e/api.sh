@@ -39,7 +39,26 @@ e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
 
 api GET /v1/services/web
 expect 200 '.vip == "10.0.0.100"'
+
 [ "$(header ETag)" = "$etag" ] || sb_fail "ETag changed without a change"
+
+# Live counters, read from OVS: every request's packets, split by backend.
+sleep 1   # datapath statistics reach OpenFlow about once a second
+api GET /v1/stats
+expect 200 '.services[] | select(.name == "web") | .packets >= 160' \
+    '(.services[] | select(.name == "web")) as $w
+     | ([$w.backends[].packets] | add) == $w.packets' \
+    '.services[] | select(.name == "web") | .backends[] | .packets > 0'
+api GET /metrics
+expect 200
+grep -q '^dsr_service_packets_total{service="web",vip="10.0.0.100"} [1-9]' "$SB_DIR/body" \
+    || sb_fail "no web packets in /metrics"
+grep -q '^dsr_backend_packets_total{service="web",backend="10.0.0.11"} [1-9]' "$SB_DIR/body" \
+    || sb_fail "no backend packets in /metrics"
+grep -q '^dsr_bridge_connected{bridge="br0"} 1$' "$SB_DIR/body" \
+    || sb_fail "bridge state missing from /metrics"
+grep -q '^# TYPE dsr_service_bytes_total counter$' "$SB_DIR/body" \
+    || sb_fail "/metrics lacks TYPE lines"
 
 # Conflicts and invalid input: 4xx naming the field, nothing changed.
 version() { api GET /v1/config; jq .version "$SB_DIR/body"; }
