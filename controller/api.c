@@ -58,7 +58,7 @@ struct api_queued {
 struct api {
     struct dsr_config *cfg;
     struct lb *lb;
-    char *state_file;
+    struct store *store;
     struct http_server *http;
     struct ovs_list queue;      /* struct api_queued: writes. */
     struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
@@ -68,19 +68,18 @@ struct api {
 static void handle_request(void *api, struct http_request *);
 
 struct api *
-api_create(struct dsr_config *cfg, struct lb *lb, const char *state_file,
+api_create(struct dsr_config *cfg, struct lb *lb, struct store *store,
            const struct http_server_options *opts, char **errorp)
 {
     struct api *api = xzalloc(sizeof *api);
 
     api->cfg = cfg;
     api->lb = lb;
-    api->state_file = xstrdup(state_file);
+    api->store = store;
     ovs_list_init(&api->queue);
     ovs_list_init(&api->stats_waiters);
     api->http = http_server_create(opts, handle_request, api, errorp);
     if (!api->http) {
-        free(api->state_file);
         free(api);
         return NULL;
     }
@@ -193,6 +192,21 @@ merge_patch(const json_t *target, const json_t *patch)
 }
 
 /* Transactions. */
+
+/* Journals 'changes' (see store.h). */
+static char *
+save_changes(struct api *api, const struct api_change *changes, size_t n)
+{
+    struct store_change *sc = xmalloc(n * sizeof *sc);
+
+    for (size_t i = 0; i < n; i++) {
+        sc[i].put = changes[i].new;
+        sc[i].deleted = changes[i].new ? NULL : changes[i].old->name;
+    }
+    char *error = store_commit(api->store, api->cfg, sc, n);
+    free(sc);
+    return error;
+}
 
 static void
 apply_changes(struct api *api, struct api_change *changes, size_t n)
@@ -312,7 +326,7 @@ commit(struct api *api, struct http_request *req,
     api->cfg->version++;
     apply_changes(api, changes, n);
 
-    char *error = store_save(api->cfg, api->state_file);
+    char *error = save_changes(api, changes, n);
     if (error) {
         VLOG_ERR("change not saved, so not applied: %s", error);
         invert_changes(changes, n);
@@ -355,10 +369,12 @@ run_pending(struct api *api)
     if (failure) {
         /* OVS refused: the state must not claim what OVS does not have. */
         VLOG_WARN("OVS rejected a change, rolling it back: %s", failure);
+        /* The rollback is a change of its own, with a new version: a
+         * version number never names two different contents. */
         invert_changes(txn->changes, txn->n_changes);
+        api->cfg->version++;
         apply_changes(api, txn->changes, txn->n_changes);
-        api->cfg->version = txn->prev_version;
-        char *error = store_save(api->cfg, api->state_file);
+        char *error = save_changes(api, txn->changes, txn->n_changes);
         if (error) {
             VLOG_ERR("%s", error);
             free(error);
@@ -976,7 +992,6 @@ api_destroy(struct api *api)
             free_olds(api->pending->changes, api->pending->n_changes);
             txn_destroy(api->pending);
         }
-        free(api->state_file);
         free(api);
     }
 }

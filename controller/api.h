@@ -9,9 +9,9 @@
 struct dsr_config;
 struct http_server_options;
 struct lb;
+struct store;
 
-struct api *api_create(struct dsr_config *, struct lb *,
-                       const char *state_file,
+struct api *api_create(struct dsr_config *, struct lb *, struct store *,
                        const struct http_server_options *, char **errorp);
 void api_destroy(struct api *);
 void api_run(struct api *);

@@ -64,8 +64,10 @@ main(int argc, char *argv[])
     cfg = xmalloc(sizeof *cfg);
     dsr_config_init(cfg);
     bool from_state;
-    char *error = store_load(state_file, config_file, cfg, &from_state);
-    if (error) {
+    char *error;
+    struct store *store = store_open(state_file, config_file, cfg,
+                                     &from_state, &error);
+    if (!store) {
         ovs_fatal(0, "%s", error);
     }
 
@@ -84,7 +86,7 @@ main(int argc, char *argv[])
     lb = lb_create(cfg);
     struct api *api = NULL;
     if (api_enabled) {
-        api = api_create(cfg, lb, state_file, &api_options, &error);
+        api = api_create(cfg, lb, store, &api_options, &error);
         if (!api) {
             ovs_fatal(0, "%s", error);
         }
@@ -122,6 +124,7 @@ main(int argc, char *argv[])
     VLOG_INFO("exiting; flows stay on the bridges");
     api_destroy(api);
     lb_destroy(lb);
+    store_close(store);
     dsr_config_destroy(cfg);
     free(cfg);
     unixctl_server_destroy(unixctl);

@@ -1,4 +1,4 @@
-/* Loading and atomically saving dsrd's state file.  See store.h. */
+/* Snapshot + journal persistence of the configuration.  See store.h. */
 #include <config.h>
 #include "controller/store.h"
 
@@ -10,31 +10,22 @@
 #include <unistd.h>
 #include "controller/config.h"
 #include "controller/model.h"
+#include "openvswitch/vlog.h"
 #include "util.h"
 
-/* Loads the state file if there is one, else the configuration file (and
- * then writes the state file, so that ids are fixed from now on). */
-char *
-store_load(const char *state_file, const char *config_file,
-           struct dsr_config *cfg, bool *from_state)
-{
-    struct stat st;
-    char *error;
+VLOG_DEFINE_THIS_MODULE(store);
 
-    *from_state = state_file && !stat(state_file, &st);
-    if (*from_state) {
-        return dsr_config_from_file(state_file, true, cfg);
-    }
-    if (!config_file) {
-        return xasprintf("%s does not exist and no --config was given",
-                         state_file);
-    }
-    error = dsr_config_from_file(config_file, false, cfg);
-    if (!error && state_file) {
-        error = store_save(cfg, state_file);
-    }
-    return error;
-}
+/* The journal is folded into a snapshot once it is larger than this or
+ * than the snapshot, whichever is larger. */
+#define MIN_JOURNAL_BYTES (64 * 1024)
+
+struct store {
+    char *path;                 /* The snapshot. */
+    char *journal_path;
+    int journal_fd;
+    size_t journal_bytes;
+    size_t snapshot_bytes;
+};
 
 static int
 write_all(int fd, const char *data, size_t len)
@@ -70,17 +61,14 @@ fsync_dir_of(const char *file_name)
     return error;
 }
 
-char *
-store_save(const struct dsr_config *cfg, const char *state_file)
+/* Writes 'text' to 'file_name' atomically and durably. */
+static int
+replace_file(const char *file_name, const char *text)
 {
-    json_t *json = dsr_config_to_json(cfg);
-    char *text = json_dumps(json, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-    char *tmp = xasprintf("%s.tmp", state_file);
+    char *tmp = xasprintf("%s.tmp", file_name);
     int error = 0;
-    int fd;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-    json_decref(json);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         error = errno;
     } else {
@@ -92,17 +80,251 @@ store_save(const struct dsr_config *cfg, const char *state_file)
             error = errno;
         }
     }
-    if (!error && rename(tmp, state_file)) {
+    if (!error && rename(tmp, file_name)) {
         error = errno;
     }
     if (!error) {
-        error = fsync_dir_of(state_file);
+        error = fsync_dir_of(file_name);
     }
     if (error) {
         unlink(tmp);
     }
-    free(text);
     free(tmp);
-    return error ? xasprintf("%s: %s", state_file, ovs_strerror(error))
-                 : NULL;
+    return error;
+}
+
+/* Applies one journal record to 'cfg'.  Records at or below the
+ * snapshot's version are already in it. */
+static char *
+replay_record(struct dsr_config *cfg, const json_t *record)
+{
+    uint64_t version = json_integer_value(json_object_get(record, "version"));
+    const json_t *deleted = json_object_get(record, "delete");
+    const json_t *puts = json_object_get(record, "put");
+    const json_t *j;
+    size_t i;
+
+    if (version <= cfg->version) {
+        return NULL;
+    }
+    json_array_foreach (deleted, i, j) {
+        struct dsr_service *svc = dsr_config_find_service(
+            cfg, json_string_value(j));
+        if (svc) {
+            dsr_config_remove_service(cfg, svc);
+            dsr_service_destroy(svc);
+        }
+    }
+    json_array_foreach (puts, i, j) {
+        const char *name = json_string_value(json_object_get(j, "name"));
+        struct dsr_service *old = name ? dsr_config_find_service(cfg, name)
+                                       : NULL;
+        struct dsr_service *svc;
+        char *error = dsr_service_from_json(cfg, j, "$.put[]", true, old,
+                                            &svc);
+        if (error) {
+            return error;
+        }
+        if (old) {
+            dsr_config_remove_service(cfg, old);
+            dsr_service_destroy(old);
+        }
+        dsr_config_add_service(cfg, svc);
+    }
+    cfg->version = version;
+    cfg->next_service_id = json_integer_value(
+        json_object_get(record, "next_service_id"));
+    return NULL;
+}
+
+/* Replays the journal onto 'cfg'.  A last line cut short by a crash was
+ * never acknowledged (its fsync did not return): it is dropped. */
+static char *
+replay_journal(const char *path, struct dsr_config *cfg, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t allocated = 0;
+    ssize_t len;
+    int lineno = 0;
+    char *error = NULL;
+
+    *n = 0;
+    if (!f) {
+        return errno == ENOENT ? NULL
+                               : xasprintf("%s: %s", path,
+                                           ovs_strerror(errno));
+    }
+    while (!error && (len = getline(&line, &allocated, f)) > 0) {
+        json_error_t jerror;
+        json_t *record = json_loadb(line, len, 0, &jerror);
+
+        lineno++;
+        if (!record) {
+            if (line[len - 1] != '\n' && fgetc(f) == EOF) {
+                VLOG_WARN("%s: dropping an incomplete last record", path);
+                break;
+            }
+            error = xasprintf("%s: line %d: %s", path, lineno, jerror.text);
+        } else {
+            error = replay_record(cfg, record);
+            json_decref(record);
+            (*n)++;
+        }
+    }
+    free(line);
+    fclose(f);
+    return error;
+}
+
+static char *
+open_journal(struct store *store)
+{
+    store->journal_fd = open(store->journal_path,
+                             O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (store->journal_fd < 0) {
+        return xasprintf("%s: %s", store->journal_path, ovs_strerror(errno));
+    }
+    struct stat st;
+    store->journal_bytes = fstat(store->journal_fd, &st) ? 0 : st.st_size;
+    return NULL;
+}
+
+/* Writes the whole configuration as the new snapshot, then empties the
+ * journal.  A crash between the two leaves journal records that the
+ * snapshot already has; their versions say so. */
+char *
+store_snapshot(struct store *store, const struct dsr_config *cfg)
+{
+    json_t *json = dsr_config_to_json(cfg);
+    char *text = json_dumps(json, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    int error;
+
+    json_decref(json);
+    error = replace_file(store->path, text);
+    store->snapshot_bytes = strlen(text);
+    free(text);
+    if (error) {
+        return xasprintf("%s: %s", store->path, ovs_strerror(error));
+    }
+    if (store->journal_fd >= 0
+        && (ftruncate(store->journal_fd, 0) || fsync(store->journal_fd))) {
+        return xasprintf("%s: %s", store->journal_path, ovs_strerror(errno));
+    }
+    store->journal_bytes = 0;
+    return NULL;
+}
+
+struct store *
+store_open(const char *state_file, const char *config_file,
+           struct dsr_config *cfg, bool *from_state, char **errorp)
+{
+    struct store *store = xzalloc(sizeof *store);
+    struct stat st;
+    size_t n_records = 0;
+    char *error;
+
+    store->path = xstrdup(state_file);
+    store->journal_path = xasprintf("%s.journal", state_file);
+    store->journal_fd = -1;
+
+    *from_state = !stat(state_file, &st);
+    if (*from_state) {
+        error = dsr_config_from_file(state_file, true, cfg);
+        if (!error) {
+            error = replay_journal(store->journal_path, cfg, &n_records);
+        }
+    } else if (!config_file) {
+        error = xasprintf("%s does not exist and no --config was given",
+                          state_file);
+    } else {
+        error = dsr_config_from_file(config_file, false, cfg);
+        /* A journal without its snapshot belongs to nothing. */
+        unlink(store->journal_path);
+    }
+    if (!error) {
+        error = open_journal(store);
+    }
+    if (!error && (!*from_state || n_records)) {
+        /* Start from a clean snapshot: ids are fixed from now on. */
+        error = store_snapshot(store, cfg);
+    }
+    if (!error && !store->snapshot_bytes) {
+        store->snapshot_bytes = st.st_size;
+    }
+    if (error) {
+        store_close(store);
+        *errorp = error;
+        return NULL;
+    }
+    VLOG_INFO("state: %s (%"PRIuSIZE" journal records replayed)",
+              state_file, n_records);
+    *errorp = NULL;
+    return store;
+}
+
+void
+store_close(struct store *store)
+{
+    if (store) {
+        if (store->journal_fd >= 0) {
+            close(store->journal_fd);
+        }
+        free(store->path);
+        free(store->journal_path);
+        free(store);
+    }
+}
+
+/* Makes one write durable: a journal record with the services it puts
+ * and the names it deletes, and the config's version after it. */
+char *
+store_commit(struct store *store, const struct dsr_config *cfg,
+             const struct store_change *changes, size_t n)
+{
+    json_t *puts = json_array();
+    json_t *deleted = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].put) {
+            json_array_append_new(puts, dsr_service_to_json(changes[i].put));
+        } else {
+            json_array_append_new(deleted, json_string(changes[i].deleted));
+        }
+    }
+    json_t *record = json_pack("{s:I, s:I, s:o, s:o}",
+                               "version", (json_int_t) cfg->version,
+                               "next_service_id",
+                               (json_int_t) cfg->next_service_id,
+                               "delete", deleted, "put", puts);
+    char *text = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    size_t len = strlen(text);
+    json_decref(record);
+
+    text = xrealloc(text, len + 2);
+    strcpy(text + len, "\n");
+    int error = write_all(store->journal_fd, text, len + 1);
+    if (!error && fdatasync(store->journal_fd)) {
+        error = errno;
+    }
+    free(text);
+    if (error) {
+        /* Leave no torn record for the next one to follow. */
+        if (ftruncate(store->journal_fd, store->journal_bytes)) {
+            VLOG_WARN("%s: %s", store->journal_path, ovs_strerror(errno));
+        }
+        return xasprintf("%s: %s", store->journal_path,
+                         ovs_strerror(error));
+    }
+    store->journal_bytes += len + 1;
+    if (store->journal_bytes > MAX(store->snapshot_bytes,
+                                   MIN_JOURNAL_BYTES)) {
+        char *snapshot_error = store_snapshot(store, cfg);
+        if (snapshot_error) {
+            /* The journal has the change: it is safe, just not folded. */
+            VLOG_WARN("%s", snapshot_error);
+            free(snapshot_error);
+        }
+    }
+    return NULL;
 }

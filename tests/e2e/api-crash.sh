@@ -9,16 +9,21 @@ e2e_start_dsrd <<EOC
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}], "services": []}
 EOC
 
-delay=$(awk -v seed="$RANDOM" 'BEGIN {srand(seed); printf "%.2f", 0.3 + rand() * 1.5}')
+# The kill lands at a random point of the burst: after a random number
+# of answers, between 50 and 950.
+at=$((50 + RANDOM % 900))
+: > "$SB_DIR/writes"
 ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/api-writer.py" \
     http://127.0.0.1:9180 1000 4 "$SB_DIR/writes" &
 writer=$!
-sleep "$delay"
+SB_WAIT=60 sb_wait_until sh -c "[ \$(wc -l < '$SB_DIR/writes') -ge $at ]"
 kill -9 "$(cat "$SB_DIR/dsrd.pid")"
 wait "$writer"
 acked=$(awk '$3 ~ /^2/' "$SB_DIR/writes" | wc -l)
-echo "killed dsrd after ${delay}s: $acked of 1000 writes acknowledged," \
-     "$(grep -c ' error$' "$SB_DIR/writes") cut off"
+cut=$(awk '$3 == "error"' "$SB_DIR/writes" | wc -l)
+echo "killed dsrd after $at answers: $acked of 1000 writes acknowledged," \
+     "$cut cut off"
+[ "$cut" -gt 0 ] || sb_fail "the kill came after the burst"
 [ "$acked" -gt 0 ] || sb_fail "no write was acknowledged before the kill"
 ! grep -v ' 201$' "$SB_DIR/writes" | grep -qv ' error$' \
     || sb_fail "unexpected answers: $(grep -v ' 201$' "$SB_DIR/writes" | grep -v ' error$' | head)"
