@@ -355,6 +355,7 @@ run_pending(struct api *api)
     struct api_txn *txn = api->pending;
     const char *failure = NULL;
     bool done = true;
+    bool unreachable = false;
 
     for (size_t i = 0; i < txn->n_acks; i++) {
         const char *error;
@@ -362,7 +363,11 @@ run_pending(struct api *api)
         if (state == OFCTRL_CHANGE_FAILED) {
             failure = error ? error : "OpenFlow error";
         } else if (state == OFCTRL_CHANGE_PENDING) {
+            bool connected, synced;
             done = false;
+            lb_bridge_status(api->lb, txn->acks[i].bridge, &connected,
+                             &synced);
+            unreachable |= !connected;
         }
     }
 
@@ -383,7 +388,7 @@ run_pending(struct api *api)
     } else if (done) {
         http_respond_json(txn->req, txn->status, json_incref(txn->body),
                           txn->etag, txn->location);
-    } else if (time_msec() >= txn->deadline) {
+    } else if (unreachable || time_msec() >= txn->deadline) {
         /* Saved, and OVS gets it when it is back: say so. */
         json_t *body = json_pack("{s:s, s:O}", "status", "pending",
                                  "result", txn->body ? txn->body

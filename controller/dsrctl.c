@@ -1,0 +1,1057 @@
+/* dsrctl: the command-line client of dsrd's REST API.
+ *
+ * "dsrctl [OPTIONS] COMMAND..." lists, shows, adds, changes and removes
+ * virtual services and their backends, and shows status and counters, in
+ * the spirit of ipvsadm.  A command is one or a few HTTP requests (libcurl's
+ * easy interface) with JSON bodies (jansson); dsrd does the real
+ * validation.  Exit codes, for scripts: 0 success, 1 dsrd answered with an
+ * error, 2 bad usage, 3 dsrd could not be reached. */
+#include <config.h>
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "openvswitch/dynamic-string.h"
+#include "util.h"
+
+#define DEFAULT_URL "http://127.0.0.1:9180"
+
+/* Exit codes. */
+enum {
+    EXIT_API = 1,               /* dsrd answered with an error. */
+    EXIT_USAGE = 2,             /* Bad command line. */
+    EXIT_UNREACHABLE = 3,       /* No answer from dsrd. */
+};
+
+/* Global options. */
+static const char *api_url = DEFAULT_URL;
+static char *token;             /* Bearer token, or NULL. */
+static const char *cacert;
+static bool insecure;
+static long timeout_ms = 10000;
+static bool json_output;
+
+/* Prints "dsrctl: MESSAGE" and a hint to stderr; returns the exit code for
+ * a usage error. */
+static int OVS_PRINTF_FORMAT(1, 2)
+usage_error(const char *format, ...)
+{
+    va_list args;
+
+    fputs("dsrctl: ", stderr);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputs("\nTry \"dsrctl --help\" for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Prints the help text. */
+static void
+print_usage(void)
+{
+    printf("dsrctl: command-line client of dsrd's REST API\n"
+"usage: dsrctl [OPTIONS] COMMAND [ARG...]\n"
+"\n"
+"Commands:\n"
+"  service list                     one line per service\n"
+"  service show NAME                a service and its backends, live\n"
+"  service add NAME --vip IP --proto tcp|udp|both --port N|'*'\n"
+"              [--hash 5-tuple|source-ip] [--mac MAC] [--bridge BR]\n"
+"              [--backend IP[,weight=N][,state=S][,mac=M]]...\n"
+"  service add --file FILE.json     a service document ('-': stdin)\n"
+"  service set NAME [--vip IP] [--proto P] [--port N] [--hash H]\n"
+"              [--mac MAC|none] [--bridge BR]\n"
+"  service del NAME\n"
+"  backend list SERVICE             IP, weight, state, bucket, MAC\n"
+"  backend add SERVICE IP [--weight N] [--state S] [--mac MAC]\n"
+"  backend set SERVICE IP [--weight N] [--state S] [--mac MAC|none]\n"
+"  backend del SERVICE IP\n"
+"  status                           bridges, services and backends\n"
+"  stats                            packets and bytes per service and "
+"backend\n"
+"\n"
+"Options (before the command):\n"
+"  --url URL            dsrd's API (env DSRCTL_URL, default %s)\n"
+"  --token TOKEN        bearer token (env DSRCTL_TOKEN)\n"
+"  --token-file FILE    read the token from FILE's first line\n"
+"  --cacert FILE        CA certificates to check an https:// URL with\n"
+"  --insecure           do not check the server's certificate\n"
+"  --timeout SECONDS    per request (default 10)\n"
+"  --json               print the API's JSON instead of tables\n"
+"  -h, --help           this help\n"
+"  -V, --version        print the version\n"
+"\n"
+"Backend states: active, drain, disabled.  Exit status: 0 success, 1 dsrd\n"
+"answered with an error, 2 usage error, 3 dsrd could not be reached.\n",
+           DEFAULT_URL);
+}
+
+/* Reports an option error from getopt_long() ('c' is ':' or '?') in the
+ * command 'cmd' ("" for global options); returns the usage exit code. */
+static int
+option_error(int c, char *argv[], const char *cmd)
+{
+    const char *arg = argv[optind - 1];
+    const char *sep = cmd[0] ? ": " : "";
+
+    if (c == ':') {
+        return usage_error("%s%soption \"%s\" needs an argument", cmd, sep,
+                           arg);
+    } else if (optopt) {
+        return usage_error("%s%sunknown option \"-%c\"", cmd, sep, optopt);
+    }
+    return usage_error("%s%sunknown option \"%s\"", cmd, sep, arg);
+}
+
+/* Parses 's', only digits, as an integer from 'min' to 'max'. */
+static bool
+parse_int(const char *s, long long min, long long max, long long *value)
+{
+    if (!s[0] || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18) {
+        return false;
+    }
+    long long n = strtoll(s, NULL, 10);
+    if (n < min || n > max) {
+        return false;
+    }
+    *value = n;
+    return true;
+}
+
+/* Sets field 'key' of 'obj' from the command-line text 'value', checking
+ * numbers here and leaving everything else to dsrd.  With 'patch', "none"
+ * for a MAC removes it.  'label' names the argument in errors.  Returns 0
+ * or the usage exit code. */
+static int
+set_field(json_t *obj, const char *key, const char *value, bool patch,
+          const char *label)
+{
+    long long n;
+
+    if (!strcmp(key, "port")) {
+        if (!strcmp(value, "*")) {
+            json_object_set_new(obj, key, json_string("*"));
+        } else if (parse_int(value, 1, 65535, &n)) {
+            json_object_set_new(obj, key, json_integer(n));
+        } else {
+            return usage_error("%s: \"%s\" is not a port (1 to 65535, or "
+                               "'*' for all ports)", label, value);
+        }
+    } else if (!strcmp(key, "weight")) {
+        if (!parse_int(value, 1, 65535, &n)) {
+            return usage_error("%s: \"%s\" is not a weight (1 to 65535)",
+                               label, value);
+        }
+        json_object_set_new(obj, key, json_integer(n));
+    } else if (patch && !strcmp(key, "mac") && !strcmp(value, "none")) {
+        json_object_set_new(obj, key, json_null());
+    } else {
+        json_object_set_new(obj, key, json_string(value));
+    }
+    return 0;
+}
+
+/* Parses "IP[,weight=N][,state=S][,mac=M]" and appends the backend to the
+ * "backends" array of 'svc'.  Returns 0 or the usage exit code. */
+static int
+add_backend_spec(json_t *svc, const char *spec)
+{
+    char *copy = xstrdup(spec);
+    char *save = NULL;
+    char *ip = strtok_r(copy, ",", &save);
+    json_t *be = json_object();
+    int error = 0;
+
+    if (!ip || !strchr(ip, '.') || strchr(ip, '=')) {
+        error = usage_error("--backend \"%s\": expected "
+                            "IP[,weight=N][,state=S][,mac=M]", spec);
+    } else {
+        json_object_set_new(be, "ip", json_string(ip));
+    }
+    for (char *kv = strtok_r(NULL, ",", &save); kv && !error;
+         kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq) {
+            *eq = '\0';
+        }
+        if (!eq || (strcmp(kv, "weight") && strcmp(kv, "state")
+                    && strcmp(kv, "mac"))) {
+            error = usage_error("--backend \"%s\": unknown \"%s\" (use "
+                                "weight=N, state=S or mac=M)", spec, kv);
+        } else {
+            char *label = xasprintf("--backend \"%s\": %s", spec, kv);
+            error = set_field(be, kv, eq + 1, false, label);
+            free(label);
+        }
+    }
+    if (!error) {
+        json_t *backends = json_object_get(svc, "backends");
+        if (!backends) {
+            backends = json_array();
+            json_object_set_new(svc, "backends", backends);
+        }
+        json_array_append(backends, be);
+    }
+    json_decref(be);
+    free(copy);
+    return error;
+}
+
+/* Parses the options of the command 'cmd' (its words start at argv[1])
+ * into 'obj': an option sets the field of its name (--proto: "protocol"),
+ * "--backend SPEC" adds a backend, "--file FILE" goes to '*filep'.  Leaves
+ * the operands in argv[optind...].  Returns 0 or the usage exit code. */
+static int
+parse_fields(int argc, char *argv[], const char *cmd,
+             const struct option *options, bool patch, json_t *obj,
+             const char **filep)
+{
+    int index;
+    int c;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":", options, &index)) != -1) {
+        if (c) {
+            return option_error(c, argv, cmd);
+        }
+        const char *name = options[index].name;
+        char *label = xasprintf("%s: --%s", cmd, name);
+        int error = 0;
+        if (!strcmp(name, "backend")) {
+            error = add_backend_spec(obj, optarg);
+        } else if (!strcmp(name, "file")) {
+            *filep = optarg;
+        } else {
+            error = set_field(obj, !strcmp(name, "proto") ? "protocol" : name,
+                              optarg, patch, label);
+        }
+        free(label);
+        if (error) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* Checks that command 'cmd' got exactly 'n' operands, described by
+ * 'names' for the error message.  Returns 0 or the usage exit code. */
+static int
+check_operands(int argc, const char *cmd, int n, const char *names)
+{
+    if (argc - optind < n) {
+        return usage_error("%s: missing %s", cmd, names);
+    } else if (argc - optind > n) {
+        return usage_error("%s: too many arguments (expected %s)", cmd,
+                           n ? names : "none");
+    }
+    return 0;
+}
+
+/* Parses the words of command 'cmd', which has no options and takes 'n'
+ * operands described by 'names'.  Returns 0 or the usage exit code. */
+static int
+parse_operands(int argc, char *argv[], const char *cmd, int n,
+               const char *names)
+{
+    static const struct option none[] = { {NULL, 0, NULL, 0} };
+    int error = parse_fields(argc, argv, cmd, none, false, NULL, NULL);
+
+    return error ? error : check_operands(argc, cmd, n, names);
+}
+
+/* Appends 's' to 'path', percent-encoded as one URL path segment. */
+static void
+put_segment(struct ds *path, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("-._~", *s) || (*s >= '0' && *s <= '9')
+            || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
+            ds_put_char(path, *s);
+        } else {
+            ds_put_format(path, "%%%02X", (unsigned char) *s);
+        }
+    }
+}
+
+/* Returns "/v1/services/NAME", then "/backends" if 'backends', then "/IP"
+ * if 'ip' is nonnull. */
+static char *
+service_path(const char *name, bool backends, const char *ip)
+{
+    struct ds path = DS_EMPTY_INITIALIZER;
+
+    ds_put_cstr(&path, "/v1/services/");
+    put_segment(&path, name);
+    if (backends) {
+        ds_put_cstr(&path, "/backends");
+    }
+    if (ip) {
+        ds_put_char(&path, '/');
+        put_segment(&path, ip);
+    }
+    return ds_steal_cstr(&path);
+}
+
+/* libcurl write callback: appends the received data to a struct ds. */
+static size_t
+write_body(char *data, size_t size, size_t n, void *body)
+{
+    ds_put_buffer(body, data, size * n);
+    return size * n;
+}
+
+/* Prints an error answer: "dsrctl: STATUS KIND: PATH: REASON". */
+static void
+print_api_error(long status, const json_t *error, const struct ds *body)
+{
+    const char *kind = json_string_value(json_object_get(error, "error"));
+    const char *path = json_string_value(json_object_get(error, "path"));
+    const char *reason = json_string_value(json_object_get(error, "reason"));
+
+    fprintf(stderr, "dsrctl: %ld%s%s:", status, kind ? " " : "",
+            kind ? kind : "");
+    if (path) {
+        fprintf(stderr, " %s:", path);
+    }
+    if (reason) {
+        fprintf(stderr, " %s\n", reason);
+    } else {
+        /* Not dsrd's error document: show the start of what came. */
+        fprintf(stderr, " %.*s\n", (int) MIN(strcspn(body->string, "\r\n"),
+                                             200), body->string);
+    }
+}
+
+/* Sends METHOD to dsrd's 'path' with 'body' as JSON unless it is NULL.  On
+ * success, stores the answer (NULL if it has no body; for 202 Accepted,
+ * the pending change's result) in '*replyp' and returns 0.  Otherwise
+ * prints why and returns the exit code: 1 for an error answer, 3 if dsrd
+ * could not be reached. */
+static int
+request(const char *method, const char *path, const json_t *body,
+        json_t **replyp)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct ds answer = DS_EMPTY_INITIALIZER;
+    struct curl_slist *headers = NULL;
+    size_t len = strlen(api_url);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *auth = token ? xasprintf("Authorization: Bearer %s", token) : NULL;
+    CURL *curl = curl_easy_init();
+    json_t *reply = NULL;
+    long status = 0;
+    int error = 0;
+
+    /* "http://host:port/" and "http://host:port" are the same base. */
+    while (len && api_url[len - 1] == '/') {
+        len--;
+    }
+    char *url = xasprintf("%.*s%s", (int) len, api_url, path);
+
+    *replyp = NULL;
+    if (!curl) {
+        ovs_fatal(0, "curl_easy_init failed");
+    }
+    ds_put_cstr(&answer, "");
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    if (text) {
+        headers = curl_slist_append(headers,
+                                    "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) strlen(text));
+    }
+    if (auth) {
+        headers = curl_slist_append(headers, auth);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "dsrctl/" DSR_VERSION);
+    if (cacert) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
+    }
+    if (insecure) {
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+
+    CURLcode res = curl_easy_perform(curl);
+    if (res != CURLE_OK) {
+        fprintf(stderr, "dsrctl: cannot reach dsrd at %s: %s\n", api_url,
+                errbuf[0] ? errbuf : curl_easy_strerror(res));
+        error = EXIT_UNREACHABLE;
+        goto out;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (answer.length) {
+        reply = json_loadb(answer.string, answer.length, 0, NULL);
+    }
+    if (status >= 400 || status < 200) {
+        print_api_error(status, reply, &answer);
+        error = EXIT_API;
+    } else if (answer.length && !reply) {
+        fprintf(stderr, "dsrctl: %s %s: %ld answer is not JSON\n", method,
+                path, status);
+        error = EXIT_API;
+    } else if (status == 202) {
+        fprintf(stderr, "dsrctl: note: the change is saved, but OVS has not "
+                "confirmed it yet; it is pending and dsrd applies it as "
+                "soon as the bridge answers\n");
+        json_t *result = json_object_get(reply, "result");
+        *replyp = json_is_null(result) ? NULL : json_incref(result);
+    } else {
+        *replyp = json_incref(reply);
+    }
+
+out:
+    json_decref(reply);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    free(auth);
+    free(text);
+    free(url);
+    ds_destroy(&answer);
+    return error;
+}
+
+/* Prints 'json' pretty, if nonnull. */
+static void
+print_json(const json_t *json)
+{
+    if (json) {
+        json_dumpf(json, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+        putchar('\n');
+    }
+}
+
+/* Sends a write and, with --json, prints the answer.  Takes 'body'. */
+static int
+write_request(const char *method, const char *path, json_t *body)
+{
+    json_t *reply;
+    int error = request(method, path, body, &reply);
+
+    if (!error && json_output) {
+        print_json(reply);
+    }
+    json_decref(reply);
+    json_decref(body);
+    return error;
+}
+
+/* Returns string member 'key' of 'obj', or 'dflt'. */
+static const char *
+get_str(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : dflt;
+}
+
+/* Returns integer member 'key' of 'obj', or -1. */
+static long long
+get_int(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/* Formats the "port" member of 'svc' ("80" or "*") into 'buf'. */
+static const char *
+port_str(const json_t *svc, char buf[24])
+{
+    long long port = get_int(svc, "port");
+
+    if (port < 0) {
+        return get_str(svc, "port", "?");
+    }
+    snprintf(buf, 24, "%lld", port);
+    return buf;
+}
+
+/* Returns the element of array 'array' whose member 'key' is the string
+ * 'value', or NULL. */
+static json_t *
+find_by(const json_t *array, const char *key, const char *value)
+{
+    size_t i;
+    json_t *elem;
+
+    json_array_foreach (array, i, elem) {
+        if (!strcmp(get_str(elem, key, ""), value)) {
+            return elem;
+        }
+    }
+    return NULL;
+}
+
+/* Prints service 'svc' (from /v1/services) like "ipvsadm -Ln", joined with
+ * its entries in /v1/status ('status') and /v1/stats ('stats'), either of
+ * which may be NULL. */
+static void
+print_service(const json_t *svc, const json_t *status, const json_t *stats)
+{
+    const char *proto = get_str(svc, "protocol", "?");
+    char port[24];
+    size_t i;
+    json_t *be;
+
+    printf("%s  %s %s:%s  hash %s  mac %s  id %lld",
+           get_str(svc, "name", "?"),
+           !strcmp(proto, "tcp") ? "TCP" : !strcmp(proto, "udp") ? "UDP"
+           : !strcmp(proto, "both") ? "TCP+UDP" : proto,
+           get_str(svc, "vip", "?"), port_str(svc, port),
+           get_str(svc, "hash", "?"), get_str(svc, "mac", "?"),
+           get_int(svc, "id"));
+    if (status && !json_is_true(json_object_get(status, "programmed"))) {
+        printf("  NOT PROGRAMMED%s%s", json_object_get(status, "error")
+               ? ": " : "", get_str(status, "error", ""));
+    }
+    putchar('\n');
+
+    json_array_foreach (json_object_get(svc, "backends"), i, be) {
+        const char *ip = get_str(be, "ip", "?");
+        const json_t *st = find_by(json_object_get(status, "backends"),
+                                   "ip", ip);
+        const json_t *counters = find_by(json_object_get(stats, "backends"),
+                                         "ip", ip);
+        long long packets = get_int(counters, "packets");
+        char packets_str[32] = "-";
+
+        if (packets >= 0) {
+            snprintf(packets_str, sizeof packets_str, "%lld", packets);
+        }
+        printf("  -> %-15s  weight %-5lld  %-8s  %-12s  mac %-17s  "
+               "bucket %-3lld  packets %s\n", ip, get_int(be, "weight"),
+               get_str(be, "state", "?"),
+               !st ? "-" : json_is_true(json_object_get(st, "in_group"))
+                           ? "in-group" : "not-in-group",
+               get_str(st, "mac", st ? "unresolved" : "-"),
+               get_int(be, "bucket_id"), packets_str);
+    }
+}
+
+/* Prints the services in array 'list' like "ipvsadm -Ln", joined with
+ * /v1/status and /v1/stats, after the bridges if 'bridges'.  Returns 0 or
+ * an exit code. */
+static int
+print_services(const json_t *list, bool bridges)
+{
+    json_t *status = NULL, *stats = NULL;
+    int error;
+    size_t i;
+    json_t *elem;
+
+    if (!(error = request("GET", "/v1/status", NULL, &status))
+        && !(error = request("GET", "/v1/stats", NULL, &stats))) {
+        json_array_foreach (json_object_get(status, "bridges"), i, elem) {
+            if (bridges) {
+                printf("bridge %s: %s, %s\n", get_str(elem, "name", "?"),
+                       json_is_true(json_object_get(elem, "connected"))
+                       ? "connected" : "disconnected",
+                       json_is_true(json_object_get(elem, "in_sync"))
+                       ? "in sync" : "not in sync");
+            }
+        }
+        json_array_foreach (list, i, elem) {
+            const char *name = get_str(elem, "name", "");
+            print_service(elem,
+                          find_by(json_object_get(status, "services"),
+                                  "name", name),
+                          find_by(json_object_get(stats, "services"),
+                                  "name", name));
+        }
+    }
+    json_decref(status);
+    json_decref(stats);
+    return error;
+}
+
+/* "service list": one line per service. */
+static int
+cmd_service_list(int argc, char *argv[])
+{
+    json_t *list = NULL;
+    int error;
+
+    if (!(error = parse_operands(argc, argv, "service list", 0, ""))
+        && !(error = request("GET", "/v1/services", NULL, &list))) {
+        if (json_output) {
+            print_json(list);
+        } else {
+            int width = 4;
+            size_t i;
+            json_t *svc;
+
+            json_array_foreach (list, i, svc) {
+                width = MAX(width, (int) strlen(get_str(svc, "name", "")));
+            }
+            printf("%-*s  %-15s  %-5s  %-5s  %-9s  %s\n", width, "NAME",
+                   "VIP", "PROTO", "PORT", "HASH", "BACKENDS");
+            json_array_foreach (list, i, svc) {
+                char port[24];
+                printf("%-*s  %-15s  %-5s  %-5s  %-9s  %zu\n", width,
+                       get_str(svc, "name", "?"), get_str(svc, "vip", "?"),
+                       get_str(svc, "protocol", "?"), port_str(svc, port),
+                       get_str(svc, "hash", "?"),
+                       json_array_size(json_object_get(svc, "backends")));
+            }
+        }
+    }
+    json_decref(list);
+    return error;
+}
+
+/* "service show NAME": the service and its backends with their live state
+ * and counters. */
+static int
+cmd_service_show(int argc, char *argv[])
+{
+    json_t *svc = NULL;
+    int error;
+
+    if (!(error = parse_operands(argc, argv, "service show", 1, "NAME"))) {
+        char *path = service_path(argv[optind], false, NULL);
+        error = request("GET", path, NULL, &svc);
+        free(path);
+    }
+    if (!error && json_output) {
+        print_json(svc);
+    } else if (!error) {
+        json_t *list = json_pack("[O]", svc);
+        error = print_services(list, false);
+        json_decref(list);
+    }
+    json_decref(svc);
+    return error;
+}
+
+/* Options of "service add" and (but --backend and --file) "service set". */
+static const struct option service_options[] = {
+    {"vip", required_argument, NULL, 0},
+    {"proto", required_argument, NULL, 0},
+    {"port", required_argument, NULL, 0},
+    {"hash", required_argument, NULL, 0},
+    {"mac", required_argument, NULL, 0},
+    {"bridge", required_argument, NULL, 0},
+    {"backend", required_argument, NULL, 0},
+    {"file", required_argument, NULL, 0},
+    {NULL, 0, NULL, 0},
+};
+
+/* "service add NAME --vip ... [--backend SPEC]..." or "service add --file
+ * FILE". */
+static int
+cmd_service_add(int argc, char *argv[])
+{
+    const char *cmd = "service add";
+    const char *file = NULL;
+    json_t *svc = json_object();
+    int error = parse_fields(argc, argv, cmd, service_options, false, svc,
+                             &file);
+
+    if (!error && file) {
+        json_error_t jerror;
+        if (optind != argc || json_object_size(svc)) {
+            error = usage_error("%s: --file takes no NAME and no other "
+                                "options", cmd);
+        } else {
+            json_decref(svc);
+            svc = (!strcmp(file, "-")
+                   ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerror)
+                   : json_load_file(file, JSON_REJECT_DUPLICATES, &jerror));
+            if (!svc && jerror.line > 0) {
+                error = usage_error("%s: --file %s: line %d: %s", cmd, file,
+                                    jerror.line, jerror.text);
+            } else if (!svc) {
+                error = usage_error("%s: --file %s: %s", cmd, file,
+                                    jerror.text);
+            }
+        }
+    } else if (!error && !(error = check_operands(argc, cmd, 1, "NAME"))) {
+        static const char *const required[] = { "vip", "protocol", "port" };
+        for (size_t i = 0; i < ARRAY_SIZE(required) && !error; i++) {
+            if (!json_object_get(svc, required[i])) {
+                error = usage_error("%s: --%s is required", cmd,
+                                    i == 1 ? "proto" : required[i]);
+            }
+        }
+        json_object_set_new(svc, "name", json_string(argv[optind]));
+    }
+    if (error) {
+        json_decref(svc);
+        return error;
+    }
+    return write_request("POST", "/v1/services", svc);
+}
+
+/* "service set NAME --FIELD VALUE...": a merge patch of the service. */
+static int
+cmd_service_set(int argc, char *argv[])
+{
+    const char *cmd = "service set";
+    const char *file = NULL;
+    json_t *patch = json_object();
+    int error = parse_fields(argc, argv, cmd, service_options, true, patch,
+                             &file);
+
+    if (!error && (file || json_object_get(patch, "backends"))) {
+        error = usage_error("%s: --file and --backend are for \"service "
+                            "add\" (use the backend commands)", cmd);
+    } else if (!error && !(error = check_operands(argc, cmd, 1, "NAME"))
+               && !json_object_size(patch)) {
+        error = usage_error("%s: nothing to change (use --hash, --mac, "
+                            "...)", cmd);
+    }
+    if (error) {
+        json_decref(patch);
+        return error;
+    }
+    char *path = service_path(argv[optind], false, NULL);
+    error = write_request("PATCH", path, patch);
+    free(path);
+    return error;
+}
+
+/* "service del NAME". */
+static int
+cmd_service_del(int argc, char *argv[])
+{
+    int error;
+
+    if (!(error = parse_operands(argc, argv, "service del", 1, "NAME"))) {
+        char *path = service_path(argv[optind], false, NULL);
+        error = write_request("DELETE", path, NULL);
+        free(path);
+    }
+    return error;
+}
+
+/* "backend list SERVICE": one line per backend. */
+static int
+cmd_backend_list(int argc, char *argv[])
+{
+    json_t *list = NULL;
+    int error;
+
+    if (!(error = parse_operands(argc, argv, "backend list", 1, "SERVICE"))) {
+        char *path = service_path(argv[optind], true, NULL);
+        error = request("GET", path, NULL, &list);
+        free(path);
+    }
+    if (!error && json_output) {
+        print_json(list);
+    } else if (!error) {
+        size_t i;
+        json_t *be;
+
+        printf("%-15s  %-6s  %-8s  %-6s  %s\n", "IP", "WEIGHT", "STATE",
+               "BUCKET", "MAC");
+        json_array_foreach (list, i, be) {
+            printf("%-15s  %-6lld  %-8s  %-6lld  %s\n",
+                   get_str(be, "ip", "?"), get_int(be, "weight"),
+                   get_str(be, "state", "?"), get_int(be, "bucket_id"),
+                   get_str(be, "mac", "-"));
+        }
+    }
+    json_decref(list);
+    return error;
+}
+
+/* "backend add|set SERVICE IP [--weight N] [--state S] [--mac M]": POST
+ * a new backend, or PATCH one. */
+static int
+cmd_backend_add_set(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        {"weight", required_argument, NULL, 0},
+        {"state", required_argument, NULL, 0},
+        {"mac", required_argument, NULL, 0},
+        {NULL, 0, NULL, 0},
+    };
+    bool patch = !strcmp(argv[0], "set");
+    const char *cmd = patch ? "backend set" : "backend add";
+    json_t *be = json_object();
+    int error = parse_fields(argc, argv, cmd, options, patch, be, NULL);
+
+    if (!error && !(error = check_operands(argc, cmd, 2, "SERVICE IP"))
+        && patch && !json_object_size(be)) {
+        error = usage_error("%s: nothing to change (use --weight, --state "
+                            "or --mac)", cmd);
+    }
+    if (error) {
+        json_decref(be);
+        return error;
+    }
+    const char *name = argv[optind], *ip = argv[optind + 1];
+    char *path = service_path(name, true, patch ? ip : NULL);
+    if (!patch) {
+        json_object_set_new(be, "ip", json_string(ip));
+    }
+    error = write_request(patch ? "PATCH" : "POST", path, be);
+    free(path);
+    return error;
+}
+
+/* "backend del SERVICE IP". */
+static int
+cmd_backend_del(int argc, char *argv[])
+{
+    int error;
+
+    error = parse_operands(argc, argv, "backend del", 2, "SERVICE IP");
+    if (!error) {
+        char *path = service_path(argv[optind], true, argv[optind + 1]);
+        error = write_request("DELETE", path, NULL);
+        free(path);
+    }
+    return error;
+}
+
+/* "status": bridges, then every service like "service show". */
+static int
+cmd_status(int argc, char *argv[])
+{
+    json_t *json = NULL;
+    int error;
+
+    if ((error = parse_operands(argc, argv, "status", 0, ""))) {
+        return error;
+    }
+    if (json_output) {
+        if (!(error = request("GET", "/v1/status", NULL, &json))) {
+            print_json(json);
+        }
+    } else if (!(error = request("GET", "/v1/services", NULL, &json))) {
+        error = print_services(json, true);
+    }
+    json_decref(json);
+    return error;
+}
+
+/* "stats": packets and bytes per service and backend. */
+static int
+cmd_stats(int argc, char *argv[])
+{
+    json_t *stats = NULL;
+    int error;
+
+    if ((error = parse_operands(argc, argv, "stats", 0, ""))
+        || (error = request("GET", "/v1/stats", NULL, &stats))) {
+        return error;
+    }
+    if (json_output) {
+        print_json(stats);
+    } else {
+        size_t i, j;
+        json_t *svc, *be;
+
+        printf("%-24s  %14s  %16s\n", "SERVICE/BACKEND", "PACKETS", "BYTES");
+        json_array_foreach (json_object_get(stats, "services"), i, svc) {
+            printf("%-24s  %14lld  %16lld\n", get_str(svc, "name", "?"),
+                   get_int(svc, "packets"), get_int(svc, "bytes"));
+            json_array_foreach (json_object_get(svc, "backends"), j, be) {
+                printf("  -> %-19s  %14lld  %16lld\n", get_str(be, "ip", "?"),
+                       get_int(be, "packets"), get_int(be, "bytes"));
+            }
+        }
+    }
+    json_decref(stats);
+    return 0;
+}
+
+/* A command: "NOUN VERB" (or just NOUN if 'verb' is NULL). */
+struct command {
+    const char *noun;
+    const char *verb;
+    int (*run)(int argc, char *argv[]);  /* argv[0] is the last word. */
+};
+
+static const struct command commands[] = {
+    {"service", "list", cmd_service_list},
+    {"service", "show", cmd_service_show},
+    {"service", "add", cmd_service_add},
+    {"service", "set", cmd_service_set},
+    {"service", "del", cmd_service_del},
+    {"backend", "list", cmd_backend_list},
+    {"backend", "add", cmd_backend_add_set},
+    {"backend", "set", cmd_backend_add_set},
+    {"backend", "del", cmd_backend_del},
+    {"status", NULL, cmd_status},
+    {"stats", NULL, cmd_stats},
+};
+
+/* Finds and runs the command in argv[0...]; returns its exit code. */
+static int
+run_command(int argc, char *argv[])
+{
+    const char *noun = argv[0];
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    bool known_noun = false;
+
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        const struct command *c = &commands[i];
+        if (strcmp(c->noun, noun)) {
+            continue;
+        }
+        known_noun = true;
+        if (!c->verb) {
+            return c->run(argc, argv);
+        } else if (verb && !strcmp(c->verb, verb)) {
+            return c->run(argc - 1, argv + 1);
+        }
+    }
+    if (!known_noun) {
+        return usage_error("unknown command \"%s\"", noun);
+    }
+    const char *verbs = (!strcmp(noun, "service")
+                         ? "list, show, add, set or del"
+                         : "list, add, set or del");
+    if (!verb) {
+        return usage_error("%s: missing subcommand (%s)", noun, verbs);
+    }
+    return usage_error("%s: unknown subcommand \"%s\" (use %s)", noun, verb,
+                       verbs);
+}
+
+/* Reads the token from the first line of 'name' into 'token'.  Returns 0
+ * or the usage exit code. */
+static int
+read_token_file(const char *name)
+{
+    struct ds line = DS_EMPTY_INITIALIZER;
+    FILE *f = fopen(name, "r");
+    int error = 0;
+
+    if (!f) {
+        return usage_error("--token-file %s: %s", name, ovs_strerror(errno));
+    }
+    ds_get_line(&line, f);
+    fclose(f);
+    ds_chomp(&line, '\r');
+    if (!line.length) {
+        error = usage_error("--token-file %s: no token on the first line",
+                            name);
+    }
+    free(token);
+    token = error ? NULL : xstrdup(ds_cstr(&line));
+    ds_destroy(&line);
+    return error;
+}
+
+/* Parses the global options; leaves the command in argv[optind...].
+ * Returns 0, -1 after --help or --version, or the usage exit code. */
+static int
+parse_options(int argc, char *argv[])
+{
+    enum {
+        OPT_URL = UCHAR_MAX + 1, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CACERT,
+        OPT_INSECURE, OPT_TIMEOUT, OPT_JSON,
+    };
+    static const struct option options[] = {
+        {"url", required_argument, NULL, OPT_URL},
+        {"token", required_argument, NULL, OPT_TOKEN},
+        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"cacert", required_argument, NULL, OPT_CACERT},
+        {"insecure", no_argument, NULL, OPT_INSECURE},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *env_token = getenv("DSRCTL_TOKEN");
+    const char *env_url = getenv("DSRCTL_URL");
+    int error = 0;
+    char *end;
+    double t;
+    int c;
+
+    if (env_url && env_url[0]) {
+        api_url = env_url;
+    }
+    if (env_token && env_token[0]) {
+        token = xstrdup(env_token);
+    }
+    while (!error && (c = getopt_long(argc, argv, "+:hV", options,
+                                      NULL)) != -1) {
+        switch (c) {
+        case OPT_URL:
+            api_url = optarg;
+            break;
+        case OPT_TOKEN:
+            free(token);
+            token = xstrdup(optarg);
+            break;
+        case OPT_TOKEN_FILE:
+            error = read_token_file(optarg);
+            break;
+        case OPT_CACERT:
+            cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            insecure = true;
+            break;
+        case OPT_TIMEOUT:
+            errno = 0;
+            t = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(t > 0 && t <= 86400)) {
+                error = usage_error("--timeout: \"%s\" is not a number of "
+                                    "seconds", optarg);
+            }
+            timeout_ms = MAX(1, (long) (t * 1000));
+            break;
+        case OPT_JSON:
+            json_output = true;
+            break;
+        case 'h':
+            print_usage();
+            return -1;
+        case 'V':
+            printf("dsrctl (ovs-dsr) %s\n", DSR_VERSION);
+            return -1;
+        default:
+            return option_error(c, argv, "");
+        }
+    }
+    if (!error && strncasecmp(api_url, "http://", 7)
+        && strncasecmp(api_url, "https://", 8)) {
+        error = usage_error("--url: \"%s\" is not an http:// or https:// "
+                            "URL", api_url);
+    }
+    if (!error && optind >= argc) {
+        error = usage_error("missing command (service, backend, status or "
+                            "stats)");
+    }
+    return error;
+}
+
+int
+main(int argc, char *argv[])
+{
+    int error = parse_options(argc, argv);
+
+    if (!error) {
+        if (curl_global_init(CURL_GLOBAL_ALL)) {
+            ovs_fatal(0, "cannot initialize libcurl");
+        }
+        error = run_command(argc - optind, argv + optind);
+        curl_global_cleanup();
+    }
+    free(token);
+    return error < 0 ? 0 : error;
+}
