@@ -95,6 +95,18 @@ client's packets to the VIP; the backends' replies went straight to the
 client through the NORMAL flow (priority 0): Direct Server Return.
 EOT
 
+say "Draining backend3 over the API (dsrctl), then 60 more requests"
+dsrctl() { ip netns exec "$SB_LB" "$build/controller/dsrctl" "$@"; }
+echo "\$ dsrctl backend set web 10.0.0.13 --state drain"
+dsrctl backend set web 10.0.0.13 --state drain
+echo "\$ dsrctl service show web"
+dsrctl service show web
+sb_exec client curl -sS --max-time 20 "http://$VIP/?d=[1-60]" \
+    | sort | uniq -c | sed 's/^/  /'
+echo "(no new connection reached backend3; the group lost its bucket:)"
+sb_ofctl dump-groups br0 | sed "s/,bucket=/\n    bucket=/g"
+dsrctl backend set web 10.0.0.13 --state active > /dev/null
+
 say "ofproto/trace of a new connection to the VIP"
 ovs-appctl ofproto/trace br0 \
     "in_port=1,tcp,nw_src=10.0.0.2,nw_dst=$VIP,tp_src=40000,tp_dst=80,dl_dst=02:d5:d5:00:00:01" \
