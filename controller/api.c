@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
 #include "controller/config.h"
 #include "controller/http.h"
 #include "controller/lb.h"
@@ -800,6 +801,12 @@ backend_status(const struct api *api, const struct dsr_service *svc,
     }
     if (info.resolved) {
         json_object_set_new(j, "ofport", json_integer(info.port));
+    }
+    if (info.since) {
+        char since[32];
+        time_t t = info.since / 1000;
+        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        json_object_set_new(j, "since", json_string(since));
     }
     return j;
 }

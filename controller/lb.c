@@ -19,6 +19,7 @@
 #include "openvswitch/vlog.h"
 #include "hmapx.h"
 #include "flow.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(lb);
@@ -48,6 +49,15 @@ struct lb_location {
     int refcount;                   /* Neighbors resolved to this MAC. */
 };
 
+/* When a backend's bucket last appeared or went away. */
+struct lb_bucket_state {
+    struct hmap_node node;          /* In struct lb_bridge's 'buckets'. */
+    uint32_t service_id;
+    uint32_t bucket_id;
+    bool in_group;
+    long long int since;            /* time_wall_msec() of the change. */
+};
+
 struct lb_bridge {
     struct hmap_node node;          /* In struct lb's 'bridges'. */
     const struct dsr_bridge_config *cfg;
@@ -59,6 +69,7 @@ struct lb_bridge {
     struct hmap locations;          /* struct lb_location. */
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
     unsigned int stats_round;       /* Last statistics round asked for. */
+    struct hmap buckets;            /* struct lb_bucket_state. */
 };
 
 struct lb {
@@ -126,6 +137,54 @@ find_location(const struct lb_bridge *br, struct eth_addr mac)
     return NULL;
 }
 
+static struct lb_bucket_state *
+find_bucket_state(const struct lb_bridge *br, uint32_t service_id,
+                  uint32_t bucket_id)
+{
+    struct lb_bucket_state *b;
+
+    HMAP_FOR_EACH_WITH_HASH (b, node, hash_2words(service_id, bucket_id),
+                             &br->buckets) {
+        if (b->service_id == service_id && b->bucket_id == bucket_id) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static void
+note_bucket_state(struct lb_bridge *br, const struct dsr_service *svc,
+                  const struct dsr_backend *be, bool in_group)
+{
+    struct lb_bucket_state *b = find_bucket_state(br, svc->id,
+                                                  be->bucket_id);
+    if (!b) {
+        b = xmalloc(sizeof *b);
+        b->service_id = svc->id;
+        b->bucket_id = be->bucket_id;
+        b->in_group = !in_group;
+        hmap_insert(&br->buckets, &b->node,
+                    hash_2words(svc->id, be->bucket_id));
+    }
+    if (b->in_group != in_group) {
+        b->in_group = in_group;
+        b->since = time_wall_msec();
+    }
+}
+
+static void
+forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
+{
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        struct lb_bucket_state *b = find_bucket_state(
+            br, svc->id, svc->backends[i].bucket_id);
+        if (b) {
+            hmap_remove(&br->buckets, &b->node);
+            free(b);
+        }
+    }
+}
+
 /* Recomputes the service's classifier flows and group from its backends'
  * current MACs. */
 static void
@@ -139,10 +198,10 @@ program_service(struct lb_bridge *br, const struct dsr_service *svc)
         const struct dsr_backend *be = &svc->backends[i];
         const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
 
-        if (be->state != DSR_BACKEND_ACTIVE) {
-            continue;
-        }
-        if (be->has_mac || (nb && nb->resolved)) {
+        bool usable = (be->state == DSR_BACKEND_ACTIVE
+                       && (be->has_mac || (nb && nb->resolved)));
+        note_bucket_state(br, svc, be, usable);
+        if (usable) {
             backends[n].mac = be->has_mac ? be->mac : nb->mac;
             backends[n].weight = be->weight;
             backends[n].bucket_id = be->bucket_id;
@@ -334,6 +393,7 @@ create_bridge(const struct dsr_bridge_config *cfg)
     hmap_init(&br->ip_users);
     hmap_init(&br->locations);
     hmapx_init(&br->dirty_services);
+    hmap_init(&br->buckets);
 
     struct dsr_owner *owner = pipeline_base(cfg->mac);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -364,6 +424,11 @@ destroy_bridge(struct lb_bridge *br)
     }
     hmap_destroy(&br->locations);
     hmapx_destroy(&br->dirty_services);
+    struct lb_bucket_state *b;
+    HMAP_FOR_EACH_POP (b, node, &br->buckets) {
+        free(b);
+    }
+    hmap_destroy(&br->buckets);
     free(br);
 }
 
@@ -401,6 +466,7 @@ lb_remove_service(struct lb *lb, const struct dsr_service *svc)
 
     ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
                      NULL);
+    forget_bucket_states(br, svc);
     release_service(br, svc);
 }
 
@@ -417,6 +483,19 @@ lb_replace_service(struct lb *lb, const struct dsr_service *old,
     } else {
         struct lb_bridge *br = find_bridge(lb, new->bridge);
         add_service(br, new);
+        for (size_t i = 0; i < old->n_backends; i++) {
+            const struct dsr_backend *be = &old->backends[i];
+            struct lb_bucket_state *b;
+            bool reused = false;
+            for (size_t j = 0; j < new->n_backends; j++) {
+                reused |= new->backends[j].bucket_id == be->bucket_id;
+            }
+            if (!reused
+                && (b = find_bucket_state(br, old->id, be->bucket_id))) {
+                hmap_remove(&br->buckets, &b->node);
+                free(b);
+            }
+        }
         release_service(br, old);
     }
 }
@@ -630,6 +709,10 @@ lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
                                                        : eth_addr_zero;
     info->port = info->resolved ? ofp_to_u16(nb->port) : 0;
     info->in_group = info->mac_known && be->state == DSR_BACKEND_ACTIVE;
+    const struct lb_bucket_state *b = br ? find_bucket_state(br, svc->id,
+                                                             be->bucket_id)
+                                         : NULL;
+    info->since = b ? b->since : 0;
 }
 
 bool

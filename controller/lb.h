@@ -40,6 +40,7 @@ struct lb_backend_info {
     struct eth_addr mac;
     uint32_t port;
     bool in_group;              /* Has a bucket now. */
+    long long int since;        /* Wall-clock ms 'in_group' last changed. */
 };
 void lb_get_backend_info(const struct lb *, const struct dsr_service *,
                          const struct dsr_backend *,

@@ -149,7 +149,8 @@ expect 201 '.bucket_id == 2'
 api GET /v1/status
 expect 200 '.bridges[0].connected' \
     '.services[] | select(.name == "web") | .backends | length == 3' \
-    '.services[] | select(.name == "web") | .backends[0].mac_source == "arp"'
+    '.services[] | select(.name == "web") | .backends[0].mac_source == "arp"' \
+    '.services[] | select(.name == "web") | .backends[0].since | test("^20[0-9-]+T")'
 
 # Persistence: SIGKILL, restart from the state file alone.
 api GET /v1/config
