@@ -7,6 +7,7 @@
 #include <time.h>
 #include "controller/config.h"
 #include "controller/http.h"
+#include "controller/json-merge.h"
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
@@ -166,30 +167,6 @@ parse_body(struct http_request *req)
         free(reason);
     }
     return json;
-}
-
-/* RFC 7396 JSON Merge Patch: returns 'target' with 'patch' applied (a new
- * reference). */
-static json_t *
-merge_patch(const json_t *target, const json_t *patch)
-{
-    if (!json_is_object(patch)) {
-        return json_deep_copy(patch);
-    }
-    json_t *result = json_is_object(target) ? json_deep_copy(target)
-                                            : json_object();
-    const char *key;
-    json_t *value;
-
-    json_object_foreach (CONST_CAST(json_t *, patch), key, value) {
-        if (json_is_null(value)) {
-            json_object_del(result, key);
-        } else {
-            json_t *merged = merge_patch(json_object_get(result, key), value);
-            json_object_set_new(result, key, merged);
-        }
-    }
-    return result;
 }
 
 /* Transactions. */
@@ -501,7 +478,7 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     } else if (!strcmp(method, "PATCH")) {
         if ((json = parse_body(req))) {
             json_t *current = dsr_service_to_json(svc);
-            json_t *patched = merge_patch(current, json);
+            json_t *patched = json_merge_patch(current, json);
             put_service(api, req, patched, svc, 200);
             json_decref(patched);
             json_decref(current);
@@ -637,7 +614,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         if ((json = parse_body(req))) {
             json_t *patched = (!strcmp(method, "PATCH")
-                               ? merge_patch(json_array_get(backends, index),
+                               ? json_merge_patch(json_array_get(backends, index),
                                              json)
                                : json_incref(json));
             const char *new_ip = json_string_value(json_object_get(patched,

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include "controller/json-merge.h"
 #include "controller/model.h"
 #include "dirs.h"
 #include "hash.h"
@@ -201,7 +202,114 @@ backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
 {
     return (a->ip == b->ip && a->has_mac == b->has_mac
             && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
-            && a->state == b->state);
+            && a->state == b->state
+            && (a->health_json && b->health_json
+                ? json_equal(a->health_json, b->health_json)
+                : a->health_json == b->health_json));
+}
+
+static char *
+json_strdup(const json_t *j, const char *key, const char *dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    return v ? xstrdup(json_string_value(v)) : dflt ? xstrdup(dflt) : NULL;
+}
+
+static int
+json_int(const json_t *j, const char *key, int dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    return v ? json_integer_value(v) : dflt;
+}
+
+static bool
+json_bool(const json_t *j, const char *key, bool dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    return v ? json_is_true(v) : dflt;
+}
+
+/* Builds the effective check from the service's fields and the backend's
+ * on top ('path' names where the backend's fields are, for errors); both
+ * were validated against health-check.schema.json. */
+static char *
+parse_health_check(const struct dsr_service *svc, const json_t *own,
+                   const char *path, struct dsr_health_check **checkp)
+{
+    json_t *j = json_merge_patch(svc->health_json, own);
+    const char *type = json_string_value(json_object_get(j, "type"));
+    struct dsr_health_check *c = xzalloc(sizeof *c);
+    static const char *const types[] = {
+        "none", "tcp", "http", "https", "udp", "exec",
+    };
+
+    *checkp = NULL;
+    c->type = DSR_CHECK_NONE;
+    for (size_t i = 0; type && i < ARRAY_SIZE(types); i++) {
+        if (!strcmp(type, types[i])) {
+            c->type = i;
+        }
+    }
+    c->interval_ms = json_int(j, "interval_ms", 500);
+    c->timeout_ms = json_int(j, "timeout_ms", 400);
+    c->rise = json_int(j, "rise", 2);
+    c->fall = json_int(j, "fall", 3);
+    c->port = json_int(j, "port", svc->port);
+    c->dsr = json_bool(j, "dsr", false);
+    c->method = json_strdup(j, "method", "GET");
+    c->path = json_strdup(j, "path", "/");
+    c->host = json_strdup(j, "host", NULL);
+    c->body_contains = json_strdup(j, "body_contains", NULL);
+    c->tls_verify = json_bool(j, "tls_verify", false);
+    c->payload = json_strdup(j, "payload", NULL);
+    c->dns = json_object_get(j, "preset") != NULL;
+    c->dns_name = json_strdup(j, "dns_name", ".");
+    c->expect_reply = json_bool(j, "expect_reply", true);
+
+    const json_t *list = json_object_get(j, "expect_status");
+    c->n_expect_status = json_array_size(list);
+    if (c->n_expect_status) {
+        c->expect_status = xmalloc(c->n_expect_status
+                                   * sizeof *c->expect_status);
+        for (size_t i = 0; i < c->n_expect_status; i++) {
+            c->expect_status[i] = json_integer_value(
+                json_array_get(list, i));
+        }
+    }
+    list = json_object_get(j, "command");
+    if (json_array_size(list)) {
+        c->command = xcalloc(json_array_size(list) + 1,
+                             sizeof *c->command);
+        for (size_t i = 0; i < json_array_size(list); i++) {
+            c->command[i] = xstrdup(json_string_value(
+                                        json_array_get(list, i)));
+        }
+    }
+    json_decref(j);
+
+    char *error = NULL;
+    bool needs_port = c->type != DSR_CHECK_NONE && c->type != DSR_CHECK_EXEC;
+    if ((needs_port || c->dsr) && !c->port) {
+        error = xasprintf("%s.health_check.port: required for a %s check "
+                          "of an all-ports service", path,
+                          c->dsr ? "DSR-path" : types[c->type]);
+    } else if (c->type == DSR_CHECK_EXEC && !c->command) {
+        error = xasprintf("%s.health_check.command: required for exec "
+                          "checks", path);
+    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
+        error = xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
+                          "TCP: use it with tcp, http or https checks",
+                          path);
+    } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
+        error = xasprintf("%s.health_check.payload: required for udp "
+                          "checks (or \"preset\": \"dns\")", path);
+    }
+    if (error || c->type == DSR_CHECK_NONE) {
+        dsr_health_check_destroy(c);
+        return error;
+    }
+    *checkp = c;
+    return NULL;
 }
 
 static char *
@@ -223,6 +331,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
                  : DSR_BACKEND_DISABLED);
     be->bucket_id = UINT32_MAX;
     be->version = 0;
+    be->health_json = json_deep_copy(json_object_get(b, "health_check"));
+
+    char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+    char *error = parse_health_check(svc, be->health_json, be_path,
+                                     &be->check);
+    free(be_path);
+    if (error) {
+        return error;
+    }
     if (trust_ids) {
         const json_t *id = json_object_get(b, "bucket_id");
         const json_t *version = json_object_get(b, "version");
@@ -333,6 +450,11 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
     svc->mode = DSR_MODE_L2;
     svc->hash = hash && !strcmp(hash, "source-ip") ? DSR_HASH_SOURCE_IP
                                                    : DSR_HASH_5TUPLE;
+    svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
+    const char *all_down = json_string_value(json_object_get(s,
+                                                             "on_all_down"));
+    svc->on_all_down = (all_down && !strcmp(all_down, "keep")
+                        ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
     if (bridge) {
         br = dsr_config_find_bridge(cfg, json_string_value(bridge));
         if (!br) {
@@ -566,6 +688,9 @@ dsr_backend_to_json(const struct dsr_service *svc OVS_UNUSED,
     json_object_set_new(j, "weight", json_integer(be->weight));
     json_object_set_new(j, "state",
                         json_string(dsr_backend_state_to_string(be->state)));
+    if (be->health_json) {
+        json_object_set(j, "health_check", be->health_json);
+    }
     json_object_set_new(j, "bucket_id", json_integer(be->bucket_id));
     json_object_set_new(j, "version", json_integer(be->version));
     return j;
@@ -594,6 +719,12 @@ dsr_service_to_json(const struct dsr_service *svc)
     json_object_set_new(j, "hash",
                         json_string(dsr_hash_to_string(svc->hash)));
     json_object_set_new(j, "mac", json_string(mac));
+    if (svc->health_json) {
+        json_object_set(j, "health_check", svc->health_json);
+    }
+    json_object_set_new(j, "on_all_down",
+                        json_string(svc->on_all_down == DSR_ALL_DOWN_KEEP
+                                    ? "keep" : "drop"));
     for (size_t i = 0; i < svc->n_backends; i++) {
         json_array_append_new(backends,
                               dsr_backend_to_json(svc, &svc->backends[i]));

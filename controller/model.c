@@ -7,14 +7,49 @@
 #include "util.h"
 
 void
+dsr_health_check_destroy(struct dsr_health_check *check)
+{
+    if (check) {
+        free(check->method);
+        free(check->path);
+        free(check->host);
+        free(check->expect_status);
+        free(check->body_contains);
+        free(check->payload);
+        free(check->dns_name);
+        for (size_t i = 0; check->command && check->command[i]; i++) {
+            free(check->command[i]);
+        }
+        free(check->command);
+        free(check);
+    }
+}
+
+void
 dsr_service_destroy(struct dsr_service *svc)
 {
     if (svc) {
+        for (size_t i = 0; i < svc->n_backends; i++) {
+            json_decref(svc->backends[i].health_json);
+            dsr_health_check_destroy(svc->backends[i].check);
+        }
+        json_decref(svc->health_json);
         free(svc->name);
         free(svc->bridge);
         free(svc->backends);
         free(svc);
     }
+}
+
+const char *
+dsr_check_type_to_string(enum dsr_check_type type)
+{
+    static const char *const names[] = {
+        [DSR_CHECK_NONE] = "none", [DSR_CHECK_TCP] = "tcp",
+        [DSR_CHECK_HTTP] = "http", [DSR_CHECK_HTTPS] = "https",
+        [DSR_CHECK_UDP] = "udp", [DSR_CHECK_EXEC] = "exec",
+    };
+    return type < ARRAY_SIZE(names) ? names[type] : "?";
 }
 
 struct dsr_backend *

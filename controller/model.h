@@ -10,6 +10,7 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 #include "packets.h"
+#include <jansson.h>
 
 /* Protocols a service matches, as a bit set. */
 enum dsr_protocol {
@@ -36,6 +37,45 @@ enum dsr_backend_state {
     DSR_BACKEND_DISABLED,       /* Out of the service. */
 };
 
+/* What a service does when all its backends are down. */
+enum dsr_all_down {
+    DSR_ALL_DOWN_DROP,          /* No buckets: traffic is dropped. */
+    DSR_ALL_DOWN_KEEP,          /* Keep the operator's set (fail static). */
+};
+
+enum dsr_check_type {
+    DSR_CHECK_NONE,
+    DSR_CHECK_TCP,
+    DSR_CHECK_HTTP,
+    DSR_CHECK_HTTPS,
+    DSR_CHECK_UDP,
+    DSR_CHECK_EXEC,
+};
+
+/* A backend's effective health check (schemas/health-check.schema.json):
+ * its service's, with the backend's own fields on top. */
+struct dsr_health_check {
+    enum dsr_check_type type;
+    int interval_ms;
+    int timeout_ms;
+    int rise;
+    int fall;
+    uint16_t port;              /* Never 0 for checks that need a port. */
+    bool dsr;                   /* Also probe through the DSR path. */
+    char *method;               /* HTTP. */
+    char *path;
+    char *host;                 /* NULL: the backend's address. */
+    int *expect_status;         /* NULL: 200-399. */
+    size_t n_expect_status;
+    char *body_contains;        /* NULL: any body. */
+    bool tls_verify;
+    char *payload;              /* UDP; NULL with 'dns'. */
+    bool dns;
+    char *dns_name;
+    bool expect_reply;
+    char **command;             /* exec: NULL-terminated argv. */
+};
+
 /* One real server of a service. */
 struct dsr_backend {
     ovs_be32 ip;                /* Real IP; the VIP lives on its loopback. */
@@ -45,6 +85,8 @@ struct dsr_backend {
     enum dsr_backend_state state;
     uint32_t bucket_id;         /* Stable OpenFlow bucket id in the group. */
     uint64_t version;           /* Config version of its last change. */
+    json_t *health_json;        /* Its own health_check fields, or NULL. */
+    struct dsr_health_check *check;     /* Effective check, or NULL. */
 };
 
 /* One virtual service: VIP + protocol + port (or all ports). */
@@ -63,6 +105,8 @@ struct dsr_service {
     struct dsr_backend *backends;
     size_t n_backends;
     uint64_t version;           /* Config version of its last change. */
+    json_t *health_json;        /* Its health_check, or NULL. */
+    enum dsr_all_down on_all_down;
 };
 
 /* One OVS bridge that dsrd programs. */
@@ -95,6 +139,8 @@ const struct dsr_bridge_config *dsr_config_find_bridge(
     const struct dsr_config *, const char *name);
 
 void dsr_service_destroy(struct dsr_service *);
+void dsr_health_check_destroy(struct dsr_health_check *);
+const char *dsr_check_type_to_string(enum dsr_check_type);
 struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
                                              ovs_be32 ip);
 
