@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "controller/config.h"
+#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
 #include "controller/lb.h"
@@ -762,10 +763,27 @@ backend_status(const struct api *api, const struct dsr_service *svc,
 
     lb_get_backend_info(api->lb, svc, be, &info);
     inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
+    struct health_status hs;
+    lb_get_health(api->lb, svc, be, &hs);
     j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
                   "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
                   "state", dsr_backend_state_to_string(be->state),
-                  "in_group", info.in_group, "health", "unknown");
+                  "in_group", info.in_group,
+                  "health", !hs.checked ? "unchecked"
+                            : hs.up ? "up" : "down");
+    if (hs.checked) {
+        char since[32];
+        time_t t = hs.since / 1000;
+        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+        json_object_set_new(j, "check", json_string(hs.type));
+        json_object_set_new(j, "health_since", json_string(since));
+        json_object_set_new(j, "failures", json_integer(hs.failures));
+        json_object_set_new(j, "probe_latency_ms",
+                            json_real(hs.latency_ms));
+        if (hs.reason[0]) {
+            json_object_set_new(j, "reason", json_string(hs.reason));
+        }
+    }
     if (info.mac_known) {
         char mac[ETH_ADDR_STRLEN + 1];
         snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(info.mac));
@@ -816,10 +834,14 @@ handle_status(struct api *api, struct http_request *req)
                                                  &svc->backends[j]));
         }
         const char *rejection = lb_service_rejection(api->lb, svc);
-        json_t *j = json_pack("{s:s, s:I, s:I, s:b, s:o}", "name", svc->name,
+        size_t healthy = lb_count_healthy(api->lb, svc);
+        json_t *j = json_pack("{s:s, s:I, s:I, s:b, s:b, s:I, s:o}",
+                              "name", svc->name,
                               "id", (json_int_t) svc->id,
                               "version", (json_int_t) svc->version,
                               "programmed", synced && !rejection,
+                              "has_healthy_backends", healthy > 0,
+                              "healthy_backends", (json_int_t) healthy,
                               "backends", backends);
         if (rejection) {
             json_object_set_new(j, "error", json_string(rejection));

@@ -189,6 +189,8 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
                      ? xstrdup(json_string_value(target))
                      : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
         br->mac = parse_mac(mac ? json_string_value(mac) : DSR_DEFAULT_MAC);
+        const json_t *probe_ip = json_object_get(b, "probe_ip");
+        br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
@@ -485,6 +487,15 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
             goto error;
         }
     }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        const struct dsr_health_check *c = svc->backends[j].check;
+        if (c && c->dsr && !br->probe_ip) {
+            error = xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
+                              "bridge \"%s\" has no probe_ip for "
+                              "DSR-path probes", path, j, br->name);
+            goto error;
+        }
+    }
     assign_bucket_ids(svc, old);
     *svcp = svc;
     return NULL;
@@ -771,9 +782,14 @@ dsr_config_to_json(const struct dsr_config *cfg)
         char mac[ETH_ADDR_STRLEN + 1];
 
         snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(br->mac));
-        json_array_append_new(bridges,
-                              json_pack("{s:s, s:s, s:s}", "name", br->name,
-                                        "target", br->target, "mac", mac));
+        json_t *b = json_pack("{s:s, s:s, s:s}", "name", br->name,
+                              "target", br->target, "mac", mac);
+        if (br->probe_ip) {
+            char ip[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &br->probe_ip, ip, sizeof ip);
+            json_object_set_new(b, "probe_ip", json_string(ip));
+        }
+        json_array_append_new(bridges, b);
     }
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
     for (size_t i = 0; sorted[i]; i++) {

@@ -18,6 +18,9 @@
 #include "openvswitch/ofp-port.h"
 #include "openvswitch/vlog.h"
 #include "hmapx.h"
+#include "controller/health.h"
+#include "controller/probe-packet.h"
+#include "random.h"
 #include "flow.h"
 #include "timeval.h"
 #include "util.h"
@@ -60,6 +63,7 @@ struct lb_bucket_state {
 
 struct lb_bridge {
     struct hmap_node node;          /* In struct lb's 'bridges'. */
+    const struct lb *lb;
     const struct dsr_bridge_config *cfg;
     struct ofctrl *ofctrl;
     struct neighbor_table neighbors;
@@ -76,10 +80,15 @@ struct lb {
     const struct dsr_config *cfg;   /* Not owned: services live there. */
     struct hmap bridges;            /* struct lb_bridge, by name. */
     unsigned long long stats_requests;
+    struct health *health;
 };
 
 static void lb_packet_in(void *aux, const struct flow *,
                          const struct dp_packet *, ofp_port_t in_port);
+static void lb_health_changed(void *lb, uint32_t service_id, ovs_be32 ip,
+                              bool up);
+static bool lb_dsr_send(void *lb, uint32_t service_id, ovs_be32 ip,
+                        uint16_t port, uint16_t sport);
 
 static struct lb_bridge *
 find_bridge(const struct lb *lb, const char *name)
@@ -185,28 +194,53 @@ forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
     }
 }
 
-/* Recomputes the service's classifier flows and group from its backends'
- * current MACs. */
-static void
-program_service(struct lb_bridge *br, const struct dsr_service *svc)
+/* Fills 'backends' with those of 'svc' that get a bucket: active, MAC
+ * known and, unless 'ignore_health', not down.  Returns how many. */
+static size_t
+usable_backends(const struct lb *lb, const struct lb_bridge *br,
+                const struct dsr_service *svc, bool ignore_health,
+                struct pipeline_backend *backends)
 {
-    struct pipeline_backend *backends = xmalloc(
-        (svc->n_backends + 1) * sizeof *backends);
     size_t n = 0;
 
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
 
-        bool usable = (be->state == DSR_BACKEND_ACTIVE
-                       && (be->has_mac || (nb && nb->resolved)));
-        note_bucket_state(br, svc, be, usable);
-        if (usable) {
+        if (be->state == DSR_BACKEND_ACTIVE
+            && (be->has_mac || (nb && nb->resolved))
+            && (ignore_health || !health_is_down(lb->health, svc->id,
+                                                 be->ip))) {
             backends[n].mac = be->has_mac ? be->mac : nb->mac;
             backends[n].weight = be->weight;
             backends[n].bucket_id = be->bucket_id;
             n++;
         }
+    }
+    return n;
+}
+
+/* Recomputes the service's classifier flows and group from its backends'
+ * states, MACs and health. */
+static void
+program_service(const struct lb *lb, struct lb_bridge *br,
+                const struct dsr_service *svc)
+{
+    struct pipeline_backend *backends = xmalloc(
+        (svc->n_backends + 1) * sizeof *backends);
+    size_t n = usable_backends(lb, br, svc, false, backends);
+
+    if (!n && svc->on_all_down == DSR_ALL_DOWN_KEEP) {
+        /* Fail static: better some backends than none. */
+        n = usable_backends(lb, br, svc, true, backends);
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct dsr_backend *be = &svc->backends[i];
+        bool in = false;
+        for (size_t j = 0; j < n; j++) {
+            in |= backends[j].bucket_id == be->bucket_id;
+        }
+        note_bucket_state(br, svc, be, in);
     }
     struct dsr_owner *owner = pipeline_service(svc, backends, n);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -256,7 +290,7 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
         hmapx_add(&users->services, CONST_CAST(struct dsr_service *, svc));
         neighbor_ref(&br->neighbors, ip);
     }
-    program_service(br, svc);
+    program_service(br->lb, br, svc);
 }
 
 static void
@@ -340,11 +374,92 @@ update_location(struct lb_bridge *br, bool was_resolved,
     dsr_owner_unref(owner);
 }
 
+/* A backend's health changed: recompute its service's group. */
+static void
+lb_health_changed(void *lb_, uint32_t service_id, ovs_be32 ip OVS_UNUSED,
+                  bool up OVS_UNUSED)
+{
+    struct lb *lb = lb_;
+    const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,
+                                                                  service_id);
+    struct lb_bridge *br = svc ? find_bridge(lb, svc->bridge) : NULL;
+
+    if (br) {
+        hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *, svc));
+    }
+}
+
+/* Sends a DSR-path probe: a SYN from the bridge's probe address to the VIP,
+ * addressed to the backend's MAC and delivered by table 10, exactly as a
+ * client's packet after its bucket. */
+static bool
+lb_dsr_send(void *lb_, uint32_t service_id, ovs_be32 ip, uint16_t port,
+            uint16_t sport)
+{
+    struct lb *lb = lb_;
+    const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,
+                                                                  service_id);
+    struct lb_bridge *br = svc ? find_bridge(lb, svc->bridge) : NULL;
+    const struct dsr_backend *be = svc ? dsr_service_find_backend(svc, ip)
+                                       : NULL;
+    const struct neighbor *nb = br ? neighbor_find(&br->neighbors, ip)
+                                   : NULL;
+    struct dp_packet packet;
+
+    if (!be || !br->cfg->probe_ip || !ofctrl_is_connected(br->ofctrl)
+        || (!be->has_mac && !(nb && nb->resolved))) {
+        return false;
+    }
+    dp_packet_init(&packet, 128);
+    probe_packet_tcp(&packet, svc->mac, be->has_mac ? be->mac : nb->mac,
+                     br->cfg->probe_ip, svc->vip, sport, port,
+                     random_uint32(), 0, TCP_SYN);
+    ofctrl_send_packet_to_table(br->ofctrl, &packet, DSR_TABLE_DELIVER);
+    dp_packet_uninit(&packet);
+    return true;
+}
+
+/* A backend answered a DSR-path probe: tell the checker, and reset the
+ * half-open connection on the backend. */
+static void
+handle_probe_reply(struct lb_bridge *br, const struct flow *flow,
+                   const struct dp_packet *reply)
+{
+    uint16_t tcp_flags = ntohs(flow->tcp_flags);
+    const struct tcp_header *tcp = dp_packet_l4(reply);
+
+    if (!tcp || dp_packet_l4_size(reply) < sizeof *tcp) {
+        return;
+    }
+
+    if (tcp_flags & TCP_RST) {
+        health_dsr_reply(br->lb->health, ntohs(flow->tp_dst), false);
+    } else if ((tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+        struct dp_packet packet;
+
+        health_dsr_reply(br->lb->health, ntohs(flow->tp_dst), true);
+        dp_packet_init(&packet, 128);
+        probe_packet_tcp(&packet, flow->dl_dst, flow->dl_src,
+                         flow->nw_dst, flow->nw_src, ntohs(flow->tp_dst),
+                         ntohs(flow->tp_src),
+                         ntohl(get_16aligned_be32(&tcp->tcp_ack)), 0,
+                         TCP_RST);
+        ofctrl_send_packet_to_table(br->ofctrl, &packet, DSR_TABLE_DELIVER);
+        dp_packet_uninit(&packet);
+    }
+}
+
 static void
 lb_packet_in(void *br_, const struct flow *flow,
-             const struct dp_packet *packet OVS_UNUSED, ofp_port_t in_port)
+             const struct dp_packet *packet, ofp_port_t in_port)
 {
     struct lb_bridge *br = br_;
+
+    if (br->cfg->probe_ip && flow->dl_type == htons(ETH_TYPE_IP)
+        && flow->nw_proto == IPPROTO_TCP && flow->nw_dst == br->cfg->probe_ip) {
+        handle_probe_reply(br, flow, packet);
+        return;
+    }
     const struct neighbor *before = neighbor_find(&br->neighbors,
                                                   flow->nw_src);
     bool was_resolved = before && before->resolved;
@@ -381,10 +496,11 @@ lb_packet_in(void *br_, const struct flow *flow,
 }
 
 static struct lb_bridge *
-create_bridge(const struct dsr_bridge_config *cfg)
+create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
 {
     struct lb_bridge *br = xzalloc(sizeof *br);
 
+    br->lb = lb;
     br->cfg = cfg;
     br->ofctrl = ofctrl_create(cfg->name, cfg->target, lb_packet_in, br);
     br->conn_seqno = ofctrl_get_connection_seqno(br->ofctrl);
@@ -395,7 +511,7 @@ create_bridge(const struct dsr_bridge_config *cfg)
     hmapx_init(&br->dirty_services);
     hmap_init(&br->buckets);
 
-    struct dsr_owner *owner = pipeline_base(cfg->mac);
+    struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
     return br;
@@ -442,13 +558,14 @@ lb_create(const struct dsr_config *cfg)
 
     lb->cfg = cfg;
     hmap_init(&lb->bridges);
+    lb->health = health_create(lb_health_changed, lb_dsr_send, lb);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
-        struct lb_bridge *br = create_bridge(&cfg->bridges[i]);
+        struct lb_bridge *br = create_bridge(lb, &cfg->bridges[i]);
         hmap_insert(&lb->bridges, &br->node,
                     hash_string(cfg->bridges[i].name, 0));
     }
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
-        add_service(find_bridge(lb, svc->bridge), svc);
+        lb_add_service(lb, svc);
     }
     return lb;
 }
@@ -456,6 +573,7 @@ lb_create(const struct dsr_config *cfg)
 void
 lb_add_service(struct lb *lb, const struct dsr_service *svc)
 {
+    health_set_service(lb->health, svc);
     add_service(find_bridge(lb, svc->bridge), svc);
 }
 
@@ -466,6 +584,7 @@ lb_remove_service(struct lb *lb, const struct dsr_service *svc)
 
     ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
                      NULL);
+    health_remove_service(lb->health, svc);
     forget_bucket_states(br, svc);
     release_service(br, svc);
 }
@@ -482,6 +601,7 @@ lb_replace_service(struct lb *lb, const struct dsr_service *old,
         lb_add_service(lb, new);
     } else {
         struct lb_bridge *br = find_bridge(lb, new->bridge);
+        health_set_service(lb->health, new);
         add_service(br, new);
         for (size_t i = 0; i < old->n_backends; i++) {
             const struct dsr_backend *be = &old->backends[i];
@@ -508,6 +628,7 @@ lb_destroy(struct lb *lb)
     if (!lb) {
         return;
     }
+    health_destroy(lb->health);
     HMAP_FOR_EACH_POP (br, node, &lb->bridges) {
         destroy_bridge(br);
     }
@@ -550,7 +671,7 @@ run_bridge(struct lb_bridge *br)
     neighbor_run(&br->neighbors, br->ofctrl);
 
     HMAPX_FOR_EACH (node, &br->dirty_services) {
-        program_service(br, node->data);
+        program_service(br->lb, br, node->data);
     }
     hmapx_clear(&br->dirty_services);
     ofctrl_run(br->ofctrl);
@@ -571,6 +692,7 @@ lb_run(struct lb *lb)
 {
     struct lb_bridge *br;
 
+    health_run(lb->health);
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         run_bridge(br);
     }
@@ -581,6 +703,7 @@ lb_wait(struct lb *lb)
 {
     struct lb_bridge *br;
 
+    health_wait(lb->health);
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
@@ -788,4 +911,26 @@ lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
     return br && ofctrl_get_bucket_counters(
         br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id), be->bucket_id,
         c);
+}
+
+void
+lb_get_health(const struct lb *lb, const struct dsr_service *svc,
+              const struct dsr_backend *be, struct health_status *status)
+{
+    health_get_status(lb->health, svc->id, be->ip, status);
+}
+
+/* The number of backends that could take new connections now: the
+ * "has healthy backends" signal, for withdrawing a VIP. */
+size_t
+lb_count_healthy(const struct lb *lb, const struct dsr_service *svc)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct dsr_backend *be = &svc->backends[i];
+        n += (be->state == DSR_BACKEND_ACTIVE
+              && !health_is_down(lb->health, svc->id, be->ip));
+    }
+    return n;
 }

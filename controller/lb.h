@@ -49,6 +49,10 @@ bool lb_bridge_status(const struct lb *, const char *bridge,
                       bool *connected, bool *synced);
 const char *lb_service_rejection(const struct lb *,
                                  const struct dsr_service *);
+struct health_status;
+void lb_get_health(const struct lb *, const struct dsr_service *,
+                   const struct dsr_backend *, struct health_status *);
+size_t lb_count_healthy(const struct lb *, const struct dsr_service *);
 
 /* Counters from OVS (see ofctrl.h): lb_request_stats() starts a round on
  * every bridge and returns a token for lb_stats_done(). */

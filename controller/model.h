@@ -114,6 +114,7 @@ struct dsr_bridge_config {
     char *name;
     char *target;               /* OpenFlow target, e.g. unix:.../br.mgmt. */
     struct eth_addr mac;        /* Default service MAC; source of ARPs. */
+    ovs_be32 probe_ip;          /* Source of DSR-path probes, or 0. */
 };
 
 /* A whole, validated configuration, with the indexes that let one

@@ -428,6 +428,10 @@ ofctrl_send(struct ofctrl *ofc, struct ofpbuf *msg)
     rconn_send(ofc->rconn, msg, NULL);
 }
 
+static void
+send_packet_out(struct ofctrl *ofc, const struct dp_packet *packet,
+                struct ofpbuf *ofpacts);
+
 /* Sends 'packet' out of 'out_port' (e.g. OFPP_FLOOD) with a packet-out, as
  * if it came from the controller. */
 void
@@ -437,22 +441,45 @@ ofctrl_send_packet(struct ofctrl *ofc, const struct dp_packet *packet,
     uint64_t ofpacts_stub[64 / 8];
     struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(ofpacts_stub);
 
+    ofpact_put_OUTPUT(&ofpacts)->port = out_port;
+    send_packet_out(ofc, packet, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+/* Sends 'packet' through the pipeline from 'table' on, with a packet-out
+ * whose action is resubmit(,table). */
+void
+ofctrl_send_packet_to_table(struct ofctrl *ofc,
+                            const struct dp_packet *packet, uint8_t table)
+{
+    uint64_t ofpacts_stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(ofpacts_stub);
+    struct ofpact_resubmit *resubmit = ofpact_put_RESUBMIT(&ofpacts);
+
+    resubmit->in_port = OFPP_IN_PORT;
+    resubmit->table_id = table;
+    send_packet_out(ofc, packet, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
+}
+
+static void
+send_packet_out(struct ofctrl *ofc, const struct dp_packet *packet,
+                struct ofpbuf *ofpacts)
+{
     if (!rconn_is_connected(ofc->rconn)) {
         return;
     }
-    ofpact_put_OUTPUT(&ofpacts)->port = out_port;
     struct ofputil_packet_out po = {
         .packet = dp_packet_data(packet),
         .packet_len = dp_packet_size(packet),
         .buffer_id = UINT32_MAX,
-        .ofpacts = ofpacts.data,
-        .ofpacts_len = ofpacts.size,
+        .ofpacts = ofpacts->data,
+        .ofpacts_len = ofpacts->size,
     };
     match_init_catchall(&po.flow_metadata);
     match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
     rconn_send(ofc->rconn, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM),
                NULL);
-    ofpbuf_uninit(&ofpacts);
 }
 
 bool

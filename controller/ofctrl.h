@@ -36,6 +36,8 @@ void ofctrl_set_owner(struct ofctrl *, uint64_t cookie, struct dsr_owner *);
 void ofctrl_send(struct ofctrl *, struct ofpbuf *);
 void ofctrl_send_packet(struct ofctrl *, const struct dp_packet *,
                         ofp_port_t out_port);
+void ofctrl_send_packet_to_table(struct ofctrl *, const struct dp_packet *,
+                                 uint8_t table);
 
 /* Tracking whether the switch has a change: every ofctrl_set_owner() gets
  * a new sequence number; a caller remembers ofctrl_get_change_seqno()

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include "controller/config.h"
+#include "controller/health.h"
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
@@ -128,6 +129,58 @@ stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
                           dsr_backend_state_to_string(be->state),
                           info.in_group);
         }
+    }
+    /* Health, one metric family at a time (the text format wants each
+     * family's samples together). */
+    static const struct {
+        const char *name, *help;
+    } families[] = {
+        { "dsr_backend_up", "Health: 1 up (or unchecked), 0 down." },
+        { "dsr_backend_check_failures", "Consecutive failed probes." },
+        { "dsr_backend_probe_latency_ms", "Duration of the last probe." },
+        { "dsr_backend_health_since_seconds",
+          "Unix time of the last health change." },
+    };
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        put_help(&s, families[f].name, "gauge", families[f].help);
+        for (size_t i = 0; sorted[i]; i++) {
+            for (size_t j = 0; j < sorted[i]->n_backends; j++) {
+                const struct dsr_backend *be = &sorted[i]->backends[j];
+                struct health_status hs;
+
+                lb_get_health(lb, sorted[i], be, &hs);
+                if (f && !hs.checked) {
+                    continue;
+                }
+                ds_put_format(&s, "%s{service=\"%s\",backend=\""IP_FMT
+                              "\"", families[f].name, sorted[i]->name,
+                              IP_ARGS(be->ip));
+                switch (f) {
+                case 0:
+                    ds_put_format(&s, ",check=\"%s\"} %d\n", hs.type,
+                                  hs.up);
+                    break;
+                case 1:
+                    ds_put_format(&s, "} %d\n", hs.failures);
+                    break;
+                case 2:
+                    ds_put_format(&s, "} %.1f\n", hs.latency_ms);
+                    break;
+                default:
+                    ds_put_format(&s, "} %lld\n", hs.since / 1000);
+                    break;
+                }
+            }
+        }
+    }
+    put_help(&s, "dsr_service_healthy_backends", "gauge",
+             "Backends that can take new connections; 0 means the VIP "
+             "should be withdrawn.");
+    for (size_t i = 0; sorted[i]; i++) {
+        ds_put_format(&s, "dsr_service_healthy_backends{service=\"%s\","
+                      "vip=\""IP_FMT"\"} %"PRIuSIZE"\n", sorted[i]->name,
+                      IP_ARGS(sorted[i]->vip),
+                      lb_count_healthy(lb, sorted[i]));
     }
     free(sorted);
     return ds_steal_cstr(&s);

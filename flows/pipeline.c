@@ -16,10 +16,31 @@ pipeline_mac_to_id(struct eth_addr mac)
     return eth_addr_to_uint64(mac);
 }
 
+static void
+add_arp_responder(struct dsr_owner *owner, ovs_be32 ip, struct eth_addr mac)
+{
+    char *match = xasprintf("arp,arp_tpa="IP_FMT",arp_op=1", IP_ARGS(ip));
+    char *actions = xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                              "set_field:"ETH_ADDR_FMT"->eth_src,"
+                              "set_field:2->arp_op,"
+                              "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
+                              "set_field:"ETH_ADDR_FMT"->arp_sha,"
+                              "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
+                              "set_field:"IP_FMT"->arp_spa,"
+                              "IN_PORT",
+                              ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac),
+                              IP_ARGS(ip));
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+                       match, actions);
+    free(match);
+    free(actions);
+}
+
 /* The bridge's own flows: normal switching for everything dsrd does not
- * claim, and ARP replies addressed to dsrd's resolver. */
+ * claim, ARP replies addressed to dsrd's resolver, and, with a probe
+ * address, ARP for it and the backends' answers to DSR-path probes. */
 struct dsr_owner *
-pipeline_base(struct eth_addr bridge_mac)
+pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
 {
     struct dsr_owner *owner = dsr_owner_create(dsr_cookie(DSR_COOKIE_BASE,
                                                           0));
@@ -33,6 +54,13 @@ pipeline_base(struct eth_addr bridge_mac)
     dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_NORMAL, "",
                        "NORMAL");
     free(match);
+    if (probe_ip) {
+        add_arp_responder(owner, probe_ip, bridge_mac);
+        match = xasprintf("tcp,nw_dst="IP_FMT, IP_ARGS(probe_ip));
+        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
+                           match, "controller");
+        free(match);
+    }
     return owner;
 }
 
@@ -44,24 +72,9 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
 {
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_VIP, ntohl(vip)));
-    char *match, *actions;
+    char *match;
 
-    match = xasprintf("arp,arp_tpa="IP_FMT",arp_op=1", IP_ARGS(vip));
-    actions = xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
-                        "set_field:"ETH_ADDR_FMT"->eth_src,"
-                        "set_field:2->arp_op,"
-                        "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
-                        "set_field:"ETH_ADDR_FMT"->arp_sha,"
-                        "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
-                        "set_field:"IP_FMT"->arp_spa,"
-                        "IN_PORT",
-                        ETH_ADDR_ARGS(mac), ETH_ADDR_ARGS(mac),
-                        IP_ARGS(vip));
-    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
-                       match, actions);
-    free(match);
-    free(actions);
-
+    add_arp_responder(owner, vip, mac);
     match = xasprintf("ip,nw_dst="IP_FMT, IP_ARGS(vip));
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_NO_SERVICE,
                        match, "drop");

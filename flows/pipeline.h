@@ -69,7 +69,8 @@ struct pipeline_backend {
     uint32_t bucket_id;
 };
 
-struct dsr_owner *pipeline_base(struct eth_addr bridge_mac);
+struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
+                                ovs_be32 probe_ip);
 struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
 struct dsr_owner *pipeline_service(const struct dsr_service *,
                                    const struct pipeline_backend *,

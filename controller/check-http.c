@@ -1,0 +1,290 @@
+/* http and https checks, on libcurl's multi interface driven from dsrd's
+ * poll loop: libcurl tells which sockets and timeout it waits for, and
+ * gets called back when they are ready.  Up means an expected status
+ * (200-399 unless configured) and, if asked, a body containing a string. */
+#include <config.h>
+#include "controller/health-private.h"
+
+#include <curl/curl.h>
+#include <poll.h>
+#include <string.h>
+#include "controller/model.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/poll-loop.h"
+#include "timeval.h"
+#include "util.h"
+
+/* Bodies are read up to this size for body_contains. */
+#define MAX_BODY 65536
+
+struct http_checker {
+    CURLM *multi;
+    struct hmap sockets;        /* struct curl_sock. */
+    long long int timer;        /* time_msec() libcurl wants a call, or
+                                 * LLONG_MAX. */
+};
+
+/* A socket libcurl waits on. */
+struct curl_sock {
+    struct hmap_node node;      /* By 'fd'. */
+    curl_socket_t fd;
+    int what;                   /* CURL_POLL_IN, _OUT or _INOUT. */
+};
+
+struct http_probe {
+    CURL *easy;
+    struct curl_slist *headers;
+    struct ds body;
+    char error[CURL_ERROR_SIZE];
+};
+
+static struct curl_sock *
+find_sock(const struct http_checker *hc, curl_socket_t fd)
+{
+    struct curl_sock *cs;
+
+    HMAP_FOR_EACH_WITH_HASH (cs, node, hash_int(fd, 0), &hc->sockets) {
+        if (cs->fd == fd) {
+            return cs;
+        }
+    }
+    return NULL;
+}
+
+static int
+socket_cb(CURL *easy OVS_UNUSED, curl_socket_t fd, int what, void *hc_,
+          void *socketp OVS_UNUSED)
+{
+    struct http_checker *hc = hc_;
+    struct curl_sock *cs = find_sock(hc, fd);
+
+    if (what == CURL_POLL_REMOVE) {
+        if (cs) {
+            hmap_remove(&hc->sockets, &cs->node);
+            free(cs);
+        }
+    } else {
+        if (!cs) {
+            cs = xmalloc(sizeof *cs);
+            cs->fd = fd;
+            hmap_insert(&hc->sockets, &cs->node, hash_int(fd, 0));
+        }
+        cs->what = what;
+    }
+    return 0;
+}
+
+static int
+timer_cb(CURLM *multi OVS_UNUSED, long timeout_ms, void *hc_)
+{
+    struct http_checker *hc = hc_;
+
+    hc->timer = timeout_ms < 0 ? LLONG_MAX : time_msec() + timeout_ms;
+    return 0;
+}
+
+struct http_checker *
+http_checker_create(void)
+{
+    struct http_checker *hc = xzalloc(sizeof *hc);
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    hc->multi = curl_multi_init();
+    hmap_init(&hc->sockets);
+    hc->timer = LLONG_MAX;
+    curl_multi_setopt(hc->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+    curl_multi_setopt(hc->multi, CURLMOPT_SOCKETDATA, hc);
+    curl_multi_setopt(hc->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(hc->multi, CURLMOPT_TIMERDATA, hc);
+    return hc;
+}
+
+void
+http_checker_destroy(struct http_checker *hc)
+{
+    if (hc) {
+        struct curl_sock *cs;
+
+        curl_multi_cleanup(hc->multi);
+        HMAP_FOR_EACH_POP (cs, node, &hc->sockets) {
+            free(cs);
+        }
+        hmap_destroy(&hc->sockets);
+        free(hc);
+        curl_global_cleanup();
+    }
+}
+
+static bool
+status_expected(const struct dsr_health_check *check, long status)
+{
+    if (!check->n_expect_status) {
+        return status >= 200 && status < 400;
+    }
+    for (size_t i = 0; i < check->n_expect_status; i++) {
+        if (check->expect_status[i] == status) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+finish_transfer(struct probe *p, CURLcode code)
+{
+    struct http_probe *hp = p->priv;
+    long status = 0;
+
+    if (code != CURLE_OK) {
+        probe_finish(p, false, "%s", hp->error[0] ? hp->error
+                                                  : curl_easy_strerror(code));
+        return;
+    }
+    curl_easy_getinfo(hp->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (!status_expected(p->check, status)) {
+        probe_finish(p, false, "HTTP %ld", status);
+    } else if (p->check->body_contains
+               && !strstr(ds_cstr(&hp->body), p->check->body_contains)) {
+        probe_finish(p, false, "HTTP %ld without \"%s\" in the body",
+                     status, p->check->body_contains);
+    } else {
+        probe_finish(p, true, NULL);
+    }
+}
+
+/* Drives every transfer: sockets that may be ready, the timer, then the
+ * transfers that finished. */
+void
+http_checker_run(struct http_checker *hc)
+{
+    struct curl_sock *cs;
+    int running, left;
+    CURLMsg *msg;
+
+    HMAP_FOR_EACH_SAFE (cs, node, &hc->sockets) {
+        struct pollfd pfd = {
+            .fd = cs->fd,
+            .events = ((cs->what & CURL_POLL_IN ? POLLIN : 0)
+                       | (cs->what & CURL_POLL_OUT ? POLLOUT : 0)),
+        };
+        if (poll(&pfd, 1, 0) > 0) {
+            int ev = ((pfd.revents & POLLIN ? CURL_CSELECT_IN : 0)
+                      | (pfd.revents & POLLOUT ? CURL_CSELECT_OUT : 0)
+                      | (pfd.revents & (POLLERR | POLLHUP)
+                         ? CURL_CSELECT_ERR : 0));
+            curl_multi_socket_action(hc->multi, pfd.fd, ev, &running);
+        }
+    }
+    if (time_msec() >= hc->timer) {
+        hc->timer = LLONG_MAX;
+        curl_multi_socket_action(hc->multi, CURL_SOCKET_TIMEOUT, 0,
+                                 &running);
+    }
+    while ((msg = curl_multi_info_read(hc->multi, &left))) {
+        if (msg->msg == CURLMSG_DONE) {
+            struct probe *p;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+            finish_transfer(p, msg->data.result);
+        }
+    }
+}
+
+void
+http_checker_wait(struct http_checker *hc)
+{
+    const struct curl_sock *cs;
+
+    HMAP_FOR_EACH (cs, node, &hc->sockets) {
+        poll_fd_wait(cs->fd, ((cs->what & CURL_POLL_IN ? POLLIN : 0)
+                              | (cs->what & CURL_POLL_OUT ? POLLOUT : 0)));
+    }
+    if (hc->timer != LLONG_MAX) {
+        poll_timer_wait_until(hc->timer);
+    }
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t n, void *hp_)
+{
+    struct http_probe *hp = hp_;
+    size_t len = size * n;
+
+    if (hp->body.length < MAX_BODY) {
+        ds_put_buffer(&hp->body, data, MIN(len, MAX_BODY - hp->body.length));
+    }
+    return len;
+}
+
+static void
+http_start(struct probe *p)
+{
+    const struct dsr_health_check *c = p->check;
+    struct http_probe *hp = xzalloc(sizeof *hp);
+    struct http_checker *hc = health_http_checker(p->health);
+    bool tls = c->type == DSR_CHECK_HTTPS;
+
+    p->priv = hp;
+    ds_init(&hp->body);
+    hp->easy = curl_easy_init();
+    char *url = xasprintf("%s://"IP_FMT":%"PRIu16"%s", tls ? "https" : "http",
+                          IP_ARGS(p->ip), c->port, c->path);
+    curl_easy_setopt(hp->easy, CURLOPT_URL, url);
+    free(url);
+    curl_easy_setopt(hp->easy, CURLOPT_PRIVATE, p);
+    curl_easy_setopt(hp->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(hp->easy, CURLOPT_TIMEOUT_MS, (long) c->timeout_ms);
+    curl_easy_setopt(hp->easy, CURLOPT_ERRORBUFFER, hp->error);
+    curl_easy_setopt(hp->easy, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(hp->easy, CURLOPT_WRITEDATA, hp);
+    curl_easy_setopt(hp->easy, CURLOPT_FORBID_REUSE, 1L);
+    if (!strcmp(c->method, "HEAD")) {
+        curl_easy_setopt(hp->easy, CURLOPT_NOBODY, 1L);
+    }
+    if (tls) {
+        curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYPEER,
+                         c->tls_verify ? 1L : 0L);
+        curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYHOST,
+                         c->tls_verify ? 2L : 0L);
+    }
+    if (c->host) {
+        char *h = xasprintf("Host: %s", c->host);
+        hp->headers = curl_slist_append(hp->headers, h);
+        free(h);
+    }
+    hp->headers = curl_slist_append(hp->headers,
+                                    "User-Agent: dsrd-health-check");
+    curl_easy_setopt(hp->easy, CURLOPT_HTTPHEADER, hp->headers);
+    curl_multi_add_handle(hc->multi, hp->easy);
+}
+
+static void
+http_run(struct probe *p OVS_UNUSED)
+{
+    /* http_checker_run() drives all transfers at once. */
+}
+
+static void
+http_wait(struct probe *p OVS_UNUSED)
+{
+}
+
+static void
+http_destroy(struct probe *p)
+{
+    struct http_probe *hp = p->priv;
+
+    if (hp) {
+        struct http_checker *hc = health_http_checker(p->health);
+        curl_multi_remove_handle(hc->multi, hp->easy);
+        curl_easy_cleanup(hp->easy);
+        curl_slist_free_all(hp->headers);
+        ds_destroy(&hp->body);
+        free(hp);
+    }
+}
+
+const struct probe_class check_http_class = {
+    http_start, http_run, http_wait, http_destroy,
+};

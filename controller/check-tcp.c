@@ -1,0 +1,87 @@
+/* tcp check: a non-blocking connect() to the backend's real IP. */
+#include <config.h>
+#include "controller/health-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "controller/model.h"
+#include "openvswitch/poll-loop.h"
+#include "socket-util.h"
+#include "util.h"
+
+struct tcp_probe {
+    int fd;
+};
+
+static void
+tcp_start(struct probe *p)
+{
+    struct tcp_probe *tp = xzalloc(sizeof *tp);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET,
+        .sin_port = htons(p->check->port),
+        .sin_addr.s_addr = p->ip,
+    };
+
+    p->priv = tp;
+    tp->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (tp->fd < 0) {
+        probe_finish(p, false, "socket: %s", ovs_strerror(errno));
+        return;
+    }
+    if (!connect(tp->fd, (struct sockaddr *) &sin, sizeof sin)) {
+        probe_finish(p, true, NULL);
+    } else if (errno != EINPROGRESS) {
+        probe_finish(p, false, "connect: %s", ovs_strerror(errno));
+    }
+}
+
+static void
+tcp_run(struct probe *p)
+{
+    struct tcp_probe *tp = p->priv;
+    struct pollfd pfd = { .fd = tp->fd, .events = POLLOUT };
+    int error = 0;
+    socklen_t len = sizeof error;
+
+    if (poll(&pfd, 1, 0) <= 0) {
+        return;
+    }
+    getsockopt(tp->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (!error) {
+        probe_finish(p, true, NULL);
+    } else if (error == ECONNREFUSED) {
+        probe_finish(p, false, "connection refused");
+    } else {
+        probe_finish(p, false, "connect: %s", ovs_strerror(error));
+    }
+}
+
+static void
+tcp_wait(struct probe *p)
+{
+    struct tcp_probe *tp = p->priv;
+
+    poll_fd_wait(tp->fd, POLLOUT);
+}
+
+static void
+tcp_destroy(struct probe *p)
+{
+    struct tcp_probe *tp = p->priv;
+
+    if (tp) {
+        if (tp->fd >= 0) {
+            close(tp->fd);
+        }
+        free(tp);
+    }
+}
+
+const struct probe_class check_tcp_class = {
+    tcp_start, tcp_run, tcp_wait, tcp_destroy,
+};

@@ -1,0 +1,136 @@
+/* udp check: a datagram to the backend's real IP that must be answered
+ * (or, with expect_reply false, only not refused); the dns preset sends a
+ * DNS query and wants a DNS response to it. */
+#include <config.h>
+#include "controller/health-private.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "controller/model.h"
+#include "openvswitch/poll-loop.h"
+#include "random.h"
+#include "util.h"
+
+struct udp_probe {
+    int fd;
+    uint16_t dns_id;
+};
+
+/* A DNS query for 'name', type A, class IN, recursion desired. */
+static size_t
+build_dns_query(uint8_t *buf, size_t size, const char *name, uint16_t id)
+{
+    size_t n = 0;
+
+    buf[n++] = id >> 8;
+    buf[n++] = id;
+    buf[n++] = 0x01;            /* RD. */
+    buf[n++] = 0x00;
+    memcpy(&buf[n], "\0\1\0\0\0\0\0\0", 8);     /* 1 question. */
+    n += 8;
+    for (const char *label = name; *label && strcmp(label, ".");) {
+        const char *dot = strchr(label, '.');
+        size_t len = dot ? dot - label : strlen(label);
+        if (!len || len > 63 || n + len + 6 > size) {
+            break;
+        }
+        buf[n++] = len;
+        memcpy(&buf[n], label, len);
+        n += len;
+        label += len + (dot ? 1 : 0);
+    }
+    buf[n++] = 0;
+    memcpy(&buf[n], "\0\1\0\1", 4);     /* Type A, class IN. */
+    return n + 4;
+}
+
+static void
+udp_start(struct probe *p)
+{
+    struct udp_probe *up = xzalloc(sizeof *up);
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET,
+        .sin_port = htons(p->check->port),
+        .sin_addr.s_addr = p->ip,
+    };
+    uint8_t buf[512];
+    size_t len;
+
+    p->priv = up;
+    up->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (up->fd < 0) {
+        probe_finish(p, false, "socket: %s", ovs_strerror(errno));
+        return;
+    }
+    /* connect() so that an ICMP port unreachable comes back as
+     * ECONNREFUSED. */
+    if (connect(up->fd, (struct sockaddr *) &sin, sizeof sin)) {
+        probe_finish(p, false, "connect: %s", ovs_strerror(errno));
+        return;
+    }
+    if (p->check->dns) {
+        up->dns_id = random_uint32();
+        len = build_dns_query(buf, sizeof buf, p->check->dns_name,
+                              up->dns_id);
+    } else {
+        len = strlen(p->check->payload);
+        memcpy(buf, p->check->payload, MIN(len, sizeof buf));
+        len = MIN(len, sizeof buf);
+    }
+    if (send(up->fd, buf, len, 0) < 0) {
+        probe_finish(p, false, "send: %s", ovs_strerror(errno));
+    }
+}
+
+static void
+udp_run(struct probe *p)
+{
+    struct udp_probe *up = p->priv;
+    uint8_t buf[512];
+    ssize_t n = recv(up->fd, buf, sizeof buf, 0);
+
+    if (n < 0) {
+        if (errno == ECONNREFUSED) {
+            probe_finish(p, false, "port unreachable");
+        } else if (errno != EAGAIN && errno != EINTR) {
+            probe_finish(p, false, "recv: %s", ovs_strerror(errno));
+        }
+        return;
+    }
+    if (p->check->dns
+        && (n < 12 || ((buf[0] << 8) | buf[1]) != up->dns_id
+            || !(buf[2] & 0x80))) {
+        probe_finish(p, false, "not a DNS response to the query");
+        return;
+    }
+    probe_finish(p, true, NULL);
+}
+
+static void
+udp_wait(struct probe *p)
+{
+    struct udp_probe *up = p->priv;
+
+    poll_fd_wait(up->fd, POLLIN);
+}
+
+static void
+udp_destroy(struct probe *p)
+{
+    struct udp_probe *up = p->priv;
+
+    if (up) {
+        if (up->fd >= 0) {
+            close(up->fd);
+        }
+        free(up);
+    }
+}
+
+const struct probe_class check_udp_class = {
+    udp_start, udp_run, udp_wait, udp_destroy,
+};

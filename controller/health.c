@@ -1,0 +1,500 @@
+/* The health checker: targets, schedule, rise/fall.  See health.h; the
+ * check types are in check-*.c. */
+#include <config.h>
+#include "controller/health.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "controller/health-private.h"
+#include "controller/model.h"
+#include "hash.h"
+#include "heap.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "process.h"
+#include "random.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(health);
+
+/* Source ports of DSR-path SYNs. */
+#define DSR_SPORT_MIN 40000
+#define DSR_SPORT_MAX 59999
+
+/* One backend of one service that has a check. */
+struct target {
+    struct hmap_node node;          /* In struct health's 'targets'. */
+    struct heap_node heap_node;     /* In 'schedule' while waiting. */
+    struct ovs_list list_node;      /* In 'in_flight' while probing. */
+    uint32_t service_id;
+    ovs_be32 ip;
+    ovs_be32 vip;
+    char *service;
+    const struct dsr_health_check *check;   /* The backend's own. */
+
+    bool up;
+    int successes, failures;        /* In a row. */
+    char reason[128];
+    long long int since;            /* Wall clock. */
+    double latency_ms;
+    long long int next_due;         /* time_msec(). */
+    bool scheduled;                 /* In 'schedule'. */
+
+    struct probe *probe;            /* In flight, or NULL. */
+    uint16_t dsr_sport;             /* DSR-path SYN in flight, or 0. */
+    bool dsr_done;
+    bool dsr_answered;              /* SYN-ACK from the VIP. */
+    bool dsr_refused;               /* RST from the VIP. */
+};
+
+struct health {
+    struct hmap targets;            /* struct target. */
+    struct heap schedule;           /* struct target, soonest first. */
+    struct ovs_list in_flight;      /* struct target. */
+    struct hmap dsr_ports;          /* struct dsr_port. */
+    uint16_t next_sport;
+    struct http_checker *http;
+    health_change_cb *change_cb;
+    health_dsr_send_cb *dsr_send_cb;
+    void *aux;
+};
+
+struct dsr_port {
+    struct hmap_node node;
+    uint16_t sport;
+    struct target *target;
+};
+
+static uint32_t
+target_hash(uint32_t service_id, ovs_be32 ip)
+{
+    return hash_2words(service_id, (OVS_FORCE uint32_t) ip);
+}
+
+static struct target *
+find_target(const struct health *h, uint32_t service_id, ovs_be32 ip)
+{
+    struct target *t;
+
+    HMAP_FOR_EACH_WITH_HASH (t, node, target_hash(service_id, ip),
+                             &h->targets) {
+        if (t->service_id == service_id && t->ip == ip) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* The heap is a max-heap: the soonest time gets the highest priority. */
+static void
+schedule(struct health *h, struct target *t, long long int when)
+{
+    t->next_due = when;
+    t->scheduled = true;
+    heap_insert(&h->schedule, &t->heap_node, LLONG_MAX - when);
+}
+
+/* Next probe one interval after the last started, give or take 10 %. */
+static long long int
+next_time(const struct target *t, long long int started)
+{
+    int interval = t->check->interval_ms;
+    int jitter = interval / 10;
+
+    return started + interval - jitter
+           + (jitter ? random_range(2 * jitter + 1) : 0);
+}
+
+struct health *
+health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
+              void *aux)
+{
+    struct health *h = xzalloc(sizeof *h);
+
+    hmap_init(&h->targets);
+    heap_init(&h->schedule);
+    ovs_list_init(&h->in_flight);
+    hmap_init(&h->dsr_ports);
+    h->next_sport = DSR_SPORT_MIN;
+    h->http = http_checker_create();
+    h->change_cb = change_cb;
+    h->dsr_send_cb = dsr_send_cb;
+    h->aux = aux;
+    return h;
+}
+
+struct http_checker *
+health_http_checker(struct health *h)
+{
+    return h->http;
+}
+
+static void
+forget_dsr_port(struct health *h, struct target *t)
+{
+    struct dsr_port *dp;
+
+    if (!t->dsr_sport) {
+        return;
+    }
+    HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(t->dsr_sport, 0),
+                             &h->dsr_ports) {
+        if (dp->sport == t->dsr_sport) {
+            hmap_remove(&h->dsr_ports, &dp->node);
+            free(dp);
+            break;
+        }
+    }
+    t->dsr_sport = 0;
+}
+
+static void
+stop_probe(struct health *h, struct target *t)
+{
+    if (t->probe) {
+        t->probe->class->destroy(t->probe);
+        free(t->probe);
+        t->probe = NULL;
+        ovs_list_remove(&t->list_node);
+    }
+    forget_dsr_port(h, t);
+}
+
+static void
+remove_target(struct health *h, struct target *t)
+{
+    stop_probe(h, t);
+    if (t->scheduled) {
+        heap_remove(&h->schedule, &t->heap_node);
+    }
+    hmap_remove(&h->targets, &t->node);
+    free(t->service);
+    free(t);
+}
+
+void
+health_destroy(struct health *h)
+{
+    if (h) {
+        struct target *t;
+
+        HMAP_FOR_EACH_SAFE (t, node, &h->targets) {
+            remove_target(h, t);
+        }
+        hmap_destroy(&h->targets);
+        heap_destroy(&h->schedule);
+        hmap_destroy(&h->dsr_ports);
+        http_checker_destroy(h->http);
+        free(h);
+    }
+}
+
+/* Tracks the backends of 'svc' (new or replacing the service with the
+ * same id): targets of backends that stay keep their state. */
+void
+health_set_service(struct health *h, const struct dsr_service *svc)
+{
+    struct target *t;
+
+    /* Drop targets of backends that are gone or lost their check. */
+    HMAP_FOR_EACH_SAFE (t, node, &h->targets) {
+        if (t->service_id == svc->id) {
+            const struct dsr_backend *be = dsr_service_find_backend(svc,
+                                                                    t->ip);
+            if (!be || !be->check) {
+                remove_target(h, t);
+            }
+        }
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct dsr_backend *be = &svc->backends[i];
+        if (!be->check) {
+            continue;
+        }
+        t = find_target(h, svc->id, be->ip);
+        if (!t) {
+            t = xzalloc(sizeof *t);
+            t->service_id = svc->id;
+            t->ip = be->ip;
+            t->up = true;
+            t->since = time_wall_msec();
+            hmap_insert(&h->targets, &t->node, target_hash(svc->id, be->ip));
+            /* Spread first probes over one interval. */
+            t->check = be->check;
+            schedule(h, t, time_msec()
+                     + random_range(MAX(be->check->interval_ms, 1)));
+        }
+        /* A probe in flight points into the service being replaced, which
+         * is freed soon: start over with the new check. */
+        if (t->probe) {
+            stop_probe(h, t);
+            schedule(h, t, time_msec());
+        } else if (t->check != be->check && t->scheduled) {
+            /* A new interval applies from the next probe on. */
+            heap_remove(&h->schedule, &t->heap_node);
+            t->scheduled = false;
+            t->check = be->check;
+            schedule(h, t, MIN(t->next_due, time_msec()
+                               + be->check->interval_ms));
+        }
+        t->check = be->check;
+        t->vip = svc->vip;
+        free(t->service);
+        t->service = xstrdup(svc->name);
+    }
+}
+
+void
+health_remove_service(struct health *h, const struct dsr_service *svc)
+{
+    struct target *t;
+
+    HMAP_FOR_EACH_SAFE (t, node, &h->targets) {
+        if (t->service_id == svc->id) {
+            remove_target(h, t);
+        }
+    }
+}
+
+void
+probe_finish(struct probe *p, bool up, const char *fmt, ...)
+{
+    if (p->done) {
+        return;
+    }
+    p->done = true;
+    p->up = up;
+    p->reason[0] = '\0';
+    if (fmt) {
+        va_list args;
+        va_start(args, fmt);
+        vsnprintf(p->reason, sizeof p->reason, fmt, args);
+        va_end(args);
+    }
+}
+
+static const struct probe_class *
+class_for(enum dsr_check_type type)
+{
+    switch (type) {
+    case DSR_CHECK_TCP:
+        return &check_tcp_class;
+    case DSR_CHECK_HTTP:
+    case DSR_CHECK_HTTPS:
+        return &check_http_class;
+    case DSR_CHECK_UDP:
+        return &check_udp_class;
+    case DSR_CHECK_EXEC:
+        return &check_exec_class;
+    case DSR_CHECK_NONE:
+        break;
+    }
+    OVS_NOT_REACHED();
+}
+
+static uint16_t
+alloc_dsr_port(struct health *h, struct target *t)
+{
+    for (int i = 0; i <= DSR_SPORT_MAX - DSR_SPORT_MIN; i++) {
+        uint16_t sport = h->next_sport;
+        struct dsr_port *dp;
+        bool used = false;
+
+        h->next_sport = (sport == DSR_SPORT_MAX ? DSR_SPORT_MIN
+                                                : sport + 1);
+        HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(sport, 0),
+                                 &h->dsr_ports) {
+            used |= dp->sport == sport;
+        }
+        if (!used) {
+            dp = xmalloc(sizeof *dp);
+            dp->sport = sport;
+            dp->target = t;
+            hmap_insert(&h->dsr_ports, &dp->node, hash_int(sport, 0));
+            return sport;
+        }
+    }
+    return 0;
+}
+
+static void
+start_probe(struct health *h, struct target *t)
+{
+    struct probe *p = xzalloc(sizeof *p);
+
+    p->class = class_for(t->check->type);
+    p->health = h;
+    p->check = t->check;
+    p->ip = t->ip;
+    p->vip = t->vip;
+    p->service = t->service;
+    p->started = time_msec();
+    p->deadline = p->started + t->check->timeout_ms;
+    t->probe = p;
+    ovs_list_push_back(&h->in_flight, &t->list_node);
+
+    t->dsr_done = !t->check->dsr;
+    t->dsr_answered = t->dsr_refused = false;
+    if (t->check->dsr) {
+        t->dsr_sport = alloc_dsr_port(h, t);
+        if (!t->dsr_sport || !h->dsr_send_cb(h->aux, t->service_id, t->ip,
+                                             t->check->port, t->dsr_sport)) {
+            forget_dsr_port(h, t);
+            t->dsr_done = true;
+        }
+    }
+    p->class->start(p);
+}
+
+void
+health_dsr_reply(struct health *h, uint16_t sport, bool syn_ack)
+{
+    struct dsr_port *dp;
+
+    HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(sport, 0), &h->dsr_ports) {
+        if (dp->sport == sport) {
+            struct target *t = dp->target;
+            t->dsr_done = true;
+            t->dsr_answered = syn_ack;
+            t->dsr_refused = !syn_ack;
+            forget_dsr_port(h, t);
+            return;
+        }
+    }
+}
+
+/* Applies one probe's verdict: rise/fall and, on a change, the callback. */
+static void
+record_result(struct health *h, struct target *t, bool up,
+              const char *reason)
+{
+    if (up) {
+        t->successes++;
+        t->failures = 0;
+    } else {
+        t->failures++;
+        t->successes = 0;
+        ovs_strlcpy(t->reason, reason, sizeof t->reason);
+    }
+    if (t->up != up && (up ? t->successes >= t->check->rise
+                           : t->failures >= t->check->fall)) {
+        t->up = up;
+        t->since = time_wall_msec();
+        VLOG_INFO("service %s: backend "IP_FMT" is %s%s%s", t->service,
+                  IP_ARGS(t->ip), up ? "up" : "down", up ? "" : ": ",
+                  up ? "" : t->reason);
+        h->change_cb(h->aux, t->service_id, t->ip, up);
+    }
+}
+
+static void
+complete_probe(struct health *h, struct target *t)
+{
+    struct probe *p = t->probe;
+    bool up = p->done && p->up;
+    char reason[160];
+
+    if (!p->done) {
+        snprintf(reason, sizeof reason, "timeout after %d ms",
+                 t->check->timeout_ms);
+    } else {
+        ovs_strlcpy(reason, p->reason, sizeof reason);
+    }
+    if (up && t->check->dsr && !t->dsr_answered) {
+        up = false;
+        ovs_strlcpy(reason, (t->dsr_refused
+                             ? "VIP port closed: RST from the VIP through "
+                               "the DSR path"
+                             : "VIP not configured on backend: it answers "
+                               "on its real IP but not on the VIP through "
+                               "the DSR path"), sizeof reason);
+    }
+    t->latency_ms = time_msec() - p->started;
+    long long int started = p->started;
+    stop_probe(h, t);
+    record_result(h, t, up, reason);
+    schedule(h, t, MAX(next_time(t, started), time_msec()));
+}
+
+void
+health_run(struct health *h)
+{
+    long long int now = time_msec();
+    struct target *t;
+
+    process_run();
+    http_checker_run(h->http);
+    LIST_FOR_EACH_SAFE (t, list_node, &h->in_flight) {
+        struct probe *p = t->probe;
+        if (!p->done) {
+            p->class->run(p);
+        }
+        bool dsr_waiting = !t->dsr_done;
+        if ((p->done && !dsr_waiting) || now >= p->deadline
+            || (p->done && !p->up)) {
+            complete_probe(h, t);
+        }
+    }
+    while (!heap_is_empty(&h->schedule)) {
+        t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
+        if (t->next_due > now) {
+            break;
+        }
+        heap_remove(&h->schedule, &t->heap_node);
+        t->scheduled = false;
+        start_probe(h, t);
+    }
+}
+
+void
+health_wait(struct health *h)
+{
+    struct target *t;
+
+    http_checker_wait(h->http);
+    LIST_FOR_EACH (t, list_node, &h->in_flight) {
+        if (t->probe->done) {
+            poll_immediate_wake();
+        } else {
+            t->probe->class->wait(t->probe);
+        }
+        poll_timer_wait_until(t->probe->deadline);
+    }
+    if (!heap_is_empty(&h->schedule)) {
+        t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
+        poll_timer_wait_until(t->next_due);
+    }
+}
+
+bool
+health_is_down(const struct health *h, uint32_t service_id, ovs_be32 ip)
+{
+    const struct target *t = find_target(h, service_id, ip);
+
+    return t && !t->up;
+}
+
+void
+health_get_status(const struct health *h, uint32_t service_id, ovs_be32 ip,
+                  struct health_status *s)
+{
+    const struct target *t = find_target(h, service_id, ip);
+
+    memset(s, 0, sizeof *s);
+    s->reason = "";
+    s->type = "none";
+    s->up = true;
+    if (t) {
+        s->checked = true;
+        s->up = t->up;
+        s->reason = t->reason;
+        s->since = t->since;
+        s->failures = t->failures;
+        s->latency_ms = t->latency_ms;
+        s->type = dsr_check_type_to_string(t->check->type);
+    }
+}

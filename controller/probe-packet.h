@@ -1,0 +1,19 @@
+/* TCP segments for the DSR-path probe (health.h): built by dsrd, sent
+ * with a packet-out, rewritten by the data path like client traffic. */
+#ifndef DSR_PROBE_PACKET_H
+#define DSR_PROBE_PACKET_H 1
+
+#include <stdint.h>
+#include "openvswitch/types.h"
+#include "packets.h"
+
+struct dp_packet;
+
+/* A TCP segment with 'flags' (TCP_SYN, TCP_RST...) from
+ * 'src':'sport' to 'dst':'dport', in an Ethernet frame. */
+void probe_packet_tcp(struct dp_packet *, struct eth_addr eth_src,
+                      struct eth_addr eth_dst, ovs_be32 src, ovs_be32 dst,
+                      uint16_t sport, uint16_t dport, uint32_t seq,
+                      uint32_t ack, uint16_t flags);
+
+#endif /* controller/probe-packet.h */
