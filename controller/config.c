@@ -238,7 +238,8 @@ static char *
 parse_health_check(const struct dsr_service *svc, const json_t *own,
                    const char *path, struct dsr_health_check **checkp)
 {
-    json_t *j = json_merge_patch(svc->health_json, own);
+    json_t *j = (own ? json_merge_patch(svc->health_json, own)
+                 : json_incref(svc->health_json));
     const char *type = json_string_value(json_object_get(j, "type"));
     struct dsr_health_check *c = xzalloc(sizeof *c);
     static const char *const types[] = {

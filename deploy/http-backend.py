@@ -2,6 +2,8 @@
 """A tiny HTTP server for DSR backends: answers every GET with its name
 and logs each client's address, so tests and the demo can see who
 answered and that the client's real IP arrived (DSR is transparent).
+If LOGFILE.status exists, it answers with the status code written there
+(to play a backend that returns 503).
 
 usage: http-backend.py NAME LOGFILE PORT [PORT...]
 """
@@ -20,7 +22,12 @@ def main():
 
         def do_GET(self):
             body = f"{name}\n".encode()
-            self.send_response(200)
+            try:
+                with open(log_path + ".status") as f:
+                    status = int(f.read().strip() or 200)
+            except (OSError, ValueError):
+                status = 200
+            self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

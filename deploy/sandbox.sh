@@ -10,6 +10,7 @@
 #                           a host that owns the VIPs on lo, DSR-ready
 #   sb_exec H CMD...        run CMD in host H's namespace
 #   sb_spawn H CMD...       run CMD in the background there
+#   sb_lb_address IP/LEN    an address for the LB namespace on br0
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
 #
@@ -96,6 +97,15 @@ sb_start_ovs() {
     sb_vsctl add-br br0 \
         -- set bridge br0 datapath_type=netdev fail_mode=secure \
            protocols=OpenFlow10,OpenFlow13,OpenFlow15
+}
+
+# sb_lb_address IP/LEN: gives the load balancer's own namespace (where
+# dsrd runs) an address on the bridge's internal port, as an LB host has,
+# so that health checks reach the backends' real IPs.
+sb_lb_address() {
+    ip -n "$SB_LB" addr add "$1" dev br0
+    ip -n "$SB_LB" link set br0 up
+    ip netns exec "$SB_LB" ethtool -K br0 tx off >/dev/null 2>&1 || true
 }
 
 # Port numbers follow the order hosts are added: 1, 2, ...
