@@ -46,6 +46,7 @@ static void usage(void) OVS_NO_RETURN;
 
 static unixctl_cb_func dsrd_exit;
 static unixctl_cb_func dsrd_show;
+static unixctl_cb_func dsrd_health_reaction;
 
 int
 main(int argc, char *argv[])
@@ -96,6 +97,8 @@ main(int argc, char *argv[])
     free(tls_key);
     unixctl_command_register("exit", "", 0, 0, dsrd_exit, &exiting);
     unixctl_command_register("dsr/show", "", 0, 0, dsrd_show, lb);
+    unixctl_command_register("dsr/health-reaction", "", 0, 0,
+                             dsrd_health_reaction, lb);
     daemonize_complete();
 
     VLOG_INFO("dsrd %s started with %"PRIuSIZE" services on %"PRIuSIZE
@@ -219,6 +222,17 @@ parse_api_options(struct http_server_options *opts, char **token,
         opts->tls_cert = *tls_cert;
         opts->tls_key = *tls_key;
     }
+}
+
+static void
+dsrd_health_reaction(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                     const char *argv[] OVS_UNUSED, void *lb)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    lb_format_reactions(lb, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
 }
 
 static void

@@ -74,13 +74,29 @@ struct lb_bridge {
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
     unsigned int stats_round;       /* Last statistics round asked for. */
     struct hmap buckets;            /* struct lb_bucket_state. */
+
+    /* Reaction time of health changes: decision to OVS's commit. */
+    long long int decided_usec;     /* Oldest unprogrammed decision, or 0. */
+    struct reaction_wait *waits;    /* Programmed, waiting for OVS. */
+    size_t n_waits, allocated_waits;
 };
+
+/* A programmed health decision waiting for OVS to commit it. */
+struct reaction_wait {
+    long long int decided_usec;
+    uint64_t seqno;
+};
+
+/* The last reaction times, in microseconds, for dsr/health-reaction. */
+#define LB_REACTION_SAMPLES 10000
 
 struct lb {
     const struct dsr_config *cfg;   /* Not owned: services live there. */
     struct hmap bridges;            /* struct lb_bridge, by name. */
     unsigned long long stats_requests;
     struct health *health;
+    long long int *reactions;       /* Ring of LB_REACTION_SAMPLES. */
+    size_t n_reactions;             /* Total recorded. */
 };
 
 static void lb_packet_in(void *aux, const struct flow *,
@@ -386,6 +402,9 @@ lb_health_changed(void *lb_, uint32_t service_id, ovs_be32 ip OVS_UNUSED,
 
     if (br) {
         hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *, svc));
+        if (!br->decided_usec) {
+            br->decided_usec = time_usec();
+        }
     }
 }
 
@@ -545,6 +564,7 @@ destroy_bridge(struct lb_bridge *br)
         free(b);
     }
     hmap_destroy(&br->buckets);
+    free(br->waits);
     free(br);
 }
 
@@ -559,6 +579,7 @@ lb_create(const struct dsr_config *cfg)
     lb->cfg = cfg;
     hmap_init(&lb->bridges);
     lb->health = health_create(lb_health_changed, lb_dsr_send, lb);
+    lb->reactions = xcalloc(LB_REACTION_SAMPLES, sizeof *lb->reactions);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         struct lb_bridge *br = create_bridge(lb, &cfg->bridges[i]);
         hmap_insert(&lb->bridges, &br->node,
@@ -629,6 +650,7 @@ lb_destroy(struct lb *lb)
         return;
     }
     health_destroy(lb->health);
+    free(lb->reactions);
     HMAP_FOR_EACH_POP (br, node, &lb->bridges) {
         destroy_bridge(br);
     }
@@ -650,6 +672,59 @@ announce_vip(struct lb_bridge *br, const struct lb_vip *vip)
     dp_packet_uninit(&packet);
     VLOG_INFO("%s: announced VIP "IP_FMT" at "ETH_ADDR_FMT, br->cfg->name,
               IP_ARGS(vip->ip), ETH_ADDR_ARGS(vip->mac));
+}
+
+/* Records the reaction time of every health decision OVS has committed:
+ * from the decision to the bundle's commit reply. */
+static void
+record_reactions(struct lb_bridge *br)
+{
+    struct lb *lb = CONST_CAST(struct lb *, br->lb);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < br->n_waits; i++) {
+        const char *error;
+        struct lb_change change = {
+            .bridge = br->cfg->name,
+            .seqno = br->waits[i].seqno,
+        };
+        if (lb_get_change_state(lb, &change, &error)
+            == OFCTRL_CHANGE_PENDING) {
+            br->waits[kept++] = br->waits[i];
+        } else {
+            lb->reactions[lb->n_reactions++ % LB_REACTION_SAMPLES]
+                = time_usec() - br->waits[i].decided_usec;
+        }
+    }
+    br->n_waits = kept;
+}
+
+static int
+compare_llongs(const void *a_, const void *b_)
+{
+    const long long int *a = a_, *b = b_;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* "dsr/health-reaction": how long health decisions took to reach OVS. */
+void
+lb_format_reactions(const struct lb *lb, struct ds *s)
+{
+    size_t n = MIN(lb->n_reactions, LB_REACTION_SAMPLES);
+
+    if (!n) {
+        ds_put_cstr(s, "no health decisions yet\n");
+        return;
+    }
+    long long int *sorted = xmemdup(lb->reactions, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_llongs);
+    ds_put_format(s, "%"PRIuSIZE" decisions: median %.3f ms, p99 %.3f ms, "
+                  "max %.3f ms (decision to OVS's commit reply)\n", n,
+                  sorted[n / 2] / 1000.0,
+                  sorted[MIN(n - 1, n * 99 / 100)] / 1000.0,
+                  sorted[n - 1] / 1000.0);
+    free(sorted);
 }
 
 static void
@@ -674,7 +749,18 @@ run_bridge(struct lb_bridge *br)
         program_service(br->lb, br, node->data);
     }
     hmapx_clear(&br->dirty_services);
+    if (br->decided_usec) {
+        if (br->n_waits == br->allocated_waits) {
+            br->waits = x2nrealloc(br->waits, &br->allocated_waits,
+                                   sizeof *br->waits);
+        }
+        br->waits[br->n_waits].decided_usec = br->decided_usec;
+        br->waits[br->n_waits].seqno = ofctrl_get_change_seqno(br->ofctrl);
+        br->n_waits++;
+        br->decided_usec = 0;
+    }
     ofctrl_run(br->ofctrl);
+    record_reactions(br);
 
     /* Announce only once the ARP responder is on the switch. */
     if (ofctrl_is_synced(br->ofctrl)) {

@@ -23,6 +23,7 @@ void lb_destroy(struct lb *);
 void lb_run(struct lb *);
 void lb_wait(struct lb *);
 void lb_format_show(const struct lb *, struct ds *);
+void lb_format_reactions(const struct lb *, struct ds *);
 
 /* Change tracking per bridge (see ofctrl.h). */
 struct lb_change {

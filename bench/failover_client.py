@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""Starts a short HTTP request on a new TCP connection (a new 5-tuple, so
+a new hash) every PERIOD milliseconds for DURATION seconds, whatever the
+earlier ones are doing, and prints one line per request: "START_TIME OK"
+(wall-clock seconds, 1 or 0).  Starting at a fixed rate, even while
+requests hang on a dead backend, makes the last failed start mark when
+new connections stopped going to it.
+
+usage: failover_client.py VIP DURATION TIMEOUT PERIOD_MS
+"""
+import asyncio
+import sys
+import time
+
+
+async def request(vip, timeout, results):
+    start = time.time()
+    ok = 0
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(vip, 80), timeout)
+        writer.write(b"GET / HTTP/1.0\r\n\r\n")
+        line = await asyncio.wait_for(reader.read(64), timeout)
+        ok = int(line.startswith(b"HTTP/1.0 200"))
+        writer.close()
+    except (OSError, asyncio.TimeoutError):
+        pass
+    results.append("%.6f %d" % (start, ok))
+
+
+async def main():
+    vip, duration = sys.argv[1], float(sys.argv[2])
+    timeout, period = float(sys.argv[3]), float(sys.argv[4]) / 1000
+    results, tasks = [], []
+    end = time.time() + duration
+    while time.time() < end:
+        tasks.append(asyncio.create_task(request(vip, timeout, results)))
+        await asyncio.sleep(period)
+    await asyncio.gather(*tasks)
+    print("\n".join(sorted(results)))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
