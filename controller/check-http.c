@@ -6,7 +6,10 @@
 #include "controller/health-private.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <string.h>
 #include "controller/model.h"
 #include "hash.h"
@@ -19,8 +22,15 @@
 /* Bodies are read up to this size for body_contains. */
 #define MAX_BODY 65536
 
+/* Easy handles kept for reuse: creating one per probe costs more than
+ * the probe. */
+#define MAX_SPARE_HANDLES 256
+
 struct http_checker {
     CURLM *multi;
+    CURL **spares;
+    size_t n_spares;
+    int epoll_fd;               /* Ready sockets, without a poll() each. */
     struct hmap sockets;        /* struct curl_sock. */
     long long int timer;        /* time_msec() libcurl wants a call, or
                                  * LLONG_MAX. */
@@ -59,9 +69,15 @@ socket_cb(CURL *easy OVS_UNUSED, curl_socket_t fd, int what, void *hc_,
 {
     struct http_checker *hc = hc_;
     struct curl_sock *cs = find_sock(hc, fd);
+    struct epoll_event ev = {
+        .events = ((what & CURL_POLL_IN ? EPOLLIN : 0)
+                   | (what & CURL_POLL_OUT ? EPOLLOUT : 0)),
+        .data.fd = fd,
+    };
 
     if (what == CURL_POLL_REMOVE) {
         if (cs) {
+            epoll_ctl(hc->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
             hmap_remove(&hc->sockets, &cs->node);
             free(cs);
         }
@@ -70,6 +86,12 @@ socket_cb(CURL *easy OVS_UNUSED, curl_socket_t fd, int what, void *hc_,
             cs = xmalloc(sizeof *cs);
             cs->fd = fd;
             hmap_insert(&hc->sockets, &cs->node, hash_int(fd, 0));
+        }
+        /* A closed descriptor leaves epoll by itself, and its number may
+         * come back for a new socket: add or modify, whichever works. */
+        if (epoll_ctl(hc->epoll_fd, EPOLL_CTL_MOD, fd, &ev)
+            && errno == ENOENT) {
+            epoll_ctl(hc->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
         }
         cs->what = what;
     }
@@ -92,6 +114,8 @@ http_checker_create(void)
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     hc->multi = curl_multi_init();
+    hc->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    hc->spares = xmalloc(MAX_SPARE_HANDLES * sizeof *hc->spares);
     hmap_init(&hc->sockets);
     hc->timer = LLONG_MAX;
     curl_multi_setopt(hc->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
@@ -108,6 +132,11 @@ http_checker_destroy(struct http_checker *hc)
         struct curl_sock *cs;
 
         curl_multi_cleanup(hc->multi);
+        for (size_t i = 0; i < hc->n_spares; i++) {
+            curl_easy_cleanup(hc->spares[i]);
+        }
+        free(hc->spares);
+        close(hc->epoll_fd);
         HMAP_FOR_EACH_POP (cs, node, &hc->sockets) {
             free(cs);
         }
@@ -154,28 +183,23 @@ finish_transfer(struct probe *p, CURLcode code)
     }
 }
 
-/* Drives every transfer: sockets that may be ready, the timer, then the
- * transfers that finished. */
+/* Drives every transfer: the sockets epoll says are ready, the timer,
+ * then the transfers that finished. */
 void
 http_checker_run(struct http_checker *hc)
 {
-    struct curl_sock *cs;
+    struct epoll_event events[64];
     int running, left;
     CURLMsg *msg;
 
-    HMAP_FOR_EACH_SAFE (cs, node, &hc->sockets) {
-        struct pollfd pfd = {
-            .fd = cs->fd,
-            .events = ((cs->what & CURL_POLL_IN ? POLLIN : 0)
-                       | (cs->what & CURL_POLL_OUT ? POLLOUT : 0)),
-        };
-        if (poll(&pfd, 1, 0) > 0) {
-            int ev = ((pfd.revents & POLLIN ? CURL_CSELECT_IN : 0)
-                      | (pfd.revents & POLLOUT ? CURL_CSELECT_OUT : 0)
-                      | (pfd.revents & (POLLERR | POLLHUP)
-                         ? CURL_CSELECT_ERR : 0));
-            curl_multi_socket_action(hc->multi, pfd.fd, ev, &running);
-        }
+    int n = epoll_wait(hc->epoll_fd, events, ARRAY_SIZE(events), 0);
+    for (int i = 0; i < n; i++) {
+        uint32_t e = events[i].events;
+        int ev = ((e & EPOLLIN ? CURL_CSELECT_IN : 0)
+                  | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0)
+                  | (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
+        curl_multi_socket_action(hc->multi, events[i].data.fd, ev,
+                                 &running);
     }
     if (time_msec() >= hc->timer) {
         hc->timer = LLONG_MAX;
@@ -194,11 +218,8 @@ http_checker_run(struct http_checker *hc)
 void
 http_checker_wait(struct http_checker *hc)
 {
-    const struct curl_sock *cs;
-
-    HMAP_FOR_EACH (cs, node, &hc->sockets) {
-        poll_fd_wait(cs->fd, ((cs->what & CURL_POLL_IN ? POLLIN : 0)
-                              | (cs->what & CURL_POLL_OUT ? POLLOUT : 0)));
+    if (!hmap_is_empty(&hc->sockets)) {
+        poll_fd_wait(hc->epoll_fd, POLLIN);
     }
     if (hc->timer != LLONG_MAX) {
         poll_timer_wait_until(hc->timer);
@@ -227,7 +248,7 @@ http_start(struct probe *p)
 
     p->priv = hp;
     ds_init(&hp->body);
-    hp->easy = curl_easy_init();
+    hp->easy = hc->n_spares ? hc->spares[--hc->n_spares] : curl_easy_init();
     char *url = xasprintf("%s://"IP_FMT":%"PRIu16"%s", tls ? "https" : "http",
                           IP_ARGS(p->ip), c->port, c->path);
     curl_easy_setopt(hp->easy, CURLOPT_URL, url);
@@ -239,6 +260,10 @@ http_start(struct probe *p)
     curl_easy_setopt(hp->easy, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(hp->easy, CURLOPT_WRITEDATA, hp);
     curl_easy_setopt(hp->easy, CURLOPT_FORBID_REUSE, 1L);
+    /* The URL holds an address, yet libcurl keeps a "DNS" cache entry per
+     * host and prunes the whole cache at each new transfer: with
+     * thousands of backends that walk dominated dsrd's CPU. */
+    curl_easy_setopt(hp->easy, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
     if (!strcmp(c->method, "HEAD")) {
         curl_easy_setopt(hp->easy, CURLOPT_NOBODY, 1L);
     }
@@ -278,7 +303,12 @@ http_destroy(struct probe *p)
     if (hp) {
         struct http_checker *hc = health_http_checker(p->health);
         curl_multi_remove_handle(hc->multi, hp->easy);
-        curl_easy_cleanup(hp->easy);
+        if (hc->n_spares < MAX_SPARE_HANDLES) {
+            curl_easy_reset(hp->easy);
+            hc->spares[hc->n_spares++] = hp->easy;
+        } else {
+            curl_easy_cleanup(hp->easy);
+        }
         curl_slist_free_all(hp->headers);
         ds_destroy(&hp->body);
         free(hp);

@@ -21,6 +21,10 @@
 
 VLOG_DEFINE_THIS_MODULE(health);
 
+/* Probes due within this many ms start together: one wakeup of the
+ * poll loop serves many backends instead of one each. */
+#define BATCH_MS 10
+
 /* Source ports of DSR-path SYNs. */
 #define DSR_SPORT_MIN 40000
 #define DSR_SPORT_MAX 59999
@@ -441,7 +445,7 @@ health_run(struct health *h)
     }
     while (!heap_is_empty(&h->schedule)) {
         t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
-        if (t->next_due > now) {
+        if (t->next_due > now + BATCH_MS) {
             break;
         }
         heap_remove(&h->schedule, &t->heap_node);

@@ -133,7 +133,8 @@ neighbor_run(struct neighbor_table *t, struct ofctrl *ofc)
     struct neighbor *n;
 
     t->connected = ofctrl_is_connected(ofc);
-    if (!t->connected) {
+    if (!t->connected || now < t->next_wakeup) {
+        /* Nothing due: no need to look at every neighbor. */
         return;
     }
     if (now / 1000 != t->budget_second) {
@@ -152,6 +153,9 @@ neighbor_run(struct neighbor_table *t, struct ofctrl *ofc)
     }
     if (!t->budget) {
         t->next_wakeup = MAX(t->next_wakeup, (t->budget_second + 1) * 1000);
+    }
+    if (t->next_wakeup == LLONG_MAX) {
+        t->next_wakeup = now + t->refresh_ms;
     }
 }
 
