@@ -535,13 +535,18 @@ print_service(const json_t *svc, const json_t *status, const json_t *stats)
         if (packets >= 0) {
             snprintf(packets_str, sizeof packets_str, "%lld", packets);
         }
+        const char *health = get_str(st, "health", "-");
+        const char *why = get_str(st, "reason", NULL);
         printf("  -> %-15s  weight %-5lld  %-8s  %-12s  mac %-17s  "
-               "bucket %-3lld  packets %s\n", ip, get_int(be, "weight"),
-               get_str(be, "state", "?"),
+               "bucket %-3lld  packets %s  health %s%s%s%s\n", ip,
+               get_int(be, "weight"), get_str(be, "state", "?"),
                !st ? "-" : json_is_true(json_object_get(st, "in_group"))
                            ? "in-group" : "not-in-group",
                get_str(st, "mac", st ? "unresolved" : "-"),
-               get_int(be, "bucket_id"), packets_str);
+               get_int(be, "bucket_id"), packets_str, health,
+               why && !strcmp(health, "down") ? " (" : "",
+               why && !strcmp(health, "down") ? why : "",
+               why && !strcmp(health, "down") ? ")" : "");
     }
 }
 

@@ -97,6 +97,7 @@ struct lb {
     struct health *health;
     long long int *reactions;       /* Ring of LB_REACTION_SAMPLES. */
     size_t n_reactions;             /* Total recorded. */
+    bool probing;                   /* Health checks have started. */
 };
 
 static void lb_packet_in(void *aux, const struct flow *,
@@ -773,12 +774,32 @@ run_bridge(struct lb_bridge *br)
     }
 }
 
+/* Health probes start once every bridge has its pipeline: before that the
+ * backends may not even be reachable through it (a fail_mode=secure
+ * bridge without flows drops everything), and a probe would fail for
+ * reasons that say nothing about the backend. */
+static bool
+ready_for_probes(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    if (!lb->probing) {
+        lb->probing = true;
+        HMAP_FOR_EACH (br, node, &lb->bridges) {
+            lb->probing = lb->probing && ofctrl_is_synced(br->ofctrl);
+        }
+    }
+    return lb->probing;
+}
+
 void
 lb_run(struct lb *lb)
 {
     struct lb_bridge *br;
 
-    health_run(lb->health);
+    if (ready_for_probes(lb)) {
+        health_run(lb->health);
+    }
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         run_bridge(br);
     }
@@ -789,7 +810,9 @@ lb_wait(struct lb *lb)
 {
     struct lb_bridge *br;
 
-    health_wait(lb->health);
+    if (lb->probing) {
+        health_wait(lb->health);
+    }
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
@@ -917,10 +940,11 @@ lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
     info->mac = be->has_mac ? be->mac : info->resolved ? nb->mac
                                                        : eth_addr_zero;
     info->port = info->resolved ? ofp_to_u16(nb->port) : 0;
-    info->in_group = info->mac_known && be->state == DSR_BACKEND_ACTIVE;
+    /* What was last programmed: state, MAC, health and on_all_down. */
     const struct lb_bucket_state *b = br ? find_bucket_state(br, svc->id,
                                                              be->bucket_id)
                                          : NULL;
+    info->in_group = b && b->in_group;
     info->since = b ? b->since : 0;
 }
 

@@ -30,6 +30,7 @@ sb_init dsr-demo
 VIP=10.0.0.100
 say "Starting a private OVS (userspace datapath), a client and 3 backends"
 sb_start_ovs
+sb_lb_address 10.0.0.5/24       # the LB host's own address: health checks
 sb_add_host client 10.0.0.2/24
 for i in 1 2 3; do
     sb_add_backend "backend$i" "10.0.0.1$i/24" "$VIP"
@@ -53,6 +54,8 @@ cat > "$SB_DIR/dsrd.json" <<EOC
   "bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:01"}],
   "services": [
     {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+     "health_check": {"type": "http", "path": "/", "interval_ms": 100,
+                      "timeout_ms": 100, "rise": 2, "fall": 2},
      "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
                   {"ip": "10.0.0.13"}]}
   ]
@@ -106,6 +109,27 @@ sb_exec client curl -sS --max-time 20 "http://$VIP/?d=[1-60]" \
 echo "(no new connection reached backend3; the group lost its bucket:)"
 sb_ofctl dump-groups br0 | sed "s/,bucket=/\n    bucket=/g"
 dsrctl backend set web 10.0.0.13 --state active > /dev/null
+
+say "Failover: backend2's web server dies while the client keeps sending"
+sb_exec client python3 "$top/bench/failover_client.py" "$VIP" 3 0.3 5 \
+    > "$SB_DIR/stream" &
+stream=$!
+sleep 1
+killed_at=$(date +%s.%N)
+pkill -f "http-backend.py backend2 "
+echo "killed backend2's server"
+wait $stream
+awk -v k="$killed_at" '$2 == 0 && $1 >= k {last = $1; n++} $2 == 1 {ok++}
+    END {printf "%d requests answered, %d failed; the last failure started %.0f ms after the kill\n",
+         ok, n, n ? (last - k) * 1000 : 0}' "$SB_DIR/stream"
+grep "health|INFO" "$SB_DIR/dsrd.log" | sed 's/^.*|INFO|/  dsrd: /'
+echo "\$ dsrctl service show web"
+dsrctl service show web
+sb_spawn backend2 python3 "$top/deploy/http-backend.py" backend2 \
+    "$SB_DIR/backend2.http.log" 80
+sleep 0.6
+echo "(backend2's server restarted; after 2 good probes it is back:)"
+dsrctl service show web | grep 10.0.0.12
 
 say "ofproto/trace of a new connection to the VIP"
 ovs-appctl ofproto/trace br0 \

@@ -97,8 +97,8 @@ expect_rc 0 '^web +10\.0\.0\.100 +tcp +80 +5-tuple +2$'
 sleep 1     # datapath statistics reach OpenFlow about once a second
 ctl service show web
 expect_rc 0 "^web  TCP 10\.0\.0\.100:80  hash 5-tuple  mac $SERVICE_MAC  id 1\$"
-has '^  -> 10\.0\.0\.11 +weight 100 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 0 +packets [1-9][0-9]*$'
-has '^  -> 10\.0\.0\.12 +weight 50 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 1 +packets [1-9][0-9]*$'
+has '^  -> 10\.0\.0\.11 +weight 100 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 0 +packets [1-9][0-9]* +health unchecked$'
+has '^  -> 10\.0\.0\.12 +weight 50 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 1 +packets [1-9][0-9]* +health unchecked$'
 [ "$(wc -l < "$SB_DIR/out")" = 3 ] || sb_fail "service show: $(cat "$SB_DIR/out")"
 
 # --json: the API's documents.
