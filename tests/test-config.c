@@ -248,6 +248,52 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* A backend's health_check overrides fields of its service's. */
+START_TEST(test_health_check_override)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":"
+        " \"tcp\", \"port\": 80, \"health_check\": {\"type\": \"http\","
+        " \"path\": \"/a\", \"interval_ms\": 100}, \"backends\": ["
+        "{\"ip\": \"10.0.0.11\"}, {\"ip\": \"10.0.0.12\","
+        " \"health_check\": {\"path\": \"/b\", \"fall\": 5}},"
+        " {\"ip\": \"10.0.0.13\", \"health_check\": {\"type\":"
+        " \"none\"}}]}"), &cfg);
+
+    ck_assert_msg(!error, "%s", error);
+    const struct dsr_service *svc = dsr_config_find_service(&cfg, "web");
+    const struct dsr_health_check *a = svc->backends[0].check;
+    const struct dsr_health_check *b = svc->backends[1].check;
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(a->type, DSR_CHECK_HTTP);
+    ck_assert_str_eq(a->path, "/a");
+    ck_assert_int_eq(a->fall, 3);
+    ck_assert_int_eq(a->port, 80);
+    ck_assert_int_eq(b->type, DSR_CHECK_HTTP);
+    ck_assert_str_eq(b->path, "/b");
+    ck_assert_int_eq(b->interval_ms, 100);
+    ck_assert_int_eq(b->fall, 5);
+    ck_assert_ptr_null(svc->backends[2].check);
+    dsr_config_destroy(&cfg);
+
+    assert_rejected(CONFIG("{\"name\": \"any\", \"vip\": \"10.0.0.100\","
+                           " \"protocol\": \"tcp\", \"port\": \"*\","
+                           " \"health_check\": {\"type\": \"tcp\"},"
+                           " \"backends\": [{\"ip\": \"10.0.0.11\"}]}"),
+                    "$.services[0].backends[0].health_check.port: required");
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"exec\"}")),
+                    ".health_check.command: required for exec checks");
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"tcp\","
+                                   " \"dsr\": true}")),
+                    ".health_check.dsr: bridge \"br0\" has no probe_ip");
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"tcp\","
+                                   " \"rise\": 0}")),
+                    "$.services[0].health_check.rise: must be at least 1");
+}
+END_TEST
+
 /* The example shipped in deploy/ must stay valid. */
 START_TEST(test_shipped_example)
 {
@@ -277,6 +323,7 @@ main(void)
     tcase_add_test(tc, test_all_ports_and_one_port_coexist);
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_shipped_example);
+    tcase_add_test(tc, test_health_check_override);
     suite_add_tcase(s, tc);
 
     SRunner *sr = srunner_create(s);
