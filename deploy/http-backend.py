@@ -3,11 +3,14 @@
 and logs each client's address, so tests and the demo can see who
 answered and that the client's real IP arrived (DSR is transparent).
 If LOGFILE.status exists, it answers with the status code written there
-(to play a backend that returns 503).
+(to play a backend that returns 503).  With CERT and KEY in the
+environment (PEM files), it serves HTTPS.
 
 usage: http-backend.py NAME LOGFILE PORT [PORT...]
 """
 import http.server
+import os
+import ssl
 import sys
 import threading
 
@@ -41,6 +44,12 @@ def main():
 
     servers = [http.server.ThreadingHTTPServer(("0.0.0.0", int(p)), Handler)
                for p in ports]
+    if os.environ.get("CERT"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.environ["CERT"], os.environ["KEY"])
+        for server in servers:
+            server.socket = context.wrap_socket(server.socket,
+                                                server_side=True)
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     servers[0].serve_forever()

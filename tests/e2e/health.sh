@@ -18,6 +18,11 @@ for i in 1 2 3; do
     sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/udp-backend.py" "be$i" \
         "$SB_DIR/be$i.udp-real.log" "10.0.0.1$i" 5353
 done
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=backend \
+    -keyout "$SB_DIR/key.pem" -out "$SB_DIR/cert.pem" 2> /dev/null
+sb_spawn be3 env CERT="$SB_DIR/cert.pem" KEY="$SB_DIR/key.pem" \
+    python3 "$TOP_SRCDIR/deploy/http-backend.py" be3 "$SB_DIR/be3.https.log" 8443
+sb_wait_listening be3 8443
 fast='"interval_ms": 100, "timeout_ms": 200, "rise": 2, "fall": 2'
 e2e_start_dsrd <<EOC
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC", "probe_ip": "10.0.0.250"}],
@@ -35,6 +40,10 @@ e2e_start_dsrd <<EOC
    "health_check": {"type": "exec", "command": ["/bin/sh", "-c",
                     "test -e $SB_DIR/exec-ok-\$DSR_BACKEND_IP"], $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
+  {"name": "tls", "vip": "$VIP3", "protocol": "tcp", "port": 8443,
+   "health_check": {"type": "https", "path": "/", $fast},
+   "backends": [{"ip": "10.0.0.13"},
+                {"ip": "10.0.0.12", "health_check": {"tls_verify": true}}]},
   {"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
    "on_all_down": "keep",
    "health_check": {"type": "udp", "payload": "ping", $fast},
@@ -79,6 +88,16 @@ sb_wait_until is exec 10.0.0.11 up
 sb_wait_until is exec 10.0.0.12 down
 reason exec 10.0.0.12 | grep -q "exit" || sb_fail "exec reason: $(reason exec 10.0.0.12)"
 
+# HTTPS: up with a self-signed certificate unless asked to verify it (be2
+# has no HTTPS server at all: down either way; be3's certificate fails
+# verification where verification is on).
+sb_wait_until is tls 10.0.0.13 up
+sb_wait_until is tls 10.0.0.12 down
+api PATCH /v1/services/tls/backends/10.0.0.13 '{"health_check": {"tls_verify": true}}'
+expect 200
+sb_wait_until is tls 10.0.0.13 down
+reason tls 10.0.0.13 | grep -qi "certificate" || sb_fail "tls reason: $(reason tls 10.0.0.13)"
+
 # UDP: both answer; a killed server is "port unreachable".
 sb_wait_until is dns 10.0.0.11 up
 sb_wait_until is dns 10.0.0.12 up
@@ -122,7 +141,7 @@ sb_wait_until is dns 10.0.0.11 down
 sb_wait_until is dns 10.0.0.12 down
 reason dns 10.0.0.11 | grep -q "port unreachable" || sb_fail "udp reason: $(reason dns 10.0.0.11)"
 sleep 0.3   # the switch has had time to apply any change
-[ "$(buckets 5)" = "0 1 " ] || sb_fail "on_all_down keep: $(buckets 5)"
+[ "$(buckets 6)" = "0 1 " ] || sb_fail "on_all_down keep: $(buckets 6)"
 api GET /v1/status
 expect 200 '.services[] | select(.name == "dns") | .has_healthy_backends == false'
 api GET /metrics
