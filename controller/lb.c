@@ -18,6 +18,7 @@
 #include "openvswitch/ofp-port.h"
 #include "openvswitch/vlog.h"
 #include "hmapx.h"
+#include "openvswitch/poll-loop.h"
 #include "controller/health.h"
 #include "controller/probe-packet.h"
 #include "random.h"
@@ -73,6 +74,9 @@ struct lb_bridge {
     struct hmap locations;          /* struct lb_location. */
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
     unsigned int stats_round;       /* Last statistics round asked for. */
+    long long int hold_until;       /* After (re)connecting, the switch is
+                                     * left alone until the backends' MACs
+                                     * are known, or this time. */
     struct hmap buckets;            /* struct lb_bucket_state. */
 
     /* Reaction time of health changes: decision to OVS's commit. */
@@ -86,6 +90,9 @@ struct reaction_wait {
     long long int decided_usec;
     uint64_t seqno;
 };
+
+/* Longest wait for backends' MACs after (re)connecting to a bridge. */
+#define HOLD_MS 1000
 
 /* The last reaction times, in microseconds, for dsr/health-reaction. */
 #define LB_REACTION_SAMPLES 10000
@@ -734,6 +741,7 @@ run_bridge(struct lb_bridge *br)
     struct hmapx_node *node;
     struct lb_vip *vip;
 
+    ofctrl_set_group_limit(br->ofctrl, br->lb->cfg->next_service_id - 1);
     ofctrl_run(br->ofctrl);
 
     unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
@@ -743,8 +751,19 @@ run_bridge(struct lb_bridge *br)
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
         }
+        /* A restarted dsrd knows no MAC yet: reconciling now would empty
+         * the groups the switch is forwarding with.  Wait for the ARP
+         * answers (milliseconds), at most HOLD_MS. */
+        br->hold_until = time_msec() + HOLD_MS;
+        ofctrl_set_hold(br->ofctrl, true);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
+    if (br->hold_until
+        && (neighbor_table_settled(&br->neighbors)
+            || time_msec() >= br->hold_until)) {
+        br->hold_until = 0;
+        ofctrl_set_hold(br->ofctrl, false);
+    }
 
     HMAPX_FOR_EACH (node, &br->dirty_services) {
         program_service(br->lb, br, node->data);
@@ -816,6 +835,9 @@ lb_wait(struct lb *lb)
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
+        if (br->hold_until) {
+            poll_timer_wait_until(br->hold_until);
+        }
     }
 }
 

@@ -212,3 +212,17 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
     t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
     return n;
 }
+
+/* True if no neighbor is still waiting for its first answer. */
+bool
+neighbor_table_settled(const struct neighbor_table *t)
+{
+    const struct neighbor *n;
+
+    HMAP_FOR_EACH (n, node, &t->neighbors) {
+        if (!n->resolved) {
+            return false;
+        }
+    }
+    return true;
+}

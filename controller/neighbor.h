@@ -46,6 +46,7 @@ const struct neighbor *neighbor_find(const struct neighbor_table *,
                                      ovs_be32 ip);
 
 void neighbor_probe_all_soon(struct neighbor_table *);
+bool neighbor_table_settled(const struct neighbor_table *);
 void neighbor_run(struct neighbor_table *, struct ofctrl *);
 void neighbor_wait(const struct neighbor_table *);
 

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include "dp-packet.h"
 #include "flow.h"
+#include "flows/canonical.h"
 #include "flows/flow-set.h"
+#include "svec.h"
 #include "flows/pipeline.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -47,6 +49,23 @@ struct owner_slot {
     struct hmap_node node;      /* By hash of 'cookie'. */
     uint64_t cookie;
     struct dsr_owner *owner;    /* Reference held; never NULL. */
+};
+
+/* One cookie's flows as the switch reported them: canonical lines for
+ * comparing, and an owner in ovs-ofctl text for deleting. */
+struct dumped_owner {
+    struct hmap_node node;      /* By hash of 'cookie'. */
+    uint64_t cookie;
+    struct svec lines;
+    struct dsr_owner *owner;
+};
+
+/* One group as the switch reported it, in canonical encoding. */
+struct dumped_group {
+    struct hmap_node node;      /* By group id. */
+    uint32_t group_id;
+    struct ofpbuf *canonical;
+    bool claimed;               /* A desired owner has this group. */
 };
 
 /* What the switch had for one cookie before the bundle in flight, to
@@ -99,7 +118,19 @@ struct ofctrl {
     struct hmap undo;           /* struct undo_slot, for the bundle in
                                  * flight. */
     bool in_flight_full;        /* The bundle in flight is a full sync. */
-    bool full_sync;             /* Next bundle replaces everything. */
+    bool full_sync;             /* What the switch has is unknown: read it
+                                 * back (reconcile) before sending. */
+
+    /* Reconciliation: what the switch reported, while it is read. */
+    bool reconciling;
+    bool hold;                  /* Send nothing for now (see lb.c). */
+    ovs_be32 dump_flow_xid, dump_group_xid;
+    bool dump_flows_done, dump_groups_done;
+    struct hmap dumped;         /* struct dumped_owner, by cookie. */
+    struct hmap dumped_groups;  /* struct dumped_group, by group id. */
+    uint32_t group_limit;       /* Groups 1..this not wanted are dsrd's
+                                 * stale ones. */
+    unsigned long long n_reconciled;    /* Owners found already right. */
     long long int resync_after; /* Not before this time (ms). */
 
     /* The bundle in flight, if any: only one at a time, so changes queue
@@ -246,6 +277,23 @@ clear_xids(struct ofctrl *ofc)
 static void mark_dirty(struct ofctrl *, uint64_t cookie);
 
 static void
+clear_dump(struct ofctrl *ofc)
+{
+    struct dumped_owner *d;
+    struct dumped_group *g;
+
+    HMAP_FOR_EACH_POP (d, node, &ofc->dumped) {
+        svec_destroy(&d->lines);
+        dsr_owner_unref(d->owner);
+        free(d);
+    }
+    HMAP_FOR_EACH_POP (g, node, &ofc->dumped_groups) {
+        ofpbuf_delete(g->canonical);
+        free(g);
+    }
+}
+
+static void
 clear_undo(struct ofctrl *ofc)
 {
     struct undo_slot *u;
@@ -357,6 +405,8 @@ ofctrl_create(const char *bridge, const char *target,
     hmap_init(&ofc->rejected);
     hmap_init(&ofc->xids);
     hmap_init(&ofc->undo);
+    hmap_init(&ofc->dumped);
+    hmap_init(&ofc->dumped_groups);
     stats_round_init(&ofc->stats);
     stats_round_init(&ofc->collecting);
     hmap_init(&ofc->stats_owners);
@@ -380,7 +430,10 @@ ofctrl_destroy(struct ofctrl *ofc)
         stats_round_destroy(&ofc->collecting);
         clear_xids(ofc);
         clear_undo(ofc);
+        clear_dump(ofc);
         hmap_destroy(&ofc->undo);
+        hmap_destroy(&ofc->dumped);
+        hmap_destroy(&ofc->dumped_groups);
         hmap_destroy(&ofc->rejected);
         hmap_destroy(&ofc->xids);
         hmap_destroy(&ofc->desired);
@@ -493,7 +546,8 @@ bool
 ofctrl_is_synced(const struct ofctrl *ofc)
 {
     return (rconn_is_connected(ofc->rconn) && !ofc->in_flight
-            && !ofc->full_sync && hmap_is_empty(&ofc->dirty));
+            && !ofc->full_sync && !ofc->reconciling
+            && hmap_is_empty(&ofc->dirty));
 }
 
 unsigned int
@@ -532,18 +586,7 @@ send_changes(struct ofctrl *ofc)
     clear_xids(ofc);
     clear_undo(ofc);
     ofc->sending_seqno = ofc->change_seqno;
-    ofc->in_flight_full = ofc->full_sync;
-    if (ofc->full_sync) {
-        char *error = dsr_ofmsgs_delete_by_cookie(&msgs, DSR_COOKIE_TAG,
-                                                  DSR_COOKIE_TAG_MASK);
-        ovs_assert(!error);
-        slots_clear(&ofc->installed);
-        slots_clear(&ofc->dirty);
-        HMAP_FOR_EACH (slot, node, &ofc->desired) {
-            mark_dirty(ofc, slot->cookie);
-        }
-        ofc->full_sync = false;
-    }
+    ofc->in_flight_full = false;
 
     HMAP_FOR_EACH_POP (slot, node, &ofc->dirty) {
         struct owner_slot *want = slot_find(&ofc->desired, slot->cookie);
@@ -612,6 +655,267 @@ send_changes(struct ofctrl *ofc)
     ofc->sent_at = time_msec();
     ofc->n_bundles++;
     ofc->n_messages += n;
+}
+
+/* Reads back dsrd's flows (by cookie tag) and all groups, so that only
+ * the difference with the desired state is sent: a restarted dsrd, or one
+ * that lost track, changes nothing that is already right. */
+static void
+start_reconcile(struct ofctrl *ofc)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .cookie = htonll(DSR_COOKIE_TAG),
+        .cookie_mask = htonll(DSR_COOKIE_TAG_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    struct ofpbuf *msg;
+
+    clear_dump(ofc);
+    match_init_catchall(&fsr.match);
+    msg = ofputil_encode_flow_stats_request(&fsr, OFPUTIL_P_OF15_OXM);
+    ofc->dump_flow_xid = ((struct ofp_header *) msg->data)->xid;
+    rconn_send(ofc->rconn, msg, NULL);
+    msg = ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL);
+    ofc->dump_group_xid = ((struct ofp_header *) msg->data)->xid;
+    rconn_send(ofc->rconn, msg, NULL);
+    ofc->dump_flows_done = ofc->dump_groups_done = false;
+    ofc->reconciling = true;
+}
+
+static struct dumped_owner *
+find_dumped(const struct ofctrl *ofc, uint64_t cookie)
+{
+    struct dumped_owner *d;
+
+    HMAP_FOR_EACH_WITH_HASH (d, node, cookie_hash(cookie), &ofc->dumped) {
+        if (d->cookie == cookie) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static struct dumped_group *
+find_dumped_group(const struct ofctrl *ofc, uint32_t group_id)
+{
+    struct dumped_group *g;
+
+    HMAP_FOR_EACH_WITH_HASH (g, node, hash_int(group_id, 0),
+                             &ofc->dumped_groups) {
+        if (g->group_id == group_id) {
+            return g;
+        }
+    }
+    return NULL;
+}
+
+static void
+handle_dump_flows(struct ofctrl *ofc, const struct ofp_header *oh)
+{
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofputil_flow_stats fs;
+    struct ofpbuf ofpacts;
+
+    ofpbuf_init(&ofpacts, 64);
+    while (!ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts)) {
+        uint64_t cookie = ntohll(fs.cookie);
+        struct dumped_owner *d = find_dumped(ofc, cookie);
+        struct ds line = DS_EMPTY_INITIALIZER;
+
+        if (!d) {
+            d = xzalloc(sizeof *d);
+            d->cookie = cookie;
+            svec_init(&d->lines);
+            d->owner = dsr_owner_create(cookie);
+            hmap_insert(&ofc->dumped, &d->node, cookie_hash(cookie));
+        }
+        canonical_flow_stats(&fs, &line);
+        svec_add_nocopy(&d->lines, ds_steal_cstr(&line));
+
+        /* The same flow as ovs-ofctl text, which deletes can use. */
+        struct ofpact_format_params fp = { .s = &line };
+        char *match = match_to_string(&fs.match, NULL, OFP_DEFAULT_PRIORITY);
+        ofpacts_format(fs.ofpacts, fs.ofpacts_len, &fp);
+        dsr_owner_add_flow(d->owner, fs.table_id, fs.priority,
+                           strcmp(match, "any") ? match : "",
+                           ds_cstr(&line));
+        free(match);
+        ds_destroy(&line);
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (!ofpmp_more(oh)) {
+        ofc->dump_flows_done = true;
+    }
+}
+
+static void
+handle_dump_groups(struct ofctrl *ofc, const struct ofp_header *oh)
+{
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    struct ofputil_group_desc gd;
+
+    while (!ofputil_decode_group_desc_reply(&gd, &b, oh->version)) {
+        struct dumped_group *g = xzalloc(sizeof *g);
+        g->group_id = gd.group_id;
+        g->canonical = canonical_group_desc(&gd);
+        hmap_insert(&ofc->dumped_groups, &g->node, hash_int(g->group_id, 0));
+        ofputil_uninit_group_desc(&gd);
+    }
+    if (!ofpmp_more(oh)) {
+        ofc->dump_groups_done = true;
+    }
+}
+
+/* Whether the switch has exactly what 'owner' wants. */
+static bool
+owner_matches_dump(const struct ofctrl *ofc, const struct dsr_owner *owner,
+                   const struct dumped_owner *d)
+{
+    size_t n = hmap_count(&owner->flows);
+    const struct dsr_flow *flow;
+    struct svec want = SVEC_EMPTY_INITIALIZER;
+    bool same;
+
+    if ((d ? d->lines.n : 0) != n) {
+        return false;
+    }
+    HMAP_FOR_EACH (flow, node, &owner->flows) {
+        struct ds line = DS_EMPTY_INITIALIZER;
+        char *error = canonical_flow(flow, &line);
+        if (error) {
+            free(error);
+            ds_destroy(&line);
+            svec_destroy(&want);
+            return false;
+        }
+        svec_add_nocopy(&want, ds_steal_cstr(&line));
+    }
+    svec_sort(&want);
+    svec_sort(CONST_CAST(struct svec *, &d->lines));
+    same = svec_equal(&want, &d->lines);
+    if (!same && VLOG_IS_DBG_ENABLED()) {
+        for (size_t i = 0; i < want.n; i++) {
+            VLOG_DBG("cookie %#"PRIx64" wants: %s", owner->cookie,
+                     want.names[i]);
+        }
+        for (size_t i = 0; i < d->lines.n; i++) {
+            VLOG_DBG("cookie %#"PRIx64" has:   %s", owner->cookie,
+                     d->lines.names[i]);
+        }
+    }
+    svec_destroy(&want);
+
+    if (same && owner->group) {
+        const struct dumped_group *g = find_dumped_group(ofc,
+                                                         owner->group_id);
+        struct ofpbuf *canonical;
+        char *error = canonical_group(owner->group_id, owner->group,
+                                      &canonical);
+        same = (!error && g && g->canonical->size == canonical->size
+                && !memcmp(g->canonical->data, canonical->data,
+                           canonical->size));
+        if (!same) {
+            VLOG_DBG("cookie %#"PRIx64": group %"PRIu32" differs (%"PRIu32
+                     " vs %"PRIu32" bytes)", owner->cookie, owner->group_id,
+                     canonical ? canonical->size : 0,
+                     g ? g->canonical->size : 0);
+        }
+        free(error);
+        ofpbuf_delete(canonical);
+    }
+    return same;
+}
+
+/* What we know the switch has for 'cookie', from the dump. */
+static struct dsr_owner *
+owner_from_dump(struct ofctrl *ofc, uint64_t cookie, uint32_t group_id)
+{
+    struct dumped_owner *d = find_dumped(ofc, cookie);
+    struct dumped_group *g = group_id ? find_dumped_group(ofc, group_id)
+                                      : NULL;
+    struct dsr_owner *owner = d ? dsr_owner_ref(d->owner)
+                                : dsr_owner_create(cookie);
+
+    if (g) {
+        /* A spec no owner can have: the diff replaces or deletes it. */
+        dsr_owner_set_group(owner, group_id, "(as found on the switch)",
+                            NULL, 0);
+        g->claimed = true;
+    }
+    return owner;
+}
+
+/* Both dumps are in: sets 'installed' to what the switch really has and
+ * marks what differs from the desired state, so that the next bundle
+ * carries only that. */
+static void
+reconcile(struct ofctrl *ofc)
+{
+    struct owner_slot *slot;
+    struct dumped_owner *d;
+    struct dumped_group *g;
+    size_t n_same = 0;
+
+    ofc->reconciling = false;
+    ofc->full_sync = false;
+    slots_clear(&ofc->installed);
+    slots_clear(&ofc->dirty);
+
+    HMAP_FOR_EACH (slot, node, &ofc->desired) {
+        struct dsr_owner *want = slot->owner;
+        d = find_dumped(ofc, slot->cookie);
+        if (!slot_find(&ofc->rejected, slot->cookie)
+            && owner_matches_dump(ofc, want, d)) {
+            slot_set(&ofc->installed, slot->cookie, want);
+            if (want->group) {
+                find_dumped_group(ofc, want->group_id)->claimed = true;
+            }
+            n_same++;
+        } else {
+            struct dsr_owner *have = owner_from_dump(
+                ofc, slot->cookie, want->group ? want->group_id : 0);
+            slot_set(&ofc->installed, slot->cookie, have);
+            dsr_owner_unref(have);
+            mark_dirty(ofc, slot->cookie);
+        }
+    }
+    /* dsrd's flows that nothing wants any more. */
+    HMAP_FOR_EACH (d, node, &ofc->dumped) {
+        if (!slot_find(&ofc->desired, d->cookie)) {
+            slot_set(&ofc->installed, d->cookie, d->owner);
+            mark_dirty(ofc, d->cookie);
+        }
+    }
+    /* Groups in dsrd's range that nothing wants: left by services deleted
+     * while dsrd was away. */
+    HMAP_FOR_EACH (g, node, &ofc->dumped_groups) {
+        if (!g->claimed && g->group_id <= ofc->group_limit) {
+            uint64_t cookie = dsr_cookie(DSR_COOKIE_SERVICE, g->group_id);
+            struct owner_slot *have = slot_find(&ofc->installed, cookie);
+            struct dsr_owner *owner = dsr_owner_create(cookie);
+
+            if (have) {
+                /* Keep its flows; add the group, to delete both. */
+                const struct dsr_flow *flow;
+                HMAP_FOR_EACH (flow, node, &have->owner->flows) {
+                    dsr_owner_add_flow(owner, flow->table_id, flow->priority,
+                                       flow->match, flow->actions);
+                }
+            }
+            dsr_owner_set_group(owner, g->group_id,
+                                "(as found on the switch)", NULL, 0);
+            slot_set(&ofc->installed, cookie, owner);
+            dsr_owner_unref(owner);
+            mark_dirty(ofc, cookie);
+        }
+    }
+    ofc->n_reconciled += n_same;
+    VLOG_INFO("%s: reconciled: %"PRIuSIZE" owners already right, %"PRIuSIZE
+              " to change", ofc->bridge, n_same, hmap_count(&ofc->dirty));
+    clear_dump(ofc);
 }
 
 /* The bundle in flight did not go in whole.  If OVS refused the commit,
@@ -714,6 +1018,8 @@ handle_packet_in(struct ofctrl *ofc, const struct ofp_header *oh)
 
 static void handle_get_config_reply(struct ofctrl *,
                                     const struct ofp_header *);
+static void handle_dump_flows(struct ofctrl *, const struct ofp_header *);
+static void handle_dump_groups(struct ofctrl *, const struct ofp_header *);
 static void handle_group_stats_reply(struct ofctrl *,
                                      const struct ofp_header *);
 static void handle_flow_stats_reply(struct ofctrl *,
@@ -748,7 +1054,16 @@ handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
         handle_group_stats_reply(ofc, oh);
         break;
     case OFPTYPE_FLOW_STATS_REPLY:
-        handle_flow_stats_reply(ofc, oh);
+        if (ofc->reconciling && oh->xid == ofc->dump_flow_xid) {
+            handle_dump_flows(ofc, oh);
+        } else {
+            handle_flow_stats_reply(ofc, oh);
+        }
+        break;
+    case OFPTYPE_GROUP_DESC_STATS_REPLY:
+        if (ofc->reconciling && oh->xid == ofc->dump_group_xid) {
+            handle_dump_groups(ofc, oh);
+        }
         break;
     default:
         break;
@@ -790,6 +1105,10 @@ ofctrl_run(struct ofctrl *ofc)
         ofc->conn_seqno = seqno;
         ofc->in_flight = false;
         ofc->stats_in_flight = false;
+        ofc->reconciling = false;
+        /* Until the owner says its desired state is complete (see
+         * ofctrl_set_hold()). */
+        ofc->hold = true;
         clear_undo(ofc);
         ofc->full_sync = true;
         ofc->resync_after = 0;
@@ -809,10 +1128,16 @@ ofctrl_run(struct ofctrl *ofc)
         ofpbuf_delete(msg);
     }
 
-    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
-        && (ofc->full_sync || !hmap_is_empty(&ofc->dirty))
-        && time_msec() >= ofc->resync_after) {
-        send_changes(ofc);
+    if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done) {
+        reconcile(ofc);
+    }
+    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight && !ofc->hold
+        && !ofc->reconciling && time_msec() >= ofc->resync_after) {
+        if (ofc->full_sync) {
+            start_reconcile(ofc);
+        } else if (!hmap_is_empty(&ofc->dirty)) {
+            send_changes(ofc);
+        }
     }
 }
 
@@ -821,7 +1146,8 @@ ofctrl_wait(struct ofctrl *ofc)
 {
     rconn_run_wait(ofc->rconn);
     rconn_recv_wait(ofc->rconn);
-    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
+    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight && !ofc->hold
+        && !ofc->reconciling
         && (ofc->full_sync || !hmap_is_empty(&ofc->dirty))) {
         poll_timer_wait_until(ofc->resync_after);
     }
@@ -984,6 +1310,25 @@ ofctrl_get_rejection(const struct ofctrl *ofc, uint64_t cookie)
 {
     return (slot_find(&ofc->rejected, cookie)
             ? (ofc->last_error ? ofc->last_error : "rejected") : NULL);
+}
+
+/* While held, ofctrl neither reads back nor changes the switch, which
+ * keeps forwarding with what it has.  Every (re)connection holds, until
+ * the caller releases it: its desired state may lack what only the
+ * network can tell (backend MACs), and reconciling against an incomplete
+ * state would undo what the switch rightly has. */
+void
+ofctrl_set_hold(struct ofctrl *ofc, bool hold)
+{
+    ofc->hold = hold;
+}
+
+/* Groups 1..'limit' are dsrd's (service ids): on reconciliation, those
+ * that no service wants are deleted. */
+void
+ofctrl_set_group_limit(struct ofctrl *ofc, uint32_t limit)
+{
+    ofc->group_limit = limit;
 }
 
 void

@@ -71,6 +71,8 @@ bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);
 void ofctrl_format_status(const struct ofctrl *, struct ds *);
+void ofctrl_set_group_limit(struct ofctrl *, uint32_t limit);
+void ofctrl_set_hold(struct ofctrl *, bool hold);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
 
 #endif /* controller/ofctrl.h */
