@@ -4,6 +4,7 @@
 #include "controller/ofctrl.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include "dp-packet.h"
 #include "flow.h"
 #include "flows/canonical.h"
@@ -38,6 +39,9 @@ VLOG_DEFINE_THIS_MODULE(ofctrl);
 /* A full resynchronization after an OpenFlow error waits this long, so a
  * switch that keeps rejecting something is not hammered. */
 #define RESYNC_BACKOFF_MS 1000
+
+/* How often a missing unix socket is looked for while disconnected. */
+#define SOCKET_CHECK_MS 50
 
 /* Seconds between echo probes, and the most backoff between reconnect
  * attempts: OVS restarts are noticed within a few seconds. */
@@ -159,6 +163,12 @@ struct ofctrl {
     bool stats_in_flight;
     /* The group's bucket ids as of that round, to map bucket counters. */
     struct hmap stats_owners;   /* struct owner_slot. */
+
+    /* A unix socket target is watched while disconnected, so that a
+     * restarted ovs-vswitchd is reached as soon as its socket is back,
+     * not after rconn's next backoff (a second or more). */
+    char *target;
+    long long int next_socket_check;
 
     /* Statistics for status and logs. */
     unsigned long long n_bundles;
@@ -396,6 +406,7 @@ ofctrl_create(const char *bridge, const char *target,
     ofc->rconn = rconn_create(PROBE_INTERVAL_S, MAX_BACKOFF_S, 0,
                               1u << OFP15_VERSION);
     rconn_connect(ofc->rconn, target, bridge);
+    ofc->target = xstrdup(target);
     ofc->conn_seqno = rconn_get_connection_seqno(ofc->rconn);
     ofc->packet_in_cb = cb;
     ofc->packet_in_aux = aux;
@@ -440,6 +451,7 @@ ofctrl_destroy(struct ofctrl *ofc)
         hmap_destroy(&ofc->installed);
         hmap_destroy(&ofc->dirty);
         free(ofc->bridge);
+        free(ofc->target);
         free(ofc->last_error);
         free(ofc);
     }
@@ -1095,9 +1107,28 @@ handle_get_config_reply(struct ofctrl *ofc, const struct ofp_header *oh)
     }
 }
 
+/* Polls a unix socket target while disconnected (see 'target'). */
+static void
+watch_socket(struct ofctrl *ofc)
+{
+    long long int now = time_msec();
+    struct stat st;
+
+    if (rconn_is_connected(ofc->rconn) || strncmp(ofc->target, "unix:", 5)
+        || now < ofc->next_socket_check) {
+        return;
+    }
+    ofc->next_socket_check = now + SOCKET_CHECK_MS;
+    if (!stat(ofc->target + 5, &st) && !strcmp(rconn_get_state(ofc->rconn),
+                                              "BACKOFF")) {
+        rconn_connect(ofc->rconn, ofc->target, ofc->bridge);
+    }
+}
+
 void
 ofctrl_run(struct ofctrl *ofc)
 {
+    watch_socket(ofc);
     rconn_run(ofc->rconn);
 
     unsigned int seqno = rconn_get_connection_seqno(ofc->rconn);
@@ -1144,6 +1175,9 @@ ofctrl_run(struct ofctrl *ofc)
 void
 ofctrl_wait(struct ofctrl *ofc)
 {
+    if (!rconn_is_connected(ofc->rconn) && !strncmp(ofc->target, "unix:", 5)) {
+        poll_timer_wait_until(ofc->next_socket_check);
+    }
     rconn_run_wait(ofc->rconn);
     rconn_recv_wait(ofc->rconn);
     if (rconn_is_connected(ofc->rconn) && !ofc->in_flight && !ofc->hold

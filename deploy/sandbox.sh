@@ -179,6 +179,7 @@ sb_dsrctl() { ovs-appctl -t dsrd "$@"; }
 sb_stop_dsrd() {
     local pid
     pid=$(cat "$SB_DIR/dsrd.pid" 2>/dev/null) || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
     sb_dsrctl exit
     sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }

@@ -69,5 +69,17 @@ grep 'reconciled' "$SB_DIR/dsrd.log" | tail -1
 ! sb_ofctl dump-groups br0 | grep -q "group_id=3," || sb_fail "stale group kept"
 [ -n "$(sb_dump_flows cookie=0x1234/-1)" ] || sb_fail "the operator's flow was removed"
 
+# SIGTERM (systemctl stop) is a graceful stop: a clean exit, flows kept.
+pid=$(cat "$SB_DIR/dsrd.pid")
+flows=$(sb_dump_flows)
+kill -TERM "$pid"
+sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+grep -q "terminating on a signal; flows stay" "$SB_DIR/dsrd.log" \
+    || sb_fail "no graceful stop on SIGTERM"
+[ ! -e "$SB_DIR/dsrd.pid" ] || sb_fail "SIGTERM left the pidfile"
+[ "$(sb_dump_flows)" = "$flows" ] || sb_fail "SIGTERM changed the flows"
+e2e_curl "http://$VIP/?[1-5]" | grep -c '^be' | grep -q '^5$' \
+    || sb_fail "no traffic after SIGTERM"
+
 E2E_EXPECTED_LOG='.'    # logs of the killed runs are not checked
 e2e_pass "hitless restarts"
