@@ -18,7 +18,12 @@ VLOG_DEFINE_THIS_MODULE(neighbor);
  * refresh interval. */
 #define FAST_PROBE_MS 200
 #define FAST_PROBES 5
-#define DEFAULT_REFRESH_MS 30000
+#define DEFAULT_REFRESH_MS 5000
+
+/* A resolved neighbor is refreshed with unicast probes (no broadcast to
+ * the whole segment); after this many go unanswered it may have moved or
+ * changed MAC, and probes are broadcast again. */
+#define UNICAST_PROBES 2
 
 /* Probes per second, at most: a cold start with hundreds of thousands of
  * backends spreads its ARPs out instead of flooding the segment. */
@@ -103,14 +108,20 @@ neighbor_probe_all_soon(struct neighbor_table *t)
 }
 
 static void
-send_probe(const struct neighbor_table *t, struct ofctrl *ofc, ovs_be32 ip)
+send_probe(const struct neighbor_table *t, struct ofctrl *ofc,
+           const struct neighbor *n)
 {
+    bool unicast = n->resolved && n->n_probes < UNICAST_PROBES;
     struct dp_packet packet;
 
     dp_packet_init(&packet, 0);
-    compose_arp(&packet, ARP_OP_REQUEST, t->mac, eth_addr_zero, true,
-                htonl(0), ip);
-    ofctrl_send_packet(ofc, &packet, OFPP_FLOOD);
+    compose_arp(&packet, ARP_OP_REQUEST, t->mac, eth_addr_zero, !unicast,
+                htonl(0), n->ip);
+    if (unicast) {
+        struct eth_header *eth = dp_packet_eth(&packet);
+        eth->eth_dst = n->mac;
+    }
+    ofctrl_send_packet(ofc, &packet, unicast ? n->port : OFPP_FLOOD);
     dp_packet_uninit(&packet);
 }
 
@@ -145,7 +156,7 @@ neighbor_run(struct neighbor_table *t, struct ofctrl *ofc)
     HMAP_FOR_EACH (n, node, &t->neighbors) {
         if (n->next_probe <= now && t->budget > 0) {
             t->budget--;
-            send_probe(t, ofc, n->ip);
+            send_probe(t, ofc, n);
             n->n_probes++;
             n->next_probe = now + probe_interval(t, n);
         }

@@ -3,7 +3,8 @@
  * learns from the replies that the bridge hands back as packet-ins.
  * Probes use sender IP 0.0.0.0 (RFC 5227), so backends answer without
  * adding dsrd to their neighbor tables.  Resolved entries are refreshed
- * periodically, which also notices a backend that moved or changed MAC. */
+ * every few seconds with unicast probes; when those go unanswered, probes
+ * are broadcast again, which finds a backend that moved or changed MAC. */
 #ifndef DSR_NEIGHBOR_H
 #define DSR_NEIGHBOR_H 1
 

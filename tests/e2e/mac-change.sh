@@ -1,0 +1,21 @@
+#!/bin/bash
+# A backend whose MAC changes (VM migrated, NIC replaced) is found again:
+# its bucket gets the new MAC and traffic reaches it.
+. "$(dirname "$0")/lib.sh"
+
+e2e_setup mac-change 2
+e2e_http_backends 2 80
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+               "hash": "source-ip",
+               "backends": [{"ip": "10.0.0.12"}]}]}
+EOC
+sb_exec be2 ip link set eth0 address 02:00:00:00:be:02
+start=$(date +%s%N)
+has_new_mac() { sb_ofctl dump-groups br0 | grep -q "02:00:00:00:be:02->eth_dst"; }
+SB_WAIT=15 sb_wait_until has_new_mac
+echo "new MAC in the group $(( ($(date +%s%N) - start) / 1000000 )) ms after the change"
+e2e_curl "http://$VIP/?[1-5]" | grep -c '^be2$' | grep -q '^5$' \
+    || sb_fail "no traffic to the backend with its new MAC"
+e2e_pass "backend MAC change"
