@@ -255,7 +255,10 @@ http_start(struct probe *p)
     free(url);
     curl_easy_setopt(hp->easy, CURLOPT_PRIVATE, p);
     curl_easy_setopt(hp->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(hp->easy, CURLOPT_TIMEOUT_MS, (long) c->timeout_ms);
+    /* A little under the probe's deadline, so that curl's own reason
+     * ("Connection timed out...") is the one reported. */
+    curl_easy_setopt(hp->easy, CURLOPT_TIMEOUT_MS,
+                     (long) MAX(c->timeout_ms - 5, c->timeout_ms / 2));
     curl_easy_setopt(hp->easy, CURLOPT_ERRORBUFFER, hp->error);
     curl_easy_setopt(hp->easy, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(hp->easy, CURLOPT_WRITEDATA, hp);

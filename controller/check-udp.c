@@ -57,7 +57,7 @@ udp_start(struct probe *p)
         .sin_port = htons(p->check->port),
         .sin_addr.s_addr = p->ip,
     };
-    uint8_t buf[512];
+    uint8_t buf[1500];
     size_t len;
 
     p->priv = up;
@@ -90,7 +90,7 @@ static void
 udp_run(struct probe *p)
 {
     struct udp_probe *up = p->priv;
-    uint8_t buf[512];
+    uint8_t buf[1500];
     ssize_t n = recv(up->fd, buf, sizeof buf, 0);
 
     if (n < 0) {

@@ -53,6 +53,8 @@ struct target {
     bool dsr_done;
     bool dsr_answered;              /* SYN-ACK from the VIP. */
     bool dsr_refused;               /* RST from the VIP. */
+    bool dsr_skipped;               /* Could not be sent (MAC unknown,
+                                     * bridge away): no verdict. */
 };
 
 struct health {
@@ -233,8 +235,11 @@ health_set_service(struct health *h, const struct dsr_service *svc)
                      + random_range(MAX(be->check->interval_ms, 1)));
         }
         /* A probe in flight points into the service being replaced, which
-         * is freed soon: start over with the new check. */
-        if (t->probe) {
+         * is freed soon: with the same check, it goes on with the new
+         * copy; with a changed check, it starts over. */
+        if (t->probe && dsr_health_check_equal(t->check, be->check)) {
+            t->probe->check = be->check;
+        } else if (t->probe) {
             stop_probe(h, t);
             schedule(h, t, time_msec());
         } else if (t->check != be->check && t->scheduled) {
@@ -342,13 +347,15 @@ start_probe(struct health *h, struct target *t)
     ovs_list_push_back(&h->in_flight, &t->list_node);
 
     t->dsr_done = !t->check->dsr;
-    t->dsr_answered = t->dsr_refused = false;
+    t->dsr_answered = t->dsr_refused = t->dsr_skipped = false;
     if (t->check->dsr) {
         t->dsr_sport = alloc_dsr_port(h, t);
         if (!t->dsr_sport || !h->dsr_send_cb(h->aux, t->service_id, t->ip,
                                              t->check->port, t->dsr_sport)) {
+            /* Not the backend's fault: judge by the plain check alone. */
             forget_dsr_port(h, t);
             t->dsr_done = true;
+            t->dsr_skipped = true;
         }
     }
     p->class->start(p);
@@ -402,13 +409,18 @@ complete_probe(struct health *h, struct target *t)
     bool up = p->done && p->up;
     char reason[160];
 
-    if (!p->done) {
+    if (!p->done && t->check->type == DSR_CHECK_UDP
+        && !t->check->expect_reply) {
+        /* No answer, but no port unreachable either. */
+        up = true;
+        reason[0] = '\0';
+    } else if (!p->done) {
         snprintf(reason, sizeof reason, "timeout after %d ms",
                  t->check->timeout_ms);
     } else {
         ovs_strlcpy(reason, p->reason, sizeof reason);
     }
-    if (up && t->check->dsr && !t->dsr_answered) {
+    if (up && t->check->dsr && !t->dsr_answered && !t->dsr_skipped) {
         up = false;
         ovs_strlcpy(reason, (t->dsr_refused
                              ? "VIP port closed: RST from the VIP through "
@@ -471,6 +483,22 @@ health_wait(struct health *h)
     if (!heap_is_empty(&h->schedule)) {
         t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
         poll_timer_wait_until(t->next_due);
+    }
+}
+
+/* Spreads every waiting probe over one interval from now: when probing
+ * starts late (bridges not ready), they would all be due at once. */
+void
+health_reschedule_all(struct health *h)
+{
+    struct target *t;
+
+    HMAP_FOR_EACH (t, node, &h->targets) {
+        if (t->scheduled) {
+            heap_remove(&h->schedule, &t->heap_node);
+            schedule(h, t, time_msec()
+                     + random_range(MAX(t->check->interval_ms, 1)));
+        }
     }
 }
 

@@ -433,7 +433,7 @@ lb_dsr_send(void *lb_, uint32_t service_id, ovs_be32 ip, uint16_t port,
                                    : NULL;
     struct dp_packet packet;
 
-    if (!be || !br->cfg->probe_ip || !ofctrl_is_connected(br->ofctrl)
+    if (!be || !br || !br->cfg->probe_ip || !ofctrl_is_connected(br->ofctrl)
         || (!be->has_mac && !(nb && nb->resolved))) {
         return false;
     }
@@ -806,6 +806,9 @@ ready_for_probes(struct lb *lb)
         lb->probing = true;
         HMAP_FOR_EACH (br, node, &lb->bridges) {
             lb->probing = lb->probing && ofctrl_is_synced(br->ofctrl);
+        }
+        if (lb->probing) {
+            health_reschedule_all(lb->health);
         }
     }
     return lb->probing;

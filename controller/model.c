@@ -135,3 +135,43 @@ dsr_backend_state_to_string(enum dsr_backend_state state)
     }
     return "?";
 }
+
+static bool
+str_equal(const char *a, const char *b)
+{
+    return a && b ? !strcmp(a, b) : a == b;
+}
+
+bool
+dsr_health_check_equal(const struct dsr_health_check *a,
+                       const struct dsr_health_check *b)
+{
+    if (a->type != b->type || a->interval_ms != b->interval_ms
+        || a->timeout_ms != b->timeout_ms || a->rise != b->rise
+        || a->fall != b->fall || a->port != b->port || a->dsr != b->dsr
+        || a->tls_verify != b->tls_verify || a->dns != b->dns
+        || a->expect_reply != b->expect_reply
+        || a->n_expect_status != b->n_expect_status
+        || !str_equal(a->method, b->method) || !str_equal(a->path, b->path)
+        || !str_equal(a->host, b->host)
+        || !str_equal(a->body_contains, b->body_contains)
+        || !str_equal(a->payload, b->payload)
+        || !str_equal(a->dns_name, b->dns_name)) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_expect_status; i++) {
+        if (a->expect_status[i] != b->expect_status[i]) {
+            return false;
+        }
+    }
+    for (size_t i = 0; a->command || b->command; i++) {
+        if (!a->command || !b->command
+            || !str_equal(a->command[i], b->command[i])) {
+            return false;
+        }
+        if (!a->command[i]) {
+            break;
+        }
+    }
+    return true;
+}

@@ -141,6 +141,8 @@ const struct dsr_bridge_config *dsr_config_find_bridge(
 
 void dsr_service_destroy(struct dsr_service *);
 void dsr_health_check_destroy(struct dsr_health_check *);
+bool dsr_health_check_equal(const struct dsr_health_check *,
+                            const struct dsr_health_check *);
 const char *dsr_check_type_to_string(enum dsr_check_type);
 struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
                                              ovs_be32 ip);

@@ -169,6 +169,8 @@ struct ofctrl {
      * not after rconn's next backoff (a second or more). */
     char *target;
     long long int next_socket_check;
+    ino_t socket_ino;           /* The socket file last tried. */
+    struct timespec socket_ctime;
 
     /* Statistics for status and logs. */
     unsigned long long n_bundles;
@@ -622,6 +624,7 @@ send_changes(struct ofctrl *ofc)
                 /* Remove what the switch has of it. */
                 error = dsr_owner_diff(have->owner, NULL, &scratch);
                 ovs_assert(!error);
+                remember_undo(ofc, slot->cookie, have->owner);
                 slot_set(&ofc->installed, slot->cookie, NULL);
             }
         } else {
@@ -961,9 +964,11 @@ handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
 
     VLOG_ERR_RL(&rl, "%s: OpenFlow error: %s", ofc->bridge, text);
     ofc->n_errors++;
-    if (ofc->in_flight && !ofc->bundle_failed) {
+    bool about_bundle = ofc->in_flight && (xo || oh->xid == ofc->commit_xid);
+    if (about_bundle && !ofc->bundle_failed) {
         /* OVS reports the message that failed, then the commit: the
-         * first says why. */
+         * first says why.  (Errors about packet-outs or statistics
+         * requests say nothing about the bundle.) */
         free(ofc->last_error);
         ofc->last_error = xstrdup(text);
         ofc->bundle_failed = true;
@@ -1119,9 +1124,17 @@ watch_socket(struct ofctrl *ofc)
         return;
     }
     ofc->next_socket_check = now + SOCKET_CHECK_MS;
-    if (!stat(ofc->target + 5, &st) && !strcmp(rconn_get_state(ofc->rconn),
-                                              "BACKOFF")) {
-        rconn_connect(ofc->rconn, ofc->target, ofc->bridge);
+    /* Only a new socket file (a new ovs-vswitchd) is worth an early try:
+     * a dead one's file stays until it is replaced. */
+    if (!stat(ofc->target + 5, &st)
+        && (st.st_ino != ofc->socket_ino
+            || st.st_ctim.tv_sec != ofc->socket_ctime.tv_sec
+            || st.st_ctim.tv_nsec != ofc->socket_ctime.tv_nsec)) {
+        ofc->socket_ino = st.st_ino;
+        ofc->socket_ctime = st.st_ctim;
+        if (!strcmp(rconn_get_state(ofc->rconn), "BACKOFF")) {
+            rconn_connect(ofc->rconn, ofc->target, ofc->bridge);
+        }
     }
 }
 
