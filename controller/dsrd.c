@@ -215,7 +215,8 @@ parse_api_options(struct http_server_options *opts, char **token,
     opts->address = api_address;
     opts->port = port;
     opts->max_body = api_max_body;
-    opts->max_connections = 64;
+    /* Idle clients hold slots until the timeout: leave room for many. */
+    opts->max_connections = 1024;
     opts->timeout_s = 10;
     if (api_token_file) {
         *token = read_file(api_token_file);
