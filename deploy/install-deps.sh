@@ -8,7 +8,7 @@ set -e
 PACKAGES="
     autoconf automake libtool pkg-config make gcc
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
-    libmicrohttpd-dev libcurl4-openssl-dev jq openssl
+    libmicrohttpd-dev libcurl4-openssl-dev jq openssl valgrind binutils
     python3
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping
