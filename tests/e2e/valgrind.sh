@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v valgrind > /dev/null || sb_fail "valgrind is not installed"
-if nm "$DSRD" 2>/dev/null | grep -q __asan_init; then
+if nm "$DSRD" 2>/dev/null | grep __asan_init > /dev/null; then
     # Valgrind cannot run AddressSanitizer's binaries; the plain build runs
     # this test, and this build runs everything else under ASan+UBSan.
     echo "SKIP: $DSRD is built with AddressSanitizer"
