@@ -383,16 +383,39 @@ run_pending(struct api *api)
 
 /* Resources. */
 
-/* Parses 'json' as the service that replaces 'old' (NULL: a new one) and
- * commits it; 'location' for 201. */
+/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
+ * a backend request name fields of the request's body. */
+static char *
+backend_error_path(char *error, size_t index)
+{
+    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
+    size_t len = strlen(prefix);
+
+    if (!strncmp(error, prefix, len)) {
+        char *rebased = xasprintf("$%s", error + len);
+        free(error);
+        error = rebased;
+    }
+    free(prefix);
+    return error;
+}
+
+/* The one write path for services and backends: parses 'json' as the
+ * service that replaces 'old' (NULL: a new one), checks it against the
+ * others and commits it.  For a backend request, 'backend' is the edited
+ * backend's index (errors are then about the request's body) and 'ip' its
+ * address; otherwise SIZE_MAX and NULL. */
 static void
-put_service(struct api *api, struct http_request *req, const json_t *json,
-            struct dsr_service *old, unsigned int status)
+replace_service(struct api *api, struct http_request *req,
+                const json_t *json, struct dsr_service *old,
+                unsigned int status, enum api_result result,
+                size_t backend, const char *ip, const char *location)
 {
     struct dsr_service *svc;
     char *error = dsr_service_from_json(api->cfg, json, "$", false, old,
                                         &svc);
     if (error) {
+        error = backend_error_path(error, backend);
         respond_path_error(req, 422, "invalid", error);
         free(error);
         return;
@@ -405,6 +428,7 @@ put_service(struct api *api, struct http_request *req, const json_t *json,
     }
     error = dsr_config_check_service(api->cfg, svc, old, "$");
     if (error) {
+        error = backend_error_path(error, backend);
         respond_path_error(req, 409, "conflict", error);
         free(error);
         dsr_service_destroy(svc);
@@ -414,10 +438,32 @@ put_service(struct api *api, struct http_request *req, const json_t *json,
     struct api_change *change = xmalloc(sizeof *change);
     change->old = old;
     change->new = svc;
-    char *location = xasprintf("/v1/services/%s", svc->name);
-    commit(api, req, change, 1, status, RESULT_SERVICE, svc->name, NULL,
-           status == 201 ? location : NULL);
+    commit(api, req, change, 1, status, result, svc->name, ip, location);
+}
+
+/* A service request's body replaces 'old' (NULL: creates). */
+static void
+put_service(struct api *api, struct http_request *req, const json_t *json,
+            struct dsr_service *old, unsigned int status)
+{
+    const char *name = json_string_value(json_object_get(json, "name"));
+    char *location = (status == 201 && name
+                      ? xasprintf("/v1/services/%s", name) : NULL);
+
+    replace_service(api, req, json, old, status, RESULT_SERVICE, SIZE_MAX,
+                    NULL, location);
     free(location);
+}
+
+/* 'service_json' is 'old' with its backend list edited at 'index'. */
+static void
+put_backends(struct api *api, struct http_request *req,
+             struct dsr_service *old, const json_t *service_json,
+             size_t index, unsigned int status, const char *ip,
+             const char *location)
+{
+    replace_service(api, req, service_json, old, status,
+                    ip ? RESULT_BACKEND : RESULT_NONE, index, ip, location);
 }
 
 static void
@@ -491,56 +537,6 @@ handle_services(struct api *api, struct http_request *req, const char *name)
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET, PUT, PATCH or DELETE on a service");
     }
-}
-
-/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
- * a backend request name fields of the request's body. */
-static char *
-backend_error_path(char *error, size_t index)
-{
-    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
-    size_t len = strlen(prefix);
-
-    if (!strncmp(error, prefix, len)) {
-        char *rebased = xasprintf("$%s", error + len);
-        free(error);
-        error = rebased;
-    }
-    free(prefix);
-    return error;
-}
-
-/* Commits 'service_json', the service 'old' with its backend list edited
- * at 'index' (SIZE_MAX if none is to be reported). */
-static void
-put_backends(struct api *api, struct http_request *req,
-             struct dsr_service *old, const json_t *service_json,
-             size_t index, unsigned int status, const char *ip,
-             const char *location)
-{
-    struct dsr_service *svc;
-    char *error = dsr_service_from_json(api->cfg, service_json, "$", false,
-                                        old, &svc);
-    if (error) {
-        error = backend_error_path(error, index);
-        respond_path_error(req, 422, "invalid", error);
-        free(error);
-        return;
-    }
-    error = dsr_config_check_service(api->cfg, svc, old, "$");
-    if (error) {
-        error = backend_error_path(error, index);
-        respond_path_error(req, 409, "conflict", error);
-        free(error);
-        dsr_service_destroy(svc);
-        return;
-    }
-
-    struct api_change *change = xmalloc(sizeof *change);
-    change->old = old;
-    change->new = svc;
-    commit(api, req, change, 1, status,
-           ip ? RESULT_BACKEND : RESULT_NONE, svc->name, ip, location);
 }
 
 /* Backends are edited by replacing their service with a copy whose

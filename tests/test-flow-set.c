@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <check.h>
+#include "tests/check-run.h"
 #include <stdlib.h>
 #include "flows/flow-set.h"
 #include "openvswitch/list.h"
@@ -265,9 +266,5 @@ main(void)
     tcase_add_test(tc, test_bad_text_is_reported);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }
