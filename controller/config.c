@@ -6,6 +6,7 @@
 #include <string.h>
 #include "controller/json-merge.h"
 #include "controller/model.h"
+#include "flows/slots.h"
 #include "dirs.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -415,6 +416,46 @@ assign_bucket_ids(struct dsr_service *svc, const struct dsr_service *old)
     }
 }
 
+/* The service's table: the one its JSON carries (each backend's "slots"
+ * bitmap, from the state file or another node), else the one it had,
+ * then moved as little as the new backends and weights require. */
+static void
+build_slots(struct dsr_service *svc, const json_t *backends,
+            const struct dsr_service *old)
+{
+    struct slots_backend *sb = xmalloc((svc->n_backends + 1) * sizeof *sb);
+    bool from_json = false;
+
+    svc->slots = xmalloc(DSR_SLOTS * sizeof *svc->slots);
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        svc->slots[s] = old && old->slots ? old->slots[s] : DSR_SLOT_NONE;
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        const char *hex = json_string_value(
+            json_object_get(json_array_get(backends, j), "slots"));
+        if (hex && !from_json) {
+            from_json = true;
+            for (size_t s = 0; s < DSR_SLOTS; s++) {
+                svc->slots[s] = DSR_SLOT_NONE;
+            }
+        }
+        for (size_t s = 0; hex && s < DSR_SLOTS; s++) {
+            int nibble = hexit_value(hex[s / 4]);
+            if (nibble & (8 >> (s % 4))
+                && svc->slots[s] == DSR_SLOT_NONE) {
+                svc->slots[s] = svc->backends[j].bucket_id;
+            }
+        }
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        sb[j].id = svc->backends[j].bucket_id;
+        sb[j].key = ntohl(svc->backends[j].ip);
+        sb[j].weight = svc->backends[j].weight;
+    }
+    slots_rebalance(svc->slots, sb, svc->n_backends);
+    free(sb);
+}
+
 char *
 dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
                       const char *path, bool trust_ids,
@@ -498,6 +539,7 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
         }
     }
     assign_bucket_ids(svc, old);
+    build_slots(svc, backends, old);
     *svcp = svc;
     return NULL;
 
@@ -684,7 +726,7 @@ dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
 }
 
 json_t *
-dsr_backend_to_json(const struct dsr_service *svc OVS_UNUSED,
+dsr_backend_to_json(const struct dsr_service *svc,
                     const struct dsr_backend *be)
 {
     char ip[INET_ADDRSTRLEN];
@@ -704,6 +746,18 @@ dsr_backend_to_json(const struct dsr_service *svc OVS_UNUSED,
         json_object_set(j, "health_check", be->health_json);
     }
     json_object_set_new(j, "bucket_id", json_integer(be->bucket_id));
+    if (svc->slots) {
+        char hex[DSR_SLOTS / 4 + 1];
+        for (size_t s = 0; s < DSR_SLOTS; s += 4) {
+            int nibble = 0;
+            for (size_t k = 0; k < 4; k++) {
+                nibble = nibble << 1 | (svc->slots[s + k] == be->bucket_id);
+            }
+            hex[s / 4] = "0123456789abcdef"[nibble];
+        }
+        hex[DSR_SLOTS / 4] = '\0';
+        json_object_set_new(j, "slots", json_string(hex));
+    }
     json_object_set_new(j, "version", json_integer(be->version));
     return j;
 }

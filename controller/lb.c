@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "flows/flow-set.h"
 #include "flows/pipeline.h"
+#include "flows/slots.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -218,58 +219,78 @@ forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
     }
 }
 
-/* Fills 'backends' with those of 'svc' that get a bucket: active, MAC
- * known and, unless 'ignore_health', not down.  Returns how many. */
+/* Fills 'usable' with the backends of 'svc' that take new connections
+ * (active, MAC known and, unless 'ignore_health', not down) and
+ * 'reachable' with those that keep their pinned connections (draining
+ * ones too).  Returns how many are usable; '*n_reachable' gets the rest. */
 static size_t
-usable_backends(const struct lb *lb, const struct lb_bridge *br,
-                const struct dsr_service *svc, bool ignore_health,
-                struct pipeline_backend *backends)
+classify_backends(const struct lb *lb, const struct lb_bridge *br,
+                  const struct dsr_service *svc, bool ignore_health,
+                  struct slots_backend *usable,
+                  struct pipeline_backend *reachable, size_t *n_reachable)
 {
     size_t n = 0;
 
+    *n_reachable = 0;
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
 
-        if (be->state == DSR_BACKEND_ACTIVE
-            && (be->has_mac || (nb && nb->resolved))
-            && (ignore_health || !health_is_down(lb->health, svc->id,
+        if (be->state == DSR_BACKEND_DISABLED
+            || !(be->has_mac || (nb && nb->resolved))
+            || (!ignore_health && health_is_down(lb->health, svc->id,
                                                  be->ip))) {
-            backends[n].mac = be->has_mac ? be->mac : nb->mac;
-            backends[n].weight = be->weight;
-            backends[n].bucket_id = be->bucket_id;
+            continue;
+        }
+        reachable[*n_reachable].mac = be->has_mac ? be->mac : nb->mac;
+        reachable[*n_reachable].bucket_id = be->bucket_id;
+        ++*n_reachable;
+        if (be->state == DSR_BACKEND_ACTIVE) {
+            usable[n].id = be->bucket_id;
+            usable[n].key = ntohl(be->ip);
+            usable[n].weight = be->weight;
             n++;
         }
     }
     return n;
 }
 
-/* Recomputes the service's classifier flows and group from its backends'
- * states, MACs and health. */
+/* Recomputes the service's flows and group from its table and its
+ * backends' states, MACs and health. */
 static void
 program_service(const struct lb *lb, struct lb_bridge *br,
                 const struct dsr_service *svc)
 {
-    struct pipeline_backend *backends = xmalloc(
-        (svc->n_backends + 1) * sizeof *backends);
-    size_t n = usable_backends(lb, br, svc, false, backends);
+    struct slots_backend *usable = xmalloc(
+        (svc->n_backends + 1) * sizeof *usable);
+    struct pipeline_backend *reachable = xmalloc(
+        (svc->n_backends + 1) * sizeof *reachable);
+    size_t n_reachable;
+    size_t n = classify_backends(lb, br, svc, false, usable, reachable,
+                                 &n_reachable);
 
     if (!n && svc->on_all_down == DSR_ALL_DOWN_KEEP) {
         /* Fail static: better some backends than none. */
-        n = usable_backends(lb, br, svc, true, backends);
+        n = classify_backends(lb, br, svc, true, usable, reachable,
+                              &n_reachable);
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         bool in = false;
         for (size_t j = 0; j < n; j++) {
-            in |= backends[j].bucket_id == be->bucket_id;
+            in |= usable[j].id == be->bucket_id;
         }
         note_bucket_state(br, svc, be, in);
     }
-    struct dsr_owner *owner = pipeline_service(svc, backends, n);
+
+    uint32_t slots[DSR_SLOTS];
+    slots_effective(svc->slots, usable, n, slots);
+    struct dsr_owner *owner = pipeline_service(svc, reachable, n_reachable,
+                                               slots);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
-    free(backends);
+    free(usable);
+    free(reachable);
 }
 
 static void
@@ -1033,8 +1054,8 @@ lb_get_service_counters(const struct lb *lb, const struct dsr_service *svc,
     }
 }
 
-/* Packets and bytes its bucket sent to the backend; false if it has no
- * bucket in the last statistics. */
+/* Packets and bytes delivered to the backend; false if it has no flow in
+ * the last statistics. */
 bool
 lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
                         const struct dsr_backend *be,
@@ -1043,9 +1064,8 @@ lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
     const struct lb_bridge *br = find_bridge(lb, svc->bridge);
 
     c->packets = c->bytes = 0;
-    return br && ofctrl_get_bucket_counters(
-        br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id), be->bucket_id,
-        c);
+    return br && ofctrl_get_backend_counters(br->ofctrl, svc->id,
+                                             be->bucket_id, c);
 }
 
 void

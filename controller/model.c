@@ -37,6 +37,7 @@ dsr_service_destroy(struct dsr_service *svc)
         free(svc->name);
         free(svc->bridge);
         free(svc->backends);
+        free(svc->slots);
         free(svc);
     }
 }

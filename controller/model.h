@@ -104,6 +104,8 @@ struct dsr_service {
     struct eth_addr mac;        /* Answers ARP for the VIP; frames' eth_src. */
     struct dsr_backend *backends;
     size_t n_backends;
+    uint32_t *slots;            /* DSR_SLOTS bucket ids: the operator's
+                                 * table (flows/slots.h), before health. */
     uint64_t version;           /* Config version of its last change. */
     json_t *health_json;        /* Its health_check, or NULL. */
     enum dsr_all_down on_all_down;

@@ -98,10 +98,11 @@ struct counters_node {
 
 /* A round of statistics requests. */
 struct stats_round {
-    struct hmap groups;         /* struct counters_node by group id. */
     struct hmap cookies;        /* struct counters_node by cookie. */
-    ovs_be32 group_xid, flow_xid;
-    bool groups_done, flows_done;
+    struct hmap backends;       /* struct counters_node by service id << 32
+                                 * | bucket id: DSR_TABLE_BACKEND flows. */
+    ovs_be32 flow_xid;
+    bool flows_done;
 };
 
 struct ofctrl {
@@ -162,7 +163,6 @@ struct ofctrl {
     unsigned int completed_round;
     bool stats_in_flight;
     /* The group's bucket ids as of that round, to map bucket counters. */
-    struct hmap stats_owners;   /* struct owner_slot. */
 
     /* A unix socket target is watched while disconnected, so that a
      * restarted ovs-vswitchd is reached as soon as its socket is back,
@@ -224,10 +224,10 @@ slot_set(struct hmap *map, uint64_t cookie, struct dsr_owner *owner)
 static void
 stats_round_init(struct stats_round *r)
 {
-    hmap_init(&r->groups);
     hmap_init(&r->cookies);
-    r->group_xid = r->flow_xid = 0;
-    r->groups_done = r->flows_done = false;
+    hmap_init(&r->backends);
+    r->flow_xid = 0;
+    r->flows_done = false;
 }
 
 static void
@@ -244,10 +244,10 @@ counters_clear(struct hmap *map)
 static void
 stats_round_destroy(struct stats_round *r)
 {
-    counters_clear(&r->groups);
     counters_clear(&r->cookies);
-    hmap_destroy(&r->groups);
+    counters_clear(&r->backends);
     hmap_destroy(&r->cookies);
+    hmap_destroy(&r->backends);
 }
 
 static struct counters_node *
@@ -422,7 +422,6 @@ ofctrl_create(const char *bridge, const char *target,
     hmap_init(&ofc->dumped_groups);
     stats_round_init(&ofc->stats);
     stats_round_init(&ofc->collecting);
-    hmap_init(&ofc->stats_owners);
     ofc->full_sync = true;
     ofc->failed_from = 1;       /* An empty window. */
     return ofc;
@@ -437,8 +436,6 @@ ofctrl_destroy(struct ofctrl *ofc)
         slots_clear(&ofc->installed);
         slots_clear(&ofc->dirty);
         slots_clear(&ofc->rejected);
-        slots_clear(&ofc->stats_owners);
-        hmap_destroy(&ofc->stats_owners);
         stats_round_destroy(&ofc->stats);
         stats_round_destroy(&ofc->collecting);
         clear_xids(ofc);
@@ -1037,8 +1034,6 @@ static void handle_get_config_reply(struct ofctrl *,
                                     const struct ofp_header *);
 static void handle_dump_flows(struct ofctrl *, const struct ofp_header *);
 static void handle_dump_groups(struct ofctrl *, const struct ofp_header *);
-static void handle_group_stats_reply(struct ofctrl *,
-                                     const struct ofp_header *);
 static void handle_flow_stats_reply(struct ofctrl *,
                                     const struct ofp_header *);
 
@@ -1066,9 +1061,6 @@ handle_message(struct ofctrl *ofc, const struct ofpbuf *msg)
         break;
     case OFPTYPE_GET_CONFIG_REPLY:
         handle_get_config_reply(ofc, oh);
-        break;
-    case OFPTYPE_GROUP_STATS_REPLY:
-        handle_group_stats_reply(ofc, oh);
         break;
     case OFPTYPE_FLOW_STATS_REPLY:
         if (ofc->reconciling && oh->xid == ofc->dump_flow_xid) {
@@ -1222,21 +1214,10 @@ ofctrl_request_stats(struct ofctrl *ofc)
     stats_round_destroy(&ofc->collecting);
     stats_round_init(&ofc->collecting);
 
-    msg = ofputil_encode_group_stats_request(OFP15_VERSION, OFPG_ALL);
-    ofc->collecting.group_xid = ((struct ofp_header *) msg->data)->xid;
-    rconn_send(ofc->rconn, msg, NULL);
     msg = ofputil_encode_flow_stats_request(&fsr, OFPUTIL_P_OF15_OXM);
     ofc->collecting.flow_xid = ((struct ofp_header *) msg->data)->xid;
     rconn_send(ofc->rconn, msg, NULL);
 
-    /* The bucket ids of each group as sent: what the counters refer to. */
-    struct owner_slot *slot;
-    slots_clear(&ofc->stats_owners);
-    HMAP_FOR_EACH (slot, node, &ofc->installed) {
-        if (slot->owner->group) {
-            slot_set(&ofc->stats_owners, slot->cookie, slot->owner);
-        }
-    }
     ofc->stats_in_flight = true;
     return ++ofc->requested_round;
 }
@@ -1260,69 +1241,32 @@ ofctrl_get_cookie_counters(const struct ofctrl *ofc, uint64_t cookie,
     return c != NULL;
 }
 
-/* Counters of the bucket 'bucket_id' of the group of owner 'cookie'. */
+/* Counters of the backend with 'bucket_id' in service 'service_id': its
+ * DSR_TABLE_BACKEND flow sees every packet delivered to it, pinned or
+ * new. */
 bool
-ofctrl_get_bucket_counters(const struct ofctrl *ofc, uint64_t cookie,
-                           uint32_t bucket_id, struct ofctrl_counters *out)
+ofctrl_get_backend_counters(const struct ofctrl *ofc, uint32_t service_id,
+                            uint32_t bucket_id, struct ofctrl_counters *out)
 {
-    const struct owner_slot *slot = slot_find(&ofc->stats_owners, cookie);
+    const struct counters_node *c = counters_find(
+        &ofc->stats.backends, (uint64_t) service_id << 32 | bucket_id);
 
-    *out = (struct ofctrl_counters) { 0, 0 };
-    if (!slot) {
-        return false;
-    }
-    const struct dsr_owner *owner = slot->owner;
-    const struct counters_node *c = counters_find(&ofc->stats.groups,
-                                                  owner->group_id);
-    if (!c || c->n_buckets != owner->n_buckets) {
-        return false;
-    }
-    for (size_t i = 0; i < owner->n_buckets; i++) {
-        if (owner->bucket_ids[i] == bucket_id) {
-            out->packets = c->buckets[i].packet_count;
-            out->bytes = c->buckets[i].byte_count;
-            return true;
-        }
-    }
-    return false;
+    *out = c ? c->total : (struct ofctrl_counters) { 0, 0 };
+    return c != NULL;
 }
 
 static void
 finish_stats_round(struct ofctrl *ofc)
 {
-    if (ofc->collecting.groups_done && ofc->collecting.flows_done) {
+    if (ofc->collecting.flows_done) {
         stats_round_destroy(&ofc->stats);
         ofc->stats = ofc->collecting;
         /* The hmaps moved: their buckets point at the old heads. */
-        hmap_moved(&ofc->stats.groups);
         hmap_moved(&ofc->stats.cookies);
+        hmap_moved(&ofc->stats.backends);
         stats_round_init(&ofc->collecting);
         ofc->completed_round = ofc->requested_round;
         ofc->stats_in_flight = false;
-    }
-}
-
-static void
-handle_group_stats_reply(struct ofctrl *ofc, const struct ofp_header *oh)
-{
-    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
-    struct ofputil_group_stats gs;
-
-    if (!ofc->stats_in_flight || oh->xid != ofc->collecting.group_xid) {
-        return;
-    }
-    while (!ofputil_decode_group_stats_reply(&b, &gs)) {
-        struct counters_node *c = counters_get(&ofc->collecting.groups,
-                                               gs.group_id);
-        c->total.packets = gs.packet_count;
-        c->total.bytes = gs.byte_count;
-        free(c->buckets);
-        c->buckets = gs.bucket_stats;
-        c->n_buckets = gs.n_buckets;
-    }
-    if (!ofpmp_more(oh)) {
-        ofc->collecting.groups_done = true;
-        finish_stats_round(ofc);
     }
 }
 
@@ -1338,10 +1282,23 @@ handle_flow_stats_reply(struct ofctrl *ofc, const struct ofp_header *oh)
     }
     ofpbuf_init(&ofpacts, 64);
     while (!ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts)) {
-        struct counters_node *c = counters_get(&ofc->collecting.cookies,
-                                               ntohll(fs.cookie));
-        c->total.packets += fs.packet_count;
-        c->total.bytes += fs.byte_count;
+        struct counters_node *c = NULL;
+
+        /* An owner's packets are those that entered through its ingress
+         * flows; a backend's, those its backend flow delivered. */
+        if (fs.table_id == DSR_TABLE_INGRESS) {
+            c = counters_get(&ofc->collecting.cookies, ntohll(fs.cookie));
+        } else if (fs.table_id == DSR_TABLE_BACKEND
+                   && fs.match.wc.masks.regs[1]) {
+            uint32_t bucket_id = fs.match.flow.regs[1] - 1;
+            c = counters_get(&ofc->collecting.backends,
+                             (uint64_t) fs.match.flow.regs[0] << 32
+                             | bucket_id);
+        }
+        if (c) {
+            c->total.packets += fs.packet_count;
+            c->total.bytes += fs.byte_count;
+        }
     }
     ofpbuf_uninit(&ofpacts);
     if (!ofpmp_more(oh)) {

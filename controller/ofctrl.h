@@ -52,7 +52,7 @@ enum ofctrl_change_state ofctrl_get_change_state(const struct ofctrl *,
                                                  uint64_t seqno,
                                                  const char **error);
 
-/* Counters read from OVS (flow and group statistics), in rounds: a caller
+/* Counters read from OVS (flow statistics), in rounds: a caller
  * starts one with ofctrl_request_stats() and waits until
  * ofctrl_stats_done() says that round (or a later one) is complete. */
 struct ofctrl_counters {
@@ -63,9 +63,9 @@ unsigned int ofctrl_request_stats(struct ofctrl *);
 bool ofctrl_stats_done(const struct ofctrl *, unsigned int round);
 bool ofctrl_get_cookie_counters(const struct ofctrl *, uint64_t cookie,
                                 struct ofctrl_counters *);
-bool ofctrl_get_bucket_counters(const struct ofctrl *, uint64_t cookie,
-                                uint32_t bucket_id,
-                                struct ofctrl_counters *);
+bool ofctrl_get_backend_counters(const struct ofctrl *, uint32_t service_id,
+                                 uint32_t bucket_id,
+                                 struct ofctrl_counters *);
 
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);

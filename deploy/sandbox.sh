@@ -204,6 +204,34 @@ sb_group_packets() {
         | grep -o 'ref_count=[0-9]*,packet_count=[0-9]*' | cut -d= -f3
 }
 
+# sb_group_slots GROUP BUCKET: how many of the 256 slots of service
+# GROUP's group go to the backend with bucket id BUCKET.
+sb_group_slots() {
+    sb_ofctl dump-groups br0 "$1" \
+        | grep -o 'set_field:0x[0-9a-f]*->reg1' \
+        | grep -c "set_field:$(printf '0x%x' $(($2 + 1)))->reg1" || true
+}
+
+# sb_has_share GROUP BUCKET WEIGHT TOTAL: true if that backend holds its
+# share of the slots, WEIGHT of TOTAL (rounded either way).
+sb_has_share() {
+    local got want=$((256 * $3 / $4))
+    got=$(sb_group_slots "$1" "$2")
+    [ "$got" -ge "$want" ] && [ "$got" -le $((want + 1)) ] || {
+        sb_log "bucket $2 of group $1 has $got slots, not $want ($3/$4)"
+        return 1
+    }
+}
+
+# sb_backend_packets SERVICE BUCKET: packets delivered to that backend of
+# service id SERVICE, pinned or new.
+sb_backend_packets() {
+    sb_flow_packets "reg0=$1,reg1=$(($2 + 1))" 22
+}
+
+# sb_flow_packets MATCH [TABLE]: packets of the flows MATCH selects, one
+# line each, only those in TABLE if given.
 sb_flow_packets() {
-    sb_ofctl dump-flows br0 "$1" | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p'
+    sb_ofctl dump-flows br0 "$1" | grep -- "${2:+ table=$2,}" \
+        | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p'
 }

@@ -6,6 +6,7 @@
 
 #include "controller/model.h"
 #include "flows/flow-set.h"
+#include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "flow.h"
 #include "util.h"
@@ -54,6 +55,21 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
     dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_NORMAL, "",
                        "NORMAL");
     free(match);
+
+    /* Connection pinning, shared by all services (see pipeline_service()):
+     * a pinned connection's ct_mark says its backend; a new one is
+     * committed with the backend its slot chose. */
+    match = xasprintf("move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,%d)",
+                      DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_LOOKUP, DSR_PRIO_NORMAL, "ip",
+                       match);
+    free(match);
+    match = xasprintf("ct(commit,zone=%d,exec(move:NXM_NX_REG1[]->"
+                      "NXM_NX_CT_MARK[])),resubmit(,%d)",
+                      DSR_CT_ZONE, DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
+                       match);
+    free(match);
     if (probe_ip) {
         add_arp_responder(owner, probe_ip, bridge_mac);
         match = xasprintf("tcp,nw_dst="IP_FMT, IP_ARGS(probe_ip));
@@ -82,34 +98,24 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
     return owner;
 }
 
-static void
-put_hash_fields(struct ds *s, const struct dsr_service *svc)
-{
-    ds_put_cstr(s, "fields(ip_src");
-    if (svc->hash == DSR_HASH_5TUPLE) {
-        ds_put_cstr(s, ",ip_dst");
-        if (svc->protocol & DSR_PROTO_TCP) {
-            ds_put_cstr(s, ",tcp_src,tcp_dst");
-        }
-        if (svc->protocol & DSR_PROTO_UDP) {
-            ds_put_cstr(s, ",udp_src,udp_dst");
-        }
-    }
-    ds_put_cstr(s, ")");
-}
-
-/* A service: one classifier flow per protocol sends its packets to the
- * service's select group, whose buckets (one per usable backend, ids
- * stable across changes) rewrite the destination MAC and hand the packet
- * to DSR_TABLE_DELIVER. */
+/* A service: its classifier flows (one per protocol) name the service in
+ * reg0 and look the connection up in conntrack.  Per backend, a flow in
+ * DSR_TABLE_BACKEND delivers the connections pinned to it (draining
+ * backends keep theirs); a connection without a valid pin goes to the
+ * group, whose bucket i is slot i of the table and pins the connection to
+ * that slot's backend.  reg1 and ct_mark hold bucket id + 1, 0 meaning no
+ * pin. */
 struct dsr_owner *
 pipeline_service(const struct dsr_service *svc,
-                 const struct pipeline_backend *backends, size_t n_backends)
+                 const struct pipeline_backend *backends, size_t n_backends,
+                 const uint32_t *slots)
 {
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
     struct ds s = DS_EMPTY_INITIALIZER;
-    char *actions = xasprintf("group:%"PRIu32, svc->id);
+    char *actions = xasprintf("set_field:%"PRIu32"->reg0,"
+                              "ct(zone=%d,table=%d)",
+                              svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP);
 
     for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
         if (svc->protocol & bit) {
@@ -128,21 +134,45 @@ pipeline_service(const struct dsr_service *svc,
     }
     free(actions);
 
-    uint32_t *bucket_ids = xmalloc((n_backends + 1) * sizeof *bucket_ids);
-    ds_clear(&s);
-    ds_put_cstr(&s, "type=select,selection_method=hash,");
-    put_hash_fields(&s, svc);
     for (size_t i = 0; i < n_backends; i++) {
         const struct pipeline_backend *be = &backends[i];
-        bucket_ids[i] = be->bucket_id;
-        ds_put_format(&s, ",bucket=bucket_id:%"PRIu32",weight:%"PRIu16
-                      ",actions=set_field:"ETH_ADDR_FMT"->eth_dst,"
-                      "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
-                      be->bucket_id, be->weight, ETH_ADDR_ARGS(be->mac),
-                      ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER);
+        char *match = xasprintf("reg0=%"PRIu32",reg1=%"PRIu32,
+                                svc->id, be->bucket_id + 1);
+        actions = xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
+                            "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
+                            ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(svc->mac),
+                            DSR_TABLE_DELIVER);
+        dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
+                           actions);
+        free(match);
+        free(actions);
     }
-    dsr_owner_set_group(owner, svc->id, ds_cstr(&s), bucket_ids, n_backends);
-    free(bucket_ids);
+    char *match = xasprintf("reg0=%"PRIu32, svc->id);
+    actions = xasprintf("group:%"PRIu32, svc->id);
+    dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_UNPINNED, match,
+                       actions);
+    free(match);
+    free(actions);
+
+    /* dp_hash: the datapath hashes the 5-tuple, no upcall per
+     * connection.  source-ip needs OVS's hash method, one upcall per
+     * client address. */
+    ds_clear(&s);
+    ds_put_cstr(&s, svc->hash == DSR_HASH_SOURCE_IP
+                    ? "type=select,selection_method=hash,fields(ip_src)"
+                    : "type=select,selection_method=dp_hash");
+    bool any = false;
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        any |= slots[i] != DSR_SLOT_NONE;
+    }
+    for (size_t i = 0; any && i < DSR_SLOTS; i++) {
+        /* A slot without a backend cannot exist while any backend is
+         * usable (slots_effective() fills them all). */
+        ds_put_format(&s, ",bucket=bucket_id:%"PRIuSIZE",actions="
+                      "set_field:%"PRIu32"->reg1,resubmit(,%d)",
+                      i, slots[i] + 1, DSR_TABLE_CT_COMMIT);
+    }
+    dsr_owner_set_group(owner, svc->id, ds_cstr(&s), NULL, 0);
     ds_destroy(&s);
     return owner;
 }

@@ -12,13 +12,24 @@
 struct dsr_owner;
 struct dsr_service;
 
-/* Tables.  Packets enter at DSR_TABLE_INGRESS; only group buckets resubmit
- * to DSR_TABLE_DELIVER. */
+/* Tables, in the order a client's packet to a service crosses them (see
+ * flows/README.md): the classifier puts the service id in reg0 and looks
+ * the connection up in conntrack; a connection already pinned to a
+ * backend carries it (+1) in ct_mark, a new one gets it from the
+ * service's group and is committed with it. */
 enum dsr_table {
     DSR_TABLE_INGRESS = 0,      /* ARP for VIPs, service classifier,
                                  * everything else to NORMAL. */
     DSR_TABLE_DELIVER = 10,     /* Backend MAC -> the port it lives on. */
+    DSR_TABLE_CT_LOOKUP = 20,   /* ct_mark -> reg1. */
+    DSR_TABLE_CT_COMMIT = 21,   /* Pins a new connection: reg1 -> ct_mark. */
+    DSR_TABLE_BACKEND = 22,     /* (service, reg1) -> backend MAC; no or a
+                                 * stale pin -> the service's group. */
 };
+
+/* The conntrack zone of dsrd's connection pins, apart from the
+ * operator's own uses of conntrack. */
+#define DSR_CT_ZONE 0xd5d5
 
 /* Priorities in DSR_TABLE_INGRESS. */
 enum {
@@ -28,6 +39,12 @@ enum {
     DSR_PRIO_SERVICE_ALL_PORTS = 190,   /* A service on all ports. */
     DSR_PRIO_VIP_NO_SERVICE = 100,  /* Other traffic to a VIP: dropped. */
     DSR_PRIO_NORMAL = 0,            /* The bridge stays a normal switch. */
+};
+
+/* Priorities in DSR_TABLE_BACKEND. */
+enum {
+    DSR_PRIO_PINNED = 100,          /* (service, backend) -> backend. */
+    DSR_PRIO_UNPINNED = 0,          /* Service -> its group. */
 };
 
 /* Priorities in DSR_TABLE_DELIVER. */
@@ -61,11 +78,10 @@ dsr_cookie(enum dsr_cookie_kind kind, uint64_t id)
            | (id & UINT64_C(0xffffffffffff));
 }
 
-/* A backend as the pipeline sees it: only those that may take new
- * connections and whose MAC is known. */
+/* A backend as the pipeline sees it: one that connections may reach,
+ * pinned ones at least (draining backends too), with a known MAC. */
 struct pipeline_backend {
     struct eth_addr mac;
-    uint16_t weight;
     uint32_t bucket_id;
 };
 
@@ -74,7 +90,8 @@ struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
 struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
 struct dsr_owner *pipeline_service(const struct dsr_service *,
                                    const struct pipeline_backend *,
-                                   size_t n_backends);
+                                   size_t n_backends,
+                                   const uint32_t *slots);
 struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
                                             ofp_port_t port);
 

@@ -11,6 +11,7 @@
 #include "controller/model.h"
 #include "flows/flow-set.h"
 #include "flows/pipeline.h"
+#include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "flow.h"
 
@@ -76,7 +77,12 @@ START_TEST(test_base)
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         "table=0,priority=400,cookie=0xd500000000000000,"
         "arp,dl_dst=02:d5:d5:00:00:01,arp_op=2 actions=controller\n"
-        "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n");
+        "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
+        "table=20,priority=0,cookie=0xd500000000000000,ip "
+        "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
+        "table=21,priority=0,cookie=0xd500000000000000,ip "
+        "actions=ct(commit,zone=54741,"
+        "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[])),resubmit(,22)\n");
     free(text);
 }
 END_TEST
@@ -101,28 +107,62 @@ START_TEST(test_vip)
 }
 END_TEST
 
+/* A table whose slots alternate between bucket ids 'a' and 'b'. */
+static uint32_t *
+alternating_slots(uint32_t a, uint32_t b)
+{
+    static uint32_t slots[DSR_SLOTS];
+
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        slots[i] = i % 2 ? b : a;
+    }
+    return slots;
+}
+
+static size_t
+count_substrings(const char *s, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
 START_TEST(test_tcp_service)
 {
     const struct dsr_service *svc = service(
         "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
         " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
-        { mac("aa:00:00:00:00:01"), 100, 0 },
-        { mac("aa:00:00:00:00:03"), 50, 2 },
+        { mac("aa:00:00:00:00:01"), 0 },
+        { mac("aa:00:00:00:00:03"), 2 },
     };
-    char *text = format_and_release(pipeline_service(svc, backends, 2));
-
-    ck_assert_str_eq(text,
+    char *text = format_and_release(pipeline_service(
+                                        svc, backends, 2,
+                                        alternating_slots(0, 2)));
+    const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
-        "tcp,nw_dst=10.0.0.100,tp_dst=80 actions=group:1\n"
-        "group_id=1,type=select,selection_method=hash,"
-        "fields(ip_src,ip_dst,tcp_src,tcp_dst),"
-        "bucket=bucket_id:0,weight:100,"
+        "tcp,nw_dst=10.0.0.100,tp_dst=80 "
+        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
+        "table=22,priority=0,cookie=0xd501000000000001,reg0=1 "
+        "actions=group:1\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,reg1=1 "
         "actions=set_field:aa:00:00:00:00:01->eth_dst,"
-        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10),"
-        "bucket=bucket_id:2,weight:50,"
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,reg1=3 "
         "actions=set_field:aa:00:00:00:00:03->eth_dst,"
-        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n");
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
+        "group_id=1,type=select,selection_method=dp_hash,"
+        "bucket=bucket_id:0,actions=set_field:1->reg1,resubmit(,21),"
+        "bucket=bucket_id:1,actions=set_field:3->reg1,resubmit(,21),"
+        "bucket=bucket_id:2,actions=set_field:1->reg1,resubmit(,21),";
+
+    ck_assert_msg(!strncmp(text, flows, strlen(flows)), "%s", text);
+    ck_assert_uint_eq(count_substrings(text, "bucket="), DSR_SLOTS);
+    ck_assert(strstr(text, ",bucket=bucket_id:255,actions=set_field:3->reg1,"
+                     "resubmit(,21)\n"));
     free(text);
 }
 END_TEST
@@ -132,15 +172,23 @@ START_TEST(test_both_protocols_all_ports)
     const struct dsr_service *svc = service(
         "{\"name\": \"any\", \"vip\": \"10.0.0.53\", \"protocol\": \"both\","
         " \"port\": \"*\", \"backends\": []}");
-    char *text = format_and_release(pipeline_service(svc, NULL, 0));
+    uint32_t none[DSR_SLOTS];
+
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        none[i] = DSR_SLOT_NONE;
+    }
+    char *text = format_and_release(pipeline_service(svc, NULL, 0, none));
 
     ck_assert_str_eq(text,
         "table=0,priority=190,cookie=0xd501000000000001,"
-        "tcp,nw_dst=10.0.0.53 actions=group:1\n"
+        "tcp,nw_dst=10.0.0.53 "
+        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
         "table=0,priority=190,cookie=0xd501000000000001,"
-        "udp,nw_dst=10.0.0.53 actions=group:1\n"
-        "group_id=1,type=select,selection_method=hash,"
-        "fields(ip_src,ip_dst,tcp_src,tcp_dst,udp_src,udp_dst)\n");
+        "udp,nw_dst=10.0.0.53 "
+        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
+        "table=22,priority=0,cookie=0xd501000000000001,reg0=1 "
+        "actions=group:1\n"
+        "group_id=1,type=select,selection_method=dp_hash\n");
     free(text);
 }
 END_TEST
@@ -150,18 +198,14 @@ START_TEST(test_source_ip_hash)
     const struct dsr_service *svc = service(
         "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
         " \"port\": 53, \"hash\": \"source-ip\", \"backends\": []}");
-    const struct pipeline_backend backend = {
-        mac("aa:00:00:00:00:01"), 1, 7
-    };
-    char *text = format_and_release(pipeline_service(svc, &backend, 1));
+    const struct pipeline_backend backend = { mac("aa:00:00:00:00:01"), 7 };
+    char *text = format_and_release(pipeline_service(
+                                        svc, &backend, 1,
+                                        alternating_slots(7, 7)));
 
-    ck_assert_str_eq(text,
-        "table=0,priority=200,cookie=0xd501000000000001,"
-        "udp,nw_dst=10.0.0.53,tp_dst=53 actions=group:1\n"
-        "group_id=1,type=select,selection_method=hash,fields(ip_src),"
-        "bucket=bucket_id:7,weight:1,"
-        "actions=set_field:aa:00:00:00:00:01->eth_dst,"
-        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n");
+    ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
+                     "fields(ip_src),bucket=bucket_id:0,actions="
+                     "set_field:8->reg1,resubmit(,21),bucket=bucket_id:1,"));
     free(text);
 }
 END_TEST

@@ -66,9 +66,11 @@ reason() {
 }
 is() { [ "$(health "$1" "$2")" = "$3" ]; }
 reason_has() { reason "$1" "$2" | grep -qi "$3"; }
-buckets() {   # buckets GROUP: the bucket ids in the group
-    sb_ofctl dump-groups br0 | grep "group_id=$1," | grep -o 'bucket_id:[0-9]*' \
-        | cut -d: -f2 | tr '\n' ' '
+buckets() {   # buckets GROUP: bucket ids of the backends with slots
+    sb_ofctl dump-groups br0 | grep "group_id=$1," \
+        | grep -o 'set_field:0x[0-9a-f]*->reg1' | sort -u \
+        | while IFS=':-' read -r _ mark _; do echo $((mark - 1)); done \
+        | sort -n | tr '\n' ' '
 }
 group_is() { [ "$(buckets "$1")" = "$2" ]; }
 

@@ -36,18 +36,28 @@ done
 [ "$(e2e_count be4 < "$SB_DIR/answers")" = 0 ] \
     || sb_fail "disabled backend be4 received requests"
 
-# Counters: the service's flow and group count exactly the client's
-# segments to the VIP; the replies (which the client received) never
-# touched them.
+# Counters: the service's classifier and its backends' flows count
+# exactly the client's segments to the VIP; the replies (which the client
+# received) never touched them.  Only a connection's first segment (and
+# its retransmissions) goes through the group's slots: the others follow
+# the connection's pin in conntrack.
 out=$(( $(snmp OutSegs) + $(snmp RetransSegs) - out0 - retrans0 ))
+retrans=$(( $(snmp RetransSegs) - retrans0 ))
 in=$(( $(snmp InSegs) - in0 ))
 sleep 1   # OVS refreshes datapath statistics about once a second.
-cookie=cookie=0xd501000000000001/-1
-flow=$(sb_flow_packets "$cookie")
+flow=$(sb_flow_packets "cookie=0xd501000000000001/-1" 0)
 group=$(sb_group_packets 1)
-echo "client sent $out segments, received $in; flow $flow, group $group"
+delivered=0
+for b in 0 1 2; do
+    delivered=$((delivered + $(sb_backend_packets 1 $b)))
+done
+echo "client sent $out segments, received $in; flow $flow, group $group," \
+     "delivered $delivered"
 [ "$flow" = "$out" ] || sb_fail "service flow counted $flow, client sent $out"
-[ "$group" = "$out" ] || sb_fail "group counted $group, client sent $out"
+[ "$delivered" = "$out" ] \
+    || sb_fail "backend flows counted $delivered, client sent $out"
+[ "$group" -ge 300 ] && [ "$group" -le $((300 + retrans)) ] \
+    || sb_fail "group counted $group new connections, not 300"
 [ "$in" -ge 900 ] || sb_fail "client received only $in segments"
 
 # A reply from a backend is switched by the NORMAL flow alone.

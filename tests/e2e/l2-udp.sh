@@ -31,7 +31,18 @@ bad=$(grep -cv '^be[123]$' "$SB_DIR/answers" || true)
 [ "$bad" = 0 ] || sb_fail "$bad datagrams lost or answered from elsewhere: $(sort "$SB_DIR/answers" | uniq -c)"
 
 sleep 1   # datapath statistics reach OpenFlow about once a second
-flow=$(sb_flow_packets cookie=0xd501000000000001/-1)
+flow=$(sb_flow_packets cookie=0xd501000000000001/-1 0)
 [ "$flow" = 200 ] || sb_fail "service flow counted $flow datagrams, not 200"
+# Each datagram came from a new socket: a new connection for the group's
+# slots, unless the kernel happened to reuse a source port (rare: a
+# couple of ports in 200 draws from the ephemeral range).
+group=$(sb_group_packets 1)
+[ "$group" -ge 190 ] && [ "$group" -le 200 ] \
+    || sb_fail "group counted $group new connections of 200 datagrams"
+delivered=0
+for b in 0 1 2; do
+    delivered=$((delivered + $(sb_backend_packets 1 $b)))
+done
+[ "$delivered" = 200 ] || sb_fail "backend flows counted $delivered, not 200"
 
 e2e_pass "L2 DSR UDP"
