@@ -22,6 +22,7 @@
 #include "openvswitch/poll-loop.h"
 #include "controller/health.h"
 #include "controller/probe-packet.h"
+#include "controller/vswitchd.h"
 #include "random.h"
 #include "flow.h"
 #include "timeval.h"
@@ -768,6 +769,7 @@ run_bridge(struct lb_bridge *br)
     unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
     if (seqno != br->conn_seqno && ofctrl_is_connected(br->ofctrl)) {
         br->conn_seqno = seqno;
+        vswitchd_relax_tcp_conntrack();
         neighbor_probe_all_soon(&br->neighbors);
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;

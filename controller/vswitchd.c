@@ -1,0 +1,68 @@
+/* See vswitchd.h. */
+#include <config.h>
+#include "controller/vswitchd.h"
+
+#include <errno.h>
+#include <string.h>
+#include "daemon.h"
+#include "dirs.h"
+#include "jsonrpc.h"
+#include "unixctl.h"
+#include "util.h"
+#include "openvswitch/vlog.h"
+
+VLOG_DEFINE_THIS_MODULE(vswitchd);
+
+/* Connection pins live in conntrack, which in DSR sees only the client's
+ * half of each TCP connection.  The userspace datapath's TCP tracker then
+ * takes every data segment for an out-of-window one and, by design, stops
+ * refreshing the entry: pins of busy connections expire after 30 s.
+ * Without sequence checks it refreshes them with every packet.  (The
+ * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
+ * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
+ * state, so dsrd makes it after every connection to the switch. */
+void
+vswitchd_relax_tcp_conntrack(void)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
+    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
+    pid_t pid = read_pidfile(pidfile);
+    char *socket = NULL, *result = NULL, *error_text = NULL;
+    struct jsonrpc *client = NULL;
+    int error;
+
+    free(pidfile);
+    if (pid < 0) {
+        error = -pid;
+        goto out;
+    }
+    socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(), (long) pid);
+    error = unixctl_client_create(socket, &client);
+    if (!error) {
+        error = unixctl_client_transact(client,
+                                        "dpctl/ct-disable-tcp-seq-chk", 0,
+                                        NULL, &result, &error_text);
+    }
+out:
+    if (error) {
+        VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
+                     "sequence checks of its conntrack (%s): pins of busy "
+                     "TCP connections may expire after 30 s",
+                     ovs_strerror(error));
+    } else if (error_text) {
+        /* The kernel datapath has no such switch. */
+        VLOG_INFO_RL(&rl, "ovs-vswitchd keeps TCP sequence checks (%s); on "
+                     "the kernel datapath set "
+                     "net.netfilter.nf_conntrack_tcp_be_liberal=1",
+                     error_text);
+    } else {
+        VLOG_INFO("ovs-vswitchd's conntrack: TCP sequence checks off, for "
+                  "one-way connection pins");
+    }
+    if (client) {
+        jsonrpc_close(client);
+    }
+    free(socket);
+    free(result);
+    free(error_text);
+}

@@ -1,0 +1,8 @@
+/* Settings of the local ovs-vswitchd that the pipeline relies on and
+ * OpenFlow cannot make. */
+#ifndef DSR_VSWITCHD_H
+#define DSR_VSWITCHD_H 1
+
+void vswitchd_relax_tcp_conntrack(void);
+
+#endif /* controller/vswitchd.h */
