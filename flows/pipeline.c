@@ -65,10 +65,27 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
                        match);
     free(match);
     match = xasprintf("ct(commit,zone=%d,exec(move:NXM_NX_REG1[]->"
-                      "NXM_NX_CT_MARK[])),resubmit(,%d)",
+                      "NXM_NX_CT_MARK[],move:NXM_NX_REG0[]->"
+                      "NXM_NX_CT_LABEL[0..31])),resubmit(,%d)",
                       DSR_CT_ZONE, DSR_TABLE_BACKEND);
     dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
                        match);
+    free(match);
+    /* An ICMP error conntrack relates to a pinned connection (its inner
+     * header is the connection's reply) goes to that connection's
+     * backend: the pin's label names the service, its mark the backend.
+     * This is what makes path MTU discovery work through DSR. */
+    match = xasprintf("move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
+                      "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,%d)",
+                      DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_RELATED, DSR_PRIO_NORMAL,
+                       "ct_state=+rel+trk,ip", match);
+    /* Fragments reassembled by conntrack carry their flow's pin, as the
+     * related ICMP errors do.  A flow whose first datagram comes in
+     * fragments has no pin yet and nothing to name its service (only
+     * the first fragment has ports): it is dropped. */
+    dsr_owner_add_flow(owner, DSR_TABLE_FRAGMENTS, DSR_PRIO_NORMAL,
+                       "ct_state=+trk-inv,ip", match);
     free(match);
     if (probe_ip) {
         add_arp_responder(owner, probe_ip, bridge_mac);
@@ -95,7 +112,47 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_NO_SERVICE,
                        match, "drop");
     free(match);
+
+    /* Fragments carry no ports after the first: conntrack reassembles
+     * the datagram and gives every fragment its tuple (ct_tp_dst...). */
+    match = xasprintf("ip,nw_dst="IP_FMT",ip_frag=yes", IP_ARGS(vip));
+    char *frag_actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
+                                   DSR_TABLE_FRAGMENTS);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_FRAGMENT,
+                       match, frag_actions);
+    free(frag_actions);
+    free(match);
+
+    /* ICMP errors (destination unreachable, time exceeded) about the
+     * backends' replies come to the VIP, their source. */
+    char *actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
+                              DSR_TABLE_CT_RELATED);
+    for (int type = 3; type <= 11; type += 8) {
+        match = xasprintf("icmp,nw_dst="IP_FMT",icmp_type=%d",
+                          IP_ARGS(vip), type);
+        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_ICMP_ERROR,
+                           match, actions);
+        free(match);
+    }
+    free(actions);
     return owner;
+}
+
+static void
+put_slot_buckets(struct ds *s, const uint32_t *slots)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        any |= slots[i] != DSR_SLOT_NONE;
+    }
+    for (size_t i = 0; any && i < DSR_SLOTS; i++) {
+        /* A slot without a backend cannot exist while any backend is
+         * usable (slots_effective() fills them all). */
+        ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions="
+                      "set_field:%"PRIu32"->reg1,resubmit(,%d)",
+                      i, slots[i] + 1, DSR_TABLE_CT_COMMIT);
+    }
 }
 
 /* A service: its classifier flows (one per protocol) name the service in
@@ -161,17 +218,7 @@ pipeline_service(const struct dsr_service *svc,
     ds_put_cstr(&s, svc->hash == DSR_HASH_SOURCE_IP
                     ? "type=select,selection_method=hash,fields(ip_src)"
                     : "type=select,selection_method=dp_hash");
-    bool any = false;
-    for (size_t i = 0; i < DSR_SLOTS; i++) {
-        any |= slots[i] != DSR_SLOT_NONE;
-    }
-    for (size_t i = 0; any && i < DSR_SLOTS; i++) {
-        /* A slot without a backend cannot exist while any backend is
-         * usable (slots_effective() fills them all). */
-        ds_put_format(&s, ",bucket=bucket_id:%"PRIuSIZE",actions="
-                      "set_field:%"PRIu32"->reg1,resubmit(,%d)",
-                      i, slots[i] + 1, DSR_TABLE_CT_COMMIT);
-    }
+    put_slot_buckets(&s, slots);
     dsr_owner_set_group(owner, svc->id, ds_cstr(&s), NULL, 0);
     ds_destroy(&s);
     return owner;

@@ -25,6 +25,10 @@ enum dsr_table {
     DSR_TABLE_CT_COMMIT = 21,   /* Pins a new connection: reg1 -> ct_mark. */
     DSR_TABLE_BACKEND = 22,     /* (service, reg1) -> backend MAC; no or a
                                  * stale pin -> the service's group. */
+    DSR_TABLE_CT_RELATED = 23,  /* ICMP error about a pinned connection ->
+                                 * the backend that owns it. */
+    DSR_TABLE_FRAGMENTS = 24,   /* Fragments, after conntrack reassembled
+                                 * them: the flow's pin, as above. */
 };
 
 /* The conntrack zone of dsrd's connection pins, apart from the
@@ -37,6 +41,8 @@ enum {
     DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests for a VIP. */
     DSR_PRIO_SERVICE_PORT = 200,    /* A service on one port. */
     DSR_PRIO_SERVICE_ALL_PORTS = 190,   /* A service on all ports. */
+    DSR_PRIO_VIP_FRAGMENT = 250,    /* IP fragments to a VIP: reassembly. */
+    DSR_PRIO_VIP_ICMP_ERROR = 150,  /* ICMP errors to a VIP: to conntrack. */
     DSR_PRIO_VIP_NO_SERVICE = 100,  /* Other traffic to a VIP: dropped. */
     DSR_PRIO_NORMAL = 0,            /* The bridge stays a normal switch. */
 };

@@ -82,7 +82,14 @@ START_TEST(test_base)
         "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
         "table=21,priority=0,cookie=0xd500000000000000,ip "
         "actions=ct(commit,zone=54741,"
-        "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[])),resubmit(,22)\n");
+        "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[],"
+        "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),resubmit(,22)\n"
+        "table=23,priority=0,cookie=0xd500000000000000,ct_state=+rel+trk,ip "
+        "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
+        "table=24,priority=0,cookie=0xd500000000000000,ct_state=+trk-inv,ip "
+        "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n");
     free(text);
 }
 END_TEST
@@ -95,6 +102,15 @@ START_TEST(test_vip)
     ck_assert_str_eq(text,
         "table=0,priority=100,cookie=0xd50200000a000064,"
         "ip,nw_dst=10.0.0.100 actions=drop\n"
+        "table=0,priority=150,cookie=0xd50200000a000064,"
+        "icmp,nw_dst=10.0.0.100,icmp_type=11 "
+        "actions=ct(zone=54741,table=23)\n"
+        "table=0,priority=150,cookie=0xd50200000a000064,"
+        "icmp,nw_dst=10.0.0.100,icmp_type=3 "
+        "actions=ct(zone=54741,table=23)\n"
+        "table=0,priority=250,cookie=0xd50200000a000064,"
+        "ip,nw_dst=10.0.0.100,ip_frag=yes "
+        "actions=ct(zone=54741,table=24)\n"
         "table=0,priority=300,cookie=0xd50200000a000064,"
         "arp,arp_tpa=10.0.0.100,arp_op=1 "
         "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"

@@ -45,6 +45,33 @@ e2e_http_backends() {
     done
 }
 
+# e2e_udp_backends N PORT: UDP servers on the VIP answering "NAME DATAGRAM".
+e2e_udp_backends() {
+    local n=$1 port=$2 i
+    for i in $(seq 1 "$n"); do
+        sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/udp-backend.py" "be$i" \
+            "$SB_DIR/be$i.udp.log" "$VIP" "$port"
+    done
+}
+
+# e2e_udp_service N: UDP backends be1..beN on port 5353 and dsrd with one
+# service "dns" over them; returns when all listen.
+e2e_udp_service() {
+    local n=$1 i backends=
+    e2e_udp_backends "$n" 5353
+    for i in $(seq 1 "$n"); do
+        backends="$backends${backends:+, }{\"ip\": \"10.0.0.$((10 + i))\"}"
+    done
+    e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [{"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
+               "backends": [$backends]}]}
+EOC
+    for i in $(seq 1 "$n"); do
+        sb_wait_listening "be$i" 5353 u
+    done
+}
+
 # e2e_start_dsrd: writes stdin to dsrd.json, starts dsrd, and waits until
 # the bridge is in sync and no backend MAC is unresolved.
 e2e_start_dsrd() {

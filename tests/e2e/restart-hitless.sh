@@ -8,10 +8,7 @@
 RESTARTS=${RESTARTS:-20}
 e2e_setup restart-hitless 3
 e2e_http_backends 3 80
-for i in 1 2 3; do
-    sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/udp-backend.py" "be$i" \
-        "$SB_DIR/be$i.udp.log" "$VIP" 5353
-done
+e2e_udp_backends 3 5353
 e2e_start_dsrd <<EOC
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
  "services": [
@@ -31,7 +28,10 @@ sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP" \
 tcp=$!
 sleep 1
 for r in $(seq 1 "$RESTARTS"); do
-    kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+    pid=$(cat "$SB_DIR/dsrd.pid")
+    kill -9 "$pid"
+    # SIGKILL is asynchronous: the API port is free once the process is.
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
     sb_start_dsrd ""
     sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
     sleep 0.3

@@ -10,19 +10,7 @@
 # for 200 datagrams from fixed source ports, then again with be2 down.
 node() (
     e2e_setup "same-choice-$1" 3
-    for i in 1 2 3; do
-        sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/udp-backend.py" "be$i" \
-            "$SB_DIR/be$i.udp.log" "$VIP" 5353
-    done
-    e2e_start_dsrd <<EOC >&2
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
-                            {"ip": "10.0.0.13"}]}]}
-EOC
-    for i in 1 2 3; do
-        sb_wait_listening "be$i" 5353 u
-    done
+    e2e_udp_service 3 >&2
     send() {
         sb_exec client python3 -c '
 import socket, sys
