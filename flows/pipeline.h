@@ -41,6 +41,7 @@ enum {
     DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests for a VIP. */
     DSR_PRIO_SERVICE_PORT = 200,    /* A service on one port. */
     DSR_PRIO_SERVICE_ALL_PORTS = 190,   /* A service on all ports. */
+    DSR_PRIO_SYN_BONUS = 5,         /* Added for a TCP service's SYNs. */
     DSR_PRIO_VIP_FRAGMENT = 250,    /* IP fragments to a VIP: reassembly. */
     DSR_PRIO_VIP_ICMP_ERROR = 150,  /* ICMP errors to a VIP: to conntrack. */
     DSR_PRIO_VIP_NO_SERVICE = 100,  /* Other traffic to a VIP: dropped. */
