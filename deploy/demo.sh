@@ -87,15 +87,18 @@ sb_exec client ip neigh show "$VIP"
 sleep 1   # let OVS fold datapath statistics into the OpenFlow counters
 say "ovs-ofctl -O OpenFlow15 dump-flows br0"
 sb_ofctl dump-flows br0 | sed 's/ duration=[^,]*,//; s/ idle_age=[^,]*,//'
-say "ovs-ofctl -O OpenFlow15 dump-groups br0"
-sb_ofctl dump-groups br0 | sed "s/,bucket=/\n    bucket=/g"
-say "ovs-ofctl -O OpenFlow15 dump-group-stats br0"
-sb_ofctl dump-group-stats br0
+say "ovs-ofctl -O OpenFlow15 dump-groups br0 1 (256 buckets: the slots)"
+sb_ofctl dump-groups br0 1 | sed "s/,bucket=/\n    bucket=/g" | head -n 6
+echo "    ..."
+echo "Slots per backend (bucket ids as in dsr/show):"
+sb_slot_shares 1 | sed 's/^/  /'
 cat <<EOT
 
-The service flow (cookie 0xd501...01) and group 1 counted only the
-client's packets to the VIP; the backends' replies went straight to the
-client through the NORMAL flow (priority 0): Direct Server Return.
+The service's flows (cookie 0xd501...01) counted only the client's
+packets to the VIP: table 0 all of them, group 1 each connection's first
+(it picks the backend, which conntrack then remembers), table 22 each
+backend's share.  The backends' replies went straight to the client
+through the NORMAL flow (priority 0): Direct Server Return.
 EOT
 
 say "Draining backend3 over the API (dsrctl), then 60 more requests"
@@ -106,8 +109,9 @@ echo "\$ dsrctl service show web"
 dsrctl service show web
 sb_exec client curl -sS --max-time 20 "http://$VIP/?d=[1-60]" \
     | sort | uniq -c | sed 's/^/  /'
-echo "(no new connection reached backend3; the group lost its bucket:)"
-sb_ofctl dump-groups br0 | sed "s/,bucket=/\n    bucket=/g"
+echo "(no new connection reached backend3; its slots went to the others,"
+echo " while its pinned connections would still reach it:)"
+sb_slot_shares 1 | sed 's/^/  /'
 dsrctl backend set web 10.0.0.13 --state active > /dev/null
 
 say "Failover: backend2's web server dies while the client keeps sending"

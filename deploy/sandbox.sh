@@ -212,6 +212,15 @@ sb_group_slots() {
         | grep -c "set_field:$(printf '0x%x' $(($2 + 1)))->reg1" || true
 }
 
+# sb_slot_shares GROUP: "bucket B: N slots" for each backend with slots.
+sb_slot_shares() {
+    sb_ofctl dump-groups br0 "$1" | grep -o 'set_field:0x[0-9a-f]*->reg1' \
+        | sort | uniq -c | while read -r n field; do
+            field=${field#set_field:}
+            echo "bucket $(( ${field%->reg1} - 1 )): $n slots"
+        done
+}
+
 # sb_has_share GROUP BUCKET WEIGHT TOTAL: true if that backend holds its
 # share of the slots, WEIGHT of TOTAL (rounded either way).
 sb_has_share() {
@@ -229,9 +238,10 @@ sb_backend_packets() {
     sb_flow_packets "reg0=$1,reg1=$(($2 + 1))" 22
 }
 
-# sb_flow_packets MATCH [TABLE]: packets of the flows MATCH selects, one
-# line each, only those in TABLE if given.
+# sb_flow_packets MATCH [TABLE]: packets of the flows MATCH selects (only
+# those in TABLE if given), summed.
 sb_flow_packets() {
     sb_ofctl dump-flows br0 "$1" | grep -- "${2:+ table=$2,}" \
-        | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p'
+        | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p' \
+        | awk '{n += $1} END {print n + 0}'
 }
