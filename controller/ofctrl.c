@@ -136,6 +136,10 @@ struct ofctrl {
     uint32_t group_limit;       /* Groups 1..this not wanted are dsrd's
                                  * stale ones. */
     unsigned long long n_reconciled;    /* Owners found already right. */
+    long long int connected_at; /* When the connection came up, or 0 once
+                                 * the first sync after it is reported. */
+    size_t n_sent_flow_mods;    /* Since 'connected_at'. */
+    size_t n_sent_group_mods;
     long long int resync_after; /* Not before this time (ms). */
 
     /* The bundle in flight, if any: only one at a time, so changes queue
@@ -644,6 +648,8 @@ send_changes(struct ofctrl *ofc)
     VLOG_DBG("%s: bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
              " group mods", ofc->bridge, ofc->bundle_id + 1,
              msgs.n_flow_mods, msgs.n_group_mods);
+    ofc->n_sent_flow_mods += msgs.n_flow_mods;
+    ofc->n_sent_group_mods += msgs.n_group_mods;
 
     struct ovs_list list = OVS_LIST_INITIALIZER(&list);
     struct ofpbuf *msg;
@@ -1151,6 +1157,8 @@ ofctrl_run(struct ofctrl *ofc)
         if (rconn_is_connected(ofc->rconn)) {
             VLOG_INFO("%s: connected, programming the bridge", ofc->bridge);
             request_packet_ins(ofc);
+            ofc->connected_at = time_msec();
+            ofc->n_sent_flow_mods = ofc->n_sent_group_mods = 0;
         }
     }
 
@@ -1174,6 +1182,13 @@ ofctrl_run(struct ofctrl *ofc)
         } else if (!hmap_is_empty(&ofc->dirty)) {
             send_changes(ofc);
         }
+    }
+    if (ofc->connected_at && ofctrl_is_synced(ofc)) {
+        VLOG_INFO("%s: in sync %lld ms after connecting (%"PRIuSIZE" flow "
+                  "mods, %"PRIuSIZE" group mods)", ofc->bridge,
+                  time_msec() - ofc->connected_at, ofc->n_sent_flow_mods,
+                  ofc->n_sent_group_mods);
+        ofc->connected_at = 0;
     }
 }
 

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Control-plane scale: SIZES services x BACKENDS backends (addresses and
+# MACs generated, no traffic), programmed into a private ovs-vswitchd.
+# For each size it prints one row:
+#   cold    launch of dsrd with the config -> "in sync" (the last bundle's
+#           commit reply), with dsrd's and ovs-vswitchd's CPU seconds
+#   restart dsrd SIGKILLed and started again: -> "in sync", and whether
+#           reconciliation found everything right (0 to change)
+#   change  PATCH of one backend's weight -> 200 (after OVS's commit),
+#           median and p99 of 50
+#   replace PUT /v1/config with 1 % of the services changed -> 200, and
+#           the flow and group mods it sent
+#   memory  resident size of dsrd and of ovs-vswitchd
+# The smallest size is the baseline: the change ratio against it shows
+# whether one change costs more in a bigger config.
+#
+# usage: sudo bench/scale.sh [BUILD_DIR] [BACKENDS] [SIZES...]
+#        (defaults: build-plain, 32, 100 1000; the issue's size is 10000)
+set -e -o pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build-plain}" && pwd)
+per=${2:-32}
+shift 2 2>/dev/null || shift $#
+sizes=${*:-100 1000}
+export DSRD=$build/controller/dsrd
+. "$top/deploy/sandbox.sh"
+sb_init dsr-scale
+SB_WAIT=120
+
+sb_start_ovs
+ovs_pid=$(cat "$SB_DIR/ovs-vswitchd.pid")
+api_url=http://127.0.0.1:9180
+
+config() {   # config N: the JSON config
+    python3 - "$1" "$per" <<'PY'
+import json, sys
+n, per = int(sys.argv[1]), int(sys.argv[2])
+services = []
+for i in range(n):
+    backends = []
+    for j in range(per):
+        k = i * per + j
+        backends.append({"ip": "172.%d.%d.%d" % (16 + (k >> 16), (k >> 8) & 255, k & 255),
+                         "mac": "02:00:%02x:%02x:%02x:%02x" % (k >> 24, (k >> 16) & 255, (k >> 8) & 255, k & 255)})
+    services.append({"name": "svc-%d" % i,
+                     "vip": "10.%d.%d.%d" % (100 + (i >> 16), (i >> 8) & 255, i & 255),
+                     "protocol": "tcp", "port": 80, "backends": backends})
+print(json.dumps({"bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:01"}],
+                  "services": services}))
+PY
+}
+
+cpu() {   # cpu PID: user+system CPU seconds
+    awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
+}
+rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+synced() { grep -c ': in sync ' "$SB_DIR/dsrd.log" 2>/dev/null || true; }
+now() { date +%s.%N; }
+
+# wait_sync N: until the log shows its Nth "in sync".
+wait_sync() { sb_wait_until sh -c "[ \$(grep -c ': in sync ' '$SB_DIR/dsrd.log') -ge $1 ]"; }
+
+printf '%8s %9s %8s %8s %10s %9s %9s %10s %9s %9s %9s\n' services cold_s \
+    dsrd_cpu ovs_cpu restart_s change_ms p99_ms replace_s mods dsrd_MB ovs_MB
+for n in $sizes; do
+    rm -f "$SB_DIR/dsrd.state.json"* "$SB_DIR/dsrd.log"
+    sb_ofctl del-flows br0
+    sb_ofctl del-groups br0
+    config "$n" > "$SB_DIR/scale.json"
+    ovs_cpu0=$(cpu "$ovs_pid")
+
+    start=$(now)
+    sb_start_dsrd "$SB_DIR/scale.json"
+    wait_sync 1
+    cold=$(echo "$(now) - $start" | bc)
+    pid=$(cat "$SB_DIR/dsrd.pid")
+    dsrd_cpu=$(cpu "$pid")
+    ovs_cpu=$(echo "$(cpu "$ovs_pid") - $ovs_cpu0" | bc)
+
+    kill -9 "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+    start=$(now)
+    sb_start_dsrd ""
+    wait_sync 2
+    restart=$(echo "$(now) - $start" | bc)
+    grep -q 'reconciled: [0-9]* owners already right, 0 to change' \
+        "$SB_DIR/dsrd.log" || restart="$restart(changed!)"
+    pid=$(cat "$SB_DIR/dsrd.pid")
+
+    read -r change p99 < <(ip netns exec "$SB_LB" python3 \
+        "$top/bench/api_client.py" "$api_url" patch svc-7 172.16.0.224 50)
+
+    # 1 % of the services with their first backend's weight changed.
+    ip netns exec "$SB_LB" curl -sS "$api_url/v1/config" \
+        | python3 -c '
+import json, sys
+cfg = json.load(sys.stdin)
+for svc in cfg["services"][::100]:
+    svc["backends"][0]["weight"] = 77
+json.dump(cfg, sys.stdout)' > "$SB_DIR/replace.json"
+    ovs-appctl -t dsrd vlog/set ofctrl:file:dbg
+    grep -c 'flow mods, ' "$SB_DIR/dsrd.log" > "$SB_DIR/before" || true
+    start=$(now)
+    code=$(ip netns exec "$SB_LB" curl -sS -o /dev/null -w '%{http_code}' \
+        -X PUT -H 'Content-Type: application/json' \
+        --data-binary "@$SB_DIR/replace.json" "$api_url/v1/config")
+    replace=$(echo "$(now) - $start" | bc)
+    [ "$code" = 200 ] || replace="$replace(HTTP $code)"
+    ovs-appctl -t dsrd vlog/set ofctrl:file:info
+    mods=$(grep 'flow mods, ' "$SB_DIR/dsrd.log" | tail -n +$(( $(cat "$SB_DIR/before") + 1 )) \
+        | sed -n 's/.*: \([0-9]*\) flow mods, \([0-9]*\) group mods.*/\1 \2/p' \
+        | awk '{f += $1; g += $2} END {printf "%d+%d", f, g}')
+
+    printf '%8s %9.2f %8s %8s %10.2f %9s %9s %10.3f %9s %9s %9s\n' "$n" \
+        "$cold" "$dsrd_cpu" "$ovs_cpu" "${restart%%(*}" "$change" "$p99" \
+        "${replace%%(*}" "$mods" "$(rss "$pid")" "$(rss "$ovs_pid")"
+    case "$restart$replace" in *'('*) echo "  note: $restart $replace" ;; esac
+    sb_stop_dsrd
+    [ -z "$KEEP_LOG" ] || cp "$SB_DIR/dsrd.log" "$KEEP_LOG.$n"
+done
+echo "(mods: flow mods + group mods sent for the 1 % replace)"
