@@ -580,6 +580,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
         free(etag);
     } else if (!ip_text && !strcmp(method, "POST")) {
         if ((json = parse_body(req))) {
+            json_object_del(json, "slots");     /* Taken by rebalancing. */
             const char *new_ip = json_string_value(json_object_get(json,
                                                                    "ip"));
             struct in_addr addr;
@@ -610,10 +611,17 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
         /* Answered. */
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         if ((json = parse_body(req))) {
+            /* A backend keeps its slots; only the service's table, given
+             * whole, can set them (else a stale copy would move them). */
+            json_t *current_be = json_array_get(backends, index);
+            json_t *slots = json_object_get(current_be, "slots");
+            json_object_del(json, "slots");
             json_t *patched = (!strcmp(method, "PATCH")
-                               ? json_merge_patch(json_array_get(backends, index),
-                                             json)
+                               ? json_merge_patch(current_be, json)
                                : json_incref(json));
+            if (slots && json_is_object(patched)) {
+                json_object_set(patched, "slots", slots);
+            }
             const char *new_ip = json_string_value(json_object_get(patched,
                                                                    "ip"));
             if (new_ip && strcmp(new_ip, ip_text)) {

@@ -428,7 +428,20 @@ build_slots(struct dsr_service *svc, const json_t *backends,
 
     svc->slots = xmalloc(DSR_SLOTS * sizeof *svc->slots);
     for (size_t s = 0; s < DSR_SLOTS; s++) {
-        svc->slots[s] = old && old->slots ? old->slots[s] : DSR_SLOT_NONE;
+        svc->slots[s] = DSR_SLOT_NONE;
+    }
+    /* Bucket ids are each node's own: carry the old table over by
+     * address, so that a new backend that got a deleted one's id does not
+     * inherit its slots. */
+    for (size_t i = 0; old && old->slots && i < old->n_backends; i++) {
+        const struct dsr_backend *prev = &old->backends[i];
+        const struct dsr_backend *be = dsr_service_find_backend(svc,
+                                                                prev->ip);
+        for (size_t s = 0; be && s < DSR_SLOTS; s++) {
+            if (old->slots[s] == prev->bucket_id) {
+                svc->slots[s] = be->bucket_id;
+            }
+        }
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         const char *hex = json_string_value(

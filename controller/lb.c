@@ -223,7 +223,9 @@ forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
 /* Fills 'usable' with the backends of 'svc' that take new connections
  * (active, MAC known and, unless 'ignore_health', not down) and
  * 'reachable' with those that keep their pinned connections (draining
- * ones too).  Returns how many are usable; '*n_reachable' gets the rest. */
+ * ones too, and those whose MAC is not known yet, so that a restart does
+ * not re-pin their connections before ARP answers).  Returns how many are
+ * usable; '*n_reachable' gets the rest. */
 static size_t
 classify_backends(const struct lb *lb, const struct lb_bridge *br,
                   const struct dsr_service *svc, bool ignore_health,
@@ -236,17 +238,18 @@ classify_backends(const struct lb *lb, const struct lb_bridge *br,
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+        bool has_mac = be->has_mac || (nb && nb->resolved);
 
         if (be->state == DSR_BACKEND_DISABLED
-            || !(be->has_mac || (nb && nb->resolved))
             || (!ignore_health && health_is_down(lb->health, svc->id,
                                                  be->ip))) {
             continue;
         }
-        reachable[*n_reachable].mac = be->has_mac ? be->mac : nb->mac;
-        reachable[*n_reachable].bucket_id = be->bucket_id;
-        ++*n_reachable;
-        if (be->state == DSR_BACKEND_ACTIVE) {
+        struct pipeline_backend *r = &reachable[(*n_reachable)++];
+        r->ip = be->ip;
+        r->has_mac = has_mac;
+        r->mac = be->has_mac ? be->mac : has_mac ? nb->mac : eth_addr_zero;
+        if (be->state == DSR_BACKEND_ACTIVE && has_mac) {
             usable[n].id = be->bucket_id;
             usable[n].key = ntohl(be->ip);
             usable[n].weight = be->weight;
@@ -285,9 +288,19 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     }
 
     uint32_t slots[DSR_SLOTS];
+    ovs_be32 slot_ips[DSR_SLOTS];
     slots_effective(svc->slots, usable, n, slots);
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        slot_ips[s] = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (usable[j].id == slots[s]) {
+                slot_ips[s] = htonl(usable[j].key);
+                break;
+            }
+        }
+    }
     struct dsr_owner *owner = pipeline_service(svc, reachable, n_reachable,
-                                               slots);
+                                               slot_ips);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
     free(usable);
@@ -769,7 +782,10 @@ run_bridge(struct lb_bridge *br)
     unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
     if (seqno != br->conn_seqno && ofctrl_is_connected(br->ofctrl)) {
         br->conn_seqno = seqno;
-        vswitchd_relax_tcp_conntrack();
+        if (!strncmp(br->cfg->target, "unix:", 5)) {
+            /* A local switch: its ovs-vswitchd is ours to reach. */
+            vswitchd_relax_tcp_conntrack();
+        }
         neighbor_probe_all_soon(&br->neighbors);
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
@@ -1067,7 +1083,7 @@ lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
 
     c->packets = c->bytes = 0;
     return br && ofctrl_get_backend_counters(br->ofctrl, svc->id,
-                                             be->bucket_id, c);
+                                             ntohl(be->ip), c);
 }
 
 void

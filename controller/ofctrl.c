@@ -100,7 +100,8 @@ struct counters_node {
 struct stats_round {
     struct hmap cookies;        /* struct counters_node by cookie. */
     struct hmap backends;       /* struct counters_node by service id << 32
-                                 * | bucket id: DSR_TABLE_BACKEND flows. */
+                                 * | backend address: DSR_TABLE_BACKEND
+                                 * flows. */
     ovs_be32 flow_xid;
     bool flows_done;
 };
@@ -1256,15 +1257,15 @@ ofctrl_get_cookie_counters(const struct ofctrl *ofc, uint64_t cookie,
     return c != NULL;
 }
 
-/* Counters of the backend with 'bucket_id' in service 'service_id': its
- * DSR_TABLE_BACKEND flow sees every packet delivered to it, pinned or
- * new. */
+/* Counters of the backend at 'ip' (host byte order) in service
+ * 'service_id': its DSR_TABLE_BACKEND flow sees every packet delivered to
+ * it, pinned or new. */
 bool
 ofctrl_get_backend_counters(const struct ofctrl *ofc, uint32_t service_id,
-                            uint32_t bucket_id, struct ofctrl_counters *out)
+                            uint32_t ip, struct ofctrl_counters *out)
 {
     const struct counters_node *c = counters_find(
-        &ofc->stats.backends, (uint64_t) service_id << 32 | bucket_id);
+        &ofc->stats.backends, (uint64_t) service_id << 32 | ip);
 
     *out = c ? c->total : (struct ofctrl_counters) { 0, 0 };
     return c != NULL;
@@ -1305,10 +1306,9 @@ handle_flow_stats_reply(struct ofctrl *ofc, const struct ofp_header *oh)
             c = counters_get(&ofc->collecting.cookies, ntohll(fs.cookie));
         } else if (fs.table_id == DSR_TABLE_BACKEND
                    && fs.match.wc.masks.regs[1]) {
-            uint32_t bucket_id = fs.match.flow.regs[1] - 1;
             c = counters_get(&ofc->collecting.backends,
                              (uint64_t) fs.match.flow.regs[0] << 32
-                             | bucket_id);
+                             | fs.match.flow.regs[1]);
         }
         if (c) {
             c->total.packets += fs.packet_count;

@@ -64,8 +64,7 @@ bool ofctrl_stats_done(const struct ofctrl *, unsigned int round);
 bool ofctrl_get_cookie_counters(const struct ofctrl *, uint64_t cookie,
                                 struct ofctrl_counters *);
 bool ofctrl_get_backend_counters(const struct ofctrl *, uint32_t service_id,
-                                 uint32_t bucket_id,
-                                 struct ofctrl_counters *);
+                                 uint32_t ip, struct ofctrl_counters *);
 
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);

@@ -20,7 +20,9 @@ VLOG_DEFINE_THIS_MODULE(vswitchd);
  * Without sequence checks it refreshes them with every packet.  (The
  * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
  * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
- * state, so dsrd makes it after every connection to the switch. */
+ * state, so dsrd makes it after every connection to the switch.  It
+ * applies to the whole datapath, the operator's conntrack zones too.
+ * The call blocks, on a local socket that ovs-vswitchd answers at once. */
 void
 vswitchd_relax_tcp_conntrack(void)
 {
@@ -39,9 +41,12 @@ vswitchd_relax_tcp_conntrack(void)
     socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(), (long) pid);
     error = unixctl_client_create(socket, &client);
     if (!error) {
+        /* The userspace datapath by name: with a kernel datapath present
+         * too, dpctl would not know which one is meant. */
+        char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
         error = unixctl_client_transact(client,
-                                        "dpctl/ct-disable-tcp-seq-chk", 0,
-                                        NULL, &result, &error_text);
+                                        "dpctl/ct-disable-tcp-seq-chk", 1,
+                                        &dp, &result, &error_text);
     }
 out:
     if (error) {
@@ -50,9 +55,10 @@ out:
                      "TCP connections may expire after 30 s",
                      ovs_strerror(error));
     } else if (error_text) {
-        /* The kernel datapath has no such switch. */
-        VLOG_INFO_RL(&rl, "ovs-vswitchd keeps TCP sequence checks (%s); on "
-                     "the kernel datapath set "
+        /* No userspace datapath: the kernel's conntrack is configured by
+         * sysctl, which is the host's business. */
+        VLOG_INFO_RL(&rl, "no userspace datapath to relax TCP sequence "
+                     "checks in (%s); with the kernel datapath set "
                      "net.netfilter.nf_conntrack_tcp_be_liberal=1",
                      error_text);
     } else {

@@ -90,7 +90,7 @@ sb_ofctl dump-flows br0 | sed 's/ duration=[^,]*,//; s/ idle_age=[^,]*,//'
 say "ovs-ofctl -O OpenFlow15 dump-groups br0 1 (256 buckets: the slots)"
 sb_ofctl dump-groups br0 1 | sed "s/,bucket=/\n    bucket=/g" | head -n 6
 echo "    ..."
-echo "Slots per backend (bucket ids as in dsr/show):"
+echo "Slots per backend:"
 sb_slot_shares 1 | sed 's/^/  /'
 cat <<EOT
 

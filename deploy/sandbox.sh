@@ -204,38 +204,47 @@ sb_group_packets() {
         | grep -o 'ref_count=[0-9]*,packet_count=[0-9]*' | cut -d= -f3
 }
 
-# sb_group_slots GROUP BUCKET: how many of the 256 slots of service
-# GROUP's group go to the backend with bucket id BUCKET.
+# sb_reg1 IP: how OVS prints IP as a pin, e.g. 0xa00000b for 10.0.0.11.
+sb_reg1() {
+    local IFS=.
+    # shellcheck disable=SC2086
+    set -- $1
+    printf '0x%x' $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 ))
+}
+
+# sb_group_slots GROUP IP: how many of the 256 slots of service GROUP's
+# group go to the backend at IP.
 sb_group_slots() {
     sb_ofctl dump-groups br0 "$1" \
         | grep -o 'set_field:0x[0-9a-f]*->reg1' \
-        | grep -c "set_field:$(printf '0x%x' $(($2 + 1)))->reg1" || true
+        | grep -c "set_field:$(sb_reg1 "$2")->reg1" || true
 }
 
-# sb_slot_shares GROUP: "bucket B: N slots" for each backend with slots.
+# sb_slot_shares GROUP: "IP: N slots" for each backend with slots.
 sb_slot_shares() {
     sb_ofctl dump-groups br0 "$1" | grep -o 'set_field:0x[0-9a-f]*->reg1' \
         | sort | uniq -c | while read -r n field; do
             field=${field#set_field:}
-            echo "bucket $(( ${field%->reg1} - 1 )): $n slots"
+            field=$(( ${field%->reg1} ))
+            echo "$((field >> 24)).$((field >> 16 & 255)).$((field >> 8 & 255)).$((field & 255)): $n slots"
         done
 }
 
-# sb_has_share GROUP BUCKET WEIGHT TOTAL: true if that backend holds its
+# sb_has_share GROUP IP WEIGHT TOTAL: true if that backend holds its
 # share of the slots, WEIGHT of TOTAL (rounded either way).
 sb_has_share() {
     local got want=$((256 * $3 / $4))
     got=$(sb_group_slots "$1" "$2")
     [ "$got" -ge "$want" ] && [ "$got" -le $((want + 1)) ] || {
-        sb_log "bucket $2 of group $1 has $got slots, not $want ($3/$4)"
+        sb_log "$2 has $got slots of group $1, not $want ($3/$4)"
         return 1
     }
 }
 
-# sb_backend_packets SERVICE BUCKET: packets delivered to that backend of
+# sb_backend_packets SERVICE IP: packets delivered to that backend of
 # service id SERVICE, pinned or new.
 sb_backend_packets() {
-    sb_flow_packets "reg0=$1,reg1=$(($2 + 1))" 22
+    sb_flow_packets "reg0=$1,reg1=$(sb_reg1 "$2")" 22
 }
 
 # sb_flow_packets MATCH [TABLE]: packets of the flows MATCH selects (only

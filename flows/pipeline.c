@@ -76,8 +76,8 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
      * backend: the pin's label names the service, its mark the backend.
      * This is what makes path MTU discovery work through DSR. */
     match = xasprintf("move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-                      "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,%d)",
-                      DSR_TABLE_BACKEND);
+                      "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],"
+                      "set_field:1->reg2,resubmit(,%d)", DSR_TABLE_BACKEND);
     dsr_owner_add_flow(owner, DSR_TABLE_CT_RELATED, DSR_PRIO_NORMAL,
                        "ct_state=+rel+trk,ip", match);
     /* Fragments reassembled by conntrack carry their flow's pin, as the
@@ -87,6 +87,10 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
     dsr_owner_add_flow(owner, DSR_TABLE_FRAGMENTS, DSR_PRIO_NORMAL,
                        "ct_state=+trk-inv,ip", match);
     free(match);
+    /* Neither may pin anew (an ICMP error would re-pin its connection by
+     * its own hash): without a valid pin they stop here. */
+    dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_STALE_PIN_ONLY,
+                       "reg2=1", "drop");
     if (probe_ip) {
         add_arp_responder(owner, probe_ip, bridge_mac);
         match = xasprintf("tcp,nw_dst="IP_FMT, IP_ARGS(probe_ip));
@@ -139,19 +143,23 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
 }
 
 static void
-put_slot_buckets(struct ds *s, const uint32_t *slots)
+put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips)
 {
     bool any = false;
 
     for (size_t i = 0; i < DSR_SLOTS; i++) {
-        any |= slots[i] != DSR_SLOT_NONE;
+        any |= slot_ips[i] != 0;
     }
     for (size_t i = 0; any && i < DSR_SLOTS; i++) {
-        /* A slot without a backend cannot exist while any backend is
-         * usable (slots_effective() fills them all). */
-        ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions="
-                      "set_field:%"PRIu32"->reg1,resubmit(,%d)",
-                      i, slots[i] + 1, DSR_TABLE_CT_COMMIT);
+        ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
+        if (slot_ips[i]) {
+            ds_put_format(s, "set_field:%#"PRIx32"->reg1,resubmit(,%d)",
+                          ntohl(slot_ips[i]), DSR_TABLE_CT_COMMIT);
+        } else {
+            /* Cannot happen while any backend is usable (slots_effective()
+             * fills every slot); a pin of 0 would mean "none". */
+            ds_put_cstr(s, "drop");
+        }
     }
 }
 
@@ -160,12 +168,12 @@ put_slot_buckets(struct ds *s, const uint32_t *slots)
  * DSR_TABLE_BACKEND delivers the connections pinned to it (draining
  * backends keep theirs); a connection without a valid pin goes to the
  * group, whose bucket i is slot i of the table and pins the connection to
- * that slot's backend.  reg1 and ct_mark hold bucket id + 1, 0 meaning no
- * pin. */
+ * that slot's backend.  Pins name backends by address, so a pin to a
+ * deleted backend never matches another. */
 struct dsr_owner *
 pipeline_service(const struct dsr_service *svc,
                  const struct pipeline_backend *backends, size_t n_backends,
-                 const uint32_t *slots)
+                 const ovs_be32 *slot_ips)
 {
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
@@ -204,12 +212,14 @@ pipeline_service(const struct dsr_service *svc,
 
     for (size_t i = 0; i < n_backends; i++) {
         const struct pipeline_backend *be = &backends[i];
-        char *match = xasprintf("reg0=%"PRIu32",reg1=%"PRIu32,
-                                svc->id, be->bucket_id + 1);
-        actions = xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
-                            "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
-                            ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(svc->mac),
-                            DSR_TABLE_DELIVER);
+        char *match = xasprintf("reg0=%"PRIu32",reg1=%#"PRIx32,
+                                svc->id, ntohl(be->ip));
+        actions = (be->has_mac
+                   ? xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
+                               "set_field:"ETH_ADDR_FMT"->eth_src,"
+                               "resubmit(,%d)", ETH_ADDR_ARGS(be->mac),
+                               ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER)
+                   : xstrdup("drop"));
         dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
                            actions);
         free(match);
@@ -229,7 +239,7 @@ pipeline_service(const struct dsr_service *svc,
     ds_put_cstr(&s, svc->hash == DSR_HASH_SOURCE_IP
                     ? "type=select,selection_method=hash,fields(ip_src)"
                     : "type=select,selection_method=dp_hash");
-    put_slot_buckets(&s, slots);
+    put_slot_buckets(&s, slot_ips);
     dsr_owner_set_group(owner, svc->id, ds_cstr(&s), NULL, 0);
     ds_destroy(&s);
     return owner;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include "openvswitch/types.h"
 #include "packets.h"
 
@@ -15,8 +16,10 @@ struct dsr_service;
 /* Tables, in the order a client's packet to a service crosses them (see
  * flows/README.md): the classifier puts the service id in reg0 and looks
  * the connection up in conntrack; a connection already pinned to a
- * backend carries it (+1) in ct_mark, a new one gets it from the
- * service's group and is committed with it. */
+ * backend carries the backend's address in ct_mark (and the service in
+ * ct_label), a new one gets it from the service's group and is committed
+ * with it.  reg1 holds the backend's address, reg2 = 1 marks a packet
+ * (ICMP error, fragment) that may follow a pin but must not make one. */
 enum dsr_table {
     DSR_TABLE_INGRESS = 0,      /* ARP for VIPs, service classifier,
                                  * everything else to NORMAL. */
@@ -51,6 +54,7 @@ enum {
 /* Priorities in DSR_TABLE_BACKEND. */
 enum {
     DSR_PRIO_PINNED = 100,          /* (service, backend) -> backend. */
+    DSR_PRIO_STALE_PIN_ONLY = 1,    /* reg2 = 1 without a valid pin: drop. */
     DSR_PRIO_UNPINNED = 0,          /* Service -> its group. */
 };
 
@@ -85,11 +89,13 @@ dsr_cookie(enum dsr_cookie_kind kind, uint64_t id)
            | (id & UINT64_C(0xffffffffffff));
 }
 
-/* A backend as the pipeline sees it: one that connections may reach,
- * pinned ones at least (draining backends too), with a known MAC. */
+/* A backend as the pipeline sees it: one whose pinned connections stay
+ * (draining backends too).  Until its MAC is known its connections wait
+ * (are dropped) rather than lose their pins. */
 struct pipeline_backend {
+    ovs_be32 ip;                /* Names it in pins and slots. */
+    bool has_mac;
     struct eth_addr mac;
-    uint32_t bucket_id;
 };
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
@@ -98,7 +104,7 @@ struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
 struct dsr_owner *pipeline_service(const struct dsr_service *,
                                    const struct pipeline_backend *,
                                    size_t n_backends,
-                                   const uint32_t *slots);
+                                   const ovs_be32 *slot_ips);
 struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
                                             ofp_port_t port);
 

@@ -2,7 +2,7 @@
 #include <config.h>
 #include "flows/slots.h"
 
-#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "util.h"
 
@@ -43,7 +43,8 @@ compute_quotas(const struct slots_backend *backends, size_t n,
         total += backends[i].weight;
     }
     for (size_t i = 0; i < n; i++) {
-        quota[i] = total ? DSR_SLOTS * backends[i].weight / total : 0;
+        quota[i] = total ? (uint64_t) DSR_SLOTS * backends[i].weight / total
+                         : 0;
         given += quota[i];
     }
     while (total && given < DSR_SLOTS) {
@@ -146,14 +147,49 @@ slots_rebalance(uint32_t table[DSR_SLOTS],
     free(quota);
 }
 
-/* Weighted rendezvous score: -weight / ln(u) for u uniform in (0, 1)
- * from the hash; the highest wins, each backend in proportion to its
- * weight. */
-static double
+/* log2(x) in 16.16 fixed point, for x >= 1: integer arithmetic, so that
+ * every node computes the same (libm's log() may differ in the last bit
+ * between libraries). */
+static uint64_t
+log2_q16(uint64_t x)
+{
+    int exp = 63 - __builtin_clzll(x);
+    uint64_t result = (uint64_t) exp << 16;
+    /* The mantissa in [1, 2), 31 fraction bits; each squaring yields the
+     * next bit of the logarithm. */
+    uint64_t m = exp >= 31 ? x >> (exp - 31) : x << (31 - exp);
+
+    for (int bit = 15; bit >= 0; bit--) {
+        m = (m * m) >> 31;
+        if (m >= UINT64_C(2) << 31) {
+            m >>= 1;
+            result |= UINT64_C(1) << bit;
+        }
+    }
+    return result;
+}
+
+/* Weighted rendezvous: backend i's score is w_i / -log2(u_i), u_i uniform
+ * in (0, 1] from the hash; the highest wins, each backend in proportion
+ * to its weight.  Compared as fractions, w_a * nl_b > w_b * nl_a. */
+struct weighted_score {
+    uint64_t weight;
+    uint64_t neg_log;           /* -log2(u), 16.16, at least 1. */
+};
+
+static struct weighted_score
 weighted_score(const struct slots_backend *be, size_t slot)
 {
-    double u = ((slots_hash(be->key, slot) >> 11) + 0.5) / (1ULL << 53);
-    return -(double) be->weight / log(u);
+    uint64_t u = (slots_hash(be->key, slot) >> 11) + 1;     /* 1..2^53 */
+    uint64_t neg_log = (UINT64_C(53) << 16) - log2_q16(u);
+
+    return (struct weighted_score) { be->weight, neg_log ? neg_log : 1 };
+}
+
+static bool
+score_beats(struct weighted_score a, struct weighted_score b)
+{
+    return a.weight * b.neg_log > b.weight * a.neg_log;
 }
 
 void
@@ -167,11 +203,13 @@ slots_effective(const uint32_t base[DSR_SLOTS],
             continue;
         }
         size_t best = SIZE_MAX;
-        double best_score = 0;
+        struct weighted_score best_score = { 0, 1 };
         for (size_t i = 0; i < n; i++) {
-            double score = weighted_score(&usable[i], s);
+            struct weighted_score score = weighted_score(&usable[i], s);
             if (usable[i].weight
-                && (best == SIZE_MAX || score > best_score)) {
+                && (best == SIZE_MAX || score_beats(score, best_score)
+                    || (!score_beats(best_score, score)
+                        && usable[i].key > usable[best].key))) {
                 best = i;
                 best_score = score;
             }

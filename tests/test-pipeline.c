@@ -84,12 +84,16 @@ START_TEST(test_base)
         "actions=ct(commit,zone=54741,"
         "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[],"
         "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),resubmit(,22)\n"
+        "table=22,priority=1,cookie=0xd500000000000000,reg2=1 "
+        "actions=drop\n"
         "table=23,priority=0,cookie=0xd500000000000000,ct_state=+rel+trk,ip "
         "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:1->reg2,"
+        "resubmit(,22)\n"
         "table=24,priority=0,cookie=0xd500000000000000,ct_state=+trk-inv,ip "
         "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n");
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:1->reg2,"
+        "resubmit(,22)\n");
     free(text);
 }
 END_TEST
@@ -123,11 +127,11 @@ START_TEST(test_vip)
 }
 END_TEST
 
-/* A table whose slots alternate between bucket ids 'a' and 'b'. */
-static uint32_t *
-alternating_slots(uint32_t a, uint32_t b)
+/* A table whose slots alternate between backends 'a' and 'b'. */
+static ovs_be32 *
+alternating_slots(ovs_be32 a, ovs_be32 b)
 {
-    static uint32_t slots[DSR_SLOTS];
+    static ovs_be32 slots[DSR_SLOTS];
 
     for (size_t i = 0; i < DSR_SLOTS; i++) {
         slots[i] = i % 2 ? b : a;
@@ -152,12 +156,14 @@ START_TEST(test_tcp_service)
         "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
         " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
-        { mac("aa:00:00:00:00:01"), 0 },
-        { mac("aa:00:00:00:00:03"), 2 },
+        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01") },
+        { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03") },
+        { htonl(0x0a00000e), false, eth_addr_zero },
     };
     char *text = format_and_release(pipeline_service(
-                                        svc, backends, 2,
-                                        alternating_slots(0, 2)));
+                                        svc, backends, 3,
+                                        alternating_slots(htonl(0x0a00000b),
+                                                          htonl(0x0a00000d))));
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.100,tp_dst=80 "
@@ -167,21 +173,25 @@ START_TEST(test_tcp_service)
         "actions=set_field:1->reg0,group:1\n"
         "table=22,priority=0,cookie=0xd501000000000001,reg0=1 "
         "actions=group:1\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,reg1=1 "
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "reg1=0xa00000b "
         "actions=set_field:aa:00:00:00:00:01->eth_dst,"
         "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,reg1=3 "
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "reg1=0xa00000d "
         "actions=set_field:aa:00:00:00:00:03->eth_dst,"
         "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "reg1=0xa00000e actions=drop\n"
         "group_id=1,type=select,selection_method=dp_hash,"
-        "bucket=bucket_id:0,actions=set_field:1->reg1,resubmit(,21),"
-        "bucket=bucket_id:1,actions=set_field:3->reg1,resubmit(,21),"
-        "bucket=bucket_id:2,actions=set_field:1->reg1,resubmit(,21),";
+        "bucket=bucket_id:0,actions=set_field:0xa00000b->reg1,resubmit(,21),"
+        "bucket=bucket_id:1,actions=set_field:0xa00000d->reg1,resubmit(,21),"
+        "bucket=bucket_id:2,actions=set_field:0xa00000b->reg1,resubmit(,21),";
 
     ck_assert_msg(!strncmp(text, flows, strlen(flows)), "%s", text);
     ck_assert_uint_eq(count_substrings(text, "bucket="), DSR_SLOTS);
-    ck_assert(strstr(text, ",bucket=bucket_id:255,actions=set_field:3->reg1,"
-                     "resubmit(,21)\n"));
+    ck_assert(strstr(text, ",bucket=bucket_id:255,actions="
+                     "set_field:0xa00000d->reg1,resubmit(,21)\n"));
     free(text);
 }
 END_TEST
@@ -191,11 +201,7 @@ START_TEST(test_both_protocols_all_ports)
     const struct dsr_service *svc = service(
         "{\"name\": \"any\", \"vip\": \"10.0.0.53\", \"protocol\": \"both\","
         " \"port\": \"*\", \"backends\": []}");
-    uint32_t none[DSR_SLOTS];
-
-    for (size_t i = 0; i < DSR_SLOTS; i++) {
-        none[i] = DSR_SLOT_NONE;
-    }
+    ovs_be32 none[DSR_SLOTS] = { 0 };
     char *text = format_and_release(pipeline_service(svc, NULL, 0, none));
 
     ck_assert_str_eq(text,
@@ -220,14 +226,18 @@ START_TEST(test_source_ip_hash)
     const struct dsr_service *svc = service(
         "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
         " \"port\": 53, \"hash\": \"source-ip\", \"backends\": []}");
-    const struct pipeline_backend backend = { mac("aa:00:00:00:00:01"), 7 };
+    const struct pipeline_backend backend = {
+        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
+    };
     char *text = format_and_release(pipeline_service(
                                         svc, &backend, 1,
-                                        alternating_slots(7, 7)));
+                                        alternating_slots(htonl(0x0a00000b),
+                                                          htonl(0x0a00000b))));
 
     ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
                      "fields(ip_src),bucket=bucket_id:0,actions="
-                     "set_field:8->reg1,resubmit(,21),bucket=bucket_id:1,"));
+                     "set_field:0xa00000b->reg1,resubmit(,21),"
+                     "bucket=bucket_id:1,"));
     free(text);
 }
 END_TEST

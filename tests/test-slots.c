@@ -168,6 +168,26 @@ START_TEST(test_effective)
 }
 END_TEST
 
+/* The slots of an unusable backend go to the others by weight. */
+START_TEST(test_effective_weights)
+{
+    struct slots_backend b[3];
+    uint32_t base[DSR_SLOTS], eff[DSR_SLOTS];
+
+    make_backends(b, 3, 100);
+    b[2].weight = 300;
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        base[s] = 0;            /* All of backend 0's, which fails. */
+    }
+    slots_effective(base, b + 1, 2, eff);
+    ck_assert_uint_eq(count(eff, 0), 0);
+    /* 1:3 of 256 is 64:192; rendezvous is random around it. */
+    ck_assert_uint_ge(count(eff, 1), 40);
+    ck_assert_uint_le(count(eff, 1), 90);
+    ck_assert_uint_eq(count(eff, 1) + count(eff, 2), DSR_SLOTS);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -179,6 +199,7 @@ main(void)
     tcase_add_test(tc, test_minimal_disruption);
     tcase_add_test(tc, test_order_independent);
     tcase_add_test(tc, test_effective);
+    tcase_add_test(tc, test_effective_weights);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -135,7 +135,7 @@ api PUT /v1/services/web/backends/10.0.0.12 '{"weight": 70}' -H "If-Match: $beta
 expect 200 '.weight == 70' '.state == "active"'
 api GET /v1/services/web/backends/10.0.0.99
 expect 404
-sb_has_share 2 1 70 180 || sb_fail "weight change did not reach OVS"
+sb_has_share 2 10.0.0.12 70 180 || sb_fail "weight change did not reach OVS"
 api DELETE /v1/services/web/backends/10.0.0.13
 expect 204
 api GET /v1/services/web/backends/10.0.0.13

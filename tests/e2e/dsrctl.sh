@@ -84,7 +84,7 @@ expect_rc 0
 [ ! -s "$SB_DIR/out" ] && [ ! -s "$SB_DIR/err" ] \
     || sb_fail "service add printed: $(cat "$SB_DIR/out" "$SB_DIR/err")"
 group 1 | grep -q 'type=select' || sb_fail "no group 1 for web"
-sb_has_share 1 1 50 150 || sb_fail "weight 50 not in group"
+sb_has_share 1 10.0.0.12 50 150 || sb_fail "weight 50 not in group"
 sb_wait_until e2e_dsrd_ready
 e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
 [ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 40 ] \
@@ -142,7 +142,7 @@ expect_rc 1 '^dsrctl: 404 not-found: no such service$'
 [ ! -s "$SB_DIR/out" ] || sb_fail "output for a missing service"
 
 # Backends: add (above), set, del, each in the group and in the list.
-sb_has_share 1 2 10 160 || sb_fail "backend add not in group"
+sb_has_share 1 10.0.0.13 10 160 || sb_fail "backend add not in group"
 ctl backend list web
 expect_rc 0 '^IP +WEIGHT +STATE +BUCKET +MAC$'
 has '^10\.0\.0\.11 +100 +active +0 +-$'
@@ -150,7 +150,7 @@ has '^10\.0\.0\.12 +50 +active +1 +-$'
 has '^10\.0\.0\.13 +10 +active +2 +-$'
 ctl backend set web 10.0.0.12 --weight 70
 expect_rc 0
-sb_has_share 1 1 70 180 || sb_fail "backend set not in group"
+sb_has_share 1 10.0.0.12 70 180 || sb_fail "backend set not in group"
 ctl backend set web 10.0.0.13 --state drain
 expect_rc 0
 ctl backend list web
@@ -160,7 +160,7 @@ ctl service show web
 expect_rc 0 '^  -> 10\.0\.0\.13 +weight 10 +drain '
 ctl backend del web 10.0.0.13
 expect_rc 0
-[ "$(sb_group_slots 1 2)" = 0 ] || sb_fail "deleted backend still in group"
+[ "$(sb_group_slots 1 10.0.0.13)" = 0 ] || sb_fail "deleted backend still in group"
 ctl backend list web
 expect_rc 0
 lacks '10\.0\.0\.13'
@@ -179,7 +179,7 @@ cat > "$SB_DIR/dns.json" <<EOF
 EOF
 ctl service add --file "$SB_DIR/dns.json"
 expect_rc 0
-[ "$(sb_group_slots 2 0)" = 256 ] || sb_fail "no group for dns"
+[ "$(sb_group_slots 2 10.0.0.13)" = 256 ] || sb_fail "no group for dns"
 ctl service add any --vip 10.0.0.101 --proto both --port '*'
 expect_rc 0
 ctl service list
@@ -225,7 +225,7 @@ kill -CONT "$vswitchd"
 expect_rc 0
 grep -q '^dsrctl: note: the change is saved, but OVS has not confirmed it' \
     "$SB_DIR/err" || sb_fail "no pending note: $(cat "$SB_DIR/err")"
-sb_wait_until sb_has_share 1 1 60 160 2>/dev/null
+sb_wait_until sb_has_share 1 10.0.0.12 60 160 2>/dev/null
 sb_wait_until e2e_dsrd_ready
 
 # Bearer token and HTTPS: restart dsrd with both.

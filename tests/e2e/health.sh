@@ -66,11 +66,12 @@ reason() {
 }
 is() { [ "$(health "$1" "$2")" = "$3" ]; }
 reason_has() { reason "$1" "$2" | grep -qi "$3"; }
-buckets() {   # buckets GROUP: bucket ids of the backends with slots
-    sb_ofctl dump-groups br0 | grep "group_id=$1," \
-        | grep -o 'set_field:0x[0-9a-f]*->reg1' | sort -u \
-        | while IFS=':-' read -r _ mark _; do echo $((mark - 1)); done \
-        | sort -n | tr '\n' ' '
+# buckets GROUP: the bucket ids of the backends with slots (the services
+# checked here list 10.0.0.11, .12, .13 in that order: ids 0, 1, 2).
+buckets() {
+    sb_slot_shares "$1" | while IFS=. read -r _ _ _ last; do
+        echo $(( ${last%%:*} - 11 ))
+    done | sort -n | tr '\n' ' '
 }
 group_is() { [ "$(buckets "$1")" = "$2" ]; }
 

@@ -48,8 +48,8 @@ sleep 1   # OVS refreshes datapath statistics about once a second.
 flow=$(sb_flow_packets "cookie=0xd501000000000001/-1" 0)
 group=$(sb_group_packets 1)
 delivered=0
-for b in 0 1 2; do
-    delivered=$((delivered + $(sb_backend_packets 1 $b)))
+for b in 11 12 13; do
+    delivered=$((delivered + $(sb_backend_packets 1 10.0.0.$b)))
 done
 echo "client sent $out segments, received $in; flow $flow, group $group," \
      "delivered $delivered"

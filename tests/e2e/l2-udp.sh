@@ -28,8 +28,8 @@ group=$(sb_group_packets 1)
 [ "$group" -ge 190 ] && [ "$group" -le 200 ] \
     || sb_fail "group counted $group new connections of 200 datagrams"
 delivered=0
-for b in 0 1 2; do
-    delivered=$((delivered + $(sb_backend_packets 1 $b)))
+for b in 11 12 13; do
+    delivered=$((delivered + $(sb_backend_packets 1 10.0.0.$b)))
 done
 [ "$delivered" = 200 ] || sb_fail "backend flows counted $delivered, not 200"
 

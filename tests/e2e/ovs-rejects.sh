@@ -32,7 +32,7 @@ e2e_curl "http://$VIP/?[1-20]" > "$SB_DIR/answers"
 [ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 20 ] || sb_fail "web broke"
 api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 40}'
 expect 200 '.weight == 40'
-sb_has_share 1 1 40 140 || sb_fail "a later change did not reach OVS"
+sb_has_share 1 10.0.0.12 40 140 || sb_fail "a later change did not reach OVS"
 
 # The refused change is not in the state either: a restart from it does
 # not bring the service back.
