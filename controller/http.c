@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <string.h>
+#include "controller/utf8.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -296,10 +297,13 @@ http_respond_error(struct http_request *req, unsigned int status,
                    const char *error, const char *path, const char *reason)
 {
     json_t *body = json_pack("{s:s}", "error", error);
+    /* A reason may quote what the client sent (an If-Match value, say). */
+    char *safe_reason = utf8_sanitize(reason);
 
     if (path) {
         json_object_set_new(body, "path", json_string(path));
     }
-    json_object_set_new(body, "reason", json_string(reason));
+    json_object_set_new(body, "reason", json_string(safe_reason));
+    free(safe_reason);
     http_respond_json(req, status, body, NULL, NULL);
 }
