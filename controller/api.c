@@ -408,10 +408,15 @@ replace_service(struct api *api, struct http_request *req,
         dsr_service_destroy(svc);
         return;
     }
-    error = dsr_config_check_service(api->cfg, svc, old, "$");
+    const char *kind = "limit-reached";
+    error = dsr_config_check_limits(api->cfg, svc, old, "$");
+    if (!error) {
+        kind = "conflict";
+        error = dsr_config_check_service(api->cfg, svc, old, "$");
+    }
     if (error) {
         error = backend_error_path(error, backend);
-        respond_path_error(req, 409, "conflict", error);
+        respond_path_error(req, 409, kind, error);
         free(error);
         dsr_service_destroy(svc);
         return;
@@ -645,11 +650,16 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
         same_bridges = (b && !strcmp(a->target, b->target)
                         && eth_addr_equals(a->mac, b->mac));
     }
+    bool same_limits = dsr_limits_equal(&check.limits, &api->cfg->limits);
     dsr_config_destroy(&check);
-    if (!same_bridges) {
-        http_respond_error(req, 422, "invalid", "$.bridges",
-                           "bridges cannot change while dsrd runs: edit "
-                           "the state file and restart dsrd");
+    if (!same_bridges || !same_limits) {
+        const char *what = same_bridges ? "limits" : "bridges";
+        char *path = xasprintf("$.%s", what);
+        char *reason = xasprintf("%s cannot change while dsrd runs: edit "
+                                 "the state file and restart dsrd", what);
+        http_respond_error(req, 422, "invalid", path, reason);
+        free(reason);
+        free(path);
         return;
     }
 

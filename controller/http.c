@@ -103,7 +103,8 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
                            "missing or wrong bearer token");
     } else if (req->too_large) {
         char *reason = xasprintf("request body larger than %"PRIuSIZE
-                                 " bytes", srv->max_body);
+                                 " bytes (limits.max_body_bytes)",
+                                 srv->max_body);
         http_respond_error(req, 413, "too-large", NULL, reason);
         free(reason);
     } else {
@@ -165,6 +166,7 @@ http_server_create(const struct http_server_options *opts,
         flags, opts->port, NULL, NULL, access_handler, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
         MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
         opts->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,

@@ -4,8 +4,8 @@
  * change) is suspended and resumed later.
  *
  * It enforces what protects dsrd from its clients: a body size limit,
- * connection count and idle timeouts, and an optional bearer token
- * compared in constant time. */
+ * connection counts (in all and per client address) and idle timeouts,
+ * and an optional bearer token compared in constant time. */
 #ifndef DSR_HTTP_H
 #define DSR_HTTP_H 1
 
@@ -23,6 +23,7 @@ struct http_server_options {
     const char *tls_key;        /* NULL for plain HTTP. */
     size_t max_body;            /* Bytes; larger bodies get 413. */
     unsigned int max_connections;
+    unsigned int max_connections_per_ip;
     unsigned int timeout_s;     /* Idle connections are closed. */
 };
 
