@@ -17,6 +17,12 @@ artifacts=$(dirname "$harness")/artifacts/$name
 work=$(mktemp -d "/tmp/$name.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# Harnesses that read JSON get the schemas' names and values.
+case $name in
+fuzz-config|fuzz-service|fuzz-json-merge|fuzz-api-request)
+    set -- -dict="$top/tests/fuzz/json.dict" "$@" ;;
+esac
+
 mkdir -p "$artifacts"
 status=0
 "$harness" -max_total_time="${FUZZ_SECONDS:-12}" -timeout=10 \
