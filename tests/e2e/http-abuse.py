@@ -6,7 +6,8 @@ usage: http-abuse.py MODE N PORT SECONDS ADDR...
 Connects to 127.0.0.1:PORT from the ADDRs in turn (any 127/8 address is
 a distinct client address on loopback) and, for SECONDS:
   idle        holds N connections that send nothing; reopens those the
-              server closes
+              server closes, at most $REOPEN_PER_S (default 1000) a
+              second, as slowloris tools do (they pace their connects)
   slowloris   N connections dribble a request head, one byte per 0.5 s,
               never finishing it
   big-headers N requests whose head carries a 1 MiB header
@@ -16,6 +17,7 @@ a distinct client address on loopback) and, for SECONDS:
 Prints one JSON object of what happened.
 """
 import json
+import os
 import select
 import socket
 import sys
@@ -65,13 +67,22 @@ def run_idle():
         hold(i)
     stats["connected_at_start"] = len(socks)
     print("ready", flush=True)
+    rate = float(os.environ.get("REOPEN_PER_S", "1000"))
+    closed = []
+    budget, last = 0.0, time.monotonic()
     while time.monotonic() - start < seconds:
-        for fd, _ in ep.poll(0.2):
+        for fd, _ in ep.poll(0.01):
             s, i = socks.pop(fd)
             ep.unregister(fd)
             s.close()
             stats["closed_by_server"] += 1
-            hold(i)
+            closed.append(i)
+        now = time.monotonic()
+        budget = min(budget + (now - last) * rate, rate)
+        last = now
+        while closed and budget >= 1:
+            hold(closed.pop())
+            budget -= 1
     stats["open_at_end"] = len(socks)
 
 

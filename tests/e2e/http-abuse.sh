@@ -94,7 +94,8 @@ addresses() {
 abuse "200 slowloris clients" slowloris 200 10 $(addresses 127.0.2 4)
 abuse_check '.closed_by_server == 200 and .lifetimes_max_s < 5'
 
-# 10,000 idle connections from one address: it keeps 64.
+# 10,000 idle connections from one address, reopened (1,000 a second)
+# when dsrd closes them: it keeps 64.
 abuse "10,000 idle connections from one address" idle $N_IDLE 8 127.0.0.2 &
 pid=$!
 sb_wait_until held_at_least 60 127.0.0.2
@@ -105,7 +106,10 @@ wait $pid
 abuse_check '.opened >= 10000 and .closed_by_server > 0'
 
 # 10,000 idle connections from 200 addresses, 50 each: all 1,024 slots
-# fill up, and the connections that waited longest make room.
+# fill up, and the connections that waited longest make room.  (Reopened
+# faster than dsrd can accept, they would fill the kernel's listen
+# backlog, and new clients' SYNs would wait for retransmission: that is
+# for SYN cookies and a firewall's connection limits in front.)
 abuse "10,000 idle connections from 200 addresses" idle $N_IDLE 8 \
     $(addresses 127.0.1 200) &
 pid=$!
