@@ -32,6 +32,9 @@ tcp=$!
 sleep 1
 for r in $(seq 1 "$RESTARTS"); do
     kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+    # SIGKILL takes effect asynchronously: until the old dsrd is gone,
+    # its socket holds the API's port.
+    sb_wait_until sh -c "! ip netns exec $SB_LB ss -Hltn | grep -q ':9180 '"
     sb_start_dsrd ""
     sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
     sleep 0.3
