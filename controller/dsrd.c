@@ -77,14 +77,17 @@ main(int argc, char *argv[])
         ovs_fatal(0, "%s", error);
     }
 
-    raise_fd_limit(&cfg->limits);
-    health_set_max_in_flight(cfg->limits.max_probes_in_flight);
+    /* What this process can afford; the configuration keeps what the
+     * operator asked for. */
+    struct dsr_limits limits = cfg->limits;
+    raise_fd_limit(&limits);
+    health_set_max_in_flight(limits.max_probes_in_flight);
 
     struct http_server_options api_options;
     char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
     bool api_enabled = strcmp(api_address, "none");
     if (api_enabled) {
-        parse_api_options(&api_options, &cfg->limits, &token, &tls_cert,
+        parse_api_options(&api_options, &limits, &token, &tls_cert,
                           &tls_key);
     }
 
