@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
+#include "controller/api-request.h"
 #include "controller/config.h"
 #include "controller/health.h"
 #include "controller/http.h"
@@ -116,26 +117,14 @@ respond_path_error(struct http_request *req, unsigned int status,
     }
 }
 
-static char *
-etag_of(uint64_t version)
-{
-    return xasprintf("\"%"PRIu64"\"", version);
-}
-
 /* Checks If-Match against 'version'; answers 412 and returns false on a
  * mismatch. */
 static bool
 check_if_match(struct http_request *req, uint64_t version)
 {
     const char *if_match = http_request_header(req, "If-Match");
+    bool ok = api_if_match(if_match, version);
 
-    if (!if_match || !strcmp(if_match, "*")) {
-        return true;
-    }
-    char *etag = etag_of(version);
-    bool ok = !strcmp(if_match, etag)
-              || (!strncmp(if_match, "W/", 2) && !strcmp(if_match + 2, etag));
-    free(etag);
     if (!ok) {
         char *reason = xasprintf("If-Match %s does not match the current "
                                  "version %"PRIu64, if_match, version);
@@ -146,26 +135,19 @@ check_if_match(struct http_request *req, uint64_t version)
 }
 
 /* Parses the request body as JSON; answers 400/415 and returns NULL if it
- * is not. */
+ * is not (see api_body_parse()). */
 static json_t *
 parse_body(struct http_request *req)
 {
-    const char *type = http_request_header(req, "Content-Type");
-    json_error_t error;
+    struct api_request_error e;
     size_t len;
     const char *body = http_request_body(req, &len);
+    json_t *json = api_body_parse(http_request_header(req, "Content-Type"),
+                                  body, len, &e);
 
-    if (type && !strstr(type, "json")) {
-        http_respond_error(req, 415, "unsupported-media-type", NULL,
-                           "send application/json");
-        return NULL;
-    }
-    json_t *json = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
     if (!json) {
-        char *reason = xasprintf("malformed JSON: line %d, column %d: %s",
-                                 error.line, error.column, error.text);
-        http_respond_error(req, 400, "bad-request", NULL, reason);
-        free(reason);
+        http_respond_error(req, e.status, e.error, NULL, e.reason);
+        free(e.reason);
     }
     return json;
 }
@@ -320,7 +302,7 @@ commit(struct api *api, struct http_request *req,
 
     txn->status = status;
     txn->body = build_result(api, result, name, ip, &version);
-    txn->etag = version ? etag_of(version) : NULL;
+    txn->etag = version ? api_etag(version) : NULL;
     txn->location = location ? xstrdup(location) : NULL;
     txn->n_acks = lb_get_changes(api->lb, txn->acks, API_MAX_BRIDGES);
     txn->deadline = time_msec() + API_ACK_TIMEOUT_MS;
@@ -426,10 +408,15 @@ replace_service(struct api *api, struct http_request *req,
         dsr_service_destroy(svc);
         return;
     }
-    error = dsr_config_check_service(api->cfg, svc, old, "$");
+    const char *kind = "limit-reached";
+    error = dsr_config_check_limits(api->cfg, svc, old, "$");
+    if (!error) {
+        kind = "conflict";
+        error = dsr_config_check_service(api->cfg, svc, old, "$");
+    }
     if (error) {
         error = backend_error_path(error, backend);
-        respond_path_error(req, 409, "conflict", error);
+        respond_path_error(req, 409, kind, error);
         free(error);
         dsr_service_destroy(svc);
         return;
@@ -493,7 +480,7 @@ handle_services(struct api *api, struct http_request *req, const char *name)
             json_array_append_new(list, dsr_service_to_json(sorted[i]));
         }
         free(sorted);
-        char *etag = etag_of(api->cfg->version);
+        char *etag = api_etag(api->cfg->version);
         http_respond_json(req, 200, list, etag, NULL);
         free(etag);
     } else if (!name && !strcmp(method, "POST")) {
@@ -512,7 +499,7 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     } else if (!svc) {
         respond_not_found(req, "such service");
     } else if (!strcmp(method, "GET")) {
-        char *etag = etag_of(svc->version);
+        char *etag = api_etag(svc->version);
         http_respond_json(req, 200, dsr_service_to_json(svc), etag, NULL);
         free(etag);
     } else if (!check_if_match(req, svc->version)) {
@@ -575,7 +562,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     }
 
     if (!ip_text && !strcmp(method, "GET")) {
-        char *etag = etag_of(svc->version);
+        char *etag = api_etag(svc->version);
         http_respond_json(req, 200, json_incref(backends), etag, NULL);
         free(etag);
     } else if (!ip_text && !strcmp(method, "POST")) {
@@ -603,7 +590,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET or POST on backends");
     } else if (!strcmp(method, "GET")) {
-        char *etag = etag_of(be->version);
+        char *etag = api_etag(be->version);
         http_respond_json(req, 200, dsr_backend_to_json(svc, be), etag,
                           NULL);
         free(etag);
@@ -671,11 +658,16 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
         same_bridges = (b && !strcmp(a->target, b->target)
                         && eth_addr_equals(a->mac, b->mac));
     }
+    bool same_limits = dsr_limits_equal(&check.limits, &api->cfg->limits);
     dsr_config_destroy(&check);
-    if (!same_bridges) {
-        http_respond_error(req, 422, "invalid", "$.bridges",
-                           "bridges cannot change while dsrd runs: edit "
-                           "the state file and restart dsrd");
+    if (!same_bridges || !same_limits) {
+        const char *what = same_bridges ? "limits" : "bridges";
+        char *path = xasprintf("$.%s", what);
+        char *reason = xasprintf("%s cannot change while dsrd runs: edit "
+                                 "the state file and restart dsrd", what);
+        http_respond_error(req, 422, "invalid", path, reason);
+        free(reason);
+        free(path);
         return;
     }
 
@@ -723,7 +715,7 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
     hmapx_destroy(&seen);
     VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", n_changes);
     if (!n_changes) {
-        char *etag = etag_of(api->cfg->version);
+        char *etag = api_etag(api->cfg->version);
         http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
                           NULL);
         free(etag);
@@ -741,7 +733,7 @@ handle_config(struct api *api, struct http_request *req)
     json_t *json;
 
     if (!strcmp(method, "GET")) {
-        char *etag = etag_of(api->cfg->version);
+        char *etag = api_etag(api->cfg->version);
         http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
                           NULL);
         free(etag);
@@ -908,50 +900,39 @@ is_write(const char *method)
     return strcmp(method, "GET") && strcmp(method, "HEAD");
 }
 
-/* Splits 'url' into at most 'max' segments (modified in place). */
-static size_t
-split_url(char *url, char **segs, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-
-    for (char *tok = strtok_r(url, "/", &save); tok;
-         tok = strtok_r(NULL, "/", &save)) {
-        if (n == max) {
-            return max + 1;
-        }
-        segs[n++] = tok;
-    }
-    return n;
-}
-
 static void
 dispatch(struct api *api, struct http_request *req)
 {
-    char *url = xstrdup(http_request_url(req));
-    char *segs[6];
-    size_t n = split_url(url, segs, 5);
+    struct api_route route;
+    char *error = api_route_parse(http_request_url(req), &route);
 
-    if (n == 1 && !strcmp(segs[0], "metrics")) {
-        handle_stats(api, req, true);
-    } else if (n == 2 && !strcmp(segs[0], "v1")
-               && !strcmp(segs[1], "stats")) {
-        handle_stats(api, req, false);
-    } else if (n < 2 || n > 5 || strcmp(segs[0], "v1")) {
-        respond_not_found(req, "such resource (see /v1/...)");
-    } else if (!strcmp(segs[1], "services") && n <= 3) {
-        handle_services(api, req, n == 3 ? segs[2] : NULL);
-    } else if (!strcmp(segs[1], "services") && n >= 4
-               && !strcmp(segs[3], "backends")) {
-        handle_backends(api, req, segs[2], n == 5 ? segs[4] : NULL);
-    } else if (!strcmp(segs[1], "config") && n == 2) {
-        handle_config(api, req);
-    } else if (!strcmp(segs[1], "status") && n == 2) {
-        handle_status(api, req);
-    } else {
-        respond_not_found(req, "such resource");
+    if (error) {
+        http_respond_error(req, 400, "bad-request", NULL, error);
+        free(error);
+        return;
     }
-    free(url);
+    switch (route.resource) {
+    case API_METRICS:
+    case API_STATS:
+        handle_stats(api, req, route.resource == API_METRICS);
+        break;
+    case API_SERVICES:
+        handle_services(api, req, route.service);
+        break;
+    case API_BACKENDS:
+        handle_backends(api, req, route.service, route.backend);
+        break;
+    case API_CONFIG:
+        handle_config(api, req);
+        break;
+    case API_STATUS:
+        handle_status(api, req);
+        break;
+    case API_NOT_FOUND:
+        respond_not_found(req, route.not_found);
+        break;
+    }
+    api_route_destroy(&route);
 }
 
 static void

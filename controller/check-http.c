@@ -160,10 +160,33 @@ status_expected(const struct dsr_health_check *check, long status)
     return false;
 }
 
+/* Judges a backend's answer: 'status' and the first 'len' bytes of its
+ * body (at most MAX_BODY are kept).  The body is the backend's, so it may
+ * hold anything, NUL bytes included.  Returns true if it is up; otherwise
+ * writes why into 'reason'. */
+bool
+check_http_verdict(const struct dsr_health_check *check, long status,
+                   const char *body, size_t len, char *reason, size_t size)
+{
+    const char *want = check->body_contains;
+
+    if (!status_expected(check, status)) {
+        snprintf(reason, size, "HTTP %ld", status);
+        return false;
+    }
+    if (want && *want && !memmem(body, len, want, strlen(want))) {
+        snprintf(reason, size, "HTTP %ld without \"%s\" in the body",
+                 status, want);
+        return false;
+    }
+    return true;
+}
+
 static void
 finish_transfer(struct probe *p, CURLcode code)
 {
     struct http_probe *hp = p->priv;
+    char reason[sizeof p->reason];
     long status = 0;
 
     if (code != CURLE_OK) {
@@ -172,14 +195,12 @@ finish_transfer(struct probe *p, CURLcode code)
         return;
     }
     curl_easy_getinfo(hp->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (!status_expected(p->check, status)) {
-        probe_finish(p, false, "HTTP %ld", status);
-    } else if (p->check->body_contains
-               && !strstr(ds_cstr(&hp->body), p->check->body_contains)) {
-        probe_finish(p, false, "HTTP %ld without \"%s\" in the body",
-                     status, p->check->body_contains);
-    } else {
+    if (check_http_verdict(p->check, status, hp->body.string
+                                             ? hp->body.string : "",
+                           hp->body.length, reason, sizeof reason)) {
         probe_finish(p, true, NULL);
+    } else {
+        probe_finish(p, false, "%s", reason);
     }
 }
 

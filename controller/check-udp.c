@@ -48,6 +48,14 @@ build_dns_query(uint8_t *buf, size_t size, const char *name, uint16_t id)
     return n + 4;
 }
 
+/* Whether the 'n' bytes a backend sent back are a DNS response to query
+ * 'id': the header's id and its QR bit. */
+bool
+check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id)
+{
+    return n >= 12 && ((buf[0] << 8) | buf[1]) == id && (buf[2] & 0x80);
+}
+
 static void
 udp_start(struct probe *p)
 {
@@ -101,9 +109,7 @@ udp_run(struct probe *p)
         }
         return;
     }
-    if (p->check->dns
-        && (n < 12 || ((buf[0] << 8) | buf[1]) != up->dns_id
-            || !(buf[2] & 0x80))) {
+    if (p->check->dns && !check_udp_dns_reply_ok(buf, n, up->dns_id)) {
         probe_finish(p, false, "not a DNS response to the query");
         return;
     }

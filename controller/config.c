@@ -3,6 +3,7 @@
 #include "controller/config.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
 #include "controller/json-merge.h"
 #include "controller/model.h"
@@ -101,6 +102,91 @@ find_backend_ip(const struct dsr_config *cfg, ovs_be32 ip)
     return NULL;
 }
 
+/* The members of "limits", in struct dsr_limits. */
+static const struct {
+    const char *name;
+    size_t offset;
+} limit_fields[] = {
+#define LIMIT(NAME) { #NAME, offsetof(struct dsr_limits, NAME) }
+    LIMIT(max_services),
+    LIMIT(max_backends_per_service),
+    LIMIT(max_body_bytes),
+    LIMIT(max_api_connections),
+    LIMIT(max_api_connections_per_ip),
+    LIMIT(api_request_timeout_s),
+    LIMIT(max_probes_in_flight),
+#undef LIMIT
+};
+
+static unsigned int *
+limit_member(struct dsr_limits *limits, size_t i)
+{
+    return (unsigned int *) ((char *) limits + limit_fields[i].offset);
+}
+
+/* Reads the (validated) "limits" object 'j', which may be NULL; members
+ * it lacks take the default that config.schema.json gives them, so that
+ * the schema is the one place that states them. */
+static void
+parse_limits(const json_t *j, struct dsr_limits *limits)
+{
+    const json_t *defs = json_object_get(
+        json_object_get(json_object_get(dsr_schema("config.schema.json"),
+                                        "$defs"), "limits"), "properties");
+
+    for (size_t i = 0; i < ARRAY_SIZE(limit_fields); i++) {
+        const char *name = limit_fields[i].name;
+        const json_t *v = json_object_get(j, name);
+        if (!v) {
+            v = json_object_get(json_object_get(defs, name), "default");
+            ovs_assert(json_is_integer(v));
+        }
+        *limit_member(limits, i) = json_integer_value(v);
+    }
+}
+
+static json_t *
+limits_to_json(const struct dsr_limits *limits)
+{
+    json_t *j = json_object();
+
+    for (size_t i = 0; i < ARRAY_SIZE(limit_fields); i++) {
+        json_object_set_new(j, limit_fields[i].name, json_integer(
+            *limit_member(CONST_CAST(struct dsr_limits *, limits), i)));
+    }
+    return j;
+}
+
+bool
+dsr_limits_equal(const struct dsr_limits *a, const struct dsr_limits *b)
+{
+    return !memcmp(a, b, sizeof *a);
+}
+
+/* Checks 'svc', which is to replace 'replacing' (NULL: to be added),
+ * against the configuration's limits.  Returns NULL or an error "PATH:
+ * REASON" that names the limit. */
+char *
+dsr_config_check_limits(const struct dsr_config *cfg,
+                        const struct dsr_service *svc,
+                        const struct dsr_service *replacing,
+                        const char *path)
+{
+    const struct dsr_limits *limits = &cfg->limits;
+
+    if (!replacing && hmap_count(&cfg->services) >= limits->max_services) {
+        return xasprintf("%s: there are already %u services, the most "
+                         "that limits.max_services allows", path,
+                         limits->max_services);
+    }
+    if (svc->n_backends > limits->max_backends_per_service) {
+        return xasprintf("%s.backends: %"PRIuSIZE" backends, more than "
+                         "limits.max_backends_per_service (%u)", path,
+                         svc->n_backends, limits->max_backends_per_service);
+    }
+    return NULL;
+}
+
 void
 dsr_config_init(struct dsr_config *cfg)
 {
@@ -111,6 +197,7 @@ dsr_config_init(struct dsr_config *cfg)
     hmap_init(&cfg->vips);
     hmap_init(&cfg->backend_ips);
     cfg->next_service_id = 1;
+    parse_limits(NULL, &cfg->limits);
 }
 
 void
@@ -868,6 +955,7 @@ dsr_config_to_json(const struct dsr_config *cfg)
     json_object_set_new(j, "next_service_id",
                         json_integer(cfg->next_service_id));
     json_object_set_new(j, "bridges", bridges);
+    json_object_set_new(j, "limits", limits_to_json(&cfg->limits));
     json_object_set_new(j, "services", services);
     return j;
 }
@@ -882,6 +970,7 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
 
     char *error = dsr_schema_validate("config.schema.json", json, "$");
     if (!error) {
+        parse_limits(json_object_get(json, "limits"), &cfg->limits);
         error = parse_bridges(json_object_get(json, "bridges"), cfg);
     }
     if (!error && trust_ids) {
@@ -892,6 +981,12 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
     }
     if (!cfg->version) {
         cfg->version = 1;
+    }
+    if (!error && json_array_size(services) > cfg->limits.max_services) {
+        error = xasprintf("$.services: %"PRIuSIZE" services, more than "
+                          "limits.max_services (%u)",
+                          json_array_size(services),
+                          cfg->limits.max_services);
     }
     json_array_foreach (services, i, s) {
         if (error) {
@@ -907,6 +1002,9 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
                 error = xasprintf("%s.id: duplicate id %"PRIu32, path,
                                   svc->id);
             } else {
+                error = dsr_config_check_limits(cfg, svc, NULL, path);
+            }
+            if (!error) {
                 error = dsr_config_check_service(cfg, svc, NULL, path);
             }
             if (error) {

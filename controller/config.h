@@ -13,6 +13,7 @@
 
 struct dsr_backend;
 struct dsr_config;
+struct dsr_limits;
 struct dsr_service;
 
 void dsr_config_init(struct dsr_config *);
@@ -33,7 +34,9 @@ json_t *dsr_config_to_json(const struct dsr_config *);
  * error paths under 'path'; 'old' (may be NULL) is the service it will
  * replace, whose id and backends' bucket ids and versions carry over.
  * dsr_config_check_service() then checks it against every other service
- * (all but 'replacing'); its errors are conflicts. */
+ * (all but 'replacing'); its errors are conflicts.
+ * dsr_config_check_limits() checks it against the configuration's
+ * limits (struct dsr_limits). */
 char *dsr_service_from_json(const struct dsr_config *, const json_t *,
                             const char *path, bool trust_ids,
                             const struct dsr_service *old,
@@ -42,11 +45,16 @@ char *dsr_config_check_service(const struct dsr_config *,
                                const struct dsr_service *,
                                const struct dsr_service *replacing,
                                const char *path);
+char *dsr_config_check_limits(const struct dsr_config *,
+                              const struct dsr_service *,
+                              const struct dsr_service *replacing,
+                              const char *path);
 void dsr_config_add_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_remove_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_stamp_service(struct dsr_config *, struct dsr_service *);
 
 json_t *dsr_service_to_json(const struct dsr_service *);
+bool dsr_limits_equal(const struct dsr_limits *, const struct dsr_limits *);
 const struct dsr_service **dsr_config_sorted_services(
     const struct dsr_config *);
 json_t *dsr_backend_to_json(const struct dsr_service *,

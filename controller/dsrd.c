@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include "command-line.h"
 #include "controller/api.h"
 #include "controller/config.h"
+#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/lb.h"
 #include "controller/model.h"
@@ -35,13 +37,15 @@ static char *api_address;       /* "IP:PORT", or "none". */
 static char *api_token_file;
 static char *api_tls_cert_file;
 static char *api_tls_key_file;
-static size_t api_max_body = 16 * 1024 * 1024;
+static size_t api_max_body;     /* 0: limits.max_body_bytes. */
 
 #define DSR_DEFAULT_API "127.0.0.1:9180"
 
 static void parse_options(int argc, char *argv[]);
-static void parse_api_options(struct http_server_options *, char **token,
+static void parse_api_options(struct http_server_options *,
+                              const struct dsr_limits *, char **token,
                               char **tls_cert, char **tls_key);
+static void raise_fd_limit(struct dsr_limits *);
 static void usage(void) OVS_NO_RETURN;
 
 static unixctl_cb_func dsrd_exit;
@@ -73,11 +77,18 @@ main(int argc, char *argv[])
         ovs_fatal(0, "%s", error);
     }
 
+    /* What this process can afford; the configuration keeps what the
+     * operator asked for. */
+    struct dsr_limits limits = cfg->limits;
+    raise_fd_limit(&limits);
+    health_set_max_in_flight(limits.max_probes_in_flight);
+
     struct http_server_options api_options;
     char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
     bool api_enabled = strcmp(api_address, "none");
     if (api_enabled) {
-        parse_api_options(&api_options, &token, &tls_cert, &tls_key);
+        parse_api_options(&api_options, &limits, &token, &tls_cert,
+                          &tls_key);
     }
 
     daemonize_start(false);
@@ -199,8 +210,50 @@ read_file(const char *name)
     return ds_steal_cstr(&s);
 }
 
+/* File descriptors dsrd needs besides API connections and probes:
+ * OpenFlow, unixctl, the state file, logs, libcurl's spares. */
+#define RESERVED_FDS 512
+
+/* Raises the soft RLIMIT_NOFILE to what the limits need (API connections
+ * and probes each hold a descriptor), or lowers the limits to what the
+ * hard limit allows, saying so. */
 static void
-parse_api_options(struct http_server_options *opts, char **token,
+raise_fd_limit(struct dsr_limits *limits)
+{
+    rlim_t need = ((rlim_t) limits->max_api_connections
+                   + limits->max_probes_in_flight + RESERVED_FDS);
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need) {
+        return;
+    }
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : MIN(need,
+                                                            rl.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &rl)) {
+        VLOG_WARN("cannot raise the open file limit to %llu: %s",
+                  (unsigned long long) rl.rlim_cur, ovs_strerror(errno));
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need) {
+        /* Share what there is in proportion. */
+        rlim_t room = rl.rlim_cur > 2 * RESERVED_FDS
+                      ? rl.rlim_cur - RESERVED_FDS : RESERVED_FDS;
+        rlim_t want = need - RESERVED_FDS;
+        limits->max_api_connections = MAX(16, (limits->max_api_connections
+                                               * room / want));
+        limits->max_probes_in_flight = MAX(1, (limits->max_probes_in_flight
+                                               * room / want));
+        VLOG_WARN("open file limit %llu is below the %llu that the limits "
+                  "need: at most %u API connections and %u probes in "
+                  "flight", (unsigned long long) rl.rlim_cur,
+                  (unsigned long long) need, limits->max_api_connections,
+                  limits->max_probes_in_flight);
+    }
+}
+
+static void
+parse_api_options(struct http_server_options *opts,
+                  const struct dsr_limits *limits, char **token,
                   char **tls_cert, char **tls_key)
 {
     char *colon = strrchr(api_address, ':');
@@ -214,10 +267,10 @@ parse_api_options(struct http_server_options *opts, char **token,
     memset(opts, 0, sizeof *opts);
     opts->address = api_address;
     opts->port = port;
-    opts->max_body = api_max_body;
-    /* Idle clients hold slots until the timeout: leave room for many. */
-    opts->max_connections = 1024;
-    opts->timeout_s = 10;
+    opts->max_body = api_max_body ? api_max_body : limits->max_body_bytes;
+    opts->max_connections = limits->max_api_connections;
+    opts->max_connections_per_ip = limits->max_api_connections_per_ip;
+    opts->timeout_s = limits->api_request_timeout_s;
     if (api_token_file) {
         *token = read_file(api_token_file);
         /* Only the first line is the token. */
@@ -364,7 +417,8 @@ usage(void)
            "TOKEN\"\n"
            "      --api-tls-cert=FILE, --api-tls-key=FILE  serve HTTPS\n"
            "      --api-max-body=BYTES   largest request body (default "
-           "16 MiB)\n"
+           "limits.max_body_bytes\n"
+           "                          of the configuration, 16 MiB)\n"
            "      --unixctl=SOCKET    control socket "
            "(default %s/dsrd.PID.ctl)\n",
            program_name, program_name, ovs_dbdir(), DSR_DEFAULT_API,

@@ -6,6 +6,7 @@
 #define DSR_HEALTH_PRIVATE_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/types.h"
 
@@ -45,6 +46,12 @@ extern const struct probe_class check_tcp_class;
 extern const struct probe_class check_udp_class;
 extern const struct probe_class check_http_class;
 extern const struct probe_class check_exec_class;
+
+/* What the check types make of the bytes a backend answers with. */
+bool check_http_verdict(const struct dsr_health_check *, long status,
+                        const char *body, size_t len, char *reason,
+                        size_t size);
+bool check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id);
 
 /* HTTP checks share one libcurl multi handle, driven from health.c. */
 struct http_checker *http_checker_create(void);

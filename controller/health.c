@@ -25,6 +25,10 @@ VLOG_DEFINE_THIS_MODULE(health);
  * poll loop serves many backends instead of one each. */
 #define BATCH_MS 10
 
+/* Probes that may run at once (limits.max_probes_in_flight): a process
+ * setting, since each holds a descriptor from the process's budget. */
+static unsigned int max_in_flight = 4096;
+
 /* Source ports of DSR-path SYNs. */
 #define DSR_SPORT_MIN 40000
 #define DSR_SPORT_MAX 59999
@@ -61,6 +65,7 @@ struct health {
     struct hmap targets;            /* struct target. */
     struct heap schedule;           /* struct target, soonest first. */
     struct ovs_list in_flight;      /* struct target. */
+    size_t n_in_flight;
     struct hmap dsr_ports;          /* struct dsr_port. */
     uint16_t next_sport;
     struct http_checker *http;
@@ -166,6 +171,7 @@ stop_probe(struct health *h, struct target *t)
         free(t->probe);
         t->probe = NULL;
         ovs_list_remove(&t->list_node);
+        h->n_in_flight--;
     }
     forget_dsr_port(h, t);
 }
@@ -270,6 +276,12 @@ health_remove_service(struct health *h, const struct dsr_service *svc)
 }
 
 void
+health_set_max_in_flight(unsigned int max)
+{
+    max_in_flight = MAX(max, 1);
+}
+
+void
 probe_finish(struct probe *p, bool up, const char *fmt, ...)
 {
     if (p->done) {
@@ -345,6 +357,7 @@ start_probe(struct health *h, struct target *t)
     p->deadline = p->started + t->check->timeout_ms;
     t->probe = p;
     ovs_list_push_back(&h->in_flight, &t->list_node);
+    h->n_in_flight++;
 
     t->dsr_done = !t->check->dsr;
     t->dsr_answered = t->dsr_refused = t->dsr_skipped = false;
@@ -460,6 +473,14 @@ health_run(struct health *h)
         if (t->next_due > now + BATCH_MS) {
             break;
         }
+        if (h->n_in_flight >= max_in_flight) {
+            /* The rest waits for probes to finish, which wakes us. */
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_WARN_RL(&rl, "%u probes in flight, the most that "
+                         "limits.max_probes_in_flight allows: probes due "
+                         "now run late", max_in_flight);
+            break;
+        }
         heap_remove(&h->schedule, &t->heap_node);
         t->scheduled = false;
         start_probe(h, t);
@@ -480,7 +501,7 @@ health_wait(struct health *h)
         }
         poll_timer_wait_until(t->probe->deadline);
     }
-    if (!heap_is_empty(&h->schedule)) {
+    if (!heap_is_empty(&h->schedule) && h->n_in_flight < max_in_flight) {
         t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
         poll_timer_wait_until(t->next_due);
     }

@@ -5,13 +5,25 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include "controller/utf8.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(http);
+
+/* Request heads larger than this get 431 from libmicrohttpd. */
+#define HTTP_MEMORY_LIMIT (32 * 1024)
+
+/* Connections that libmicrohttpd may hold beyond 'max_connections':
+ * those closed to make room, until it notices. */
+#define HTTP_CLOSING_SLACK 64
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -19,6 +31,25 @@ struct http_server {
     void *aux;
     char *token;                /* "Bearer TOKEN", or NULL. */
     size_t max_body;
+    unsigned int max_connections;
+    long long int timeout_ms;   /* For a request head to arrive. */
+    struct ovs_list waiting;    /* struct http_conn, soonest deadline
+                                 * first. */
+    size_t n_conns;             /* Open, 'n_closing' of them closing. */
+    size_t n_closing;
+};
+
+/* One client connection.  A connection is "waiting" while it has no
+ * request in progress: just opened, or between keep-alive requests.  A
+ * waiting connection costs a slot and nothing else, so it is what goes
+ * when time is up or room is needed. */
+struct http_conn {
+    struct ovs_list node;       /* In 'waiting', if 'waiting'. */
+    struct MHD_Connection *conn;
+    long long int deadline;     /* For its next request head. */
+    bool waiting;
+    bool served;                /* Has had a request. */
+    bool closing;               /* Shut down; libmicrohttpd closes it. */
 };
 
 struct http_request {
@@ -59,6 +90,129 @@ queue_response(struct http_request *req)
     return r;
 }
 
+static void
+start_waiting(struct http_server *srv, struct http_conn *c)
+{
+    c->waiting = true;
+    c->deadline = time_msec() + srv->timeout_ms;
+    ovs_list_push_back(&srv->waiting, &c->node);
+}
+
+static void
+stop_waiting(struct http_conn *c)
+{
+    if (c->waiting) {
+        c->waiting = false;
+        ovs_list_remove(&c->node);
+    }
+}
+
+/* Closes a waiting connection: shutdown() makes libmicrohttpd see the end
+ * of the stream and close it on its next run. */
+static void
+close_waiting(struct http_server *srv, struct http_conn *c)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+    stop_waiting(c);
+    c->closing = true;
+    srv->n_closing++;
+    if (info) {
+        shutdown(info->connect_fd, SHUT_RDWR);
+    }
+    poll_immediate_wake();
+}
+
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info ? info->socket_context : NULL;
+}
+
+/* Tracks connections, and makes room for a new one when all slots are
+ * taken by closing the one that has waited longest for a request: a
+ * flood of idle connections then cannot lock other clients out. */
+static void
+notify_connection(void *srv_, struct MHD_Connection *conn,
+                  void **socket_context,
+                  enum MHD_ConnectionNotificationCode code)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct http_server *srv = srv_;
+    struct http_conn *c = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        c = xzalloc(sizeof *c);
+        c->conn = conn;
+        *socket_context = c;
+        srv->n_conns++;
+        start_waiting(srv, c);
+        while (srv->n_conns - srv->n_closing > srv->max_connections
+               && !ovs_list_is_empty(&srv->waiting)) {
+            VLOG_WARN_RL(&rl, "%"PRIuSIZE" API connections open, more "
+                         "than limits.max_api_connections (%u): closing "
+                         "the one idle longest", srv->n_conns,
+                         srv->max_connections);
+            close_waiting(srv, CONTAINER_OF(ovs_list_front(&srv->waiting),
+                                            struct http_conn, node));
+        }
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && c) {
+        stop_waiting(c);
+        srv->n_conns--;
+        srv->n_closing -= c->closing;
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* Closes the connections whose request head is late. */
+static void
+expire_waiting(struct http_server *srv)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    long long int now = time_msec();
+
+    while (!ovs_list_is_empty(&srv->waiting)) {
+        struct http_conn *c = CONTAINER_OF(ovs_list_front(&srv->waiting),
+                                           struct http_conn, node);
+        if (c->deadline > now) {
+            break;
+        }
+        if (!c->served) {
+            VLOG_INFO_RL(&rl, "closing an API connection that sent no "
+                         "whole request within %lld s "
+                         "(limits.api_request_timeout_s)",
+                         srv->timeout_ms / 1000);
+        }
+        close_waiting(srv, c);
+    }
+}
+
+static void
+log_mhd(void *aux OVS_UNUSED, const char *format, va_list args)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    char msg[256];
+
+    vsnprintf(msg, sizeof msg, format, args);
+    msg[strcspn(msg, "\n")] = '\0';
+    VLOG_INFO_RL(&rl, "libmicrohttpd: %s", msg);
+}
+
+static void
+respond_too_large(struct http_request *req)
+{
+    char *reason = xasprintf("request body larger than %"PRIuSIZE" bytes "
+                             "(limits.max_body_bytes)",
+                             req->server->max_body);
+    http_respond_error(req, 413, "too-large", NULL, reason);
+    free(reason);
+}
+
 static enum MHD_Result
 access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
                const char *method, const char *version OVS_UNUSED,
@@ -69,6 +223,11 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
     struct http_request *req = *con_cls;
 
     if (!req) {
+        struct http_conn *c = conn_of(conn);
+        if (c) {
+            stop_waiting(c);
+            c->served = true;
+        }
         req = xzalloc(sizeof *req);
         req->server = srv;
         req->conn = conn;
@@ -76,6 +235,25 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
         req->url = xstrdup(url);
         ds_init(&req->body);
         *con_cls = req;
+
+        /* With the head complete, a request without the token or with a
+         * body announced too large is refused before its body is read. */
+        const char *length = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        unsigned long long int n;
+        if (srv->token && !token_matches(srv->token,
+                                         http_request_header(
+                                             req, "Authorization"))) {
+            http_respond_error(req, 401, "unauthorized", NULL,
+                               "missing or wrong bearer token");
+        } else if (length && str_to_ullong(length, 10, &n)
+                   && n > srv->max_body) {
+            respond_too_large(req);
+        }
+        if (req->response) {
+            req->dispatched = true;
+            return queue_response(req);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -95,16 +273,8 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
     }
     req->dispatched = true;
 
-    if (srv->token && !token_matches(srv->token,
-                                     http_request_header(req,
-                                                         "Authorization"))) {
-        http_respond_error(req, 401, "unauthorized", NULL,
-                           "missing or wrong bearer token");
-    } else if (req->too_large) {
-        char *reason = xasprintf("request body larger than %"PRIuSIZE
-                                 " bytes", srv->max_body);
-        http_respond_error(req, 413, "too-large", NULL, reason);
-        free(reason);
+    if (req->too_large) {
+        respond_too_large(req);
     } else {
         srv->handler(srv->aux, req);
     }
@@ -117,12 +287,17 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
 }
 
 static void
-request_completed(void *srv OVS_UNUSED, struct MHD_Connection *conn
-                  OVS_UNUSED, void **con_cls,
+request_completed(void *srv_, struct MHD_Connection *conn, void **con_cls,
                   enum MHD_RequestTerminationCode code OVS_UNUSED)
 {
+    struct http_server *srv = srv_;
     struct http_request *req = *con_cls;
+    struct http_conn *c = conn_of(conn);
 
+    /* Kept alive for another request, which must come in time too. */
+    if (c && !c->waiting && !c->closing) {
+        start_waiting(srv, c);
+    }
     if (req) {
         if (req->response) {
             MHD_destroy_response(req->response);
@@ -159,12 +334,20 @@ http_server_create(const struct http_server_options *opts,
     srv->handler = handler;
     srv->aux = aux;
     srv->max_body = opts->max_body;
+    srv->max_connections = opts->max_connections;
+    srv->timeout_ms = opts->timeout_s * 1000LL;
+    ovs_list_init(&srv->waiting);
     srv->token = opts->token ? xasprintf("Bearer %s", opts->token) : NULL;
     srv->daemon = MHD_start_daemon(
         flags, opts->port, NULL, NULL, access_handler, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
-        MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT,
+        opts->max_connections + HTTP_CLOSING_SLACK,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
         opts->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
         opts->tls_cert,
@@ -196,6 +379,7 @@ void
 http_server_run(struct http_server *srv)
 {
     MHD_run(srv->daemon);
+    expire_waiting(srv);
 }
 
 void
@@ -208,6 +392,11 @@ http_server_wait(struct http_server *srv)
     poll_fd_wait(info->epoll_fd, POLLIN);
     if (MHD_get_timeout(srv->daemon, &timeout) == MHD_YES) {
         poll_timer_wait(timeout);
+    }
+    if (!ovs_list_is_empty(&srv->waiting)) {
+        const struct http_conn *c = CONTAINER_OF(
+            ovs_list_front(&srv->waiting), struct http_conn, node);
+        poll_timer_wait_until(c->deadline);
     }
 }
 
@@ -296,10 +485,13 @@ http_respond_error(struct http_request *req, unsigned int status,
                    const char *error, const char *path, const char *reason)
 {
     json_t *body = json_pack("{s:s}", "error", error);
+    /* A reason may quote what the client sent (an If-Match value, say). */
+    char *safe_reason = utf8_sanitize(reason);
 
     if (path) {
         json_object_set_new(body, "path", json_string(path));
     }
-    json_object_set_new(body, "reason", json_string(reason));
+    json_object_set_new(body, "reason", json_string(safe_reason));
+    free(safe_reason);
     http_respond_json(req, status, body, NULL, NULL);
 }

@@ -4,8 +4,10 @@
  * change) is suspended and resumed later.
  *
  * It enforces what protects dsrd from its clients: a body size limit,
- * connection count and idle timeouts, and an optional bearer token
- * compared in constant time. */
+ * a connection count (closing the longest-idle connection to make room
+ * for a new one), a per-address connection count, a deadline for each
+ * request head (slow clients), an idle timeout, and an optional bearer
+ * token compared in constant time. */
 #ifndef DSR_HTTP_H
 #define DSR_HTTP_H 1
 
@@ -23,7 +25,9 @@ struct http_server_options {
     const char *tls_key;        /* NULL for plain HTTP. */
     size_t max_body;            /* Bytes; larger bodies get 413. */
     unsigned int max_connections;
-    unsigned int timeout_s;     /* Idle connections are closed. */
+    unsigned int max_connections_per_ip;
+    unsigned int timeout_s;     /* For a request head to arrive, and for
+                                 * silence in the middle of a body. */
 };
 
 /* Called once per request with its whole body.  It must either answer

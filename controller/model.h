@@ -119,6 +119,19 @@ struct dsr_bridge_config {
     ovs_be32 probe_ip;          /* Source of DSR-path probes, or 0. */
 };
 
+/* Resource limits (schemas/config.schema.json, "limits"): how much
+ * clients and documents may make dsrd hold.  Defaults come from the
+ * schema. */
+struct dsr_limits {
+    unsigned int max_services;
+    unsigned int max_backends_per_service;
+    unsigned int max_body_bytes;
+    unsigned int max_api_connections;
+    unsigned int max_api_connections_per_ip;
+    unsigned int api_request_timeout_s;
+    unsigned int max_probes_in_flight;
+};
+
 /* A whole, validated configuration, with the indexes that let one
  * service be checked against all others in time proportional to its own
  * size (config.c maintains them). */
@@ -132,6 +145,7 @@ struct dsr_config {
     struct hmap backend_ips;    /* Backend addresses in use. */
     uint64_t version;           /* Increments with every change. */
     uint32_t next_service_id;
+    struct dsr_limits limits;
 };
 
 struct dsr_service *dsr_config_find_service(const struct dsr_config *,

@@ -194,6 +194,12 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
         || flow->nw_proto != ARP_OP_REPLY) {
         return NULL;
     }
+    /* Backends' traffic is sent to this MAC: a multicast or zero one
+     * would flood it or blackhole it. */
+    if (eth_addr_is_multicast(flow->arp_sha)
+        || eth_addr_is_zero(flow->arp_sha)) {
+        return NULL;
+    }
     n = CONST_CAST(struct neighbor *, neighbor_find(t, flow->nw_src));
     if (!n || !n->n_probes) {
         /* Unsolicited: dsrd did not ask since the last answer.  Taking it

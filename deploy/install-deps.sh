@@ -6,7 +6,7 @@
 set -e
 
 PACKAGES="
-    autoconf automake libtool pkg-config make gcc
+    autoconf automake libtool pkg-config make gcc clang
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
     libmicrohttpd-dev libcurl4-openssl-dev jq openssl valgrind binutils
     python3

@@ -1,15 +1,17 @@
 #!/bin/bash
 # Runs every test the project has, from a bare Debian 12 machine: installs
-# the packages, builds libopenvswitch (cached), then builds ovs-dsr twice,
-# plain and with AddressSanitizer + UndefinedBehaviorSanitizer, each in
-# its own directory, and runs `make check` in both.
+# the packages, builds libopenvswitch (cached), then builds ovs-dsr three
+# times, each in its own directory: plain and with AddressSanitizer +
+# UndefinedBehaviorSanitizer, where `make check` runs the unit and
+# end-to-end tests, and with clang's libFuzzer, where it runs each fuzz
+# harness for a few seconds (tests/fuzz/README.md).
 #
-# usage: sudo tests/run-all.sh [plain|sanitizers]...   (default: both)
+# usage: sudo tests/run-all.sh [plain|sanitizers|fuzz]...   (default: all)
 set -e -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-variants=${*:-plain sanitizers}
+variants=${*:-plain sanitizers fuzz}
 
 if [ -f config.status ]; then
     echo "run-all: the source tree is configured in place; run" \
@@ -29,6 +31,7 @@ for variant in $variants; do
     case $variant in
     plain) flags= ;;
     sanitizers) flags=--enable-sanitizers ;;
+    fuzz) flags="--enable-fuzzing CC=clang" ;;
     *) echo "run-all: unknown variant $variant" >&2; exit 1 ;;
     esac
     dir=$top/build-$variant

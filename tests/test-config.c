@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <check.h>
+#include "tests/check-config.h"
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
@@ -18,28 +19,6 @@
     " \"port\": 80, \"backends\": [" BACKEND "]" EXTRA "}"
 #define CONFIG(SERVICES) \
     "{\"bridges\": [" BRIDGE "], \"services\": [" SERVICES "]}"
-
-static char *
-parse(const char *text, struct dsr_config *cfg)
-{
-    dsr_config_init(cfg);
-    return dsr_config_from_string(text, cfg);
-}
-
-/* Asserts that 'text' is rejected with an error containing 'expected'. */
-static void
-assert_rejected(const char *text, const char *expected)
-{
-    struct dsr_config cfg;
-    char *error = parse(text, &cfg);
-
-    ck_assert_msg(error != NULL, "accepted: %s", text);
-    ck_assert_msg(strstr(error, expected) != NULL,
-                  "error \"%s\" lacks \"%s\"", error, expected);
-    ck_assert_uint_eq(hmap_count(&cfg.services), 0);
-    free(error);
-    dsr_config_destroy(&cfg);
-}
 
 START_TEST(test_minimal_config_gets_defaults)
 {
