@@ -71,6 +71,13 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
     dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
                        match);
     free(match);
+    /* A SYN is not pinned: its connection is, by its next packet (same
+     * 5-tuple, same slot).  A SYN flood of spoofed sources then never
+     * fills conntrack, and a SYN costs no conntrack work at all. */
+    match = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
+                       "tcp,tcp_flags=+syn-ack", match);
+    free(match);
     /* An ICMP error conntrack relates to a pinned connection (its inner
      * header is the connection's reply) goes to that connection's
      * backend: the pin's label names the service, its mark the backend.

@@ -51,6 +51,11 @@ enum {
     DSR_PRIO_NORMAL = 0,            /* The bridge stays a normal switch. */
 };
 
+/* Priorities in DSR_TABLE_CT_COMMIT. */
+enum {
+    DSR_PRIO_SYN_UNPINNED = 10,     /* SYNs pass without a pin. */
+};
+
 /* Priorities in DSR_TABLE_BACKEND. */
 enum {
     DSR_PRIO_PINNED = 100,          /* (service, backend) -> backend. */

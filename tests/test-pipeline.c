@@ -84,6 +84,8 @@ START_TEST(test_base)
         "actions=ct(commit,zone=54741,"
         "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[],"
         "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),resubmit(,22)\n"
+        "table=21,priority=10,cookie=0xd500000000000000,"
+        "tcp,tcp_flags=+syn-ack actions=resubmit(,22)\n"
         "table=22,priority=1,cookie=0xd500000000000000,reg2=1 "
         "actions=drop\n"
         "table=23,priority=0,cookie=0xd500000000000000,ct_state=+rel+trk,ip "
