@@ -3,8 +3,9 @@
 # end-to-end tests.  Source it, then:
 #
 #   sb_init NAME            unique names, a run directory, cleanup on exit
-#   sb_start_ovs            ovsdb-server + ovs-vswitchd (userspace datapath)
-#                           in namespace $SB_LB, bridge br0 (fail_mode=secure)
+#   sb_start_ovs            ovsdb-server + ovs-vswitchd in namespace $SB_LB,
+#                           bridge br0 (fail_mode=secure), on the datapath
+#                           that $DSR_DATAPATH names (below)
 #   sb_add_host H IP/LEN    namespace $SB_ID-H, eth0 = IP, on port H of br0
 #   sb_add_backend H IP/LEN VIP...
 #                           a host that owns the VIPs on lo, DSR-ready
@@ -16,10 +17,25 @@
 #
 # Everything lives in namespaces named $SB_ID-*, and cleanup kills every
 # process in them, so nothing is left behind even if a test fails.
+#
+# DSR_DATAPATH selects the OVS datapath (README.md, "Datapaths"):
+#   userspace  (default) ovs-vswitchd, datapath_type=netdev, veths as
+#              ordinary netdev ports
+#   dpdk       ovs-vswitchd-dpdk (openvswitch-switch-dpdk) without
+#              hugepages, each veth a DPDK net_af_packet port
+#   system     the kernel datapath (needs the openvswitch module: this is
+#              what tests/vm/ runs inside its VM)
 
 SB_TOP=${SB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SB_WAIT=${SB_WAIT:-10}
 SB_HOSTS=()
+DSR_DATAPATH=${DSR_DATAPATH:-userspace}
+SB_DPDK_VSWITCHD=${SB_DPDK_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+case $DSR_DATAPATH in
+userspace|dpdk|system) ;;
+*) echo "DSR_DATAPATH=$DSR_DATAPATH: expected userspace, dpdk or system" >&2
+   exit 1 ;;
+esac
 
 sb_log() { printf '%s\n' "$*" >&2; }
 sb_fail() { sb_log "FAIL: $*"; exit 1; }
@@ -50,6 +66,8 @@ sb_cleanup() {
         ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
         ip netns delete "$ns"
     done
+    # DPDK's runtime directory (--file-prefix=$SB_ID), once its user is gone.
+    rm -rf "/var/run/dpdk/$SB_ID"
     if [ -n "$SB_DIR" ] && [ -z "$SB_KEEP" ]; then
         rm -rf "$SB_DIR"
     fi
@@ -71,9 +89,18 @@ sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
 sb_vsctl() { ovs-vsctl --timeout=10 "$@"; }
 
 sb_start_vswitchd() {
-    ip netns exec "$SB_LB" ovs-vswitchd "unix:$SB_DIR/db.sock" \
+    local vswitchd=ovs-vswitchd
+    [ "$DSR_DATAPATH" != dpdk ] || vswitchd=$SB_DPDK_VSWITCHD
+    ip netns exec "$SB_LB" "$vswitchd" "unix:$SB_DIR/db.sock" \
         --pidfile="$SB_DIR/ovs-vswitchd.pid" \
         --log-file="$SB_DIR/ovs-vswitchd.log" -vconsole:off --detach
+    if [ "$DSR_DATAPATH" = dpdk ]; then
+        # ovs-appctl finds ovs-vswitchd.PID.ctl; this one is named after
+        # its program, ovs-vswitchd-dpdk.
+        local pid
+        pid=$(cat "$SB_DIR/ovs-vswitchd.pid")
+        ln -sf "ovs-vswitchd-dpdk.$pid.ctl" "$SB_DIR/ovs-vswitchd.$pid.ctl"
+    fi
 }
 
 sb_stop_vswitchd() {
@@ -93,10 +120,27 @@ sb_start_ovs() {
         --pidfile="$SB_DIR/ovsdb-server.pid" \
         --log-file="$SB_DIR/ovsdb-server.log" -vconsole:off --detach
     sb_vsctl --no-wait init
+    local dp_type=netdev
+    case $DSR_DATAPATH in
+    dpdk)
+        # No hugepages, no PCI, nothing shared with other DPDK processes;
+        # the PMD thread sleeps up to 10 ms when idle instead of spinning
+        # a core (ovs-facts.md, "DPDK datapath").
+        sb_vsctl --no-wait set Open_vSwitch . \
+            other_config:dpdk-init=true \
+            other_config:dpdk-extra="--no-huge -m 128 --legacy-mem --no-shconf --no-pci --file-prefix=$SB_ID --no-telemetry" \
+            other_config:pmd-maxsleep=10000
+        ;;
+    system) dp_type=system ;;
+    esac
     sb_start_vswitchd
     sb_vsctl add-br br0 \
-        -- set bridge br0 datapath_type=netdev fail_mode=secure \
+        -- set bridge br0 datapath_type=$dp_type fail_mode=secure \
            protocols=OpenFlow10,OpenFlow13,OpenFlow15
+    if [ "$DSR_DATAPATH" = dpdk ] && ! sb_vsctl get Open_vSwitch . \
+            dpdk_initialized | grep -q true; then
+        sb_fail "DPDK did not initialize: $(grep -i dpdk "$SB_DIR/ovs-vswitchd.log" | tail -3)"
+    fi
 }
 
 # sb_lb_address IP/LEN: gives the load balancer's own namespace (where
@@ -121,8 +165,14 @@ sb_add_host() {
     ip -n "$ns" addr add "$addr" dev eth0
     ip -n "$ns" link set eth0 up
     SB_HOSTS+=("$name")
+    local n=${#SB_HOSTS[@]} type=
+    if [ "$DSR_DATAPATH" = dpdk ]; then
+        # A DPDK port reading and writing the veth through AF_PACKET.
+        type="type=dpdk options:dpdk-devargs=net_af_packet$n,iface=$name"
+    fi
+    # shellcheck disable=SC2086
     sb_vsctl add-port br0 "$name" \
-        -- set interface "$name" ofport_request=${#SB_HOSTS[@]}
+        -- set interface "$name" ofport_request=$n $type
 }
 
 # A DSR backend: the VIPs on lo, and the ARP settings that keep it from
@@ -181,6 +231,15 @@ sb_stop_dsrd() {
     pid=$(cat "$SB_DIR/dsrd.pid" 2>/dev/null) || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     sb_dsrctl exit
+    sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+}
+
+# SIGKILLs dsrd and waits until it is gone, so that a new one can take its
+# pidfile.
+sb_kill_dsrd() {
+    local pid
+    pid=$(cat "$SB_DIR/dsrd.pid")
+    kill -9 "$pid"
     sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }
 

@@ -31,7 +31,7 @@ sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP" \
 tcp=$!
 sleep 1
 for r in $(seq 1 "$RESTARTS"); do
-    kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+    sb_kill_dsrd
     sb_start_dsrd ""
     sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
     sleep 0.3
