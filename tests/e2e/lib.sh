@@ -24,6 +24,14 @@ e2e_any_datapath() {
     fi
 }
 
+# The datapath dsrd should report for br0 (dsr/show, /v1/status).
+e2e_datapath_kind() {
+    case $DSR_DATAPATH in
+    system) echo kernel ;;
+    *) echo "$DSR_DATAPATH" ;;
+    esac
+}
+
 VIP=10.0.0.100
 CLIENT_IP=10.0.0.2
 SERVICE_MAC=02:d5:d5:00:00:01
