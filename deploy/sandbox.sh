@@ -25,6 +25,12 @@
 #              hugepages, each veth a DPDK net_af_packet port
 #   system     the kernel datapath (needs the openvswitch module: this is
 #              what tests/vm/ runs inside its VM)
+#
+# Inside the VM (tests/vm/e2e-guest.sh), dsrd runs on the host: with
+# SB_VM_LINKS=1 the VM's links ctl0 and up0 move into $SB_LB (OVSDB and
+# OpenFlow listen on ctl0 for the host; up0 joins br0 as port 100, the
+# host's data link), and with SB_DSRD_AGENT=URL the dsrd functions below
+# ask tests/vm/dsrd-agent.py on the host to do their work.
 
 SB_TOP=${SB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SB_WAIT=${SB_WAIT:-10}
@@ -55,6 +61,9 @@ sb_cleanup() {
     local ns
     set +e
     trap - ERR
+    if [ -n "$SB_DSRD_AGENT" ] && [ -d "$SB_DIR" ]; then
+        sb_stop_dsrd 2>/dev/null
+    fi
     if [ "$status" != 0 ] && [ -d "$SB_DIR" ]; then
         for log in "$SB_DIR"/*.log "$SB_DIR"/sanitizer.*; do
             [ -f "$log" ] || continue
@@ -113,10 +122,15 @@ sb_stop_vswitchd() {
 sb_start_ovs() {
     ip netns add "$SB_LB"
     ip -n "$SB_LB" link set lo up
+    local remote=
+    if [ -n "$SB_VM_LINKS" ]; then
+        sb_vm_links
+        remote=--remote=ptcp:6640
+    fi
     ovsdb-tool create "$SB_DIR/conf.db" \
         /usr/share/openvswitch/vswitch.ovsschema
     ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/conf.db" \
-        --remote="punix:$SB_DIR/db.sock" \
+        --remote="punix:$SB_DIR/db.sock" $remote \
         --pidfile="$SB_DIR/ovsdb-server.pid" \
         --log-file="$SB_DIR/ovsdb-server.log" -vconsole:off --detach
     sb_vsctl --no-wait init
@@ -137,16 +151,47 @@ sb_start_ovs() {
     sb_vsctl add-br br0 \
         -- set bridge br0 datapath_type=$dp_type fail_mode=secure \
            protocols=OpenFlow10,OpenFlow13,OpenFlow15
+    if [ -n "$SB_VM_LINKS" ]; then
+        # dsrd on the host connects through qemu's port forwarding.
+        sb_vsctl set-controller br0 ptcp:6653 \
+            -- set controller br0 connection-mode=out-of-band \
+            -- add-port br0 up0 -- set interface up0 ofport_request=100
+    fi
     if [ "$DSR_DATAPATH" = dpdk ] && ! sb_vsctl get Open_vSwitch . \
             dpdk_initialized | grep -q true; then
         sb_fail "DPDK did not initialize: $(grep -i dpdk "$SB_DIR/ovs-vswitchd.log" | tail -3)"
     fi
 }
 
+# The VM's links into $SB_LB (SB_VM_LINKS above).  They come back to the
+# root namespace when it is deleted, a moment after the previous test.
+sb_vm_links() {
+    sb_wait_until ip link show up0 > /dev/null 2>&1
+    sb_wait_until ip link show ctl0 > /dev/null 2>&1
+    ip link set ctl0 netns "$SB_LB"
+    ip link set up0 netns "$SB_LB"
+    ip -n "$SB_LB" addr add 10.0.2.15/24 dev ctl0
+    ip -n "$SB_LB" link set ctl0 up
+    ip -n "$SB_LB" link set up0 arp off up
+}
+
+# sb_agent PATH [CURL ARGS]: a request to the host's dsrd agent.
+sb_agent() {
+    local path=$1
+    shift
+    ip netns exec "$SB_LB" curl -sS --fail-with-body --max-time 60 \
+        -H "X-Sandbox: $SB_ID" "$@" "$SB_DSRD_AGENT$path"
+}
+
 # sb_lb_address IP/LEN: gives the load balancer's own namespace (where
 # dsrd runs) an address on the bridge's internal port, as an LB host has,
-# so that health checks reach the backends' real IPs.
+# so that health checks reach the backends' real IPs.  With dsrd on the
+# VM's host, the host's data link gets it.
 sb_lb_address() {
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        sb_agent /address --data-binary "$1" > /dev/null
+        return
+    fi
     ip -n "$SB_LB" addr add "$1" dev br0
     ip -n "$SB_LB" link set br0 up
     ip netns exec "$SB_LB" ethtool -K br0 tx off >/dev/null 2>&1 || true
@@ -214,6 +259,12 @@ sb_wait_listening() {
 # $SB_DIR/sanitizer.PID, where sb_check_sanitizers finds them.
 sb_start_dsrd() {
     local config=${1:+--config=$1}
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        jq -n --rawfile config "${1:-/dev/null}" --arg args "${SB_DSRD_ARGS:-}" \
+            '{config: $config, args: $args}' \
+            | sb_agent /start --data-binary @- >&2
+        return
+    fi
     ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
     UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
     ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
@@ -222,12 +273,28 @@ sb_start_dsrd() {
         -vconsole:off --detach ${SB_DSRD_ARGS:-}
 }
 
-sb_dsrctl() { ovs-appctl -t dsrd "$@"; }
+sb_dsrctl() {
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        jq -n '$ARGS.positional' --args "$@" \
+            | sb_agent /appctl --data-binary @-
+        return
+    fi
+    ovs-appctl -t dsrd "$@"
+}
 
 # Stops dsrd through its control socket and waits until it is gone, so a
 # sanitizer build gets to run its leak check.
 sb_stop_dsrd() {
     local pid
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        # Stopped there; its log and sanitizer reports come here, where
+        # the checks below look for them.
+        sb_agent /stop -X POST > /dev/null
+        sb_agent /file/dsrd.log > "$SB_DIR/dsrd.log"
+        sb_agent /file/sanitizers > "$SB_DIR/sanitizer.host"
+        [ -s "$SB_DIR/sanitizer.host" ] || rm -f "$SB_DIR/sanitizer.host"
+        return
+    fi
     pid=$(cat "$SB_DIR/dsrd.pid" 2>/dev/null) || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     sb_dsrctl exit

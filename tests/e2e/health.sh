@@ -40,7 +40,7 @@ e2e_start_dsrd <<EOC
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
   {"name": "exec", "vip": "$VIP3", "protocol": "tcp", "port": 81,
    "health_check": {"type": "exec", "command": ["/bin/sh", "-c",
-                    "test -e $SB_DIR/exec-ok-\$DSR_BACKEND_IP"], $fast},
+                    "test \$DSR_BACKEND_IP = 10.0.0.11"], $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
   {"name": "tls", "vip": "$VIP3", "protocol": "tcp", "port": 8443,
    "health_check": {"type": "https", "path": "/", $fast},
@@ -51,7 +51,6 @@ e2e_start_dsrd <<EOC
    "health_check": {"type": "udp", "payload": "ping", $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
 EOC
-touch "$SB_DIR/exec-ok-10.0.0.11"
 
 # health SERVICE IP: up, down or unchecked, from /v1/status.
 health() {
