@@ -290,7 +290,8 @@ sb_stop_dsrd() {
         # Stopped there; its log and sanitizer reports come here, where
         # the checks below look for them.
         sb_agent /stop -X POST > /dev/null
-        sb_agent /file/dsrd.log > "$SB_DIR/dsrd.log"
+        sb_agent /file/dsrd.log > "$SB_DIR/dsrd.log" \
+            || rm -f "$SB_DIR/dsrd.log"
         sb_agent /file/sanitizers > "$SB_DIR/sanitizer.host"
         [ -s "$SB_DIR/sanitizer.host" ] || rm -f "$SB_DIR/sanitizer.host"
         return
