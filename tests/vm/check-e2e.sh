@@ -31,4 +31,4 @@ nice -n 10 "$here/run.sh" "$here/e2e-guest.sh" \
     | grep -E --line-buffered '^(PASS|FAIL|SKIP|GUEST-|vm/run|    |[0-9]+ passed)'
 status=${PIPESTATUS[0]}
 echo "check-vm: $((SECONDS - start)) s"
-exit $status
+exit "$status"

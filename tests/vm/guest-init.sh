@@ -31,8 +31,8 @@ for d in /run /tmp /var/tmp /var/log /root /etc/openvswitch; do
     [ -d $h$d ] && mount -t tmpfs tmpfs $h$d
 done
 mount -t tmpfs tmpfs $h/dev/shm
-mkdir -p $h/run/netns $h/run/openvswitch $h$run
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmrun $h$run \
+mkdir -p $h/run/netns $h/run/openvswitch "$h$run"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmrun "$h$run" \
     || { echo "GUEST-ERROR: no run directory"; poweroff -f; }
 
 # Interfaces by their MACs (tests/vm/run.sh): ctl0 reaches the host's
@@ -56,8 +56,8 @@ done
 echo "GUEST-UP uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 chroot $h /bin/bash -c "cd / && . '$run/guest-env' && exec /bin/bash '$run/guest-script'" \
     < /dev/console > /dev/console 2>&1
-echo $? > $h$run/guest-rc
+echo $? > "$h$run/guest-rc"
 echo "GUEST-DONE uptime=$(cut -d' ' -f1 /proc/uptime)s"
 sync
-umount $h$run
+umount "$h$run"
 poweroff -f
