@@ -188,7 +188,7 @@ has '^any +10\.0\.0\.101 +both +\* +5-tuple +0$'
 [ "$(wc -l < "$SB_DIR/out")" = 4 ] || sb_fail "service list: $(cat "$SB_DIR/out")"
 
 ctl status
-expect_rc 0 '^bridge br0: connected, in sync$'
+expect_rc 0 "^bridge br0: connected, in sync, datapath $(e2e_datapath_kind)\$"
 has "^web  TCP 10\.0\.0\.100:80  hash source-ip  mac $SERVICE_MAC  id 1\$"
 has "^dns  UDP 10\.0\.0\.100:53  hash 5-tuple  mac $SERVICE_MAC  id 2\$"
 has "^any  TCP\+UDP 10\.0\.0\.101:\*  hash 5-tuple  mac $SERVICE_MAC  id 3\$"
