@@ -11,6 +11,7 @@
 #                           a host that owns the VIPs on lo, DSR-ready
 #   sb_exec H CMD...        run CMD in host H's namespace
 #   sb_spawn H CMD...       run CMD in the background there
+#   sb_pkill H REGEX        kill what runs there whose command matches
 #   sb_lb_address IP/LEN    an address for the LB namespace on br0
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
@@ -247,6 +248,21 @@ sb_spawn() {
     shift
     ip netns exec "$SB_ID-$name" "$@" < /dev/null >> "$SB_DIR/$name.out" 2>&1 &
     disown
+}
+
+# sb_pkill H REGEX: kills the processes in host H's namespace whose
+# command line matches REGEX (grep -E), and no others: "pkill -f" would
+# also hit same-named servers of other sandboxes running at the same time.
+# Fails if there was none.
+sb_pkill() {
+    local pid found=1
+    for pid in $(ip netns pids "$SB_ID-$1"); do
+        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
+                | grep -Eq -- "$2"; then
+            kill "$pid" 2>/dev/null && found=0
+        fi
+    done
+    return $found
 }
 
 # sb_wait_listening H PORT [t|u]: waits until host H listens on TCP (t,

@@ -105,7 +105,7 @@ sb_wait_until is dns 10.0.0.11 up
 sb_wait_until is dns 10.0.0.12 up
 
 # Kill be2's web server: it leaves the group, traffic goes on.
-pkill -f "http-backend.py be2 " || true
+sb_pkill be2 "http-backend.py be2 " || true
 start=$(date +%s%N)
 sb_wait_until is web 10.0.0.12 down
 echo "be2 down $(( ($(date +%s%N) - start) / 1000000 )) ms after its server died:" \
@@ -132,13 +132,13 @@ sb_wait_until is web 10.0.0.13 up
 api PATCH /v1/services/web/backends/10.0.0.11 '{"state": "drain"}'
 expect 200
 [ "$(buckets 1)" = "1 2 " ] || sb_fail "drained be1 still in group: $(buckets 1)"
-pkill -f "http-backend.py be1 " || true
+sb_pkill be1 "http-backend.py be1 " || true
 sb_wait_until is web 10.0.0.11 down
 [ "$(buckets 1)" = "1 2 " ] || sb_fail "group changed: $(buckets 1)"
 
 # UDP: kill both servers of the real IPs: on_all_down keep keeps both.
-pkill -f "udp-backend.py be1 .*10.0.0.11" || true
-pkill -f "udp-backend.py be2 .*10.0.0.12" || true
+sb_pkill be1 "udp-backend.py be1 .*10.0.0.11" || true
+sb_pkill be2 "udp-backend.py be2 .*10.0.0.12" || true
 sb_wait_until is dns 10.0.0.11 down
 sb_wait_until is dns 10.0.0.12 down
 sb_wait_until reason_has dns 10.0.0.11 "port unreachable"
