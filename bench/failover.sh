@@ -50,7 +50,7 @@ run() {
     sleep 1
     kill_at=$(date +%s.%N)
     if [ "$fault" = kill ]; then
-        pkill -f "http-backend.py be2 "
+        sb_pkill be2 "http-backend.py be2 "
     else
         ip -n "$SB_ID-be2" link set eth0 down
     fi

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "controller/api-request.h"
 #include "controller/config.h"
+#include "controller/datapath.h"
 #include "controller/health.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
@@ -67,6 +68,7 @@ struct api {
     struct ovs_list queue;      /* struct api_queued: writes. */
     struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
     struct api_txn *pending;
+    const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -88,6 +90,13 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct store *store,
         return NULL;
     }
     return api;
+}
+
+/* Lets /v1/status report each bridge's datapath from 'dpm'. */
+void
+api_set_datapaths(struct api *api, const struct datapath_monitor *dpm)
+{
+    api->datapaths = dpm;
 }
 
 /* Error responses. */
@@ -812,11 +821,18 @@ handle_status(struct api *api, struct http_request *req)
     for (size_t i = 0; i < api->cfg->n_bridges; i++) {
         const char *name = api->cfg->bridges[i].name;
         bool connected, synced;
+        const char *dp_type;
+        enum datapath_kind dp = datapath_monitor_get(api->datapaths, name,
+                                                     &dp_type);
         lb_bridge_status(api->lb, name, &connected, &synced);
-        json_array_append_new(bridges, json_pack("{s:s, s:b, s:b}",
-                                                 "name", name,
-                                                 "connected", connected,
-                                                 "in_sync", synced));
+        json_array_append_new(bridges,
+                              json_pack("{s:s, s:b, s:b, s:s, s:s}",
+                                        "name", name,
+                                        "connected", connected,
+                                        "in_sync", synced,
+                                        "datapath",
+                                        datapath_kind_to_string(dp),
+                                        "datapath_type", dp_type));
     }
     for (size_t i = 0; sorted[i]; i++) {
         const struct dsr_service *svc = sorted[i];

@@ -6,6 +6,7 @@
 #ifndef DSR_API_H
 #define DSR_API_H 1
 
+struct datapath_monitor;
 struct dsr_config;
 struct http_server_options;
 struct lb;
@@ -13,6 +14,7 @@ struct store;
 
 struct api *api_create(struct dsr_config *, struct lb *, struct store *,
                        const struct http_server_options *, char **errorp);
+void api_set_datapaths(struct api *, const struct datapath_monitor *);
 void api_destroy(struct api *);
 void api_run(struct api *);
 void api_wait(struct api *);

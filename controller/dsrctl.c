@@ -565,11 +565,13 @@ print_services(const json_t *list, bool bridges)
         && !(error = request("GET", "/v1/stats", NULL, &stats))) {
         json_array_foreach (json_object_get(status, "bridges"), i, elem) {
             if (bridges) {
-                printf("bridge %s: %s, %s\n", get_str(elem, "name", "?"),
+                printf("bridge %s: %s, %s, datapath %s\n",
+                       get_str(elem, "name", "?"),
                        json_is_true(json_object_get(elem, "connected"))
                        ? "connected" : "disconnected",
                        json_is_true(json_object_get(elem, "in_sync"))
-                       ? "in sync" : "not in sync");
+                       ? "in sync" : "not in sync",
+                       get_str(elem, "datapath", "unknown"));
             }
         }
         json_array_foreach (list, i, elem) {

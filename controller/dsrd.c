@@ -13,6 +13,7 @@
 #include "command-line.h"
 #include "controller/api.h"
 #include "controller/config.h"
+#include "controller/datapath.h"
 #include "controller/health.h"
 #include "controller/http.h"
 #include "controller/lb.h"
@@ -34,6 +35,7 @@ static char *config_file;
 static char *state_file;
 static char *unixctl_path;
 static char *api_address;       /* "IP:PORT", or "none". */
+static char *ovsdb_remote;      /* OVSDB to read datapaths from, or "none". */
 static char *api_token_file;
 static char *api_tls_cert_file;
 static char *api_tls_key_file;
@@ -51,6 +53,13 @@ static void usage(void) OVS_NO_RETURN;
 static unixctl_cb_func dsrd_exit;
 static void sigterm_hook(void *aux);
 static unixctl_cb_func dsrd_show;
+
+/* What dsr/show reports. */
+struct dsrd_show_aux {
+    const struct dsr_config *cfg;
+    const struct lb *lb;
+    const struct datapath_monitor *datapaths;
+};
 static unixctl_cb_func dsrd_health_reaction;
 
 int
@@ -97,18 +106,22 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
+    struct datapath_monitor *datapaths = datapath_monitor_create(
+        ovsdb_remote);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store, &api_options, &error);
         if (!api) {
             ovs_fatal(0, "%s", error);
         }
+        api_set_datapaths(api, datapaths);
     }
     free(token);
     free(tls_cert);
     free(tls_key);
     unixctl_command_register("exit", "", 0, 0, dsrd_exit, &exiting);
-    unixctl_command_register("dsr/show", "", 0, 0, dsrd_show, lb);
+    struct dsrd_show_aux show_aux = { cfg, lb, datapaths };
+    unixctl_command_register("dsr/show", "", 0, 0, dsrd_show, &show_aux);
     unixctl_command_register("dsr/health-reaction", "", 0, 0,
                              dsrd_health_reaction, lb);
     daemonize_complete();
@@ -121,12 +134,14 @@ main(int argc, char *argv[])
     while (!exiting) {
         unixctl_server_run(unixctl);
         lb_run(lb);
+        datapath_monitor_run(datapaths);
         if (api) {
             api_run(api);
         }
 
         unixctl_server_wait(unixctl);
         lb_wait(lb);
+        datapath_monitor_wait(datapaths);
         if (api) {
             api_wait(api);
         }
@@ -140,6 +155,7 @@ main(int argc, char *argv[])
     }
     VLOG_INFO("exiting; flows stay on the bridges");
     api_destroy(api);
+    datapath_monitor_destroy(datapaths);
     lb_destroy(lb);
     store_close(store);
     dsr_config_destroy(cfg);
@@ -150,6 +166,7 @@ main(int argc, char *argv[])
     free(state_file);
     free(unixctl_path);
     free(api_address);
+    free(ovsdb_remote);
     free(api_token_file);
     free(api_tls_cert_file);
     free(api_tls_key_file);
@@ -176,13 +193,21 @@ dsrd_exit(struct unixctl_conn *conn, int argc OVS_UNUSED,
     unixctl_command_reply(conn, NULL);
 }
 
+/* dsr/show: services and backends (lb.c), then each bridge's datapath. */
 static void
 dsrd_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
-          const char *argv[] OVS_UNUSED, void *lb)
+          const char *argv[] OVS_UNUSED, void *aux_)
 {
+    const struct dsrd_show_aux *aux = aux_;
     struct ds s = DS_EMPTY_INITIALIZER;
 
-    lb_format_show(lb, &s);
+    lb_format_show(aux->lb, &s);
+    for (size_t i = 0; i < aux->cfg->n_bridges; i++) {
+        ds_put_format(&s, "bridge %s: ", aux->cfg->bridges[i].name);
+        datapath_monitor_format(aux->datapaths, aux->cfg->bridges[i].name,
+                                &s);
+        ds_put_char(&s, '\n');
+    }
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
 }
@@ -313,6 +338,7 @@ parse_options(int argc, char *argv[])
         OPT_API_TLS_CERT,
         OPT_API_TLS_KEY,
         OPT_API_MAX_BODY,
+        OPT_OVSDB,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -325,6 +351,7 @@ parse_options(int argc, char *argv[])
         {"api-tls-cert", required_argument, NULL, OPT_API_TLS_CERT},
         {"api-tls-key", required_argument, NULL, OPT_API_TLS_KEY},
         {"api-max-body", required_argument, NULL, OPT_API_MAX_BODY},
+        {"ovsdb", required_argument, NULL, OPT_OVSDB},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -375,6 +402,10 @@ parse_options(int argc, char *argv[])
             api_max_body = n;
             break;
         }
+        case OPT_OVSDB:
+            free(ovsdb_remote);
+            ovsdb_remote = xstrdup(optarg);
+            break;
         case 'h':
             usage();
         case 'V':
@@ -398,6 +429,9 @@ parse_options(int argc, char *argv[])
     if (!api_address) {
         api_address = xstrdup(DSR_DEFAULT_API);
     }
+    if (!ovsdb_remote) {
+        ovsdb_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
+    }
 }
 
 static void
@@ -419,10 +453,14 @@ usage(void)
            "      --api-max-body=BYTES   largest request body (default "
            "limits.max_body_bytes\n"
            "                          of the configuration, 16 MiB)\n"
+           "      --ovsdb=REMOTE|none  OVSDB to read each bridge's datapath "
+           "from\n"
+           "                          (default unix:%s/db.sock; "
+           "tcp:IP:PORT works too)\n"
            "      --unixctl=SOCKET    control socket "
            "(default %s/dsrd.PID.ctl)\n",
            program_name, program_name, ovs_dbdir(), DSR_DEFAULT_API,
-           ovs_rundir());
+           ovs_rundir(), ovs_rundir());
     daemon_usage();
     vlog_usage();
     printf("\nOther options:\n"

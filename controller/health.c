@@ -495,7 +495,13 @@ health_wait(struct health *h)
     http_checker_wait(h->http);
     LIST_FOR_EACH (t, list_node, &h->in_flight) {
         if (t->probe->done) {
-            poll_immediate_wake();
+            /* health_run() completes it now, unless the plain check passed
+             * and the DSR-path probe is still out: then its reply (a
+             * packet-in) or the deadline wakes us, and spinning until
+             * then would burn a core. */
+            if (t->dsr_done || !t->probe->up) {
+                poll_immediate_wake();
+            }
         } else {
             t->probe->class->wait(t->probe);
         }

@@ -120,7 +120,7 @@ sb_exec client python3 "$top/bench/failover_client.py" "$VIP" 3 0.3 5 \
 stream=$!
 sleep 1
 killed_at=$(date +%s.%N)
-pkill -f "http-backend.py backend2 "
+sb_pkill backend2 "http-backend.py backend2 "
 echo "killed backend2's server"
 wait $stream
 awk -v k="$killed_at" '$2 == 0 && $1 >= k {last = $1; n++} $2 == 1 {ok++}

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Installs the Debian 12 packages that building, testing and the demo need.
+# Installs the Debian 12 packages that building, testing and the demo need
+# (with the DPDK build of ovs-vswitchd and the DPDK drivers it only
+# recommends, for "make check DATAPATH=dpdk", and qemu for "make check-vm").
 # Idempotent: packages already present are left alone, and nothing is
 # started (a policy-rc.d keeps Debian's openvswitch-switch service down,
 # since ovs-dsr runs its own private ovsdb-server and ovs-vswitchd).
@@ -12,6 +14,9 @@ PACKAGES="
     python3
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping
+    openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23
+    librte-net-af-packet23
+    qemu-system-x86 busybox-static
 "
 
 missing=

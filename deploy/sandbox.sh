@@ -3,23 +3,46 @@
 # end-to-end tests.  Source it, then:
 #
 #   sb_init NAME            unique names, a run directory, cleanup on exit
-#   sb_start_ovs            ovsdb-server + ovs-vswitchd (userspace datapath)
-#                           in namespace $SB_LB, bridge br0 (fail_mode=secure)
+#   sb_start_ovs            ovsdb-server + ovs-vswitchd in namespace $SB_LB,
+#                           bridge br0 (fail_mode=secure), on the datapath
+#                           that $DSR_DATAPATH names (below)
 #   sb_add_host H IP/LEN    namespace $SB_ID-H, eth0 = IP, on port H of br0
 #   sb_add_backend H IP/LEN VIP...
 #                           a host that owns the VIPs on lo, DSR-ready
 #   sb_exec H CMD...        run CMD in host H's namespace
 #   sb_spawn H CMD...       run CMD in the background there
+#   sb_pkill H REGEX        kill what runs there whose command matches
 #   sb_lb_address IP/LEN    an address for the LB namespace on br0
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
 #
 # Everything lives in namespaces named $SB_ID-*, and cleanup kills every
 # process in them, so nothing is left behind even if a test fails.
+#
+# DSR_DATAPATH selects the OVS datapath (README.md, "Datapaths"):
+#   userspace  (default) ovs-vswitchd, datapath_type=netdev, veths as
+#              ordinary netdev ports
+#   dpdk       ovs-vswitchd-dpdk (openvswitch-switch-dpdk) without
+#              hugepages, each veth a DPDK net_af_packet port
+#   system     the kernel datapath (needs the openvswitch module: this is
+#              what tests/vm/ runs inside its VM)
+#
+# Inside the VM (tests/vm/e2e-guest.sh), dsrd runs on the host: with
+# SB_VM_LINKS=1 the VM's links ctl0 and up0 move into $SB_LB (OVSDB and
+# OpenFlow listen on ctl0 for the host; up0 joins br0 as port 100, the
+# host's data link), and with SB_DSRD_AGENT=URL the dsrd functions below
+# ask tests/vm/dsrd-agent.py on the host to do their work.
 
 SB_TOP=${SB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SB_WAIT=${SB_WAIT:-10}
 SB_HOSTS=()
+DSR_DATAPATH=${DSR_DATAPATH:-userspace}
+SB_DPDK_VSWITCHD=${SB_DPDK_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+case $DSR_DATAPATH in
+userspace|dpdk|system) ;;
+*) echo "DSR_DATAPATH=$DSR_DATAPATH: expected userspace, dpdk or system" >&2
+   exit 1 ;;
+esac
 
 sb_log() { printf '%s\n' "$*" >&2; }
 sb_fail() { sb_log "FAIL: $*"; exit 1; }
@@ -39,6 +62,9 @@ sb_cleanup() {
     local ns
     set +e
     trap - ERR
+    if [ -n "$SB_DSRD_AGENT" ] && [ -d "$SB_DIR" ]; then
+        sb_stop_dsrd 2>/dev/null
+    fi
     if [ "$status" != 0 ] && [ -d "$SB_DIR" ]; then
         for log in "$SB_DIR"/*.log "$SB_DIR"/sanitizer.*; do
             [ -f "$log" ] || continue
@@ -50,6 +76,8 @@ sb_cleanup() {
         ip netns pids "$ns" | xargs -r kill -9 2>/dev/null
         ip netns delete "$ns"
     done
+    # DPDK's runtime directory (--file-prefix=$SB_ID), once its user is gone.
+    rm -rf "/var/run/dpdk/$SB_ID"
     if [ -n "$SB_DIR" ] && [ -z "$SB_KEEP" ]; then
         rm -rf "$SB_DIR"
     fi
@@ -71,9 +99,18 @@ sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
 sb_vsctl() { ovs-vsctl --timeout=10 "$@"; }
 
 sb_start_vswitchd() {
-    ip netns exec "$SB_LB" ovs-vswitchd "unix:$SB_DIR/db.sock" \
+    local vswitchd=ovs-vswitchd
+    [ "$DSR_DATAPATH" != dpdk ] || vswitchd=$SB_DPDK_VSWITCHD
+    ip netns exec "$SB_LB" "$vswitchd" "unix:$SB_DIR/db.sock" \
         --pidfile="$SB_DIR/ovs-vswitchd.pid" \
         --log-file="$SB_DIR/ovs-vswitchd.log" -vconsole:off --detach
+    if [ "$DSR_DATAPATH" = dpdk ]; then
+        # ovs-appctl finds ovs-vswitchd.PID.ctl; this one is named after
+        # its program, ovs-vswitchd-dpdk.
+        local pid
+        pid=$(cat "$SB_DIR/ovs-vswitchd.pid")
+        ln -sf "ovs-vswitchd-dpdk.$pid.ctl" "$SB_DIR/ovs-vswitchd.$pid.ctl"
+    fi
 }
 
 sb_stop_vswitchd() {
@@ -86,23 +123,76 @@ sb_stop_vswitchd() {
 sb_start_ovs() {
     ip netns add "$SB_LB"
     ip -n "$SB_LB" link set lo up
+    local remote=
+    if [ -n "$SB_VM_LINKS" ]; then
+        sb_vm_links
+        remote=--remote=ptcp:6640
+    fi
     ovsdb-tool create "$SB_DIR/conf.db" \
         /usr/share/openvswitch/vswitch.ovsschema
     ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/conf.db" \
-        --remote="punix:$SB_DIR/db.sock" \
+        --remote="punix:$SB_DIR/db.sock" $remote \
         --pidfile="$SB_DIR/ovsdb-server.pid" \
         --log-file="$SB_DIR/ovsdb-server.log" -vconsole:off --detach
     sb_vsctl --no-wait init
+    local dp_type=netdev
+    case $DSR_DATAPATH in
+    dpdk)
+        # No hugepages, no PCI, nothing shared with other DPDK processes;
+        # the PMD thread sleeps up to 10 ms when idle instead of spinning
+        # a core (ovs-facts.md, "DPDK datapath").
+        sb_vsctl --no-wait set Open_vSwitch . \
+            other_config:dpdk-init=true \
+            other_config:dpdk-extra="--no-huge -m 128 --legacy-mem --no-shconf --no-pci --file-prefix=$SB_ID --no-telemetry" \
+            other_config:pmd-maxsleep=10000
+        ;;
+    system) dp_type=system ;;
+    esac
     sb_start_vswitchd
     sb_vsctl add-br br0 \
-        -- set bridge br0 datapath_type=netdev fail_mode=secure \
+        -- set bridge br0 datapath_type=$dp_type fail_mode=secure \
            protocols=OpenFlow10,OpenFlow13,OpenFlow15
+    if [ -n "$SB_VM_LINKS" ]; then
+        # dsrd on the host connects through qemu's port forwarding.
+        sb_vsctl set-controller br0 ptcp:6653 \
+            -- set controller br0 connection-mode=out-of-band \
+            -- add-port br0 up0 -- set interface up0 ofport_request=100
+    fi
+    if [ "$DSR_DATAPATH" = dpdk ] && ! sb_vsctl get Open_vSwitch . \
+            dpdk_initialized | grep -q true; then
+        sb_fail "DPDK did not initialize: $(grep -i dpdk "$SB_DIR/ovs-vswitchd.log" | tail -3)"
+    fi
+}
+
+# The VM's links into $SB_LB (SB_VM_LINKS above).  They come back to the
+# root namespace when it is deleted, a moment after the previous test.
+sb_vm_links() {
+    sb_wait_until ip link show up0 > /dev/null 2>&1
+    sb_wait_until ip link show ctl0 > /dev/null 2>&1
+    ip link set ctl0 netns "$SB_LB"
+    ip link set up0 netns "$SB_LB"
+    ip -n "$SB_LB" addr add 10.0.2.15/24 dev ctl0
+    ip -n "$SB_LB" link set ctl0 up
+    ip -n "$SB_LB" link set up0 arp off up
+}
+
+# sb_agent PATH [CURL ARGS]: a request to the host's dsrd agent.
+sb_agent() {
+    local path=$1
+    shift
+    ip netns exec "$SB_LB" curl -sS --fail-with-body --max-time 60 \
+        -H "X-Sandbox: $SB_ID" "$@" "$SB_DSRD_AGENT$path"
 }
 
 # sb_lb_address IP/LEN: gives the load balancer's own namespace (where
 # dsrd runs) an address on the bridge's internal port, as an LB host has,
-# so that health checks reach the backends' real IPs.
+# so that health checks reach the backends' real IPs.  With dsrd on the
+# VM's host, the host's data link gets it.
 sb_lb_address() {
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        sb_agent /address --data-binary "$1" > /dev/null
+        return
+    fi
     ip -n "$SB_LB" addr add "$1" dev br0
     ip -n "$SB_LB" link set br0 up
     ip netns exec "$SB_LB" ethtool -K br0 tx off >/dev/null 2>&1 || true
@@ -121,8 +211,14 @@ sb_add_host() {
     ip -n "$ns" addr add "$addr" dev eth0
     ip -n "$ns" link set eth0 up
     SB_HOSTS+=("$name")
+    local n=${#SB_HOSTS[@]} type=
+    if [ "$DSR_DATAPATH" = dpdk ]; then
+        # A DPDK port reading and writing the veth through AF_PACKET.
+        type="type=dpdk options:dpdk-devargs=net_af_packet$n,iface=$name"
+    fi
+    # shellcheck disable=SC2086
     sb_vsctl add-port br0 "$name" \
-        -- set interface "$name" ofport_request=${#SB_HOSTS[@]}
+        -- set interface "$name" ofport_request=$n $type
 }
 
 # A DSR backend: the VIPs on lo, and the ARP settings that keep it from
@@ -154,6 +250,21 @@ sb_spawn() {
     disown
 }
 
+# sb_pkill H REGEX: kills the processes in host H's namespace whose
+# command line matches REGEX (grep -E), and no others: "pkill -f" would
+# also hit same-named servers of other sandboxes running at the same time.
+# Fails if there was none.
+sb_pkill() {
+    local pid found=1
+    for pid in $(ip netns pids "$SB_ID-$1"); do
+        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
+                | grep -Eq -- "$2"; then
+            kill "$pid" 2>/dev/null && found=0
+        fi
+    done
+    return $found
+}
+
 # sb_wait_listening H PORT [t|u]: waits until host H listens on TCP (t,
 # the default) or UDP (u) PORT.
 sb_wait_listening() {
@@ -164,6 +275,12 @@ sb_wait_listening() {
 # $SB_DIR/sanitizer.PID, where sb_check_sanitizers finds them.
 sb_start_dsrd() {
     local config=${1:+--config=$1}
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        jq -n --rawfile config "${1:-/dev/null}" --arg args "${SB_DSRD_ARGS:-}" \
+            '{config: $config, args: $args}' \
+            | sb_agent /start --data-binary @- >&2
+        return
+    fi
     ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
     UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
     ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
@@ -172,15 +289,41 @@ sb_start_dsrd() {
         -vconsole:off --detach ${SB_DSRD_ARGS:-}
 }
 
-sb_dsrctl() { ovs-appctl -t dsrd "$@"; }
+sb_dsrctl() {
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        jq -n '$ARGS.positional' --args "$@" \
+            | sb_agent /appctl --data-binary @-
+        return
+    fi
+    ovs-appctl -t dsrd "$@"
+}
 
 # Stops dsrd through its control socket and waits until it is gone, so a
 # sanitizer build gets to run its leak check.
 sb_stop_dsrd() {
     local pid
+    if [ -n "$SB_DSRD_AGENT" ]; then
+        # Stopped there; its log and sanitizer reports come here, where
+        # the checks below look for them.
+        sb_agent /stop -X POST > /dev/null
+        sb_agent /file/dsrd.log > "$SB_DIR/dsrd.log" \
+            || rm -f "$SB_DIR/dsrd.log"
+        sb_agent /file/sanitizers > "$SB_DIR/sanitizer.host"
+        [ -s "$SB_DIR/sanitizer.host" ] || rm -f "$SB_DIR/sanitizer.host"
+        return
+    fi
     pid=$(cat "$SB_DIR/dsrd.pid" 2>/dev/null) || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     sb_dsrctl exit
+    sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+}
+
+# SIGKILLs dsrd and waits until it is gone, so that a new one can take its
+# pidfile.
+sb_kill_dsrd() {
+    local pid
+    pid=$(cat "$SB_DIR/dsrd.pid")
+    kill -9 "$pid"
     sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }
 

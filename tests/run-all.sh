@@ -3,15 +3,19 @@
 # the packages, builds libopenvswitch (cached), then builds ovs-dsr three
 # times, each in its own directory: plain and with AddressSanitizer +
 # UndefinedBehaviorSanitizer, where `make check` runs the unit and
-# end-to-end tests, and with clang's libFuzzer, where it runs each fuzz
-# harness for a few seconds (tests/fuzz/README.md).
+# end-to-end tests (userspace datapath), and with clang's libFuzzer, where
+# it runs each fuzz harness for a few seconds (tests/fuzz/README.md).
+# Then the plain build's `make check DATAPATH=dpdk` (DPDK datapath) and the
+# sanitizer build's `make check-vm` (kernel datapath in a VM, dsrd on the
+# host under the sanitizers).  Each variant prints its time.
 #
-# usage: sudo tests/run-all.sh [plain|sanitizers|fuzz]...   (default: all)
+# usage: sudo tests/run-all.sh [plain|sanitizers|fuzz|dpdk|vm]...
+#        (default: all five)
 set -e -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-variants=${*:-plain sanitizers fuzz}
+variants=${*:-plain sanitizers fuzz dpdk vm}
 
 if [ -f config.status ]; then
     echo "run-all: the source tree is configured in place; run" \
@@ -28,18 +32,33 @@ fi
 
 passed=0 failed=0 status=0
 for variant in $variants; do
+    check=check
     case $variant in
-    plain) flags= ;;
-    sanitizers) flags=--enable-sanitizers ;;
-    fuzz) flags="--enable-fuzzing CC=clang" ;;
+    plain) build=plain flags= ;;
+    sanitizers) build=sanitizers flags=--enable-sanitizers ;;
+    fuzz) build=fuzz flags="--enable-fuzzing CC=clang" ;;
+    dpdk) build=plain flags= check="check DATAPATH=dpdk" ;;
+    vm) build=sanitizers flags=--enable-sanitizers check=check-vm ;;
     *) echo "run-all: unknown variant $variant" >&2; exit 1 ;;
     esac
-    dir=$top/build-$variant
+    dir=$top/build-$build
     mkdir -p "$dir"
-    echo "== $variant build in $dir"
+    start=$SECONDS
+    echo "== $variant: $build build in $dir, make $check"
     (cd "$dir" && "$top/configure" -q --with-ovs-source="$ovs" $flags \
         && make -s -j"$(nproc)") || exit 1
-    if ! make -C "$dir" -s check; then
+    if [ "$variant" = vm ]; then
+        # Not automake's harness: the VM run prints its own summary.
+        make -C "$dir" -s check-vm | tee "$dir/check-vm.log" || status=1
+        p=$(sed -n 's/^\([0-9]*\) passed, .*/\1/p' "$dir/check-vm.log")
+        f=$(sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' "$dir/check-vm.log")
+        [ -n "$p" ] || { p=0 f=1 status=1; }
+        echo "$variant: $p passed, $f failed ($((SECONDS - start)) s)"
+        passed=$((passed + p)) failed=$((failed + f))
+        continue
+    fi
+    # shellcheck disable=SC2086
+    if ! make -C "$dir" -s $check; then
         status=1
         for log in "$dir"/tests/*.log "$dir"/tests/e2e/*.log; do
             if grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null; then
@@ -52,7 +71,7 @@ for variant in $variants; do
     p=$(sed -n 's/^# PASS: *//p' "$summary")
     f=$(( $(sed -n 's/^# FAIL: *//p' "$summary") \
           + $(sed -n 's/^# ERROR: *//p' "$summary") ))
-    echo "$variant: $p passed, $f failed"
+    echo "$variant: $p passed, $f failed ($((SECONDS - start)) s)"
     passed=$((passed + p)) failed=$((failed + f))
 done
 

@@ -2,6 +2,7 @@
 # A bad configuration stops dsrd before it touches anything, with an
 # error that names the file, the JSON path and the reason.
 . "$(dirname "$0")/lib.sh"
+e2e_any_datapath "configuration errors"
 
 sb_init bad-config
 cat > "$SB_DIR/bad.json" <<'EOC'

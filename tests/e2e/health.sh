@@ -40,7 +40,7 @@ e2e_start_dsrd <<EOC
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
   {"name": "exec", "vip": "$VIP3", "protocol": "tcp", "port": 81,
    "health_check": {"type": "exec", "command": ["/bin/sh", "-c",
-                    "test -e $SB_DIR/exec-ok-\$DSR_BACKEND_IP"], $fast},
+                    "test \$DSR_BACKEND_IP = 10.0.0.11"], $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
   {"name": "tls", "vip": "$VIP3", "protocol": "tcp", "port": 8443,
    "health_check": {"type": "https", "path": "/", $fast},
@@ -51,7 +51,6 @@ e2e_start_dsrd <<EOC
    "health_check": {"type": "udp", "payload": "ping", $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
 EOC
-touch "$SB_DIR/exec-ok-10.0.0.11"
 
 # health SERVICE IP: up, down or unchecked, from /v1/status.
 health() {
@@ -109,7 +108,7 @@ sb_wait_until is dns 10.0.0.11 up
 sb_wait_until is dns 10.0.0.12 up
 
 # Kill be2's web server: it leaves the group, traffic goes on.
-pkill -f "http-backend.py be2 " || true
+sb_pkill be2 "http-backend.py be2 " || true
 start=$(date +%s%N)
 sb_wait_until is web 10.0.0.12 down
 echo "be2 down $(( ($(date +%s%N) - start) / 1000000 )) ms after its server died:" \
@@ -136,13 +135,13 @@ sb_wait_until is web 10.0.0.13 up
 api PATCH /v1/services/web/backends/10.0.0.11 '{"state": "drain"}'
 expect 200
 [ "$(buckets 1)" = "1 2 " ] || sb_fail "drained be1 still in group: $(buckets 1)"
-pkill -f "http-backend.py be1 " || true
+sb_pkill be1 "http-backend.py be1 " || true
 sb_wait_until is web 10.0.0.11 down
 [ "$(buckets 1)" = "1 2 " ] || sb_fail "group changed: $(buckets 1)"
 
 # UDP: kill both servers of the real IPs: on_all_down keep keeps both.
-pkill -f "udp-backend.py be1 .*10.0.0.11" || true
-pkill -f "udp-backend.py be2 .*10.0.0.12" || true
+sb_pkill be1 "udp-backend.py be1 .*10.0.0.11" || true
+sb_pkill be2 "udp-backend.py be2 .*10.0.0.12" || true
 sb_wait_until is dns 10.0.0.11 down
 sb_wait_until is dns 10.0.0.12 down
 sb_wait_until reason_has dns 10.0.0.11 "port unreachable"

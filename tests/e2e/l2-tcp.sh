@@ -99,4 +99,11 @@ done
 grep -q "backend 10.0.0.14: .*disabled, bucket 3 (not in group)" "$SB_DIR/show" \
     || sb_fail "dsr/show does not show be4 disabled"
 
+# dsrd knows the bridge's datapath (from OVSDB) and reports it.
+dp=$(e2e_datapath_kind)
+grep -q "^bridge br0: datapath $dp (datapath_type=" "$SB_DIR/show" \
+    || sb_fail "dsr/show does not report the $dp datapath"
+api GET /v1/status
+expect 200 ".bridges[0].datapath == \"$dp\""
+
 e2e_pass "L2 DSR TCP"

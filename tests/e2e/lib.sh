@@ -14,6 +14,24 @@ if [ "$(id -u)" != 0 ]; then
     exit 99
 fi
 
+# e2e_any_datapath REASON: for tests whose subject does not depend on
+# OVS's datapath (dsrd's own API, CLI, config, memory): they run once, with
+# the default datapath, and say so elsewhere instead of passing again.
+e2e_any_datapath() {
+    if [ "$DSR_DATAPATH" != userspace ]; then
+        echo "SKIP: $1: does not depend on the datapath; runs with DSR_DATAPATH=userspace"
+        exit 77
+    fi
+}
+
+# The datapath dsrd should report for br0 (dsr/show, /v1/status).
+e2e_datapath_kind() {
+    case $DSR_DATAPATH in
+    system) echo kernel ;;
+    *) echo "$DSR_DATAPATH" ;;
+    esac
+}
+
 VIP=10.0.0.100
 CLIENT_IP=10.0.0.2
 SERVICE_MAC=02:d5:d5:00:00:01

@@ -28,10 +28,7 @@ sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP" \
 tcp=$!
 sleep 1
 for r in $(seq 1 "$RESTARTS"); do
-    pid=$(cat "$SB_DIR/dsrd.pid")
-    kill -9 "$pid"
-    # SIGKILL is asynchronous: the API port is free once the process is.
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+    sb_kill_dsrd
     sb_start_dsrd ""
     sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
     sleep 0.3

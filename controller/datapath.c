@@ -1,0 +1,215 @@
+/* Which OVS datapath each bridge runs on, read from OVSDB (datapath.h).
+ *
+ * A read-only OVSDB IDL on the Bridge, Port and Interface tables: the
+ * bridge's datapath_type says kernel ("system") or userspace ("netdev"),
+ * and a netdev bridge with a "dpdk*" interface is a DPDK bridge.  The IDL
+ * reconnects by itself; until it has read the database, every bridge is
+ * "unknown". */
+#include <config.h>
+
+#include "controller/datapath.h"
+
+#include <string.h>
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+VLOG_DEFINE_THIS_MODULE(datapath);
+
+/* One bridge as last read from OVSDB. */
+struct datapath_bridge {
+    enum datapath_kind kind;
+    char *type;                 /* datapath_type, "" when unset. */
+};
+
+struct datapath_monitor {
+    struct ovsdb_idl *idl;
+    unsigned int idl_seqno;     /* IDL change seqno 'bridges' reflects. */
+    struct shash bridges;       /* Bridge name -> struct datapath_bridge. */
+};
+
+/* Returns a monitor of the OVSDB at 'remote' ("unix:PATH", "tcp:IP:PORT"),
+ * or NULL if 'remote' is "none". */
+struct datapath_monitor *
+datapath_monitor_create(const char *remote)
+{
+    if (!strcmp(remote, "none")) {
+        return NULL;
+    }
+
+    struct datapath_monitor *dpm = xzalloc(sizeof *dpm);
+    dpm->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
+    ovsdb_idl_add_table(dpm->idl, &ovsrec_table_bridge);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_bridge_col_name);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_bridge_col_datapath_type);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_bridge_col_ports);
+    ovsdb_idl_add_table(dpm->idl, &ovsrec_table_port);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_port_col_interfaces);
+    ovsdb_idl_add_table(dpm->idl, &ovsrec_table_interface);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_type);
+    dpm->idl_seqno = ovsdb_idl_get_seqno(dpm->idl);
+    shash_init(&dpm->bridges);
+    return dpm;
+}
+
+static void
+datapath_bridges_clear__(struct shash *bridges)
+{
+    struct shash_node *node;
+
+    SHASH_FOR_EACH (node, bridges) {
+        struct datapath_bridge *b = node->data;
+        free(b->type);
+        free(b);
+    }
+    shash_clear(bridges);
+}
+
+void
+datapath_monitor_destroy(struct datapath_monitor *dpm)
+{
+    if (dpm) {
+        datapath_bridges_clear__(&dpm->bridges);
+        shash_destroy(&dpm->bridges);
+        ovsdb_idl_destroy(dpm->idl);
+        free(dpm);
+    }
+}
+
+static bool
+bridge_has_dpdk_port__(const struct ovsrec_bridge *br)
+{
+    for (size_t i = 0; i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+        for (size_t j = 0; j < port->n_interfaces; j++) {
+            if (!strncmp(port->interfaces[j]->type, "dpdk", 4)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static enum datapath_kind
+classify__(const struct ovsrec_bridge *br)
+{
+    const char *type = br->datapath_type;
+
+    if (!type[0] || !strcmp(type, "system")) {
+        return DATAPATH_KERNEL;
+    } else if (!strcmp(type, "netdev")) {
+        return (bridge_has_dpdk_port__(br) ? DATAPATH_DPDK
+                : DATAPATH_USERSPACE);
+    }
+    return DATAPATH_OTHER;
+}
+
+/* Re-reads every bridge after a change in OVSDB; logs each bridge whose
+ * datapath changed. */
+static void
+datapath_monitor_refresh__(struct datapath_monitor *dpm)
+{
+    struct shash old = SHASH_INITIALIZER(&old);
+    const struct ovsrec_bridge *br;
+
+    shash_swap(&old, &dpm->bridges);
+    OVSREC_BRIDGE_FOR_EACH (br, dpm->idl) {
+        struct datapath_bridge *b = xmalloc(sizeof *b);
+        b->kind = classify__(br);
+        b->type = xstrdup(br->datapath_type);
+        if (!shash_add_once(&dpm->bridges, br->name, b)) {
+            free(b->type);
+            free(b);
+            continue;
+        }
+        const struct datapath_bridge *was = shash_find_data(&old, br->name);
+        if (!was || was->kind != b->kind || strcmp(was->type, b->type)) {
+            VLOG_INFO("%s: %s datapath (datapath_type=%s)", br->name,
+                      datapath_kind_to_string(b->kind),
+                      b->type[0] ? b->type : "system");
+        }
+    }
+    datapath_bridges_clear__(&old);
+    shash_destroy(&old);
+}
+
+void
+datapath_monitor_run(struct datapath_monitor *dpm)
+{
+    if (!dpm) {
+        return;
+    }
+    ovsdb_idl_run(dpm->idl);
+    unsigned int seqno = ovsdb_idl_get_seqno(dpm->idl);
+    if (seqno != dpm->idl_seqno) {
+        dpm->idl_seqno = seqno;
+        datapath_monitor_refresh__(dpm);
+    }
+}
+
+void
+datapath_monitor_wait(struct datapath_monitor *dpm)
+{
+    if (dpm) {
+        ovsdb_idl_wait(dpm->idl);
+    }
+}
+
+/* Returns the datapath of 'bridge', and in '*datapath_type' (if nonnull)
+ * its datapath_type ("" when unknown). */
+enum datapath_kind
+datapath_monitor_get(const struct datapath_monitor *dpm, const char *bridge,
+                     const char **datapath_type)
+{
+    const struct datapath_bridge *b = (dpm
+                                       ? shash_find_data(&dpm->bridges,
+                                                         bridge)
+                                       : NULL);
+    if (datapath_type) {
+        *datapath_type = b ? b->type : "";
+    }
+    return b ? b->kind : DATAPATH_UNKNOWN;
+}
+
+const char *
+datapath_kind_to_string(enum datapath_kind kind)
+{
+    switch (kind) {
+    case DATAPATH_KERNEL:
+        return "kernel";
+    case DATAPATH_USERSPACE:
+        return "userspace";
+    case DATAPATH_DPDK:
+        return "dpdk";
+    case DATAPATH_OTHER:
+        return "other";
+    case DATAPATH_UNKNOWN:
+    default:
+        return "unknown";
+    }
+}
+
+/* Appends "datapath KIND (datapath_type=TYPE)" for 'bridge' to 's', or
+ * says why it is unknown. */
+void
+datapath_monitor_format(const struct datapath_monitor *dpm,
+                        const char *bridge, struct ds *s)
+{
+    const char *type;
+    enum datapath_kind kind = datapath_monitor_get(dpm, bridge, &type);
+
+    if (kind != DATAPATH_UNKNOWN) {
+        ds_put_format(s, "datapath %s (datapath_type=%s)",
+                      datapath_kind_to_string(kind),
+                      type[0] ? type : "system");
+    } else if (!dpm) {
+        ds_put_cstr(s, "datapath unknown (--ovsdb=none)");
+    } else if (!ovsdb_idl_is_connected(dpm->idl)) {
+        ds_put_cstr(s, "datapath unknown (OVSDB not connected)");
+    } else {
+        ds_put_cstr(s, "datapath unknown (no such bridge in OVSDB)");
+    }
+}

@@ -1,0 +1,37 @@
+/* Which OVS datapath each bridge runs on.
+ *
+ * dsrd's pipeline is the same OpenFlow on every datapath, but some
+ * behaviour is the datapath's: how dp_hash is computed (the same software
+ * hash on every userspace node, a per-boot seed in the kernel, the NIC's
+ * RSS hash with DPDK), whether a packet mark reaches the host's kernel,
+ * which tunnels exist (README.md, "Datapaths").  This module reads each
+ * bridge's datapath_type and interface types from OVSDB, so that dsrd
+ * reports them (dsr/show, /v1/status) and features that depend on them
+ * can check. */
+#ifndef DSR_DATAPATH_H
+#define DSR_DATAPATH_H 1
+
+struct ds;
+
+/* The datapath of one bridge, as dsrd classifies it. */
+enum datapath_kind {
+    DATAPATH_UNKNOWN,           /* Not (yet) read from OVSDB. */
+    DATAPATH_KERNEL,            /* datapath_type "system" (or empty). */
+    DATAPATH_USERSPACE,         /* "netdev" without DPDK ports. */
+    DATAPATH_DPDK,              /* "netdev" with at least one DPDK port. */
+    DATAPATH_OTHER,             /* Any other datapath_type. */
+};
+
+struct datapath_monitor *datapath_monitor_create(const char *remote);
+void datapath_monitor_destroy(struct datapath_monitor *);
+void datapath_monitor_run(struct datapath_monitor *);
+void datapath_monitor_wait(struct datapath_monitor *);
+
+enum datapath_kind datapath_monitor_get(const struct datapath_monitor *,
+                                        const char *bridge,
+                                        const char **datapath_type);
+const char *datapath_kind_to_string(enum datapath_kind);
+void datapath_monitor_format(const struct datapath_monitor *,
+                             const char *bridge, struct ds *);
+
+#endif /* controller/datapath.h */

@@ -1,0 +1,34 @@
+#!/bin/bash
+# make check-vm: the end-to-end tests that depend on the datapath, on the
+# kernel datapath, in a VM with Debian's stock kernel (tests/vm/run.sh);
+# dsrd runs on this host, against OVS in the guest (OpenFlow and OVSDB
+# through qemu's port forwarding, health checks through the VM's data link),
+# so a sanitizer build of dsrd runs at full speed.  Everything in the
+# guest is emulated: the tests' waits get 60 s (SB_WAIT) instead of 10.
+#
+# usage: DSRD=BUILD/controller/dsrd tests/vm/check-e2e.sh [TEST...]
+# (default: the tests below; tests/vm/README.md says which are left out)
+set -e -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
+DSRD=$(realpath "${DSRD:?set DSRD to the dsrd binary}")
+VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-json}")
+tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health}
+
+echo "check-vm: kernel datapath in a VM; tests: $tests"
+echo "check-vm: not run here (they test dsrd itself, not the datapath;" \
+     "make check runs them on userspace and DPDK): bad-config" \
+     "docs-examples api api-crash api-concurrency api-security dsrctl" \
+     "ovs-rejects ovs-restart restart-hitless valgrind"
+start=$SECONDS
+set +e
+VM_HOST_CMD="exec python3 '$here/dsrd-agent.py' '$DSRD' 9190 \"\$VM_RUN\"" \
+nice -n 10 "$here/run.sh" "$here/e2e-guest.sh" \
+    "VM_E2E_TESTS=$tests" DSR_DATAPATH=system SB_VM_LINKS=1 \
+    "SB_WAIT=${SB_WAIT:-60}" \
+    SB_DSRD_AGENT=http://10.0.2.2:9190 API_URL=http://10.0.2.2:9180 \
+    "TOP_SRCDIR=$TOP_SRCDIR" "VALIDATE_JSON=$VALIDATE_JSON" \
+    | grep -E --line-buffered '^(PASS|FAIL|SKIP|GUEST-|vm/run|    |[0-9]+ passed)'
+status=${PIPESTATUS[0]}
+echo "check-vm: $((SECONDS - start)) s"
+exit "$status"
