@@ -14,13 +14,16 @@
 # lookups over the run.  Runs alternate plain/dsr; medians are printed.
 #
 # usage: sudo bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS] [tcp|udp]
-#        (defaults: build-plain, 5, 5, tcp)
+#                              [pin|nopin]
+#        (defaults: build-plain, 5, 5, tcp, pin: the service's
+#        pin_connections)
 set -e -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build-plain}" && pwd)
 runs=${2:-5}
 seconds=${3:-5}
 proto=${4:-tcp}
+pin=${5:-pin}
 export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-newconn
@@ -35,7 +38,7 @@ done
 cat > "$SB_DIR/dsrd.json" <<EOF
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
  "services": [{"name": "gen", "vip": "$VIP", "protocol": "$proto",
-               "port": 9,
+               "port": 9, "pin_connections": $([ "$pin" = pin ] && echo true || echo false),
                "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
                             {"ip": "10.0.0.13"}, {"ip": "10.0.0.14"}]}]}
 EOF
@@ -88,8 +91,8 @@ ct=$(ovs-appctl dpctl/dump-conntrack zone=54741 | wc -l)
 
 plain=$(cut -d' ' -f1 "$SB_DIR/plain" | median)
 dsr=$(cut -d' ' -f1 "$SB_DIR/dsr" | median)
-printf '\nnew %s connections/s, median of %s runs of %s s (every packet a new 5-tuple)\n' \
-    "$proto" "$runs" "$seconds"
+printf '\nnew %s connections/s (%s), median of %s runs of %s s (every packet a new 5-tuple)\n' \
+    "$proto" "$pin" "$runs" "$seconds"
 printf '%-8s %12s %14s %12s\n' path delivered/s upcalls/run offered/s
 printf '%-8s %12s %14s %12s\n' plain "$plain" \
     "$(cut -d' ' -f2 "$SB_DIR/plain" | median)" \

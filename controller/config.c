@@ -599,6 +599,8 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
                                                              "on_all_down"));
     svc->on_all_down = (all_down && !strcmp(all_down, "keep")
                         ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
+    const json_t *pin = json_object_get(s, "pin_connections");
+    svc->pin_connections = !pin || json_is_true(pin);
     if (bridge) {
         br = dsr_config_find_bridge(cfg, json_string_value(bridge));
         if (!br) {
@@ -891,6 +893,8 @@ dsr_service_to_json(const struct dsr_service *svc)
     json_object_set_new(j, "on_all_down",
                         json_string(svc->on_all_down == DSR_ALL_DOWN_KEEP
                                     ? "keep" : "drop"));
+    json_object_set_new(j, "pin_connections",
+                        json_boolean(svc->pin_connections));
     for (size_t i = 0; i < svc->n_backends; i++) {
         json_array_append_new(backends,
                               dsr_backend_to_json(svc, &svc->backends[i]));

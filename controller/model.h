@@ -109,6 +109,7 @@ struct dsr_service {
     uint64_t version;           /* Config version of its last change. */
     json_t *health_json;        /* Its health_check, or NULL. */
     enum dsr_all_down on_all_down;
+    bool pin_connections;       /* Conntrack pins (flows/README.md). */
 };
 
 /* One OVS bridge that dsrd programs. */

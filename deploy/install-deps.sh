@@ -11,7 +11,7 @@ PACKAGES="
     autoconf automake libtool pkg-config make gcc clang
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
     libmicrohttpd-dev libcurl4-openssl-dev jq openssl valgrind binutils
-    python3
+    python3 bc
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping
     openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23

@@ -150,7 +150,7 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
 }
 
 static void
-put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips)
+put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips, int next_table)
 {
     bool any = false;
 
@@ -161,7 +161,7 @@ put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips)
         ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
         if (slot_ips[i]) {
             ds_put_format(s, "set_field:%#"PRIx32"->reg1,resubmit(,%d)",
-                          ntohl(slot_ips[i]), DSR_TABLE_CT_COMMIT);
+                          ntohl(slot_ips[i]), next_table);
         } else {
             /* Cannot happen while any backend is usable (slots_effective()
              * fills every slot); a pin of 0 would mean "none". */
@@ -185,11 +185,14 @@ pipeline_service(const struct dsr_service *svc,
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
     struct ds s = DS_EMPTY_INITIALIZER;
-    char *actions = xasprintf("set_field:%"PRIu32"->reg0,"
-                              "ct(zone=%d,table=%d)",
-                              svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP);
     char *syn_actions = xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
                                   svc->id, svc->id);
+    /* Without pins every packet goes straight to the slots. */
+    char *actions = (svc->pin_connections
+                     ? xasprintf("set_field:%"PRIu32"->reg0,"
+                                 "ct(zone=%d,table=%d)",
+                                 svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP)
+                     : xstrdup(syn_actions));
 
     for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
         if (svc->protocol & bit) {
@@ -204,7 +207,7 @@ pipeline_service(const struct dsr_service *svc,
                             : DSR_PRIO_SERVICE_ALL_PORTS);
             dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, priority,
                                ds_cstr(&s), actions);
-            if (bit == DSR_PROTO_TCP) {
+            if (bit == DSR_PROTO_TCP && svc->pin_connections) {
                 /* A SYN starts a connection: no pin to look up, straight
                  * to the slots, one recirculation less per connection. */
                 ds_put_cstr(&s, ",tcp_flags=+syn-ack");
@@ -232,12 +235,14 @@ pipeline_service(const struct dsr_service *svc,
         free(match);
         free(actions);
     }
-    char *match = xasprintf("reg0=%"PRIu32, svc->id);
-    actions = xasprintf("group:%"PRIu32, svc->id);
-    dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_UNPINNED, match,
-                       actions);
-    free(match);
-    free(actions);
+    if (svc->pin_connections) {
+        char *match = xasprintf("reg0=%"PRIu32, svc->id);
+        actions = xasprintf("group:%"PRIu32, svc->id);
+        dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_UNPINNED,
+                           match, actions);
+        free(match);
+        free(actions);
+    }
 
     /* dp_hash: the datapath hashes the 5-tuple, no upcall per
      * connection.  source-ip needs OVS's hash method, one upcall per
@@ -246,7 +251,9 @@ pipeline_service(const struct dsr_service *svc,
     ds_put_cstr(&s, svc->hash == DSR_HASH_SOURCE_IP
                     ? "type=select,selection_method=hash,fields(ip_src)"
                     : "type=select,selection_method=dp_hash");
-    put_slot_buckets(&s, slot_ips);
+    put_slot_buckets(&s, slot_ips, (svc->pin_connections
+                                    ? DSR_TABLE_CT_COMMIT
+                                    : DSR_TABLE_BACKEND));
     dsr_owner_set_group(owner, svc->id, ds_cstr(&s), NULL, 0);
     ds_destroy(&s);
     return owner;

@@ -198,6 +198,34 @@ START_TEST(test_tcp_service)
 }
 END_TEST
 
+/* Without pins every packet goes straight to the slots. */
+START_TEST(test_no_pins)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
+        " \"port\": 53, \"pin_connections\": false, \"backends\": []}");
+    const struct pipeline_backend backend = {
+        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
+    };
+    char *text = format_and_release(pipeline_service(
+                                        svc, &backend, 1,
+                                        alternating_slots(htonl(0x0a00000b),
+                                                          htonl(0x0a00000b))));
+    const char *flows =
+        "table=0,priority=200,cookie=0xd501000000000001,"
+        "udp,nw_dst=10.0.0.53,tp_dst=53 actions=set_field:1->reg0,group:1\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "reg1=0xa00000b "
+        "actions=set_field:aa:00:00:00:00:01->eth_dst,"
+        "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
+        "group_id=1,type=select,selection_method=dp_hash,"
+        "bucket=bucket_id:0,actions=set_field:0xa00000b->reg1,resubmit(,22),";
+
+    ck_assert_msg(!strncmp(text, flows, strlen(flows)), "%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_both_protocols_all_ports)
 {
     const struct dsr_service *svc = service(
@@ -280,6 +308,7 @@ main(void)
     tcase_add_test(tc, test_vip);
     tcase_add_test(tc, test_tcp_service);
     tcase_add_test(tc, test_both_protocols_all_ports);
+    tcase_add_test(tc, test_no_pins);
     tcase_add_test(tc, test_source_ip_hash);
     tcase_add_test(tc, test_backend_location);
     tcase_add_test(tc, test_cookie_layout);

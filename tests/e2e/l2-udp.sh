@@ -33,4 +33,15 @@ for b in 11 12 13; do
 done
 [ "$delivered" = 200 ] || sb_fail "backend flows counted $delivered, not 200"
 
+# Without pins (a stateless service): the same spread, and nothing in
+# conntrack.
+api PATCH /v1/services/dns '{"pin_connections": false}'
+expect 200 '.pin_connections == false'
+ovs-appctl dpctl/flush-conntrack
+sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-client.py" "$VIP" 5353 100 \
+    > "$SB_DIR/answers"
+[ "$(grep -c '^be[123]$' "$SB_DIR/answers")" = 100 ] \
+    || sb_fail "unpinned service: $(sort "$SB_DIR/answers" | uniq -c)"
+[ "$(ovs-appctl dpctl/dump-conntrack zone=54741 | wc -l)" = 0 ] \
+    || sb_fail "an unpinned service left conntrack entries"
 e2e_pass "L2 DSR UDP"
