@@ -198,19 +198,26 @@ START_TEST(test_tcp_service)
 }
 END_TEST
 
+/* 'svc' with 10.0.0.11 (aa:00:00:00:00:01) in every slot, as text. */
+static char *
+one_backend_pipeline(const struct dsr_service *svc)
+{
+    const struct pipeline_backend backend = {
+        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
+    };
+    ovs_be32 *slots = alternating_slots(htonl(0x0a00000b),
+                                        htonl(0x0a00000b));
+
+    return format_and_release(pipeline_service(svc, &backend, 1, slots));
+}
+
 /* Without pins every packet goes straight to the slots. */
 START_TEST(test_no_pins)
 {
     const struct dsr_service *svc = service(
         "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
         " \"port\": 53, \"pin_connections\": false, \"backends\": []}");
-    const struct pipeline_backend backend = {
-        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
-    };
-    char *text = format_and_release(pipeline_service(
-                                        svc, &backend, 1,
-                                        alternating_slots(htonl(0x0a00000b),
-                                                          htonl(0x0a00000b))));
+    char *text = one_backend_pipeline(svc);
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "udp,nw_dst=10.0.0.53,tp_dst=53 actions=set_field:1->reg0,group:1\n"
@@ -256,13 +263,7 @@ START_TEST(test_source_ip_hash)
     const struct dsr_service *svc = service(
         "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
         " \"port\": 53, \"hash\": \"source-ip\", \"backends\": []}");
-    const struct pipeline_backend backend = {
-        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
-    };
-    char *text = format_and_release(pipeline_service(
-                                        svc, &backend, 1,
-                                        alternating_slots(htonl(0x0a00000b),
-                                                          htonl(0x0a00000b))));
+    char *text = one_backend_pipeline(svc);
 
     ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
                      "fields(ip_src),bucket=bucket_id:0,actions="
