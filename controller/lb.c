@@ -76,6 +76,9 @@ struct lb_bridge {
     struct hmap locations;          /* struct lb_location. */
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
     unsigned int stats_round;       /* Last statistics round asked for. */
+    long long int relax_at;         /* Next try at vswitchd_relax_tcp_
+                                     * conntrack(), or 0 once done. */
+    long long int relax_since;
     long long int hold_until;       /* After (re)connecting, the switch is
                                      * left alone until the backends' MACs
                                      * are known, or this time. */
@@ -784,7 +787,7 @@ run_bridge(struct lb_bridge *br)
         br->conn_seqno = seqno;
         if (!strncmp(br->cfg->target, "unix:", 5)) {
             /* A local switch: its ovs-vswitchd is ours to reach. */
-            vswitchd_relax_tcp_conntrack();
+            br->relax_at = br->relax_since = time_msec();
         }
         neighbor_probe_all_soon(&br->neighbors);
         HMAP_FOR_EACH (vip, node, &br->vips) {
@@ -795,6 +798,14 @@ run_bridge(struct lb_bridge *br)
          * answers (milliseconds), at most HOLD_MS. */
         br->hold_until = time_msec() + HOLD_MS;
         ofctrl_set_hold(br->ofctrl, true);
+    }
+    if (br->relax_at && time_msec() >= br->relax_at) {
+        /* A restarted ovs-vswitchd takes OpenFlow connections before its
+         * control socket exists: try again for a while before warning. */
+        long long int now = time_msec();
+        br->relax_at = (vswitchd_relax_tcp_conntrack(now - br->relax_since
+                                                     >= 10000)
+                        ? 0 : now + 500);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
     if (br->hold_until
@@ -877,6 +888,9 @@ lb_wait(struct lb *lb)
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
+        if (br->relax_at) {
+            poll_timer_wait_until(br->relax_at);
+        }
         if (br->hold_until) {
             poll_timer_wait_until(br->hold_until);
         }

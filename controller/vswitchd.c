@@ -20,11 +20,13 @@ VLOG_DEFINE_THIS_MODULE(vswitchd);
  * Without sequence checks it refreshes them with every packet.  (The
  * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
  * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
- * state, so dsrd makes it after every connection to the switch.  It
+ * state, so dsrd makes it after every connection to the switch.
+ * Returns false if ovs-vswitchd could not be reached (try again later);
+ * warns about that only if 'warn'.  It
  * applies to the whole datapath, the operator's conntrack zones too.
  * The call blocks, on a local socket that ovs-vswitchd answers at once. */
-void
-vswitchd_relax_tcp_conntrack(void)
+bool
+vswitchd_relax_tcp_conntrack(bool warn)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
     char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
@@ -49,11 +51,13 @@ vswitchd_relax_tcp_conntrack(void)
                                         &dp, &result, &error_text);
     }
 out:
-    if (error) {
+    if (error && warn) {
         VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
                      "sequence checks of its conntrack (%s): pins of busy "
                      "TCP connections may expire after 30 s",
                      ovs_strerror(error));
+    } else if (error) {
+        VLOG_DBG("ovs-vswitchd not reachable yet: %s", ovs_strerror(error));
     } else if (error_text) {
         /* No userspace datapath: the kernel's conntrack is configured by
          * sysctl, which is the host's business. */
@@ -71,4 +75,5 @@ out:
     free(socket);
     free(result);
     free(error_text);
+    return !error;
 }

@@ -3,6 +3,8 @@
 #ifndef DSR_VSWITCHD_H
 #define DSR_VSWITCHD_H 1
 
-void vswitchd_relax_tcp_conntrack(void);
+#include <stdbool.h>
+
+bool vswitchd_relax_tcp_conntrack(bool warn);
 
 #endif /* controller/vswitchd.h */

@@ -6,6 +6,14 @@
 # is dropped (flows/README.md), and the flow works from its next one.
 . "$(dirname "$0")/lib.sh"
 
+if [ "$DSR_DATAPATH" = dpdk ]; then
+    # Seen here with net_af_packet ports: every fragmented datagram was
+    # lost, ovs-vswitchd logging "Too big size 1982 max_packet_len 1518"
+    # for the backends' ports.  A known gap (README.md, "Datapaths").
+    echo "SKIP: fragments through conntrack do not work on this DPDK setup"
+    exit 77
+fi
+
 e2e_setup fragments 3
 e2e_udp_service 3
 
