@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include "daemon.h"
 #include "dirs.h"
 #include "jsonrpc.h"
@@ -41,7 +42,10 @@ vswitchd_relax_tcp_conntrack(bool warn)
         goto out;
     }
     socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(), (long) pid);
-    error = unixctl_client_create(socket, &client);
+    /* Right after a restart the pidfile may still name the old process:
+     * checked first, so the unixctl library does not warn. */
+    error = access(socket, F_OK) ? errno : unixctl_client_create(socket,
+                                                                 &client);
     if (!error) {
         /* The userspace datapath by name: with a kernel datapath present
          * too, dpctl would not know which one is meant. */
