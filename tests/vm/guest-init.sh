@@ -12,6 +12,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 arg() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
 run=$(arg vmrun)
+src=$(arg vmsrc)
 
 # Busybox runs its own applets before $PATH; kmod is called by path.
 for m in crc32c_generic virtio_pci virtio_net 9pnet_virtio 9p openvswitch \
@@ -34,6 +35,9 @@ mount -t tmpfs tmpfs $h/dev/shm
 mkdir -p $h/run/netns $h/run/openvswitch "$h$run"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmrun "$h$run" \
     || { echo "GUEST-ERROR: no run directory"; poweroff -f; }
+mkdir -p "$h$src" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro \
+    vmsrc "$h$src" || { echo "GUEST-ERROR: no source tree"; poweroff -f; }
 
 # Interfaces by their MACs (tests/vm/run.sh): ctl0 reaches the host's
 # loopback as 10.0.2.2 (qemu user networking); up0 is the data link to the

@@ -27,6 +27,9 @@
 set -e -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# The source tree (and the builds in it) again on its own, since the guest
+# lays fresh file systems over /tmp and the like, where a checkout may be.
+src=$(cd "$here/../.." && pwd)
 [ $# -ge 1 ] || { sed -n '2,/^set/p' "$0" | sed 's/^# \{0,1\}//;/^set/d'; exit 2; }
 script=$(realpath "$1")
 shift
@@ -80,13 +83,14 @@ set +e
 ip netns exec "$VM_NS" timeout "${VM_TIMEOUT:-900}" \
     qemu-system-x86_64 -accel tcg -smp "${VM_SMP:-2}" -m "${VM_MEM:-1024}" \
     -nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 quiet vmrun=$VM_RUN" \
+    -append "console=ttyS0 panic=-1 quiet vmrun=$VM_RUN vmsrc=$src" \
     -netdev "user,id=ctl,net=10.0.2.0/24$fwd" \
     -device virtio-net-pci,netdev=ctl,mac=52:54:00:d5:00:01 \
     -netdev tap,id=data,ifname=vmtap0,script=no,downscript=no \
     -device virtio-net-pci,netdev=data,mac=52:54:00:d5:00:02 \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$VM_RUN,mount_tag=vmrun,security_model=none" \
+    -virtfs "local,path=$src,mount_tag=vmsrc,security_model=none,readonly=on" \
     < /dev/null 2>&1 | sed -u 's/\r$//' | tee "$log"
 qemu_status=${PIPESTATUS[0]}
 set -e
