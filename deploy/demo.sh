@@ -72,6 +72,8 @@ sb_dsrctl dsr/show
 say "12 HTTP requests from the client to http://$VIP/"
 for i in $(seq 1 12); do
     who=$(sb_exec client curl -sS --max-time 5 "http://$VIP/?req=$i")
+    # The backend logs just after it answers.
+    sb_wait_until grep -q "req=$i\$" "$SB_DIR/$who.http.log"
     seen=$(grep "req=$i\$" "$SB_DIR/$who.http.log" | cut -d' ' -f1)
     printf '  request %2d answered by %s, which saw the client as %s\n' \
         "$i" "$who" "$seen"
@@ -88,7 +90,7 @@ sleep 1   # let OVS fold datapath statistics into the OpenFlow counters
 say "ovs-ofctl -O OpenFlow15 dump-flows br0"
 sb_ofctl dump-flows br0 | sed 's/ duration=[^,]*,//; s/ idle_age=[^,]*,//'
 say "ovs-ofctl -O OpenFlow15 dump-groups br0 1 (256 buckets: the slots)"
-sb_ofctl dump-groups br0 1 | sed "s/,bucket=/\n    bucket=/g" | head -n 6
+sb_ofctl dump-groups br0 1 | sed "s/,bucket=/\n    bucket=/g" | sed -n 1,6p
 echo "    ..."
 echo "Slots per backend:"
 sb_slot_shares 1 | sed 's/^/  /'
