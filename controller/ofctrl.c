@@ -7,9 +7,7 @@
 #include <sys/stat.h>
 #include "dp-packet.h"
 #include "flow.h"
-#include "flows/canonical.h"
 #include "flows/flow-set.h"
-#include "svec.h"
 #include "flows/pipeline.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -55,20 +53,21 @@ struct owner_slot {
     struct dsr_owner *owner;    /* Reference held; never NULL. */
 };
 
-/* One cookie's flows as the switch reported them: canonical lines for
- * comparing, and an owner in ovs-ofctl text for deleting. */
+/* One cookie's flows as the switch reported them. */
 struct dumped_owner {
     struct hmap_node node;      /* By hash of 'cookie'. */
     uint64_t cookie;
-    struct svec lines;
     struct dsr_owner *owner;
 };
 
-/* One group as the switch reported it, in canonical encoding. */
+/* One group as the switch reported it.  Groups are compared with the
+ * desired owner as they arrive, so that a dump of thousands of groups of
+ * 256 buckets is never held in memory. */
 struct dumped_group {
     struct hmap_node node;      /* By group id. */
     uint32_t group_id;
-    struct ofpbuf *canonical;
+    struct dsr_owner *same_as;  /* Reference held: the desired owner whose
+                                 * group this was exactly, or NULL. */
     bool claimed;               /* A desired owner has this group. */
 };
 
@@ -300,12 +299,11 @@ clear_dump(struct ofctrl *ofc)
     struct dumped_group *g;
 
     HMAP_FOR_EACH_POP (d, node, &ofc->dumped) {
-        svec_destroy(&d->lines);
         dsr_owner_unref(d->owner);
         free(d);
     }
     HMAP_FOR_EACH_POP (g, node, &ofc->dumped_groups) {
-        ofpbuf_delete(g->canonical);
+        dsr_owner_unref(g->same_as);
         free(g);
     }
 }
@@ -742,27 +740,15 @@ handle_dump_flows(struct ofctrl *ofc, const struct ofp_header *oh)
     while (!ofputil_decode_flow_stats_reply(&fs, &b, false, &ofpacts)) {
         uint64_t cookie = ntohll(fs.cookie);
         struct dumped_owner *d = find_dumped(ofc, cookie);
-        struct ds line = DS_EMPTY_INITIALIZER;
 
         if (!d) {
             d = xzalloc(sizeof *d);
             d->cookie = cookie;
-            svec_init(&d->lines);
             d->owner = dsr_owner_create(cookie);
             hmap_insert(&ofc->dumped, &d->node, cookie_hash(cookie));
         }
-        canonical_flow_stats(&fs, &line);
-        svec_add_nocopy(&d->lines, ds_steal_cstr(&line));
-
-        /* The same flow as ovs-ofctl text, which deletes can use. */
-        struct ofpact_format_params fp = { .s = &line };
-        char *match = match_to_string(&fs.match, NULL, OFP_DEFAULT_PRIORITY);
-        ofpacts_format(fs.ofpacts, fs.ofpacts_len, &fp);
-        dsr_owner_add_flow(d->owner, fs.table_id, fs.priority,
-                           strcmp(match, "any") ? match : "",
-                           ds_cstr(&line));
-        free(match);
-        ds_destroy(&line);
+        dsr_owner_add_flow_match(d->owner, fs.table_id, fs.priority,
+                                 &fs.match, fs.ofpacts, fs.ofpacts_len);
     }
     ofpbuf_uninit(&ofpacts);
     if (!ofpmp_more(oh)) {
@@ -778,8 +764,15 @@ handle_dump_groups(struct ofctrl *ofc, const struct ofp_header *oh)
 
     while (!ofputil_decode_group_desc_reply(&gd, &b, oh->version)) {
         struct dumped_group *g = xzalloc(sizeof *g);
+        const struct owner_slot *want = slot_find(
+            &ofc->desired, dsr_cookie(DSR_COOKIE_SERVICE, gd.group_id));
+
         g->group_id = gd.group_id;
-        g->canonical = canonical_group_desc(&gd);
+        if (want && want->owner->slot_group
+            && want->owner->group_id == gd.group_id
+            && dsr_slot_group_matches(want->owner->slot_group, &gd)) {
+            g->same_as = dsr_owner_ref(want->owner);
+        }
         hmap_insert(&ofc->dumped_groups, &g->node, hash_int(g->group_id, 0));
         ofputil_uninit_group_desc(&gd);
     }
@@ -793,59 +786,38 @@ static bool
 owner_matches_dump(const struct ofctrl *ofc, const struct dsr_owner *owner,
                    const struct dumped_owner *d)
 {
-    size_t n = hmap_count(&owner->flows);
     const struct dsr_flow *flow;
-    struct svec want = SVEC_EMPTY_INITIALIZER;
-    bool same;
 
-    if ((d ? d->lines.n : 0) != n) {
+    if ((d ? hmap_count(&d->owner->flows) : 0) != hmap_count(&owner->flows)
+        || owner->error) {
         return false;
     }
     HMAP_FOR_EACH (flow, node, &owner->flows) {
-        struct ds line = DS_EMPTY_INITIALIZER;
-        char *error = canonical_flow(flow, &line);
-        if (error) {
-            free(error);
-            ds_destroy(&line);
-            svec_destroy(&want);
+        const struct dsr_flow *have = dsr_owner_find_flow(
+            d->owner, flow->table_id, flow->priority, &flow->match);
+        if (!have || !dsr_flow_same_on_wire(have, flow)) {
+            if (VLOG_IS_DBG_ENABLED()) {
+                struct ds s = DS_EMPTY_INITIALIZER;
+                dsr_owner_format(owner, &s);
+                ds_put_cstr(&s, "  but the switch has:\n");
+                dsr_owner_format(d->owner, &s);
+                VLOG_DBG("cookie %#"PRIx64" wants:\n%s", owner->cookie,
+                         ds_cstr(&s));
+                ds_destroy(&s);
+            }
             return false;
         }
-        svec_add_nocopy(&want, ds_steal_cstr(&line));
     }
-    svec_sort(&want);
-    svec_sort(CONST_CAST(struct svec *, &d->lines));
-    same = svec_equal(&want, &d->lines);
-    if (!same && VLOG_IS_DBG_ENABLED()) {
-        for (size_t i = 0; i < want.n; i++) {
-            VLOG_DBG("cookie %#"PRIx64" wants: %s", owner->cookie,
-                     want.names[i]);
-        }
-        for (size_t i = 0; i < d->lines.n; i++) {
-            VLOG_DBG("cookie %#"PRIx64" has:   %s", owner->cookie,
-                     d->lines.names[i]);
-        }
-    }
-    svec_destroy(&want);
-
-    if (same && owner->group) {
+    if (dsr_owner_has_group(owner)) {
         const struct dumped_group *g = find_dumped_group(ofc,
                                                          owner->group_id);
-        struct ofpbuf *canonical;
-        char *error = canonical_group(owner->group_id, owner->group,
-                                      &canonical);
-        same = (!error && g && g->canonical->size == canonical->size
-                && !memcmp(g->canonical->data, canonical->data,
-                           canonical->size));
-        if (!same) {
-            VLOG_DBG("cookie %#"PRIx64": group %"PRIu32" differs (%"PRIu32
-                     " vs %"PRIu32" bytes)", owner->cookie, owner->group_id,
-                     canonical ? canonical->size : 0,
-                     g ? g->canonical->size : 0);
+        if (!g || g->same_as != owner) {
+            VLOG_DBG("cookie %#"PRIx64": group %"PRIu32" differs",
+                     owner->cookie, owner->group_id);
+            return false;
         }
-        free(error);
-        ofpbuf_delete(canonical);
     }
-    return same;
+    return true;
 }
 
 /* What we know the switch has for 'cookie', from the dump. */
@@ -855,13 +827,14 @@ owner_from_dump(struct ofctrl *ofc, uint64_t cookie, uint32_t group_id)
     struct dumped_owner *d = find_dumped(ofc, cookie);
     struct dumped_group *g = group_id ? find_dumped_group(ofc, group_id)
                                       : NULL;
-    struct dsr_owner *owner = d ? dsr_owner_ref(d->owner)
-                                : dsr_owner_create(cookie);
+    struct dsr_owner *owner = dsr_owner_create(cookie);
 
+    if (d) {
+        dsr_owner_copy_flows(owner, d->owner);
+    }
     if (g) {
         /* A spec no owner can have: the diff replaces or deletes it. */
-        dsr_owner_set_group(owner, group_id, "(as found on the switch)",
-                            NULL, 0);
+        dsr_owner_set_group(owner, group_id, "(as found on the switch)");
         g->claimed = true;
     }
     return owner;
@@ -889,13 +862,14 @@ reconcile(struct ofctrl *ofc)
         if (!slot_find(&ofc->rejected, slot->cookie)
             && owner_matches_dump(ofc, want, d)) {
             slot_set(&ofc->installed, slot->cookie, want);
-            if (want->group) {
+            if (dsr_owner_has_group(want)) {
                 find_dumped_group(ofc, want->group_id)->claimed = true;
             }
             n_same++;
         } else {
             struct dsr_owner *have = owner_from_dump(
-                ofc, slot->cookie, want->group ? want->group_id : 0);
+                ofc, slot->cookie,
+                dsr_owner_has_group(want) ? want->group_id : 0);
             slot_set(&ofc->installed, slot->cookie, have);
             dsr_owner_unref(have);
             mark_dirty(ofc, slot->cookie);
@@ -918,14 +892,10 @@ reconcile(struct ofctrl *ofc)
 
             if (have) {
                 /* Keep its flows; add the group, to delete both. */
-                const struct dsr_flow *flow;
-                HMAP_FOR_EACH (flow, node, &have->owner->flows) {
-                    dsr_owner_add_flow(owner, flow->table_id, flow->priority,
-                                       flow->match, flow->actions);
-                }
+                dsr_owner_copy_flows(owner, have->owner);
             }
             dsr_owner_set_group(owner, g->group_id,
-                                "(as found on the switch)", NULL, 0);
+                                "(as found on the switch)");
             slot_set(&ofc->installed, cookie, owner);
             dsr_owner_unref(owner);
             mark_dirty(ofc, cookie);

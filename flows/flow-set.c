@@ -13,13 +13,19 @@
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/meta-flow.h"
+#include "bitmap.h"
+#include "nx-match.h"
+#include "byte-order.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 
 static uint32_t
-flow_hash__(uint8_t table_id, uint16_t priority, const char *match)
+flow_hash__(uint8_t table_id, uint16_t priority,
+            const struct minimatch *match)
 {
-    return hash_string(match, hash_2words(table_id, priority));
+    return minimatch_hash(match, hash_2words(table_id, priority));
 }
 
 struct dsr_owner *
@@ -42,6 +48,14 @@ dsr_owner_ref(struct dsr_owner *owner)
     return owner;
 }
 
+static void
+flow_destroy__(struct dsr_flow *flow)
+{
+    minimatch_destroy(&flow->match);
+    free(flow->ofpacts);
+    free(flow);
+}
+
 void
 dsr_owner_unref(struct dsr_owner *owner)
 {
@@ -49,20 +63,19 @@ dsr_owner_unref(struct dsr_owner *owner)
         struct dsr_flow *flow;
 
         HMAP_FOR_EACH_POP (flow, node, &owner->flows) {
-            free(flow->match);
-            free(flow->actions);
-            free(flow);
+            flow_destroy__(flow);
         }
         hmap_destroy(&owner->flows);
         free(owner->group);
-        free(owner->bucket_ids);
+        free(owner->slot_group);
+        free(owner->error);
         free(owner);
     }
 }
 
 const struct dsr_flow *
 dsr_owner_find_flow(const struct dsr_owner *owner, uint8_t table_id,
-                    uint16_t priority, const char *match)
+                    uint16_t priority, const struct minimatch *match)
 {
     const struct dsr_flow *flow;
 
@@ -70,64 +83,191 @@ dsr_owner_find_flow(const struct dsr_owner *owner, uint8_t table_id,
                              flow_hash__(table_id, priority, match),
                              &owner->flows) {
         if (flow->table_id == table_id && flow->priority == priority
-            && !strcmp(flow->match, match)) {
+            && minimatch_equal(&flow->match, match)) {
             return flow;
         }
     }
     return NULL;
 }
 
-/* Adds a flow; a second flow with the same key replaces the first. */
-void
-dsr_owner_add_flow(struct dsr_owner *owner, uint8_t table_id,
-                   uint16_t priority, const char *match, const char *actions)
+/* Adds a flow, taking 'match' (initialized) and 'ofpacts' (malloc'd); a
+ * second flow with the same key replaces the first. */
+static void
+add_flow__(struct dsr_owner *owner, uint8_t table_id, uint16_t priority,
+           struct minimatch *match, struct ofpact *ofpacts,
+           size_t ofpacts_len)
 {
     struct dsr_flow *flow = CONST_CAST(struct dsr_flow *,
                                        dsr_owner_find_flow(owner, table_id,
                                                            priority, match));
     if (flow) {
-        free(flow->actions);
+        minimatch_destroy(match);
+        free(flow->ofpacts);
     } else {
         flow = xmalloc(sizeof *flow);
         flow->table_id = table_id;
         flow->priority = priority;
-        flow->match = xstrdup(match);
+        flow->match = *match;
         hmap_insert(&owner->flows, &flow->node,
-                    flow_hash__(table_id, priority, match));
+                    flow_hash__(table_id, priority, &flow->match));
     }
-    flow->actions = xstrdup(actions);
+    flow->ofpacts = ofpacts;
+    flow->ofpacts_len = ofpacts_len;
+}
+
+void
+dsr_owner_add_flow_match(struct dsr_owner *owner, uint8_t table_id,
+                         uint16_t priority, const struct match *match,
+                         const struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct minimatch mm;
+
+    minimatch_init(&mm, match);
+    add_flow__(owner, table_id, priority, &mm,
+               ofpacts_len ? xmemdup(ofpacts, ofpacts_len) : NULL,
+               ofpacts_len);
+}
+
+/* Replaces 'mm' by what a switch reports back for it: the match through
+ * OXM and back.  That erases what OVS's text parser leaves that the wire
+ * cannot carry (the mask of ip_frag=yes, for one), so that flows read
+ * back after a restart compare equal. */
+static void
+normalize_match(struct minimatch *mm)
+{
+    struct match match, back;
+    struct ofpbuf b;
+
+    minimatch_expand(mm, &match);
+    ofpbuf_init(&b, 128);
+    oxm_put_match(&b, &match, OFP15_VERSION);
+    if (!oxm_pull_match(&b, false, NULL, NULL, &back)) {
+        minimatch_destroy(mm);
+        minimatch_init(mm, &back);
+    }
+    ofpbuf_uninit(&b);
+}
+
+/* Adds a flow given in ovs-ofctl syntax (match without table and
+ * priority).  Text that does not parse leaves the owner with an error that
+ * dsr_owner_diff() reports. */
+void
+dsr_owner_add_flow(struct dsr_owner *owner, uint8_t table_id,
+                   uint16_t priority, const char *match, const char *actions)
+{
+    char *text = xasprintf("table=%"PRIu8",priority=%"PRIu16"%s%s "
+                           "actions=%s", table_id, priority,
+                           match[0] ? "," : "", match, actions);
+    enum ofputil_protocol usable;
+    struct ofputil_flow_mod fm;
+
+    char *error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD,
+                                         &usable);
+    if (error) {
+        if (!owner->error) {
+            owner->error = xasprintf("%s: %s", text, error);
+        }
+        free(error);
+    } else {
+        normalize_match(&fm.match);
+        add_flow__(owner, table_id, priority, &fm.match,
+                   CONST_CAST(struct ofpact *, fm.ofpacts), fm.ofpacts_len);
+    }
+    free(text);
+}
+
+/* Adds copies of all of 'src''s flows to 'dst'. */
+void
+dsr_owner_copy_flows(struct dsr_owner *dst, const struct dsr_owner *src)
+{
+    const struct dsr_flow *flow;
+
+    HMAP_FOR_EACH (flow, node, &src->flows) {
+        struct minimatch match;
+
+        minimatch_clone(&match, &flow->match);
+        add_flow__(dst, flow->table_id, flow->priority, &match,
+                   (flow->ofpacts_len
+                    ? xmemdup(flow->ofpacts, flow->ofpacts_len) : NULL),
+                   flow->ofpacts_len);
+    }
 }
 
 void
 dsr_owner_set_group(struct dsr_owner *owner, uint32_t group_id,
-                    const char *spec, const uint32_t *bucket_ids,
-                    size_t n_buckets)
+                    const char *spec)
 {
     free(owner->group);
-    free(owner->bucket_ids);
+    free(owner->slot_group);
+    owner->slot_group = NULL;
     owner->group_id = group_id;
     owner->group = xstrdup(spec);
-    owner->bucket_ids = n_buckets ? xmemdup(bucket_ids,
-                                            n_buckets * sizeof *bucket_ids)
-                                  : NULL;
-    owner->n_buckets = n_buckets;
+}
+
+void
+dsr_owner_set_slot_group(struct dsr_owner *owner, uint32_t group_id,
+                         const struct dsr_slot_group *sg)
+{
+    free(owner->group);
+    free(owner->slot_group);
+    owner->group = NULL;
+    owner->group_id = group_id;
+    owner->slot_group = xmemdup(sg, sizeof *sg);
+}
+
+bool
+dsr_owner_has_group(const struct dsr_owner *owner)
+{
+    return owner->group || owner->slot_group;
+}
+
+static bool
+slot_group_any(const struct dsr_slot_group *sg)
+{
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        if (sg->slot_ips[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The ovs-ofctl text of a slot group, after "group_id=N,". */
+static void
+format_slot_group(const struct dsr_slot_group *sg, struct ds *s)
+{
+    ds_put_cstr(s, sg->hash_ip_src
+                   ? "type=select,selection_method=hash,fields(ip_src)"
+                   : "type=select,selection_method=dp_hash");
+    for (size_t i = 0; slot_group_any(sg) && i < DSR_SLOTS; i++) {
+        ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
+        if (sg->slot_ips[i]) {
+            ds_put_format(s, "set_field:%#"PRIx32"->reg1,resubmit(,%d)",
+                          ntohl(sg->slot_ips[i]), sg->next_table);
+        } else {
+            /* A pin of 0 would mean "none". */
+            ds_put_cstr(s, "drop");
+        }
+    }
 }
 
 static void
-put_flow__(struct ds *s, uint64_t cookie, const struct dsr_flow *flow,
-           bool with_actions)
+put_flow__(struct ds *s, uint64_t cookie, const struct dsr_flow *flow)
 {
+    struct ofpact_format_params fp = { .s = s };
+    struct match match;
+
     ds_put_format(s, "table=%"PRIu8",priority=%"PRIu16",cookie=%#"PRIx64,
                   flow->table_id, flow->priority, cookie);
-    if (!with_actions) {
-        ds_put_cstr(s, "/-1");
+    minimatch_expand(&flow->match, &match);
+    size_t len = s->length;
+    ds_put_char(s, ',');
+    match_format(&match, NULL, s, OFP_DEFAULT_PRIORITY);
+    if (s->length == len + 1) {
+        ds_truncate(s, len);        /* Matches everything. */
     }
-    if (flow->match[0]) {
-        ds_put_format(s, ",%s", flow->match);
-    }
-    if (with_actions) {
-        ds_put_format(s, " actions=%s", flow->actions);
-    }
+    ds_put_cstr(s, " actions=");
+    ofpacts_format(flow->ofpacts, flow->ofpacts_len, &fp);
 }
 
 static int
@@ -139,7 +279,8 @@ compare_lines__(const void *a_, const void *b_)
     return strcmp(*a, *b);
 }
 
-/* Appends the owner's flows, sorted, then its group, one per line. */
+/* Appends the owner's flows, sorted, then its group, one per line, as
+ * ovs-ofctl would print them. */
 void
 dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
 {
@@ -150,7 +291,7 @@ dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
 
     HMAP_FOR_EACH (flow, node, &owner->flows) {
         struct ds line = DS_EMPTY_INITIALIZER;
-        put_flow__(&line, owner->cookie, flow, true);
+        put_flow__(&line, owner->cookie, flow);
         lines[i++] = ds_steal_cstr(&line);
     }
     qsort(lines, n, sizeof *lines, compare_lines__);
@@ -162,7 +303,99 @@ dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
     if (owner->group) {
         ds_put_format(s, "group_id=%"PRIu32",%s\n", owner->group_id,
                       owner->group);
+    } else if (owner->slot_group) {
+        ds_put_format(s, "group_id=%"PRIu32",", owner->group_id);
+        format_slot_group(owner->slot_group, s);
+        ds_put_char(s, '\n');
     }
+}
+
+/* Whether two flows' actions encode to the same OpenFlow: flows decoded
+ * from a switch may differ from built ones in how OVS remembers their
+ * spelling, never on the wire. */
+bool
+dsr_flow_same_on_wire(const struct dsr_flow *a, const struct dsr_flow *b)
+{
+    if (ofpacts_equal(a->ofpacts, a->ofpacts_len,
+                      b->ofpacts, b->ofpacts_len)) {
+        return true;
+    }
+
+    struct ofpbuf wa, wb;
+    ofpbuf_init(&wa, 64);
+    ofpbuf_init(&wb, 64);
+    ofpacts_put_openflow_instructions(a->ofpacts, a->ofpacts_len, &wa,
+                                      OFP15_VERSION);
+    ofpacts_put_openflow_instructions(b->ofpacts, b->ofpacts_len, &wb,
+                                      OFP15_VERSION);
+    bool same = wa.size == wb.size && !memcmp(wa.data, wb.data, wa.size);
+    ofpbuf_uninit(&wa);
+    ofpbuf_uninit(&wb);
+    return same;
+}
+
+/* Whether a group read from a switch is exactly 'sg'. */
+bool
+dsr_slot_group_matches(const struct dsr_slot_group *sg,
+                       const struct ofputil_group_desc *gd)
+{
+    const char *method = sg->hash_ip_src ? "hash" : "dp_hash";
+    size_t n_fields = bitmap_count1(gd->props.fields.used.bm, MFF_N_IDS);
+
+    if (gd->type != OFPGT11_SELECT
+        || strcmp(gd->props.selection_method, method)
+        || gd->props.selection_method_param
+        || n_fields != (sg->hash_ip_src ? 1 : 0)
+        || (sg->hash_ip_src
+            && !bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC))) {
+        return false;
+    }
+
+    size_t want = slot_group_any(sg) ? DSR_SLOTS : 0;
+    const struct ofputil_bucket *bucket;
+    size_t i = 0;
+
+    if (ovs_list_size(&gd->buckets) != want) {
+        return false;
+    }
+    LIST_FOR_EACH (bucket, list_node, &gd->buckets) {
+        const struct ofpact *a = bucket->ofpacts;
+        const struct ofpact *end = ofpact_end(a, bucket->ofpacts_len);
+
+        if (bucket->bucket_id != i || bucket->weight != 1) {
+            return false;
+        }
+        if (!sg->slot_ips[i]) {
+            if (bucket->ofpacts_len) {
+                return false;
+            }
+        } else {
+            const struct ofpact_set_field *sf;
+            const struct ofpact_resubmit *rs;
+
+            if (a == end || a->type != OFPACT_SET_FIELD) {
+                return false;
+            }
+            sf = ofpact_get_SET_FIELD(a);
+            if (sf->field->id != MFF_REG1
+                || sf->value->be32 != sg->slot_ips[i]
+                || ofpact_set_field_mask(sf)->be32 != OVS_BE32_MAX) {
+                return false;
+            }
+            a = ofpact_next(a);
+            if (a == end || a->type != OFPACT_RESUBMIT) {
+                return false;
+            }
+            rs = ofpact_get_RESUBMIT(a);
+            if (rs->table_id != sg->next_table
+                || rs->in_port != OFPP_IN_PORT || rs->with_ct_orig
+                || ofpact_next(a) != end) {
+                return false;
+            }
+        }
+        i++;
+    }
+    return true;
 }
 
 void
@@ -226,51 +459,55 @@ dsr_ofmsgs_splice(struct dsr_ofmsgs *dst, struct dsr_ofmsgs *src)
     dsr_ofmsgs_init(src);
 }
 
-static char *
-put_flow_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
-               const char *text, int command)
+static void
+push_flow_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
+                const struct ofputil_flow_mod *fm)
 {
-    enum ofputil_protocol usable;
-    struct ofputil_flow_mod fm;
+    struct ofpbuf *msg = ofputil_encode_flow_mod(fm, OFPUTIL_P_OF15_OXM);
 
-    char *error = parse_ofp_flow_mod_str(&fm, text, NULL, NULL, command,
-                                         &usable);
-    if (error) {
-        char *full = xasprintf("%s: %s", text, error);
-        free(error);
-        return full;
-    }
-    struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
-    free(CONST_CAST(struct ofpact *, fm.ofpacts));
-    minimatch_destroy(&fm.match);
     ovs_list_push_back(list, &msg->list_node);
     msgs->n_flow_mods++;
-    return NULL;
+}
+
+static void
+flow_mod__(struct dsr_ofmsgs *msgs, uint64_t cookie,
+           const struct dsr_flow *flow, bool add)
+{
+    struct ofputil_flow_mod fm = {
+        .match = flow->match,
+        .priority = flow->priority,
+        .table_id = flow->table_id,
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+    };
+
+    if (add) {
+        fm.command = OFPFC_ADD;
+        fm.new_cookie = htonll(cookie);
+        fm.ofpacts = flow->ofpacts;
+        fm.ofpacts_len = flow->ofpacts_len;
+    } else {
+        /* Deletes are strict and touch only flows with this cookie. */
+        fm.command = OFPFC_DELETE_STRICT;
+        fm.cookie = htonll(cookie);
+        fm.cookie_mask = OVS_BE64_MAX;
+    }
+    push_flow_mod__(msgs, add ? &msgs->flow_puts : &msgs->flow_dels, &fm);
 }
 
 static char *
-put_group_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
-                const char *text, int command)
+push_group_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
+                 struct ofputil_group_mod *gm)
 {
-    enum ofputil_protocol usable;
-    struct ofputil_group_mod gm;
-
-    char *error = parse_ofp_group_mod_str(&gm, command, text, NULL, NULL,
-                                          &usable);
-    if (error) {
-        char *full = xasprintf("%s: %s", text, error);
-        free(error);
-        return full;
-    }
-    struct ofpbuf *msg = ofputil_encode_group_mod(OFP15_VERSION, &gm, NULL,
+    struct ofpbuf *msg = ofputil_encode_group_mod(OFP15_VERSION, gm, NULL,
                                                   -1);
-    ofputil_uninit_group_mod(&gm);
     if (msg->size > UINT16_MAX) {
         /* OpenFlow lengths are 16 bits: the message would be cut. */
         size_t size = msg->size;
         ofpbuf_delete(msg);
         return xasprintf("group_id=%"PRIu32": group mod of %"PRIuSIZE
-                         " bytes exceeds OpenFlow's 65535", gm.group_id,
+                         " bytes exceeds OpenFlow's 65535", gm->group_id,
                          size);
     }
     ovs_list_push_back(list, &msg->list_node);
@@ -278,34 +515,99 @@ put_group_mod__(struct dsr_ofmsgs *msgs, struct ovs_list *list,
     return NULL;
 }
 
-static char *
-flow_mod__(struct dsr_ofmsgs *msgs, uint64_t cookie,
-           const struct dsr_flow *flow, bool add)
+/* Fills 'gm' with the "add or modify" of a slot group. */
+void
+dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
+                      struct ofputil_group_mod *gm)
 {
-    struct ds text = DS_EMPTY_INITIALIZER;
+    *gm = (struct ofputil_group_mod) {
+        .command = OFPGC11_ADD_OR_MOD,
+        .type = OFPGT11_SELECT,
+        .group_id = group_id,
+        .command_bucket_id = OFPG15_BUCKET_ALL,
+    };
+    ovs_list_init(&gm->buckets);
+    ovs_strlcpy(gm->props.selection_method,
+                sg->hash_ip_src ? "hash" : "dp_hash",
+                sizeof gm->props.selection_method);
+    if (sg->hash_ip_src) {
+        union mf_value ones;
+        memset(&ones, 0xff, sizeof ones);
+        field_array_set(MFF_IPV4_SRC, &ones, &gm->props.fields);
+    }
+    if (!slot_group_any(sg)) {
+        return;
+    }
 
-    put_flow__(&text, cookie, flow, add);
-    char *error = put_flow_mod__(msgs, add ? &msgs->flow_puts
-                                           : &msgs->flow_dels,
-                                 ds_cstr(&text),
-                                 add ? OFPFC_ADD : OFPFC_DELETE_STRICT);
-    ds_destroy(&text);
-    return error;
+    const struct mf_field *reg1 = mf_from_id(MFF_REG1);
+    struct ofpbuf ofpacts;
+    ofpbuf_init(&ofpacts, 64);
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        struct ofputil_bucket *bucket = xzalloc(sizeof *bucket);
+
+        bucket->bucket_id = i;
+        bucket->weight = 1;
+        bucket->watch_port = OFPP_ANY;
+        bucket->watch_group = OFPG_ANY;
+        ofpbuf_clear(&ofpacts);
+        if (sg->slot_ips[i]) {
+            ofpact_put_set_field(&ofpacts, reg1, &sg->slot_ips[i], NULL);
+            struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(&ofpacts);
+            rs->in_port = OFPP_IN_PORT;
+            rs->table_id = sg->next_table;
+            bucket->ofpacts = xmemdup(ofpacts.data, ofpacts.size);
+            bucket->ofpacts_len = ofpacts.size;
+        }
+        ovs_list_push_back(&gm->buckets, &bucket->list_node);
+    }
+    ofpbuf_uninit(&ofpacts);
 }
 
 static char *
 group_mod__(struct dsr_ofmsgs *msgs, const struct dsr_owner *owner, bool add)
 {
+    struct ovs_list *list = add ? &msgs->group_puts : &msgs->group_dels;
+    struct ofputil_group_mod gm;
+    char *error;
+
+    if (add && owner->slot_group) {
+        dsr_slot_group_to_mod(owner->group_id, owner->slot_group, &gm);
+        error = push_group_mod__(msgs, list, &gm);
+        ofputil_uninit_group_mod(&gm);
+        return error;
+    }
+
     char *text = (add
                   ? xasprintf("group_id=%"PRIu32",%s", owner->group_id,
                               owner->group)
                   : xasprintf("group_id=%"PRIu32, owner->group_id));
-    char *error = put_group_mod__(msgs, add ? &msgs->group_puts
-                                            : &msgs->group_dels,
-                                  text, add ? OFPGC11_ADD_OR_MOD
-                                            : OFPGC11_DELETE);
+    enum ofputil_protocol usable;
+    error = parse_ofp_group_mod_str(&gm, add ? OFPGC11_ADD_OR_MOD
+                                             : OFPGC11_DELETE,
+                                    text, NULL, NULL, &usable);
+    if (error) {
+        char *full = xasprintf("%s: %s", text, error);
+        free(error);
+        free(text);
+        return full;
+    }
     free(text);
+    error = push_group_mod__(msgs, list, &gm);
+    ofputil_uninit_group_mod(&gm);
     return error;
+}
+
+static bool
+same_group(const struct dsr_owner *a, const struct dsr_owner *b)
+{
+    if (a->group_id != b->group_id) {
+        return false;
+    } else if (a->slot_group && b->slot_group) {
+        return !memcmp(a->slot_group, b->slot_group, sizeof *a->slot_group);
+    } else if (a->group && b->group) {
+        return !strcmp(a->group, b->group);
+    }
+    return false;
 }
 
 /* Appends to 'msgs' what turns the switch's copy of 'old' into 'new'.
@@ -316,20 +618,21 @@ dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
                struct dsr_ofmsgs *msgs)
 {
     const struct dsr_flow *flow;
-    char *error = NULL;
+    char *error;
 
+    if (new && new->error) {
+        return xstrdup(new->error);
+    }
     if (old) {
         HMAP_FOR_EACH (flow, node, &old->flows) {
             if (!new || !dsr_owner_find_flow(new, flow->table_id,
-                                             flow->priority, flow->match)) {
-                error = flow_mod__(msgs, old->cookie, flow, false);
-                if (error) {
-                    return error;
-                }
+                                             flow->priority, &flow->match)) {
+                flow_mod__(msgs, old->cookie, flow, false);
             }
         }
-        if (old->group && (!new || !new->group
-                           || new->group_id != old->group_id)) {
+        if (dsr_owner_has_group(old)
+            && (!new || !dsr_owner_has_group(new)
+                || new->group_id != old->group_id)) {
             error = group_mod__(msgs, old, false);
             if (error) {
                 return error;
@@ -337,9 +640,8 @@ dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
         }
     }
     if (new) {
-        if (new->group && (!old || !old->group
-                           || old->group_id != new->group_id
-                           || strcmp(old->group, new->group))) {
+        if (dsr_owner_has_group(new)
+            && (!old || !dsr_owner_has_group(old) || !same_group(old, new))) {
             error = group_mod__(msgs, new, true);
             if (error) {
                 return error;
@@ -349,28 +651,13 @@ dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
             const struct dsr_flow *prev = (old
                                            ? dsr_owner_find_flow(
                                                  old, flow->table_id,
-                                                 flow->priority, flow->match)
+                                                 flow->priority, &flow->match)
                                            : NULL);
-            if (!prev || strcmp(prev->actions, flow->actions)) {
-                error = flow_mod__(msgs, new->cookie, flow, true);
-                if (error) {
-                    return error;
-                }
+            if (!prev || !ofpacts_equal(prev->ofpacts, prev->ofpacts_len,
+                                        flow->ofpacts, flow->ofpacts_len)) {
+                flow_mod__(msgs, new->cookie, flow, true);
             }
         }
     }
     return NULL;
-}
-
-/* Appends a delete of every flow whose cookie matches 'cookie'/'mask', in
- * all tables: a full resynchronization starts with this. */
-char *
-dsr_ofmsgs_delete_by_cookie(struct dsr_ofmsgs *msgs, uint64_t cookie,
-                            uint64_t mask)
-{
-    char *text = xasprintf("cookie=%#"PRIx64"/%#"PRIx64, cookie, mask);
-    char *error = put_flow_mod__(msgs, &msgs->flow_dels, text, OFPFC_DELETE);
-
-    free(text);
-    return error;
 }

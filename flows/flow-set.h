@@ -4,36 +4,57 @@
  * An owner is everything one object contributes to a bridge (a service, a
  * VIP, a backend's location, the bridge's base flows): flows keyed by
  * (table, priority, match) and at most one group, all under one cookie.
- * Flows and groups are kept in ovs-ofctl syntax, so what dsrd holds reads
- * exactly like `ovs-ofctl dump-flows` and the unit tests compare text.
- * Owners are immutable once built and reference counted, so a bridge's
- * "desired" and "installed" tables can share them. */
+ * Flows are held decoded (a minimatch and OVS's internal actions), so a
+ * diff compares structures and an encode never parses text; they can be
+ * built from ovs-ofctl text where speed does not matter, and
+ * dsr_owner_format() prints them as `ovs-ofctl dump-flows` would.  A
+ * service's group is held as its slot table (256 addresses) rather than
+ * as 256 buckets.  Owners are immutable once built and reference counted,
+ * so a bridge's "desired" and "installed" tables can share them. */
 #ifndef DSR_FLOW_SET_H
 #define DSR_FLOW_SET_H 1
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
+#include "openvswitch/match.h"
+#include "openvswitch/types.h"
+#include "flows/slots.h"
 
 struct ds;
+struct ofpact;
+struct ofpbuf;
+struct ofputil_group_desc;
+struct ofputil_group_mod;
 
-/* One flow, in ovs-ofctl syntax. */
+/* One flow. */
 struct dsr_flow {
     struct hmap_node node;      /* In struct dsr_owner's 'flows'. */
     uint8_t table_id;
     uint16_t priority;
-    char *match;                /* e.g. "tcp,nw_dst=10.0.0.100,tp_dst=80". */
-    char *actions;              /* e.g. "group:1". */
+    struct minimatch match;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+};
+
+/* A select group whose bucket i (bucket_id i) loads slot i's backend
+ * address into reg1 and resubmits to 'next_table' (flows/slots.h). */
+struct dsr_slot_group {
+    bool hash_ip_src;           /* selection_method=hash,fields(ip_src);
+                                 * otherwise dp_hash. */
+    uint8_t next_table;
+    ovs_be32 slot_ips[DSR_SLOTS];     /* 0: the bucket drops. */
 };
 
 struct dsr_owner {
     struct hmap_node node;      /* In an owner table, by cookie. */
     uint64_t cookie;            /* Identifies the owner on the switch. */
     struct hmap flows;          /* struct dsr_flow. */
-    uint32_t group_id;          /* Meaningful only if 'group' is set. */
+    uint32_t group_id;          /* Meaningful only with a group. */
     char *group;                /* Group spec after "group_id=N,", or NULL. */
-    uint32_t *bucket_ids;       /* The group's bucket ids, in order, to map */
-    size_t n_buckets;           /* OVS's per-bucket counters to backends. */
+    struct dsr_slot_group *slot_group;      /* Or this, or neither. */
+    char *error;                /* Text that did not parse, or NULL. */
     int refcount;
 };
 
@@ -44,14 +65,26 @@ void dsr_owner_unref(struct dsr_owner *);
 void dsr_owner_add_flow(struct dsr_owner *, uint8_t table_id,
                         uint16_t priority, const char *match,
                         const char *actions);
+void dsr_owner_add_flow_match(struct dsr_owner *, uint8_t table_id,
+                              uint16_t priority, const struct match *,
+                              const struct ofpact *, size_t ofpacts_len);
+void dsr_owner_copy_flows(struct dsr_owner *dst, const struct dsr_owner *src);
 void dsr_owner_set_group(struct dsr_owner *, uint32_t group_id,
-                         const char *spec, const uint32_t *bucket_ids,
-                         size_t n_buckets);
+                         const char *spec);
+void dsr_owner_set_slot_group(struct dsr_owner *, uint32_t group_id,
+                              const struct dsr_slot_group *);
+bool dsr_owner_has_group(const struct dsr_owner *);
 const struct dsr_flow *dsr_owner_find_flow(const struct dsr_owner *,
                                            uint8_t table_id,
                                            uint16_t priority,
-                                           const char *match);
+                                           const struct minimatch *);
 void dsr_owner_format(const struct dsr_owner *, struct ds *);
+
+bool dsr_flow_same_on_wire(const struct dsr_flow *, const struct dsr_flow *);
+bool dsr_slot_group_matches(const struct dsr_slot_group *,
+                            const struct ofputil_group_desc *);
+void dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *,
+                           struct ofputil_group_mod *);
 
 /* OpenFlow 1.5 messages in the order a switch must apply them: flows that
  * go away first (they may use a group that goes away), then groups, then
@@ -74,7 +107,5 @@ void dsr_ofmsgs_splice(struct dsr_ofmsgs *dst, struct dsr_ofmsgs *src);
 char *dsr_owner_diff(const struct dsr_owner *old,
                      const struct dsr_owner *new,
                      struct dsr_ofmsgs *) OVS_WARN_UNUSED_RESULT;
-char *dsr_ofmsgs_delete_by_cookie(struct dsr_ofmsgs *, uint64_t cookie,
-                                  uint64_t mask) OVS_WARN_UNUSED_RESULT;
 
 #endif /* flows/flow-set.h */

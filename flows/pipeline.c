@@ -1,6 +1,7 @@
 /* Translation of bridges, VIPs, services and backend locations into
- * OpenFlow flows and groups.  Pure functions: they produce text in
- * ovs-ofctl syntax and never talk to a switch. */
+ * OpenFlow flows and groups.  Pure functions that never talk to a switch:
+ * the few flows per object are written in ovs-ofctl syntax, the many
+ * (a flow per backend, a bucket per slot) are built directly. */
 #include <config.h>
 #include "flows/pipeline.h"
 
@@ -8,6 +9,10 @@
 #include "flows/flow-set.h"
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/match.h"
+#include "openvswitch/meta-flow.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofpbuf.h"
 #include "flow.h"
 #include "util.h"
 
@@ -149,25 +154,46 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
     return owner;
 }
 
+/* The service's group: bucket i is slot i and loads its backend's
+ * address into reg1. */
 static void
-put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips, int next_table)
+set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
+               const ovs_be32 *slot_ips)
 {
-    bool any = false;
+    struct dsr_slot_group sg = {
+        .hash_ip_src = svc->hash == DSR_HASH_SOURCE_IP,
+        .next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
+                                            : DSR_TABLE_BACKEND),
+    };
 
-    for (size_t i = 0; i < DSR_SLOTS; i++) {
-        any |= slot_ips[i] != 0;
+    memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);
+    dsr_owner_set_slot_group(owner, svc->id, &sg);
+}
+
+/* DSR_TABLE_BACKEND: connections of the service pinned to 'be' go to it,
+ * or wait (are dropped) while its MAC is unknown.  Built without text:
+ * a big config has hundreds of thousands of these. */
+static void
+add_backend_flow(struct dsr_owner *owner, const struct dsr_service *svc,
+                 const struct pipeline_backend *be, struct ofpbuf *ofpacts)
+{
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_reg(&match, 0, svc->id);
+    match_set_reg(&match, 1, ntohl(be->ip));
+    ofpbuf_clear(ofpacts);
+    if (be->has_mac) {
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &be->mac,
+                             NULL);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC), &svc->mac,
+                             NULL);
+        struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(ofpacts);
+        rs->in_port = OFPP_IN_PORT;
+        rs->table_id = DSR_TABLE_DELIVER;
     }
-    for (size_t i = 0; any && i < DSR_SLOTS; i++) {
-        ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
-        if (slot_ips[i]) {
-            ds_put_format(s, "set_field:%#"PRIx32"->reg1,resubmit(,%d)",
-                          ntohl(slot_ips[i]), next_table);
-        } else {
-            /* Cannot happen while any backend is usable (slots_effective()
-             * fills every slot); a pin of 0 would mean "none". */
-            ds_put_cstr(s, "drop");
-        }
-    }
+    dsr_owner_add_flow_match(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED,
+                             &match, ofpacts->data, ofpacts->size);
 }
 
 /* A service: its classifier flows (one per protocol) name the service in
@@ -220,21 +246,12 @@ pipeline_service(const struct dsr_service *svc,
     free(actions);
     free(syn_actions);
 
+    struct ofpbuf ofpacts;
+    ofpbuf_init(&ofpacts, 64);
     for (size_t i = 0; i < n_backends; i++) {
-        const struct pipeline_backend *be = &backends[i];
-        char *match = xasprintf("reg0=%"PRIu32",reg1=%#"PRIx32,
-                                svc->id, ntohl(be->ip));
-        actions = (be->has_mac
-                   ? xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
-                               "set_field:"ETH_ADDR_FMT"->eth_src,"
-                               "resubmit(,%d)", ETH_ADDR_ARGS(be->mac),
-                               ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER)
-                   : xstrdup("drop"));
-        dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
-                           actions);
-        free(match);
-        free(actions);
+        add_backend_flow(owner, svc, &backends[i], &ofpacts);
     }
+    ofpbuf_uninit(&ofpacts);
     if (svc->pin_connections) {
         char *match = xasprintf("reg0=%"PRIu32, svc->id);
         actions = xasprintf("group:%"PRIu32, svc->id);
@@ -247,14 +264,7 @@ pipeline_service(const struct dsr_service *svc,
     /* dp_hash: the datapath hashes the 5-tuple, no upcall per
      * connection.  source-ip needs OVS's hash method, one upcall per
      * client address. */
-    ds_clear(&s);
-    ds_put_cstr(&s, svc->hash == DSR_HASH_SOURCE_IP
-                    ? "type=select,selection_method=hash,fields(ip_src)"
-                    : "type=select,selection_method=dp_hash");
-    put_slot_buckets(&s, slot_ips, (svc->pin_connections
-                                    ? DSR_TABLE_CT_COMMIT
-                                    : DSR_TABLE_BACKEND));
-    dsr_owner_set_group(owner, svc->id, ds_cstr(&s), NULL, 0);
+    set_slot_group(owner, svc, slot_ips);
     ds_destroy(&s);
     return owner;
 }

@@ -28,7 +28,7 @@ owner(const char *actions, const char *group)
     dsr_owner_add_flow(o, 0, 200, "tcp,nw_dst=10.0.0.1,tp_dst=80", actions);
     dsr_owner_add_flow(o, 0, 100, "ip,nw_dst=10.0.0.1", "drop");
     if (group) {
-        dsr_owner_set_group(o, 1, group, NULL, 0);
+        dsr_owner_set_group(o, 1, group);
     }
     return o;
 }
@@ -222,7 +222,7 @@ START_TEST(test_oversized_group_is_refused)
                       "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)",
                       i);
     }
-    dsr_owner_set_group(b, 1, ds_cstr(&spec), NULL, 0);
+    dsr_owner_set_group(b, 1, ds_cstr(&spec));
     dsr_ofmsgs_init(&msgs);
     char *error = dsr_owner_diff(NULL, b, &msgs);
     ck_assert_ptr_nonnull(error);
@@ -250,6 +250,90 @@ START_TEST(test_bad_text_is_reported)
 }
 END_TEST
 
+/* A slot group as OVS reports it back (a group mod decoded, as a group
+ * description). */
+static bool
+slot_group_round_trip(const struct dsr_slot_group *sent,
+                      const struct dsr_slot_group *expected)
+{
+    struct ofputil_group_mod gm, decoded;
+
+    dsr_slot_group_to_mod(7, sent, &gm);
+    struct ofpbuf *msg = ofputil_encode_group_mod(OFP15_VERSION, &gm, NULL,
+                                                  -1);
+    ofputil_uninit_group_mod(&gm);
+    ck_assert(!ofputil_decode_group_mod(msg->data, &decoded));
+    ofpbuf_delete(msg);
+
+    struct ofputil_group_desc gd = {
+        .type = decoded.type,
+        .group_id = decoded.group_id,
+        .props = decoded.props,
+    };
+    ovs_list_init(&gd.buckets);
+    ovs_list_push_back_all(&gd.buckets, &decoded.buckets);
+    bool same = dsr_slot_group_matches(expected, &gd);
+    ofputil_bucket_list_destroy(&gd.buckets);
+    ofputil_group_properties_destroy(&decoded.props);
+    return same;
+}
+
+START_TEST(test_slot_group_read_back)
+{
+    struct dsr_slot_group a = { .next_table = 21 }, b;
+
+    for (int i = 0; i < DSR_SLOTS; i++) {
+        a.slot_ips[i] = htonl(0x0a000001 + i % 3);
+    }
+    ck_assert(slot_group_round_trip(&a, &a));
+
+    b = a;
+    b.slot_ips[200] = htonl(0x0a000009);
+    ck_assert(!slot_group_round_trip(&a, &b));
+    b = a;
+    b.next_table = 22;
+    ck_assert(!slot_group_round_trip(&a, &b));
+    b = a;
+    b.hash_ip_src = true;
+    ck_assert(!slot_group_round_trip(&a, &b));
+    ck_assert(slot_group_round_trip(&b, &b));
+
+    memset(b.slot_ips, 0, sizeof b.slot_ips);
+    ck_assert(slot_group_round_trip(&b, &b));
+    ck_assert(!slot_group_round_trip(&b, &a));
+}
+END_TEST
+
+START_TEST(test_changed_slot_is_one_group_mod)
+{
+    struct dsr_slot_group sg = { .next_table = 21 };
+    struct dsr_owner *a = owner("group:1", NULL);
+    struct dsr_owner *b = owner("group:1", NULL);
+    size_t nf, ng;
+
+    for (int i = 0; i < DSR_SLOTS; i++) {
+        sg.slot_ips[i] = htonl(0x0a000001 + i % 3);
+    }
+    dsr_owner_set_slot_group(a, 1, &sg);
+    sg.slot_ips[5] = htonl(0x0a000009);
+    dsr_owner_set_slot_group(b, 1, &sg);
+
+    char *text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "group add_or_mod 1\n");
+    free(text);
+    ck_assert_uint_eq(nf, 0);
+    dsr_owner_unref(a);
+
+    a = owner("group:1", NULL);
+    dsr_owner_set_slot_group(a, 1, &sg);
+    text = diff(a, b, &nf, &ng);
+    ck_assert_str_eq(text, "");
+    free(text);
+    dsr_owner_unref(a);
+    dsr_owner_unref(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -264,6 +348,8 @@ main(void)
     tcase_add_test(tc, test_removed_flow_is_one_delete);
     tcase_add_test(tc, test_oversized_group_is_refused);
     tcase_add_test(tc, test_bad_text_is_reported);
+    tcase_add_test(tc, test_slot_group_read_back);
+    tcase_add_test(tc, test_changed_slot_is_one_group_mod);
     suite_add_tcase(s, tc);
 
     return check_run(s);

@@ -1,6 +1,6 @@
 /* Unit tests: translation of VIPs, services and backend locations into
- * flows and groups, compared with expected text in ovs-ofctl syntax, and
- * checked to be accepted by OVS's own parser. */
+ * flows and groups, compared with the text `ovs-ofctl dump-flows` would
+ * print for them, and checked to encode. */
 #include <config.h>
 
 #include <check.h>
@@ -14,6 +14,7 @@
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "flow.h"
+#include "openvswitch/ofp-actions.h"
 
 static struct eth_addr
 mac(const char *s)
@@ -36,7 +37,7 @@ format_and_release(struct dsr_owner *owner)
     char *error = dsr_owner_diff(NULL, owner, &msgs);
     ck_assert_msg(!error, "OVS rejects the pipeline's text: %s", error);
     ck_assert_uint_eq(msgs.n_flow_mods, hmap_count(&owner->flows));
-    ck_assert_uint_eq(msgs.n_group_mods, owner->group ? 1 : 0);
+    ck_assert_uint_eq(msgs.n_group_mods, dsr_owner_has_group(owner) ? 1 : 0);
     dsr_ofmsgs_destroy(&msgs);
 
     dsr_owner_format(owner, &s);
@@ -76,7 +77,7 @@ START_TEST(test_base)
     ck_assert_str_eq(text,
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         "table=0,priority=400,cookie=0xd500000000000000,"
-        "arp,dl_dst=02:d5:d5:00:00:01,arp_op=2 actions=controller\n"
+        "arp,dl_dst=02:d5:d5:00:00:01,arp_op=2 actions=CONTROLLER:65535\n"
         "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         "table=20,priority=0,cookie=0xd500000000000000,ip "
         "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
@@ -86,15 +87,15 @@ START_TEST(test_base)
         "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),resubmit(,22)\n"
         "table=21,priority=10,cookie=0xd500000000000000,"
         "tcp,tcp_flags=+syn-ack actions=resubmit(,22)\n"
-        "table=22,priority=1,cookie=0xd500000000000000,reg2=1 "
+        "table=22,priority=1,cookie=0xd500000000000000,reg2=0x1 "
         "actions=drop\n"
         "table=23,priority=0,cookie=0xd500000000000000,ct_state=+rel+trk,ip "
         "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:1->reg2,"
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:0x1->reg2,"
         "resubmit(,22)\n"
-        "table=24,priority=0,cookie=0xd500000000000000,ct_state=+trk-inv,ip "
+        "table=24,priority=0,cookie=0xd500000000000000,ct_state=-inv+trk,ip "
         "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:1->reg2,"
+        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:0x1->reg2,"
         "resubmit(,22)\n");
     free(text);
 }
@@ -110,13 +111,13 @@ START_TEST(test_vip)
         "ip,nw_dst=10.0.0.100 actions=drop\n"
         "table=0,priority=150,cookie=0xd50200000a000064,"
         "icmp,nw_dst=10.0.0.100,icmp_type=11 "
-        "actions=ct(zone=54741,table=23)\n"
+        "actions=ct(table=23,zone=54741)\n"
         "table=0,priority=150,cookie=0xd50200000a000064,"
         "icmp,nw_dst=10.0.0.100,icmp_type=3 "
-        "actions=ct(zone=54741,table=23)\n"
+        "actions=ct(table=23,zone=54741)\n"
         "table=0,priority=250,cookie=0xd50200000a000064,"
-        "ip,nw_dst=10.0.0.100,ip_frag=yes "
-        "actions=ct(zone=54741,table=24)\n"
+        "ip,nw_dst=10.0.0.100,nw_frag=yes "
+        "actions=ct(table=24,zone=54741)\n"
         "table=0,priority=300,cookie=0xd50200000a000064,"
         "arp,arp_tpa=10.0.0.100,arp_op=1 "
         "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
@@ -169,21 +170,21 @@ START_TEST(test_tcp_service)
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.100,tp_dst=80 "
-        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
+        "actions=set_field:0x1->reg0,ct(table=20,zone=54741)\n"
         "table=0,priority=205,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.100,tp_dst=80,tcp_flags=+syn-ack "
-        "actions=set_field:1->reg0,group:1\n"
-        "table=22,priority=0,cookie=0xd501000000000001,reg0=1 "
+        "actions=set_field:0x1->reg0,group:1\n"
+        "table=22,priority=0,cookie=0xd501000000000001,reg0=0x1 "
         "actions=group:1\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa00000b "
         "actions=set_field:aa:00:00:00:00:01->eth_dst,"
         "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa00000d "
         "actions=set_field:aa:00:00:00:00:03->eth_dst,"
         "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa00000e actions=drop\n"
         "group_id=1,type=select,selection_method=dp_hash,"
         "bucket=bucket_id:0,actions=set_field:0xa00000b->reg1,resubmit(,21),"
@@ -195,6 +196,40 @@ START_TEST(test_tcp_service)
     ck_assert(strstr(text, ",bucket=bucket_id:255,actions="
                      "set_field:0xa00000d->reg1,resubmit(,21)\n"));
     free(text);
+}
+END_TEST
+
+/* The flows built without text are exactly what their text would give. */
+START_TEST(test_built_flows_equal_their_text)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
+    const struct pipeline_backend backends[] = {
+        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01") },
+        { htonl(0x0a00000e), false, eth_addr_zero },
+    };
+    struct dsr_owner *built = pipeline_service(
+        svc, backends, 2, alternating_slots(htonl(0x0a00000b),
+                                            htonl(0x0a00000b)));
+    struct dsr_owner *text = dsr_owner_create(built->cookie);
+
+    dsr_owner_add_flow(text, 22, 100, "reg0=1,reg1=0xa00000b",
+                       "set_field:aa:00:00:00:00:01->eth_dst,"
+                       "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)");
+    dsr_owner_add_flow(text, 22, 100, "reg0=1,reg1=0xa00000e", "drop");
+    ck_assert_ptr_null(text->error);
+
+    const struct dsr_flow *flow;
+    HMAP_FOR_EACH (flow, node, &text->flows) {
+        const struct dsr_flow *twin = dsr_owner_find_flow(
+            built, flow->table_id, flow->priority, &flow->match);
+        ck_assert_ptr_nonnull(twin);
+        ck_assert(ofpacts_equal(twin->ofpacts, twin->ofpacts_len,
+                                flow->ofpacts, flow->ofpacts_len));
+    }
+    dsr_owner_unref(text);
+    dsr_owner_unref(built);
 }
 END_TEST
 
@@ -220,8 +255,8 @@ START_TEST(test_no_pins)
     char *text = one_backend_pipeline(svc);
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
-        "udp,nw_dst=10.0.0.53,tp_dst=53 actions=set_field:1->reg0,group:1\n"
-        "table=22,priority=100,cookie=0xd501000000000001,reg0=1,"
+        "udp,nw_dst=10.0.0.53,tp_dst=53 actions=set_field:0x1->reg0,group:1\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa00000b "
         "actions=set_field:aa:00:00:00:00:01->eth_dst,"
         "set_field:02:d5:d5:00:00:01->eth_src,resubmit(,10)\n"
@@ -244,14 +279,14 @@ START_TEST(test_both_protocols_all_ports)
     ck_assert_str_eq(text,
         "table=0,priority=190,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.53 "
-        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
+        "actions=set_field:0x1->reg0,ct(table=20,zone=54741)\n"
         "table=0,priority=190,cookie=0xd501000000000001,"
         "udp,nw_dst=10.0.0.53 "
-        "actions=set_field:1->reg0,ct(zone=54741,table=20)\n"
+        "actions=set_field:0x1->reg0,ct(table=20,zone=54741)\n"
         "table=0,priority=195,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.53,tcp_flags=+syn-ack "
-        "actions=set_field:1->reg0,group:1\n"
-        "table=22,priority=0,cookie=0xd501000000000001,reg0=1 "
+        "actions=set_field:0x1->reg0,group:1\n"
+        "table=22,priority=0,cookie=0xd501000000000001,reg0=0x1 "
         "actions=group:1\n"
         "group_id=1,type=select,selection_method=dp_hash\n");
     free(text);
@@ -310,6 +345,7 @@ main(void)
     tcase_add_test(tc, test_tcp_service);
     tcase_add_test(tc, test_both_protocols_all_ports);
     tcase_add_test(tc, test_no_pins);
+    tcase_add_test(tc, test_built_flows_equal_their_text);
     tcase_add_test(tc, test_source_ip_hash);
     tcase_add_test(tc, test_backend_location);
     tcase_add_test(tc, test_cookie_layout);
