@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -106,6 +107,9 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
+    /* Loading a big state file peaks far above what dsrd keeps (its JSON
+     * is several times the size of the model): return that memory. */
+    malloc_trim(0);
     struct datapath_monitor *datapaths = datapath_monitor_create(
         ovsdb_remote);
     struct api *api = NULL;

@@ -262,8 +262,27 @@ classify_backends(const struct lb *lb, const struct lb_bridge *br,
     return n;
 }
 
+static int
+compare_slots_backends(const void *a_, const void *b_)
+{
+    const struct slots_backend *a = a_;
+    const struct slots_backend *b = b_;
+
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The usable backend with bucket 'id' in 'usable', sorted by id. */
+static const struct slots_backend *
+find_usable(const struct slots_backend *usable, size_t n, uint32_t id)
+{
+    struct slots_backend key = { .id = id };
+
+    return n ? bsearch(&key, usable, n, sizeof *usable,
+                       compare_slots_backends) : NULL;
+}
+
 /* Recomputes the service's flows and group from its table and its
- * backends' states, MACs and health. */
+ * backends' states, MACs and health: O(backends log backends + slots). */
 static void
 program_service(const struct lb *lb, struct lb_bridge *br,
                 const struct dsr_service *svc)
@@ -281,26 +300,19 @@ program_service(const struct lb *lb, struct lb_bridge *br,
         n = classify_backends(lb, br, svc, true, usable, reachable,
                               &n_reachable);
     }
+    qsort(usable, n, sizeof *usable, compare_slots_backends);
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
-        bool in = false;
-        for (size_t j = 0; j < n; j++) {
-            in |= usable[j].id == be->bucket_id;
-        }
-        note_bucket_state(br, svc, be, in);
+        note_bucket_state(br, svc, be,
+                          find_usable(usable, n, be->bucket_id) != NULL);
     }
 
     uint32_t slots[DSR_SLOTS];
     ovs_be32 slot_ips[DSR_SLOTS];
     slots_effective(svc->slots, usable, n, slots);
     for (size_t s = 0; s < DSR_SLOTS; s++) {
-        slot_ips[s] = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (usable[j].id == slots[s]) {
-                slot_ips[s] = htonl(usable[j].key);
-                break;
-            }
-        }
+        const struct slots_backend *u = find_usable(usable, n, slots[s]);
+        slot_ips[s] = u ? htonl(u->key) : 0;
     }
     struct dsr_owner *owner = pipeline_service(svc, reachable, n_reachable,
                                                slot_ips);

@@ -4,6 +4,7 @@
 #include "controller/ofctrl.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include "dp-packet.h"
 #include "flow.h"
@@ -37,6 +38,9 @@ VLOG_DEFINE_THIS_MODULE(ofctrl);
 /* A full resynchronization after an OpenFlow error waits this long, so a
  * switch that keeps rejecting something is not hammered. */
 #define RESYNC_BACKOFF_MS 1000
+
+/* Bundles of at least this many messages are followed by malloc_trim(). */
+#define BIG_BUNDLE 10000
 
 /* How often a missing unix socket is looked for while disconnected. */
 #define SOCKET_CHECK_MS 50
@@ -180,6 +184,7 @@ struct ofctrl {
     unsigned long long n_bundles;
     unsigned long long n_errors;
     unsigned long long n_messages;
+    size_t bundle_size;         /* Messages in the last bundle sent. */
 };
 
 static uint32_t
@@ -672,6 +677,7 @@ send_changes(struct ofctrl *ofc)
     ofc->sent_at = time_msec();
     ofc->n_bundles++;
     ofc->n_messages += n;
+    ofc->bundle_size = n;
 }
 
 /* Reads back dsrd's flows (by cookie tag) and all groups, so that only
@@ -981,6 +987,11 @@ handle_bundle_reply(struct ofctrl *ofc, const struct ofp_header *oh)
         clear_undo(ofc);
         VLOG_DBG("%s: bundle %"PRIu32" committed in %lld ms", ofc->bridge,
                  bcm.bundle_id, time_msec() - ofc->sent_at);
+        if (ofc->bundle_size >= BIG_BUNDLE) {
+            /* The encoded messages of a big bundle (tens of MB at 10,000
+             * services) are freed by now: give the memory back. */
+            malloc_trim(0);
+        }
     }
 }
 
