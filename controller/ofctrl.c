@@ -787,6 +787,27 @@ handle_dump_groups(struct ofctrl *ofc, const struct ofp_header *oh)
     }
 }
 
+/* Whether the switch has the flows of all of 'owner''s rows. */
+static bool
+rows_match_dump(const struct dsr_owner *owner, const struct dumped_owner *d)
+{
+    struct ofpbuf ofpacts;
+    bool same = true;
+
+    ofpbuf_init(&ofpacts, 64);
+    for (size_t i = 0; same && i < owner->n_rows; i++) {
+        struct dsr_flow row;
+
+        dsr_owner_row_flow(owner, i, &row, &ofpacts);
+        const struct dsr_flow *have = dsr_owner_find_flow(
+            d->owner, row.table_id, row.priority, &row.match);
+        same = have && dsr_flow_same_on_wire(have, &row);
+        minimatch_destroy(&row.match);
+    }
+    ofpbuf_uninit(&ofpacts);
+    return same;
+}
+
 /* Whether the switch has exactly what 'owner' wants. */
 static bool
 owner_matches_dump(const struct ofctrl *ofc, const struct dsr_owner *owner,
@@ -794,8 +815,13 @@ owner_matches_dump(const struct ofctrl *ofc, const struct dsr_owner *owner,
 {
     const struct dsr_flow *flow;
 
-    if ((d ? hmap_count(&d->owner->flows) : 0) != hmap_count(&owner->flows)
-        || owner->error) {
+    if ((d ? hmap_count(&d->owner->flows) : 0)
+        != dsr_owner_count_flows(owner) || owner->error) {
+        return false;
+    }
+    if (!rows_match_dump(owner, d)) {
+        VLOG_DBG("cookie %#"PRIx64": a per-backend flow differs",
+                 owner->cookie);
         return false;
     }
     HMAP_FOR_EACH (flow, node, &owner->flows) {

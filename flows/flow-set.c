@@ -69,6 +69,8 @@ dsr_owner_unref(struct dsr_owner *owner)
         free(owner->group);
         free(owner->slot_group);
         free(owner->error);
+        free(owner->row_ctx);
+        free(owner->rows);
         free(owner);
     }
 }
@@ -176,7 +178,56 @@ dsr_owner_add_flow(struct dsr_owner *owner, uint8_t table_id,
     free(text);
 }
 
-/* Adds copies of all of 'src''s flows to 'dst'. */
+static int
+compare_rows(const void *a_, const void *b_)
+{
+    const struct dsr_row *a = a_;
+    const struct dsr_row *b = b_;
+
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Sets the owner's rows (copied and sorted; keys must be unique) and how
+ * to build their flows. */
+void
+dsr_owner_set_rows(struct dsr_owner *owner, dsr_row_builder *builder,
+                   const void *ctx, size_t ctx_size,
+                   const struct dsr_row *rows, size_t n)
+{
+    free(owner->row_ctx);
+    free(owner->rows);
+    owner->row_builder = builder;
+    owner->row_ctx = xmemdup(ctx, ctx_size);
+    owner->row_ctx_size = ctx_size;
+    owner->rows = n ? xmemdup(rows, n * sizeof *rows) : NULL;
+    owner->n_rows = n;
+    qsort(owner->rows, n, sizeof *rows, compare_rows);
+}
+
+size_t
+dsr_owner_count_flows(const struct dsr_owner *owner)
+{
+    return hmap_count(&owner->flows) + owner->n_rows;
+}
+
+/* Builds row i's flow into 'flow' (its actions in 'ofpacts'); the caller
+ * destroys flow->match. */
+void
+dsr_owner_row_flow(const struct dsr_owner *owner, size_t i,
+                   struct dsr_flow *flow, struct ofpbuf *ofpacts)
+{
+    struct match match;
+
+    match_init_catchall(&match);
+    ofpbuf_clear(ofpacts);
+    owner->row_builder(owner->row_ctx, &owner->rows[i], &flow->table_id,
+                       &flow->priority, &match, ofpacts);
+    minimatch_init(&flow->match, &match);
+    flow->ofpacts = ofpacts->data;
+    flow->ofpacts_len = ofpacts->size;
+}
+
+/* Adds copies of all of 'src''s flows, its rows' too, to 'dst'. */
 void
 dsr_owner_copy_flows(struct dsr_owner *dst, const struct dsr_owner *src)
 {
@@ -191,6 +242,19 @@ dsr_owner_copy_flows(struct dsr_owner *dst, const struct dsr_owner *src)
                     ? xmemdup(flow->ofpacts, flow->ofpacts_len) : NULL),
                    flow->ofpacts_len);
     }
+
+    struct ofpbuf ofpacts;
+    ofpbuf_init(&ofpacts, 64);
+    for (size_t i = 0; i < src->n_rows; i++) {
+        struct dsr_flow row;
+
+        dsr_owner_row_flow(src, i, &row, &ofpacts);
+        add_flow__(dst, row.table_id, row.priority, &row.match,
+                   row.ofpacts_len ? xmemdup(row.ofpacts, row.ofpacts_len)
+                                   : NULL,
+                   row.ofpacts_len);
+    }
+    ofpbuf_uninit(&ofpacts);
 }
 
 void
@@ -284,9 +348,10 @@ compare_lines__(const void *a_, const void *b_)
 void
 dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
 {
-    size_t n = hmap_count(&owner->flows);
+    size_t n = dsr_owner_count_flows(owner);
     char **lines = xmalloc(n * sizeof *lines);
     const struct dsr_flow *flow;
+    struct ofpbuf ofpacts;
     size_t i = 0;
 
     HMAP_FOR_EACH (flow, node, &owner->flows) {
@@ -294,6 +359,17 @@ dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
         put_flow__(&line, owner->cookie, flow);
         lines[i++] = ds_steal_cstr(&line);
     }
+    ofpbuf_init(&ofpacts, 64);
+    for (size_t r = 0; r < owner->n_rows; r++) {
+        struct ds line = DS_EMPTY_INITIALIZER;
+        struct dsr_flow row;
+
+        dsr_owner_row_flow(owner, r, &row, &ofpacts);
+        put_flow__(&line, owner->cookie, &row);
+        minimatch_destroy(&row.match);
+        lines[i++] = ds_steal_cstr(&line);
+    }
+    ofpbuf_uninit(&ofpacts);
     qsort(lines, n, sizeof *lines, compare_lines__);
     for (i = 0; i < n; i++) {
         ds_put_format(s, "%s\n", lines[i]);
@@ -310,9 +386,9 @@ dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
     }
 }
 
-/* Whether two flows' actions encode to the same OpenFlow: flows decoded
- * from a switch may differ from built ones in how OVS remembers their
- * spelling, never on the wire. */
+/* Whether two flows' actions encode to the same OpenFlow.  Decoded
+ * actions may differ where the wire does not: in how OVS remembers their
+ * spelling, and in the padding of set_field values. */
 bool
 dsr_flow_same_on_wire(const struct dsr_flow *a, const struct dsr_flow *b)
 {
@@ -613,6 +689,51 @@ same_group(const struct dsr_owner *a, const struct dsr_owner *b)
 /* Appends to 'msgs' what turns the switch's copy of 'old' into 'new'.
  * Either may be NULL (owner appears or disappears); both, if given, have
  * the same cookie.  Unchanged flows and groups cost nothing. */
+/* Sends row 'i' of 'owner' as an add or a delete. */
+static void
+row_mod__(struct dsr_ofmsgs *msgs, const struct dsr_owner *owner, size_t i,
+          bool add, struct ofpbuf *ofpacts)
+{
+    struct dsr_flow row;
+
+    dsr_owner_row_flow(owner, i, &row, ofpacts);
+    flow_mod__(msgs, owner->cookie, &row, add);
+    minimatch_destroy(&row.match);
+}
+
+/* The rows part of dsr_owner_diff(), for owners with the same builder: a
+ * merge of the sorted rows.  A row's match depends only on its key, so a
+ * changed row is one add, which replaces its flow. */
+static void
+diff_rows(const struct dsr_owner *old, const struct dsr_owner *new,
+          struct dsr_ofmsgs *msgs)
+{
+    size_t n_old = old ? old->n_rows : 0;
+    size_t n_new = new ? new->n_rows : 0;
+    bool same_ctx = (old && new && old->row_ctx_size == new->row_ctx_size
+                     && !memcmp(old->row_ctx, new->row_ctx,
+                                old->row_ctx_size));
+    struct ofpbuf ofpacts;
+    size_t i = 0, j = 0;
+
+    ofpbuf_init(&ofpacts, 64);
+    while (i < n_old || j < n_new) {
+        if (j == n_new || (i < n_old && old->rows[i].key < new->rows[j].key)) {
+            row_mod__(msgs, old, i++, false, &ofpacts);
+        } else if (i == n_old || new->rows[j].key < old->rows[i].key) {
+            row_mod__(msgs, new, j++, true, &ofpacts);
+        } else {
+            if (!same_ctx || memcmp(&old->rows[i], &new->rows[j],
+                                    sizeof old->rows[i])) {
+                row_mod__(msgs, new, j, true, &ofpacts);
+            }
+            i++;
+            j++;
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+}
+
 char *
 dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
                struct dsr_ofmsgs *msgs)
@@ -623,6 +744,30 @@ dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
     if (new && new->error) {
         return xstrdup(new->error);
     }
+    if (old && new && old->row_builder != new->row_builder) {
+        /* Different shapes (an owner read back from a switch has no
+         * rows): compare flow by flow. */
+        struct dsr_owner *a = dsr_owner_create(old->cookie);
+        struct dsr_owner *b = dsr_owner_create(new->cookie);
+
+        dsr_owner_copy_flows(a, old);
+        dsr_owner_copy_flows(b, new);
+        a->group_id = old->group_id;
+        a->group = nullable_xstrdup(old->group);
+        a->slot_group = (old->slot_group
+                         ? xmemdup(old->slot_group, sizeof *old->slot_group)
+                         : NULL);
+        b->group_id = new->group_id;
+        b->group = nullable_xstrdup(new->group);
+        b->slot_group = (new->slot_group
+                         ? xmemdup(new->slot_group, sizeof *new->slot_group)
+                         : NULL);
+        error = dsr_owner_diff(a, b, msgs);
+        dsr_owner_unref(a);
+        dsr_owner_unref(b);
+        return error;
+    }
+    diff_rows(old, new, msgs);
     if (old) {
         HMAP_FOR_EACH (flow, node, &old->flows) {
             if (!new || !dsr_owner_find_flow(new, flow->table_id,
@@ -653,8 +798,7 @@ dsr_owner_diff(const struct dsr_owner *old, const struct dsr_owner *new,
                                                  old, flow->table_id,
                                                  flow->priority, &flow->match)
                                            : NULL);
-            if (!prev || !ofpacts_equal(prev->ofpacts, prev->ofpacts_len,
-                                        flow->ofpacts, flow->ofpacts_len)) {
+            if (!prev || !dsr_flow_same_on_wire(prev, flow)) {
                 flow_mod__(msgs, new->cookie, flow, true);
             }
         }

@@ -170,30 +170,58 @@ set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
     dsr_owner_set_slot_group(owner, svc->id, &sg);
 }
 
-/* DSR_TABLE_BACKEND: connections of the service pinned to 'be' go to it,
- * or wait (are dropped) while its MAC is unknown.  Built without text:
- * a big config has hundreds of thousands of these. */
-static void
-add_backend_flow(struct dsr_owner *owner, const struct dsr_service *svc,
-                 const struct pipeline_backend *be, struct ofpbuf *ofpacts)
-{
-    struct match match;
+/* What the per-backend flows of a service share. */
+struct backend_rows_ctx {
+    uint32_t service_id;
+    struct eth_addr service_mac;
+};
 
-    match_init_catchall(&match);
-    match_set_reg(&match, 0, svc->id);
-    match_set_reg(&match, 1, ntohl(be->ip));
-    ofpbuf_clear(ofpacts);
-    if (be->has_mac) {
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &be->mac,
+#define ROW_HAS_MAC 1
+
+/* DSR_TABLE_BACKEND: connections of the service pinned to a backend go to
+ * it, or wait (are dropped) while its MAC is unknown.  A row per backend
+ * (flow-set.h): a big config has hundreds of thousands of these. */
+static void
+build_backend_flow(const void *ctx_, const struct dsr_row *row,
+                   uint8_t *table_id, uint16_t *priority,
+                   struct match *match, struct ofpbuf *ofpacts)
+{
+    const struct backend_rows_ctx *ctx = ctx_;
+
+    *table_id = DSR_TABLE_BACKEND;
+    *priority = DSR_PRIO_PINNED;
+    match_set_reg(match, 0, ctx->service_id);
+    match_set_reg(match, 1, row->key);
+    if (row->flags & ROW_HAS_MAC) {
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
                              NULL);
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC), &svc->mac,
-                             NULL);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC),
+                             &ctx->service_mac, NULL);
         struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(ofpacts);
         rs->in_port = OFPP_IN_PORT;
         rs->table_id = DSR_TABLE_DELIVER;
     }
-    dsr_owner_add_flow_match(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED,
-                             &match, ofpacts->data, ofpacts->size);
+}
+
+static void
+set_backend_rows(struct dsr_owner *owner, const struct dsr_service *svc,
+                 const struct pipeline_backend *backends, size_t n)
+{
+    struct backend_rows_ctx ctx;
+    struct dsr_row *rows = xmalloc((n + 1) * sizeof *rows);
+
+    memset(&ctx, 0, sizeof ctx);    /* Compared byte for byte. */
+    ctx.service_id = svc->id;
+    ctx.service_mac = svc->mac;
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = (struct dsr_row) {
+            .key = ntohl(backends[i].ip),
+            .mac = backends[i].has_mac ? backends[i].mac : eth_addr_zero,
+            .flags = backends[i].has_mac ? ROW_HAS_MAC : 0,
+        };
+    }
+    dsr_owner_set_rows(owner, build_backend_flow, &ctx, sizeof ctx, rows, n);
+    free(rows);
 }
 
 /* A service: its classifier flows (one per protocol) name the service in
@@ -246,12 +274,7 @@ pipeline_service(const struct dsr_service *svc,
     free(actions);
     free(syn_actions);
 
-    struct ofpbuf ofpacts;
-    ofpbuf_init(&ofpacts, 64);
-    for (size_t i = 0; i < n_backends; i++) {
-        add_backend_flow(owner, svc, &backends[i], &ofpacts);
-    }
-    ofpbuf_uninit(&ofpacts);
+    set_backend_rows(owner, svc, backends, n_backends);
     if (svc->pin_connections) {
         char *match = xasprintf("reg0=%"PRIu32, svc->id);
         actions = xasprintf("group:%"PRIu32, svc->id);

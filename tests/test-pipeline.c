@@ -36,7 +36,7 @@ format_and_release(struct dsr_owner *owner)
     dsr_ofmsgs_init(&msgs);
     char *error = dsr_owner_diff(NULL, owner, &msgs);
     ck_assert_msg(!error, "OVS rejects the pipeline's text: %s", error);
-    ck_assert_uint_eq(msgs.n_flow_mods, hmap_count(&owner->flows));
+    ck_assert_uint_eq(msgs.n_flow_mods, dsr_owner_count_flows(owner));
     ck_assert_uint_eq(msgs.n_group_mods, dsr_owner_has_group(owner) ? 1 : 0);
     dsr_ofmsgs_destroy(&msgs);
 
@@ -220,16 +220,77 @@ START_TEST(test_built_flows_equal_their_text)
     dsr_owner_add_flow(text, 22, 100, "reg0=1,reg1=0xa00000e", "drop");
     ck_assert_ptr_null(text->error);
 
+    struct dsr_owner *flat = dsr_owner_create(built->cookie);
+    dsr_owner_copy_flows(flat, built);
+
     const struct dsr_flow *flow;
     HMAP_FOR_EACH (flow, node, &text->flows) {
         const struct dsr_flow *twin = dsr_owner_find_flow(
-            built, flow->table_id, flow->priority, &flow->match);
+            flat, flow->table_id, flow->priority, &flow->match);
         ck_assert_ptr_nonnull(twin);
         ck_assert(ofpacts_equal(twin->ofpacts, twin->ofpacts_len,
                                 flow->ofpacts, flow->ofpacts_len));
     }
     dsr_owner_unref(text);
+    dsr_owner_unref(flat);
     dsr_owner_unref(built);
+}
+END_TEST
+
+/* Flow and group mods from 'old' to 'new' (both released). */
+static void
+count_mods(struct dsr_owner *old, struct dsr_owner *new, size_t *n_flows,
+           size_t *n_groups)
+{
+    struct dsr_ofmsgs msgs;
+
+    dsr_ofmsgs_init(&msgs);
+    char *error = dsr_owner_diff(old, new, &msgs);
+    ck_assert_msg(!error, "%s", error);
+    *n_flows = msgs.n_flow_mods;
+    *n_groups = msgs.n_group_mods;
+    dsr_ofmsgs_destroy(&msgs);
+    dsr_owner_unref(old);
+    dsr_owner_unref(new);
+}
+
+/* A change to one backend costs one flow mod, whatever the service's
+ * size. */
+START_TEST(test_backend_change_costs_one_flow)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
+    struct pipeline_backend a[100], b[100];
+    ovs_be32 *slots = alternating_slots(htonl(0x0a000001),
+                                        htonl(0x0a000002));
+    size_t nf, ng;
+
+    for (int i = 0; i < 100; i++) {
+        a[i] = (struct pipeline_backend) {
+            htonl(0x0a000001 + i), true, mac("aa:00:00:00:00:01")
+        };
+        b[i] = a[i];
+    }
+    b[57].mac = mac("aa:00:00:00:00:57");
+    count_mods(pipeline_service(svc, a, 100, slots),
+               pipeline_service(svc, b, 100, slots), &nf, &ng);
+    ck_assert_uint_eq(nf, 1);
+    ck_assert_uint_eq(ng, 0);
+
+    /* One backend fewer: one delete. */
+    count_mods(pipeline_service(svc, a, 100, slots),
+               pipeline_service(svc, a + 1, 99, slots), &nf, &ng);
+    ck_assert_uint_eq(nf, 1);
+    ck_assert_uint_eq(ng, 0);
+
+    /* The same backends in another order: nothing. */
+    b[57] = a[3];
+    b[3] = a[57];
+    count_mods(pipeline_service(svc, a, 100, slots),
+               pipeline_service(svc, b, 100, slots), &nf, &ng);
+    ck_assert_uint_eq(nf, 0);
+    ck_assert_uint_eq(ng, 0);
 }
 END_TEST
 
@@ -346,6 +407,7 @@ main(void)
     tcase_add_test(tc, test_both_protocols_all_ports);
     tcase_add_test(tc, test_no_pins);
     tcase_add_test(tc, test_built_flows_equal_their_text);
+    tcase_add_test(tc, test_backend_change_costs_one_flow);
     tcase_add_test(tc, test_source_ip_hash);
     tcase_add_test(tc, test_backend_location);
     tcase_add_test(tc, test_cookie_layout);
