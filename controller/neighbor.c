@@ -33,6 +33,7 @@ void
 neighbor_table_init(struct neighbor_table *t, struct eth_addr mac)
 {
     hmap_init(&t->neighbors);
+    t->n_unresolved = 0;
     t->mac = mac;
     t->refresh_ms = DEFAULT_REFRESH_MS;
     t->connected = false;
@@ -78,6 +79,7 @@ neighbor_ref(struct neighbor_table *t, ovs_be32 ip)
         t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
         hmap_insert(&t->neighbors, &n->node,
                     hash_int((OVS_FORCE uint32_t) ip, 0));
+        t->n_unresolved++;
     }
     n->refcount++;
 }
@@ -88,6 +90,7 @@ neighbor_unref(struct neighbor_table *t, ovs_be32 ip)
     struct neighbor *n = CONST_CAST(struct neighbor *, neighbor_find(t, ip));
 
     if (n && !--n->refcount) {
+        t->n_unresolved -= !n->resolved;
         hmap_remove(&t->neighbors, &n->node);
         free(n);
     }
@@ -218,6 +221,7 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
                       IP_ARGS(n->ip), ETH_ADDR_ARGS(flow->arp_sha),
                       ofp_to_u16(in_port));
         }
+        t->n_unresolved -= !n->resolved;
         n->resolved = true;
         n->mac = flow->arp_sha;
         n->port = in_port;
@@ -234,12 +238,5 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
 bool
 neighbor_table_settled(const struct neighbor_table *t)
 {
-    const struct neighbor *n;
-
-    HMAP_FOR_EACH (n, node, &t->neighbors) {
-        if (!n->resolved) {
-            return false;
-        }
-    }
-    return true;
+    return !t->n_unresolved;
 }

@@ -30,6 +30,7 @@ struct neighbor {
 
 struct neighbor_table {
     struct hmap neighbors;      /* struct neighbor. */
+    size_t n_unresolved;        /* Neighbors not 'resolved'. */
     struct eth_addr mac;        /* Sender MAC of probes. */
     long long int refresh_ms;   /* Re-probe interval once resolved. */
     bool connected;             /* The bridge was there at the last run. */

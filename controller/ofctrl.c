@@ -64,14 +64,13 @@ struct dumped_owner {
     struct dsr_owner *owner;
 };
 
-/* One group as the switch reported it.  Groups are compared with the
- * desired owner as they arrive, so that a dump of thousands of groups of
- * 256 buckets is never held in memory. */
+/* One group as the switch reported it: its slot table (1 KB where the
+ * decoded group of 256 buckets takes some 40), or nothing if it is not a
+ * slot group. */
 struct dumped_group {
     struct hmap_node node;      /* By group id. */
     uint32_t group_id;
-    struct dsr_owner *same_as;  /* Reference held: the desired owner whose
-                                 * group this was exactly, or NULL. */
+    struct dsr_slot_group *slots;   /* NULL: not a slot group. */
     bool claimed;               /* A desired owner has this group. */
 };
 
@@ -308,7 +307,7 @@ clear_dump(struct ofctrl *ofc)
         free(d);
     }
     HMAP_FOR_EACH_POP (g, node, &ofc->dumped_groups) {
-        dsr_owner_unref(g->same_as);
+        free(g->slots);
         free(g);
     }
 }
@@ -770,14 +769,11 @@ handle_dump_groups(struct ofctrl *ofc, const struct ofp_header *oh)
 
     while (!ofputil_decode_group_desc_reply(&gd, &b, oh->version)) {
         struct dumped_group *g = xzalloc(sizeof *g);
-        const struct owner_slot *want = slot_find(
-            &ofc->desired, dsr_cookie(DSR_COOKIE_SERVICE, gd.group_id));
+        struct dsr_slot_group sg;
 
         g->group_id = gd.group_id;
-        if (want && want->owner->slot_group
-            && want->owner->group_id == gd.group_id
-            && dsr_slot_group_matches(want->owner->slot_group, &gd)) {
-            g->same_as = dsr_owner_ref(want->owner);
+        if (dsr_slot_group_from_desc(&gd, &sg)) {
+            g->slots = xmemdup(&sg, sizeof sg);
         }
         hmap_insert(&ofc->dumped_groups, &g->node, hash_int(g->group_id, 0));
         ofputil_uninit_group_desc(&gd);
@@ -843,7 +839,8 @@ owner_matches_dump(const struct ofctrl *ofc, const struct dsr_owner *owner,
     if (dsr_owner_has_group(owner)) {
         const struct dumped_group *g = find_dumped_group(ofc,
                                                          owner->group_id);
-        if (!g || g->same_as != owner) {
+        if (!g || !g->slots || !owner->slot_group
+            || !dsr_slot_group_equal(g->slots, owner->slot_group)) {
             VLOG_DBG("cookie %#"PRIx64": group %"PRIu32" differs",
                      owner->cookie, owner->group_id);
             return false;
@@ -1180,14 +1177,18 @@ ofctrl_run(struct ofctrl *ofc)
         ofpbuf_delete(msg);
     }
 
-    if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done) {
+    if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done
+        && !ofc->hold) {
+        /* Against the complete desired state only. */
         reconcile(ofc);
     }
-    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight && !ofc->hold
+    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
         && !ofc->reconciling && time_msec() >= ofc->resync_after) {
+        /* Reading the switch back may start while held (it sends
+         * nothing, and at 10,000 services it takes a while). */
         if (ofc->full_sync) {
             start_reconcile(ofc);
-        } else if (!hmap_is_empty(&ofc->dirty)) {
+        } else if (!ofc->hold && !hmap_is_empty(&ofc->dirty)) {
             send_changes(ofc);
         }
     }
@@ -1208,9 +1209,13 @@ ofctrl_wait(struct ofctrl *ofc)
     }
     rconn_run_wait(ofc->rconn);
     rconn_recv_wait(ofc->rconn);
-    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight && !ofc->hold
+    if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done
+        && !ofc->hold) {
+        poll_immediate_wake();
+    }
+    if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
         && !ofc->reconciling
-        && (ofc->full_sync || !hmap_is_empty(&ofc->dirty))) {
+        && (ofc->full_sync || (!ofc->hold && !hmap_is_empty(&ofc->dirty)))) {
         poll_timer_wait_until(ofc->resync_after);
     }
 }
@@ -1338,11 +1343,11 @@ ofctrl_get_rejection(const struct ofctrl *ofc, uint64_t cookie)
             ? (ofc->last_error ? ofc->last_error : "rejected") : NULL);
 }
 
-/* While held, ofctrl neither reads back nor changes the switch, which
- * keeps forwarding with what it has.  Every (re)connection holds, until
- * the caller releases it: its desired state may lack what only the
- * network can tell (backend MACs), and reconciling against an incomplete
- * state would undo what the switch rightly has. */
+/* While held, ofctrl reads the switch back but changes nothing, and the
+ * switch keeps forwarding with what it has.  Every (re)connection holds,
+ * until the caller releases it: its desired state may lack what only the
+ * network can tell (backend MACs), and sending an incomplete state would
+ * undo what the switch rightly has. */
 void
 ofctrl_set_hold(struct ofctrl *ofc, bool hold)
 {

@@ -410,68 +410,85 @@ dsr_flow_same_on_wire(const struct dsr_flow *a, const struct dsr_flow *b)
     return same;
 }
 
-/* Whether a group read from a switch is exactly 'sg'. */
+/* Reads a group from a switch as a slot group: false if it is not one
+ * (another type, other actions, buckets out of order). */
 bool
-dsr_slot_group_matches(const struct dsr_slot_group *sg,
-                       const struct ofputil_group_desc *gd)
+dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
+                         struct dsr_slot_group *sg)
 {
-    const char *method = sg->hash_ip_src ? "hash" : "dp_hash";
     size_t n_fields = bitmap_count1(gd->props.fields.used.bm, MFF_N_IDS);
-
-    if (gd->type != OFPGT11_SELECT
-        || strcmp(gd->props.selection_method, method)
-        || gd->props.selection_method_param
-        || n_fields != (sg->hash_ip_src ? 1 : 0)
-        || (sg->hash_ip_src
-            && !bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC))) {
-        return false;
-    }
-
-    size_t want = slot_group_any(sg) ? DSR_SLOTS : 0;
+    size_t n_buckets = ovs_list_size(&gd->buckets);
     const struct ofputil_bucket *bucket;
     size_t i = 0;
 
-    if (ovs_list_size(&gd->buckets) != want) {
+    memset(sg, 0, sizeof *sg);
+    if (!strcmp(gd->props.selection_method, "hash") && n_fields == 1
+        && bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC)) {
+        sg->hash_ip_src = true;
+    } else if (strcmp(gd->props.selection_method, "dp_hash") || n_fields) {
+        return false;
+    }
+    if (gd->type != OFPGT11_SELECT || gd->props.selection_method_param
+        || (n_buckets != 0 && n_buckets != DSR_SLOTS)) {
         return false;
     }
     LIST_FOR_EACH (bucket, list_node, &gd->buckets) {
         const struct ofpact *a = bucket->ofpacts;
         const struct ofpact *end = ofpact_end(a, bucket->ofpacts_len);
+        const struct ofpact_set_field *sf;
+        const struct ofpact_resubmit *rs;
 
         if (bucket->bucket_id != i || bucket->weight != 1) {
             return false;
         }
-        if (!sg->slot_ips[i]) {
-            if (bucket->ofpacts_len) {
-                return false;
-            }
-        } else {
-            const struct ofpact_set_field *sf;
-            const struct ofpact_resubmit *rs;
-
-            if (a == end || a->type != OFPACT_SET_FIELD) {
-                return false;
-            }
-            sf = ofpact_get_SET_FIELD(a);
-            if (sf->field->id != MFF_REG1
-                || sf->value->be32 != sg->slot_ips[i]
-                || ofpact_set_field_mask(sf)->be32 != OVS_BE32_MAX) {
-                return false;
-            }
-            a = ofpact_next(a);
-            if (a == end || a->type != OFPACT_RESUBMIT) {
-                return false;
-            }
-            rs = ofpact_get_RESUBMIT(a);
-            if (rs->table_id != sg->next_table
-                || rs->in_port != OFPP_IN_PORT || rs->with_ct_orig
-                || ofpact_next(a) != end) {
-                return false;
-            }
+        if (a == end) {
+            i++;
+            continue;           /* A slot without a backend drops. */
         }
-        i++;
+        if (a->type != OFPACT_SET_FIELD) {
+            return false;
+        }
+        sf = ofpact_get_SET_FIELD(a);
+        if (sf->field->id != MFF_REG1 || !sf->value->be32
+            || ofpact_set_field_mask(sf)->be32 != OVS_BE32_MAX) {
+            return false;
+        }
+        a = ofpact_next(a);
+        if (a == end || a->type != OFPACT_RESUBMIT) {
+            return false;
+        }
+        rs = ofpact_get_RESUBMIT(a);
+        if (rs->in_port != OFPP_IN_PORT || rs->with_ct_orig
+            || ofpact_next(a) != end
+            || (sg->next_table && sg->next_table != rs->table_id)) {
+            return false;
+        }
+        sg->next_table = rs->table_id;
+        sg->slot_ips[i++] = sf->value->be32;
     }
     return true;
+}
+
+/* Whether a group read from a switch is exactly 'sg'. */
+bool
+dsr_slot_group_matches(const struct dsr_slot_group *sg,
+                       const struct ofputil_group_desc *gd)
+{
+    struct dsr_slot_group have;
+
+    return dsr_slot_group_from_desc(gd, &have) && dsr_slot_group_equal(&have,
+                                                                       sg);
+}
+
+/* Equal slot groups.  A group without backends has no buckets, and so no
+ * next table to compare. */
+bool
+dsr_slot_group_equal(const struct dsr_slot_group *a,
+                     const struct dsr_slot_group *b)
+{
+    return (a->hash_ip_src == b->hash_ip_src
+            && !memcmp(a->slot_ips, b->slot_ips, sizeof a->slot_ips)
+            && (a->next_table == b->next_table || !slot_group_any(a)));
 }
 
 void
