@@ -132,6 +132,8 @@ struct ofctrl {
     /* Reconciliation: what the switch reported, while it is read. */
     bool reconciling;
     bool hold;                  /* Send nothing for now (see lb.c). */
+    bool nothing_to_keep;       /* The switch had none of dsrd's flows at
+                                 * the last connection: holding is moot. */
     ovs_be32 dump_flow_xid, dump_group_xid;
     bool dump_flows_done, dump_groups_done;
     struct hmap dumped;         /* struct dumped_owner, by cookie. */
@@ -295,6 +297,12 @@ clear_xids(struct ofctrl *ofc)
 }
 
 static void mark_dirty(struct ofctrl *, uint64_t cookie);
+
+static bool
+is_held(const struct ofctrl *ofc)
+{
+    return ofc->hold && !ofc->nothing_to_keep;
+}
 
 static void
 clear_dump(struct ofctrl *ofc)
@@ -1156,6 +1164,7 @@ ofctrl_run(struct ofctrl *ofc)
         /* Until the owner says its desired state is complete (see
          * ofctrl_set_hold()). */
         ofc->hold = true;
+        ofc->nothing_to_keep = false;
         clear_undo(ofc);
         ofc->full_sync = true;
         ofc->resync_after = 0;
@@ -1178,7 +1187,14 @@ ofctrl_run(struct ofctrl *ofc)
     }
 
     if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done
-        && !ofc->hold) {
+        && hmap_is_empty(&ofc->dumped) && hmap_is_empty(&ofc->dumped_groups)) {
+        /* A switch without any of dsrd's flows has nothing the hold could
+         * keep: program it now (a cold start of a big config saves the
+         * wait for ARP answers). */
+        ofc->nothing_to_keep = true;
+    }
+    if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done
+        && !is_held(ofc)) {
         /* Against the complete desired state only. */
         reconcile(ofc);
     }
@@ -1188,7 +1204,7 @@ ofctrl_run(struct ofctrl *ofc)
          * nothing, and at 10,000 services it takes a while). */
         if (ofc->full_sync) {
             start_reconcile(ofc);
-        } else if (!ofc->hold && !hmap_is_empty(&ofc->dirty)) {
+        } else if (!is_held(ofc) && !hmap_is_empty(&ofc->dirty)) {
             send_changes(ofc);
         }
     }
@@ -1210,12 +1226,13 @@ ofctrl_wait(struct ofctrl *ofc)
     rconn_run_wait(ofc->rconn);
     rconn_recv_wait(ofc->rconn);
     if (ofc->reconciling && ofc->dump_flows_done && ofc->dump_groups_done
-        && !ofc->hold) {
+        && !is_held(ofc)) {
         poll_immediate_wake();
     }
     if (rconn_is_connected(ofc->rconn) && !ofc->in_flight
         && !ofc->reconciling
-        && (ofc->full_sync || (!ofc->hold && !hmap_is_empty(&ofc->dirty)))) {
+        && (ofc->full_sync
+            || (!is_held(ofc) && !hmap_is_empty(&ofc->dirty)))) {
         poll_timer_wait_until(ofc->resync_after);
     }
 }
