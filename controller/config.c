@@ -556,11 +556,13 @@ build_slots(struct dsr_service *svc, const json_t *backends,
     free(sb);
 }
 
-char *
-dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
-                      const char *path, bool trust_ids,
-                      const struct dsr_service *old,
-                      struct dsr_service **svcp)
+/* dsr_service_from_json() for a service that passed its schema already
+ * (as part of a whole document). */
+static char *
+service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
+                        const char *path, bool trust_ids,
+                        const struct dsr_service *old,
+                        struct dsr_service **svcp)
 {
     const json_t *port = json_object_get(s, "port");
     const json_t *bridge = json_object_get(s, "bridge");
@@ -571,11 +573,6 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
     char *error;
 
     *svcp = NULL;
-    error = dsr_schema_validate("service.schema.json", s, path);
-    if (error) {
-        return error;
-    }
-
     const char *protocol = json_string_value(json_object_get(s, "protocol"));
     const char *hash = json_string_value(json_object_get(s, "hash"));
 
@@ -648,6 +645,21 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
 error:
     dsr_service_destroy(svc);
     return error;
+}
+
+char *
+dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
+                      const char *path, bool trust_ids,
+                      const struct dsr_service *old,
+                      struct dsr_service **svcp)
+{
+    char *error = dsr_schema_validate("service.schema.json", s, path);
+
+    if (error) {
+        *svcp = NULL;
+        return error;
+    }
+    return service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
 }
 
 static int
@@ -999,7 +1011,8 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
         char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
         struct dsr_service *svc;
 
-        error = dsr_service_from_json(cfg, s, path, trust_ids, NULL, &svc);
+        /* The document's schema covered its services. */
+        error = service_from_valid_json(cfg, s, path, trust_ids, NULL, &svc);
         if (!error) {
             if (trust_ids && svc->id
                 && dsr_config_find_service_by_id(cfg, svc->id)) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller/config.h"
+#include "controller/json-schema.h"
 #include "controller/model.h"
 #include "packets.h"
 #include "util.h"
@@ -290,6 +291,77 @@ START_TEST(test_shipped_example)
 }
 END_TEST
 
+/* The validator looks keywords up once per schema and renders the path
+ * only for an error: the errors must be those of a plain walk, the same
+ * with a cache kept across calls as without. */
+START_TEST(test_schema_validator)
+{
+    static const struct {
+        const char *schema;
+        const char *instance;
+        const char *error;      /* NULL: valid. */
+    } cases[] = {
+        { "{\"type\": \"object\", \"properties\": {\"a b\": {\"type\":"
+          " \"array\", \"items\": {\"$ref\": \"#/$defs/n\"}}},"
+          " \"$defs\": {\"n\": {\"type\": \"integer\", \"maximum\": 3}}}",
+          "{\"a b\": [1, 2, 7]}",
+          "$[\"a b\"][2]: must be at most 3 (got 7)" },
+        { "{\"properties\": {\"x\": {\"type\": [\"string\", \"null\"]}}}",
+          "{\"x\": 1}",
+          "$.x: must be of type string or null, not integer" },
+        { "{\"properties\": {\"x\": {\"type\": \"number\"}}}",
+          "{\"x\": 1}", NULL },
+        { "{\"required\": [\"k\"], \"additionalProperties\": false}",
+          "{}", "$.k: required field is missing" },
+        { "{\"properties\": {\"x\": {\"minLenght\": 1}}}",
+          "{\"x\": \"\"}",
+          "$.x: schema uses unsupported keyword \"minLenght\"" },
+        { "{\"$ref\": \"#/$defs/none\"}", "1",
+          "$: schema has unresolvable $ref \"#/$defs/none\"" },
+        { "{\"items\": {\"anyOf\": [{\"type\": \"integer\", \"minimum\": 1},"
+          " {\"const\": \"*\"}]}}",
+          "[1, \"*\", 0]", "$[2]: must be at least 1 (got 0)" },
+        { "{\"items\": {\"oneOf\": [{\"type\": \"integer\"},"
+          " {\"type\": \"number\"}]}}",
+          "[1.5, 2]", "$[1]: matches more than one alternative" },
+    };
+    struct json_schema_cache *cache = json_schema_cache_create();
+    json_t *schemas[ARRAY_SIZE(cases)];
+
+    /* The schemas outlive the cache, as its users' must. */
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        schemas[i] = json_loads(cases[i].schema, 0, NULL);
+        ck_assert_ptr_nonnull(schemas[i]);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+            json_t *instance = json_loads(cases[i].instance,
+                                          JSON_DECODE_ANY, NULL);
+            char *errors[2] = {
+                json_schema_validate(schemas[i], instance, "$", NULL),
+                json_schema_validate_cached(cache, schemas[i], instance,
+                                            "$", NULL),
+            };
+
+            for (int k = 0; k < 2; k++) {
+                if (cases[i].error) {
+                    ck_assert_msg(errors[k], "case %"PRIuSIZE" passed", i);
+                    ck_assert_str_eq(errors[k], cases[i].error);
+                } else {
+                    ck_assert_msg(!errors[k], "%s", errors[k]);
+                }
+                free(errors[k]);
+            }
+            json_decref(instance);
+        }
+    }
+    json_schema_cache_destroy(cache);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        json_decref(schemas[i]);
+    }
+}
+END_TEST
+
 int
 main(void)
 {
@@ -304,6 +376,7 @@ main(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_shipped_example);
     tcase_add_test(tc, test_health_check_override);
+    tcase_add_test(tc, test_schema_validator);
     suite_add_tcase(s, tc);
 
     return check_run(s);
