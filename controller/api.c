@@ -47,6 +47,9 @@ struct api_txn {
     long long int deadline;
     unsigned int status;        /* Success response. */
     json_t *body;
+    struct ds text;             /* Success response as text, if 'body' is
+                                 * NULL and 'text_body'. */
+    bool text_body;
     char *etag;
     char *location;
 };
@@ -232,6 +235,7 @@ static void
 txn_destroy(struct api_txn *txn)
 {
     json_decref(txn->body);
+    ds_destroy(&txn->text);
     free(txn->etag);
     free(txn->location);
     free(txn);
@@ -246,8 +250,9 @@ enum api_result {
 };
 
 static json_t *
-build_result(const struct api *api, enum api_result result,
-             const char *name, const char *ip, uint64_t *version)
+build_result(const struct api *api, struct api_txn *txn,
+             enum api_result result, const char *name, const char *ip,
+             uint64_t *version)
 {
     const struct dsr_service *svc;
     struct in_addr addr;
@@ -272,7 +277,9 @@ build_result(const struct api *api, enum api_result result,
         return NULL;
     case RESULT_CONFIG:
         *version = api->cfg->version;
-        return dsr_config_to_json(api->cfg);
+        dsr_config_put_json(&txn->text, api->cfg);
+        txn->text_body = true;
+        return NULL;
     }
     return NULL;
 }
@@ -289,6 +296,7 @@ commit(struct api *api, struct http_request *req,
     struct api_txn *txn = xzalloc(sizeof *txn);
     uint64_t version = 0;
 
+    ds_init(&txn->text);
     txn->req = req;
     txn->changes = changes;
     txn->n_changes = n;
@@ -310,7 +318,7 @@ commit(struct api *api, struct http_request *req,
     }
 
     txn->status = status;
-    txn->body = build_result(api, result, name, ip, &version);
+    txn->body = build_result(api, txn, result, name, ip, &version);
     txn->etag = version ? api_etag(version) : NULL;
     txn->location = location ? xstrdup(location) : NULL;
     txn->n_acks = lb_get_changes(api->lb, txn->acks, API_MAX_BRIDGES);
@@ -355,9 +363,19 @@ run_pending(struct api *api)
             free(error);
         }
         http_respond_error(txn->req, 502, "switch-error", NULL, failure);
+    } else if (done && txn->text_body) {
+        http_respond_ds(txn->req, txn->status, &txn->text, txn->etag,
+                        txn->location);
     } else if (done) {
         http_respond_json(txn->req, txn->status, json_incref(txn->body),
                           txn->etag, txn->location);
+    } else if ((unreachable || time_msec() >= txn->deadline)
+               && txn->text_body) {
+        struct ds body = DS_EMPTY_INITIALIZER;
+        ds_put_cstr(&body, "{\"status\": \"pending\", \"result\": ");
+        ds_put_buffer(&body, txn->text.string, txn->text.length);
+        ds_put_cstr(&body, "}\n");
+        http_respond_ds(txn->req, 202, &body, txn->etag, txn->location);
     } else if (unreachable || time_msec() >= txn->deadline) {
         /* Saved, and OVS gets it when it is back: say so. */
         json_t *body = json_pack("{s:s, s:O}", "status", "pending",
@@ -484,13 +502,16 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     if (!name && !strcmp(method, "GET")) {
         const struct dsr_service **sorted = dsr_config_sorted_services(
             api->cfg);
-        json_t *list = json_array();
+        struct ds list = DS_EMPTY_INITIALIZER;
+        ds_put_char(&list, '[');
         for (size_t i = 0; sorted[i]; i++) {
-            json_array_append_new(list, dsr_service_to_json(sorted[i]));
+            ds_put_cstr(&list, i ? ",\n " : "\n ");
+            dsr_service_put_json(&list, sorted[i]);
         }
+        ds_put_cstr(&list, "\n]\n");
         free(sorted);
         char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, list, etag, NULL);
+        http_respond_ds(req, 200, &list, etag, NULL);
         free(etag);
     } else if (!name && !strcmp(method, "POST")) {
         if ((json = parse_body(req))) {
@@ -645,6 +666,18 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     json_decref(current);
 }
 
+/* Answers with the whole configuration. */
+static void
+respond_config(struct api *api, struct http_request *req)
+{
+    struct ds text = DS_EMPTY_INITIALIZER;
+    char *etag = api_etag(api->cfg->version);
+
+    dsr_config_put_json(&text, api->cfg);
+    http_respond_ds(req, 200, &text, etag, NULL);
+    free(etag);
+}
+
 /* PUT /v1/config: the new document is checked as a whole, then applied as
  * one write that touches only the services that differ. */
 static void
@@ -724,10 +757,7 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
     hmapx_destroy(&seen);
     VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", n_changes);
     if (!n_changes) {
-        char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
-                          NULL);
-        free(etag);
+        respond_config(api, req);
         free(changes);
         return;
     }
@@ -742,10 +772,7 @@ handle_config(struct api *api, struct http_request *req)
     json_t *json;
 
     if (!strcmp(method, "GET")) {
-        char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
-                          NULL);
-        free(etag);
+        respond_config(api, req);
     } else if (!strcmp(method, "PUT")) {
         if (check_if_match(req, api->cfg->version)
             && (json = parse_body(req))) {

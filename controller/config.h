@@ -15,6 +15,7 @@ struct dsr_backend;
 struct dsr_config;
 struct dsr_limits;
 struct dsr_service;
+struct ds;
 
 void dsr_config_init(struct dsr_config *);
 void dsr_config_destroy(struct dsr_config *);
@@ -29,6 +30,7 @@ char *dsr_config_from_string(const char *, struct dsr_config *cfg);
 char *dsr_config_from_file(const char *file_name, bool trust_ids,
                            struct dsr_config *cfg);
 json_t *dsr_config_to_json(const struct dsr_config *);
+void dsr_config_put_json(struct ds *, const struct dsr_config *);
 
 /* One service.  dsr_service_from_json() checks the object alone, with
  * error paths under 'path'; 'old' (may be NULL) is the service it will
@@ -53,11 +55,16 @@ void dsr_config_add_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_remove_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_stamp_service(struct dsr_config *, struct dsr_service *);
 
+/* Serialization: dsr_*_put_json() append compact JSON text (one service
+ * per line for a whole configuration), the *_to_json() forms parse it. */
 json_t *dsr_service_to_json(const struct dsr_service *);
+void dsr_service_put_json(struct ds *, const struct dsr_service *);
 bool dsr_limits_equal(const struct dsr_limits *, const struct dsr_limits *);
 const struct dsr_service **dsr_config_sorted_services(
     const struct dsr_config *);
 json_t *dsr_backend_to_json(const struct dsr_service *,
                             const struct dsr_backend *);
+void dsr_backend_put_json(struct ds *, const struct dsr_service *,
+                          const struct dsr_backend *);
 
 #endif /* controller/config.h */
