@@ -556,10 +556,8 @@ build_slots(struct dsr_service *svc, const json_t *backends,
     free(sb);
 }
 
-/* dsr_service_from_json() for a service that passed its schema already
- * (as part of a whole document). */
-static char *
-service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
+char *
+dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
                         const char *path, bool trust_ids,
                         const struct dsr_service *old,
                         struct dsr_service **svcp)
@@ -659,7 +657,7 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
         *svcp = NULL;
         return error;
     }
-    return service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
+    return dsr_service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
 }
 
 static int
@@ -837,6 +835,164 @@ dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
             svc->backends[j].version = cfg->version;
         }
     }
+}
+
+/* Comparison of services, but for their versions. */
+
+static bool
+json_equal_or_null(const json_t *a, const json_t *b)
+{
+    return a && b ? json_equal(a, b) : a == b;
+}
+
+bool
+dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
+{
+    if (strcmp(a->name, b->name) || a->id != b->id
+        || strcmp(a->bridge, b->bridge) || a->vip != b->vip
+        || a->protocol != b->protocol || a->port != b->port
+        || a->mode != b->mode || a->hash != b->hash
+        || !eth_addr_equals(a->mac, b->mac)
+        || !json_equal_or_null(a->health_json, b->health_json)
+        || a->on_all_down != b->on_all_down
+        || a->pin_connections != b->pin_connections
+        || a->n_backends != b->n_backends
+        || !a->slots != !b->slots
+        || (a->slots && memcmp(a->slots, b->slots,
+                               DSR_SLOTS * sizeof *a->slots))) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_backends; i++) {
+        if (!backend_equal(&a->backends[i], &b->backends[i])
+            || a->backends[i].bucket_id != b->backends[i].bucket_id) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether member 'key' of 'j' is absent and 'dflt' (not NULL) is its
+ * default, or is the string 'value'. */
+static bool
+json_string_is(const json_t *j, const char *key, const char *value,
+               const char *dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    const char *s = v ? json_string_value(v) : dflt;
+
+    return s && !strcmp(s, value);
+}
+
+static bool
+json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct in_addr addr;
+
+    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
+}
+
+static bool
+json_mac_is(const json_t *j, const char *key, struct eth_addr mac)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct eth_addr parsed;
+
+    return s && eth_addr_from_string(s, &parsed)
+           && eth_addr_equals(parsed, mac);
+}
+
+/* Whether backend JSON 'b' (valid) describes 'be' exactly, its "slots"
+ * aside; the read-only bucket_id and version are ignored, as on input. */
+static bool
+backend_json_same(const json_t *b, const struct dsr_service *svc,
+                  const struct dsr_backend *be)
+{
+    const json_t *mac = json_object_get(b, "mac");
+    const json_t *weight = json_object_get(b, "weight");
+    const json_t *port = json_object_get(b, "port");
+    const char *state = dsr_backend_state_to_string(be->state);
+
+    return (json_ip_is(b, "ip", be->ip)
+            && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
+                    : !be->has_mac)
+            && (weight ? json_integer_value(weight) : DSR_DEFAULT_WEIGHT)
+               == be->weight
+            && json_string_is(b, "state", state, "active")
+            && (!port || json_integer_value(port) == svc->port)
+            && json_equal_or_null(json_object_get(b, "health_check"),
+                                  be->health_json));
+}
+
+/* Whether a backend's "slots" (NULL: none) gives it the slots it holds in
+ * 'svc''s table. */
+static bool
+slots_json_same(const char *hex, const struct dsr_service *svc,
+                const struct dsr_backend *be)
+{
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
+        if (has != (svc->slots[s] == be->bucket_id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the service JSON 's' (valid against its schema) would parse as
+ * 'old' replaced by itself: the same service, nothing to change.  Cheap:
+ * no allocation.  It may answer false for an equal service (parse and
+ * dsr_service_equal() are then the judge), never true for another one. */
+bool
+dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
+                      const struct dsr_service *old)
+{
+    const json_t *port = json_object_get(s, "port");
+    const json_t *mac = json_object_get(s, "mac");
+    const json_t *pin = json_object_get(s, "pin_connections");
+    const json_t *backends = json_object_get(s, "backends");
+    const char *bridge = (cfg->n_bridges == 1 ? cfg->bridges[0].name
+                          : NULL);
+    const struct dsr_bridge_config *br = dsr_config_find_bridge(cfg,
+                                                                old->bridge);
+
+    if (!br
+        || !json_string_is(s, "name", old->name, NULL)
+        || !json_string_is(s, "bridge", old->bridge, bridge)
+        || !json_ip_is(s, "vip", old->vip)
+        || !json_string_is(s, "protocol",
+                           dsr_protocol_to_string(old->protocol), NULL)
+        || (json_is_integer(port) ? json_integer_value(port) : 0)
+           != old->port
+        || !json_string_is(s, "hash", dsr_hash_to_string(old->hash),
+                           "5-tuple")
+        || !(mac ? json_mac_is(s, "mac", old->mac)
+                 : eth_addr_equals(br->mac, old->mac))
+        || !json_equal_or_null(json_object_get(s, "health_check"),
+                               old->health_json)
+        || !json_string_is(s, "on_all_down",
+                           (old->on_all_down == DSR_ALL_DOWN_KEEP
+                            ? "keep" : "drop"), "drop")
+        || (!pin || json_is_true(pin)) != old->pin_connections
+        || json_array_size(backends) != old->n_backends
+        || !old->slots) {
+        return false;
+    }
+
+    /* The table: carried over when no backend gives its slots, taken from
+     * the document when all do. */
+    size_t n_slots = 0;
+    for (size_t j = 0; j < old->n_backends; j++) {
+        const json_t *b = json_array_get(backends, j);
+        const char *hex = json_string_value(json_object_get(b, "slots"));
+
+        if (!backend_json_same(b, old, &old->backends[j])
+            || (hex && !slots_json_same(hex, old, &old->backends[j]))) {
+            return false;
+        }
+        n_slots += hex != NULL;
+    }
+    return !n_slots || n_slots == old->n_backends;
 }
 
 /* Serialization.  One writer, of compact JSON text, serves the state file,
@@ -1123,6 +1279,18 @@ dsr_config_to_json(const struct dsr_config *cfg)
 }
 
 char *
+dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
+{
+    char *error = dsr_schema_validate("config.schema.json", json, "$");
+
+    if (!error) {
+        parse_limits(json_object_get(json, "limits"), &cfg->limits);
+        error = parse_bridges(json_object_get(json, "bridges"), cfg);
+    }
+    return error;
+}
+
+char *
 dsr_config_from_json(const json_t *json, bool trust_ids,
                      struct dsr_config *cfg)
 {
@@ -1130,11 +1298,7 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
     const json_t *s;
     size_t i;
 
-    char *error = dsr_schema_validate("config.schema.json", json, "$");
-    if (!error) {
-        parse_limits(json_object_get(json, "limits"), &cfg->limits);
-        error = parse_bridges(json_object_get(json, "bridges"), cfg);
-    }
+    char *error = dsr_config_settings_from_json(json, cfg);
     if (!error && trust_ids) {
         const json_t *version = json_object_get(json, "version");
         const json_t *next = json_object_get(json, "next_service_id");
@@ -1158,7 +1322,8 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
         struct dsr_service *svc;
 
         /* The document's schema covered its services. */
-        error = service_from_valid_json(cfg, s, path, trust_ids, NULL, &svc);
+        error = dsr_service_from_valid_json(cfg, s, path, trust_ids, NULL,
+                                            &svc);
         if (!error) {
             if (trust_ids && svc->id
                 && dsr_config_find_service_by_id(cfg, svc->id)) {

@@ -29,6 +29,10 @@ char *dsr_config_from_json(const json_t *, bool trust_ids,
 char *dsr_config_from_string(const char *, struct dsr_config *cfg);
 char *dsr_config_from_file(const char *file_name, bool trust_ids,
                            struct dsr_config *cfg);
+
+/* Validates a whole document against its schema and reads its bridges and
+ * limits into 'cfg', not its services. */
+char *dsr_config_settings_from_json(const json_t *, struct dsr_config *cfg);
 json_t *dsr_config_to_json(const struct dsr_config *);
 void dsr_config_put_json(struct ds *, const struct dsr_config *);
 
@@ -43,6 +47,19 @@ char *dsr_service_from_json(const struct dsr_config *, const json_t *,
                             const char *path, bool trust_ids,
                             const struct dsr_service *old,
                             struct dsr_service **svcp);
+/* The same for a service that passed its schema already (in a whole
+ * document). */
+char *dsr_service_from_valid_json(const struct dsr_config *, const json_t *,
+                                  const char *path, bool trust_ids,
+                                  const struct dsr_service *old,
+                                  struct dsr_service **svcp);
+/* Whether two services are the same but for their versions. */
+bool dsr_service_equal(const struct dsr_service *,
+                       const struct dsr_service *);
+/* A cheap test that the valid service JSON would leave 'old' as it is:
+ * true only if so (false may still mean the same). */
+bool dsr_service_json_same(const struct dsr_config *, const json_t *,
+                           const struct dsr_service *old);
 char *dsr_config_check_service(const struct dsr_config *,
                                const struct dsr_service *,
                                const struct dsr_service *replacing,

@@ -362,6 +362,126 @@ START_TEST(test_schema_validator)
 }
 END_TEST
 
+/* Whether 'json' (a service) leaves 'old' as it is, by the cheap JSON
+ * comparison and by parsing it; both must agree, unless the cheap one
+ * cannot tell ('cheap_may_miss'). */
+static bool
+service_same(const struct dsr_config *cfg, const struct dsr_service *old,
+             const json_t *json, bool cheap_may_miss)
+{
+    struct dsr_service *svc;
+    char *error = dsr_service_from_json(cfg, json, "$", false, old, &svc);
+
+    ck_assert_msg(!error, "%s", error);
+    bool parsed = dsr_service_equal(old, svc);
+    bool cheap = dsr_service_json_same(cfg, json, old);
+    dsr_service_destroy(svc);
+    ck_assert_msg(!cheap || parsed, "cheap comparison says same wrongly");
+    ck_assert_msg(cheap == parsed || cheap_may_miss,
+                  "cheap comparison misses an equal service");
+    return parsed;
+}
+
+/* PUT /v1/config skips unchanged services by comparing their JSON with
+ * the model: that must never call a changed service unchanged. */
+START_TEST(test_service_json_same)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":"
+        " \"tcp\", \"port\": 80, \"health_check\": {\"type\": \"tcp\"},"
+        " \"backends\": [{\"ip\": \"10.0.0.11\", \"weight\": 30},"
+        " {\"ip\": \"10.0.0.12\", \"mac\": \"02:00:00:00:00:12\","
+        " \"health_check\": {\"fall\": 5}}, {\"ip\": \"10.0.0.13\"}]}"),
+        &cfg);
+    ck_assert_msg(!error, "%s", error);
+    const struct dsr_service *old = dsr_config_find_service(&cfg, "web");
+    json_t *base = dsr_service_to_json(old);
+    json_t *j;
+
+    /* As read back, with the read-only fields gone, or the tables. */
+    ck_assert(service_same(&cfg, old, base, false));
+    j = json_deep_copy(base);
+    json_object_del(j, "id");
+    json_object_del(j, "version");
+    json_object_del(j, "mode");
+    for (size_t i = 0; i < 3; i++) {
+        json_t *b = json_array_get(json_object_get(j, "backends"), i);
+        json_object_del(b, "bucket_id");
+        json_object_del(b, "version");
+        json_object_del(b, "slots");
+    }
+    ck_assert(service_same(&cfg, old, j, false));
+    /* Defaults given explicitly. */
+    json_object_set_new(j, "hash", json_string("5-tuple"));
+    json_object_set_new(j, "pin_connections", json_true());
+    json_object_set_new(json_array_get(json_object_get(j, "backends"), 2),
+                        "weight", json_integer(100));
+    ck_assert(service_same(&cfg, old, j, false));
+    json_decref(j);
+
+    /* Each change is seen, of the service or of its first backend. */
+    static const struct {
+        const char *patch;
+        bool backend;
+    } changes[] = {
+        { "{\"vip\": \"10.0.0.101\"}", false }, { "{\"port\": 81}", false },
+        { "{\"protocol\": \"both\"}", false },
+        { "{\"hash\": \"source-ip\"}", false },
+        { "{\"mac\": \"02:00:00:00:00:99\"}", false },
+        { "{\"on_all_down\": \"keep\"}", false },
+        { "{\"pin_connections\": false}", false },
+        { "{\"health_check\": {\"type\": \"none\"}}", false },
+        { "{\"health_check\": {\"type\": \"tcp\", \"rise\": 3}}", false },
+        { "{\"weight\": 31}", true }, { "{\"state\": \"drain\"}", true },
+        { "{\"mac\": \"02:00:00:00:00:11\"}", true },
+        { "{\"ip\": \"10.0.0.14\"}", true },
+        { "{\"health_check\": {\"fall\": 4}}", true },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(changes); i++) {
+        json_t *patch = json_loads(changes[i].patch, 0, NULL);
+        j = json_deep_copy(base);
+        json_object_update(changes[i].backend
+                           ? json_array_get(json_object_get(j, "backends"), 0)
+                           : j, patch);
+        ck_assert_msg(!service_same(&cfg, old, j, false), "%s",
+                      changes[i].patch);
+        json_decref(j);
+        json_decref(patch);
+    }
+
+    /* Backends in another order: another list (and bucket ids). */
+    j = json_deep_copy(base);
+    json_t *backends = json_object_get(j, "backends");
+    json_t *first = json_incref(json_array_get(backends, 0));
+    json_array_remove(backends, 0);
+    json_array_append_new(backends, first);
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_decref(j);
+
+    /* Another table: its slots swapped between two backends. */
+    j = json_deep_copy(base);
+    backends = json_object_get(j, "backends");
+    json_t *s0 = json_object_get(json_array_get(backends, 0), "slots");
+    json_t *s1 = json_object_get(json_array_get(backends, 1), "slots");
+    json_incref(s0);
+    json_object_set(json_array_get(backends, 0), "slots", s1);
+    json_object_set_new(json_array_get(backends, 1), "slots", s0);
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_decref(j);
+
+    /* The slots of only some backends: left to the parser. */
+    j = json_deep_copy(base);
+    json_object_del(json_array_get(json_object_get(j, "backends"), 1),
+                    "slots");
+    service_same(&cfg, old, j, true);
+    json_decref(j);
+
+    json_decref(base);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -377,6 +497,7 @@ main(void)
     tcase_add_test(tc, test_shipped_example);
     tcase_add_test(tc, test_health_check_override);
     tcase_add_test(tc, test_schema_validator);
+    tcase_add_test(tc, test_service_json_same);
     suite_add_tcase(s, tc);
 
     return check_run(s);
