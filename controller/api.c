@@ -794,19 +794,21 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
         const json_t *s = json_array_get(services, i);
         const char *name = json_string_value(json_object_get(s, "name"));
         struct dsr_service *old = dsr_config_find_service(api->cfg, name);
-        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
         struct dsr_service *svc = NULL;
 
         if (!sset_add(&names, name)) {
-            error = xasprintf("%s.name: service \"%s\" already exists",
-                              path, name);
+            error = xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
+                              "already exists", i, name);
+            break;
         } else if (old) {
             hmapx_add(&seen, old);
+            if (dsr_service_json_same(api->cfg, s, old)) {
+                continue;
+            }
         }
-        if (!error && (!old || !dsr_service_json_same(api->cfg, s, old))) {
-            error = dsr_service_from_valid_json(api->cfg, s, path, false,
-                                                old, &svc);
-        }
+        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+        error = dsr_service_from_valid_json(api->cfg, s, path, false, old,
+                                            &svc);
         if (svc && old && dsr_service_equal(old, svc)) {
             dsr_service_destroy(svc);
             svc = NULL;
@@ -871,6 +873,7 @@ handle_config(struct api *api, struct http_request *req)
             && (json = parse_body(req))) {
             put_config(api, req, json);
             json_decref(json);
+            dsr_config_trim_heap();
         }
     } else {
         http_respond_error(req, 405, "method-not-allowed", NULL,

@@ -34,6 +34,7 @@ char *dsr_config_from_file(const char *file_name, bool trust_ids,
  * limits into 'cfg', not its services. */
 char *dsr_config_settings_from_json(const json_t *, struct dsr_config *cfg);
 json_t *dsr_config_to_json(const struct dsr_config *);
+void dsr_config_trim_heap(void);
 void dsr_config_put_json(struct ds *, const struct dsr_config *);
 
 /* One service.  dsr_service_from_json() checks the object alone, with
