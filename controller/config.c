@@ -13,6 +13,7 @@
 #include "flows/slots.h"
 #include "dirs.h"
 #include "hash.h"
+#include "hmapx.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "schemas/schemas.h"
@@ -43,6 +44,7 @@ struct vip_use {
     const char *bridge;             /* Owned by 'first'. */
     const struct dsr_service *first;
     int n_services;
+    struct hmapx services;          /* All of them, 'first' included. */
 };
 
 /* A backend address and how many services use it. */
@@ -218,6 +220,7 @@ dsr_config_destroy(struct dsr_config *cfg)
         free(ep);
     }
     HMAP_FOR_EACH_POP (vip, node, &cfg->vips) {
+        hmapx_destroy(&vip->services);
         free(vip);
     }
     HMAP_FOR_EACH_POP (ip, node, &cfg->backend_ips) {
@@ -764,8 +767,10 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
     if (!vip) {
         vip = xzalloc(sizeof *vip);
         vip->vip = svc->vip;
+        hmapx_init(&vip->services);
         hmap_insert(&cfg->vips, &vip->node, ip_hash(svc->vip));
     }
+    hmapx_add(&vip->services, svc);
     if (!vip->n_services++) {
         vip->first = svc;
         vip->mac = svc->mac;
@@ -784,7 +789,7 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
 }
 
 /* Removes 'svc' from 'cfg' (the caller frees it).  Costs in proportion to
- * the service, except when it was the first of a VIP shared by others. */
+ * the service. */
 void
 dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
 {
@@ -802,18 +807,20 @@ dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
     }
 
     struct vip_use *vip = find_vip(cfg, svc->vip);
+    if (vip) {
+        hmapx_find_and_delete(&vip->services, svc);
+    }
     if (vip && !--vip->n_services) {
         hmap_remove(&cfg->vips, &vip->node);
+        hmapx_destroy(&vip->services);
         free(vip);
     } else if (vip && vip->first == svc) {
         /* Hand the VIP to another of its services. */
-        const struct endpoint *ep;
-        HMAP_FOR_EACH (ep, node, &cfg->endpoints) {
-            if (ep->vip == svc->vip) {
-                vip->first = ep->service;
-                vip->bridge = ep->service->bridge;
-                break;
-            }
+        const struct hmapx_node *node;
+        HMAPX_FOR_EACH (node, &vip->services) {
+            vip->first = node->data;
+            vip->bridge = vip->first->bridge;
+            break;
         }
     }
 

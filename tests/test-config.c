@@ -482,6 +482,37 @@ START_TEST(test_service_json_same)
 }
 END_TEST
 
+/* Services sharing a VIP must agree on its MAC; when the one that set it
+ * goes, another holds the VIP (without a scan of all services). */
+START_TEST(test_shared_vip_handover)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(
+        SERVICE("") ", {\"name\": \"web2\", \"vip\": \"10.0.0.100\","
+        " \"protocol\": \"tcp\", \"port\": 443, \"backends\": ["
+        BACKEND "]}"), &cfg);
+    ck_assert_msg(!error, "%s", error);
+
+    struct dsr_service *web = dsr_config_find_service(&cfg, "web");
+    dsr_config_remove_service(&cfg, web);
+    dsr_service_destroy(web);
+
+    json_t *j = json_loads("{\"name\": \"web3\", \"vip\": \"10.0.0.100\","
+                           " \"protocol\": \"tcp\", \"port\": 8080,"
+                           " \"mac\": \"02:00:00:00:00:01\"}", 0, NULL);
+    struct dsr_service *svc;
+    error = dsr_service_from_json(&cfg, j, "$", false, NULL, &svc);
+    ck_assert_msg(!error, "%s", error);
+    error = dsr_config_check_service(&cfg, svc, NULL, "$");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_msg(strstr(error, "service \"web2\" uses"), "%s", error);
+    free(error);
+    dsr_service_destroy(svc);
+    json_decref(j);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -498,6 +529,7 @@ main(void)
     tcase_add_test(tc, test_health_check_override);
     tcase_add_test(tc, test_schema_validator);
     tcase_add_test(tc, test_service_json_same);
+    tcase_add_test(tc, test_shared_vip_handover);
     suite_add_tcase(s, tc);
 
     return check_run(s);
