@@ -430,12 +430,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->version = 0;
     be->health_json = json_deep_copy(json_object_get(b, "health_check"));
 
-    char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
-    char *error = parse_health_check(svc, be->health_json, be_path,
-                                     &be->check);
-    free(be_path);
-    if (error) {
-        return error;
+    be->check = NULL;
+    if (svc->health_json || be->health_json) {
+        char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+        char *error = parse_health_check(svc, be->health_json, be_path,
+                                         &be->check);
+        free(be_path);
+        if (error) {
+            return error;
+        }
     }
     if (trust_ids) {
         const json_t *id = json_object_get(b, "bucket_id");
@@ -545,11 +548,12 @@ build_slots(struct dsr_service *svc, const json_t *backends,
                 svc->slots[s] = DSR_SLOT_NONE;
             }
         }
-        for (size_t s = 0; hex && s < DSR_SLOTS; s++) {
+        for (size_t s = 0; hex && s < DSR_SLOTS; s += 4) {
             int nibble = hexit_value(hex[s / 4]);
-            if (nibble & (8 >> (s % 4))
-                && svc->slots[s] == DSR_SLOT_NONE) {
-                svc->slots[s] = svc->backends[j].bucket_id;
+            for (size_t k = 0; nibble && k < 4; k++) {
+                if (nibble & (8 >> k) && svc->slots[s + k] == DSR_SLOT_NONE) {
+                    svc->slots[s + k] = svc->backends[j].bucket_id;
+                }
             }
         }
     }

@@ -259,7 +259,6 @@ store_open(const char *state_file, const char *config_file,
     }
     VLOG_INFO("state: %s (%"PRIuSIZE" journal records replayed)",
               state_file, n_records);
-    dsr_config_trim_heap();
     *errorp = NULL;
     return store;
 }
