@@ -3,6 +3,7 @@
 #include "controller/config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -1304,6 +1305,41 @@ dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
     return error;
 }
 
+/* Checks the service JSON 's', the document's 'i'th, and adds it to
+ * 'cfg'; validates it against its schema first if 'validate'. */
+static char *
+add_service_json(struct dsr_config *cfg, const json_t *s, size_t i,
+                 bool trust_ids, bool validate)
+{
+    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+    struct dsr_service *svc;
+    char *error = (validate
+                   ? dsr_service_from_json(cfg, s, path, trust_ids, NULL,
+                                           &svc)
+                   : dsr_service_from_valid_json(cfg, s, path, trust_ids,
+                                                 NULL, &svc));
+
+    if (!error) {
+        if (trust_ids && svc->id
+            && dsr_config_find_service_by_id(cfg, svc->id)) {
+            error = xasprintf("%s.id: duplicate id %"PRIu32, path, svc->id);
+        } else {
+            error = dsr_config_check_limits(cfg, svc, NULL, path);
+        }
+        if (!error) {
+            error = dsr_config_check_service(cfg, svc, NULL, path);
+        }
+        if (error) {
+            dsr_service_destroy(svc);
+        } else {
+            dsr_config_add_service(cfg, svc);
+            dsr_config_stamp_service(cfg, svc);
+        }
+    }
+    free(path);
+    return error;
+}
+
 char *
 dsr_config_from_json(const json_t *json, bool trust_ids,
                      struct dsr_config *cfg)
@@ -1332,36 +1368,71 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
         if (error) {
             break;
         }
-        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
-        struct dsr_service *svc;
-
         /* The document's schema covered its services. */
-        error = dsr_service_from_valid_json(cfg, s, path, trust_ids, NULL,
-                                            &svc);
-        if (!error) {
-            if (trust_ids && svc->id
-                && dsr_config_find_service_by_id(cfg, svc->id)) {
-                error = xasprintf("%s.id: duplicate id %"PRIu32, path,
-                                  svc->id);
-            } else {
-                error = dsr_config_check_limits(cfg, svc, NULL, path);
-            }
-            if (!error) {
-                error = dsr_config_check_service(cfg, svc, NULL, path);
-            }
-            if (error) {
-                dsr_service_destroy(svc);
-            } else {
-                dsr_config_add_service(cfg, svc);
-                dsr_config_stamp_service(cfg, svc);
-            }
-        }
-        free(path);
+        error = add_service_json(cfg, s, i, trust_ids, false);
     }
     if (error) {
         dsr_config_destroy(cfg);
         dsr_config_init(cfg);
     }
+    return error;
+}
+
+/* dsrd's state file as dsr_config_put_json() lays it out: a head, then
+ * one service a line, so that it can be read a service at a time and the
+ * whole document never stands as json_t (some 7 times its size, and as
+ * slow to free as to build).  Returns NULL or an error; sets '*laid_out'
+ * to false, with 'cfg' left empty, if 'text' is laid out otherwise (or
+ * does not parse: the whole document's parse then says where). */
+static char *
+config_from_lines(const char *text, size_t len, struct dsr_config *cfg,
+                  bool *laid_out)
+{
+    static const char services_line[] = "\n \"services\": [\n";
+    const char *end = text + len;
+    const char *p = memmem(text, len, services_line,
+                           strlen(services_line));
+    char *error = NULL;
+
+    *laid_out = false;
+    if (!p || strncmp(text, "{\"version\": ", 12)) {
+        return NULL;
+    }
+
+    struct ds head = DS_EMPTY_INITIALIZER;
+    ds_put_buffer(&head, text, p - text);
+    ds_put_cstr(&head, "\n \"services\": []}");
+    json_t *json = json_loadb(head.string, head.length,
+                              JSON_REJECT_DUPLICATES, NULL);
+    ds_destroy(&head);
+    if (!json) {
+        return NULL;
+    }
+    error = dsr_config_from_json(json, true, cfg);
+    json_decref(json);
+
+    p += strlen(services_line);
+    for (size_t i = 0; !error && p < end; i++) {
+        const char *eol = memchr(p, '\n', end - p);
+        size_t n = (eol ? eol : end) - p;
+        if (n == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
+            *laid_out = true;
+            return NULL;
+        }
+        if (n > 0 && p[n - 1] == ',') {
+            n--;
+        }
+        json = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+        if (!json) {
+            break;
+        }
+        error = add_service_json(cfg, json, i, true, true);
+        json_decref(json);
+        p = eol ? eol + 1 : end;
+    }
+    dsr_config_destroy(cfg);
+    dsr_config_init(cfg);
+    *laid_out = error != NULL;
     return error;
 }
 
@@ -1395,15 +1466,43 @@ char *
 dsr_config_from_file(const char *file_name, bool trust_ids,
                      struct dsr_config *cfg)
 {
+    struct ds text = DS_EMPTY_INITIALIZER;
     json_error_t jerror;
-    json_t *json = json_load_file(file_name, JSON_REJECT_DUPLICATES, &jerror);
+    bool laid_out = false;
+    char *error = NULL;
+    FILE *file = fopen(file_name, "r");
+    char buf[65536];
+    size_t n;
 
-    if (!json) {
-        return xasprintf("%s: line %d, column %d: %s", file_name,
-                         jerror.line, jerror.column, jerror.text);
+    if (!file) {
+        return xasprintf("%s: %s", file_name, ovs_strerror(errno));
     }
-    char *error = dsr_config_from_json(json, trust_ids, cfg);
-    json_decref(json);
+    while ((n = fread(buf, 1, sizeof buf, file)) > 0) {
+        ds_put_buffer(&text, buf, n);
+    }
+    if (ferror(file)) {
+        error = xasprintf("%s: %s", file_name, ovs_strerror(errno));
+        fclose(file);
+        ds_destroy(&text);
+        return error;
+    }
+    fclose(file);
+
+    if (trust_ids) {
+        error = config_from_lines(text.string, text.length, cfg, &laid_out);
+    }
+    if (!laid_out) {
+        json_t *json = json_loadb(text.string, text.length,
+                                  JSON_REJECT_DUPLICATES, &jerror);
+        if (!json) {
+            ds_destroy(&text);
+            return xasprintf("%s: line %d, column %d: %s", file_name,
+                             jerror.line, jerror.column, jerror.text);
+        }
+        error = dsr_config_from_json(json, trust_ids, cfg);
+        json_decref(json);
+    }
+    ds_destroy(&text);
     if (error) {
         char *full = xasprintf("%s: %s", file_name, error);
         free(error);
