@@ -45,7 +45,12 @@ for i in range(n):
     services.append({"name": "svc-%d" % i,
                      "vip": "10.%d.%d.%d" % (100 + (i >> 16), (i >> 8) & 255, i & 255),
                      "protocol": "tcp", "port": 80, "backends": backends})
+# The whole config read back (ids, versions and slots included) is about
+# 6 KB a service: PUT /v1/config needs a body limit above the 16 MiB
+# default at 10,000 services.
 print(json.dumps({"bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:01"}],
+                  "limits": {"max_services": max(n, 10000),
+                             "max_body_bytes": max(16 << 20, n * 8192)},
                   "services": services}))
 PY
 }

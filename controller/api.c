@@ -18,6 +18,7 @@
 #include "controller/store.h"
 #include "openvswitch/dynamic-string.h"
 #include "hmapx.h"
+#include "sset.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -47,6 +48,9 @@ struct api_txn {
     long long int deadline;
     unsigned int status;        /* Success response. */
     json_t *body;
+    struct ds text;             /* Success response as text, if 'body' is
+                                 * NULL and 'text_body'. */
+    bool text_body;
     char *etag;
     char *location;
 };
@@ -232,6 +236,7 @@ static void
 txn_destroy(struct api_txn *txn)
 {
     json_decref(txn->body);
+    ds_destroy(&txn->text);
     free(txn->etag);
     free(txn->location);
     free(txn);
@@ -246,8 +251,9 @@ enum api_result {
 };
 
 static json_t *
-build_result(const struct api *api, enum api_result result,
-             const char *name, const char *ip, uint64_t *version)
+build_result(const struct api *api, struct api_txn *txn,
+             enum api_result result, const char *name, const char *ip,
+             uint64_t *version)
 {
     const struct dsr_service *svc;
     struct in_addr addr;
@@ -272,7 +278,9 @@ build_result(const struct api *api, enum api_result result,
         return NULL;
     case RESULT_CONFIG:
         *version = api->cfg->version;
-        return dsr_config_to_json(api->cfg);
+        dsr_config_put_json(&txn->text, api->cfg);
+        txn->text_body = true;
+        return NULL;
     }
     return NULL;
 }
@@ -289,6 +297,7 @@ commit(struct api *api, struct http_request *req,
     struct api_txn *txn = xzalloc(sizeof *txn);
     uint64_t version = 0;
 
+    ds_init(&txn->text);
     txn->req = req;
     txn->changes = changes;
     txn->n_changes = n;
@@ -310,7 +319,7 @@ commit(struct api *api, struct http_request *req,
     }
 
     txn->status = status;
-    txn->body = build_result(api, result, name, ip, &version);
+    txn->body = build_result(api, txn, result, name, ip, &version);
     txn->etag = version ? api_etag(version) : NULL;
     txn->location = location ? xstrdup(location) : NULL;
     txn->n_acks = lb_get_changes(api->lb, txn->acks, API_MAX_BRIDGES);
@@ -355,9 +364,19 @@ run_pending(struct api *api)
             free(error);
         }
         http_respond_error(txn->req, 502, "switch-error", NULL, failure);
+    } else if (done && txn->text_body) {
+        http_respond_ds(txn->req, txn->status, &txn->text, txn->etag,
+                        txn->location);
     } else if (done) {
         http_respond_json(txn->req, txn->status, json_incref(txn->body),
                           txn->etag, txn->location);
+    } else if ((unreachable || time_msec() >= txn->deadline)
+               && txn->text_body) {
+        struct ds body = DS_EMPTY_INITIALIZER;
+        ds_put_cstr(&body, "{\"status\": \"pending\", \"result\": ");
+        ds_put_buffer(&body, txn->text.string, txn->text.length);
+        ds_put_cstr(&body, "}\n");
+        http_respond_ds(txn->req, 202, &body, txn->etag, txn->location);
     } else if (unreachable || time_msec() >= txn->deadline) {
         /* Saved, and OVS gets it when it is back: say so. */
         json_t *body = json_pack("{s:s, s:O}", "status", "pending",
@@ -484,13 +503,16 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     if (!name && !strcmp(method, "GET")) {
         const struct dsr_service **sorted = dsr_config_sorted_services(
             api->cfg);
-        json_t *list = json_array();
+        struct ds list = DS_EMPTY_INITIALIZER;
+        ds_put_char(&list, '[');
         for (size_t i = 0; sorted[i]; i++) {
-            json_array_append_new(list, dsr_service_to_json(sorted[i]));
+            ds_put_cstr(&list, i ? ",\n " : "\n ");
+            dsr_service_put_json(&list, sorted[i]);
         }
+        ds_put_cstr(&list, "\n]\n");
         free(sorted);
         char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, list, etag, NULL);
+        http_respond_ds(req, 200, &list, etag, NULL);
         free(etag);
     } else if (!name && !strcmp(method, "POST")) {
         if ((json = parse_body(req))) {
@@ -645,19 +667,75 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     json_decref(current);
 }
 
-/* PUT /v1/config: the new document is checked as a whole, then applied as
- * one write that touches only the services that differ. */
+/* Answers with the whole configuration. */
 static void
-put_config(struct api *api, struct http_request *req, const json_t *json)
+respond_config(struct api *api, struct http_request *req)
+{
+    struct ds text = DS_EMPTY_INITIALIZER;
+    char *etag = api_etag(api->cfg->version);
+
+    dsr_config_put_json(&text, api->cfg);
+    http_respond_ds(req, 200, &text, etag, NULL);
+    free(etag);
+}
+
+/* Checks the services that 'changes' add against the configuration as it
+ * will be (the ones they remove or replace gone), as a whole document
+ * would be checked, at a cost proportional to the change; leaves the
+ * configuration as it was.  'paths' are the new services' places in the
+ * document. */
+static char *
+check_changes(struct dsr_config *cfg, struct api_change *changes, size_t n,
+              char **paths)
+{
+    uint32_t next_service_id = cfg->next_service_id;
+    char *error = NULL;
+    size_t n_added;
+
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].old) {
+            dsr_config_remove_service(cfg, changes[i].old);
+        }
+    }
+    for (n_added = 0; n_added < n && changes[n_added].new; n_added++) {
+        struct dsr_service *svc = changes[n_added].new;
+
+        error = dsr_config_check_limits(cfg, svc, NULL, paths[n_added]);
+        if (!error) {
+            error = dsr_config_check_service(cfg, svc, NULL, paths[n_added]);
+        }
+        if (error) {
+            break;
+        }
+        dsr_config_add_service(cfg, svc);
+    }
+    for (size_t i = 0; i < n_added; i++) {
+        dsr_config_remove_service(cfg, changes[i].new);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].old) {
+            dsr_config_add_service(cfg, changes[i].old);
+        }
+    }
+    cfg->next_service_id = next_service_id;
+    return error;
+}
+
+/* Compares the new document's bridges and limits with those in force,
+ * which cannot change while dsrd runs; answers 422 and returns false if
+ * they differ or the document is invalid. */
+static bool
+check_settings(struct api *api, struct http_request *req, const json_t *json)
 {
     struct dsr_config check;
 
     dsr_config_init(&check);
-    char *error = dsr_config_from_json(json, false, &check);
+    char *error = dsr_config_settings_from_json(json, &check);
     if (error) {
         respond_path_error(req, 422, "invalid", error);
         free(error);
-        return;
+        dsr_config_destroy(&check);
+        return false;
     }
     bool same_bridges = check.n_bridges == api->cfg->n_bridges;
     for (size_t i = 0; same_bridges && i < check.n_bridges; i++) {
@@ -677,57 +755,104 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
         http_respond_error(req, 422, "invalid", path, reason);
         free(reason);
         free(path);
+        return false;
+    }
+    return true;
+}
+
+/* PUT /v1/config: the new document is checked as a whole, then applied as
+ * one write that touches only the services that differ.  Unchanged
+ * services cost a comparison of their JSON with the model: they are not
+ * parsed, serialized, journaled or handed to the load balancer. */
+static void
+put_config(struct api *api, struct http_request *req, const json_t *json)
+{
+    if (!check_settings(api, req, json)) {
         return;
     }
 
     const json_t *services = json_object_get(json, "services");
     size_t n = json_array_size(services);
+    size_t max = api->cfg->limits.max_services;
+    if (n > max) {
+        char *reason = xasprintf("%"PRIuSIZE" services, more than "
+                                 "limits.max_services (%"PRIuSIZE")", n, max);
+        http_respond_error(req, 422, "invalid", "$.services", reason);
+        free(reason);
+        return;
+    }
+
     struct api_change *changes = xcalloc(n + hmap_count(&api->cfg->services),
                                          sizeof *changes);
+    char **paths = xcalloc(n, sizeof *paths);
     struct hmapx seen = HMAPX_INITIALIZER(&seen);
+    struct sset names = SSET_INITIALIZER(&names);
     size_t n_changes = 0;
+    char *error = NULL;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; !error && i < n; i++) {
         const json_t *s = json_array_get(services, i);
         const char *name = json_string_value(json_object_get(s, "name"));
         struct dsr_service *old = dsr_config_find_service(api->cfg, name);
-        struct dsr_service *svc;
+        struct dsr_service *svc = NULL;
 
-        error = dsr_service_from_json(api->cfg, s, "$", false, old, &svc);
-        ovs_assert(!error);     /* Checked above. */
-        if (old) {
+        if (!sset_add(&names, name)) {
+            error = xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
+                              "already exists", i, name);
+            break;
+        } else if (old) {
             hmapx_add(&seen, old);
-            json_t *a = dsr_service_to_json(old);
-            json_t *b = dsr_service_to_json(svc);
-            json_object_del(a, "version");
-            json_object_del(b, "version");
-            bool same = json_equal(a, b);
-            json_decref(a);
-            json_decref(b);
-            if (same) {
-                dsr_service_destroy(svc);
+            if (dsr_service_json_same(api->cfg, s, old)) {
                 continue;
             }
         }
-        changes[n_changes].old = old;
-        changes[n_changes].new = svc;
-        n_changes++;
+        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+        error = dsr_service_from_valid_json(api->cfg, s, path, false, old,
+                                            &svc);
+        if (svc && old && dsr_service_equal(old, svc)) {
+            dsr_service_destroy(svc);
+            svc = NULL;
+        }
+        if (svc) {
+            changes[n_changes].old = old;
+            changes[n_changes].new = svc;
+            paths[n_changes++] = path;
+        } else {
+            free(path);
+        }
     }
+    /* New and replaced services first: check_changes() wants them so. */
+    size_t n_puts = n_changes;
     struct dsr_service *old;
     HMAP_FOR_EACH (old, name_node, &api->cfg->services) {
-        if (!hmapx_contains(&seen, old)) {
+        if (!error && !hmapx_contains(&seen, old)) {
             changes[n_changes].old = old;
             changes[n_changes].new = NULL;
             n_changes++;
         }
     }
     hmapx_destroy(&seen);
+    sset_destroy(&names);
+    if (!error) {
+        error = check_changes(api->cfg, changes, n_changes, paths);
+    }
+    for (size_t i = 0; i < n_puts; i++) {
+        free(paths[i]);
+    }
+    free(paths);
+    if (error) {
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        for (size_t i = 0; i < n_puts; i++) {
+            dsr_service_destroy(changes[i].new);
+        }
+        free(changes);
+        return;
+    }
+
     VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", n_changes);
     if (!n_changes) {
-        char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
-                          NULL);
-        free(etag);
+        respond_config(api, req);
         free(changes);
         return;
     }
@@ -742,15 +867,13 @@ handle_config(struct api *api, struct http_request *req)
     json_t *json;
 
     if (!strcmp(method, "GET")) {
-        char *etag = api_etag(api->cfg->version);
-        http_respond_json(req, 200, dsr_config_to_json(api->cfg), etag,
-                          NULL);
-        free(etag);
+        respond_config(api, req);
     } else if (!strcmp(method, "PUT")) {
         if (check_if_match(req, api->cfg->version)
             && (json = parse_body(req))) {
             put_config(api, req, json);
             json_decref(json);
+            dsr_config_trim_heap();
         }
     } else {
         http_respond_error(req, 405, "method-not-allowed", NULL,

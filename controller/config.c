@@ -3,6 +3,10 @@
 #include "controller/config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stddef.h>
 #include <string.h>
 #include "controller/json-merge.h"
@@ -10,6 +14,7 @@
 #include "flows/slots.h"
 #include "dirs.h"
 #include "hash.h"
+#include "hmapx.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "schemas/schemas.h"
@@ -40,6 +45,7 @@ struct vip_use {
     const char *bridge;             /* Owned by 'first'. */
     const struct dsr_service *first;
     int n_services;
+    struct hmapx services;          /* All of them, 'first' included. */
 };
 
 /* A backend address and how many services use it. */
@@ -215,6 +221,7 @@ dsr_config_destroy(struct dsr_config *cfg)
         free(ep);
     }
     HMAP_FOR_EACH_POP (vip, node, &cfg->vips) {
+        hmapx_destroy(&vip->services);
         free(vip);
     }
     HMAP_FOR_EACH_POP (ip, node, &cfg->backend_ips) {
@@ -424,12 +431,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->version = 0;
     be->health_json = json_deep_copy(json_object_get(b, "health_check"));
 
-    char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
-    char *error = parse_health_check(svc, be->health_json, be_path,
-                                     &be->check);
-    free(be_path);
-    if (error) {
-        return error;
+    be->check = NULL;
+    if (svc->health_json || be->health_json) {
+        char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+        char *error = parse_health_check(svc, be->health_json, be_path,
+                                         &be->check);
+        free(be_path);
+        if (error) {
+            return error;
+        }
     }
     if (trust_ids) {
         const json_t *id = json_object_get(b, "bucket_id");
@@ -539,11 +549,12 @@ build_slots(struct dsr_service *svc, const json_t *backends,
                 svc->slots[s] = DSR_SLOT_NONE;
             }
         }
-        for (size_t s = 0; hex && s < DSR_SLOTS; s++) {
+        for (size_t s = 0; hex && s < DSR_SLOTS; s += 4) {
             int nibble = hexit_value(hex[s / 4]);
-            if (nibble & (8 >> (s % 4))
-                && svc->slots[s] == DSR_SLOT_NONE) {
-                svc->slots[s] = svc->backends[j].bucket_id;
+            for (size_t k = 0; nibble && k < 4; k++) {
+                if (nibble & (8 >> k) && svc->slots[s + k] == DSR_SLOT_NONE) {
+                    svc->slots[s + k] = svc->backends[j].bucket_id;
+                }
             }
         }
     }
@@ -557,10 +568,10 @@ build_slots(struct dsr_service *svc, const json_t *backends,
 }
 
 char *
-dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
-                      const char *path, bool trust_ids,
-                      const struct dsr_service *old,
-                      struct dsr_service **svcp)
+dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
+                        const char *path, bool trust_ids,
+                        const struct dsr_service *old,
+                        struct dsr_service **svcp)
 {
     const json_t *port = json_object_get(s, "port");
     const json_t *bridge = json_object_get(s, "bridge");
@@ -571,11 +582,6 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
     char *error;
 
     *svcp = NULL;
-    error = dsr_schema_validate("service.schema.json", s, path);
-    if (error) {
-        return error;
-    }
-
     const char *protocol = json_string_value(json_object_get(s, "protocol"));
     const char *hash = json_string_value(json_object_get(s, "hash"));
 
@@ -648,6 +654,21 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
 error:
     dsr_service_destroy(svc);
     return error;
+}
+
+char *
+dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
+                      const char *path, bool trust_ids,
+                      const struct dsr_service *old,
+                      struct dsr_service **svcp)
+{
+    char *error = dsr_schema_validate("service.schema.json", s, path);
+
+    if (error) {
+        *svcp = NULL;
+        return error;
+    }
+    return dsr_service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
 }
 
 static int
@@ -751,8 +772,10 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
     if (!vip) {
         vip = xzalloc(sizeof *vip);
         vip->vip = svc->vip;
+        hmapx_init(&vip->services);
         hmap_insert(&cfg->vips, &vip->node, ip_hash(svc->vip));
     }
+    hmapx_add(&vip->services, svc);
     if (!vip->n_services++) {
         vip->first = svc;
         vip->mac = svc->mac;
@@ -771,7 +794,7 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
 }
 
 /* Removes 'svc' from 'cfg' (the caller frees it).  Costs in proportion to
- * the service, except when it was the first of a VIP shared by others. */
+ * the service. */
 void
 dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
 {
@@ -789,18 +812,20 @@ dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
     }
 
     struct vip_use *vip = find_vip(cfg, svc->vip);
+    if (vip) {
+        hmapx_find_and_delete(&vip->services, svc);
+    }
     if (vip && !--vip->n_services) {
         hmap_remove(&cfg->vips, &vip->node);
+        hmapx_destroy(&vip->services);
         free(vip);
     } else if (vip && vip->first == svc) {
         /* Hand the VIP to another of its services. */
-        const struct endpoint *ep;
-        HMAP_FOR_EACH (ep, node, &cfg->endpoints) {
-            if (ep->vip == svc->vip) {
-                vip->first = ep->service;
-                vip->bridge = ep->service->bridge;
-                break;
-            }
+        const struct hmapx_node *node;
+        HMAPX_FOR_EACH (node, &vip->services) {
+            vip->first = node->data;
+            vip->bridge = vip->first->bridge;
+            break;
         }
     }
 
@@ -827,80 +852,366 @@ dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
     }
 }
 
+/* Comparison of services, but for their versions. */
+
+static bool
+json_equal_or_null(const json_t *a, const json_t *b)
+{
+    return a && b ? json_equal(a, b) : a == b;
+}
+
+bool
+dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
+{
+    if (strcmp(a->name, b->name) || a->id != b->id
+        || strcmp(a->bridge, b->bridge) || a->vip != b->vip
+        || a->protocol != b->protocol || a->port != b->port
+        || a->mode != b->mode || a->hash != b->hash
+        || !eth_addr_equals(a->mac, b->mac)
+        || !json_equal_or_null(a->health_json, b->health_json)
+        || a->on_all_down != b->on_all_down
+        || a->pin_connections != b->pin_connections
+        || a->n_backends != b->n_backends
+        || !a->slots != !b->slots
+        || (a->slots && memcmp(a->slots, b->slots,
+                               DSR_SLOTS * sizeof *a->slots))) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_backends; i++) {
+        if (!backend_equal(&a->backends[i], &b->backends[i])
+            || a->backends[i].bucket_id != b->backends[i].bucket_id) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether member 'key' of 'j' is absent and 'dflt' (not NULL) is its
+ * default, or is the string 'value'. */
+static bool
+json_string_is(const json_t *j, const char *key, const char *value,
+               const char *dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    const char *s = v ? json_string_value(v) : dflt;
+
+    return s && !strcmp(s, value);
+}
+
+static bool
+json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct in_addr addr;
+
+    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
+}
+
+static bool
+json_mac_is(const json_t *j, const char *key, struct eth_addr mac)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct eth_addr parsed;
+
+    return s && eth_addr_from_string(s, &parsed)
+           && eth_addr_equals(parsed, mac);
+}
+
+/* Whether backend JSON 'b' (valid) describes 'be' exactly, its "slots"
+ * aside; the read-only bucket_id and version are ignored, as on input. */
+static bool
+backend_json_same(const json_t *b, const struct dsr_service *svc,
+                  const struct dsr_backend *be)
+{
+    const json_t *mac = json_object_get(b, "mac");
+    const json_t *weight = json_object_get(b, "weight");
+    const json_t *port = json_object_get(b, "port");
+    const char *state = dsr_backend_state_to_string(be->state);
+
+    return (json_ip_is(b, "ip", be->ip)
+            && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
+                    : !be->has_mac)
+            && (weight ? json_integer_value(weight) : DSR_DEFAULT_WEIGHT)
+               == be->weight
+            && json_string_is(b, "state", state, "active")
+            && (!port || json_integer_value(port) == svc->port)
+            && json_equal_or_null(json_object_get(b, "health_check"),
+                                  be->health_json));
+}
+
+/* Whether a backend's "slots" (NULL: none) gives it the slots it holds in
+ * 'svc''s table. */
+static bool
+slots_json_same(const char *hex, const struct dsr_service *svc,
+                const struct dsr_backend *be)
+{
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
+        if (has != (svc->slots[s] == be->bucket_id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the service JSON 's' (valid against its schema) would parse as
+ * 'old' replaced by itself: the same service, nothing to change.  Cheap:
+ * no allocation.  It may answer false for an equal service (parse and
+ * dsr_service_equal() are then the judge), never true for another one. */
+bool
+dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
+                      const struct dsr_service *old)
+{
+    const json_t *port = json_object_get(s, "port");
+    const json_t *mac = json_object_get(s, "mac");
+    const json_t *pin = json_object_get(s, "pin_connections");
+    const json_t *backends = json_object_get(s, "backends");
+    const char *bridge = (cfg->n_bridges == 1 ? cfg->bridges[0].name
+                          : NULL);
+    const struct dsr_bridge_config *br = dsr_config_find_bridge(cfg,
+                                                                old->bridge);
+
+    if (!br
+        || !json_string_is(s, "name", old->name, NULL)
+        || !json_string_is(s, "bridge", old->bridge, bridge)
+        || !json_ip_is(s, "vip", old->vip)
+        || !json_string_is(s, "protocol",
+                           dsr_protocol_to_string(old->protocol), NULL)
+        || (json_is_integer(port) ? json_integer_value(port) : 0)
+           != old->port
+        || !json_string_is(s, "hash", dsr_hash_to_string(old->hash),
+                           "5-tuple")
+        || !(mac ? json_mac_is(s, "mac", old->mac)
+                 : eth_addr_equals(br->mac, old->mac))
+        || !json_equal_or_null(json_object_get(s, "health_check"),
+                               old->health_json)
+        || !json_string_is(s, "on_all_down",
+                           (old->on_all_down == DSR_ALL_DOWN_KEEP
+                            ? "keep" : "drop"), "drop")
+        || (!pin || json_is_true(pin)) != old->pin_connections
+        || json_array_size(backends) != old->n_backends
+        || !old->slots) {
+        return false;
+    }
+
+    /* The table: carried over when no backend gives its slots, taken from
+     * the document when all do. */
+    size_t n_slots = 0;
+    for (size_t j = 0; j < old->n_backends; j++) {
+        const json_t *b = json_array_get(backends, j);
+        const char *hex = json_string_value(json_object_get(b, "slots"));
+
+        if (!backend_json_same(b, old, &old->backends[j])
+            || (hex && !slots_json_same(hex, old, &old->backends[j]))) {
+            return false;
+        }
+        n_slots += hex != NULL;
+    }
+    return !n_slots || n_slots == old->n_backends;
+}
+
+/* Serialization.  One writer, of compact JSON text, serves the state file,
+ * the journal, the API's documents and (parsed back) the json_t forms, so
+ * that they cannot disagree; it formats numbers and addresses by hand
+ * because a whole configuration at scale is millions of them. */
+
+static void
+put_uint(struct ds *s, uint64_t x)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+
+    do {
+        *--p = '0' + x % 10;
+        x /= 10;
+    } while (x);
+    ds_put_buffer(s, p, buf + sizeof buf - p);
+}
+
+static void
+put_ip(struct ds *s, ovs_be32 ip_)
+{
+    uint32_t ip = ntohl(ip_);
+
+    ds_put_char(s, '"');
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        put_uint(s, (ip >> shift) & 0xff);
+        if (shift) {
+            ds_put_char(s, '.');
+        }
+    }
+    ds_put_char(s, '"');
+}
+
+static void
+put_mac(struct ds *s, struct eth_addr mac)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[19];
+    char *p = buf;
+
+    *p++ = '"';
+    for (int i = 0; i < 6; i++) {
+        *p++ = hex[mac.ea[i] >> 4];
+        *p++ = hex[mac.ea[i] & 15];
+        *p++ = i < 5 ? ':' : '"';
+    }
+    ds_put_buffer(s, buf, sizeof buf);
+}
+
+/* Any JSON value, as jansson writes it compactly. */
+static void
+put_value(struct ds *s, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+
+    ds_put_cstr(s, text);
+    free(text);
+}
+
+static void
+put_string(struct ds *s, const char *string)
+{
+    for (const char *p = string; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\') {
+            json_t *j = json_string(string);
+            put_value(s, j);
+            json_decref(j);
+            return;
+        }
+    }
+    ds_put_char(s, '"');
+    ds_put_cstr(s, string);
+    ds_put_char(s, '"');
+}
+
+/* Appends '"KEY":' (a key that needs no escaping), after a comma unless it
+ * is the object's first. */
+static void
+put_key(struct ds *s, const char *key, bool first)
+{
+    ds_put_cstr(s, first ? "\"" : ",\"");
+    ds_put_cstr(s, key);
+    ds_put_cstr(s, "\":");
+}
+
+void
+dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
+                     const struct dsr_backend *be)
+{
+    ds_put_char(s, '{');
+    put_key(s, "ip", true);
+    put_ip(s, be->ip);
+    if (be->has_mac) {
+        put_key(s, "mac", false);
+        put_mac(s, be->mac);
+    }
+    put_key(s, "weight", false);
+    put_uint(s, be->weight);
+    put_key(s, "state", false);
+    put_string(s, dsr_backend_state_to_string(be->state));
+    if (be->health_json) {
+        put_key(s, "health_check", false);
+        put_value(s, be->health_json);
+    }
+    put_key(s, "bucket_id", false);
+    put_uint(s, be->bucket_id);
+    if (svc->slots) {
+        char hex[DSR_SLOTS / 4 + 2];
+        hex[0] = '"';
+        for (size_t i = 0; i < DSR_SLOTS; i += 4) {
+            int nibble = 0;
+            for (size_t k = 0; k < 4; k++) {
+                nibble = nibble << 1 | (svc->slots[i + k] == be->bucket_id);
+            }
+            hex[1 + i / 4] = "0123456789abcdef"[nibble];
+        }
+        hex[DSR_SLOTS / 4 + 1] = '"';
+        put_key(s, "slots", false);
+        ds_put_buffer(s, hex, sizeof hex);
+    }
+    put_key(s, "version", false);
+    put_uint(s, be->version);
+    ds_put_char(s, '}');
+}
+
+void
+dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
+{
+    ds_put_char(s, '{');
+    put_key(s, "name", true);
+    put_string(s, svc->name);
+    put_key(s, "id", false);
+    put_uint(s, svc->id);
+    put_key(s, "version", false);
+    put_uint(s, svc->version);
+    put_key(s, "bridge", false);
+    put_string(s, svc->bridge);
+    put_key(s, "vip", false);
+    put_ip(s, svc->vip);
+    put_key(s, "protocol", false);
+    put_string(s, dsr_protocol_to_string(svc->protocol));
+    put_key(s, "port", false);
+    if (svc->port) {
+        put_uint(s, svc->port);
+    } else {
+        ds_put_cstr(s, "\"*\"");
+    }
+    put_key(s, "mode", false);
+    ds_put_cstr(s, "\"l2\"");
+    put_key(s, "hash", false);
+    put_string(s, dsr_hash_to_string(svc->hash));
+    put_key(s, "mac", false);
+    put_mac(s, svc->mac);
+    if (svc->health_json) {
+        put_key(s, "health_check", false);
+        put_value(s, svc->health_json);
+    }
+    put_key(s, "on_all_down", false);
+    ds_put_cstr(s, svc->on_all_down == DSR_ALL_DOWN_KEEP ? "\"keep\""
+                                                         : "\"drop\"");
+    put_key(s, "pin_connections", false);
+    ds_put_cstr(s, svc->pin_connections ? "true" : "false");
+    put_key(s, "backends", false);
+    ds_put_char(s, '[');
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        if (i) {
+            ds_put_char(s, ',');
+        }
+        dsr_backend_put_json(s, svc, &svc->backends[i]);
+    }
+    ds_put_cstr(s, "]}");
+}
+
+/* Parses, and frees, text that this module wrote. */
+static json_t *
+parse_own(struct ds *s)
+{
+    json_error_t error;
+    json_t *j = json_loadb(s->string, s->length, 0, &error);
+
+    ovs_assert(j);
+    ds_destroy(s);
+    return j;
+}
+
 json_t *
 dsr_backend_to_json(const struct dsr_service *svc,
                     const struct dsr_backend *be)
 {
-    char ip[INET_ADDRSTRLEN];
-    json_t *j = json_object();
+    struct ds s = DS_EMPTY_INITIALIZER;
 
-    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
-    json_object_set_new(j, "ip", json_string(ip));
-    if (be->has_mac) {
-        char mac[ETH_ADDR_STRLEN + 1];
-        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(be->mac));
-        json_object_set_new(j, "mac", json_string(mac));
-    }
-    json_object_set_new(j, "weight", json_integer(be->weight));
-    json_object_set_new(j, "state",
-                        json_string(dsr_backend_state_to_string(be->state)));
-    if (be->health_json) {
-        json_object_set(j, "health_check", be->health_json);
-    }
-    json_object_set_new(j, "bucket_id", json_integer(be->bucket_id));
-    if (svc->slots) {
-        char hex[DSR_SLOTS / 4 + 1];
-        for (size_t s = 0; s < DSR_SLOTS; s += 4) {
-            int nibble = 0;
-            for (size_t k = 0; k < 4; k++) {
-                nibble = nibble << 1 | (svc->slots[s + k] == be->bucket_id);
-            }
-            hex[s / 4] = "0123456789abcdef"[nibble];
-        }
-        hex[DSR_SLOTS / 4] = '\0';
-        json_object_set_new(j, "slots", json_string(hex));
-    }
-    json_object_set_new(j, "version", json_integer(be->version));
-    return j;
+    dsr_backend_put_json(&s, svc, be);
+    return parse_own(&s);
 }
 
 json_t *
 dsr_service_to_json(const struct dsr_service *svc)
 {
-    char vip[INET_ADDRSTRLEN];
-    char mac[ETH_ADDR_STRLEN + 1];
-    json_t *j = json_object();
-    json_t *backends = json_array();
+    struct ds s = DS_EMPTY_INITIALIZER;
 
-    inet_ntop(AF_INET, &svc->vip, vip, sizeof vip);
-    snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(svc->mac));
-    json_object_set_new(j, "name", json_string(svc->name));
-    json_object_set_new(j, "id", json_integer(svc->id));
-    json_object_set_new(j, "version", json_integer(svc->version));
-    json_object_set_new(j, "bridge", json_string(svc->bridge));
-    json_object_set_new(j, "vip", json_string(vip));
-    json_object_set_new(j, "protocol",
-                        json_string(dsr_protocol_to_string(svc->protocol)));
-    json_object_set_new(j, "port", svc->port ? json_integer(svc->port)
-                                             : json_string("*"));
-    json_object_set_new(j, "mode", json_string("l2"));
-    json_object_set_new(j, "hash",
-                        json_string(dsr_hash_to_string(svc->hash)));
-    json_object_set_new(j, "mac", json_string(mac));
-    if (svc->health_json) {
-        json_object_set(j, "health_check", svc->health_json);
-    }
-    json_object_set_new(j, "on_all_down",
-                        json_string(svc->on_all_down == DSR_ALL_DOWN_KEEP
-                                    ? "keep" : "drop"));
-    json_object_set_new(j, "pin_connections",
-                        json_boolean(svc->pin_connections));
-    for (size_t i = 0; i < svc->n_backends; i++) {
-        json_array_append_new(backends,
-                              dsr_backend_to_json(svc, &svc->backends[i]));
-    }
-    json_object_set_new(j, "backends", backends);
-    return j;
+    dsr_service_put_json(&s, svc);
+    return parse_own(&s);
 }
 
 static int
@@ -929,12 +1240,11 @@ dsr_config_sorted_services(const struct dsr_config *cfg)
     return services;
 }
 
-json_t *
-dsr_config_to_json(const struct dsr_config *cfg)
+/* The whole configuration, with one service per line. */
+void
+dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
 {
-    json_t *j = json_object();
     json_t *bridges = json_array();
-    json_t *services = json_array();
 
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         const struct dsr_bridge_config *br = &cfg->bridges[i];
@@ -950,18 +1260,84 @@ dsr_config_to_json(const struct dsr_config *cfg)
         }
         json_array_append_new(bridges, b);
     }
+    json_t *limits = limits_to_json(&cfg->limits);
+
+    ds_put_cstr(s, "{\"version\": ");
+    put_uint(s, cfg->version);
+    ds_put_cstr(s, ",\n \"next_service_id\": ");
+    put_uint(s, cfg->next_service_id);
+    ds_put_cstr(s, ",\n \"bridges\": ");
+    put_value(s, bridges);
+    ds_put_cstr(s, ",\n \"limits\": ");
+    put_value(s, limits);
+    ds_put_cstr(s, ",\n \"services\": [");
+    json_decref(bridges);
+    json_decref(limits);
+
+    /* Services in id order, so the document is stable. */
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
     for (size_t i = 0; sorted[i]; i++) {
-        json_array_append_new(services, dsr_service_to_json(sorted[i]));
+        ds_put_cstr(s, i ? ",\n  " : "\n  ");
+        dsr_service_put_json(s, sorted[i]);
     }
     free(sorted);
-    json_object_set_new(j, "version", json_integer(cfg->version));
-    json_object_set_new(j, "next_service_id",
-                        json_integer(cfg->next_service_id));
-    json_object_set_new(j, "bridges", bridges);
-    json_object_set_new(j, "limits", limits_to_json(&cfg->limits));
-    json_object_set_new(j, "services", services);
-    return j;
+    ds_put_cstr(s, "\n ]}\n");
+}
+
+json_t *
+dsr_config_to_json(const struct dsr_config *cfg)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_config_put_json(&s, cfg);
+    return parse_own(&s);
+}
+
+char *
+dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
+{
+    char *error = dsr_schema_validate("config.schema.json", json, "$");
+
+    if (!error) {
+        parse_limits(json_object_get(json, "limits"), &cfg->limits);
+        error = parse_bridges(json_object_get(json, "bridges"), cfg);
+    }
+    return error;
+}
+
+/* Checks the service JSON 's', the document's 'i'th, and adds it to
+ * 'cfg'; validates it against its schema first if 'validate'. */
+static char *
+add_service_json(struct dsr_config *cfg, const json_t *s, size_t i,
+                 bool trust_ids, bool validate)
+{
+    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+    struct dsr_service *svc;
+    char *error = (validate
+                   ? dsr_service_from_json(cfg, s, path, trust_ids, NULL,
+                                           &svc)
+                   : dsr_service_from_valid_json(cfg, s, path, trust_ids,
+                                                 NULL, &svc));
+
+    if (!error) {
+        if (trust_ids && svc->id
+            && dsr_config_find_service_by_id(cfg, svc->id)) {
+            error = xasprintf("%s.id: duplicate id %"PRIu32, path, svc->id);
+        } else {
+            error = dsr_config_check_limits(cfg, svc, NULL, path);
+        }
+        if (!error) {
+            error = dsr_config_check_service(cfg, svc, NULL, path);
+        }
+        if (error) {
+            dsr_service_destroy(svc);
+        } else {
+            dsr_config_add_service(cfg, svc);
+            dsr_config_stamp_service(cfg, svc);
+        }
+    }
+    free(path);
+    return error;
 }
 
 char *
@@ -972,11 +1348,7 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
     const json_t *s;
     size_t i;
 
-    char *error = dsr_schema_validate("config.schema.json", json, "$");
-    if (!error) {
-        parse_limits(json_object_get(json, "limits"), &cfg->limits);
-        error = parse_bridges(json_object_get(json, "bridges"), cfg);
-    }
+    char *error = dsr_config_settings_from_json(json, cfg);
     if (!error && trust_ids) {
         const json_t *version = json_object_get(json, "version");
         const json_t *next = json_object_get(json, "next_service_id");
@@ -996,35 +1368,83 @@ dsr_config_from_json(const json_t *json, bool trust_ids,
         if (error) {
             break;
         }
-        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
-        struct dsr_service *svc;
-
-        error = dsr_service_from_json(cfg, s, path, trust_ids, NULL, &svc);
-        if (!error) {
-            if (trust_ids && svc->id
-                && dsr_config_find_service_by_id(cfg, svc->id)) {
-                error = xasprintf("%s.id: duplicate id %"PRIu32, path,
-                                  svc->id);
-            } else {
-                error = dsr_config_check_limits(cfg, svc, NULL, path);
-            }
-            if (!error) {
-                error = dsr_config_check_service(cfg, svc, NULL, path);
-            }
-            if (error) {
-                dsr_service_destroy(svc);
-            } else {
-                dsr_config_add_service(cfg, svc);
-                dsr_config_stamp_service(cfg, svc);
-            }
-        }
-        free(path);
+        /* The document's schema covered its services. */
+        error = add_service_json(cfg, s, i, trust_ids, false);
     }
     if (error) {
         dsr_config_destroy(cfg);
         dsr_config_init(cfg);
     }
     return error;
+}
+
+/* dsrd's state file as dsr_config_put_json() lays it out: a head, then
+ * one service a line, so that it can be read a service at a time and the
+ * whole document never stands as json_t (some 7 times its size, and as
+ * slow to free as to build).  Returns NULL or an error; sets '*laid_out'
+ * to false, with 'cfg' left empty, if 'text' is laid out otherwise (or
+ * does not parse: the whole document's parse then says where). */
+static char *
+config_from_lines(const char *text, size_t len, struct dsr_config *cfg,
+                  bool *laid_out)
+{
+    static const char services_line[] = "\n \"services\": [\n";
+    const char *end = text + len;
+    const char *p = memmem(text, len, services_line,
+                           strlen(services_line));
+    char *error = NULL;
+
+    *laid_out = false;
+    if (!p || strncmp(text, "{\"version\": ", 12)) {
+        return NULL;
+    }
+
+    struct ds head = DS_EMPTY_INITIALIZER;
+    ds_put_buffer(&head, text, p - text);
+    ds_put_cstr(&head, "\n \"services\": []}");
+    json_t *json = json_loadb(head.string, head.length,
+                              JSON_REJECT_DUPLICATES, NULL);
+    ds_destroy(&head);
+    if (!json) {
+        return NULL;
+    }
+    error = dsr_config_from_json(json, true, cfg);
+    json_decref(json);
+
+    p += strlen(services_line);
+    for (size_t i = 0; !error && p < end; i++) {
+        const char *eol = memchr(p, '\n', end - p);
+        size_t n = (eol ? eol : end) - p;
+        if (n == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
+            *laid_out = true;
+            return NULL;
+        }
+        if (n > 0 && p[n - 1] == ',') {
+            n--;
+        }
+        json = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+        if (!json) {
+            break;
+        }
+        error = add_service_json(cfg, json, i, true, true);
+        json_decref(json);
+        p = eol ? eol + 1 : end;
+    }
+    dsr_config_destroy(cfg);
+    dsr_config_init(cfg);
+    *laid_out = error != NULL;
+    return error;
+}
+
+/* A whole document as json_t takes about 7 times its text's size, which
+ * the allocator keeps once it is freed (at 10,000 services x 32 backends,
+ * some 400 MB): gives it back to the system. */
+void
+dsr_config_trim_heap(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 char *
@@ -1046,15 +1466,43 @@ char *
 dsr_config_from_file(const char *file_name, bool trust_ids,
                      struct dsr_config *cfg)
 {
+    struct ds text = DS_EMPTY_INITIALIZER;
     json_error_t jerror;
-    json_t *json = json_load_file(file_name, JSON_REJECT_DUPLICATES, &jerror);
+    bool laid_out = false;
+    char *error = NULL;
+    FILE *file = fopen(file_name, "r");
+    char buf[65536];
+    size_t n;
 
-    if (!json) {
-        return xasprintf("%s: line %d, column %d: %s", file_name,
-                         jerror.line, jerror.column, jerror.text);
+    if (!file) {
+        return xasprintf("%s: %s", file_name, ovs_strerror(errno));
     }
-    char *error = dsr_config_from_json(json, trust_ids, cfg);
-    json_decref(json);
+    while ((n = fread(buf, 1, sizeof buf, file)) > 0) {
+        ds_put_buffer(&text, buf, n);
+    }
+    if (ferror(file)) {
+        error = xasprintf("%s: %s", file_name, ovs_strerror(errno));
+        fclose(file);
+        ds_destroy(&text);
+        return error;
+    }
+    fclose(file);
+
+    if (trust_ids) {
+        error = config_from_lines(text.string, text.length, cfg, &laid_out);
+    }
+    if (!laid_out) {
+        json_t *json = json_loadb(text.string, text.length,
+                                  JSON_REJECT_DUPLICATES, &jerror);
+        if (!json) {
+            ds_destroy(&text);
+            return xasprintf("%s: line %d, column %d: %s", file_name,
+                             jerror.line, jerror.column, jerror.text);
+        }
+        error = dsr_config_from_json(json, trust_ids, cfg);
+        json_decref(json);
+    }
+    ds_destroy(&text);
     if (error) {
         char *full = xasprintf("%s: %s", file_name, error);
         free(error);

@@ -15,6 +15,7 @@ struct dsr_backend;
 struct dsr_config;
 struct dsr_limits;
 struct dsr_service;
+struct ds;
 
 void dsr_config_init(struct dsr_config *);
 void dsr_config_destroy(struct dsr_config *);
@@ -28,7 +29,13 @@ char *dsr_config_from_json(const json_t *, bool trust_ids,
 char *dsr_config_from_string(const char *, struct dsr_config *cfg);
 char *dsr_config_from_file(const char *file_name, bool trust_ids,
                            struct dsr_config *cfg);
+
+/* Validates a whole document against its schema and reads its bridges and
+ * limits into 'cfg', not its services. */
+char *dsr_config_settings_from_json(const json_t *, struct dsr_config *cfg);
 json_t *dsr_config_to_json(const struct dsr_config *);
+void dsr_config_trim_heap(void);
+void dsr_config_put_json(struct ds *, const struct dsr_config *);
 
 /* One service.  dsr_service_from_json() checks the object alone, with
  * error paths under 'path'; 'old' (may be NULL) is the service it will
@@ -41,6 +48,19 @@ char *dsr_service_from_json(const struct dsr_config *, const json_t *,
                             const char *path, bool trust_ids,
                             const struct dsr_service *old,
                             struct dsr_service **svcp);
+/* The same for a service that passed its schema already (in a whole
+ * document). */
+char *dsr_service_from_valid_json(const struct dsr_config *, const json_t *,
+                                  const char *path, bool trust_ids,
+                                  const struct dsr_service *old,
+                                  struct dsr_service **svcp);
+/* Whether two services are the same but for their versions. */
+bool dsr_service_equal(const struct dsr_service *,
+                       const struct dsr_service *);
+/* A cheap test that the valid service JSON would leave 'old' as it is:
+ * true only if so (false may still mean the same). */
+bool dsr_service_json_same(const struct dsr_config *, const json_t *,
+                           const struct dsr_service *old);
 char *dsr_config_check_service(const struct dsr_config *,
                                const struct dsr_service *,
                                const struct dsr_service *replacing,
@@ -53,11 +73,16 @@ void dsr_config_add_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_remove_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_stamp_service(struct dsr_config *, struct dsr_service *);
 
+/* Serialization: dsr_*_put_json() append compact JSON text (one service
+ * per line for a whole configuration), the *_to_json() forms parse it. */
 json_t *dsr_service_to_json(const struct dsr_service *);
+void dsr_service_put_json(struct ds *, const struct dsr_service *);
 bool dsr_limits_equal(const struct dsr_limits *, const struct dsr_limits *);
 const struct dsr_service **dsr_config_sorted_services(
     const struct dsr_config *);
 json_t *dsr_backend_to_json(const struct dsr_service *,
                             const struct dsr_backend *);
+void dsr_backend_put_json(struct ds *, const struct dsr_service *,
+                          const struct dsr_backend *);
 
 #endif /* controller/config.h */

@@ -432,14 +432,11 @@ http_request_query(const struct http_request *req, const char *key)
                                        key);
 }
 
-void
-http_respond(struct http_request *req, unsigned int status,
-             const char *content_type, const char *body, size_t len,
-             const char *etag, const char *location)
+static void
+respond__(struct http_request *req, unsigned int status,
+          const char *content_type, struct MHD_Response *resp,
+          const char *etag, const char *location)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, CONST_CAST(char *, body), MHD_RESPMEM_MUST_COPY);
-
     if (content_type) {
         MHD_add_response_header(resp, "Content-Type", content_type);
     }
@@ -459,6 +456,32 @@ http_respond(struct http_request *req, unsigned int status,
         MHD_resume_connection(req->conn);
         poll_immediate_wake();
     }
+}
+
+void
+http_respond(struct http_request *req, unsigned int status,
+             const char *content_type, const char *body, size_t len,
+             const char *etag, const char *location)
+{
+    respond__(req, status, content_type,
+              MHD_create_response_from_buffer(len, CONST_CAST(char *, body),
+                                              MHD_RESPMEM_MUST_COPY),
+              etag, location);
+}
+
+/* Answers with JSON text that the caller wrote (large documents are cheaper
+ * to write as text than as json_t), taking it from 'json_text'. */
+void
+http_respond_ds(struct http_request *req, unsigned int status,
+                struct ds *json_text, const char *etag, const char *location)
+{
+    size_t len = json_text->length;
+    char *body = ds_steal_cstr(json_text);
+
+    respond__(req, status, "application/json",
+              MHD_create_response_from_buffer(len, body,
+                                              MHD_RESPMEM_MUST_FREE),
+              etag, location);
 }
 
 /* Steals 'body'. */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+struct ds;
+
 struct http_request;
 
 struct http_server_options {
@@ -53,6 +55,9 @@ const char *http_request_query(const struct http_request *,
 void http_respond(struct http_request *, unsigned int status,
                   const char *content_type, const char *body, size_t len,
                   const char *etag, const char *location);
+void http_respond_ds(struct http_request *, unsigned int status,
+                     struct ds *json_text, const char *etag,
+                     const char *location);
 void http_respond_json(struct http_request *, unsigned int status,
                        json_t *body, const char *etag,
                        const char *location);

@@ -6,14 +6,54 @@
 #include <ctype.h>
 #include <regex.h>
 #include <string.h>
+#include "hash.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
 #include "openvswitch/util.h"
 #include "util.h"
+
+/* One element of the JSONPath being checked: a member name or, when 'key'
+ * is NULL, an array index.  The path is only rendered for an error. */
+struct path_elem {
+    const char *key;
+    size_t index;
+};
+
+/* A schema object with its keywords looked up once: validation then costs
+ * no keyword scans.  Compiled on first use, kept in struct json_schema_cache
+ * by the schema's address (and its document's: local $refs depend on it). */
+struct compiled {
+    struct hmap_node node;
+    const json_t *schema;
+    const json_t *root;         /* Document that local $refs point into. */
+    const char *bad_keyword;    /* An unsupported keyword, or NULL. */
+    const json_t *ref;          /* $ref, its target and the target's document
+                                 * (NULL target: unresolvable). */
+    const json_t *ref_target;
+    const json_t *ref_root;
+    const json_t *type;
+    unsigned int types;         /* Bits of enum json_type allowed by 'type'. */
+    const json_t *const_;
+    const json_t *enum_;
+    const json_t *any_of;
+    const json_t *one_of;
+    const json_t *min_length, *max_length, *pattern, *format;
+    const json_t *minimum, *maximum;
+    const json_t *properties, *additional, *required;
+    const json_t *items, *min_items, *max_items;
+};
+
+struct json_schema_cache {
+    struct hmap compiled;       /* struct compiled, by schema address. */
+};
 
 struct validator {
     const json_t *root;         /* Document that local $refs point into. */
     json_schema_loader *loader; /* Resolves $refs to other documents. */
-    struct ds path;             /* JSONPath of the value being checked. */
+    struct json_schema_cache *cache;
+    const char *base;           /* Path of the instance, e.g. "$". */
+    struct path_elem *path;     /* Path below 'base' of the value checked. */
+    size_t n_path, allocated_path;
     int depth;                  /* Guards against $ref cycles. */
 };
 
@@ -21,6 +61,7 @@ struct validator {
 
 static char *validate__(struct validator *, const json_t *schema,
                         const json_t *instance);
+static void path_put_key__(struct ds *, const char *key);
 
 static char * OVS_PRINTF_FORMAT(2, 3)
 error__(const struct validator *v, const char *format, ...)
@@ -28,7 +69,15 @@ error__(const struct validator *v, const char *format, ...)
     struct ds s = DS_EMPTY_INITIALIZER;
     va_list args;
 
-    ds_put_format(&s, "%s: ", ds_cstr_ro(&v->path));
+    ds_put_cstr(&s, v->base);
+    for (size_t i = 0; i < v->n_path; i++) {
+        if (v->path[i].key) {
+            path_put_key__(&s, v->path[i].key);
+        } else {
+            ds_put_format(&s, "[%"PRIuSIZE"]", v->path[i].index);
+        }
+    }
+    ds_put_cstr(&s, ": ");
     va_start(args, format);
     ds_put_format_valist(&s, format, args);
     va_end(args);
@@ -58,36 +107,60 @@ type_name__(const json_t *instance)
     return "?";
 }
 
+static unsigned int
+type_bit__(json_type type)
+{
+    return 1u << type;
+}
+
+/* The json_type bits that the type name 'type' admits. */
+static unsigned int
+type_mask__(const char *type)
+{
+    static const struct {
+        const char *name;
+        unsigned int mask;
+    } types[] = {
+        { "object", 1u << JSON_OBJECT },
+        { "array", 1u << JSON_ARRAY },
+        { "string", 1u << JSON_STRING },
+        { "integer", 1u << JSON_INTEGER },
+        { "number", 1u << JSON_INTEGER | 1u << JSON_REAL },
+        { "boolean", 1u << JSON_TRUE | 1u << JSON_FALSE },
+        { "null", 1u << JSON_NULL },
+    };
+
+    for (size_t i = 0; type && i < ARRAY_SIZE(types); i++) {
+        if (!strcmp(type, types[i].name)) {
+            return types[i].mask;
+        }
+    }
+    return 0;
+}
+
 static bool
 type_matches__(const char *type, const json_t *instance)
 {
-    const char *actual = type_name__(instance);
-
-    return !strcmp(type, actual)
-           || (!strcmp(type, "number") && json_is_integer(instance));
+    return (type_mask__(type) & type_bit__(json_typeof(instance))) != 0;
 }
+
+static const struct compiled *compile__(struct validator *,
+                                        const json_t *schema);
 
 /* Whether 'instance' satisfies the schema's "type", if any. */
 static bool
-schema_type_matches__(const json_t *schema, const json_t *instance)
+schema_type_matches__(struct validator *v, const json_t *schema,
+                      const json_t *instance)
 {
-    const json_t *type = json_object_get(schema, "type");
-    const json_t *t;
-    size_t i;
+    const struct compiled *c = compile__(v, schema);
 
-    if (!type) {
-        const json_t *c = json_object_get(schema, "const");
-        return !c || json_typeof(c) == json_typeof(instance);
+    if (!c) {
+        return false;
     }
-    if (json_is_string(type)) {
-        return type_matches__(json_string_value(type), instance);
+    if (!c->type) {
+        return !c->const_ || json_typeof(c->const_) == json_typeof(instance);
     }
-    json_array_foreach (type, i, t) {
-        if (type_matches__(json_string_value(t), instance)) {
-            return true;
-        }
-    }
-    return false;
+    return (c->types & type_bit__(json_typeof(instance))) != 0;
 }
 
 static void
@@ -100,16 +173,18 @@ put_value__(struct ds *s, const json_t *value)
 }
 
 static char *
-check_type__(struct validator *v, const json_t *type, const json_t *instance)
+check_type__(struct validator *v, const struct compiled *c,
+             const json_t *instance)
 {
+    const json_t *type = c->type;
     struct ds s = DS_EMPTY_INITIALIZER;
     const json_t *t;
     size_t i;
 
+    if (c->types & type_bit__(json_typeof(instance))) {
+        return NULL;
+    }
     if (json_is_string(type)) {
-        if (type_matches__(json_string_value(type), instance)) {
-            return NULL;
-        }
         ds_put_format(&s, "must be %s %s",
                       strchr("aeiou", json_string_value(type)[0]) ? "an" : "a",
                       json_string_value(type));
@@ -224,50 +299,46 @@ check_pattern__(struct validator *v, const char *pattern, const char *s)
 }
 
 static char *
-check_string__(struct validator *v, const json_t *schema,
+check_string__(struct validator *v, const struct compiled *c,
                const json_t *instance)
 {
     const char *s = json_string_value(instance);
-    size_t len = strlen(s);
+    size_t len = json_string_length(instance);
     const json_t *k;
 
-    if ((k = json_object_get(schema, "minLength"))
-        && len < json_integer_value(k)) {
+    if ((k = c->min_length) && len < json_integer_value(k)) {
         return len ? error__(v, "must be at least %"JSON_INTEGER_FORMAT
                              " characters long", json_integer_value(k))
                    : error__(v, "must not be empty");
     }
-    if ((k = json_object_get(schema, "maxLength"))
-        && len > json_integer_value(k)) {
+    if ((k = c->max_length) && len > json_integer_value(k)) {
         return error__(v, "must be at most %"JSON_INTEGER_FORMAT
                        " characters long", json_integer_value(k));
     }
-    if ((k = json_object_get(schema, "pattern"))) {
+    if ((k = c->pattern)) {
         char *error = check_pattern__(v, json_string_value(k), s);
         if (error) {
             return error;
         }
     }
-    if ((k = json_object_get(schema, "format"))) {
+    if ((k = c->format)) {
         return check_format__(v, json_string_value(k), instance);
     }
     return NULL;
 }
 
 static char *
-check_number__(struct validator *v, const json_t *schema,
+check_number__(struct validator *v, const struct compiled *c,
                const json_t *instance)
 {
     double x = json_number_value(instance);
     const json_t *k;
 
-    if ((k = json_object_get(schema, "minimum"))
-        && x < json_number_value(k)) {
+    if ((k = c->minimum) && x < json_number_value(k)) {
         return error__(v, "must be at least %g (got %g)",
                        json_number_value(k), x);
     }
-    if ((k = json_object_get(schema, "maximum"))
-        && x > json_number_value(k)) {
+    if ((k = c->maximum) && x > json_number_value(k)) {
         return error__(v, "must be at most %g (got %g)",
                        json_number_value(k), x);
     }
@@ -277,7 +348,7 @@ check_number__(struct validator *v, const json_t *schema,
 /* Appends a member name to the path, bracketed unless it is an
  * identifier. */
 static void
-path_push_key__(struct ds *path, const char *key)
+path_put_key__(struct ds *path, const char *key)
 {
     bool plain = *key != '\0';
 
@@ -297,23 +368,39 @@ path_push_key__(struct ds *path, const char *key)
     }
 }
 
+static void
+path_push__(struct validator *v, const char *key, size_t index)
+{
+    if (v->n_path == v->allocated_path) {
+        v->path = x2nrealloc(v->path, &v->allocated_path, sizeof *v->path);
+    }
+    v->path[v->n_path].key = key;
+    v->path[v->n_path].index = index;
+    v->n_path++;
+}
+
+static void
+path_pop__(struct validator *v)
+{
+    v->n_path--;
+}
+
 static char *
-check_object__(struct validator *v, const json_t *schema,
+check_object__(struct validator *v, const struct compiled *c,
                const json_t *instance)
 {
-    const json_t *properties = json_object_get(schema, "properties");
-    const json_t *additional = json_object_get(schema, "additionalProperties");
-    const json_t *required = json_object_get(schema, "required");
-    size_t mark = v->path.length;
+    const json_t *properties = c->properties;
+    const json_t *additional = c->additional;
     const json_t *member;
     const char *key;
     size_t i;
 
     json_object_foreach ((json_t *) instance, key, member) {
-        const json_t *sub = json_object_get(properties, key);
+        const json_t *sub = (properties
+                             ? json_object_get(properties, key) : NULL);
         char *error = NULL;
 
-        path_push_key__(&v->path, key);
+        path_push__(v, key, 0);
         if (sub) {
             error = validate__(v, sub, member);
         } else if (json_is_false(additional)) {
@@ -321,17 +408,17 @@ check_object__(struct validator *v, const json_t *schema,
         } else if (json_is_object(additional)) {
             error = validate__(v, additional, member);
         }
-        ds_truncate(&v->path, mark);
+        path_pop__(v);
         if (error) {
             return error;
         }
     }
-    json_array_foreach (required, i, member) {
+    json_array_foreach (c->required, i, member) {
         key = json_string_value(member);
         if (!json_object_get(instance, key)) {
-            path_push_key__(&v->path, key);
+            path_push__(v, key, 0);
             char *error = error__(v, "required field is missing");
-            ds_truncate(&v->path, mark);
+            path_pop__(v);
             return error;
         }
     }
@@ -339,29 +426,26 @@ check_object__(struct validator *v, const json_t *schema,
 }
 
 static char *
-check_array__(struct validator *v, const json_t *schema,
+check_array__(struct validator *v, const struct compiled *c,
               const json_t *instance)
 {
-    const json_t *items = json_object_get(schema, "items");
+    const json_t *items = c->items;
     size_t n = json_array_size(instance);
-    size_t mark = v->path.length;
     const json_t *k;
 
-    if ((k = json_object_get(schema, "minItems"))
-        && n < json_integer_value(k)) {
+    if ((k = c->min_items) && n < json_integer_value(k)) {
         return error__(v, "must have at least %"JSON_INTEGER_FORMAT
                        " item%s", json_integer_value(k),
                        json_integer_value(k) == 1 ? "" : "s");
     }
-    if ((k = json_object_get(schema, "maxItems"))
-        && n > json_integer_value(k)) {
+    if ((k = c->max_items) && n > json_integer_value(k)) {
         return error__(v, "must have at most %"JSON_INTEGER_FORMAT" items",
                        json_integer_value(k));
     }
     for (size_t i = 0; items && i < n; i++) {
-        ds_put_format(&v->path, "[%"PRIuSIZE"]", i);
+        path_push__(v, NULL, i);
         char *error = validate__(v, items, json_array_get(instance, i));
-        ds_truncate(&v->path, mark);
+        path_pop__(v);
         if (error) {
             return error;
         }
@@ -385,7 +469,7 @@ check_alternatives__(struct validator *v, const json_t *branches,
         char *error = validate__(v, branch, instance);
         if (!error) {
             n_valid++;
-        } else if (!best && schema_type_matches__(branch, instance)) {
+        } else if (!best && schema_type_matches__(v, branch, instance)) {
             best = error;
         } else {
             free(error);
@@ -460,85 +544,136 @@ static const char *const known_keywords[] = {
     "oneOf",
 };
 
-static char *
-check_keywords__(struct validator *v, const json_t *schema)
+/* Looks up the keywords of 'schema' (in the document v->root) once. */
+static const struct compiled *
+compile__(struct validator *v, const json_t *schema)
 {
-    const char *key;
-    json_t *value;
+    uint32_t hash = hash_pointer(schema, hash_pointer(v->root, 0));
+    struct compiled *c;
 
-    json_object_foreach ((json_t *) schema, key, value) {
-        bool known = false;
-        for (size_t i = 0; i < ARRAY_SIZE(known_keywords); i++) {
-            known = known || !strcmp(key, known_keywords[i]);
-        }
-        if (!known) {
-            return error__(v, "schema uses unsupported keyword \"%s\"", key);
+    HMAP_FOR_EACH_WITH_HASH (c, node, hash, &v->cache->compiled) {
+        if (c->schema == schema && c->root == v->root) {
+            return c;
         }
     }
-    return NULL;
+    if (!json_is_object(schema)) {
+        return NULL;
+    }
+
+    c = xzalloc(sizeof *c);
+    c->schema = schema;
+    c->root = v->root;
+
+    const char *key;
+    json_t *value;
+    json_object_foreach ((json_t *) schema, key, value) {
+        bool known = false;
+        for (size_t i = 0; !known && i < ARRAY_SIZE(known_keywords); i++) {
+            known = !strcmp(key, known_keywords[i]);
+        }
+        if (!known && !c->bad_keyword) {
+            c->bad_keyword = key;
+        }
+    }
+
+#define KEYWORD(MEMBER, NAME) c->MEMBER = json_object_get(schema, NAME)
+    KEYWORD(ref, "$ref");
+    KEYWORD(type, "type");
+    KEYWORD(const_, "const");
+    KEYWORD(enum_, "enum");
+    KEYWORD(any_of, "anyOf");
+    KEYWORD(one_of, "oneOf");
+    KEYWORD(min_length, "minLength");
+    KEYWORD(max_length, "maxLength");
+    KEYWORD(pattern, "pattern");
+    KEYWORD(format, "format");
+    KEYWORD(minimum, "minimum");
+    KEYWORD(maximum, "maximum");
+    KEYWORD(properties, "properties");
+    KEYWORD(additional, "additionalProperties");
+    KEYWORD(required, "required");
+    KEYWORD(items, "items");
+    KEYWORD(min_items, "minItems");
+    KEYWORD(max_items, "maxItems");
+#undef KEYWORD
+
+    if (json_is_string(c->type)) {
+        c->types = type_mask__(json_string_value(c->type));
+    } else {
+        const json_t *t;
+        size_t i;
+        json_array_foreach (c->type, i, t) {
+            c->types |= type_mask__(json_string_value(t));
+        }
+    }
+    if (c->ref) {
+        c->ref_target = resolve_ref__(v, json_string_value(c->ref),
+                                      &c->ref_root);
+    }
+    hmap_insert(&v->cache->compiled, &c->node, hash);
+    return c;
 }
 
 static char *
 validate__(struct validator *v, const json_t *schema, const json_t *instance)
 {
-    const json_t *k;
-    char *error;
+    const struct compiled *c;
+    char *error = NULL;
 
     if (json_is_true(schema)) {
         return NULL;
     }
-    if (!json_is_object(schema) || v->depth >= MAX_DEPTH) {
+    c = compile__(v, schema);
+    if (!c || v->depth >= MAX_DEPTH) {
         return error__(v, "invalid schema");
     }
     v->depth++;
-    if ((error = check_keywords__(v, schema))) {
+    if (c->bad_keyword) {
+        error = error__(v, "schema uses unsupported keyword \"%s\"",
+                        c->bad_keyword);
         goto out;
     }
-    if ((k = json_object_get(schema, "$ref"))) {
+    if (c->ref) {
         const json_t *saved_root = v->root;
-        const json_t *root;
-        const json_t *target = resolve_ref__(v, json_string_value(k), &root);
 
-        v->root = root;
-        error = target ? validate__(v, target, instance)
-                       : error__(v, "schema has unresolvable $ref \"%s\"",
-                                 json_string_value(k));
+        v->root = c->ref_root;
+        error = (c->ref_target ? validate__(v, c->ref_target, instance)
+                 : error__(v, "schema has unresolvable $ref \"%s\"",
+                           json_string_value(c->ref)));
         v->root = saved_root;
         if (error) {
             goto out;
         }
     }
-    if ((k = json_object_get(schema, "type"))
-        && (error = check_type__(v, k, instance))) {
+    if (c->type && (error = check_type__(v, c, instance))) {
         goto out;
     }
-    if ((k = json_object_get(schema, "const")) && !json_equal(k, instance)) {
+    if (c->const_ && !json_equal(c->const_, instance)) {
         struct ds s = DS_EMPTY_INITIALIZER;
-        put_value__(&s, k);
+        put_value__(&s, c->const_);
         error = error__(v, "must be %s", ds_cstr(&s));
         ds_destroy(&s);
         goto out;
     }
-    if ((k = json_object_get(schema, "enum"))
-        && (error = check_enum__(v, k, instance))) {
+    if (c->enum_ && (error = check_enum__(v, c->enum_, instance))) {
         goto out;
     }
-    if ((k = json_object_get(schema, "anyOf"))
-        && (error = check_alternatives__(v, k, instance, false))) {
+    if (c->any_of
+        && (error = check_alternatives__(v, c->any_of, instance, false))) {
         goto out;
     }
-    if ((k = json_object_get(schema, "oneOf"))
-        && (error = check_alternatives__(v, k, instance, true))) {
+    if (c->one_of
+        && (error = check_alternatives__(v, c->one_of, instance, true))) {
         goto out;
     }
     if (json_is_string(instance)) {
-        error = check_string__(v, schema, instance);
+        error = check_string__(v, c, instance);
     } else if (json_is_number(instance)) {
-        error = check_number__(v, schema, instance);
+        error = check_number__(v, c, instance);
     } else if (json_is_object(instance)) {
-        error = check_object__(v, schema, instance);
+        error = check_object__(v, c, instance);
     } else if (json_is_array(instance)) {
-        error = check_array__(v, schema, instance);
+        error = check_array__(v, c, instance);
     }
 
 out:
@@ -546,19 +681,54 @@ out:
     return error;
 }
 
+struct json_schema_cache *
+json_schema_cache_create(void)
+{
+    struct json_schema_cache *cache = xmalloc(sizeof *cache);
+
+    hmap_init(&cache->compiled);
+    return cache;
+}
+
+void
+json_schema_cache_destroy(struct json_schema_cache *cache)
+{
+    if (cache) {
+        struct compiled *c;
+
+        HMAP_FOR_EACH_POP (c, node, &cache->compiled) {
+            free(c);
+        }
+        hmap_destroy(&cache->compiled);
+        free(cache);
+    }
+}
+
 char *
-json_schema_validate(const json_t *schema, const json_t *instance,
-                     const char *path, json_schema_loader *loader)
+json_schema_validate_cached(struct json_schema_cache *cache,
+                            const json_t *schema, const json_t *instance,
+                            const char *path, json_schema_loader *loader)
 {
     struct validator v = {
         .root = schema,
         .loader = loader,
-        .path = DS_EMPTY_INITIALIZER,
-        .depth = 0,
+        .cache = cache,
+        .base = path,
     };
 
-    ds_put_cstr(&v.path, path);
     char *error = validate__(&v, schema, instance);
-    ds_destroy(&v.path);
+    free(v.path);
+    return error;
+}
+
+char *
+json_schema_validate(const json_t *schema, const json_t *instance,
+                     const char *path, json_schema_loader *loader)
+{
+    struct json_schema_cache *cache = json_schema_cache_create();
+    char *error = json_schema_validate_cached(cache, schema, instance, path,
+                                              loader);
+
+    json_schema_cache_destroy(cache);
     return error;
 }

@@ -27,4 +27,13 @@ typedef const json_t *json_schema_loader(const char *name);
 char *json_schema_validate(const json_t *schema, const json_t *instance,
                            const char *path, json_schema_loader *loader);
 
+/* The same with the schemas' keywords looked up once and kept in 'cache'
+ * for the next calls: for schemas that live as long as the cache. */
+struct json_schema_cache *json_schema_cache_create(void);
+void json_schema_cache_destroy(struct json_schema_cache *);
+char *json_schema_validate_cached(struct json_schema_cache *,
+                                  const json_t *schema,
+                                  const json_t *instance, const char *path,
+                                  json_schema_loader *loader);
+
 #endif /* controller/json-schema.h */

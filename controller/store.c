@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "controller/config.h"
 #include "controller/model.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 
@@ -61,9 +62,9 @@ fsync_dir_of(const char *file_name)
     return error;
 }
 
-/* Writes 'text' to 'file_name' atomically and durably. */
+/* Writes 'len' bytes of 'text' to 'file_name' atomically and durably. */
 static int
-replace_file(const char *file_name, const char *text)
+replace_file(const char *file_name, const char *text, size_t len)
 {
     char *tmp = xasprintf("%s.tmp", file_name);
     int error = 0;
@@ -72,7 +73,7 @@ replace_file(const char *file_name, const char *text)
     if (fd < 0) {
         error = errno;
     } else {
-        error = write_all(fd, text, strlen(text));
+        error = write_all(fd, text, len);
         if (!error && fsync(fd)) {
             error = errno;
         }
@@ -196,14 +197,13 @@ open_journal(struct store *store)
 char *
 store_snapshot(struct store *store, const struct dsr_config *cfg)
 {
-    json_t *json = dsr_config_to_json(cfg);
-    char *text = json_dumps(json, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    struct ds text = DS_EMPTY_INITIALIZER;
     int error;
 
-    json_decref(json);
-    error = replace_file(store->path, text);
-    store->snapshot_bytes = strlen(text);
-    free(text);
+    dsr_config_put_json(&text, cfg);
+    error = replace_file(store->path, text.string, text.length);
+    store->snapshot_bytes = text.length;
+    ds_destroy(&text);
     if (error) {
         return xasprintf("%s: %s", store->path, ovs_strerror(error));
     }
@@ -282,32 +282,39 @@ char *
 store_commit(struct store *store, const struct dsr_config *cfg,
              const struct store_change *changes, size_t n)
 {
-    json_t *puts = json_array();
-    json_t *deleted = json_array();
+    struct ds text = DS_EMPTY_INITIALIZER;
+    bool first;
 
+    ds_put_format(&text, "{\"version\":%"PRIu64",\"next_service_id\":%"
+                  PRIu32",\"delete\":[", cfg->version, cfg->next_service_id);
+    first = true;
     for (size_t i = 0; i < n; i++) {
-        if (changes[i].put) {
-            json_array_append_new(puts, dsr_service_to_json(changes[i].put));
-        } else {
-            json_array_append_new(deleted, json_string(changes[i].deleted));
+        if (!changes[i].put) {
+            json_t *name = json_string(changes[i].deleted);
+            char *quoted = json_dumps(name, JSON_ENCODE_ANY);
+            ds_put_format(&text, "%s%s", first ? "" : ",", quoted);
+            free(quoted);
+            json_decref(name);
+            first = false;
         }
     }
-    json_t *record = json_pack("{s:I, s:I, s:o, s:o}",
-                               "version", (json_int_t) cfg->version,
-                               "next_service_id",
-                               (json_int_t) cfg->next_service_id,
-                               "delete", deleted, "put", puts);
-    char *text = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    size_t len = strlen(text);
-    json_decref(record);
+    ds_put_cstr(&text, "],\"put\":[");
+    first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (changes[i].put) {
+            ds_put_cstr(&text, first ? "" : ",");
+            dsr_service_put_json(&text, changes[i].put);
+            first = false;
+        }
+    }
+    ds_put_cstr(&text, "]}\n");
 
-    text = xrealloc(text, len + 2);
-    strcpy(text + len, "\n");
-    int error = write_all(store->journal_fd, text, len + 1);
+    size_t len = text.length - 1;
+    int error = write_all(store->journal_fd, text.string, text.length);
     if (!error && fdatasync(store->journal_fd)) {
         error = errno;
     }
-    free(text);
+    ds_destroy(&text);
     if (error) {
         /* Leave no torn record for the next one to follow. */
         if (ftruncate(store->journal_fd, store->journal_bytes)) {

@@ -35,8 +35,15 @@ char *
 dsr_schema_validate(const char *name, const json_t *instance,
                     const char *path)
 {
+    /* The compiled-in schemas are never freed: their compiled forms can be
+     * kept for good. */
+    static struct json_schema_cache *cache;
     const json_t *schema = dsr_schema(name);
 
     ovs_assert(schema);
-    return json_schema_validate(schema, instance, path, dsr_schema);
+    if (!cache) {
+        cache = json_schema_cache_create();
+    }
+    return json_schema_validate_cached(cache, schema, instance, path,
+                                       dsr_schema);
 }

@@ -7,8 +7,11 @@
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "controller/config.h"
+#include "controller/json-schema.h"
 #include "controller/model.h"
+#include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
 
@@ -290,6 +293,313 @@ START_TEST(test_shipped_example)
 }
 END_TEST
 
+/* The validator looks keywords up once per schema and renders the path
+ * only for an error: the errors must be those of a plain walk, the same
+ * with a cache kept across calls as without. */
+START_TEST(test_schema_validator)
+{
+    static const struct {
+        const char *schema;
+        const char *instance;
+        const char *error;      /* NULL: valid. */
+    } cases[] = {
+        { "{\"type\": \"object\", \"properties\": {\"a b\": {\"type\":"
+          " \"array\", \"items\": {\"$ref\": \"#/$defs/n\"}}},"
+          " \"$defs\": {\"n\": {\"type\": \"integer\", \"maximum\": 3}}}",
+          "{\"a b\": [1, 2, 7]}",
+          "$[\"a b\"][2]: must be at most 3 (got 7)" },
+        { "{\"properties\": {\"x\": {\"type\": [\"string\", \"null\"]}}}",
+          "{\"x\": 1}",
+          "$.x: must be of type string or null, not integer" },
+        { "{\"properties\": {\"x\": {\"type\": \"number\"}}}",
+          "{\"x\": 1}", NULL },
+        { "{\"required\": [\"k\"], \"additionalProperties\": false}",
+          "{}", "$.k: required field is missing" },
+        { "{\"properties\": {\"x\": {\"minLenght\": 1}}}",
+          "{\"x\": \"\"}",
+          "$.x: schema uses unsupported keyword \"minLenght\"" },
+        { "{\"$ref\": \"#/$defs/none\"}", "1",
+          "$: schema has unresolvable $ref \"#/$defs/none\"" },
+        { "{\"items\": {\"anyOf\": [{\"type\": \"integer\", \"minimum\": 1},"
+          " {\"const\": \"*\"}]}}",
+          "[1, \"*\", 0]", "$[2]: must be at least 1 (got 0)" },
+        { "{\"items\": {\"oneOf\": [{\"type\": \"integer\"},"
+          " {\"type\": \"number\"}]}}",
+          "[1.5, 2]", "$[1]: matches more than one alternative" },
+    };
+    struct json_schema_cache *cache = json_schema_cache_create();
+    json_t *schemas[ARRAY_SIZE(cases)];
+
+    /* The schemas outlive the cache, as its users' must. */
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        schemas[i] = json_loads(cases[i].schema, 0, NULL);
+        ck_assert_ptr_nonnull(schemas[i]);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+            json_t *instance = json_loads(cases[i].instance,
+                                          JSON_DECODE_ANY, NULL);
+            char *errors[2] = {
+                json_schema_validate(schemas[i], instance, "$", NULL),
+                json_schema_validate_cached(cache, schemas[i], instance,
+                                            "$", NULL),
+            };
+
+            for (int k = 0; k < 2; k++) {
+                if (cases[i].error) {
+                    ck_assert_msg(errors[k], "case %"PRIuSIZE" passed", i);
+                    ck_assert_str_eq(errors[k], cases[i].error);
+                } else {
+                    ck_assert_msg(!errors[k], "%s", errors[k]);
+                }
+                free(errors[k]);
+            }
+            json_decref(instance);
+        }
+    }
+    json_schema_cache_destroy(cache);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        json_decref(schemas[i]);
+    }
+}
+END_TEST
+
+/* Whether 'json' (a service) leaves 'old' as it is, by the cheap JSON
+ * comparison and by parsing it; both must agree, unless the cheap one
+ * cannot tell ('cheap_may_miss'). */
+static bool
+service_same(const struct dsr_config *cfg, const struct dsr_service *old,
+             const json_t *json, bool cheap_may_miss)
+{
+    struct dsr_service *svc;
+    char *error = dsr_service_from_json(cfg, json, "$", false, old, &svc);
+
+    ck_assert_msg(!error, "%s", error);
+    bool parsed = dsr_service_equal(old, svc);
+    bool cheap = dsr_service_json_same(cfg, json, old);
+    dsr_service_destroy(svc);
+    ck_assert_msg(!cheap || parsed, "cheap comparison says same wrongly");
+    ck_assert_msg(cheap == parsed || cheap_may_miss,
+                  "cheap comparison misses an equal service");
+    return parsed;
+}
+
+/* PUT /v1/config skips unchanged services by comparing their JSON with
+ * the model: that must never call a changed service unchanged. */
+START_TEST(test_service_json_same)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":"
+        " \"tcp\", \"port\": 80, \"health_check\": {\"type\": \"tcp\"},"
+        " \"backends\": [{\"ip\": \"10.0.0.11\", \"weight\": 30},"
+        " {\"ip\": \"10.0.0.12\", \"mac\": \"02:00:00:00:00:12\","
+        " \"health_check\": {\"fall\": 5}}, {\"ip\": \"10.0.0.13\"}]}"),
+        &cfg);
+    ck_assert_msg(!error, "%s", error);
+    const struct dsr_service *old = dsr_config_find_service(&cfg, "web");
+    json_t *base = dsr_service_to_json(old);
+    json_t *j;
+
+    /* As read back, with the read-only fields gone, or the tables. */
+    ck_assert(service_same(&cfg, old, base, false));
+    j = json_deep_copy(base);
+    json_object_del(j, "id");
+    json_object_del(j, "version");
+    json_object_del(j, "mode");
+    for (size_t i = 0; i < 3; i++) {
+        json_t *b = json_array_get(json_object_get(j, "backends"), i);
+        json_object_del(b, "bucket_id");
+        json_object_del(b, "version");
+        json_object_del(b, "slots");
+    }
+    ck_assert(service_same(&cfg, old, j, false));
+    /* Defaults given explicitly. */
+    json_object_set_new(j, "hash", json_string("5-tuple"));
+    json_object_set_new(j, "pin_connections", json_true());
+    json_object_set_new(json_array_get(json_object_get(j, "backends"), 2),
+                        "weight", json_integer(100));
+    ck_assert(service_same(&cfg, old, j, false));
+    json_decref(j);
+
+    /* Each change is seen, of the service or of its first backend. */
+    static const struct {
+        const char *patch;
+        bool backend;
+    } changes[] = {
+        { "{\"vip\": \"10.0.0.101\"}", false }, { "{\"port\": 81}", false },
+        { "{\"protocol\": \"both\"}", false },
+        { "{\"hash\": \"source-ip\"}", false },
+        { "{\"mac\": \"02:00:00:00:00:99\"}", false },
+        { "{\"on_all_down\": \"keep\"}", false },
+        { "{\"pin_connections\": false}", false },
+        { "{\"health_check\": {\"type\": \"none\"}}", false },
+        { "{\"health_check\": {\"type\": \"tcp\", \"rise\": 3}}", false },
+        { "{\"weight\": 31}", true }, { "{\"state\": \"drain\"}", true },
+        { "{\"mac\": \"02:00:00:00:00:11\"}", true },
+        { "{\"ip\": \"10.0.0.14\"}", true },
+        { "{\"health_check\": {\"fall\": 4}}", true },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(changes); i++) {
+        json_t *patch = json_loads(changes[i].patch, 0, NULL);
+        j = json_deep_copy(base);
+        json_object_update(changes[i].backend
+                           ? json_array_get(json_object_get(j, "backends"), 0)
+                           : j, patch);
+        ck_assert_msg(!service_same(&cfg, old, j, false), "%s",
+                      changes[i].patch);
+        json_decref(j);
+        json_decref(patch);
+    }
+
+    /* Backends in another order: another list (and bucket ids). */
+    j = json_deep_copy(base);
+    json_t *backends = json_object_get(j, "backends");
+    json_t *first = json_incref(json_array_get(backends, 0));
+    json_array_remove(backends, 0);
+    json_array_append_new(backends, first);
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_decref(j);
+
+    /* Another table: its slots swapped between two backends. */
+    j = json_deep_copy(base);
+    backends = json_object_get(j, "backends");
+    json_t *s0 = json_object_get(json_array_get(backends, 0), "slots");
+    json_t *s1 = json_object_get(json_array_get(backends, 1), "slots");
+    json_incref(s0);
+    json_object_set(json_array_get(backends, 0), "slots", s1);
+    json_object_set_new(json_array_get(backends, 1), "slots", s0);
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_decref(j);
+
+    /* The slots of only some backends: left to the parser. */
+    j = json_deep_copy(base);
+    json_object_del(json_array_get(json_object_get(j, "backends"), 1),
+                    "slots");
+    service_same(&cfg, old, j, true);
+    json_decref(j);
+
+    json_decref(base);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* Services sharing a VIP must agree on its MAC; when the one that set it
+ * goes, another holds the VIP (without a scan of all services). */
+START_TEST(test_shared_vip_handover)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(
+        SERVICE("") ", {\"name\": \"web2\", \"vip\": \"10.0.0.100\","
+        " \"protocol\": \"tcp\", \"port\": 443, \"backends\": ["
+        BACKEND "]}"), &cfg);
+    ck_assert_msg(!error, "%s", error);
+
+    struct dsr_service *web = dsr_config_find_service(&cfg, "web");
+    dsr_config_remove_service(&cfg, web);
+    dsr_service_destroy(web);
+
+    json_t *j = json_loads("{\"name\": \"web3\", \"vip\": \"10.0.0.100\","
+                           " \"protocol\": \"tcp\", \"port\": 8080,"
+                           " \"mac\": \"02:00:00:00:00:01\"}", 0, NULL);
+    struct dsr_service *svc;
+    error = dsr_service_from_json(&cfg, j, "$", false, NULL, &svc);
+    ck_assert_msg(!error, "%s", error);
+    error = dsr_config_check_service(&cfg, svc, NULL, "$");
+    ck_assert_ptr_nonnull(error);
+    ck_assert_msg(strstr(error, "service \"web2\" uses"), "%s", error);
+    free(error);
+    dsr_service_destroy(svc);
+    json_decref(j);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* Loads 'text' as a state file. */
+static char *
+load_state(const char *text, struct dsr_config *cfg)
+{
+    char name[] = "/tmp/test-config-XXXXXX";
+    int fd = mkstemp(name);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), strlen(text));
+    close(fd);
+    dsr_config_init(cfg);
+    char *error = dsr_config_from_file(name, true, cfg);
+    unlink(name);
+    if (error) {
+        /* Drop the file name. */
+        char *rest = xstrdup(error + strlen(name) + 2);
+        free(error);
+        error = rest;
+    }
+    return error;
+}
+
+/* The state file is read a service (a line) at a time when laid out as
+ * dsrd writes it, else as one document; both read the same, and errors
+ * name the field either way. */
+START_TEST(test_state_file_lines)
+{
+    struct dsr_config cfg, again;
+    char *error = parse(CONFIG(SERVICE("") ", {\"name\": \"dns\", \"vip\":"
+                               " \"10.0.0.53\", \"protocol\": \"udp\","
+                               " \"port\": 53, \"backends\": ["
+                               "{\"ip\": \"10.0.0.12\", \"weight\": 7}]}"),
+                        &cfg);
+    ck_assert_msg(!error, "%s", error);
+    struct ds text = DS_EMPTY_INITIALIZER;
+    dsr_config_put_json(&text, &cfg);
+    json_t *expected = dsr_config_to_json(&cfg);
+
+    error = load_state(ds_cstr(&text), &again);
+    ck_assert_msg(!error, "%s", error);
+    json_t *got = dsr_config_to_json(&again);
+    ck_assert(json_equal(expected, got));
+    json_decref(got);
+    dsr_config_destroy(&again);
+
+    /* Laid out otherwise. */
+    char *indented = json_dumps(expected, JSON_INDENT(2));
+    error = load_state(indented, &again);
+    ck_assert_msg(!error, "%s", error);
+    got = dsr_config_to_json(&again);
+    ck_assert(json_equal(expected, got));
+    json_decref(got);
+    dsr_config_destroy(&again);
+    free(indented);
+
+    /* A bad value on a service's line. */
+    char *bad = xstrdup(ds_cstr(&text));
+    char *w = strstr(bad, "\"weight\":7");
+    ck_assert_ptr_nonnull(w);
+    memcpy(w, "\"weight\":0", 10);
+    error = load_state(bad, &again);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_str_eq(error,
+                     "$.services[1].backends[0].weight: must be at least 1 "
+                     "(got 0)");
+    ck_assert_uint_eq(hmap_count(&again.services), 0);
+    free(error);
+    dsr_config_destroy(&again);
+
+    /* A line that does not parse: the whole document's parse says where. */
+    strcpy(bad, ds_cstr(&text));
+    *strstr(bad, "\"dns\"") = '?';
+    error = load_state(bad, &again);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_msg(strstr(error, "line 7,"), "%s", error);
+    free(error);
+    dsr_config_destroy(&again);
+
+    free(bad);
+    json_decref(expected);
+    ds_destroy(&text);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -304,6 +614,10 @@ main(void)
     tcase_add_test(tc, test_missing_file);
     tcase_add_test(tc, test_shipped_example);
     tcase_add_test(tc, test_health_check_override);
+    tcase_add_test(tc, test_schema_validator);
+    tcase_add_test(tc, test_service_json_same);
+    tcase_add_test(tc, test_shared_vip_handover);
+    tcase_add_test(tc, test_state_file_lines);
     suite_add_tcase(s, tc);
 
     return check_run(s);

@@ -176,6 +176,26 @@ after=$(ovs-appctl -t dsrd dsr/show | sed -n 's/.* \([0-9]*\) messages.*/\1/p')
 [ $((after - before)) = 1 ] || sb_fail "PUT /v1/config sent $((after - before)) messages for one changed group"
 api PUT /v1/config '{"bridges": [{"name": "br9"}], "services": []}'
 expect 422 '.path == "$.bridges"'
+# The document is checked as a whole: a name twice, or a new VIP that an
+# unchanged service holds, is refused; two services may swap their VIPs.
+api GET /v1/config
+cp "$SB_DIR/body" "$SB_DIR/config.now"
+jq '.services += [.services[0]]' "$SB_DIR/config.now" > "$SB_DIR/config.new"
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 422 '.path == "$.services[2].name"'
+jq '.services[1].vip = .services[0].vip
+    | .services[1].protocol = .services[0].protocol
+    | .services[1].port = .services[0].port' \
+    "$SB_DIR/config.now" > "$SB_DIR/config.new"
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 422 '.path == "$.services[1]"' '.reason | test("already served")'
+jq '.services[0].vip as $a | .services[1].vip as $b
+    | .services[0].vip = $b | .services[1].vip = $a' \
+    "$SB_DIR/config.now" > "$SB_DIR/config.new"
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 200 ".services[0].vip == $(jq .services[1].vip "$SB_DIR/config.now")"
+api PUT /v1/config "@$SB_DIR/config.now"
+expect 200 ".services[0].vip == $(jq .services[0].vip "$SB_DIR/config.now")"
 
 # Delete: its flows and group go, the other service is untouched.
 api DELETE /v1/services/web
