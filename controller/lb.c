@@ -83,6 +83,7 @@ struct lb_bridge {
                                      * left alone until the backends' MACs
                                      * are known, or this time. */
     struct hmap buckets;            /* struct lb_bucket_state. */
+    bool any_to_announce;           /* Some VIP's 'announce' is set. */
 
     /* Reaction time of health changes: decision to OVS's commit. */
     long long int decided_usec;     /* Oldest unprogrammed decision, or 0. */
@@ -338,6 +339,7 @@ add_vip(struct lb_bridge *br, const struct dsr_service *svc)
     if (!vip->refcount || !eth_addr_equals(vip->mac, svc->mac)) {
         vip->mac = svc->mac;
         vip->announce = true;
+        br->any_to_announce = true;
 
         struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac);
         ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -805,6 +807,7 @@ run_bridge(struct lb_bridge *br)
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
         }
+        br->any_to_announce = true;
         /* A restarted dsrd knows no MAC yet: reconciling now would empty
          * the groups the switch is forwarding with.  Wait for the ARP
          * answers (milliseconds), at most HOLD_MS. */
@@ -845,7 +848,10 @@ run_bridge(struct lb_bridge *br)
     record_reactions(br);
 
     /* Announce only once the ARP responder is on the switch. */
-    if (ofctrl_is_synced(br->ofctrl)) {
+    if (br->any_to_announce && ofctrl_is_synced(br->ofctrl)) {
+        /* Not a walk of every VIP on every pass: 10,000 of them made
+         * that most of dsrd's work. */
+        br->any_to_announce = false;
         HMAP_FOR_EACH (vip, node, &br->vips) {
             if (vip->announce) {
                 vip->announce = false;

@@ -33,6 +33,7 @@ void
 neighbor_table_init(struct neighbor_table *t, struct eth_addr mac)
 {
     hmap_init(&t->neighbors);
+    heap_init(&t->due);
     t->n_unresolved = 0;
     t->mac = mac;
     t->refresh_ms = DEFAULT_REFRESH_MS;
@@ -51,6 +52,23 @@ neighbor_table_destroy(struct neighbor_table *t)
         free(n);
     }
     hmap_destroy(&t->neighbors);
+    heap_destroy(&t->due);
+}
+
+/* Heap priority of a probe time: the earliest is the heap's maximum. */
+static uint64_t
+due_priority(long long int when)
+{
+    return UINT64_MAX - (uint64_t) MAX(when, 0);
+}
+
+static void
+set_next_probe(struct neighbor_table *t, struct neighbor *n,
+               long long int when)
+{
+    n->next_probe = when;
+    heap_change(&t->due, &n->due_node, due_priority(when));
+    t->next_wakeup = MIN(t->next_wakeup, when);
 }
 
 const struct neighbor *
@@ -79,6 +97,7 @@ neighbor_ref(struct neighbor_table *t, ovs_be32 ip)
         t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
         hmap_insert(&t->neighbors, &n->node,
                     hash_int((OVS_FORCE uint32_t) ip, 0));
+        heap_insert(&t->due, &n->due_node, due_priority(n->next_probe));
         t->n_unresolved++;
     }
     n->refcount++;
@@ -92,6 +111,7 @@ neighbor_unref(struct neighbor_table *t, ovs_be32 ip)
     if (n && !--n->refcount) {
         t->n_unresolved -= !n->resolved;
         hmap_remove(&t->neighbors, &n->node);
+        heap_remove(&t->due, &n->due_node);
         free(n);
     }
 }
@@ -106,7 +126,9 @@ neighbor_probe_all_soon(struct neighbor_table *t)
     HMAP_FOR_EACH (n, node, &t->neighbors) {
         n->next_probe = now;
         n->n_probes = 0;
+        heap_raw_change(&n->due_node, due_priority(now));
     }
+    heap_rebuild(&t->due);
     t->next_wakeup = now;
 }
 
@@ -148,22 +170,27 @@ neighbor_run(struct neighbor_table *t, struct ofctrl *ofc)
 
     t->connected = ofctrl_is_connected(ofc);
     if (!t->connected || now < t->next_wakeup) {
-        /* Nothing due: no need to look at every neighbor. */
+        /* Nothing due. */
         return;
     }
     if (now / 1000 != t->budget_second) {
         t->budget_second = now / 1000;
         t->budget = MAX_PROBES_PER_SEC;
     }
-    t->next_wakeup = LLONG_MAX;
-    HMAP_FOR_EACH (n, node, &t->neighbors) {
-        if (n->next_probe <= now && t->budget > 0) {
-            t->budget--;
-            send_probe(t, ofc, n);
-            n->n_probes++;
-            n->next_probe = now + probe_interval(t, n);
+    while (!heap_is_empty(&t->due) && t->budget > 0) {
+        n = CONTAINER_OF(heap_max(&t->due), struct neighbor, due_node);
+        if (n->next_probe > now) {
+            break;
         }
-        t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
+        t->budget--;
+        send_probe(t, ofc, n);
+        n->n_probes++;
+        set_next_probe(t, n, now + probe_interval(t, n));
+    }
+    t->next_wakeup = LLONG_MAX;
+    if (!heap_is_empty(&t->due)) {
+        n = CONTAINER_OF(heap_max(&t->due), struct neighbor, due_node);
+        t->next_wakeup = n->next_probe;
     }
     if (!t->budget) {
         t->next_wakeup = MAX(t->next_wakeup, (t->budget_second + 1) * 1000);
@@ -229,8 +256,7 @@ neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
     }
     n->resolved_at = time_msec();
     n->n_probes = 0;
-    n->next_probe = n->resolved_at + t->refresh_ms;
-    t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
+    set_next_probe(t, n, n->resolved_at + t->refresh_ms);
     return n;
 }
 

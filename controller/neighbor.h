@@ -9,6 +9,7 @@
 #define DSR_NEIGHBOR_H 1
 
 #include <stdbool.h>
+#include "heap.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 #include "packets.h"
@@ -18,6 +19,7 @@ struct ofctrl;
 
 struct neighbor {
     struct hmap_node node;      /* In struct neighbor_table, by 'ip'. */
+    struct heap_node due_node;  /* In struct neighbor_table's 'due'. */
     ovs_be32 ip;
     bool resolved;              /* 'mac' and 'port' are valid. */
     struct eth_addr mac;
@@ -31,6 +33,9 @@ struct neighbor {
 struct neighbor_table {
     struct hmap neighbors;      /* struct neighbor. */
     size_t n_unresolved;        /* Neighbors not 'resolved'. */
+    struct heap due;            /* struct neighbor by 'next_probe', the
+                                 * earliest first: a run looks at the
+                                 * neighbors it probes, not at all. */
     struct eth_addr mac;        /* Sender MAC of probes. */
     long long int refresh_ms;   /* Re-probe interval once resolved. */
     bool connected;             /* The bridge was there at the last run. */
