@@ -42,6 +42,9 @@ VLOG_DEFINE_THIS_MODULE(ofctrl);
 /* Bundles of at least this many messages are followed by malloc_trim(). */
 #define BIG_BUNDLE 10000
 
+/* A bundle is handed to rconn this many messages at a time. */
+#define BUNDLE_CHUNK 5000
+
 /* How often a missing unix socket is looked for while disconnected. */
 #define SOCKET_CHECK_MS 50
 
@@ -132,6 +135,10 @@ struct ofctrl {
     /* Reconciliation: what the switch reported, while it is read. */
     bool reconciling;
     bool hold;                  /* Send nothing for now (see lb.c). */
+    bool started;               /* rconn_connect() called. */
+    bool bundle_open;           /* Messages added, commit not sent yet. */
+    size_t bundle_flow_mods;    /* In the bundle being built or in flight. */
+    size_t bundle_group_mods;
     bool nothing_to_keep;       /* The switch had none of dsrd's flows at
                                  * the last connection: holding is moot. */
     ovs_be32 dump_flow_xid, dump_group_xid;
@@ -422,7 +429,6 @@ ofctrl_create(const char *bridge, const char *target,
     ofc->bridge = xstrdup(bridge);
     ofc->rconn = rconn_create(PROBE_INTERVAL_S, MAX_BACKOFF_S, 0,
                               1u << OFP15_VERSION);
-    rconn_connect(ofc->rconn, target, bridge);
     ofc->target = xstrdup(target);
     ofc->conn_seqno = rconn_get_connection_seqno(ofc->rconn);
     ofc->packet_in_cb = cb;
@@ -598,6 +604,47 @@ send_bundle_ctrl(struct ofctrl *ofc, uint16_t type, ovs_be32 *xid)
     rconn_send(ofc->rconn, msg, NULL);
 }
 
+/* Sends 'msgs' (in their phase order) into the bundle, opening it if
+ * needed, and lets rconn start writing them: OVS decodes a bundle's
+ * messages as they arrive, so a big bundle's encoding here and decoding
+ * there overlap.  Phase order holds within each chunk, which is all the
+ * switch needs: an owner's messages never span two chunks, and owners
+ * share no groups.  Returns the number of messages. */
+static size_t
+add_to_bundle(struct ofctrl *ofc, struct dsr_ofmsgs *msgs)
+{
+    struct ovs_list list = OVS_LIST_INITIALIZER(&list);
+    size_t n = dsr_ofmsgs_count(msgs);
+    struct ofpbuf *msg;
+
+    if (!n) {
+        return 0;
+    }
+    if (!ofc->bundle_open) {
+        ofc->bundle_open = true;
+        ofc->bundle_id++;
+        ofc->bundle_flow_mods = ofc->bundle_group_mods = 0;
+        send_bundle_ctrl(ofc, OFPBCT_OPEN_REQUEST, NULL);
+    }
+    ofc->bundle_flow_mods += msgs->n_flow_mods;
+    ofc->bundle_group_mods += msgs->n_group_mods;
+    ofc->n_sent_flow_mods += msgs->n_flow_mods;
+    ofc->n_sent_group_mods += msgs->n_group_mods;
+    dsr_ofmsgs_take(msgs, &list);
+    LIST_FOR_EACH_POP (msg, list_node, &list) {
+        struct ofputil_bundle_add_msg bam = {
+            .bundle_id = ofc->bundle_id,
+            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+            .msg = msg->data,
+        };
+        rconn_send(ofc->rconn, ofputil_encode_bundle_add(OFP15_VERSION,
+                                                         &bam), NULL);
+        ofpbuf_delete(msg);
+    }
+    rconn_run(ofc->rconn);
+    return n;
+}
+
 /* Diffs every dirty owner against what the switch has and sends the
  * result as one atomic bundle.  Owners OVS rejected stay off the switch
  * until they change, so one bad owner cannot block all the others. */
@@ -606,6 +653,8 @@ send_changes(struct ofctrl *ofc)
 {
     struct dsr_ofmsgs msgs, scratch;
     struct owner_slot *slot;
+
+    size_t n = 0;
 
     dsr_ofmsgs_init(&msgs);
     dsr_ofmsgs_init(&scratch);
@@ -648,37 +697,20 @@ send_changes(struct ofctrl *ofc)
         remember_xids(ofc, &scratch, slot->cookie);
         dsr_ofmsgs_splice(&msgs, &scratch);
         free(slot);
+        if (dsr_ofmsgs_count(&msgs) >= BUNDLE_CHUNK) {
+            n += add_to_bundle(ofc, &msgs);
+        }
     }
-
-    size_t n = dsr_ofmsgs_count(&msgs);
+    n += add_to_bundle(ofc, &msgs);
     if (!n) {
-        dsr_ofmsgs_destroy(&msgs);
         ofc->acked_seqno = ofc->sending_seqno;
         return;
     }
     VLOG_DBG("%s: bundle %"PRIu32": %"PRIuSIZE" flow mods, %"PRIuSIZE
-             " group mods", ofc->bridge, ofc->bundle_id + 1,
-             msgs.n_flow_mods, msgs.n_group_mods);
-    ofc->n_sent_flow_mods += msgs.n_flow_mods;
-    ofc->n_sent_group_mods += msgs.n_group_mods;
-
-    struct ovs_list list = OVS_LIST_INITIALIZER(&list);
-    struct ofpbuf *msg;
-
-    dsr_ofmsgs_take(&msgs, &list);
-    ofc->bundle_id++;
-    send_bundle_ctrl(ofc, OFPBCT_OPEN_REQUEST, NULL);
-    LIST_FOR_EACH_POP (msg, list_node, &list) {
-        struct ofputil_bundle_add_msg bam = {
-            .bundle_id = ofc->bundle_id,
-            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
-            .msg = msg->data,
-        };
-        rconn_send(ofc->rconn, ofputil_encode_bundle_add(OFP15_VERSION,
-                                                         &bam), NULL);
-        ofpbuf_delete(msg);
-    }
+             " group mods", ofc->bridge, ofc->bundle_id,
+             ofc->bundle_flow_mods, ofc->bundle_group_mods);
     send_bundle_ctrl(ofc, OFPBCT_COMMIT_REQUEST, &ofc->commit_xid);
+    ofc->bundle_open = false;
     ofc->in_flight = true;
     ofc->bundle_failed = false;
     ofc->sent_at = time_msec();
@@ -1152,6 +1184,13 @@ watch_socket(struct ofctrl *ofc)
 void
 ofctrl_run(struct ofctrl *ofc)
 {
+    if (!ofc->started) {
+        /* Not at creation: loading a big configuration takes longer than
+         * rconn gives a connection to say hello, which would cost a
+         * second of backoff. */
+        ofc->started = true;
+        rconn_connect(ofc->rconn, ofc->target, ofc->bridge);
+    }
     watch_socket(ofc);
     rconn_run(ofc->rconn);
 
