@@ -3,7 +3,10 @@
 # MACs generated, no traffic), programmed into a private ovs-vswitchd.
 # For each size it prints one row:
 #   cold    launch of dsrd with the config -> "in sync" (the last bundle's
-#           commit reply), with dsrd's and ovs-vswitchd's CPU seconds
+#           commit reply), with dsrd's and ovs-vswitchd's CPU seconds;
+#           sync_s is the part after dsrd connected (OpenFlow transfer and
+#           OVS's work, overlapping dsrd's encoding), the rest is dsrd
+#           loading its state and building the pipeline
 #   restart dsrd SIGKILLed and started again: -> "in sync", and whether
 #           reconciliation found everything right (0 to change)
 #   change  PATCH of one backend's weight -> 200 (after OVS's commit),
@@ -12,7 +15,8 @@
 #           the flow and group mods it sent
 #   memory  resident size of dsrd and of ovs-vswitchd
 # The smallest size is the baseline: the change ratio against it shows
-# whether one change costs more in a bigger config.
+# whether one change costs more in a bigger config.  RUNS=N repeats each
+# size N times and adds a row of medians.
 #
 # usage: sudo bench/scale.sh [BUILD_DIR] [BACKENDS] [SIZES...]
 #        (defaults: build-plain, 32, 100 1000; the issue's size is 10000)
@@ -65,9 +69,20 @@ now() { date +%s.%N; }
 # wait_sync N: until the log shows its Nth "in sync".
 wait_sync() { sb_wait_until sh -c "[ \$(grep -c ': in sync ' '$SB_DIR/dsrd.log') -ge $1 ]"; }
 
-printf '%8s %9s %8s %8s %10s %9s %9s %10s %9s %9s %9s\n' services cold_s \
-    dsrd_cpu ovs_cpu restart_s change_ms p99_ms replace_s mods dsrd_MB ovs_MB
+# sync_ms K: the Kth "in sync N ms after connecting" of the log, in s.
+sync_s() {
+    sed -n 's/.*: in sync \([0-9]*\) ms after connecting.*/\1/p' \
+        "$SB_DIR/dsrd.log" | sed -n "${1}p" | awk '{printf "%.2f", $1 / 1000}'
+}
+
+runs=${RUNS:-1}
+rows=$SB_DIR/rows
+format='%8s %5s %7s %7s %8s %8s %9s %9s %8s %9s %8s %7s %7s\n'
+printf "$format" services run cold_s sync_s dsrd_cpu ovs_cpu restart_s \
+    change_ms p99_ms replace_s mods dsrd_MB ovs_MB
 for n in $sizes; do
+: > "$rows"
+for run in $(seq 1 "$runs"); do
     rm -f "$SB_DIR/dsrd.state.json"* "$SB_DIR/dsrd.log"
     sb_ofctl del-flows br0
     sb_ofctl del-groups br0
@@ -116,11 +131,29 @@ json.dump(cfg, sys.stdout)' > "$SB_DIR/replace.json"
         | sed -n 's/.*: \([0-9]*\) flow mods, \([0-9]*\) group mods.*/\1 \2/p' \
         | awk '{f += $1; g += $2} END {printf "%d+%d", f, g}')
 
-    printf '%8s %9.2f %8s %8s %10.2f %9s %9s %10.3f %9s %9s %9s\n' "$n" \
-        "$cold" "$dsrd_cpu" "$ovs_cpu" "${restart%%(*}" "$change" "$p99" \
-        "${replace%%(*}" "$mods" "$(rss "$pid")" "$(rss "$ovs_pid")"
+    row=$(printf "$format" "$n" "$run" "$(printf %.2f "$cold")" \
+        "$(sync_s 1)" "$dsrd_cpu" "$ovs_cpu" \
+        "$(printf %.2f "${restart%%(*}")" "$change" "$p99" \
+        "$(printf %.3f "${replace%%(*}")" "$mods" "$(rss "$pid")" \
+        "$(rss "$ovs_pid")")
+    echo "$row"
+    echo "$row" >> "$rows"
     case "$restart$replace" in *'('*) echo "  note: $restart $replace" ;; esac
     sb_stop_dsrd
-    [ -z "$KEEP_LOG" ] || cp "$SB_DIR/dsrd.log" "$KEEP_LOG.$n"
+    [ -z "$KEEP_LOG" ] || cp "$SB_DIR/dsrd.log" "$KEEP_LOG.$n.$run"
+done
+if [ "$runs" -gt 1 ]; then
+    # The median of each numeric column (mods: the first run's).
+    row=("$n" median)
+    for col in $(seq 3 13); do
+        if [ "$col" = 11 ]; then
+            row+=("$(awk 'NR == 1 {print $11}' "$rows")")
+        else
+            row+=("$(awk -v c="$col" '{print $c}' "$rows" | sort -g \
+                     | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')")
+        fi
+    done
+    printf "$format" "${row[@]}"
+fi
 done
 echo "(mods: flow mods + group mods sent for the 1 % replace)"
