@@ -92,6 +92,29 @@ dsr_owner_find_flow(const struct dsr_owner *owner, uint8_t table_id,
     return NULL;
 }
 
+/* Zeroes what OVS leaves uninitialized in 'ofpacts': the padding after a
+ * set_field's value and mask.  Equal actions then compare equal byte for
+ * byte (ofpacts_equal() is a memcmp()). */
+static void
+zero_padding(struct ofpact *ofpacts, size_t ofpacts_len)
+{
+    struct ofpact *a;
+
+    OFPACT_FOR_EACH (a, ofpacts, ofpacts_len) {
+        if (a->type == OFPACT_SET_FIELD) {
+            struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
+            size_t n = sf->field->n_bytes;
+            size_t padded = ROUND_UP(n, OFPACT_ALIGNTO);
+
+            memset((uint8_t *) sf->value + n, 0, padded - n);
+            memset((uint8_t *) ofpact_set_field_mask(sf) + n, 0, padded - n);
+        } else if (a->type == OFPACT_CT) {
+            struct ofpact_conntrack *ct = ofpact_get_CT(a);
+            zero_padding(ct->actions, ofpact_ct_get_action_len(ct));
+        }
+    }
+}
+
 /* Adds a flow, taking 'match' (initialized) and 'ofpacts' (malloc'd); a
  * second flow with the same key replaces the first. */
 static void
@@ -113,6 +136,7 @@ add_flow__(struct dsr_owner *owner, uint8_t table_id, uint16_t priority,
         hmap_insert(&owner->flows, &flow->node,
                     flow_hash__(table_id, priority, &flow->match));
     }
+    zero_padding(ofpacts, ofpacts_len);
     flow->ofpacts = ofpacts;
     flow->ofpacts_len = ofpacts_len;
 }
@@ -223,6 +247,7 @@ dsr_owner_row_flow(const struct dsr_owner *owner, size_t i,
     owner->row_builder(owner->row_ctx, &owner->rows[i], &flow->table_id,
                        &flow->priority, &match, ofpacts);
     minimatch_init(&flow->match, &match);
+    zero_padding(ofpacts->data, ofpacts->size);
     flow->ofpacts = ofpacts->data;
     flow->ofpacts_len = ofpacts->size;
 }
@@ -387,8 +412,8 @@ dsr_owner_format(const struct dsr_owner *owner, struct ds *s)
 }
 
 /* Whether two flows' actions encode to the same OpenFlow.  Decoded
- * actions may differ where the wire does not: in how OVS remembers their
- * spelling, and in the padding of set_field values. */
+ * actions may differ where the wire does not, in how OVS remembers their
+ * spelling. */
 bool
 dsr_flow_same_on_wire(const struct dsr_flow *a, const struct dsr_flow *b)
 {
@@ -696,7 +721,7 @@ same_group(const struct dsr_owner *a, const struct dsr_owner *b)
     if (a->group_id != b->group_id) {
         return false;
     } else if (a->slot_group && b->slot_group) {
-        return !memcmp(a->slot_group, b->slot_group, sizeof *a->slot_group);
+        return dsr_slot_group_equal(a->slot_group, b->slot_group);
     } else if (a->group && b->group) {
         return !strcmp(a->group, b->group);
     }

@@ -160,12 +160,12 @@ static void
 set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
                const ovs_be32 *slot_ips)
 {
-    struct dsr_slot_group sg = {
-        .hash_ip_src = svc->hash == DSR_HASH_SOURCE_IP,
-        .next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
-                                            : DSR_TABLE_BACKEND),
-    };
+    struct dsr_slot_group sg;
 
+    memset(&sg, 0, sizeof sg);
+    sg.hash_ip_src = svc->hash == DSR_HASH_SOURCE_IP;
+    sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
+                                          : DSR_TABLE_BACKEND);
     memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);
     dsr_owner_set_slot_group(owner, svc->id, &sg);
 }
