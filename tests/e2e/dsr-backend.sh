@@ -11,6 +11,9 @@ sb_init dsr-backend
 e2e_backend_host
 V1=192.0.2.10
 V2=192.0.2.11
+# Persistent files go there, never to this host's /etc.
+root=$SB_DIR/root
+export DSR_BACKEND_ROOT=$root DSR_BACKEND_NETWORKD=no
 host_arp_ignore=$(sysctl -n net.ipv4.conf.all.arp_ignore)
 
 # The command line.
@@ -51,7 +54,8 @@ done
 [ "$(sb_exec be sysctl -n net.ipv4.conf.all.arp_ignore)" = 1 ] || sb_fail "arp_ignore"
 [ "$(sb_exec be sysctl -n net.ipv4.conf.all.arp_announce)" = 2 ] || sb_fail "arp_announce"
 dsrb 0 check "$V1" "$V2"
-dsrb_says "ok: VIP $V1 is on lo" "ok: VIP $V2 is on lo" "dsr-backend check: all good"
+dsrb_says "ok: VIP $V1 is on lo" "ok: VIP $V2 is on lo" "dsr-backend check: all good" \
+    "note: VIP $V1 is not persistent"
 dsrb 0 check "$V1" l2
 ! vip_answers_arp "$V1" || sb_fail "the backend answers ARP for the VIP after setup"
 vip_answers_arp "$BE_IP" || sb_fail "the backend no longer answers ARP for its own address"
@@ -105,8 +109,6 @@ dsrb 0 check "$V2"
 dsrb_says "mode l2"
 
 echo "== persistence (under a scratch root)"
-root=$SB_DIR/root
-export DSR_BACKEND_ROOT=$root DSR_BACKEND_NETWORKD=no
 etc=$root/etc
 # has FILE LINE...: FILE has each LINE, whole.
 has() {
@@ -129,6 +131,7 @@ wants() { readlink "$etc/systemd/system/multi-user.target.wants/dsr-backend@$1.s
 
 dsrb 0 setup "$V1" "$V2" --persist
 dsrb 0 check "$V1" "$V2"
+dsrb_says "ok: VIP $V1 is persistent (/etc/dsr-backend/l2.conf)" "ok: VIP $V2 is persistent"
 has "$etc/dsr-backend/l2.conf" "VIPS=$V1 $V2" "OPTS="
 has "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.all.arp_ignore = 1" \
     "net.ipv4.conf.all.arp_announce = 2"
