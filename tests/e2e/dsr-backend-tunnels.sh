@@ -27,7 +27,7 @@ rx_packets() { sb_exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # through MODE DEV: the client's ping and HTTP request reach the VIP
 # through the LB's tunnel, and the answers come back outside it.
 through() {
-    local mode=$1 dev=$2 before
+    local mode=$1 dev=$2 before mtu
     ip -n "$SB_ID-lb" link add lbt0 type "$mode" local "$BE_LB_IP" remote "$BE_IP"
     ip -n "$SB_ID-lb" link set lbt0 up
     ip -n "$SB_ID-lb" route add "$V1/32" dev lbt0 src "$BE_CLIENT_IP"
@@ -39,6 +39,12 @@ through() {
         || sb_fail "$mode: the backend did not see the client's address: $(tail -n 1 "$SB_DIR/be.http.log")"
     [ "$(rx_packets be "$dev")" -gt "$before" ] || sb_fail "$mode: nothing came in on $dev"
     [ "$(rx_packets lb lbt0)" = 0 ] || sb_fail "$mode: answers came back through the tunnel"
+    # The device's MTU limits only what it sends (deploy/README.md, MTU).
+    mtu=$(sb_exec be cat "/sys/class/net/$dev/mtu")
+    ip -n "$SB_ID-be" link set "$dev" mtu 1000
+    sb_exec lb ping -c 1 -W 5 -s 1300 -M dont "$V1" > /dev/null \
+        || sb_fail "$mode: a 1328-byte packet did not get through $dev with MTU 1000"
+    ip -n "$SB_ID-be" link set "$dev" mtu "$mtu"
     # What check calls strict rp_filter does drop the client's packets.
     sb_exec be sysctl -q -w "net.ipv4.conf.$dev.rp_filter=1"
     ! sb_exec lb ping -c 1 -W 2 "$V1" > /dev/null \
