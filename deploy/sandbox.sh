@@ -9,6 +9,7 @@
 #   sb_add_host H IP/LEN    namespace $SB_ID-H, eth0 = IP, on port H of br0
 #   sb_add_backend H IP/LEN VIP...
 #                           a host that owns the VIPs on lo, DSR-ready
+#                           (deploy/dsr-backend setup)
 #   sb_exec H CMD...        run CMD in host H's namespace
 #   sb_spawn H CMD...       run CMD in the background there
 #   sb_pkill H REGEX        kill what runs there whose command matches
@@ -222,17 +223,12 @@ sb_add_host() {
 }
 
 # A DSR backend: the VIPs on lo, and the ARP settings that keep it from
-# answering for them (deploy/backend-setup.sh does the same on real hosts).
+# answering for them, by deploy/dsr-backend as on real hosts.
 sb_add_backend() {
-    local name=$1 addr=$2 vip
+    local name=$1 addr=$2
     shift 2
     sb_add_host "$name" "$addr"
-    sb_exec "$name" sysctl -q -w net.ipv4.conf.all.arp_ignore=1 \
-        net.ipv4.conf.all.arp_announce=2 \
-        net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
-    for vip in "$@"; do
-        ip -n "$SB_ID-$name" addr add "$vip/32" dev lo
-    done
+    [ $# = 0 ] || sb_exec "$name" "$SB_TOP/deploy/dsr-backend" setup "$@"
 }
 
 sb_exec() {

@@ -180,3 +180,47 @@ expect() {
 header() {
     sed -n "s/^$1: *//Ip" "$SB_DIR/headers" | tr -d '\r'
 }
+
+# Tests of deploy/dsr-backend: a backend namespace $SB_ID-be (eth0
+# $BE_IP/24) linked to $SB_ID-lb (eth0 $BE_LB_IP/24), which stands for the
+# load balancer and, with $BE_CLIENT_IP on its lo, for the clients behind
+# it: the backend routes the clients' network to it.
+BE_IP=10.9.0.11
+BE_LB_IP=10.9.0.1
+BE_CLIENT_IP=198.51.100.7
+e2e_backend_host() {
+    local ns
+    for ns in be lb; do
+        ip netns add "$SB_ID-$ns"
+        ip -n "$SB_ID-$ns" link set lo up
+    done
+    ip -n "$SB_ID-be" link add eth0 type veth peer name eth0 netns "$SB_ID-lb"
+    ip -n "$SB_ID-be" addr add "$BE_IP/24" dev eth0
+    ip -n "$SB_ID-lb" addr add "$BE_LB_IP/24" dev eth0
+    ip -n "$SB_ID-lb" addr add "$BE_CLIENT_IP/32" dev lo
+    ip -n "$SB_ID-be" link set eth0 up
+    ip -n "$SB_ID-lb" link set eth0 up
+    ip -n "$SB_ID-be" route add "${BE_CLIENT_IP%.*}.0/24" via "$BE_LB_IP"
+}
+
+# dsrb RC ARGS...: runs deploy/dsr-backend ARGS in the backend's namespace,
+# output (both streams) in $SB_DIR/out; fails unless it exits with RC.
+dsrb() {
+    local want=$1 rc=0
+    shift
+    ip netns exec "$SB_ID-be" "$TOP_SRCDIR/deploy/dsr-backend" "$@" \
+        > "$SB_DIR/out" 2>&1 || rc=$?
+    if [ "$rc" != "$want" ]; then
+        cat "$SB_DIR/out"
+        sb_fail "dsr-backend $* exited $rc, expected $want"
+    fi
+}
+
+# dsrb_says TEXT...: the last dsrb's output has each TEXT (a fixed string).
+dsrb_says() {
+    local text
+    for text in "$@"; do
+        grep -qF -- "$text" "$SB_DIR/out" \
+            || sb_fail "dsr-backend did not say '$text'; it said: $(cat "$SB_DIR/out")"
+    done
+}

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check-vm: the end-to-end tests that depend on the datapath, on the
-# kernel datapath, in a VM with Debian's stock kernel (tests/vm/run.sh);
+# kernel datapath, in a VM with Debian's stock kernel (tests/vm/run.sh),
+# and dsr-backend-tunnels, which needs that kernel's gre and ipip;
 # dsrd runs on this host, against OVS in the guest (OpenFlow and OVSDB
 # through qemu's port forwarding, health checks through the VM's data link),
 # so a sanitizer build of dsrd runs at full speed.  Everything in the
@@ -13,13 +14,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 DSRD=$(realpath "${DSRD:?set DSRD to the dsrd binary}")
 VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-json}")
-tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health}
+tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health dsr-backend-tunnels}
 
 echo "check-vm: kernel datapath in a VM; tests: $tests"
 echo "check-vm: not run here (they test dsrd itself, not the datapath;" \
      "make check runs them on userspace and DPDK): bad-config" \
      "docs-examples api api-crash api-concurrency api-security dsrctl" \
-     "ovs-rejects ovs-restart restart-hitless valgrind"
+     "ovs-rejects ovs-restart restart-hitless valgrind; dsr-backend" \
+     "(the backend script's parts that need no gre or ipip)"
 start=$SECONDS
 set +e
 VM_HOST_CMD="exec python3 '$here/dsrd-agent.py' '$DSRD' 9190 \"\$VM_RUN\"" \

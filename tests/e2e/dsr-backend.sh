@@ -1,0 +1,201 @@
+#!/bin/bash
+# deploy/dsr-backend on a backend in a fresh namespace: l2 setup (and that
+# the backend then keeps quiet about the VIP on ARP), check, idempotence,
+# remove; check's messages for gre and ipip; the persistent files of every
+# mode under a scratch root.  The tunnel devices themselves are
+# dsr-backend-tunnels.sh's (they need a kernel with ip_gre and ipip).
+. "$(dirname "$0")/lib.sh"
+e2e_any_datapath "dsr-backend configures the backend's kernel, not OVS"
+
+sb_init dsr-backend
+e2e_backend_host
+V1=192.0.2.10
+V2=192.0.2.11
+# Persistent files go there, never to this host's /etc.
+root=$SB_DIR/root
+export DSR_BACKEND_ROOT=$root DSR_BACKEND_NETWORKD=no
+host_arp_ignore=$(sysctl -n net.ipv4.conf.all.arp_ignore)
+
+# The command line.
+dsrb 2
+dsrb 2 setup
+dsrb 2 setup 192.0.2.256
+dsrb 2 setup "$V1" --mode vxlan
+dsrb 2 setup "$V1" --local "$BE_IP"
+dsrb_says "--local is for gre and ipip"
+dsrb 0 --help
+dsrb_says "usage: dsr-backend setup"
+
+# ARP for a VIP on lo: the kernel answers it on eth0 by default, which
+# would steal the VIP from the load balancer; after setup it must not.
+vip_answers_arp() {
+    sb_exec lb arping -q -c 2 -w 2 -I eth0 "$1"
+}
+ip -n "$SB_ID-be" addr add "$V1/32" dev lo
+vip_answers_arp "$V1" || sb_fail "control: the backend does not answer ARP for a VIP on lo even without setup"
+ip -n "$SB_ID-be" addr del "$V1/32" dev lo
+
+echo "== l2: check before setup"
+dsrb 1 check "$V1"
+dsrb_says "problem: VIP $V1 is not on lo: run \`dsr-backend setup $V1\`" \
+    "problem: net.ipv4.conf.all.arp_ignore is 0, needs 1" \
+    "run \`sysctl -w net.ipv4.conf.all.arp_ignore=1\`" \
+    "problem: net.ipv4.conf.all.arp_announce is 0, needs 2" \
+    "dsr-backend check: 3 problem(s)"
+
+echo "== l2: setup, twice"
+dsrb 0 setup "$V1" "$V2"
+dsrb 0 setup "$V1" "$V2"
+[ ! -s "$SB_DIR/out" ] || sb_fail "setup is not quiet: $(cat "$SB_DIR/out")"
+for v in "$V1" "$V2"; do
+    n=$(ip -n "$SB_ID-be" -4 -o addr show dev lo | grep -c " $v/32 ")
+    [ "$n" = 1 ] || sb_fail "$v is $n times on lo"
+done
+[ "$(sb_exec be sysctl -n net.ipv4.conf.all.arp_ignore)" = 1 ] || sb_fail "arp_ignore"
+[ "$(sb_exec be sysctl -n net.ipv4.conf.all.arp_announce)" = 2 ] || sb_fail "arp_announce"
+dsrb 0 check "$V1" "$V2"
+dsrb_says "ok: VIP $V1 is on lo" "ok: VIP $V2 is on lo" "dsr-backend check: all good" \
+    "note: VIP $V1 is not persistent"
+dsrb 0 check "$V1" l2
+! vip_answers_arp "$V1" || sb_fail "the backend answers ARP for the VIP after setup"
+vip_answers_arp "$BE_IP" || sb_fail "the backend no longer answers ARP for its own address"
+
+echo "== l2: what check finds"
+sb_exec be sysctl -q -w net.ipv4.conf.all.arp_ignore=0
+dsrb 1 check "$V1"
+dsrb_says "problem: net.ipv4.conf.all.arp_ignore is 0, needs 1" "1 problem(s)"
+dsrb 0 setup "$V1"
+dsrb 0 check "$V1"
+# The VIP on an interface that answers ARP breaks DSR; on one that does
+# not (NOARP), it only deserves a note.
+ip -n "$SB_ID-be" addr add "$V1/24" dev eth0
+dsrb 1 check "$V1"
+dsrb_says "problem: VIP $V1 is on eth0 (/24), which answers ARP for it" \
+    "run \`ip addr del $V1/24 dev eth0\`"
+dsrb 0 setup "$V1"
+dsrb_says "warning: VIP $V1 is also on eth0 (/24)"
+ip -n "$SB_ID-be" addr del "$V1/24" dev eth0
+ip -n "$SB_ID-be" link add noarp0 type veth peer name noarp1
+ip -n "$SB_ID-be" link set noarp0 arp off
+ip -n "$SB_ID-be" addr add "$V1/32" dev noarp0
+dsrb 0 check "$V1"
+dsrb_says "note: VIP $V1 is also on noarp0 (/32), which does not answer ARP"
+ip -n "$SB_ID-be" link del noarp0
+
+echo "== l2: remove"
+dsrb 0 remove "$V1"
+dsrb 0 remove "$V1"
+dsrb 1 check "$V1"
+dsrb_says "problem: VIP $V1 is not on lo: run \`dsr-backend setup $V1\`" "1 problem(s)"
+dsrb 0 check "$V2"
+
+echo "== gre and ipip: check without the tunnel"
+for mode in gre ipip; do
+    dev=dsr-${mode}0
+    kmod=$mode
+    [ "$mode" = ipip ] || kmod=ip_gre
+    dsrb 1 check "$V1" "$mode"
+    dsrb_says "dsr-backend check: $V1, mode $mode" \
+        "problem: device $dev does not exist: run \`dsr-backend setup $V1 --mode $mode --local BACKEND_IP\`" \
+        "problem: VIP $V1 is not on $dev: run \`dsr-backend setup $V1 --mode $mode --local BACKEND_IP\`"
+    if [ ! -d "/sys/module/$kmod" ]; then
+        dsrb_says "problem: module $kmod is not loaded: run \`modprobe $kmod\`"
+    fi
+    dsrb 1 setup "$V1" --mode "$mode"
+    dsrb_says "--local BACKEND_IP is needed to create $dev"
+done
+# Without a mode, check takes the one of the device holding the VIP.
+dsrb 0 check "$V2"
+dsrb_says "mode l2"
+
+echo "== persistence (under a scratch root)"
+etc=$root/etc
+# has FILE LINE...: FILE has each LINE, whole.
+has() {
+    local f=$1 line
+    shift
+    [ -f "$f" ] || sb_fail "no $f"
+    for line in "$@"; do
+        grep -qxF -- "$line" "$f" || sb_fail "$f lacks '$line':
+$(cat "$f")"
+    done
+}
+lacks() {
+    local f=$1 line
+    shift
+    for line in "$@"; do
+        ! grep -qxF -- "$line" "$f" 2>/dev/null || sb_fail "$f still has '$line'"
+    done
+}
+wants() { readlink "$etc/systemd/system/multi-user.target.wants/dsr-backend@$1.service"; }
+
+dsrb 0 setup "$V1" "$V2" --persist
+dsrb 0 check "$V1" "$V2"
+dsrb_says "ok: VIP $V1 is persistent (/etc/dsr-backend/l2.conf)" "ok: VIP $V2 is persistent"
+has "$etc/dsr-backend/l2.conf" "VIPS=$V1 $V2" "OPTS="
+has "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.all.arp_ignore = 1" \
+    "net.ipv4.conf.all.arp_announce = 2"
+has "$etc/systemd/system/dsr-backend@.service" \
+    "EnvironmentFile=/etc/dsr-backend/%i.conf" \
+    "ExecStart=/usr/local/sbin/dsr-backend setup \$VIPS --mode %i \$OPTS" \
+    "WantedBy=multi-user.target"
+[ "$(wants l2)" = /etc/systemd/system/dsr-backend@.service ] || sb_fail "dsr-backend@l2 not enabled"
+[ ! -e "$etc/modules-load.d/dsr-backend.conf" ] || sb_fail "l2 needs no module"
+if command -v systemd-analyze > /dev/null; then
+    # systemd's own reading of the unit, pointed at this script.
+    mkdir "$SB_DIR/units"
+    sed "s|/usr/local/sbin/dsr-backend|$TOP_SRCDIR/deploy/dsr-backend|" \
+        "$etc/systemd/system/dsr-backend@.service" \
+        > "$SB_DIR/units/dsr-backend@.service"
+    ln -s dsr-backend@.service "$SB_DIR/units/dsr-backend@l2.service"
+    SYSTEMD_UNIT_PATH="$SB_DIR/units:" systemd-analyze verify \
+        "$SB_DIR/units/dsr-backend@l2.service" \
+        || sb_fail "systemd-analyze rejects the unit"
+fi
+
+# gre with the unit, written without touching the running system (this
+# kernel may not be able to make the device).
+dsrb 1 setup "$V1" --mode gre --persist-only
+dsrb_says "--local BACKEND_IP is needed to persist mode gre"
+dsrb 0 setup "$V1" --mode gre --local "$BE_IP" --persist-only
+[ -z "$(ip -n "$SB_ID-be" link show dev dsr-gre0 2>/dev/null)" ] || sb_fail "--persist-only made dsr-gre0"
+has "$etc/dsr-backend/gre.conf" "VIPS=$V1" "OPTS=--local=$BE_IP"
+has "$etc/modules-load.d/dsr-backend.conf" ip_gre
+has "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.all.arp_ignore = 1" \
+    "net.ipv4.conf.dsr-gre0.rp_filter = 2"
+[ -n "$(wants gre)" ] || sb_fail "dsr-backend@gre not enabled"
+[ ! -e "$etc/systemd/network/50-dsr-gre0.netdev" ] || sb_fail "networkd files without networkd"
+
+# ipip with networkd: it makes the device and its addresses; no unit.
+DSR_BACKEND_NETWORKD=yes dsrb 0 setup "$V2" --mode ipip --local "$BE_IP" --persist-only
+has "$etc/systemd/network/50-dsr-ipip0.netdev" "Name=dsr-ipip0" "Kind=ipip" \
+    "Local=$BE_IP" "Remote=any" "Independent=yes"
+has "$etc/systemd/network/50-dsr-ipip0.network" "Name=dsr-ipip0" "Address=$V2/32"
+has "$etc/modules-load.d/dsr-backend.conf" ip_gre ipip
+has "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.dsr-ipip0.rp_filter = 2" \
+    "net.ipv4.conf.dsr-gre0.rp_filter = 2"
+[ -z "$(wants ipip)" ] || sb_fail "dsr-backend@ipip enabled besides networkd"
+
+# gre moves to networkd: the local address comes from the saved state.
+DSR_BACKEND_NETWORKD=yes dsrb 0 setup "$V2" --mode gre --persist-only
+has "$etc/systemd/network/50-dsr-gre0.netdev" "Kind=gre" "Local=$BE_IP"
+has "$etc/systemd/network/50-dsr-gre0.network" "Address=$V1/32" "Address=$V2/32"
+[ -z "$(wants gre)" ] || sb_fail "dsr-backend@gre still enabled under networkd"
+
+# Taking VIPs out, down to nothing.
+DSR_BACKEND_NETWORKD=yes dsrb 0 remove "$V1" --mode gre --persist-only
+lacks "$etc/systemd/network/50-dsr-gre0.network" "Address=$V1/32"
+has "$etc/systemd/network/50-dsr-gre0.network" "Address=$V2/32"
+DSR_BACKEND_NETWORKD=yes dsrb 0 remove "$V2" --mode ipip --persist-only
+[ ! -e "$etc/systemd/network/50-dsr-ipip0.netdev" ] || sb_fail "ipip netdev left"
+lacks "$etc/modules-load.d/dsr-backend.conf" ipip
+lacks "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.dsr-ipip0.rp_filter = 2"
+DSR_BACKEND_NETWORKD=yes dsrb 0 remove "$V2" --mode gre --persist-only
+dsrb 0 remove "$V1" "$V2" --persist
+dsrb 1 check "$V2"
+left=$(find "$root" ! -type d)
+[ -z "$left" ] || sb_fail "files left after removing every VIP: $left"
+
+[ "$(sysctl -n net.ipv4.conf.all.arp_ignore)" = "$host_arp_ignore" ] \
+    || sb_fail "the host's own arp_ignore changed"
+echo "PASS: dsr-backend l2 setup/check/remove, gre/ipip checks, persistence"
