@@ -15,6 +15,7 @@
 #include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "controller/stats.h"
+#include "controller/utf8.h"
 #include "controller/store.h"
 #include "openvswitch/dynamic-string.h"
 #include "hmapx.h"
@@ -760,6 +761,152 @@ check_settings(struct api *api, struct http_request *req, const json_t *json)
     return true;
 }
 
+/* The part of a PUT /v1/config that one service of the new document
+ * makes: 'name' and 'seen' collect the services the document keeps; a
+ * service that differs from the one it replaces (or is new) goes into
+ * 'changes' with its path. */
+struct config_put {
+    struct api_change *changes;
+    char **paths;
+    size_t n_changes;
+    struct hmapx seen;
+    struct sset names;
+};
+
+static void
+config_put_init(struct config_put *put, const struct dsr_config *cfg,
+                size_t n)
+{
+    put->changes = xcalloc(n + hmap_count(&cfg->services),
+                           sizeof *put->changes);
+    put->paths = xcalloc(n, sizeof *put->paths);
+    put->n_changes = 0;
+    hmapx_init(&put->seen);
+    sset_init(&put->names);
+}
+
+/* Takes service 's', the document's 'i'th; 'valid' if the whole document
+ * passed its schema already. */
+static char *
+config_put_service(struct api *api, struct config_put *put, const json_t *s,
+                   size_t i, bool valid)
+{
+    const char *name = json_string_value(json_object_get(s, "name"));
+    struct dsr_service *old = (name ? dsr_config_find_service(api->cfg, name)
+                                    : NULL);
+    struct dsr_service *svc = NULL;
+
+    if (name && !sset_add(&put->names, name)) {
+        return xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
+                         "already exists", i, name);
+    } else if (old) {
+        hmapx_add(&put->seen, old);
+        if (dsr_service_json_same(api->cfg, s, old)) {
+            return NULL;
+        }
+    }
+    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+    char *error = (valid
+                   ? dsr_service_from_valid_json(api->cfg, s, path, false,
+                                                 old, &svc)
+                   : dsr_service_from_json(api->cfg, s, path, false, old,
+                                           &svc));
+    if (svc && old && dsr_service_equal(old, svc)) {
+        dsr_service_destroy(svc);
+        svc = NULL;
+    }
+    if (svc) {
+        put->changes[put->n_changes].old = old;
+        put->changes[put->n_changes].new = svc;
+        put->paths[put->n_changes++] = path;
+    } else {
+        free(path);
+    }
+    return error;
+}
+
+/* Takes service 'old', unchanged, the document's 'i'th. */
+static char *
+config_put_same(struct config_put *put, const struct dsr_service *old,
+                size_t i)
+{
+    if (!sset_add(&put->names, old->name)) {
+        return xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
+                         "already exists", i, old->name);
+    }
+    hmapx_add(&put->seen, CONST_CAST(struct dsr_service *, old));
+    return NULL;
+}
+
+static void
+config_put_destroy(struct config_put *put, size_t n_puts, bool failed)
+{
+    for (size_t i = 0; i < n_puts; i++) {
+        free(put->paths[i]);
+        if (failed) {
+            dsr_service_destroy(put->changes[i].new);
+        }
+    }
+    free(put->paths);
+    free(put->changes);
+    hmapx_destroy(&put->seen);
+    sset_destroy(&put->names);
+}
+
+/* Applies what 'put' collected (or reports 'error'): the services the
+ * document lacks are deleted, and the whole is one write. */
+static void
+config_put_finish(struct api *api, struct http_request *req,
+                  struct config_put *put, char *error)
+{
+    /* New and replaced services first: check_changes() wants them so. */
+    size_t n_puts = put->n_changes;
+    struct dsr_service *old;
+    HMAP_FOR_EACH (old, name_node, &api->cfg->services) {
+        if (!error && !hmapx_contains(&put->seen, old)) {
+            put->changes[put->n_changes].old = old;
+            put->changes[put->n_changes].new = NULL;
+            put->n_changes++;
+        }
+    }
+    if (!error) {
+        error = check_changes(api->cfg, put->changes, put->n_changes,
+                              put->paths);
+    }
+    if (error) {
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        config_put_destroy(put, n_puts, true);
+        return;
+    }
+
+    VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", put->n_changes);
+    if (!put->n_changes) {
+        respond_config(api, req);
+    } else {
+        /* commit() takes the changes. */
+        commit(api, req, put->changes, put->n_changes, 200, RESULT_CONFIG,
+               NULL, NULL, NULL);
+        put->changes = NULL;
+    }
+    config_put_destroy(put, n_puts, false);
+}
+
+static bool
+check_service_count(struct api *api, struct http_request *req, size_t n)
+{
+    size_t max = api->cfg->limits.max_services;
+
+    if (n > max) {
+        char *reason = xasprintf("%"PRIuSIZE" services, more than "
+                                 "limits.max_services (%"PRIuSIZE")", n, max);
+        http_respond_error(req, 422, "invalid", "$.services", reason);
+        free(reason);
+        return false;
+    }
+    return true;
+}
+
 /* PUT /v1/config: the new document is checked as a whole, then applied as
  * one write that touches only the services that differ.  Unchanged
  * services cost a comparison of their JSON with the model: they are not
@@ -773,91 +920,155 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
 
     const json_t *services = json_object_get(json, "services");
     size_t n = json_array_size(services);
-    size_t max = api->cfg->limits.max_services;
-    if (n > max) {
-        char *reason = xasprintf("%"PRIuSIZE" services, more than "
-                                 "limits.max_services (%"PRIuSIZE")", n, max);
-        http_respond_error(req, 422, "invalid", "$.services", reason);
-        free(reason);
+    if (!check_service_count(api, req, n)) {
         return;
     }
 
-    struct api_change *changes = xcalloc(n + hmap_count(&api->cfg->services),
-                                         sizeof *changes);
-    char **paths = xcalloc(n, sizeof *paths);
-    struct hmapx seen = HMAPX_INITIALIZER(&seen);
-    struct sset names = SSET_INITIALIZER(&names);
-    size_t n_changes = 0;
+    struct config_put put;
     char *error = NULL;
 
+    config_put_init(&put, api->cfg, n);
     for (size_t i = 0; !error && i < n; i++) {
-        const json_t *s = json_array_get(services, i);
-        const char *name = json_string_value(json_object_get(s, "name"));
-        struct dsr_service *old = dsr_config_find_service(api->cfg, name);
-        struct dsr_service *svc = NULL;
+        error = config_put_service(api, &put, json_array_get(services, i), i,
+                                   true);
+    }
+    config_put_finish(api, req, &put, error);
+}
 
-        if (!sset_add(&names, name)) {
-            error = xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
-                              "already exists", i, name);
-            break;
-        } else if (old) {
-            hmapx_add(&seen, old);
-            if (dsr_service_json_same(api->cfg, s, old)) {
+/* The lines of a body laid out as GET /v1/config writes it (see
+ * dsr_config_put_json()): a head up to and with "services": [, then a
+ * service a line, each but the last ending in a comma, then " ]}".
+ * Returns the number of service lines, or SIZE_MAX if 'body' is laid out
+ * otherwise; '*head_len' gets the head's length, 'starts' and 'lens' (if
+ * nonnull) the services' text, without the comma. */
+static const char config_services_line[] = "\n \"services\": [\n";
+
+static size_t
+config_lines(const char *body, size_t len, size_t *head_len,
+             const char **starts, size_t *lens)
+{
+    const char *end = body + len;
+    const char *p = memmem(body, len, config_services_line,
+                           strlen(config_services_line));
+    size_t n = 0;
+
+    if (!p || len < 12 || strncmp(body, "{\"version\": ", 12)) {
+        return SIZE_MAX;
+    }
+    *head_len = p - body;
+    p += strlen(config_services_line);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', end - p);
+        size_t line = (eol ? eol : end) - p;
+
+        if (line == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
+            return n;
+        }
+        bool comma = line > 0 && p[line - 1] == ',';
+        bool last = eol && eol + 4 <= end && !memcmp(eol + 1, " ]}", 3);
+        if (!eol || comma == last) {
+            return SIZE_MAX;    /* A comma on all but the last. */
+        }
+        if (starts) {
+            size_t indent = strspn(p, " ");     /* "  " before each. */
+            starts[n] = p + MIN(indent, line);
+            lens[n] = line - comma - MIN(indent, line - comma);
+        }
+        n++;
+        p = eol + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* PUT /v1/config of a body laid out as GET /v1/config gives it: a service
+ * line byte for byte equal to the service in force at its place costs a
+ * memcmp(), and only the other lines are parsed, so replacing 10,000
+ * services of which 100 changed never builds the whole document (60 MB
+ * of text, seconds for jansson).  Returns false, having answered nothing,
+ * if the body is not laid out so or a changed line does not parse: the
+ * whole document's parse then says what is wrong. */
+static bool
+put_config_lines(struct api *api, struct http_request *req)
+{
+    const char *type = http_request_header(req, "Content-Type");
+    size_t len, head_len, bad;
+    const char *body = http_request_body(req, &len);
+
+    if ((type && !strstr(type, "json")) || !utf8_is_valid(body, len, &bad)) {
+        return false;
+    }
+    size_t n = config_lines(body, len, &head_len, NULL, NULL);
+    if (n == SIZE_MAX) {
+        return false;
+    }
+    const char **starts = xmalloc((n + 1) * sizeof *starts);
+    size_t *lens = xmalloc((n + 1) * sizeof *lens);
+    config_lines(body, len, &head_len, starts, lens);
+
+    /* Each changed line, parsed; NULL where the line is the service in
+     * force. */
+    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
+    json_t **parsed = xcalloc(n + 1, sizeof *parsed);
+    struct ds text = DS_EMPTY_INITIALIZER;
+    size_t n_sorted = 0;
+    bool laid_out = true;
+
+    while (sorted[n_sorted]) {
+        n_sorted++;
+    }
+    for (size_t i = 0; laid_out && i < n; i++) {
+        if (i < n_sorted) {
+            ds_clear(&text);
+            dsr_service_put_json(&text, sorted[i]);
+            if (text.length == lens[i]
+                && !memcmp(text.string, starts[i], lens[i])) {
                 continue;
             }
         }
-        char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
-        error = dsr_service_from_valid_json(api->cfg, s, path, false, old,
-                                            &svc);
-        if (svc && old && dsr_service_equal(old, svc)) {
-            dsr_service_destroy(svc);
-            svc = NULL;
-        }
-        if (svc) {
-            changes[n_changes].old = old;
-            changes[n_changes].new = svc;
-            paths[n_changes++] = path;
-        } else {
-            free(path);
-        }
+        parsed[i] = json_loadb(starts[i], lens[i], JSON_REJECT_DUPLICATES,
+                               NULL);
+        laid_out = parsed[i] != NULL;
     }
-    /* New and replaced services first: check_changes() wants them so. */
-    size_t n_puts = n_changes;
-    struct dsr_service *old;
-    HMAP_FOR_EACH (old, name_node, &api->cfg->services) {
-        if (!error && !hmapx_contains(&seen, old)) {
-            changes[n_changes].old = old;
-            changes[n_changes].new = NULL;
-            n_changes++;
-        }
-    }
-    hmapx_destroy(&seen);
-    sset_destroy(&names);
-    if (!error) {
-        error = check_changes(api->cfg, changes, n_changes, paths);
-    }
-    for (size_t i = 0; i < n_puts; i++) {
-        free(paths[i]);
-    }
-    free(paths);
-    if (error) {
-        respond_path_error(req, 422, "invalid", error);
-        free(error);
-        for (size_t i = 0; i < n_puts; i++) {
-            dsr_service_destroy(changes[i].new);
-        }
-        free(changes);
-        return;
-    }
+    ds_destroy(&text);
 
-    VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", n_changes);
-    if (!n_changes) {
-        respond_config(api, req);
-        free(changes);
-        return;
+    json_t *head = NULL;
+    if (laid_out) {
+        struct ds h = DS_EMPTY_INITIALIZER;
+        ds_put_buffer(&h, body, head_len);
+        ds_put_cstr(&h, "\n \"services\": []}");
+        head = json_loadb(h.string, h.length, JSON_REJECT_DUPLICATES, NULL);
+        ds_destroy(&h);
+        laid_out = head != NULL;
     }
-    commit(api, req, changes, n_changes, 200, RESULT_CONFIG, NULL, NULL,
-           NULL);
+    if (laid_out && check_settings(api, req, head)
+        && check_service_count(api, req, n)) {
+        struct config_put put;
+        char *error = NULL;
+        size_t n_parsed = 0;
+
+        for (size_t i = 0; i < n; i++) {
+            n_parsed += parsed[i] != NULL;
+        }
+        VLOG_INFO("PUT /v1/config: a service a line, %"PRIuSIZE" of %"
+                  PRIuSIZE" parsed", n_parsed, n);
+
+        config_put_init(&put, api->cfg, n);
+        for (size_t i = 0; !error && i < n; i++) {
+            error = (parsed[i]
+                     ? config_put_service(api, &put, parsed[i], i, false)
+                     : config_put_same(&put, sorted[i], i));
+        }
+        config_put_finish(api, req, &put, error);
+    }
+    json_decref(head);
+    for (size_t i = 0; i < n; i++) {
+        json_decref(parsed[i]);
+    }
+    free(parsed);
+    free(sorted);
+    free(starts);
+    free(lens);
+    return laid_out;
 }
 
 static void
@@ -870,6 +1081,7 @@ handle_config(struct api *api, struct http_request *req)
         respond_config(api, req);
     } else if (!strcmp(method, "PUT")) {
         if (check_if_match(req, api->cfg->version)
+            && !put_config_lines(api, req)
             && (json = parse_body(req))) {
             put_config(api, req, json);
             json_decref(json);

@@ -197,6 +197,38 @@ expect 200 ".services[0].vip == $(jq .services[1].vip "$SB_DIR/config.now")"
 api PUT /v1/config "@$SB_DIR/config.now"
 expect 200 ".services[0].vip == $(jq .services[0].vip "$SB_DIR/config.now")"
 
+# A body laid out as GET gives it (a service a line) is read a line at a
+# time: lines equal to the service in force are compared, not parsed.
+edit_line() {   # edit_line PYTHON-EXPR: applied to the line of "web"
+    python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(i for i, l in enumerate(lines) if re.search(r"\"name\": *\"web\"", l))
+l = lines[i]
+lines[i] = eval(sys.argv[2])
+print("\n".join(lines), end="")' "$SB_DIR/config.now" "$1" > "$SB_DIR/config.new"
+}
+api GET /v1/config
+cp "$SB_DIR/body" "$SB_DIR/config.now"
+edit_line 're.sub(r"\"weight\": *[0-9]+", "\"weight\": 34", l, 1)'
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 200 '(.services[] | select(.name == "web") | .backends[0].weight) == 34'
+grep -q 'a service a line, 1 of 2 parsed' "$SB_DIR/dsrd.log" \
+    || sb_fail "PUT of GET's layout parsed more than the changed line"
+api GET /v1/config
+cp "$SB_DIR/body" "$SB_DIR/config.now"
+edit_line 're.sub(r"\"vip\": *\"", "\"vip\": \"300.", l, 1)'
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 422 '.path | test("^\\$\\.services\\[[01]\\]\\.vip$")'
+edit_line 'l[:40]'
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 400 '.reason | test("malformed JSON")'
+edit_line 'l + ",\n  " + l'
+api PUT /v1/config "@$SB_DIR/config.new"
+expect 422 '.path | test("^\\$\\.services\\[[12]\\]\\.name$")'
+api GET /v1/config
+cmp -s "$SB_DIR/body" "$SB_DIR/config.now" || sb_fail "a refused PUT changed the config"
+
 # Delete: its flows and group go, the other service is untouched.
 api DELETE /v1/services/web
 expect 204
