@@ -63,6 +63,26 @@ cpu() {   # cpu PID: user+system CPU seconds
     awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
 }
 rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# put_config FILE: PUT /v1/config -> seconds (or "S(HTTP code)"); the flow
+# and group mods it sent go to $SB_DIR/mods.
+put_config() {
+    local start code t
+    ovs-appctl -t dsrd vlog/set ofctrl:file:dbg
+    grep -c 'flow mods, ' "$SB_DIR/dsrd.log" > "$SB_DIR/before" || true
+    start=$(now)
+    code=$(ip netns exec "$SB_LB" curl -sS -o /dev/null -w '%{http_code}' \
+        -X PUT -H 'Content-Type: application/json' \
+        --data-binary "@$1" "$api_url/v1/config")
+    t=$(printf %.3f "$(echo "$(now) - $start" | bc)")
+    ovs-appctl -t dsrd vlog/set ofctrl:file:info
+    grep 'flow mods, ' "$SB_DIR/dsrd.log" \
+        | tail -n +$(( $(cat "$SB_DIR/before") + 1 )) \
+        | sed -n 's/.*: \([0-9]*\) flow mods, \([0-9]*\) group mods.*/\1 \2/p' \
+        | awk '{f += $1; g += $2} END {printf "%d+%d", f, g}' > "$SB_DIR/mods"
+    if [ "$code" = 200 ]; then echo "$t"; else echo "$t(HTTP $code)"; fi
+}
 synced() { grep -c ': in sync ' "$SB_DIR/dsrd.log" 2>/dev/null || true; }
 now() { date +%s.%N; }
 
@@ -77,9 +97,9 @@ sync_s() {
 
 runs=${RUNS:-1}
 rows=$SB_DIR/rows
-format='%8s %5s %7s %7s %8s %8s %9s %9s %8s %9s %8s %7s %7s\n'
+format='%8s %6s %6s %6s %8s %7s %9s %9s %6s %9s %7s %10s %7s %7s %6s\n'
 printf "$format" services run cold_s sync_s dsrd_cpu ovs_cpu restart_s \
-    change_ms p99_ms replace_s mods dsrd_MB ovs_MB
+    change_ms p99_ms replace_s mods replace2_s dsrd_MB peak_MB ovs_MB
 for n in $sizes; do
 : > "$rows"
 for run in $(seq 1 "$runs"); do
@@ -110,42 +130,47 @@ for run in $(seq 1 "$runs"); do
     read -r change p99 < <(ip netns exec "$SB_LB" python3 \
         "$top/bench/api_client.py" "$api_url" patch svc-7 172.16.0.224 50)
 
-    # 1 % of the services with their first backend's weight changed.
-    ip netns exec "$SB_LB" curl -sS "$api_url/v1/config" \
-        | python3 -c '
-import json, sys
-cfg = json.load(sys.stdin)
-for svc in cfg["services"][::100]:
-    svc["backends"][0]["weight"] = 77
-json.dump(cfg, sys.stdout)' > "$SB_DIR/replace.json"
-    ovs-appctl -t dsrd vlog/set ofctrl:file:dbg
-    grep -c 'flow mods, ' "$SB_DIR/dsrd.log" > "$SB_DIR/before" || true
-    start=$(now)
-    code=$(ip netns exec "$SB_LB" curl -sS -o /dev/null -w '%{http_code}' \
-        -X PUT -H 'Content-Type: application/json' \
-        --data-binary "@$SB_DIR/replace.json" "$api_url/v1/config")
-    replace=$(echo "$(now) - $start" | bc)
-    [ "$code" = 200 ] || replace="$replace(HTTP $code)"
-    ovs-appctl -t dsrd vlog/set ofctrl:file:info
-    mods=$(grep 'flow mods, ' "$SB_DIR/dsrd.log" | tail -n +$(( $(cat "$SB_DIR/before") + 1 )) \
-        | sed -n 's/.*: \([0-9]*\) flow mods, \([0-9]*\) group mods.*/\1 \2/p' \
-        | awk '{f += $1; g += $2} END {printf "%d+%d", f, g}')
+    steady_mb=$(rss "$pid")
+
+    # 1 % of the services with their first backend's weight changed, in
+    # the document GET gave (edited in place, a service a line) and in the
+    # same document re-serialized by another JSON library.
+    ip netns exec "$SB_LB" curl -sS "$api_url/v1/config" > "$SB_DIR/now.json"
+    python3 - "$SB_DIR/now.json" "$SB_DIR/replace" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+lines = text.split("\n")
+first = next(i for i, l in enumerate(lines) if l.startswith("  {"))
+for i in range(first, len(lines), 100):
+    if lines[i].startswith("  {"):
+        lines[i] = re.sub(r'"weight": *[0-9]+', '"weight": 77', lines[i], 1)
+open(sys.argv[2] + ".lines", "w").write("\n".join(lines))
+cfg = json.loads(text)
+for svc in cfg["services"][1::100]:
+    svc["backends"][0]["weight"] = 78
+json.dump(cfg, open(sys.argv[2] + ".json", "w"))
+PY
+    replace_lines=$(put_config "$SB_DIR/replace.lines")
+    mods=$(cat "$SB_DIR/mods")
+    replace_json=$(put_config "$SB_DIR/replace.json")
 
     row=$(printf "$format" "$n" "$run" "$(printf %.2f "$cold")" \
         "$(sync_s 1)" "$dsrd_cpu" "$ovs_cpu" \
         "$(printf %.2f "${restart%%(*}")" "$change" "$p99" \
-        "$(printf %.3f "${replace%%(*}")" "$mods" "$(rss "$pid")" \
-        "$(rss "$ovs_pid")")
+        "${replace_lines%%(*}" "$mods" "${replace_json%%(*}" "$steady_mb" \
+        "$(hwm "$pid")" "$(rss "$ovs_pid")")
     echo "$row"
     echo "$row" >> "$rows"
-    case "$restart$replace" in *'('*) echo "  note: $restart $replace" ;; esac
+    case "$restart$replace_lines$replace_json" in
+    *'('*) echo "  note: $restart $replace_lines $replace_json" ;;
+    esac
     sb_stop_dsrd
     [ -z "$KEEP_LOG" ] || cp "$SB_DIR/dsrd.log" "$KEEP_LOG.$n.$run"
 done
 if [ "$runs" -gt 1 ]; then
     # The median of each numeric column (mods: the first run's).
     row=("$n" median)
-    for col in $(seq 3 13); do
+    for col in $(seq 3 15); do
         if [ "$col" = 11 ]; then
             row+=("$(awk 'NR == 1 {print $11}' "$rows")")
         else
@@ -156,4 +181,7 @@ if [ "$runs" -gt 1 ]; then
     printf "$format" "${row[@]}"
 fi
 done
-echo "(mods: flow mods + group mods sent for the 1 % replace)"
+echo "(replace_s: PUT /v1/config of GET's document with 1 % of the services"
+echo " edited in place, a service a line; mods: the flow + group mods it sent;"
+echo " replace2_s: another 1 % in the same document re-serialized by Python;"
+echo " dsrd_MB: resident after the restart; peak_MB: its high-water mark)"
