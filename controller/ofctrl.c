@@ -973,7 +973,12 @@ reconcile(struct ofctrl *ofc)
     ofc->n_reconciled += n_same;
     VLOG_INFO("%s: reconciled: %"PRIuSIZE" owners already right, %"PRIuSIZE
               " to change", ofc->bridge, n_same, hmap_count(&ofc->dirty));
+    bool big = hmap_count(&ofc->dumped) >= BIG_BUNDLE;
     clear_dump(ofc);
+    if (big) {
+        /* The decoded dump is gone: give its memory back. */
+        malloc_trim(0);
+    }
 }
 
 /* The bundle in flight did not go in whole.  If OVS refused the commit,
