@@ -18,6 +18,7 @@
 /* Locally administered; shared by default by all LB nodes, so that a VIP
  * moving between them keeps its MAC. */
 #define DSR_DEFAULT_MAC "02:d5:d5:00:00:01"
+#define DSR_DEFAULT_IPIP_PORT "dsr-ipip"
 #define DSR_DEFAULT_WEIGHT 100
 
 /* Service ids are group ids and the low bits of cookies. */
@@ -228,6 +229,8 @@ dsr_config_destroy(struct dsr_config *cfg)
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         free(cfg->bridges[i].name);
         free(cfg->bridges[i].target);
+        free(cfg->bridges[i].gre_port);
+        free(cfg->bridges[i].ipip_port);
     }
     free(cfg->bridges);
     cfg->bridges = NULL;
@@ -279,6 +282,12 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->mac = parse_mac(mac ? json_string_value(mac) : DSR_DEFAULT_MAC);
         const json_t *probe_ip = json_object_get(b, "probe_ip");
         br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
+        const json_t *gre_port = json_object_get(b, "gre_port");
+        br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
+                        : NULL);
+        const json_t *ipip_port = json_object_get(b, "ipip_port");
+        br->ipip_port = xstrdup(ipip_port ? json_string_value(ipip_port)
+                                : DSR_DEFAULT_IPIP_PORT);
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
@@ -591,7 +600,11 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
                      : !strcmp(protocol, "udp") ? DSR_PROTO_UDP
                      : DSR_PROTO_BOTH);
     svc->port = json_is_integer(port) ? json_integer_value(port) : 0;
+    const json_t *mode = json_object_get(s, "mode");
     svc->mode = DSR_MODE_L2;
+    if (mode) {
+        dsr_mode_from_string(json_string_value(mode), &svc->mode);
+    }
     svc->hash = hash && !strcmp(hash, "source-ip") ? DSR_HASH_SOURCE_IP
                                                    : DSR_HASH_5TUPLE;
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
@@ -883,7 +896,8 @@ dsr_service_to_json(const struct dsr_service *svc)
                         json_string(dsr_protocol_to_string(svc->protocol)));
     json_object_set_new(j, "port", svc->port ? json_integer(svc->port)
                                              : json_string("*"));
-    json_object_set_new(j, "mode", json_string("l2"));
+    json_object_set_new(j, "mode",
+                        json_string(dsr_mode_to_string(svc->mode)));
     json_object_set_new(j, "hash",
                         json_string(dsr_hash_to_string(svc->hash)));
     json_object_set_new(j, "mac", json_string(mac));
@@ -947,6 +961,12 @@ dsr_config_to_json(const struct dsr_config *cfg)
             char ip[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &br->probe_ip, ip, sizeof ip);
             json_object_set_new(b, "probe_ip", json_string(ip));
+        }
+        if (br->gre_port) {
+            json_object_set_new(b, "gre_port", json_string(br->gre_port));
+        }
+        if (strcmp(br->ipip_port, DSR_DEFAULT_IPIP_PORT)) {
+            json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
         }
         json_array_append_new(bridges, b);
     }

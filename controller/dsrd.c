@@ -108,6 +108,7 @@ main(int argc, char *argv[])
     lb = lb_create(cfg);
     struct datapath_monitor *datapaths = datapath_monitor_create(
         ovsdb_remote);
+    lb_set_datapaths(lb, datapaths);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store, &api_options, &error);

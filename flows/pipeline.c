@@ -170,6 +170,41 @@ put_slot_buckets(struct ds *s, const ovs_be32 *slot_ips, int next_table)
     }
 }
 
+/* The actions that hand a packet pinned or placed on 'be' to it, by the
+ * service's mode (flows/README.md, "Table 22"):
+ *   l2    the backend's MAC as destination, table 10 finds its port;
+ *   gre   the backend's address as tunnel destination, out of the GRE port
+ *         (remote_ip=flow, packet_type=legacy_l3): outer IPv4 + GRE +
+ *         the client's packet, untouched;
+ *   ipip  the backend's address as packet mark, out of the internal port
+ *         into the host's kernel, whose tc filter for that mark
+ *         encapsulates it in IPIP (controller/ipip.c).
+ * "drop" while 'be' cannot be delivered to: its connections wait rather
+ * than lose their pins. */
+static char *
+put_backend_delivery(const struct dsr_service *svc,
+                     const struct pipeline_backend *be)
+{
+    if (!be->has_mac) {
+        return xstrdup("drop");
+    }
+    switch (svc->mode) {
+    case DSR_MODE_GRE:
+        return xasprintf("set_field:"IP_FMT"->tun_dst,output:%"PRIu32,
+                         IP_ARGS(be->ip), be->port);
+    case DSR_MODE_IPIP:
+        return xasprintf("set_field:%#"PRIx32"->pkt_mark,"
+                         "set_field:"ETH_ADDR_FMT"->eth_dst,output:%"PRIu32,
+                         ntohl(be->ip), ETH_ADDR_ARGS(be->mac), be->port);
+    case DSR_MODE_L2:
+    default:
+        return xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
+                         "set_field:"ETH_ADDR_FMT"->eth_src,resubmit(,%d)",
+                         ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(svc->mac),
+                         DSR_TABLE_DELIVER);
+    }
+}
+
 /* A service: its classifier flows (one per protocol) name the service in
  * reg0 and look the connection up in conntrack.  Per backend, a flow in
  * DSR_TABLE_BACKEND delivers the connections pinned to it (draining
@@ -224,12 +259,7 @@ pipeline_service(const struct dsr_service *svc,
         const struct pipeline_backend *be = &backends[i];
         char *match = xasprintf("reg0=%"PRIu32",reg1=%#"PRIx32,
                                 svc->id, ntohl(be->ip));
-        actions = (be->has_mac
-                   ? xasprintf("set_field:"ETH_ADDR_FMT"->eth_dst,"
-                               "set_field:"ETH_ADDR_FMT"->eth_src,"
-                               "resubmit(,%d)", ETH_ADDR_ARGS(be->mac),
-                               ETH_ADDR_ARGS(svc->mac), DSR_TABLE_DELIVER)
-                   : xstrdup("drop"));
+        actions = put_backend_delivery(svc, be);
         dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
                            actions);
         free(match);
