@@ -843,6 +843,7 @@ run_bridge(struct lb_bridge *br)
         }
         neighbor_probe_all_soon(&br->neighbors);
         tunnel_forget_routes(&br->tunnels);
+        br->tunnels.ipip_dirty = true;
         mark_tunnel_services_dirty(br);
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
@@ -869,7 +870,8 @@ run_bridge(struct lb_bridge *br)
         ofctrl_set_hold(br->ofctrl, false);
     }
 
-    if (tunnel_state_refresh(&br->tunnels, br->lb->datapaths)) {
+    if (tunnel_state_refresh(&br->tunnels, br->lb->datapaths)
+        | tunnel_sync_ipip(&br->tunnels, br->lb->cfg)) {
         mark_tunnel_services_dirty(br);
     }
     tunnel_run(&br->tunnels, br->lb->datapaths);
@@ -946,6 +948,7 @@ lb_wait(struct lb *lb)
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
+        tunnel_wait(&br->tunnels);
         if (br->relax_at) {
             poll_timer_wait_until(br->relax_at);
         }

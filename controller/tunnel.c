@@ -3,10 +3,13 @@
 #include "controller/tunnel.h"
 
 #include <string.h>
+#include "controller/config.h"
+#include "controller/ipip.h"
 #include "controller/model.h"
 #include "controller/vswitchd.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 #include "util.h"
@@ -16,6 +19,10 @@ VLOG_DEFINE_THIS_MODULE(tunnel);
 /* Errors of datapath_monitor_find_port() that pass by themselves. */
 #define NOT_READ_YET "OVSDB not read yet"
 #define NO_OFPORT_YET "has no OpenFlow port number"
+#define NOT_PROGRAMMED_YET "the kernel side is not programmed yet"
+
+/* How often the kernel side of ipip services is read back. */
+#define IPIP_VERIFY_MS 2000
 
 /* How often routes that were missing are looked up again. */
 #define RECHECK_MS 5000
@@ -43,6 +50,8 @@ tunnel_state_init(struct tunnel_state *ts,
     ts->local = local;
     ts->gre_error = xstrdup(NOT_READ_YET);
     ts->ipip_error = xstrdup(NOT_READ_YET);
+    ts->ipip_kernel_error = xstrdup(NOT_PROGRAMMED_YET);
+    ts->ipip_dirty = true;
     hmap_init(&ts->routes);
     hmap_init(&ts->notes);
 }
@@ -72,6 +81,8 @@ tunnel_state_destroy(struct tunnel_state *ts)
     hmap_destroy(&ts->notes);
     free(ts->gre_error);
     free(ts->ipip_error);
+    free(ts->ipip_kernel_error);
+    ipip_destroy(ts->ipip);
 }
 
 static bool
@@ -163,7 +174,7 @@ tunnel_delivery(const struct tunnel_state *ts, const struct dsr_service *svc,
     case DSR_MODE_IPIP:
         *port = ts->ipip_port;
         *mac = ts->ipip_mac;
-        return !ts->ipip_error;
+        return !ts->ipip_error && !ts->ipip_kernel_error;
     case DSR_MODE_L2:
     default:
         return false;
@@ -303,7 +314,7 @@ tunnel_service_error(const struct tunnel_state *ts,
                      const struct dsr_service *svc)
 {
     if (svc->mode == DSR_MODE_IPIP) {
-        return ts->ipip_error;
+        return ts->ipip_error ? ts->ipip_error : ts->ipip_kernel_error;
     } else if (svc->mode != DSR_MODE_GRE) {
         return NULL;
     } else if (ts->gre_error) {
@@ -327,6 +338,9 @@ tunnel_note_service(struct tunnel_state *ts, const struct dsr_service *svc,
     const char *error = svc ? tunnel_service_error(ts, svc) : NULL;
     struct tunnel_service_note *note = NULL, *n;
 
+    if (!svc || svc->mode == DSR_MODE_IPIP) {
+        ts->ipip_dirty = true;  /* Its backends may have changed. */
+    }
     HMAP_FOR_EACH_WITH_HASH (n, node, hash_int(id, 0), &ts->notes) {
         if (n->id == id) {
             note = n;
@@ -353,6 +367,7 @@ tunnel_note_service(struct tunnel_state *ts, const struct dsr_service *svc,
         /* OVSDB not read yet, a port that ovs-vswitchd is still adding:
          * states that pass by themselves. */
         bool passing = (!strcmp(error, NOT_READ_YET)
+                        || !strcmp(error, NOT_PROGRAMMED_YET)
                         || strstr(error, NO_OFPORT_YET));
         VLOG(passing ? VLL_INFO : VLL_WARN,
              "service %s (%s) cannot be delivered: %s", svc->name,
@@ -362,31 +377,103 @@ tunnel_note_service(struct tunnel_state *ts, const struct dsr_service *svc,
     }
 }
 
-/* The kernel side of the bridge's ipip services; see ipip.h.  Returns
- * true if the bridge's ipip services need their flows recomputed (the
- * kernel side became usable or stopped being so). */
-bool
-tunnel_sync_ipip(struct tunnel_state *ts OVS_UNUSED,
-                 const struct dsr_config *cfg OVS_UNUSED)
+static int
+compare_be32(const void *a_, const void *b_)
 {
-    return false;
+    uint32_t a = ntohl(*(const ovs_be32 *) a_);
+    uint32_t b = ntohl(*(const ovs_be32 *) b_);
+
+    return a < b ? -1 : a > b;
 }
 
-/* "dsr/show": the bridge's tunnel ports. */
-void
-tunnel_format(const struct tunnel_state *ts,
-              const struct dsr_config *cfg OVS_UNUSED, struct ds *s)
+/* The kernel side of the bridge's ipip services (ipip.h): brought in line
+ * with their backends when those may have changed, and retried now and
+ * then after an error.  Returns true if the bridge's ipip services need
+ * their flows recomputed (the kernel side became usable or stopped being
+ * so). */
+bool
+tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
 {
-    if (ts->gre_error) {
-        ds_put_format(s, "  gre: %s\n", ts->gre_error);
-    } else {
-        ds_put_format(s, "  gre: port %"PRIu32"\n", ts->gre_port);
+    long long int now = time_msec();
+
+    if (!ts->ipip_dirty && !(ts->ipip && now >= ts->ipip_retry_at)) {
+        return false;
     }
-    if (ts->ipip_error) {
-        ds_put_format(s, "  ipip: %s\n", ts->ipip_error);
+    ts->ipip_dirty = false;
+    /* Now and then the kernel side is read back and repaired, also when
+     * it looks fine: ovs-vswitchd deletes a port's ingress qdisc (with
+     * dsrd's filters) whenever it (re)configures the port's policing,
+     * e.g. after it restarts. */
+    ts->ipip_retry_at = now + IPIP_VERIFY_MS;
+    if (ts->ipip) {
+        ipip_invalidate(ts->ipip);
+    }
+
+    /* Every backend of every ipip service on the bridge: draining and
+     * down ones keep (or may get back) connections. */
+    ovs_be32 *ips = NULL;
+    size_t n = 0, allocated = 0;
+    const struct dsr_service *svc;
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        if (svc->mode != DSR_MODE_IPIP || strcmp(svc->bridge, ts->cfg->name)) {
+            continue;
+        }
+        for (size_t i = 0; i < svc->n_backends; i++) {
+            if (n == allocated) {
+                ips = x2nrealloc(ips, &allocated, sizeof *ips);
+            }
+            ips[n++] = svc->backends[i].ip;
+        }
+    }
+    qsort(ips, n, sizeof *ips, compare_be32);
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!unique || ips[unique - 1] != ips[i]) {
+            ips[unique++] = ips[i];
+        }
+    }
+
+    char *error = NULL;
+    if (!ts->ipip && !unique) {
+        /* No ipip service has ever been here: leave the kernel alone. */
+        free(ips);
+        return false;
+    } else if (ts->ipip_error) {
+        /* No port (or no kernel datapath): nothing to program yet. */
+        error = xstrdup(NOT_PROGRAMMED_YET);
     } else {
-        ds_put_format(s, "  ipip: port %"PRIu32" (%s, "ETH_ADDR_FMT")\n",
-                      ts->ipip_port, ts->cfg->ipip_port,
-                      ETH_ADDR_ARGS(ts->ipip_mac));
+        if (!ts->ipip) {
+            ts->ipip = ipip_create(ts->cfg->ipip_port);
+        }
+        error = ipip_sync(ts->ipip, ips, unique);
+    }
+    free(ips);
+
+    bool changed = strings_differ(error, ts->ipip_kernel_error);
+    if (changed && error && strcmp(error, NOT_PROGRAMMED_YET)) {
+        VLOG_WARN("%s: ipip services: %s", ts->cfg->name, error);
+    } else if (changed && !error) {
+        VLOG_INFO("%s: ipip services: kernel side ready (%"PRIuSIZE
+                  " backends)", ts->cfg->name, ipip_count(ts->ipip));
+    }
+    free(ts->ipip_kernel_error);
+    ts->ipip_kernel_error = error;
+    return changed;
+}
+
+/* Wakes the poll loop for the next look at what failed. */
+void
+tunnel_wait(const struct tunnel_state *ts)
+{
+    const struct tunnel_route *r;
+
+    if (ts->ipip) {
+        poll_timer_wait_until(ts->ipip_retry_at);
+    }
+    HMAP_FOR_EACH (r, node, &ts->routes) {
+        if (r->error) {
+            poll_timer_wait_until(ts->recheck_at);
+            break;
+        }
     }
 }

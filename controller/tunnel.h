@@ -41,6 +41,9 @@ struct tunnel_state {
 
     struct ipip *ipip;          /* Kernel side of ipip services, or NULL
                                  * until one exists. */
+    char *ipip_kernel_error;    /* Why the kernel side is not ready. */
+    bool ipip_dirty;            /* ipip backends may have changed. */
+    long long int ipip_retry_at;
 };
 
 void tunnel_state_init(struct tunnel_state *,
@@ -49,6 +52,7 @@ void tunnel_state_destroy(struct tunnel_state *);
 bool tunnel_state_refresh(struct tunnel_state *,
                           const struct datapath_monitor *);
 void tunnel_run(struct tunnel_state *, const struct datapath_monitor *);
+void tunnel_wait(const struct tunnel_state *);
 void tunnel_forget_routes(struct tunnel_state *);
 
 bool tunnel_delivery(const struct tunnel_state *, const struct dsr_service *,
@@ -61,7 +65,5 @@ const char *tunnel_service_error(const struct tunnel_state *,
 void tunnel_note_service(struct tunnel_state *, const struct dsr_service *,
                          uint32_t id);
 bool tunnel_sync_ipip(struct tunnel_state *, const struct dsr_config *);
-void tunnel_format(const struct tunnel_state *, const struct dsr_config *,
-                   struct ds *);
 
 #endif /* controller/tunnel.h */

@@ -70,7 +70,8 @@ done
 # crc32c_generic before openvswitch (libcrc32c's soft dependency); 9p and
 # virtio for the host's file system; the rest for the tests.
 want="crc32c_generic virtio_pci virtio_net 9p 9pnet_virtio openvswitch
-      vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun"
+      vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun
+      sch_ingress cls_fw act_tunnel_key act_mirred bridge"
 files=
 for m in $want; do
     line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mods/modules.dep") || continue
