@@ -141,6 +141,15 @@ grep -m 1 "proto IPIP (4)" "$SB_DIR/underlay-v.txt" \
 grep -q "IP 10.0.0.101\.80 > $CLIENT_IP\.[0-9]*: Flags \[S\.\]" \
     "$SB_DIR/underlay.txt" || sb_fail "no direct reply from the ipip backend"
 
+# What ovs-vswitchd does to the port when it (re)configures it: its
+# ingress qdisc goes, with dsrd's filter.  dsrd puts it back.
+ip netns exec "$SB_LB" tc qdisc del dev dsr-ipip ingress
+back() { ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff: | grep -q "handle 0xa01000c"; }
+sb_wait_until back || sb_fail "the ipip filter was not restored"
+e2e_curl "http://10.0.0.101/?[1-3]" > "$SB_DIR/ipip-again"
+[ "$(e2e_count be2 < "$SB_DIR/ipip-again")" = 3 ] \
+    || sb_fail "ipip after the repair: $(cat "$SB_DIR/ipip-again")"
+
 # Deleting the ipip service removes its tc filter; the kernel side is
 # dsrd's to clean up.
 api DELETE /v1/services/ipip
