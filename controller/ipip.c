@@ -335,8 +335,10 @@ ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
     }
     /* What was in place before reading the kernel back: a filter that
      * vanished since is restored, and said so. */
-    uint32_t *before = xmemdup(ipip->installed,
-                               ipip->n_installed * sizeof *before);
+    uint32_t *before = (ipip->n_installed
+                        ? xmemdup(ipip->installed,
+                                  ipip->n_installed * sizeof *before)
+                        : NULL);
     size_t n_before = ipip->n_installed;
     if (!ipip->ready && (error = prepare(ipip, port))) {
         free(before);

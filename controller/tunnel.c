@@ -425,7 +425,9 @@ tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
             ips[n++] = svc->backends[i].ip;
         }
     }
-    qsort(ips, n, sizeof *ips, compare_be32);
+    if (n) {
+        qsort(ips, n, sizeof *ips, compare_be32);
+    }
     size_t unique = 0;
     for (size_t i = 0; i < n; i++) {
         if (!unique || ips[unique - 1] != ips[i]) {
