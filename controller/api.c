@@ -131,6 +131,12 @@ respond_path_error(struct http_request *req, unsigned int status,
     }
 }
 
+static bool
+nullable_string_equals(const char *a, const char *b)
+{
+    return a && b ? !strcmp(a, b) : a == b;
+}
+
 /* Checks If-Match against 'version'; answers 412 and returns false on a
  * mismatch. */
 static bool
@@ -744,7 +750,9 @@ check_settings(struct api *api, struct http_request *req, const json_t *json)
         const struct dsr_bridge_config *b = dsr_config_find_bridge(
             api->cfg, a->name);
         same_bridges = (b && !strcmp(a->target, b->target)
-                        && eth_addr_equals(a->mac, b->mac));
+                        && eth_addr_equals(a->mac, b->mac)
+                        && nullable_string_equals(a->gre_port, b->gre_port)
+                        && !strcmp(a->ipip_port, b->ipip_port));
     }
     bool same_limits = dsr_limits_equal(&check.limits, &api->cfg->limits);
     dsr_config_destroy(&check);

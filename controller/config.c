@@ -23,6 +23,7 @@
 /* Locally administered; shared by default by all LB nodes, so that a VIP
  * moving between them keeps its MAC. */
 #define DSR_DEFAULT_MAC "02:d5:d5:00:00:01"
+#define DSR_DEFAULT_IPIP_PORT "dsr-ipip"
 #define DSR_DEFAULT_WEIGHT 100
 
 /* Service ids are group ids and the low bits of cookies. */
@@ -235,6 +236,8 @@ dsr_config_destroy(struct dsr_config *cfg)
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         free(cfg->bridges[i].name);
         free(cfg->bridges[i].target);
+        free(cfg->bridges[i].gre_port);
+        free(cfg->bridges[i].ipip_port);
     }
     free(cfg->bridges);
     cfg->bridges = NULL;
@@ -286,6 +289,12 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->mac = parse_mac(mac ? json_string_value(mac) : DSR_DEFAULT_MAC);
         const json_t *probe_ip = json_object_get(b, "probe_ip");
         br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
+        const json_t *gre_port = json_object_get(b, "gre_port");
+        br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
+                        : NULL);
+        const json_t *ipip_port = json_object_get(b, "ipip_port");
+        br->ipip_port = xstrdup(ipip_port ? json_string_value(ipip_port)
+                                : DSR_DEFAULT_IPIP_PORT);
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
@@ -597,7 +606,11 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
                      : !strcmp(protocol, "udp") ? DSR_PROTO_UDP
                      : DSR_PROTO_BOTH);
     svc->port = json_is_integer(port) ? json_integer_value(port) : 0;
+    const json_t *mode = json_object_get(s, "mode");
     svc->mode = DSR_MODE_L2;
+    if (mode) {
+        dsr_mode_from_string(json_string_value(mode), &svc->mode);
+    }
     svc->hash = hash && !strcmp(hash, "source-ip") ? DSR_HASH_SOURCE_IP
                                                    : DSR_HASH_5TUPLE;
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
@@ -981,6 +994,7 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
            != old->port
         || !json_string_is(s, "hash", dsr_hash_to_string(old->hash),
                            "5-tuple")
+        || !json_string_is(s, "mode", dsr_mode_to_string(old->mode), "l2")
         || !(mac ? json_mac_is(s, "mac", old->mac)
                  : eth_addr_equals(br->mac, old->mac))
         || !json_equal_or_null(json_object_get(s, "health_check"),
@@ -1158,7 +1172,7 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
         ds_put_cstr(s, "\"*\"");
     }
     put_key(s, "mode", false);
-    ds_put_cstr(s, "\"l2\"");
+    put_string(s, dsr_mode_to_string(svc->mode));
     put_key(s, "hash", false);
     put_string(s, dsr_hash_to_string(svc->hash));
     put_key(s, "mac", false);
@@ -1257,6 +1271,12 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
             char ip[INET_ADDRSTRLEN];
             inet_ntop(AF_INET, &br->probe_ip, ip, sizeof ip);
             json_object_set_new(b, "probe_ip", json_string(ip));
+        }
+        if (br->gre_port) {
+            json_object_set_new(b, "gre_port", json_string(br->gre_port));
+        }
+        if (strcmp(br->ipip_port, DSR_DEFAULT_IPIP_PORT)) {
+            json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
         }
         json_array_append_new(bridges, b);
     }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
+#include "packets.h"
+#include "smap.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "util.h"
@@ -50,6 +52,13 @@ datapath_monitor_create(const char *remote)
     ovsdb_idl_add_column(dpm->idl, &ovsrec_port_col_interfaces);
     ovsdb_idl_add_table(dpm->idl, &ovsrec_table_interface);
     ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_type);
+    /* Tunnel modes (controller/tunnel.c): the GRE port and the internal
+     * port into the kernel. */
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_port_col_name);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_name);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_options);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_ofport);
+    ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_mac_in_use);
     dpm->idl_seqno = ovsdb_idl_get_seqno(dpm->idl);
     shash_init(&dpm->bridges);
     return dpm;
@@ -212,4 +221,123 @@ datapath_monitor_format(const struct datapath_monitor *dpm,
     } else {
         ds_put_cstr(s, "datapath unknown (no such bridge in OVSDB)");
     }
+}
+
+/* Changes whenever anything read from OVSDB changed. */
+unsigned int
+datapath_monitor_get_seqno(const struct datapath_monitor *dpm)
+{
+    return dpm ? dpm->idl_seqno : 0;
+}
+
+static const struct ovsrec_bridge *
+find_bridge__(const struct datapath_monitor *dpm, const char *name)
+{
+    const struct ovsrec_bridge *br;
+
+    OVSREC_BRIDGE_FOR_EACH (br, dpm->idl) {
+        if (!strcmp(br->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+/* Whether 'name' is a bridge in OVSDB (a bridge's LOCAL port has its
+ * name): OVS's native tunnelling sends from there. */
+bool
+datapath_monitor_is_bridge(const struct datapath_monitor *dpm,
+                           const char *name)
+{
+    return dpm && find_bridge__(dpm, name);
+}
+
+static bool
+is_flow_gre__(const struct ovsrec_interface *iface)
+{
+    const char *remote = smap_get(&iface->options, "remote_ip");
+    const char *ptype = smap_get(&iface->options, "packet_type");
+
+    return (!strcmp(iface->type, "gre") && remote && !strcmp(remote, "flow")
+            && ptype && !strcmp(ptype, "legacy_l3"));
+}
+
+/* Finds on 'bridge' the interface a tunnel mode needs: with 'type' "gre",
+ * a flow-based L3 GRE port (type=gre, options:remote_ip=flow,
+ * options:packet_type=legacy_l3), named 'name' or, if 'name' is NULL, the
+ * only one; with 'type' "internal", the internal port 'name'.  On success
+ * stores its OpenFlow port (and MAC, if 'mac') and returns NULL; else
+ * returns an error message for operators, which the caller frees. */
+char *
+datapath_monitor_find_port(const struct datapath_monitor *dpm,
+                           const char *bridge, const char *type,
+                           const char *name, uint32_t *ofport,
+                           struct eth_addr *mac)
+{
+    bool gre = !strcmp(type, "gre");
+
+    if (!dpm) {
+        return xstrdup("dsrd reads tunnel ports from OVSDB, which "
+                       "--ovsdb=none turned off");
+    }
+    if (!ovsdb_idl_has_ever_connected(dpm->idl)) {
+        return xstrdup("OVSDB not read yet");
+    }
+    const struct ovsrec_bridge *br = find_bridge__(dpm, bridge);
+    if (!br) {
+        return xasprintf("no bridge %s in OVSDB", bridge);
+    }
+
+    const struct ovsrec_interface *found = NULL;
+    for (size_t i = 0; i < br->n_ports; i++) {
+        for (size_t j = 0; j < br->ports[i]->n_interfaces; j++) {
+            const struct ovsrec_interface *iface
+                = br->ports[i]->interfaces[j];
+            if (name ? strcmp(iface->name, name)
+                     : !gre || !is_flow_gre__(iface)) {
+                continue;
+            }
+            if (found) {
+                return xasprintf("bridge %s has several GRE ports with "
+                                 "remote_ip=flow, packet_type=legacy_l3 "
+                                 "(%s, %s): name one in the bridge's "
+                                 "\"gre_port\"", bridge, found->name,
+                                 iface->name);
+            }
+            found = iface;
+        }
+    }
+    if (!found && gre) {
+        return xasprintf("bridge %s has no GRE port%s%s for gre services: "
+                         "ovs-vsctl add-port %s %s -- set interface %s "
+                         "type=gre options:remote_ip=flow "
+                         "options:packet_type=legacy_l3", bridge,
+                         name ? " " : "", name ? name : "", bridge,
+                         name ? name : "gre0", name ? name : "gre0");
+    } else if (!found) {
+        return xasprintf("bridge %s has no port %s for ipip services: "
+                         "ovs-vsctl add-port %s %s -- set interface %s "
+                         "type=internal", bridge, name, bridge, name, name);
+    } else if (gre && !is_flow_gre__(found)) {
+        return xasprintf("port %s of bridge %s is not a flow-based L3 GRE "
+                         "port: it needs type=gre options:remote_ip=flow "
+                         "options:packet_type=legacy_l3", found->name,
+                         bridge);
+    } else if (!gre && strcmp(found->type, "internal")) {
+        return xasprintf("port %s of bridge %s is not an internal port "
+                         "(type=internal)", found->name, bridge);
+    } else if (found->n_ofport != 1 || found->ofport[0] <= 0) {
+        return xasprintf("port %s of bridge %s has no OpenFlow port number "
+                         "(ovs-vswitchd could not create it: see its "
+                         "Interface error column)", found->name, bridge);
+    }
+    *ofport = found->ofport[0];
+    if (mac) {
+        if (!found->mac_in_use
+            || !eth_addr_from_string(found->mac_in_use, mac)) {
+            return xasprintf("port %s of bridge %s has no MAC yet",
+                             found->name, bridge);
+        }
+    }
+    return NULL;
 }

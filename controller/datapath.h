@@ -11,7 +11,11 @@
 #ifndef DSR_DATAPATH_H
 #define DSR_DATAPATH_H 1
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct ds;
+struct eth_addr;
 
 /* The datapath of one bridge, as dsrd classifies it. */
 enum datapath_kind {
@@ -33,5 +37,14 @@ enum datapath_kind datapath_monitor_get(const struct datapath_monitor *,
 const char *datapath_kind_to_string(enum datapath_kind);
 void datapath_monitor_format(const struct datapath_monitor *,
                              const char *bridge, struct ds *);
+
+/* Tunnel modes (controller/tunnel.h). */
+unsigned int datapath_monitor_get_seqno(const struct datapath_monitor *);
+bool datapath_monitor_is_bridge(const struct datapath_monitor *,
+                                const char *name);
+char *datapath_monitor_find_port(const struct datapath_monitor *,
+                                 const char *bridge, const char *type,
+                                 const char *name, uint32_t *ofport,
+                                 struct eth_addr *mac);
 
 #endif /* controller/datapath.h */

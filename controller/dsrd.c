@@ -112,6 +112,7 @@ main(int argc, char *argv[])
     malloc_trim(0);
     struct datapath_monitor *datapaths = datapath_monitor_create(
         ovsdb_remote);
+    lb_set_datapaths(lb, datapaths);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store, &api_options, &error);

@@ -22,6 +22,7 @@
 #include "openvswitch/poll-loop.h"
 #include "controller/health.h"
 #include "controller/probe-packet.h"
+#include "controller/tunnel.h"
 #include "controller/vswitchd.h"
 #include "random.h"
 #include "flow.h"
@@ -84,6 +85,8 @@ struct lb_bridge {
                                      * are known, or this time. */
     struct hmap buckets;            /* struct lb_bucket_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
+    struct tunnel_state tunnels;    /* Ports and routes of gre and ipip
+                                     * services (controller/tunnel.h). */
 
     /* Reaction time of health changes: decision to OVS's commit. */
     long long int decided_usec;     /* Oldest unprogrammed decision, or 0. */
@@ -111,6 +114,7 @@ struct lb {
     long long int *reactions;       /* Ring of LB_REACTION_SAMPLES. */
     size_t n_reactions;             /* Total recorded. */
     bool probing;                   /* Health checks have started. */
+    const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
 static void lb_packet_in(void *aux, const struct flow *,
@@ -243,6 +247,13 @@ classify_backends(const struct lb *lb, const struct lb_bridge *br,
         const struct dsr_backend *be = &svc->backends[i];
         const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
         bool has_mac = be->has_mac || (nb && nb->resolved);
+        uint32_t tunnel_port = 0;
+        struct eth_addr tunnel_mac;
+        if (svc->mode != DSR_MODE_L2) {
+            /* Tunnel modes: no MAC to learn, the bridge's port decides. */
+            has_mac = tunnel_delivery(&br->tunnels, svc, &tunnel_port,
+                                      &tunnel_mac);
+        }
 
         if (be->state == DSR_BACKEND_DISABLED
             || (!ignore_health && health_is_down(lb->health, svc->id,
@@ -252,7 +263,10 @@ classify_backends(const struct lb *lb, const struct lb_bridge *br,
         struct pipeline_backend *r = &reachable[(*n_reachable)++];
         r->ip = be->ip;
         r->has_mac = has_mac;
-        r->mac = be->has_mac ? be->mac : has_mac ? nb->mac : eth_addr_zero;
+        r->port = tunnel_port;
+        r->mac = (svc->mode != DSR_MODE_L2 ? tunnel_mac
+                  : be->has_mac ? be->mac
+                  : has_mac ? nb->mac : eth_addr_zero);
         if (be->state == DSR_BACKEND_ACTIVE && has_mac) {
             usable[n].id = be->bucket_id;
             usable[n].key = ntohl(be->ip);
@@ -293,6 +307,8 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     struct pipeline_backend *reachable = xmalloc(
         (svc->n_backends + 1) * sizeof *reachable);
     size_t n_reachable;
+
+    tunnel_check_routes(&br->tunnels, lb->datapaths, svc);
     size_t n = classify_backends(lb, br, svc, false, usable, reachable,
                                  &n_reachable);
 
@@ -314,6 +330,9 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         const struct slots_backend *u = find_usable(usable, n, slots[s]);
         slot_ips[s] = u ? htonl(u->key) : 0;
+    }
+    if (svc->mode != DSR_MODE_L2) {
+        tunnel_note_service(&br->tunnels, svc, svc->id);
     }
     struct dsr_owner *owner = pipeline_service(svc, reachable, n_reachable,
                                                slot_ips);
@@ -364,7 +383,9 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
                         hash_int((OVS_FORCE uint32_t) ip, 0));
         }
         hmapx_add(&users->services, CONST_CAST(struct dsr_service *, svc));
-        neighbor_ref(&br->neighbors, ip);
+        if (svc->mode == DSR_MODE_L2) {
+            neighbor_ref(&br->neighbors, ip);
+        }
     }
     program_service(br->lb, br, svc);
 }
@@ -415,6 +436,9 @@ release_service(struct lb_bridge *br, const struct dsr_service *svc)
                 hmapx_destroy(&users->services);
                 free(users);
             }
+        }
+        if (svc->mode != DSR_MODE_L2) {
+            continue;           /* Never resolved by ARP. */
         }
         if (nb && nb->refcount == 1 && nb->resolved) {
             release_location(br, nb->mac);
@@ -485,7 +509,9 @@ lb_dsr_send(void *lb_, uint32_t service_id, ovs_be32 ip, uint16_t port,
                                    : NULL;
     struct dp_packet packet;
 
-    if (!be || !br || !br->cfg->probe_ip || !ofctrl_is_connected(br->ofctrl)
+    /* DSR-path probes through tunnels are not done yet. */
+    if (!be || !br || !br->cfg->probe_ip || svc->mode != DSR_MODE_L2
+        || !ofctrl_is_connected(br->ofctrl)
         || (!be->has_mac && !(nb && nb->resolved))) {
         return false;
     }
@@ -589,6 +615,7 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
     hmap_init(&br->locations);
     hmapx_init(&br->dirty_services);
     hmap_init(&br->buckets);
+    tunnel_state_init(&br->tunnels, cfg, !strncmp(cfg->target, "unix:", 5));
 
     struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -624,6 +651,7 @@ destroy_bridge(struct lb_bridge *br)
         free(b);
     }
     hmap_destroy(&br->buckets);
+    tunnel_state_destroy(&br->tunnels);
     free(br->waits);
     free(br);
 }
@@ -651,6 +679,14 @@ lb_create(const struct dsr_config *cfg)
     return lb;
 }
 
+/* Lets the lb find the tunnel ports of gre and ipip services in OVSDB
+ * ('dpm' may be null, and must outlive the lb). */
+void
+lb_set_datapaths(struct lb *lb, const struct datapath_monitor *dpm)
+{
+    lb->datapaths = dpm;
+}
+
 void
 lb_add_service(struct lb *lb, const struct dsr_service *svc)
 {
@@ -666,6 +702,7 @@ lb_remove_service(struct lb *lb, const struct dsr_service *svc)
     ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
                      NULL);
     health_remove_service(lb->health, svc);
+    tunnel_note_service(&br->tunnels, NULL, svc->id);
     forget_bucket_states(br, svc);
     release_service(br, svc);
 }
@@ -787,6 +824,21 @@ lb_format_reactions(const struct lb *lb, struct ds *s)
     free(sorted);
 }
 
+/* The bridge's tunnel ports or routes changed (or may have): its gre and
+ * ipip services' flows are recomputed. */
+static void
+mark_tunnel_services_dirty(struct lb_bridge *br)
+{
+    const struct dsr_service *svc;
+
+    HMAP_FOR_EACH (svc, name_node, &br->lb->cfg->services) {
+        if (svc->mode != DSR_MODE_L2 && !strcmp(svc->bridge, br->cfg->name)) {
+            hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *,
+                                                      svc));
+        }
+    }
+}
+
 static void
 run_bridge(struct lb_bridge *br)
 {
@@ -804,6 +856,9 @@ run_bridge(struct lb_bridge *br)
             br->relax_at = br->relax_since = time_msec();
         }
         neighbor_probe_all_soon(&br->neighbors);
+        tunnel_forget_routes(&br->tunnels);
+        br->tunnels.ipip_dirty = true;
+        mark_tunnel_services_dirty(br);
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
         }
@@ -830,6 +885,11 @@ run_bridge(struct lb_bridge *br)
         ofctrl_set_hold(br->ofctrl, false);
     }
 
+    if (tunnel_state_refresh(&br->tunnels, br->lb->datapaths)
+        | tunnel_sync_ipip(&br->tunnels, br->lb->cfg)) {
+        mark_tunnel_services_dirty(br);
+    }
+    tunnel_run(&br->tunnels, br->lb->datapaths);
     HMAPX_FOR_EACH (node, &br->dirty_services) {
         program_service(br->lb, br, node->data);
     }
@@ -906,6 +966,7 @@ lb_wait(struct lb *lb)
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
+        tunnel_wait(&br->tunnels);
         if (br->relax_at) {
             poll_timer_wait_until(br->relax_at);
         }
@@ -925,14 +986,24 @@ compare_services(const void *a_, const void *b_)
 }
 
 static void
-format_backend(const struct lb_bridge *br, const struct dsr_backend *be,
-               struct ds *s)
+format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
+               const struct dsr_backend *be, struct ds *s)
 {
     const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
     bool known = be->has_mac || (nb && nb->resolved);
+    uint32_t port;
+    struct eth_addr mac;
 
     ds_put_format(s, "    backend "IP_FMT": ", IP_ARGS(be->ip));
-    if (be->has_mac) {
+    if (svc->mode != DSR_MODE_L2) {
+        known = tunnel_delivery(&br->tunnels, svc, &port, &mac);
+        ds_put_format(s, "%s", dsr_mode_to_string(svc->mode));
+        if (known) {
+            ds_put_format(s, " port %"PRIu32, port);
+        } else {
+            ds_put_cstr(s, " port missing");
+        }
+    } else if (be->has_mac) {
         ds_put_format(s, "mac "ETH_ADDR_FMT" (configured)",
                       ETH_ADDR_ARGS(be->mac));
     } else if (known) {
@@ -940,7 +1011,7 @@ format_backend(const struct lb_bridge *br, const struct dsr_backend *be,
     } else {
         ds_put_cstr(s, "mac unresolved");
     }
-    if (nb && nb->resolved) {
+    if (nb && nb->resolved && svc->mode == DSR_MODE_L2) {
         ds_put_format(s, ", port %"PRIu32, ofp_to_u16(nb->port));
     }
     ds_put_format(s, ", weight %"PRIu16", %s, bucket %"PRIu32"%s\n",
@@ -975,17 +1046,22 @@ lb_format_show(const struct lb *lb, struct ds *s)
             }
             char port[8];
             snprintf(port, sizeof port, "%"PRIu16, svc->port);
-            ds_put_format(s, "  service %s: "IP_FMT" %s port %s, l2, "
+            ds_put_format(s, "  service %s: "IP_FMT" %s port %s, %s, "
                           "hash %s, mac "ETH_ADDR_FMT", group %"PRIu32
                           ", cookie %#"PRIx64"\n", svc->name,
                           IP_ARGS(svc->vip),
                           dsr_protocol_to_string(svc->protocol),
                           svc->port ? port : "*",
+                          dsr_mode_to_string(svc->mode),
                           dsr_hash_to_string(svc->hash),
                           ETH_ADDR_ARGS(svc->mac), svc->id,
                           dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
             for (size_t j = 0; j < svc->n_backends; j++) {
-                format_backend(br, &svc->backends[j], s);
+                format_backend(br, svc, &svc->backends[j], s);
+            }
+            const char *error = tunnel_service_error(&br->tunnels, svc);
+            if (error) {
+                ds_put_format(s, "    error: %s\n", error);
             }
         }
     }
@@ -1059,10 +1135,13 @@ const char *
 lb_service_rejection(const struct lb *lb, const struct dsr_service *svc)
 {
     const struct lb_bridge *br = find_bridge(lb, svc->bridge);
+    const char *error = br ? tunnel_service_error(&br->tunnels, svc) : NULL;
 
-    return br ? ofctrl_get_rejection(br->ofctrl,
-                                     dsr_cookie(DSR_COOKIE_SERVICE, svc->id))
-              : NULL;
+    return (error ? error
+            : br ? ofctrl_get_rejection(br->ofctrl,
+                                        dsr_cookie(DSR_COOKIE_SERVICE,
+                                                   svc->id))
+            : NULL);
 }
 
 /* The token is the sum of the bridges' round numbers: rounds only grow,

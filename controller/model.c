@@ -124,6 +124,25 @@ dsr_hash_to_string(enum dsr_hash hash)
 }
 
 const char *
+dsr_mode_to_string(enum dsr_mode mode)
+{
+    return (mode == DSR_MODE_GRE ? "gre"
+            : mode == DSR_MODE_IPIP ? "ipip" : "l2");
+}
+
+bool
+dsr_mode_from_string(const char *s, enum dsr_mode *mode)
+{
+    for (int m = DSR_MODE_L2; m <= DSR_MODE_IPIP; m++) {
+        if (!strcmp(s, dsr_mode_to_string(m))) {
+            *mode = m;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *
 dsr_backend_state_to_string(enum dsr_backend_state state)
 {
     switch (state) {

@@ -22,6 +22,9 @@ enum dsr_protocol {
 /* How packets reach a backend. */
 enum dsr_mode {
     DSR_MODE_L2,                /* Rewrite eth_dst to the backend's MAC. */
+    DSR_MODE_GRE,               /* GRE to the backend's IP (OVS tunnel). */
+    DSR_MODE_IPIP,              /* IPIP to the backend's IP (Linux kernel,
+                                 * fed from OVS: controller/ipip.h). */
 };
 
 /* Which packet fields pick the backend. */
@@ -118,6 +121,10 @@ struct dsr_bridge_config {
     char *target;               /* OpenFlow target, e.g. unix:.../br.mgmt. */
     struct eth_addr mac;        /* Default service MAC; source of ARPs. */
     ovs_be32 probe_ip;          /* Source of DSR-path probes, or 0. */
+    char *gre_port;             /* GRE port of "gre" services, or NULL to
+                                 * find it in OVSDB. */
+    char *ipip_port;            /* Internal port that hands "ipip"
+                                 * services' packets to the kernel. */
 };
 
 /* Resource limits (schemas/config.schema.json, "limits"): how much
@@ -166,6 +173,8 @@ struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
 
 const char *dsr_protocol_to_string(enum dsr_protocol);
 const char *dsr_hash_to_string(enum dsr_hash);
+const char *dsr_mode_to_string(enum dsr_mode);
+bool dsr_mode_from_string(const char *, enum dsr_mode *);
 const char *dsr_backend_state_to_string(enum dsr_backend_state);
 
 #endif /* controller/model.h */

@@ -30,31 +30,13 @@ bool
 vswitchd_relax_tcp_conntrack(bool warn)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
-    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
-    pid_t pid = read_pidfile(pidfile);
-    char *socket = NULL, *result = NULL, *error_text = NULL;
-    struct jsonrpc *client = NULL;
-    int error;
+    /* The userspace datapath by name: with a kernel datapath present too,
+     * dpctl would not know which one is meant. */
+    char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
+    char *result, *error_text;
+    int error = vswitchd_transact("dpctl/ct-disable-tcp-seq-chk", 1, &dp,
+                                  &result, &error_text);
 
-    free(pidfile);
-    if (pid < 0) {
-        error = -pid;
-        goto out;
-    }
-    socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(), (long) pid);
-    /* Right after a restart the pidfile may still name the old process:
-     * checked first, so the unixctl library does not warn. */
-    error = access(socket, F_OK) ? errno : unixctl_client_create(socket,
-                                                                 &client);
-    if (!error) {
-        /* The userspace datapath by name: with a kernel datapath present
-         * too, dpctl would not know which one is meant. */
-        char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
-        error = unixctl_client_transact(client,
-                                        "dpctl/ct-disable-tcp-seq-chk", 1,
-                                        &dp, &result, &error_text);
-    }
-out:
     if (error && warn) {
         VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
                      "sequence checks of its conntrack (%s): pins of busy "
@@ -73,11 +55,39 @@ out:
         VLOG_INFO("ovs-vswitchd's conntrack: TCP sequence checks off, for "
                   "one-way connection pins");
     }
-    if (client) {
-        jsonrpc_close(client);
-    }
-    free(socket);
     free(result);
     free(error_text);
     return !error;
+}
+
+/* Runs one ovs-appctl command on the local ovs-vswitchd (the one whose
+ * pidfile is in OVS_RUNDIR).  Returns 0 and sets '*result' or
+ * '*error_text' (the command's own error), or an errno value if
+ * ovs-vswitchd could not be reached.  The caller frees both strings.
+ * Blocks, on a local socket that ovs-vswitchd answers at once. */
+int
+vswitchd_transact(const char *command, int argc, char *argv[],
+                  char **result, char **error_text)
+{
+    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
+    pid_t pid = read_pidfile(pidfile);
+    struct jsonrpc *client = NULL;
+    int error;
+
+    *result = *error_text = NULL;
+    free(pidfile);
+    if (pid < 0) {
+        return -pid;
+    }
+    char *socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(),
+                             (long) pid);
+    error = access(socket, F_OK) ? errno : unixctl_client_create(socket,
+                                                                 &client);
+    if (!error) {
+        error = unixctl_client_transact(client, command, argc, argv, result,
+                                        error_text);
+        jsonrpc_close(client);
+    }
+    free(socket);
+    return error;
 }

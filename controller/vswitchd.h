@@ -6,5 +6,7 @@
 #include <stdbool.h>
 
 bool vswitchd_relax_tcp_conntrack(bool warn);
+int vswitchd_transact(const char *command, int argc, char *argv[],
+                      char **result, char **error_text);
 
 #endif /* controller/vswitchd.h */

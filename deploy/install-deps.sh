@@ -11,6 +11,7 @@ PACKAGES="
     autoconf automake libtool pkg-config make gcc clang
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
     libmicrohttpd-dev libcurl4-openssl-dev jq openssl valgrind binutils
+    libmnl-dev
     python3 bc
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping

@@ -14,6 +14,9 @@
 #   sb_spawn H CMD...       run CMD in the background there
 #   sb_pkill H REGEX        kill what runs there whose command matches
 #   sb_lb_address IP/LEN    an address for the LB namespace on br0
+#   sb_add_tunnel_host H IP/LEN GW LINK VIP...
+#                           a backend host behind a router, with its own
+#                           OVS decapsulating GRE for it (L3 DSR tests)
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
 #
@@ -392,4 +395,68 @@ sb_flow_packets() {
     sb_ofctl dump-flows br0 "$1" | grep -- "${2:+ table=$2,}" \
         | sed -n 's/.*n_packets=\([0-9]*\).*/\1/p' \
         | awk '{n += $1} END {print n + 0}'
+}
+
+# sb_add_tunnel_host H IP/LEN GW LINK VIP...: a backend host in namespace
+# $SB_ID-H that owns IP (its real address, also its tunnel endpoint) and
+# the VIPs (on lo), reached through a router: its link up0 is the peer of
+# LINK, which the caller puts in the router's namespace.  This kernel has
+# no GRE module, so a second, private OVS (userspace datapath, its files
+# in $SB_DIR/H) is the host's vswitch, as on a hypervisor: IP on the
+# LOCAL port of its bridge brh, a flow-based L3 GRE port gre0 that
+# decapsulates (tnl_pop) what arrives for IP, and a flow that hands the
+# inner packet (all-zero Ethernet header) to the host's stack.  Replies
+# leave by the default route, through the router, never through the LB.
+# sb_tunnel_vsctl H ARGS / sb_tunnel_ofctl H ARGS reach that OVS.
+sb_add_tunnel_host() {
+    local name=$1 addr=$2 gw=$3 link=$4 ns=$SB_ID-$1 dir=$SB_DIR/$1 vip
+    shift 4
+    mkdir -p "$dir"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip link add "$link" netns "$SB_ID-rt" type veth peer name up0 netns "$ns"
+    ip netns exec "$ns" ethtool -K up0 tx off >/dev/null
+    ip -n "$ns" link set up0 arp off up
+    ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+    ip netns exec "$ns" ovsdb-server "$dir/conf.db" \
+        --remote="punix:$dir/db.sock" --pidfile="$dir/ovsdb-server.pid" \
+        --unixctl="$dir/ovsdb-server.ctl" \
+        --log-file="$dir/ovsdb-server.log" -vconsole:off --detach
+    sb_tunnel_vsctl "$name" --no-wait init
+    OVS_RUNDIR=$dir ip netns exec "$ns" ovs-vswitchd "unix:$dir/db.sock" \
+        --pidfile="$dir/ovs-vswitchd.pid" --unixctl="$dir/ovs-vswitchd.ctl" \
+        --log-file="$dir/ovs-vswitchd.log" -vconsole:off --detach
+    sb_tunnel_vsctl "$name" add-br brh \
+        -- set bridge brh datapath_type=netdev fail_mode=secure \
+           protocols=OpenFlow10,OpenFlow13,OpenFlow15 \
+        -- add-port brh up0 -- set interface up0 ofport_request=1 \
+        -- add-port brh gre0 -- set interface gre0 ofport_request=2 type=gre \
+           options:remote_ip=flow options:packet_type=legacy_l3
+    sb_wait_until ip -n "$ns" link show brh > /dev/null 2>&1
+    ip -n "$ns" addr add "$addr" dev brh
+    ip -n "$ns" link set brh up
+    ip netns exec "$ns" ethtool -K brh tx off >/dev/null 2>&1 || true
+    ip -n "$ns" route add default via "$gw"
+    local mac
+    mac=$(ip netns exec "$ns" cat /sys/class/net/brh/address)
+    sb_tunnel_ofctl "$name" add-flow brh "priority=0,actions=NORMAL"
+    sb_tunnel_ofctl "$name" add-flow brh \
+        "priority=100,in_port=gre0,ip,actions=set_field:$mac->eth_dst,set_field:02:d5:00:00:00:fe->eth_src,LOCAL"
+    for vip in "$@"; do
+        ip -n "$ns" addr add "$vip/32" dev lo
+    done
+    SB_HOSTS+=("$name")
+}
+
+sb_tunnel_vsctl() {
+    local name=$1
+    shift
+    OVS_RUNDIR=$SB_DIR/$name ovs-vsctl --timeout=10 \
+        --db="unix:$SB_DIR/$name/db.sock" "$@"
+}
+
+sb_tunnel_ofctl() {
+    local name=$1
+    shift
+    OVS_RUNDIR=$SB_DIR/$name ovs-ofctl -O OpenFlow15 "$@"
 }

@@ -173,26 +173,59 @@ set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
 /* What the per-backend flows of a service share. */
 struct backend_rows_ctx {
     uint32_t service_id;
+    uint32_t mode;              /* enum dsr_mode. */
     struct eth_addr service_mac;
 };
 
-#define ROW_HAS_MAC 1
+#define ROW_DELIVERABLE 1
 
-/* DSR_TABLE_BACKEND: connections of the service pinned to a backend go to
- * it, or wait (are dropped) while its MAC is unknown.  A row per backend
- * (flow-set.h): a big config has hundreds of thousands of these. */
+static void
+put_output(struct ofpbuf *ofpacts, uint32_t port)
+{
+    ofpact_put_OUTPUT(ofpacts)->port = u16_to_ofp(port);
+}
+
+/* DSR_TABLE_BACKEND: connections of the service pinned to a backend (or
+ * placed on it by the group) go to it, by the service's mode
+ * (flows/README.md, "Table 22"):
+ *   l2    the backend's MAC as destination, table 10 finds its port;
+ *   gre   the backend's address as tunnel destination, out of the GRE port
+ *         (remote_ip=flow, packet_type=legacy_l3): outer IPv4 + GRE + the
+ *         client's packet, untouched;
+ *   ipip  the backend's address as packet mark, out of the internal port
+ *         into the host's kernel, whose tc filter for that mark
+ *         encapsulates it in IPIP (controller/ipip.c).
+ * While a backend cannot be delivered to (MAC or port unknown) its
+ * connections wait (are dropped) rather than lose their pins.  A row per
+ * backend (flow-set.h): a big config has hundreds of thousands. */
 static void
 build_backend_flow(const void *ctx_, const struct dsr_row *row,
                    uint8_t *table_id, uint16_t *priority,
                    struct match *match, struct ofpbuf *ofpacts)
 {
     const struct backend_rows_ctx *ctx = ctx_;
+    ovs_be32 ip = htonl(row->key);
 
     *table_id = DSR_TABLE_BACKEND;
     *priority = DSR_PRIO_PINNED;
     match_set_reg(match, 0, ctx->service_id);
     match_set_reg(match, 1, row->key);
-    if (row->flags & ROW_HAS_MAC) {
+    if (!(row->flags & ROW_DELIVERABLE)) {
+        return;
+    }
+    switch (ctx->mode) {
+    case DSR_MODE_GRE:
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_DST), &ip, NULL);
+        put_output(ofpacts, row->port);
+        break;
+    case DSR_MODE_IPIP:
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_PKT_MARK), &ip, NULL);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
+                             NULL);
+        put_output(ofpacts, row->port);
+        break;
+    case DSR_MODE_L2:
+    default: {
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
                              NULL);
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC),
@@ -200,6 +233,8 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
         struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(ofpacts);
         rs->in_port = OFPP_IN_PORT;
         rs->table_id = DSR_TABLE_DELIVER;
+        break;
+    }
     }
 }
 
@@ -212,12 +247,14 @@ set_backend_rows(struct dsr_owner *owner, const struct dsr_service *svc,
 
     memset(&ctx, 0, sizeof ctx);    /* Compared byte for byte. */
     ctx.service_id = svc->id;
+    ctx.mode = svc->mode;
     ctx.service_mac = svc->mac;
     for (size_t i = 0; i < n; i++) {
         rows[i] = (struct dsr_row) {
             .key = ntohl(backends[i].ip),
             .mac = backends[i].has_mac ? backends[i].mac : eth_addr_zero,
-            .flags = backends[i].has_mac ? ROW_HAS_MAC : 0,
+            .flags = backends[i].has_mac ? ROW_DELIVERABLE : 0,
+            .port = backends[i].has_mac ? backends[i].port : 0,
         };
     }
     dsr_owner_set_rows(owner, build_backend_flow, &ctx, sizeof ctx, rows, n);

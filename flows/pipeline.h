@@ -95,12 +95,16 @@ dsr_cookie(enum dsr_cookie_kind kind, uint64_t id)
 }
 
 /* A backend as the pipeline sees it: one whose pinned connections stay
- * (draining backends too).  Until its MAC is known its connections wait
+ * (draining backends too).  Until it can be delivered to (its MAC known;
+ * for tunnel modes, the bridge's tunnel port known) its connections wait
  * (are dropped) rather than lose their pins. */
 struct pipeline_backend {
     ovs_be32 ip;                /* Names it in pins and slots. */
-    bool has_mac;
-    struct eth_addr mac;
+    bool has_mac;               /* Deliverable: 'mac' (l2) or 'port'. */
+    struct eth_addr mac;        /* l2: the backend's MAC; ipip: the MAC of
+                                 * the internal port into the kernel. */
+    uint32_t port;              /* gre: the GRE port; ipip: the internal
+                                 * port (OpenFlow port numbers). */
 };
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,

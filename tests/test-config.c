@@ -144,8 +144,11 @@ static const struct {
      " \"vip\": \"10.0.0.1\", \"protocol\": \"tcp\", \"port\": true,"
      " \"backends\": []}]}",
      "$.services[0].port: must be a port from 1 to 65535 or \"*\""},
-    {CONFIG(SERVICE(", \"mode\": \"gre\"")),
-     "$.services[0].mode: must be one of \"l2\""},
+    {CONFIG(SERVICE(", \"mode\": \"vxlan\"")),
+     "$.services[0].mode: must be one of \"l2\", \"gre\", \"ipip\""},
+    {"{\"bridges\": [{\"name\": \"b\", \"gre_port\": \"\"}],"
+     " \"services\": []}",
+     "$.bridges[0].gre_port: must not be empty"},
     {CONFIG(SERVICE(", \"hash\": \"random\"")),
      "$.services[0].hash: must be one of"},
     {CONFIG(SERVICE(", \"bridge\": \"br9\"")),
@@ -198,6 +201,57 @@ static const struct {
      "$.services[1].backends[0].ip: 10.0.0.100 is the VIP of service "
      "\"web\""},
 };
+
+/* Tunnel modes and the bridge's tunnel ports survive a round trip
+ * through JSON (the state file, the API). */
+START_TEST(test_tunnel_modes_round_trip)
+{
+    static const char text[] =
+        "{\"bridges\": [{\"name\": \"br0\", \"gre_port\": \"gre0\","
+        "                \"ipip_port\": \"lb-ipip\"}, {\"name\": \"br1\"}],"
+        " \"services\": ["
+        "  {\"name\": \"g\", \"bridge\": \"br0\", \"vip\": \"10.0.0.53\","
+        "   \"protocol\": \"tcp\", \"port\": 80, \"mode\": \"gre\","
+        "   \"backends\": [{\"ip\": \"10.1.0.1\"}]},"
+        "  {\"name\": \"i\", \"bridge\": \"br0\", \"vip\": \"10.0.0.53\","
+        "   \"protocol\": \"udp\", \"port\": 53, \"mode\": \"ipip\","
+        "   \"backends\": [{\"ip\": \"10.1.0.2\"}]},"
+        "  {\"name\": \"l\", \"bridge\": \"br1\", \"vip\": \"10.0.0.54\","
+        "   \"protocol\": \"udp\", \"port\": 53, \"backends\": []}]}";
+    struct dsr_config cfg, again;
+    char *error = parse(text, &cfg);
+
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_int_eq(dsr_config_find_service(&cfg, "g")->mode, DSR_MODE_GRE);
+    ck_assert_int_eq(dsr_config_find_service(&cfg, "i")->mode, DSR_MODE_IPIP);
+    ck_assert_int_eq(dsr_config_find_service(&cfg, "l")->mode, DSR_MODE_L2);
+    ck_assert_str_eq(cfg.bridges[0].gre_port, "gre0");
+    ck_assert_str_eq(cfg.bridges[0].ipip_port, "lb-ipip");
+    ck_assert_ptr_null(cfg.bridges[1].gre_port);
+    ck_assert_str_eq(cfg.bridges[1].ipip_port, "dsr-ipip");
+
+    json_t *j = dsr_config_to_json(&cfg);
+    char *dumped = json_dumps(j, JSON_SORT_KEYS);
+    error = parse(dumped, &again);
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_int_eq(dsr_config_find_service(&again, "g")->mode,
+                     DSR_MODE_GRE);
+    ck_assert_int_eq(dsr_config_find_service(&again, "i")->mode,
+                     DSR_MODE_IPIP);
+    ck_assert_str_eq(again.bridges[0].gre_port, "gre0");
+    ck_assert_str_eq(again.bridges[0].ipip_port, "lb-ipip");
+    ck_assert_ptr_null(again.bridges[1].gre_port);
+    json_t *j2 = dsr_config_to_json(&again);
+    ck_assert(json_equal(j, j2));
+    ck_assert(strstr(dumped, "\"mode\": \"gre\""));
+    ck_assert(!strstr(dumped, "\"ipip_port\": \"dsr-ipip\""));
+    json_decref(j);
+    json_decref(j2);
+    free(dumped);
+    dsr_config_destroy(&again);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
 
 START_TEST(test_rejected)
 {
@@ -608,6 +662,7 @@ main(void)
 
     tcase_add_test(tc, test_minimal_config_gets_defaults);
     tcase_add_test(tc, test_full_config);
+    tcase_add_test(tc, test_tunnel_modes_round_trip);
     tcase_add_loop_test(tc, test_rejected, 0,
                         sizeof rejected / sizeof rejected[0]);
     tcase_add_test(tc, test_all_ports_and_one_port_coexist);

@@ -159,9 +159,9 @@ START_TEST(test_tcp_service)
         "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
         " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
-        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01") },
-        { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03") },
-        { htonl(0x0a00000e), false, eth_addr_zero },
+        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
+        { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03"), 0 },
+        { htonl(0x0a00000e), false, eth_addr_zero, 0 },
     };
     char *text = format_and_release(pipeline_service(
                                         svc, backends, 3,
@@ -206,8 +206,8 @@ START_TEST(test_built_flows_equal_their_text)
         "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
         " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
-        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01") },
-        { htonl(0x0a00000e), false, eth_addr_zero },
+        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
+        { htonl(0x0a00000e), false, eth_addr_zero, 0 },
     };
     struct dsr_owner *built = pipeline_service(
         svc, backends, 2, alternating_slots(htonl(0x0a00000b),
@@ -268,7 +268,7 @@ START_TEST(test_backend_change_costs_one_flow)
 
     for (int i = 0; i < 100; i++) {
         a[i] = (struct pipeline_backend) {
-            htonl(0x0a000001 + i), true, mac("aa:00:00:00:00:01")
+            htonl(0x0a000001 + i), true, mac("aa:00:00:00:00:01"), 0
         };
         b[i] = a[i];
     }
@@ -294,12 +294,60 @@ START_TEST(test_backend_change_costs_one_flow)
 }
 END_TEST
 
+/* A gre service delivers by the tunnel port, an ipip one by the packet
+ * mark and the internal port into the kernel; a backend whose port is
+ * not known waits (drop).  Everything else is as for l2. */
+START_TEST(test_tunnel_services)
+{
+    const struct dsr_service *svc = service(
+        "{\"name\": \"gre\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"mode\": \"gre\", \"backends\": []}");
+    const struct pipeline_backend backends[] = {
+        { htonl(0x0a01000b), true, eth_addr_zero, 7 },
+        { htonl(0x0a01000c), false, eth_addr_zero, 0 },
+    };
+    char *text = format_and_release(pipeline_service(
+                                        svc, backends, 2,
+                                        alternating_slots(htonl(0x0a01000b),
+                                                          htonl(0x0a01000b))));
+    const char *flows =
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
+        "reg1=0xa01000b actions=set_field:10.1.0.11->tun_dst,output:7\n"
+        "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
+        "reg1=0xa01000c actions=drop\n"
+        "group_id=1,type=select,selection_method=dp_hash,"
+        "bucket=bucket_id:0,actions=set_field:0xa01000b->reg1,resubmit(,21),";
+
+    ck_assert_msg(strstr(text, flows), "%s", text);
+    ck_assert_msg(strstr(text, "tcp,nw_dst=10.0.0.100,tp_dst=80 "
+                         "actions=set_field:0x1->reg0,ct(table=20,zone=54741)"),
+                  "%s", text);
+    free(text);
+
+    svc = service(
+        "{\"name\": \"ipip\", \"vip\": \"10.0.0.100\", \"protocol\": \"udp\","
+        " \"port\": 53, \"mode\": \"ipip\", \"backends\": []}");
+    const struct pipeline_backend ipip_backend = {
+        htonl(0x0a01000b), true, mac("aa:00:00:00:00:09"), 9
+    };
+    text = format_and_release(pipeline_service(
+                                  svc, &ipip_backend, 1,
+                                  alternating_slots(htonl(0x0a01000b),
+                                                    htonl(0x0a01000b))));
+    ck_assert_msg(strstr(text, "reg1=0xa01000b "
+                         "actions=set_field:0xa01000b->pkt_mark,"
+                         "set_field:aa:00:00:00:00:09->eth_dst,output:9\n"),
+                  "%s", text);
+    free(text);
+}
+END_TEST
+
 /* 'svc' with 10.0.0.11 (aa:00:00:00:00:01) in every slot, as text. */
 static char *
 one_backend_pipeline(const struct dsr_service *svc)
 {
     const struct pipeline_backend backend = {
-        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01")
+        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0
     };
     ovs_be32 *slots = alternating_slots(htonl(0x0a00000b),
                                         htonl(0x0a00000b));
@@ -404,6 +452,7 @@ main(void)
     tcase_add_test(tc, test_base);
     tcase_add_test(tc, test_vip);
     tcase_add_test(tc, test_tcp_service);
+    tcase_add_test(tc, test_tunnel_services);
     tcase_add_test(tc, test_both_protocols_all_ports);
     tcase_add_test(tc, test_no_pins);
     tcase_add_test(tc, test_built_flows_equal_their_text);

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 DSRD=$(realpath "${DSRD:?set DSRD to the dsrd binary}")
 VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-json}")
-tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health dsr-backend-tunnels}
+tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health l3-kernel dsr-backend-tunnels}
 
 echo "check-vm: kernel datapath in a VM; tests: $tests"
 echo "check-vm: not run here (they test dsrd itself, not the datapath;" \
@@ -29,7 +29,7 @@ nice -n 10 "$here/run.sh" "$here/e2e-guest.sh" \
     "VM_E2E_TESTS=$tests" DSR_DATAPATH=system SB_VM_LINKS=1 \
     "SB_WAIT=${SB_WAIT:-60}" \
     SB_DSRD_AGENT=http://10.0.2.2:9190 API_URL=http://10.0.2.2:9180 \
-    "TOP_SRCDIR=$TOP_SRCDIR" "VALIDATE_JSON=$VALIDATE_JSON" \
+    "TOP_SRCDIR=$TOP_SRCDIR" "VALIDATE_JSON=$VALIDATE_JSON" "DSRD=$DSRD" \
     | grep -E --line-buffered '^(PASS|FAIL|SKIP|GUEST-|vm/run|    |[0-9]+ passed)'
 status=${PIPESTATUS[0]}
 echo "check-vm: $((SECONDS - start)) s"

@@ -5,8 +5,8 @@
 # (openvswitch, GRE, IPIP, veth, virtio, 9p) and tests/vm/guest-init.sh.
 # Everything else the guest runs comes from the host's root file system,
 # shared read-only over 9p, so the guest runs the host's own OVS, iproute2,
-# Python and curl.  Cached in $VM_CACHE (default /var/cache/ovs-dsr/vm) and
-# rebuilt when guest-init.sh changes.
+# Python and curl.  Cached in $VM_CACHE (default /var/cache/ovs-dsr/vm),
+# one per version of this script and guest-init.sh.
 #
 # usage: tests/vm/image.sh     prints "KERNEL INITRAMFS"
 # Adapted from ../shared/tools/vm-kernel-datapath-probe.sh.
@@ -39,9 +39,11 @@ fi
 mods=$kdir/lib/modules/$kver
 [ -f "$mods/modules.dep" ] || depmod -b "$kdir" "$kver"
 
-initrd=$cache/initramfs-$kver.cpio.gz
-if [ -f "$initrd" ] && [ "$initrd" -nt "$here/guest-init.sh" ] \
-        && [ "$initrd" -nt "$0" ]; then
+# Named after what goes into it: work trees with different module lists
+# or init scripts (sharing $cache) each get their own.
+sum=$(cat "$0" "$here/guest-init.sh" | md5sum | cut -c1-12)
+initrd=$cache/initramfs-$kver-$sum.cpio.gz
+if [ -f "$initrd" ]; then
     echo "$kdir/boot/vmlinuz-$kver $initrd"
     exit 0
 fi
@@ -70,7 +72,8 @@ done
 # crc32c_generic before openvswitch (libcrc32c's soft dependency); 9p and
 # virtio for the host's file system; the rest for the tests.
 want="crc32c_generic virtio_pci virtio_net 9p 9pnet_virtio openvswitch
-      vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun"
+      vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun
+      sch_ingress cls_fw act_tunnel_key act_mirred bridge"
 files=
 for m in $want; do
     line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mods/modules.dep") || continue

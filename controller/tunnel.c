@@ -1,0 +1,481 @@
+/* See tunnel.h. */
+#include <config.h>
+#include "controller/tunnel.h"
+
+#include <string.h>
+#include "controller/config.h"
+#include "controller/ipip.h"
+#include "controller/model.h"
+#include "controller/vswitchd.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(tunnel);
+
+/* Errors of datapath_monitor_find_port() that pass by themselves. */
+#define NOT_READ_YET "OVSDB not read yet"
+#define NO_OFPORT_YET "has no OpenFlow port number"
+#define NOT_PROGRAMMED_YET "the kernel side is not programmed yet"
+
+/* How often the kernel side of ipip services is read back. */
+#define IPIP_VERIFY_MS 2000
+
+/* How often routes that were missing are looked up again. */
+#define RECHECK_MS 5000
+
+/* The error last logged for a service. */
+struct tunnel_service_note {
+    struct hmap_node node;      /* In struct tunnel_state's 'notes'. */
+    uint32_t id;
+    char *error;
+};
+
+/* Whether ovs-vswitchd has a route to a GRE backend. */
+struct tunnel_route {
+    struct hmap_node node;      /* In struct tunnel_state's 'routes'. */
+    ovs_be32 ip;
+    char *error;                /* NULL: routed. */
+};
+
+void
+tunnel_state_init(struct tunnel_state *ts,
+                  const struct dsr_bridge_config *cfg, bool local)
+{
+    memset(ts, 0, sizeof *ts);
+    ts->cfg = cfg;
+    ts->local = local;
+    ts->gre_error = xstrdup(NOT_READ_YET);
+    ts->ipip_error = xstrdup(NOT_READ_YET);
+    ts->ipip_kernel_error = xstrdup(NOT_PROGRAMMED_YET);
+    ts->ipip_dirty = true;
+    hmap_init(&ts->routes);
+    hmap_init(&ts->notes);
+}
+
+void
+tunnel_forget_routes(struct tunnel_state *ts)
+{
+    struct tunnel_route *r;
+
+    HMAP_FOR_EACH_POP (r, node, &ts->routes) {
+        free(r->error);
+        free(r);
+    }
+}
+
+void
+tunnel_state_destroy(struct tunnel_state *ts)
+{
+    struct tunnel_service_note *note;
+
+    tunnel_forget_routes(ts);
+    hmap_destroy(&ts->routes);
+    HMAP_FOR_EACH_POP (note, node, &ts->notes) {
+        free(note->error);
+        free(note);
+    }
+    hmap_destroy(&ts->notes);
+    free(ts->gre_error);
+    free(ts->ipip_error);
+    free(ts->ipip_kernel_error);
+    ipip_destroy(ts->ipip);
+}
+
+static bool
+strings_differ(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) != 0 : a != b;
+}
+
+/* Replaces '*error' with 'new' (taking it); logs a change.  Returns true
+ * if anything changed. */
+static bool
+set_error(const struct tunnel_state *ts, const char *what, char **error,
+          char *new)
+{
+    bool changed = strings_differ(*error, new);
+
+    /* Services of that mode warn (tunnel_note_service()): a bridge
+     * without them needs nothing. */
+    if (changed && new) {
+        VLOG_INFO("%s: %s services cannot be delivered: %s", ts->cfg->name,
+                  what, new);
+    } else if (changed) {
+        VLOG_INFO("%s: %s services can be delivered", ts->cfg->name, what);
+    }
+    free(*error);
+    *error = new;
+    return changed;
+}
+
+/* Reads the bridge's tunnel ports again if OVSDB changed.  Returns true
+ * if a port or an error changed: the tunnel services' flows then need
+ * recomputing. */
+bool
+tunnel_state_refresh(struct tunnel_state *ts,
+                     const struct datapath_monitor *dpm)
+{
+    unsigned int seqno = datapath_monitor_get_seqno(dpm);
+
+    if (ts->read && seqno == ts->dp_seqno) {
+        return false;
+    }
+    ts->read = true;
+    ts->dp_seqno = seqno;
+    ts->kind = datapath_monitor_get(dpm, ts->cfg->name, NULL);
+
+    uint32_t gre_port = 0, ipip_port = 0;
+    struct eth_addr ipip_mac = eth_addr_zero;
+    char *gre_error = datapath_monitor_find_port(dpm, ts->cfg->name, "gre",
+                                                 ts->cfg->gre_port,
+                                                 &gre_port, NULL);
+    char *ipip_error;
+    if (ts->kind == DATAPATH_USERSPACE || ts->kind == DATAPATH_DPDK) {
+        /* Its internal ports are taps: the packet mark that names the
+         * backend never reaches the kernel (README.md, "Datapaths"). */
+        ipip_error = xasprintf("ipip services need the kernel datapath "
+                               "(bridge %s is %s): OVS has no IPIP port, "
+                               "and the packet mark that names the backend "
+                               "reaches the kernel only from the kernel "
+                               "datapath's internal ports", ts->cfg->name,
+                               datapath_kind_to_string(ts->kind));
+    } else {
+        ipip_error = datapath_monitor_find_port(dpm, ts->cfg->name,
+                                                "internal",
+                                                ts->cfg->ipip_port,
+                                                &ipip_port, &ipip_mac);
+    }
+
+    bool changed = (gre_port != ts->gre_port || ipip_port != ts->ipip_port
+                    || !eth_addr_equals(ipip_mac, ts->ipip_mac));
+    changed |= set_error(ts, "gre", &ts->gre_error, gre_error);
+    changed |= set_error(ts, "ipip", &ts->ipip_error, ipip_error);
+    ts->gre_port = gre_port;
+    ts->ipip_port = ipip_port;
+    ts->ipip_mac = ipip_mac;
+    return changed;
+}
+
+/* Whether a backend of 'svc' (a tunnel service) can be delivered to now,
+ * and through which port (and, ipip, to which MAC). */
+bool
+tunnel_delivery(const struct tunnel_state *ts, const struct dsr_service *svc,
+                uint32_t *port, struct eth_addr *mac)
+{
+    switch (svc->mode) {
+    case DSR_MODE_GRE:
+        *port = ts->gre_port;
+        *mac = eth_addr_zero;
+        return !ts->gre_error;
+    case DSR_MODE_IPIP:
+        *port = ts->ipip_port;
+        *mac = ts->ipip_mac;
+        return !ts->ipip_error && !ts->ipip_kernel_error;
+    case DSR_MODE_L2:
+    default:
+        return false;
+    }
+}
+
+static struct tunnel_route *
+find_route(const struct tunnel_state *ts, ovs_be32 ip)
+{
+    struct tunnel_route *r;
+
+    HMAP_FOR_EACH_WITH_HASH (r, node, hash_int((OVS_FORCE uint32_t) ip, 0),
+                             &ts->routes) {
+        if (r->ip == ip) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Asks ovs-vswitchd how it would reach 'ip' (ovs/route/lookup): its
+ * native tunnelling needs a route, and in the userspace datapath one
+ * whose device is an OVS bridge, where the tunnel source address lives.
+ * Returns NULL if that is so (or cannot be told), else an error. */
+static char *
+lookup_route(const struct tunnel_state *ts,
+             const struct datapath_monitor *dpm, ovs_be32 ip)
+{
+    char *arg = xasprintf(IP_FMT"/32", IP_ARGS(ip));
+    char *result, *error_text, *error = NULL;
+    int retval = vswitchd_transact("ovs/route/lookup", 1, &arg, &result,
+                                   &error_text);
+
+    if (retval) {
+        VLOG_DBG("%s: cannot ask ovs-vswitchd for a route to "IP_FMT" (%s)",
+                 ts->cfg->name, IP_ARGS(ip), ovs_strerror(retval));
+    } else if (error_text) {
+        error = xasprintf("ovs-vswitchd has no route to backend "IP_FMT
+                          " (%s): add one in its network namespace (ip "
+                          "route add ...) or with ovs-appctl ovs/route/add",
+                          IP_ARGS(ip), error_text);
+    } else {
+        char src[64] = "", dev[64] = "";
+        const char *s = strstr(result, "src ");
+        const char *d = strstr(result, "dev ");
+        if (s) {
+            sscanf(s, "src %63s", src);
+        }
+        if (d) {
+            sscanf(d, "dev %63s", dev);
+        }
+        if (!src[0] || !strcmp(src, "0.0.0.0") || !strcmp(src, "::")) {
+            error = xasprintf("ovs-vswitchd's route to backend "IP_FMT
+                              " has no source address: give the bridge a "
+                              "tunnel address (ip addr add IP/LEN dev %s)",
+                              IP_ARGS(ip), ts->cfg->name);
+        } else if ((ts->kind == DATAPATH_USERSPACE
+                    || ts->kind == DATAPATH_DPDK)
+                   && !datapath_monitor_is_bridge(dpm, dev)) {
+            error = xasprintf("ovs-vswitchd routes backend "IP_FMT" through "
+                              "%s, which is not an OVS bridge: the userspace "
+                              "datapath sends tunnel packets from a "
+                              "bridge's LOCAL port (ip addr add IP/LEN dev "
+                              "%s, and a route through it)", IP_ARGS(ip),
+                              dev, ts->cfg->name);
+        }
+    }
+    free(arg);
+    free(result);
+    free(error_text);
+    return error;
+}
+
+static void
+check_route(struct tunnel_state *ts, const struct datapath_monitor *dpm,
+            struct tunnel_route *r)
+{
+    char *error = lookup_route(ts, dpm, r->ip);
+
+    if (strings_differ(error, r->error)) {
+        if (error) {
+            VLOG_WARN("%s: %s", ts->cfg->name, error);
+        } else {
+            VLOG_INFO("%s: ovs-vswitchd has a route to backend "IP_FMT,
+                      ts->cfg->name, IP_ARGS(r->ip));
+        }
+    }
+    free(r->error);
+    r->error = error;
+}
+
+/* Looks up the routes to the backends of 'svc' (a gre service) that were
+ * not looked up since the last connection to the switch.  Only a local
+ * ovs-vswitchd can be asked. */
+void
+tunnel_check_routes(struct tunnel_state *ts,
+                    const struct datapath_monitor *dpm,
+                    const struct dsr_service *svc)
+{
+    if (svc->mode != DSR_MODE_GRE || !ts->local) {
+        return;
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ovs_be32 ip = svc->backends[i].ip;
+        if (!find_route(ts, ip)) {
+            struct tunnel_route *r = xzalloc(sizeof *r);
+            r->ip = ip;
+            hmap_insert(&ts->routes, &r->node,
+                        hash_int((OVS_FORCE uint32_t) ip, 0));
+            check_route(ts, dpm, r);
+        }
+    }
+}
+
+/* Looks again, now and then, at the routes that were missing. */
+void
+tunnel_run(struct tunnel_state *ts, const struct datapath_monitor *dpm)
+{
+    long long int now = time_msec();
+    struct tunnel_route *r;
+
+    if (now < ts->recheck_at) {
+        return;
+    }
+    ts->recheck_at = now + RECHECK_MS;
+    HMAP_FOR_EACH (r, node, &ts->routes) {
+        if (r->error) {
+            check_route(ts, dpm, r);
+        }
+    }
+}
+
+/* Why 'svc' cannot be delivered (or NULL): what the bridge lacks for its
+ * mode, or the first of its backends without a route. */
+const char *
+tunnel_service_error(const struct tunnel_state *ts,
+                     const struct dsr_service *svc)
+{
+    if (svc->mode == DSR_MODE_IPIP) {
+        return ts->ipip_error ? ts->ipip_error : ts->ipip_kernel_error;
+    } else if (svc->mode != DSR_MODE_GRE) {
+        return NULL;
+    } else if (ts->gre_error) {
+        return ts->gre_error;
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct tunnel_route *r = find_route(ts, svc->backends[i].ip);
+        if (r && r->error) {
+            return r->error;
+        }
+    }
+    return NULL;
+}
+
+/* Logs, once per change, why 'svc' cannot be delivered, or that it can
+ * again.  'svc' == NULL with 'id' forgets a deleted service. */
+void
+tunnel_note_service(struct tunnel_state *ts, const struct dsr_service *svc,
+                    uint32_t id)
+{
+    const char *error = svc ? tunnel_service_error(ts, svc) : NULL;
+    struct tunnel_service_note *note = NULL, *n;
+
+    if (!svc || svc->mode == DSR_MODE_IPIP) {
+        ts->ipip_dirty = true;  /* Its backends may have changed. */
+    }
+    HMAP_FOR_EACH_WITH_HASH (n, node, hash_int(id, 0), &ts->notes) {
+        if (n->id == id) {
+            note = n;
+            break;
+        }
+    }
+    if (!svc || !error) {
+        if (note) {
+            if (svc) {
+                VLOG_INFO("service %s: can be delivered again", svc->name);
+            }
+            hmap_remove(&ts->notes, &note->node);
+            free(note->error);
+            free(note);
+        }
+        return;
+    }
+    if (!note) {
+        note = xzalloc(sizeof *note);
+        note->id = id;
+        hmap_insert(&ts->notes, &note->node, hash_int(id, 0));
+    }
+    if (strings_differ(note->error, error)) {
+        /* OVSDB not read yet, a port that ovs-vswitchd is still adding:
+         * states that pass by themselves. */
+        bool passing = (!strcmp(error, NOT_READ_YET)
+                        || !strcmp(error, NOT_PROGRAMMED_YET)
+                        || strstr(error, NO_OFPORT_YET));
+        VLOG(passing ? VLL_INFO : VLL_WARN,
+             "service %s (%s) cannot be delivered: %s", svc->name,
+             dsr_mode_to_string(svc->mode), error);
+        free(note->error);
+        note->error = xstrdup(error);
+    }
+}
+
+static int
+compare_be32(const void *a_, const void *b_)
+{
+    uint32_t a = ntohl(*(const ovs_be32 *) a_);
+    uint32_t b = ntohl(*(const ovs_be32 *) b_);
+
+    return a < b ? -1 : a > b;
+}
+
+/* The kernel side of the bridge's ipip services (ipip.h): brought in line
+ * with their backends when those may have changed, and retried now and
+ * then after an error.  Returns true if the bridge's ipip services need
+ * their flows recomputed (the kernel side became usable or stopped being
+ * so). */
+bool
+tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
+{
+    long long int now = time_msec();
+
+    if (!ts->ipip_dirty && !(ts->ipip && now >= ts->ipip_retry_at)) {
+        return false;
+    }
+    ts->ipip_dirty = false;
+    /* Now and then the kernel side is read back and repaired, also when
+     * it looks fine: ovs-vswitchd deletes a port's ingress qdisc (with
+     * dsrd's filters) whenever it (re)configures the port's policing,
+     * e.g. after it restarts. */
+    ts->ipip_retry_at = now + IPIP_VERIFY_MS;
+    if (ts->ipip) {
+        ipip_invalidate(ts->ipip);
+    }
+
+    /* Every backend of every ipip service on the bridge: draining and
+     * down ones keep (or may get back) connections. */
+    ovs_be32 *ips = NULL;
+    size_t n = 0, allocated = 0;
+    const struct dsr_service *svc;
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        if (svc->mode != DSR_MODE_IPIP || strcmp(svc->bridge, ts->cfg->name)) {
+            continue;
+        }
+        for (size_t i = 0; i < svc->n_backends; i++) {
+            if (n == allocated) {
+                ips = x2nrealloc(ips, &allocated, sizeof *ips);
+            }
+            ips[n++] = svc->backends[i].ip;
+        }
+    }
+    if (n) {
+        qsort(ips, n, sizeof *ips, compare_be32);
+    }
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!unique || ips[unique - 1] != ips[i]) {
+            ips[unique++] = ips[i];
+        }
+    }
+
+    char *error = NULL;
+    if (!ts->ipip && !unique) {
+        /* No ipip service has ever been here: leave the kernel alone. */
+        free(ips);
+        return false;
+    } else if (ts->ipip_error) {
+        /* No port (or no kernel datapath): nothing to program yet. */
+        error = xstrdup(NOT_PROGRAMMED_YET);
+    } else {
+        if (!ts->ipip) {
+            ts->ipip = ipip_create(ts->cfg->ipip_port);
+        }
+        error = ipip_sync(ts->ipip, ips, unique);
+    }
+    free(ips);
+
+    bool changed = strings_differ(error, ts->ipip_kernel_error);
+    if (changed && error && strcmp(error, NOT_PROGRAMMED_YET)) {
+        VLOG_WARN("%s: ipip services: %s", ts->cfg->name, error);
+    } else if (changed && !error) {
+        VLOG_INFO("%s: ipip services: kernel side ready (%"PRIuSIZE
+                  " backends)", ts->cfg->name, ipip_count(ts->ipip));
+    }
+    free(ts->ipip_kernel_error);
+    ts->ipip_kernel_error = error;
+    return changed;
+}
+
+/* Wakes the poll loop for the next look at what failed. */
+void
+tunnel_wait(const struct tunnel_state *ts)
+{
+    const struct tunnel_route *r;
+
+    if (ts->ipip) {
+        poll_timer_wait_until(ts->ipip_retry_at);
+    }
+    HMAP_FOR_EACH (r, node, &ts->routes) {
+        if (r->error) {
+            poll_timer_wait_until(ts->recheck_at);
+            break;
+        }
+    }
+}
