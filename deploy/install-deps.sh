@@ -14,7 +14,7 @@ PACKAGES="
     libmnl-dev
     python3 bc
     openvswitch-source openvswitch-switch openvswitch-common
-    iproute2 ethtool procps curl kmod iputils-ping iputils-arping
+    iproute2 ethtool procps curl kmod iputils-ping iputils-arping tcpdump
     openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23
     librte-net-af-packet23
     qemu-system-x86 busybox-static
