@@ -225,7 +225,9 @@ dsr_owner_set_rows(struct dsr_owner *owner, dsr_row_builder *builder,
     owner->row_ctx_size = ctx_size;
     owner->rows = n ? xmemdup(rows, n * sizeof *rows) : NULL;
     owner->n_rows = n;
-    qsort(owner->rows, n, sizeof *rows, compare_rows);
+    if (n) {
+        qsort(owner->rows, n, sizeof *rows, compare_rows);
+    }
 }
 
 size_t
@@ -753,8 +755,9 @@ diff_rows(const struct dsr_owner *old, const struct dsr_owner *new,
     size_t n_old = old ? old->n_rows : 0;
     size_t n_new = new ? new->n_rows : 0;
     bool same_ctx = (old && new && old->row_ctx_size == new->row_ctx_size
-                     && !memcmp(old->row_ctx, new->row_ctx,
-                                old->row_ctx_size));
+                     && (!old->row_ctx_size
+                         || !memcmp(old->row_ctx, new->row_ctx,
+                                    old->row_ctx_size)));
     struct ofpbuf ofpacts;
     size_t i = 0, j = 0;
 
