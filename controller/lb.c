@@ -885,8 +885,11 @@ run_bridge(struct lb_bridge *br)
         ofctrl_set_hold(br->ofctrl, false);
     }
 
-    if (tunnel_state_refresh(&br->tunnels, br->lb->datapaths)
-        | tunnel_sync_ipip(&br->tunnels, br->lb->cfg)) {
+    /* Both run, whatever the first says. */
+    bool ports_changed = tunnel_state_refresh(&br->tunnels,
+                                              br->lb->datapaths);
+    bool ipip_changed = tunnel_sync_ipip(&br->tunnels, br->lb->cfg);
+    if (ports_changed || ipip_changed) {
         mark_tunnel_services_dirty(br);
     }
     tunnel_run(&br->tunnels, br->lb->datapaths);

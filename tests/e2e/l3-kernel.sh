@@ -25,19 +25,15 @@ sb_exec rt ip addr add 10.1.0.254/24 dev rtbr
 sb_exec rt ip link set rtbr up
 sb_exec client ip route add 10.1.0.0/24 via 10.0.0.254
 
-# The backend side, by hand, as deploy/dsr-backend setup VIP --mode MODE
-# --local IP will do it: the tunnel device with the VIP on it, rp_filter
-# off (the decapsulated packet arrives on a device without a route back),
-# the VIP never answered by ARP.
+# The backend side, as an operator sets it up: deploy/dsr-backend puts
+# the VIP on a 'remote any' tunnel device with loose rp_filter and the ARP
+# settings, and its check must find nothing missing.
 backend_tunnel_setup() {
-    local host=$1 mode=$2 local=$3 vip=$4 dev
-    dev=dsr-${mode}0
-    sb_exec "$host" ip link add "$dev" type "$mode" local "$local" remote any
-    sb_exec "$host" ip link set "$dev" up
-    sb_exec "$host" ip addr add "$vip/32" dev "$dev"
-    sb_exec "$host" sysctl -q -w net.ipv4.conf.all.rp_filter=0 \
-        "net.ipv4.conf.$dev.rp_filter=0" net.ipv4.conf.all.arp_ignore=1 \
-        net.ipv4.conf.all.arp_announce=2
+    local host=$1 mode=$2 local=$3 vip=$4
+    sb_exec "$host" "$TOP_SRCDIR/deploy/dsr-backend" setup "$vip" \
+        --mode "$mode" --local "$local"
+    sb_exec "$host" "$TOP_SRCDIR/deploy/dsr-backend" check "$vip" "$mode" \
+        || sb_fail "dsr-backend check $vip $mode on $host"
 }
 
 # Backends behind the router, plain Linux hosts.
