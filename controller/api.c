@@ -947,19 +947,22 @@ put_config(struct api *api, struct http_request *req, const json_t *json)
  * dsr_config_put_json()): a head up to and with "services": [, then a
  * service a line, each but the last ending in a comma, then " ]}".
  * Returns the number of service lines, or SIZE_MAX if 'body' is laid out
- * otherwise; '*head_len' gets the head's length, 'starts' and 'lens' (if
- * nonnull) the services' text, without the comma. */
+ * otherwise; '*head_len' gets the head's length, '*starts' and '*lens'
+ * (malloc'd, also on failure) the services' text, without indent and
+ * comma. */
 static const char config_services_line[] = "\n \"services\": [\n";
 
 static size_t
 config_lines(const char *body, size_t len, size_t *head_len,
-             const char **starts, size_t *lens)
+             const char ***starts, size_t **lens)
 {
     const char *end = body + len;
     const char *p = memmem(body, len, config_services_line,
                            strlen(config_services_line));
-    size_t n = 0;
+    size_t n = 0, allocated = 0;
 
+    *starts = NULL;
+    *lens = NULL;
     if (!p || len < 12 || strncmp(body, "{\"version\": ", 12)) {
         return SIZE_MAX;
     }
@@ -977,11 +980,15 @@ config_lines(const char *body, size_t len, size_t *head_len,
         if (!eol || comma == last) {
             return SIZE_MAX;    /* A comma on all but the last. */
         }
-        if (starts) {
-            size_t indent = strspn(p, " ");     /* "  " before each. */
-            starts[n] = p + MIN(indent, line);
-            lens[n] = line - comma - MIN(indent, line - comma);
+        if (n >= allocated) {
+            size_t a = allocated;
+            *starts = x2nrealloc(*starts, &a, sizeof **starts);
+            *lens = xrealloc(*lens, a * sizeof **lens);
+            allocated = a;
         }
+        size_t indent = MIN(strspn(p, " "), line - comma);  /* "  " */
+        (*starts)[n] = p + indent;
+        (*lens)[n] = line - comma - indent;
         n++;
         p = eol + 1;
     }
@@ -1005,13 +1012,14 @@ put_config_lines(struct api *api, struct http_request *req)
     if ((type && !strstr(type, "json")) || !utf8_is_valid(body, len, &bad)) {
         return false;
     }
-    size_t n = config_lines(body, len, &head_len, NULL, NULL);
+    const char **starts;
+    size_t *lens;
+    size_t n = config_lines(body, len, &head_len, &starts, &lens);
     if (n == SIZE_MAX) {
+        free(starts);
+        free(lens);
         return false;
     }
-    const char **starts = xmalloc((n + 1) * sizeof *starts);
-    size_t *lens = xmalloc((n + 1) * sizeof *lens);
-    config_lines(body, len, &head_len, starts, lens);
 
     /* Each changed line, parsed; NULL where the line is the service in
      * force. */

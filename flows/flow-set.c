@@ -496,17 +496,6 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
     return true;
 }
 
-/* Whether a group read from a switch is exactly 'sg'. */
-bool
-dsr_slot_group_matches(const struct dsr_slot_group *sg,
-                       const struct ofputil_group_desc *gd)
-{
-    struct dsr_slot_group have;
-
-    return dsr_slot_group_from_desc(gd, &have) && dsr_slot_group_equal(&have,
-                                                                       sg);
-}
-
 /* Equal slot groups.  A group without backends has no buckets, and so no
  * next table to compare. */
 bool

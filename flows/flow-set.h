@@ -110,8 +110,6 @@ void dsr_owner_format(const struct dsr_owner *, struct ds *);
 bool dsr_flow_same_on_wire(const struct dsr_flow *, const struct dsr_flow *);
 bool dsr_slot_group_from_desc(const struct ofputil_group_desc *,
                               struct dsr_slot_group *);
-bool dsr_slot_group_matches(const struct dsr_slot_group *,
-                            const struct ofputil_group_desc *);
 bool dsr_slot_group_equal(const struct dsr_slot_group *,
                           const struct dsr_slot_group *);
 void dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *,

@@ -272,7 +272,9 @@ slot_group_round_trip(const struct dsr_slot_group *sent,
     };
     ovs_list_init(&gd.buckets);
     ovs_list_push_back_all(&gd.buckets, &decoded.buckets);
-    bool same = dsr_slot_group_matches(expected, &gd);
+    struct dsr_slot_group read;
+    bool same = (dsr_slot_group_from_desc(&gd, &read)
+                 && dsr_slot_group_equal(&read, expected));
     ofputil_bucket_list_destroy(&gd.buckets);
     ofputil_group_properties_destroy(&decoded.props);
     return same;
