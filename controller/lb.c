@@ -296,6 +296,25 @@ find_usable(const struct slots_backend *usable, size_t n, uint32_t id)
                        compare_slots_backends) : NULL;
 }
 
+/* What the pipeline needs of 'svc' (flows/pipeline.h). */
+static void
+service_to_pipeline(const struct dsr_service *svc,
+                    struct pipeline_service *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->id = svc->id;
+    ps->vip = svc->vip;
+    ps->tcp = (svc->protocol & DSR_PROTO_TCP) != 0;
+    ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
+    ps->port = svc->port;
+    ps->mode = (svc->mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
+                : svc->mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
+                : PIPELINE_MODE_L2);
+    ps->hash_source_ip = svc->hash == DSR_HASH_SOURCE_IP;
+    ps->mac = svc->mac;
+    ps->pin_connections = svc->pin_connections;
+}
+
 /* Recomputes the service's flows and group from its table and its
  * backends' states, MACs and health: O(backends log backends + slots). */
 static void
@@ -334,7 +353,9 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     if (svc->mode != DSR_MODE_L2) {
         tunnel_note_service(&br->tunnels, svc, svc->id);
     }
-    struct dsr_owner *owner = pipeline_service(svc, reachable, n_reachable,
+    struct pipeline_service ps;
+    service_to_pipeline(svc, &ps);
+    struct dsr_owner *owner = pipeline_service(&ps, reachable, n_reachable,
                                                slot_ips);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);

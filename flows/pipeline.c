@@ -5,7 +5,6 @@
 #include <config.h>
 #include "flows/pipeline.h"
 
-#include "controller/model.h"
 #include "flows/flow-set.h"
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
@@ -157,13 +156,13 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
 /* The service's group: bucket i is slot i and loads its backend's
  * address into reg1. */
 static void
-set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
+set_slot_group(struct dsr_owner *owner, const struct pipeline_service *svc,
                const ovs_be32 *slot_ips)
 {
     struct dsr_slot_group sg;
 
     memset(&sg, 0, sizeof sg);
-    sg.hash_ip_src = svc->hash == DSR_HASH_SOURCE_IP;
+    sg.hash_ip_src = svc->hash_source_ip;
     sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
                                           : DSR_TABLE_BACKEND);
     memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);
@@ -173,7 +172,7 @@ set_slot_group(struct dsr_owner *owner, const struct dsr_service *svc,
 /* What the per-backend flows of a service share. */
 struct backend_rows_ctx {
     uint32_t service_id;
-    uint32_t mode;              /* enum dsr_mode. */
+    uint32_t mode;              /* enum pipeline_mode. */
     struct eth_addr service_mac;
 };
 
@@ -214,17 +213,17 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
         return;
     }
     switch (ctx->mode) {
-    case DSR_MODE_GRE:
+    case PIPELINE_MODE_GRE:
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_DST), &ip, NULL);
         put_output(ofpacts, row->port);
         break;
-    case DSR_MODE_IPIP:
+    case PIPELINE_MODE_IPIP:
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_PKT_MARK), &ip, NULL);
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
                              NULL);
         put_output(ofpacts, row->port);
         break;
-    case DSR_MODE_L2:
+    case PIPELINE_MODE_L2:
     default: {
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
                              NULL);
@@ -239,7 +238,8 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
 }
 
 static void
-set_backend_rows(struct dsr_owner *owner, const struct dsr_service *svc,
+set_backend_rows(struct dsr_owner *owner,
+                 const struct pipeline_service *svc,
                  const struct pipeline_backend *backends, size_t n)
 {
     struct backend_rows_ctx ctx;
@@ -269,7 +269,7 @@ set_backend_rows(struct dsr_owner *owner, const struct dsr_service *svc,
  * that slot's backend.  Pins name backends by address, so a pin to a
  * deleted backend never matches another. */
 struct dsr_owner *
-pipeline_service(const struct dsr_service *svc,
+pipeline_service(const struct pipeline_service *svc,
                  const struct pipeline_backend *backends, size_t n_backends,
                  const ovs_be32 *slot_ips)
 {
@@ -285,11 +285,10 @@ pipeline_service(const struct dsr_service *svc,
                                  svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP)
                      : xstrdup(syn_actions));
 
-    for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
-        if (svc->protocol & bit) {
+    for (int tcp = 1; tcp >= 0; tcp--) {
+        if (tcp ? svc->tcp : svc->udp) {
             ds_clear(&s);
-            ds_put_format(&s, "%s,nw_dst="IP_FMT,
-                          bit == DSR_PROTO_TCP ? "tcp" : "udp",
+            ds_put_format(&s, "%s,nw_dst="IP_FMT, tcp ? "tcp" : "udp",
                           IP_ARGS(svc->vip));
             if (svc->port) {
                 ds_put_format(&s, ",tp_dst=%"PRIu16, svc->port);
@@ -298,7 +297,7 @@ pipeline_service(const struct dsr_service *svc,
                             : DSR_PRIO_SERVICE_ALL_PORTS);
             dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, priority,
                                ds_cstr(&s), actions);
-            if (bit == DSR_PROTO_TCP && svc->pin_connections) {
+            if (tcp && svc->pin_connections) {
                 /* A SYN starts a connection: no pin to look up, straight
                  * to the slots, one recirculation less per connection. */
                 ds_put_cstr(&s, ",tcp_flags=+syn-ack");

@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include "openvswitch/compiler.h"
 #include "openvswitch/types.h"
 #include "packets.h"
 
 struct dsr_owner;
-struct dsr_service;
 
 /* Tables, in the order a client's packet to a service crosses them (see
  * flows/README.md): the classifier puts the service id in reg0 and looks
@@ -34,6 +34,18 @@ enum dsr_table {
                                  * them: the flow's pin, as above. */
 };
 
+/* Every packet starts in table 0.  The tables' numbers rise in the
+ * enum's order, so that no two share one, and fit an OpenFlow table id
+ * (255 means "all tables"). */
+BUILD_ASSERT_DECL(DSR_TABLE_INGRESS == 0);
+BUILD_ASSERT_DECL(DSR_TABLE_INGRESS < DSR_TABLE_DELIVER);
+BUILD_ASSERT_DECL(DSR_TABLE_DELIVER < DSR_TABLE_CT_LOOKUP);
+BUILD_ASSERT_DECL(DSR_TABLE_CT_LOOKUP < DSR_TABLE_CT_COMMIT);
+BUILD_ASSERT_DECL(DSR_TABLE_CT_COMMIT < DSR_TABLE_BACKEND);
+BUILD_ASSERT_DECL(DSR_TABLE_BACKEND < DSR_TABLE_CT_RELATED);
+BUILD_ASSERT_DECL(DSR_TABLE_CT_RELATED < DSR_TABLE_FRAGMENTS);
+BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < 255);
+
 /* The conntrack zone of dsrd's connection pins, apart from the
  * operator's own uses of conntrack. */
 #define DSR_CT_ZONE 0xd5d5
@@ -51,10 +63,32 @@ enum {
     DSR_PRIO_NORMAL = 0,            /* The bridge stays a normal switch. */
 };
 
+/* What the order of table 0 must keep (flows/README.md, "Table 0"):
+ * - fragments go to reassembly before any service flow sees them (a
+ *   first fragment has ports and would be classified alone): 250 above
+ *   a one-port service's SYNs, 200 + 5;
+ * - a one-port service wins over an all-ports one on the same VIP, SYNs
+ *   included: 200 above 190 + 5;
+ * - every service flow, and the VIP's ICMP errors, come before the VIP's
+ *   drop of what no service claims, which comes before NORMAL (that
+ *   would flood a VIP's traffic to every backend);
+ * - the ARP flows come before NORMAL. */
+BUILD_ASSERT_DECL(DSR_PRIO_SYN_BONUS > 0);
+BUILD_ASSERT_DECL(DSR_PRIO_VIP_FRAGMENT
+                  > DSR_PRIO_SERVICE_PORT + DSR_PRIO_SYN_BONUS);
+BUILD_ASSERT_DECL(DSR_PRIO_SERVICE_PORT
+                  > DSR_PRIO_SERVICE_ALL_PORTS + DSR_PRIO_SYN_BONUS);
+BUILD_ASSERT_DECL(DSR_PRIO_SERVICE_ALL_PORTS > DSR_PRIO_VIP_NO_SERVICE);
+BUILD_ASSERT_DECL(DSR_PRIO_VIP_ICMP_ERROR > DSR_PRIO_VIP_NO_SERVICE);
+BUILD_ASSERT_DECL(DSR_PRIO_VIP_NO_SERVICE > DSR_PRIO_NORMAL);
+BUILD_ASSERT_DECL(DSR_PRIO_ARP_RESPONDER > DSR_PRIO_NORMAL);
+BUILD_ASSERT_DECL(DSR_PRIO_ARP_FOR_DSRD > DSR_PRIO_NORMAL);
+
 /* Priorities in DSR_TABLE_CT_COMMIT. */
 enum {
     DSR_PRIO_SYN_UNPINNED = 10,     /* SYNs pass without a pin. */
 };
+BUILD_ASSERT_DECL((int) DSR_PRIO_SYN_UNPINNED > (int) DSR_PRIO_NORMAL);
 
 /* Priorities in DSR_TABLE_BACKEND. */
 enum {
@@ -62,12 +96,20 @@ enum {
     DSR_PRIO_STALE_PIN_ONLY = 1,    /* reg2 = 1 without a valid pin: drop. */
     DSR_PRIO_UNPINNED = 0,          /* Service -> its group. */
 };
+/* A valid pin wins; an ICMP error or fragment without one stops before
+ * the group, which would pin its connection anew. */
+BUILD_ASSERT_DECL(DSR_PRIO_PINNED > DSR_PRIO_STALE_PIN_ONLY);
+BUILD_ASSERT_DECL(DSR_PRIO_STALE_PIN_ONLY > DSR_PRIO_UNPINNED);
 
 /* Priorities in DSR_TABLE_DELIVER. */
 enum {
     DSR_PRIO_DELIVER_HAIRPIN = 110, /* Backend behind the ingress port. */
     DSR_PRIO_DELIVER = 100,         /* Backend behind another port. */
 };
+/* The ingress port's own flow wins (OpenFlow never outputs to the
+ * ingress port but through IN_PORT); both beat NORMAL. */
+BUILD_ASSERT_DECL(DSR_PRIO_DELIVER_HAIRPIN > DSR_PRIO_DELIVER);
+BUILD_ASSERT_DECL((int) DSR_PRIO_DELIVER > (int) DSR_PRIO_NORMAL);
 
 /* Cookies: 0xd5 in the top byte marks dsrd's flows, the next byte says
  * what kind of object owns the flow, the low 48 bits which one:
@@ -107,10 +149,32 @@ struct pipeline_backend {
                                  * port (OpenFlow port numbers). */
 };
 
+/* How a service's packets leave for a backend (flows/README.md,
+ * "Delivery by mode"). */
+enum pipeline_mode {
+    PIPELINE_MODE_L2,           /* The backend's MAC as eth_dst. */
+    PIPELINE_MODE_GRE,          /* GRE to the backend's IP (OVS tunnel). */
+    PIPELINE_MODE_IPIP,         /* Packet mark, into the host's kernel. */
+};
+
+/* A service as the pipeline sees it: what its flows and group are made
+ * of, filled by the controller from its configuration. */
+struct pipeline_service {
+    uint32_t id;                /* reg0, group id, low bits of the cookie. */
+    ovs_be32 vip;
+    bool tcp;                   /* Classifies TCP to the VIP... */
+    bool udp;                   /* ...and/or UDP. */
+    uint16_t port;              /* Destination port; 0 means all ports. */
+    enum pipeline_mode mode;
+    bool hash_source_ip;        /* Slots by client address, not 5-tuple. */
+    struct eth_addr mac;        /* l2: eth_src of frames to backends. */
+    bool pin_connections;       /* Conntrack pins (README.md). */
+};
+
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
                                 ovs_be32 probe_ip);
 struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
-struct dsr_owner *pipeline_service(const struct dsr_service *,
+struct dsr_owner *pipeline_service(const struct pipeline_service *,
                                    const struct pipeline_backend *,
                                    size_t n_backends,
                                    const ovs_be32 *slot_ips);

@@ -7,8 +7,6 @@
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
-#include "controller/config.h"
-#include "controller/model.h"
 #include "flows/flow-set.h"
 #include "flows/pipeline.h"
 #include "flows/slots.h"
@@ -45,29 +43,22 @@ format_and_release(struct dsr_owner *owner)
     return ds_steal_cstr(&s);
 }
 
-static struct dsr_service *
-service(const char *json)
+/* A service as lb.c hands it over: id 1, TCP to 'vip' port 80, l2, the
+ * 5-tuple, the bridge's MAC, pins; each test changes what it tests. */
+static struct pipeline_service
+service(const char *vip)
 {
-    static struct dsr_config cfg;
-    static bool initialized;
-    char *text = xasprintf("{\"bridges\": [{\"name\": \"br0\", \"mac\":"
-                           " \"02:d5:d5:00:00:01\"}], \"services\": [%s]}",
-                           json);
+    struct pipeline_service svc = {
+        .id = 1,
+        .tcp = true,
+        .port = 80,
+        .mode = PIPELINE_MODE_L2,
+        .mac = mac("02:d5:d5:00:00:01"),
+        .pin_connections = true,
+    };
 
-    if (initialized) {
-        dsr_config_destroy(&cfg);
-    }
-    initialized = true;
-    dsr_config_init(&cfg);
-    char *error = dsr_config_from_string(text, &cfg);
-    ck_assert_msg(!error, "%s", error);
-    free(text);
-
-    struct dsr_service *svc;
-    HMAP_FOR_EACH (svc, name_node, &cfg.services) {
-        return svc;
-    }
-    ck_abort();
+    ck_assert(ip_parse(vip, &svc.vip));
+    return svc;
 }
 
 START_TEST(test_base)
@@ -155,9 +146,8 @@ count_substrings(const char *s, const char *needle)
 
 START_TEST(test_tcp_service)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
-        " \"port\": 80, \"backends\": []}");
+    struct pipeline_service web = service("10.0.0.100");
+    const struct pipeline_service *svc = &web;
     const struct pipeline_backend backends[] = {
         { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
         { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03"), 0 },
@@ -202,9 +192,8 @@ END_TEST
 /* The flows built without text are exactly what their text would give. */
 START_TEST(test_built_flows_equal_their_text)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
-        " \"port\": 80, \"backends\": []}");
+    struct pipeline_service web = service("10.0.0.100");
+    const struct pipeline_service *svc = &web;
     const struct pipeline_backend backends[] = {
         { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
         { htonl(0x0a00000e), false, eth_addr_zero, 0 },
@@ -258,9 +247,8 @@ count_mods(struct dsr_owner *old, struct dsr_owner *new, size_t *n_flows,
  * size. */
 START_TEST(test_backend_change_costs_one_flow)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
-        " \"port\": 80, \"backends\": []}");
+    struct pipeline_service web = service("10.0.0.100");
+    const struct pipeline_service *svc = &web;
     struct pipeline_backend a[100], b[100];
     ovs_be32 *slots = alternating_slots(htonl(0x0a000001),
                                         htonl(0x0a000002));
@@ -299,9 +287,9 @@ END_TEST
  * not known waits (drop).  Everything else is as for l2. */
 START_TEST(test_tunnel_services)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"gre\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
-        " \"port\": 80, \"mode\": \"gre\", \"backends\": []}");
+    struct pipeline_service gre = service("10.0.0.100");
+    gre.mode = PIPELINE_MODE_GRE;
+    const struct pipeline_service *svc = &gre;
     const struct pipeline_backend backends[] = {
         { htonl(0x0a01000b), true, eth_addr_zero, 7 },
         { htonl(0x0a01000c), false, eth_addr_zero, 0 },
@@ -324,9 +312,12 @@ START_TEST(test_tunnel_services)
                   "%s", text);
     free(text);
 
-    svc = service(
-        "{\"name\": \"ipip\", \"vip\": \"10.0.0.100\", \"protocol\": \"udp\","
-        " \"port\": 53, \"mode\": \"ipip\", \"backends\": []}");
+    struct pipeline_service ipip = service("10.0.0.100");
+    ipip.tcp = false;
+    ipip.udp = true;
+    ipip.port = 53;
+    ipip.mode = PIPELINE_MODE_IPIP;
+    svc = &ipip;
     const struct pipeline_backend ipip_backend = {
         htonl(0x0a01000b), true, mac("aa:00:00:00:00:09"), 9
     };
@@ -344,7 +335,7 @@ END_TEST
 
 /* 'svc' with 10.0.0.11 (aa:00:00:00:00:01) in every slot, as text. */
 static char *
-one_backend_pipeline(const struct dsr_service *svc)
+one_backend_pipeline(const struct pipeline_service *svc)
 {
     const struct pipeline_backend backend = {
         htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0
@@ -355,13 +346,24 @@ one_backend_pipeline(const struct dsr_service *svc)
     return format_and_release(pipeline_service(svc, &backend, 1, slots));
 }
 
+/* UDP to 10.0.0.53 port 53. */
+static struct pipeline_service
+dns_service(void)
+{
+    struct pipeline_service dns = service("10.0.0.53");
+
+    dns.tcp = false;
+    dns.udp = true;
+    dns.port = 53;
+    return dns;
+}
+
 /* Without pins every packet goes straight to the slots. */
 START_TEST(test_no_pins)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
-        " \"port\": 53, \"pin_connections\": false, \"backends\": []}");
-    char *text = one_backend_pipeline(svc);
+    struct pipeline_service dns = dns_service();
+    dns.pin_connections = false;
+    char *text = one_backend_pipeline(&dns);
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "udp,nw_dst=10.0.0.53,tp_dst=53 actions=set_field:0x1->reg0,group:1\n"
@@ -379,11 +381,11 @@ END_TEST
 
 START_TEST(test_both_protocols_all_ports)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"any\", \"vip\": \"10.0.0.53\", \"protocol\": \"both\","
-        " \"port\": \"*\", \"backends\": []}");
+    struct pipeline_service any = service("10.0.0.53");
+    any.udp = true;
+    any.port = 0;
     ovs_be32 none[DSR_SLOTS] = { 0 };
-    char *text = format_and_release(pipeline_service(svc, NULL, 0, none));
+    char *text = format_and_release(pipeline_service(&any, NULL, 0, none));
 
     ck_assert_str_eq(text,
         "table=0,priority=190,cookie=0xd501000000000001,"
@@ -404,10 +406,9 @@ END_TEST
 
 START_TEST(test_source_ip_hash)
 {
-    const struct dsr_service *svc = service(
-        "{\"name\": \"dns\", \"vip\": \"10.0.0.53\", \"protocol\": \"udp\","
-        " \"port\": 53, \"hash\": \"source-ip\", \"backends\": []}");
-    char *text = one_backend_pipeline(svc);
+    struct pipeline_service dns = dns_service();
+    dns.hash_source_ip = true;
+    char *text = one_backend_pipeline(&dns);
 
     ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
                      "fields(ip_src),bucket=bucket_id:0,actions="
