@@ -1124,7 +1124,7 @@ backend_status(const struct api *api, const struct dsr_service *svc,
     j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
                   "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
                   "state", dsr_backend_state_to_string(be->state),
-                  "in_group", info.in_group,
+                  "in_group", info.in_slots,
                   "health", !hs.checked ? "unchecked"
                             : hs.up ? "up" : "down");
     if (hs.checked) {

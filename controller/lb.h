@@ -42,8 +42,10 @@ struct lb_backend_info {
     bool resolved;              /* ARP answered: 'port' is valid. */
     struct eth_addr mac;
     uint32_t port;
-    bool in_group;              /* Has a bucket now. */
-    long long int since;        /* Wall-clock ms 'in_group' last changed. */
+    bool in_slots;              /* Among the backends its service's slots
+                                 * are given to now (takes new
+                                 * connections); "in_group" in the API. */
+    long long int since;        /* Wall-clock ms 'in_slots' last changed. */
 };
 void lb_get_backend_info(const struct lb *, const struct dsr_service *,
                          const struct dsr_backend *,

@@ -127,7 +127,7 @@ stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
                           "backend=\""IP_FMT"\",state=\"%s\"} %d\n",
                           sorted[i]->name, IP_ARGS(be->ip),
                           dsr_backend_state_to_string(be->state),
-                          info.in_group);
+                          info.in_slots);
         }
     }
     /* Health, one metric family at a time (the text format wants each

@@ -1,0 +1,122 @@
+/* What the files of the load balancer share (lb.c, lb-probe.c,
+ * lb-reactions.c, lb-show.c, lb-status.c): the lb and its per-bridge
+ * state.  Nothing outside them includes this; the rest of dsrd sees
+ * lb.h. */
+#ifndef DSR_LB_PRIVATE_H
+#define DSR_LB_PRIVATE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "controller/lb.h"
+#include "controller/neighbor.h"
+#include "controller/tunnel.h"
+#include "hmapx.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/types.h"
+#include "packets.h"
+
+struct dp_packet;
+struct flow;
+
+/* A VIP on a bridge; several services may share it. */
+struct lb_vip {
+    struct hmap_node node;          /* In struct lb_bridge's 'vips'. */
+    ovs_be32 ip;
+    struct eth_addr mac;
+    int refcount;                   /* Services using it. */
+    bool announce;                  /* Gratuitous ARP still to send. */
+};
+
+/* The services that use one backend address, for recomputing them when
+ * the address resolves. */
+struct lb_ip_users {
+    struct hmap_node node;          /* In struct lb_bridge's 'ip_users'. */
+    ovs_be32 ip;
+    struct hmapx services;          /* struct dsr_service *. */
+};
+
+/* A backend MAC whose location flows are installed. */
+struct lb_location {
+    struct hmap_node node;          /* In struct lb_bridge's 'locations'. */
+    struct eth_addr mac;
+    ofp_port_t port;
+    int refcount;                   /* Neighbors resolved to this MAC. */
+};
+
+/* When a backend last joined or left the backends its service's slots
+ * are given to. */
+struct lb_bucket_state {
+    struct hmap_node node;          /* In struct lb_bridge's 'buckets'. */
+    uint32_t service_id;
+    uint32_t bucket_id;
+    bool in_slots;
+    long long int since;            /* time_wall_msec() of the change. */
+};
+
+struct lb_bridge {
+    struct hmap_node node;          /* In struct lb's 'bridges'. */
+    const struct lb *lb;
+    const struct dsr_bridge_config *cfg;
+    struct ofctrl *ofctrl;
+    struct neighbor_table neighbors;
+    unsigned int conn_seqno;        /* Last connection we reacted to. */
+    struct hmap vips;               /* struct lb_vip. */
+    struct hmap ip_users;           /* struct lb_ip_users. */
+    struct hmap locations;          /* struct lb_location. */
+    struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
+    unsigned int stats_round;       /* Last statistics round asked for. */
+    long long int relax_at;         /* Next try at vswitchd_relax_tcp_
+                                     * conntrack(), or 0 once done. */
+    long long int relax_since;
+    long long int hold_until;       /* After (re)connecting, the switch is
+                                     * left alone until the backends' MACs
+                                     * are known, or this time. */
+    struct hmap buckets;            /* struct lb_bucket_state. */
+    bool any_to_announce;           /* Some VIP's 'announce' is set. */
+    struct tunnel_state tunnels;    /* Ports and routes of gre and ipip
+                                     * services (controller/tunnel.h). */
+
+    /* Reaction time of health changes: decision to OVS's commit. */
+    long long int decided_usec;     /* Oldest unprogrammed decision, or 0. */
+    struct reaction_wait *waits;    /* Programmed, waiting for OVS. */
+    size_t n_waits, allocated_waits;
+};
+
+/* A programmed health decision waiting for OVS to commit it. */
+struct reaction_wait {
+    long long int decided_usec;
+    uint64_t seqno;
+};
+
+/* The last reaction times, in microseconds, for dsr/health-reaction. */
+#define LB_REACTION_SAMPLES 10000
+
+struct lb {
+    const struct dsr_config *cfg;   /* Not owned: services live there. */
+    struct hmap bridges;            /* struct lb_bridge, by name. */
+    unsigned long long stats_requests;
+    struct health *health;
+    long long int *reactions;       /* Ring of LB_REACTION_SAMPLES. */
+    size_t n_reactions;             /* Total recorded. */
+    bool probing;                   /* Health checks have started. */
+    const struct datapath_monitor *datapaths;   /* May be null. */
+};
+
+struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
+struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
+                                             uint32_t service_id,
+                                             uint32_t bucket_id);
+
+/* lb-probe.c: DSR-path probes, sent for the health checker and answered
+ * through the bridge's packet-ins. */
+bool lb_probe_send(void *lb, uint32_t service_id, ovs_be32 ip,
+                   uint16_t port, uint16_t sport);
+bool lb_probe_packet_in(struct lb_bridge *, const struct flow *,
+                        const struct dp_packet *);
+
+/* lb-reactions.c: how long health decisions take to reach OVS. */
+void lb_reactions_note_programmed(struct lb_bridge *);
+void lb_reactions_record(struct lb_bridge *);
+
+#endif /* controller/lb-private.h */

@@ -1,0 +1,134 @@
+/* Read-only views of lb for the API, the metrics and dsrd: what the data
+ * plane knows of each backend, each bridge's connection, why a service is
+ * not delivered, OVS's counters and the health checker's verdicts. */
+#include <config.h>
+#include "controller/lb-private.h"
+
+#include "controller/health.h"
+#include "controller/model.h"
+#include "controller/ofctrl.h"
+#include "flows/pipeline.h"
+#include "flow.h"
+#include "util.h"
+
+void
+lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
+                    const struct dsr_backend *be,
+                    struct lb_backend_info *info)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
+    const struct neighbor *nb = br ? neighbor_find(&br->neighbors, be->ip)
+                                   : NULL;
+
+    memset(info, 0, sizeof *info);
+    info->resolved = nb && nb->resolved;
+    info->mac_known = be->has_mac || info->resolved;
+    info->mac = be->has_mac ? be->mac : info->resolved ? nb->mac
+                                                       : eth_addr_zero;
+    info->port = info->resolved ? ofp_to_u16(nb->port) : 0;
+    /* What was last programmed: state, MAC, health and on_all_down. */
+    const struct lb_bucket_state *b = (br ? lb_find_bucket_state(
+                                                br, svc->id, be->bucket_id)
+                                          : NULL);
+    info->in_slots = b && b->in_slots;
+    info->since = b ? b->since : 0;
+}
+
+bool
+lb_bridge_status(const struct lb *lb, const char *bridge, bool *connected,
+                 bool *synced)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, bridge);
+
+    *connected = br && ofctrl_is_connected(br->ofctrl);
+    *synced = br && ofctrl_is_synced(br->ofctrl);
+    return br != NULL;
+}
+
+const char *
+lb_service_rejection(const struct lb *lb, const struct dsr_service *svc)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
+    const char *error = br ? tunnel_service_error(&br->tunnels, svc) : NULL;
+
+    return (error ? error
+            : br ? ofctrl_get_rejection(br->ofctrl,
+                                        dsr_cookie(DSR_COOKIE_SERVICE,
+                                                   svc->id))
+            : NULL);
+}
+
+/* The token is the sum of the bridges' round numbers: rounds only grow,
+ * so "done" can be checked bridge by bridge against the rounds asked. */
+unsigned long long
+lb_request_stats(struct lb *lb)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        br->stats_round = ofctrl_request_stats(br->ofctrl);
+    }
+    return ++lb->stats_requests;
+}
+
+bool
+lb_stats_done(const struct lb *lb, unsigned long long token OVS_UNUSED)
+{
+    const struct lb_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        if (!ofctrl_stats_done(br->ofctrl, br->stats_round)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Packets and bytes that matched the service's classifier flows. */
+void
+lb_get_service_counters(const struct lb *lb, const struct dsr_service *svc,
+                        struct ofctrl_counters *c)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
+
+    if (!br || !ofctrl_get_cookie_counters(
+            br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id), c)) {
+        c->packets = c->bytes = 0;
+    }
+}
+
+/* Packets and bytes delivered to the backend; false if it has no flow in
+ * the last statistics. */
+bool
+lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
+                        const struct dsr_backend *be,
+                        struct ofctrl_counters *c)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
+
+    c->packets = c->bytes = 0;
+    return br && ofctrl_get_backend_counters(br->ofctrl, svc->id,
+                                             ntohl(be->ip), c);
+}
+
+void
+lb_get_health(const struct lb *lb, const struct dsr_service *svc,
+              const struct dsr_backend *be, struct health_status *status)
+{
+    health_get_status(lb->health, svc->id, be->ip, status);
+}
+
+/* The number of backends that could take new connections now: the
+ * "has healthy backends" signal, for withdrawing a VIP. */
+size_t
+lb_count_healthy(const struct lb *lb, const struct dsr_service *svc)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct dsr_backend *be = &svc->backends[i];
+        n += (be->state == DSR_BACKEND_ACTIVE
+              && !health_is_down(lb->health, svc->id, be->ip));
+    }
+    return n;
+}
