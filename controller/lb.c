@@ -664,14 +664,14 @@ run_bridge(struct lb_bridge *br)
     ofctrl_run(br->ofctrl);
     run_connection(br);
 
-    /* Both run, whatever the first says. */
+    /* All run, whatever the others say. */
     bool ports_changed = tunnel_state_refresh(&br->tunnels,
                                               br->lb->datapaths);
     bool ipip_changed = tunnel_sync_ipip(&br->tunnels, br->lb->cfg);
-    if (ports_changed || ipip_changed) {
+    bool routes_changed = tunnel_run(&br->tunnels, br->lb->datapaths);
+    if (ports_changed || ipip_changed || routes_changed) {
         mark_tunnel_services_dirty(br);
     }
-    tunnel_run(&br->tunnels, br->lb->datapaths);
     HMAPX_FOR_EACH (node, &br->dirty_services) {
         program_service(br->lb, br, node->data);
     }

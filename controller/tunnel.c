@@ -2,8 +2,8 @@
 #include <config.h>
 #include "controller/tunnel.h"
 
+#include <errno.h>
 #include <string.h>
-#include "controller/config.h"
 #include "controller/ipip.h"
 #include "controller/model.h"
 #include "controller/vswitchd.h"
@@ -27,6 +27,10 @@ VLOG_DEFINE_THIS_MODULE(tunnel);
 /* How often routes that were missing are looked up again. */
 #define RECHECK_MS 5000
 
+/* Route lookups asked of ovs-vswitchd at a time: it answers 10 per
+ * connection per pass of its main loop; more would only queue up. */
+#define MAX_ASKED 50
+
 /* The error last logged for a service. */
 struct tunnel_service_note {
     struct hmap_node node;      /* In struct tunnel_state's 'notes'. */
@@ -34,11 +38,17 @@ struct tunnel_service_note {
     char *error;
 };
 
-/* Whether ovs-vswitchd has a route to a GRE backend. */
+/* Whether ovs-vswitchd has a route to a GRE backend.  The lookup is
+ * asynchronous (see tunnel_check_routes()): until its answer comes the
+ * route counts as found, and a route that was missing keeps its error
+ * while it is looked up again. */
 struct tunnel_route {
     struct hmap_node node;      /* In struct tunnel_state's 'routes'. */
+    struct ovs_list list_node;  /* In 'to_ask' or 'asked', if 'looking'. */
+    bool looking;               /* Being looked up. */
+    long long int id;           /* Request id, once asked. */
     ovs_be32 ip;
-    char *error;                /* NULL: routed. */
+    char *error;                /* NULL: routed (or not known yet). */
 };
 
 void
@@ -54,8 +64,13 @@ tunnel_state_init(struct tunnel_state *ts,
     ts->ipip_dirty = true;
     hmap_init(&ts->routes);
     hmap_init(&ts->notes);
+    ts->vswitchd = vswitchd_client_create();
+    ovs_list_init(&ts->to_ask);
+    ovs_list_init(&ts->asked);
 }
 
+/* Forgets every route and every lookup under way: after a connection to
+ * the switch, whose ovs-vswitchd may be a new one (a new socket too). */
 void
 tunnel_forget_routes(struct tunnel_state *ts)
 {
@@ -65,6 +80,11 @@ tunnel_forget_routes(struct tunnel_state *ts)
         free(r->error);
         free(r);
     }
+    ovs_list_init(&ts->to_ask);
+    ovs_list_init(&ts->asked);
+    ts->n_asked = 0;
+    vswitchd_client_destroy(ts->vswitchd);
+    ts->vswitchd = vswitchd_client_create();
 }
 
 void
@@ -83,12 +103,7 @@ tunnel_state_destroy(struct tunnel_state *ts)
     free(ts->ipip_error);
     free(ts->ipip_kernel_error);
     ipip_destroy(ts->ipip);
-}
-
-static bool
-strings_differ(const char *a, const char *b)
-{
-    return a && b ? strcmp(a, b) != 0 : a != b;
+    vswitchd_client_destroy(ts->vswitchd);
 }
 
 /* Replaces '*error' with 'new' (taking it); logs a change.  Returns true
@@ -97,7 +112,7 @@ static bool
 set_error(const struct tunnel_state *ts, const char *what, char **error,
           char *new)
 {
-    bool changed = strings_differ(*error, new);
+    bool changed = !nullable_string_is_equal(*error, new);
 
     /* Services of that mode warn (tunnel_note_service()): a bridge
      * without them needs nothing. */
@@ -195,83 +210,162 @@ find_route(const struct tunnel_state *ts, ovs_be32 ip)
     return NULL;
 }
 
-/* Asks ovs-vswitchd how it would reach 'ip' (ovs/route/lookup): its
- * native tunnelling needs a route, and in the userspace datapath one
- * whose device is an OVS bridge, where the tunnel source address lives.
- * Returns NULL if that is so (or cannot be told), else an error. */
+/* What ovs-vswitchd's answer to "ovs/route/lookup IP/32" ('result' or
+ * 'error_text') says: its native tunnelling needs a route, and in the
+ * userspace datapath one whose device is an OVS bridge, where the tunnel
+ * source address lives.  Returns NULL if that is so, else an error. */
 static char *
-lookup_route(const struct tunnel_state *ts,
-             const struct datapath_monitor *dpm, ovs_be32 ip)
+route_error(const struct tunnel_state *ts,
+            const struct datapath_monitor *dpm, ovs_be32 ip,
+            const char *result, const char *error_text)
 {
-    char *arg = xasprintf(IP_FMT"/32", IP_ARGS(ip));
-    char *result, *error_text, *error = NULL;
-    int retval = vswitchd_transact("ovs/route/lookup", 1, &arg, &result,
-                                   &error_text);
-
-    if (retval) {
-        VLOG_DBG("%s: cannot ask ovs-vswitchd for a route to "IP_FMT" (%s)",
-                 ts->cfg->name, IP_ARGS(ip), ovs_strerror(retval));
-    } else if (error_text) {
-        error = xasprintf("ovs-vswitchd has no route to backend "IP_FMT
-                          " (%s): add one in its network namespace (ip "
-                          "route add ...) or with ovs-appctl ovs/route/add",
-                          IP_ARGS(ip), error_text);
-    } else {
-        char src[64] = "", dev[64] = "";
-        const char *s = strstr(result, "src ");
-        const char *d = strstr(result, "dev ");
-        if (s) {
-            sscanf(s, "src %63s", src);
-        }
-        if (d) {
-            sscanf(d, "dev %63s", dev);
-        }
-        if (!src[0] || !strcmp(src, "0.0.0.0") || !strcmp(src, "::")) {
-            error = xasprintf("ovs-vswitchd's route to backend "IP_FMT
-                              " has no source address: give the bridge a "
-                              "tunnel address (ip addr add IP/LEN dev %s)",
-                              IP_ARGS(ip), ts->cfg->name);
-        } else if ((ts->kind == DATAPATH_USERSPACE
-                    || ts->kind == DATAPATH_DPDK)
-                   && !datapath_monitor_is_bridge(dpm, dev)) {
-            error = xasprintf("ovs-vswitchd routes backend "IP_FMT" through "
-                              "%s, which is not an OVS bridge: the userspace "
-                              "datapath sends tunnel packets from a "
-                              "bridge's LOCAL port (ip addr add IP/LEN dev "
-                              "%s, and a route through it)", IP_ARGS(ip),
-                              dev, ts->cfg->name);
-        }
+    if (error_text) {
+        return xasprintf("ovs-vswitchd has no route to backend "IP_FMT
+                         " (%s): add one in its network namespace (ip "
+                         "route add ...) or with ovs-appctl ovs/route/add",
+                         IP_ARGS(ip), error_text);
     }
-    free(arg);
-    free(result);
-    free(error_text);
-    return error;
+
+    char src[64] = "", dev[64] = "";
+    const char *s = strstr(result, "src ");
+    const char *d = strstr(result, "dev ");
+    if (s) {
+        sscanf(s, "src %63s", src);
+    }
+    if (d) {
+        sscanf(d, "dev %63s", dev);
+    }
+    if (!src[0] || !strcmp(src, "0.0.0.0") || !strcmp(src, "::")) {
+        return xasprintf("ovs-vswitchd's route to backend "IP_FMT
+                         " has no source address: give the bridge a "
+                         "tunnel address (ip addr add IP/LEN dev %s)",
+                         IP_ARGS(ip), ts->cfg->name);
+    } else if ((ts->kind == DATAPATH_USERSPACE || ts->kind == DATAPATH_DPDK)
+               && !datapath_monitor_is_bridge(dpm, dev)) {
+        return xasprintf("ovs-vswitchd routes backend "IP_FMT" through "
+                         "%s, which is not an OVS bridge: the userspace "
+                         "datapath sends tunnel packets from a "
+                         "bridge's LOCAL port (ip addr add IP/LEN dev "
+                         "%s, and a route through it)", IP_ARGS(ip),
+                         dev, ts->cfg->name);
+    }
+    return NULL;
 }
 
-static void
-check_route(struct tunnel_state *ts, const struct datapath_monitor *dpm,
-            struct tunnel_route *r)
+/* The lookup of 'r' is over, with 'error' (taken) as its answer: NULL if
+ * routed or if ovs-vswitchd could not tell.  Returns true if that changed
+ * the route's error. */
+static bool
+finish_lookup(struct tunnel_state *ts, struct tunnel_route *r, char *error)
 {
-    char *error = lookup_route(ts, dpm, r->ip);
+    bool changed = !nullable_string_is_equal(error, r->error);
 
-    if (strings_differ(error, r->error)) {
-        if (error) {
-            VLOG_WARN("%s: %s", ts->cfg->name, error);
-        } else {
-            VLOG_INFO("%s: ovs-vswitchd has a route to backend "IP_FMT,
-                      ts->cfg->name, IP_ARGS(r->ip));
-        }
+    if (changed && error) {
+        VLOG_WARN("%s: %s", ts->cfg->name, error);
+    } else if (changed) {
+        VLOG_INFO("%s: ovs-vswitchd has a route to backend "IP_FMT,
+                  ts->cfg->name, IP_ARGS(r->ip));
     }
     free(r->error);
     r->error = error;
+    if (r->looking) {
+        ovs_list_remove(&r->list_node);
+        r->looking = false;
+    }
+    return changed;
+}
+
+/* Queues a lookup of 'r' unless one is under way. */
+static void
+queue_lookup(struct tunnel_state *ts, struct tunnel_route *r)
+{
+    if (!r->looking) {
+        r->looking = true;
+        ovs_list_push_back(&ts->to_ask, &r->list_node);
+    }
+}
+
+/* Asks ovs-vswitchd for the queued routes, MAX_ASKED at a time.  Never
+ * waits for it.  Returns true if a route's error changed. */
+static bool
+send_lookups(struct tunnel_state *ts)
+{
+    bool changed = false;
+
+    while (ts->n_asked < MAX_ASKED && !ovs_list_is_empty(&ts->to_ask)) {
+        struct tunnel_route *r = CONTAINER_OF(ovs_list_front(&ts->to_ask),
+                                              struct tunnel_route,
+                                              list_node);
+        char *arg = xasprintf(IP_FMT"/32", IP_ARGS(r->ip));
+        int error = vswitchd_client_send(ts->vswitchd, "ovs/route/lookup",
+                                         1, &arg, &r->id);
+        free(arg);
+        if (error) {
+            /* Cannot be told: as if routed. */
+            VLOG_DBG("%s: cannot ask ovs-vswitchd for a route to "IP_FMT
+                     " (%s)", ts->cfg->name, IP_ARGS(r->ip),
+                     ovs_strerror(error));
+            changed |= finish_lookup(ts, r, NULL);
+        } else {
+            ovs_list_remove(&r->list_node);
+            ovs_list_push_back(&ts->asked, &r->list_node);
+            ts->n_asked++;
+        }
+    }
+    return changed;
+}
+
+/* Takes ovs-vswitchd's answers that have come.  Returns true if a route's
+ * error changed. */
+static bool
+receive_lookups(struct tunnel_state *ts, const struct datapath_monitor *dpm)
+{
+    bool changed = false;
+
+    while (ts->n_asked) {
+        char *result, *error_text;
+        long long int id;
+        int error = vswitchd_client_recv(ts->vswitchd, &id, &result,
+                                         &error_text);
+        struct tunnel_route *r, *next;
+
+        if (error == EAGAIN) {
+            break;
+        }
+        LIST_FOR_EACH_SAFE (r, next, list_node, &ts->asked) {
+            if (error || r->id == id) {
+                char *e = (error ? NULL : route_error(ts, dpm, r->ip, result,
+                                                      error_text));
+                if (error) {
+                    VLOG_DBG("%s: no answer from ovs-vswitchd about a route "
+                             "to "IP_FMT" (%s)", ts->cfg->name,
+                             IP_ARGS(r->ip), ovs_strerror(error));
+                }
+                changed |= finish_lookup(ts, r, e);
+                ts->n_asked--;
+            }
+        }
+        free(result);
+        free(error_text);
+    }
+    return changed;
 }
 
 /* Looks up the routes to the backends of 'svc' (a gre service) that were
  * not looked up since the last connection to the switch.  Only a local
- * ovs-vswitchd can be asked. */
+ * ovs-vswitchd can be asked.
+ *
+ * The lookups are asynchronous: a blocking call to ovs-vswitchd per new
+ * backend, inside the poll loop, would stall the API and every bridge for
+ * as long as ovs-vswitchd's main loop takes to come round, once per
+ * backend (a thousand new GRE backends in one request).  A route's
+ * answer only decides what dsrd reports (the service's error, dsr/show,
+ * the log), never the flows: a backend without a route is programmed as
+ * one with a route would be, and OVS drops what it cannot route.  So
+ * until the answer comes, the route counts as found. */
 void
 tunnel_check_routes(struct tunnel_state *ts,
-                    const struct datapath_monitor *dpm,
+                    const struct datapath_monitor *dpm OVS_UNUSED,
                     const struct dsr_service *svc)
 {
     if (svc->mode != DSR_MODE_GRE || !ts->local) {
@@ -284,27 +378,36 @@ tunnel_check_routes(struct tunnel_state *ts,
             r->ip = ip;
             hmap_insert(&ts->routes, &r->node,
                         hash_int((OVS_FORCE uint32_t) ip, 0));
-            check_route(ts, dpm, r);
+            queue_lookup(ts, r);
         }
     }
+    send_lookups(ts);
 }
 
-/* Looks again, now and then, at the routes that were missing. */
-void
+/* Takes ovs-vswitchd's answers, sends the next lookups, and now and then
+ * looks again at the routes that were missing.  Returns true if a
+ * route's error changed: the bridge's gre services then need noting
+ * again (tunnel_note_service()). */
+bool
 tunnel_run(struct tunnel_state *ts, const struct datapath_monitor *dpm)
 {
     long long int now = time_msec();
     struct tunnel_route *r;
+    bool changed;
 
-    if (now < ts->recheck_at) {
-        return;
-    }
-    ts->recheck_at = now + RECHECK_MS;
-    HMAP_FOR_EACH (r, node, &ts->routes) {
-        if (r->error) {
-            check_route(ts, dpm, r);
+    vswitchd_client_run(ts->vswitchd);
+    changed = receive_lookups(ts, dpm);
+    if (now >= ts->recheck_at) {
+        ts->recheck_at = now + RECHECK_MS;
+        HMAP_FOR_EACH (r, node, &ts->routes) {
+            if (r->error) {
+                queue_lookup(ts, r);
+            }
         }
     }
+    changed |= send_lookups(ts);
+    vswitchd_client_run(ts->vswitchd);
+    return changed;
 }
 
 /* Why 'svc' cannot be delivered (or NULL): what the bridge lacks for its
@@ -363,7 +466,7 @@ tunnel_note_service(struct tunnel_state *ts, const struct dsr_service *svc,
         note->id = id;
         hmap_insert(&ts->notes, &note->node, hash_int(id, 0));
     }
-    if (strings_differ(note->error, error)) {
+    if (!nullable_string_is_equal(note->error, error)) {
         /* OVSDB not read yet, a port that ovs-vswitchd is still adding:
          * states that pass by themselves. */
         bool passing = (!strcmp(error, NOT_READ_YET)
@@ -451,7 +554,7 @@ tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
     }
     free(ips);
 
-    bool changed = strings_differ(error, ts->ipip_kernel_error);
+    bool changed = !nullable_string_is_equal(error, ts->ipip_kernel_error);
     if (changed && error && strcmp(error, NOT_PROGRAMMED_YET)) {
         VLOG_WARN("%s: ipip services: %s", ts->cfg->name, error);
     } else if (changed && !error) {
@@ -463,12 +566,17 @@ tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
     return changed;
 }
 
-/* Wakes the poll loop for the next look at what failed. */
+/* Wakes the poll loop for ovs-vswitchd's answers, for lookups still to
+ * send, and for the next look at what failed. */
 void
 tunnel_wait(const struct tunnel_state *ts)
 {
     const struct tunnel_route *r;
 
+    vswitchd_client_wait(ts->vswitchd);
+    if (ts->n_asked < MAX_ASKED && !ovs_list_is_empty(&ts->to_ask)) {
+        poll_immediate_wake();
+    }
     if (ts->ipip) {
         poll_timer_wait_until(ts->ipip_retry_at);
     }

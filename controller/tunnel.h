@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "controller/datapath.h"
@@ -21,6 +22,7 @@ struct dsr_config;
 struct dsr_service;
 struct ds;
 struct ipip;
+struct vswitchd_client;
 
 struct tunnel_state {
     const struct dsr_bridge_config *cfg;
@@ -37,6 +39,10 @@ struct tunnel_state {
 
     struct hmap routes;         /* struct tunnel_route, GRE backends. */
     long long int recheck_at;   /* Next look at failed routes. */
+    struct vswitchd_client *vswitchd;   /* Asks for the routes. */
+    struct ovs_list to_ask;     /* struct tunnel_route, not asked yet. */
+    struct ovs_list asked;      /* struct tunnel_route, answer to come. */
+    size_t n_asked;
     struct hmap notes;          /* struct tunnel_service_note. */
 
     struct ipip *ipip;          /* Kernel side of ipip services, or NULL
@@ -51,7 +57,7 @@ void tunnel_state_init(struct tunnel_state *,
 void tunnel_state_destroy(struct tunnel_state *);
 bool tunnel_state_refresh(struct tunnel_state *,
                           const struct datapath_monitor *);
-void tunnel_run(struct tunnel_state *, const struct datapath_monitor *);
+bool tunnel_run(struct tunnel_state *, const struct datapath_monitor *);
 void tunnel_wait(const struct tunnel_state *);
 void tunnel_forget_routes(struct tunnel_state *);
 

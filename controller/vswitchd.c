@@ -8,9 +8,11 @@
 #include "daemon.h"
 #include "dirs.h"
 #include "jsonrpc.h"
+#include "openvswitch/json.h"
+#include "openvswitch/vlog.h"
+#include "stream.h"
 #include "unixctl.h"
 #include "util.h"
-#include "openvswitch/vlog.h"
 
 VLOG_DEFINE_THIS_MODULE(vswitchd);
 
@@ -60,29 +62,46 @@ vswitchd_relax_tcp_conntrack(bool warn)
     return !error;
 }
 
-/* Runs one ovs-appctl command on the local ovs-vswitchd (the one whose
- * pidfile is in OVS_RUNDIR).  Returns 0 and sets '*result' or
- * '*error_text' (the command's own error), or an errno value if
- * ovs-vswitchd could not be reached.  The caller frees both strings.
- * Blocks, on a local socket that ovs-vswitchd answers at once. */
+/* The control socket of the local ovs-vswitchd (the one whose pidfile is
+ * in OVS_RUNDIR) in '*socket', or an errno value if it has none. */
+static int
+control_socket(char **socket)
+{
+    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
+    pid_t pid = read_pidfile(pidfile);
+
+    free(pidfile);
+    *socket = NULL;
+    if (pid < 0) {
+        return -pid;
+    }
+    *socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(), (long) pid);
+    if (access(*socket, F_OK)) {
+        int error = errno;
+        free(*socket);
+        *socket = NULL;
+        return error;
+    }
+    return 0;
+}
+
+/* Runs one ovs-appctl command on the local ovs-vswitchd.  Returns 0 and
+ * sets '*result' or '*error_text' (the command's own error), or an errno
+ * value if ovs-vswitchd could not be reached.  The caller frees both
+ * strings.  Blocks, on a local socket that ovs-vswitchd answers as soon
+ * as its main loop comes round. */
 int
 vswitchd_transact(const char *command, int argc, char *argv[],
                   char **result, char **error_text)
 {
-    char *pidfile = xasprintf("%s/ovs-vswitchd.pid", ovs_rundir());
-    pid_t pid = read_pidfile(pidfile);
     struct jsonrpc *client = NULL;
-    int error;
+    char *socket;
+    int error = control_socket(&socket);
 
     *result = *error_text = NULL;
-    free(pidfile);
-    if (pid < 0) {
-        return -pid;
+    if (!error) {
+        error = unixctl_client_create(socket, &client);
     }
-    char *socket = xasprintf("%s/ovs-vswitchd.%ld.ctl", ovs_rundir(),
-                             (long) pid);
-    error = access(socket, F_OK) ? errno : unixctl_client_create(socket,
-                                                                 &client);
     if (!error) {
         error = unixctl_client_transact(client, command, argc, argv, result,
                                         error_text);
@@ -90,4 +109,132 @@ vswitchd_transact(const char *command, int argc, char *argv[],
     }
     free(socket);
     return error;
+}
+
+/* A client that never waits for ovs-vswitchd: requests are queued on the
+ * socket, replies are picked up in later passes of the poll loop.  It
+ * connects at the first request, and again at the first one after the
+ * connection failed (ovs-vswitchd restarted: a new pid, a new socket). */
+struct vswitchd_client {
+    struct jsonrpc *rpc;        /* NULL: not connected. */
+};
+
+struct vswitchd_client *
+vswitchd_client_create(void)
+{
+    return xzalloc(sizeof(struct vswitchd_client));
+}
+
+static void
+client_close(struct vswitchd_client *c)
+{
+    jsonrpc_close(c->rpc);
+    c->rpc = NULL;
+}
+
+void
+vswitchd_client_destroy(struct vswitchd_client *c)
+{
+    if (c) {
+        client_close(c);
+        free(c);
+    }
+}
+
+/* Sends 'command' with its arguments; its reply, found by '*id', comes
+ * from vswitchd_client_recv().  Returns 0, or an errno value if
+ * ovs-vswitchd cannot be reached (no reply will come).  Connecting to a
+ * local socket does not wait for ovs-vswitchd's main loop. */
+int
+vswitchd_client_send(struct vswitchd_client *c, const char *command,
+                     int argc, char *argv[], long long int *id)
+{
+    if (!c->rpc) {
+        struct stream *stream;
+        char *socket, *name;
+        int error = control_socket(&socket);
+
+        if (error) {
+            return error;
+        }
+        name = xasprintf("unix:%s", socket);
+        error = stream_open(name, &stream, DSCP_DEFAULT);
+        free(name);
+        free(socket);
+        if (error) {
+            return error;
+        }
+        c->rpc = jsonrpc_open(stream);
+    }
+
+    struct json **args = xmalloc((argc + 1) * sizeof *args);
+    for (int i = 0; i < argc; i++) {
+        args[i] = json_string_create(argv[i]);
+    }
+    struct jsonrpc_msg *request = jsonrpc_create_request(
+        command, json_array_create(args, argc), NULL);
+    *id = request->id->integer;
+    int error = jsonrpc_send(c->rpc, request);
+    if (error) {
+        client_close(c);
+    }
+    return error;
+}
+
+/* Takes one reply: returns 0 with its request's '*id' and '*result' or
+ * '*error_text' (the command's own error; the caller frees both), EAGAIN
+ * if none has come yet, or another errno value if the connection failed:
+ * no reply to the requests sent so far will come. */
+int
+vswitchd_client_recv(struct vswitchd_client *c, long long int *id,
+                     char **result, char **error_text)
+{
+    struct jsonrpc_msg *reply;
+
+    *result = *error_text = NULL;
+    if (!c->rpc) {
+        return ENOTCONN;
+    }
+    int error = jsonrpc_recv(c->rpc, &reply);
+    if (error == EAGAIN) {
+        return error;
+    } else if (error) {
+        client_close(c);
+        return error;
+    }
+
+    const struct json *text = (reply->type == JSONRPC_ERROR ? reply->error
+                               : reply->result);
+    if (!reply->id || reply->id->type != JSON_INTEGER
+        || !text || text->type != JSON_STRING) {
+        VLOG_WARN("unexpected reply from ovs-vswitchd: %s",
+                  jsonrpc_msg_type_to_string(reply->type));
+        error = EPROTO;
+        client_close(c);
+    } else {
+        *id = reply->id->integer;
+        *(reply->type == JSONRPC_ERROR ? error_text : result)
+            = xstrdup(text->string);
+    }
+    jsonrpc_msg_destroy(reply);
+    return error;
+}
+
+/* Sends what is queued. */
+void
+vswitchd_client_run(struct vswitchd_client *c)
+{
+    if (c->rpc) {
+        jsonrpc_run(c->rpc);
+    }
+}
+
+/* Wakes the poll loop when a reply comes or more can be sent. */
+void
+vswitchd_client_wait(struct vswitchd_client *c)
+{
+    if (c->rpc) {
+        jsonrpc_wait(c->rpc);
+        jsonrpc_recv_wait(c->rpc);
+    }
 }

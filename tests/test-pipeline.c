@@ -63,7 +63,8 @@ service(const char *vip)
 
 START_TEST(test_base)
 {
-    char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01"), 0));
+    char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01"),
+                                                  0));
 
     ck_assert_str_eq(text,
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
@@ -308,7 +309,8 @@ START_TEST(test_tunnel_services)
 
     ck_assert_msg(strstr(text, flows), "%s", text);
     ck_assert_msg(strstr(text, "tcp,nw_dst=10.0.0.100,tp_dst=80 "
-                         "actions=set_field:0x1->reg0,ct(table=20,zone=54741)"),
+                         "actions=set_field:0x1->reg0,"
+                         "ct(table=20,zone=54741)"),
                   "%s", text);
     free(text);
 
