@@ -122,7 +122,9 @@ struct vswitchd_client {
 struct vswitchd_client *
 vswitchd_client_create(void)
 {
-    return xzalloc(sizeof(struct vswitchd_client));
+    struct vswitchd_client *c = xzalloc(sizeof *c);
+
+    return c;
 }
 
 static void
