@@ -13,7 +13,6 @@
 #include "controller/json-merge.h"
 #include "controller/lb.h"
 #include "controller/model.h"
-#include "controller/ofctrl.h"
 #include "controller/stats.h"
 #include "controller/utf8.h"
 #include "controller/store.h"
@@ -345,10 +344,12 @@ run_pending(struct api *api)
 
     for (size_t i = 0; i < txn->n_acks; i++) {
         const char *error;
-        int state = lb_get_change_state(api->lb, &txn->acks[i], &error);
-        if (state == OFCTRL_CHANGE_FAILED) {
+        enum lb_change_state state = lb_get_change_state(api->lb,
+                                                         &txn->acks[i],
+                                                         &error);
+        if (state == LB_CHANGE_FAILED) {
             failure = error ? error : "OpenFlow error";
-        } else if (state == OFCTRL_CHANGE_PENDING) {
+        } else if (state == LB_CHANGE_PENDING) {
             bool connected, synced;
             done = false;
             lb_bridge_status(api->lb, txn->acks[i].bridge, &connected,
