@@ -4,16 +4,14 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <time.h>
 #include "controller/api-request.h"
 #include "controller/config.h"
-#include "controller/datapath.h"
-#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "controller/stats.h"
+#include "controller/status.h"
 #include "controller/utf8.h"
 #include "controller/store.h"
 #include "openvswitch/dynamic-string.h"
@@ -1110,113 +1108,11 @@ handle_config(struct api *api, struct http_request *req)
     }
 }
 
-static json_t *
-backend_status(const struct api *api, const struct dsr_service *svc,
-               const struct dsr_backend *be)
-{
-    struct lb_backend_info info;
-    char ip[INET_ADDRSTRLEN];
-    json_t *j;
-
-    lb_get_backend_info(api->lb, svc, be, &info);
-    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
-    struct health_status hs;
-    lb_get_health(api->lb, svc, be, &hs);
-    j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
-                  "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
-                  "state", dsr_backend_state_to_string(be->state),
-                  "in_group", info.in_group,
-                  "health", !hs.checked ? "unchecked"
-                            : hs.up ? "up" : "down");
-    if (hs.checked) {
-        char since[32];
-        time_t t = hs.since / 1000;
-        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        json_object_set_new(j, "check", json_string(hs.type));
-        json_object_set_new(j, "health_since", json_string(since));
-        json_object_set_new(j, "failures", json_integer(hs.failures));
-        json_object_set_new(j, "probe_latency_ms",
-                            json_real(hs.latency_ms));
-        if (hs.reason[0]) {
-            json_object_set_new(j, "reason", json_string(hs.reason));
-        }
-    }
-    if (info.mac_known) {
-        char mac[ETH_ADDR_STRLEN + 1];
-        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(info.mac));
-        json_object_set_new(j, "mac", json_string(mac));
-        json_object_set_new(j, "mac_source",
-                            json_string(be->has_mac ? "config" : "arp"));
-    } else {
-        json_object_set_new(j, "mac", json_null());
-        json_object_set_new(j, "mac_source", json_string("unresolved"));
-    }
-    if (info.resolved) {
-        json_object_set_new(j, "ofport", json_integer(info.port));
-    }
-    if (info.since) {
-        char since[32];
-        time_t t = info.since / 1000;
-        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        json_object_set_new(j, "since", json_string(since));
-    }
-    return j;
-}
-
 static void
 handle_status(struct api *api, struct http_request *req)
 {
-    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
-    json_t *bridges = json_array();
-    json_t *services = json_array();
-
-    for (size_t i = 0; i < api->cfg->n_bridges; i++) {
-        const char *name = api->cfg->bridges[i].name;
-        bool connected, synced;
-        const char *dp_type;
-        enum datapath_kind dp = datapath_monitor_get(api->datapaths, name,
-                                                     &dp_type);
-        lb_bridge_status(api->lb, name, &connected, &synced);
-        json_array_append_new(bridges,
-                              json_pack("{s:s, s:b, s:b, s:s, s:s}",
-                                        "name", name,
-                                        "connected", connected,
-                                        "in_sync", synced,
-                                        "datapath",
-                                        datapath_kind_to_string(dp),
-                                        "datapath_type", dp_type));
-    }
-    for (size_t i = 0; sorted[i]; i++) {
-        const struct dsr_service *svc = sorted[i];
-        bool connected, synced;
-        json_t *backends = json_array();
-
-        lb_bridge_status(api->lb, svc->bridge, &connected, &synced);
-        for (size_t j = 0; j < svc->n_backends; j++) {
-            json_array_append_new(backends,
-                                  backend_status(api, svc,
-                                                 &svc->backends[j]));
-        }
-        const char *rejection = lb_service_rejection(api->lb, svc);
-        size_t healthy = lb_count_healthy(api->lb, svc);
-        json_t *j = json_pack("{s:s, s:I, s:I, s:b, s:b, s:I, s:o}",
-                              "name", svc->name,
-                              "id", (json_int_t) svc->id,
-                              "version", (json_int_t) svc->version,
-                              "programmed", synced && !rejection,
-                              "has_healthy_backends", healthy > 0,
-                              "healthy_backends", (json_int_t) healthy,
-                              "backends", backends);
-        if (rejection) {
-            json_object_set_new(j, "error", json_string(rejection));
-        }
-        json_array_append_new(services, j);
-    }
-    free(sorted);
-    http_respond_json(req, 200, json_pack("{s:I, s:o, s:o}", "version",
-                                          (json_int_t) api->cfg->version,
-                                          "bridges", bridges,
-                                          "services", services),
+    http_respond_json(req, 200,
+                      status_to_json(api->cfg, api->lb, api->datapaths),
                       NULL, NULL);
 }
 
