@@ -10,9 +10,9 @@ struct datapath_monitor;
 struct dsr_config;
 struct http_server_options;
 struct lb;
-struct store;
+struct txn_store;
 
-struct api *api_create(struct dsr_config *, struct lb *, struct store *,
+struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
 void api_set_datapaths(struct api *, const struct datapath_monitor *);
 void api_destroy(struct api *);
