@@ -184,10 +184,10 @@ check_changes(struct txn *txn, enum txn_check_error *kind)
 char *
 txn_check(struct txn *txn, enum txn_check_error *kind)
 {
-    enum txn_check_error dummy;
+    enum txn_check_error ignored;
     char *error;
 
-    kind = kind ? kind : &dummy;
+    kind = kind ? kind : &ignored;
     if (txn->n_changes == 1 && !txn->document) {
         /* One service against the others: the indexes can stay as they
          * are, the service it replaces being left out of the checks. */
