@@ -35,6 +35,7 @@ enum api_result {
     RESULT_CONFIG,              /* The whole configuration. */
 };
 
+/* How to answer a write once OVS has it. */
 struct api_reply {
     unsigned int status;        /* On success. */
     enum api_result result;
@@ -245,7 +246,8 @@ commit(struct api *api, struct http_request *req, struct txn *txn,
     api->pending = p;
 }
 
-/* Answers 202: saved, and OVS gets it when it is back or done. */
+/* Answers 202 Accepted: the write is saved and in force, and OVS gets it
+ * once its bridge is back (or has answered). */
 static void
 respond_accepted(struct api_txn *p)
 {
