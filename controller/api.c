@@ -653,14 +653,6 @@ handle_config(struct api *api, struct http_request *req)
     }
 }
 
-static void
-handle_status(struct api *api, struct http_request *req)
-{
-    http_respond_json(req, 200,
-                      status_to_json(api->cfg, api->lb, api->datapaths),
-                      NULL, NULL);
-}
-
 /* GET /v1/stats and /metrics: answered once OVS has sent fresh counters
  * (or after a second, with the last ones). */
 static void
@@ -735,7 +727,9 @@ dispatch(struct api *api, struct http_request *req)
         handle_config(api, req);
         break;
     case API_STATUS:
-        handle_status(api, req);
+        http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
+                                                   api->datapaths),
+                          NULL, NULL);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);
