@@ -1,25 +1,21 @@
-/* The REST API: routing, validation, transactions.  See api.h. */
+/* The REST API: routes, request bodies, ETag/If-Match and responses.  The
+ * writes themselves are txn.c's; see api.h. */
 #include <config.h>
 #include "controller/api.h"
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <time.h>
 #include "controller/api-request.h"
 #include "controller/config.h"
-#include "controller/datapath.h"
-#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
 #include "controller/lb.h"
 #include "controller/model.h"
-#include "controller/ofctrl.h"
 #include "controller/stats.h"
+#include "controller/status.h"
+#include "controller/txn.h"
 #include "controller/utf8.h"
-#include "controller/store.h"
 #include "openvswitch/dynamic-string.h"
-#include "hmapx.h"
-#include "sset.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -30,22 +26,27 @@ VLOG_DEFINE_THIS_MODULE(api);
 
 /* How long a write waits for OVS before answering 202 Accepted. */
 #define API_ACK_TIMEOUT_MS 2000
-#define API_MAX_BRIDGES 64
 
-/* One service replaced, created (old NULL) or deleted (new NULL). */
-struct api_change {
-    struct dsr_service *old;    /* Out of the config; owned here. */
-    struct dsr_service *new;    /* In the config. */
+/* What a successful write answers with. */
+enum api_result {
+    RESULT_NONE,                /* No body (204). */
+    RESULT_SERVICE,             /* The service written. */
+    RESULT_BACKEND,             /* Backend 'ip' of the service written. */
+    RESULT_CONFIG,              /* The whole configuration. */
 };
 
-/* An applied write waiting for OVS's verdict. */
+/* How to answer a write once OVS has it. */
+struct api_reply {
+    unsigned int status;        /* On success. */
+    enum api_result result;
+    const char *ip;             /* RESULT_BACKEND's backend. */
+    const char *location;       /* May be NULL. */
+};
+
+/* A committed write waiting for OVS's verdict, and its answer. */
 struct api_txn {
     struct http_request *req;
-    struct api_change *changes;
-    size_t n_changes;
-    uint64_t prev_version;      /* Config version before the write. */
-    struct lb_change acks[API_MAX_BRIDGES];
-    size_t n_acks;
+    struct txn *txn;
     long long int deadline;
     unsigned int status;        /* Success response. */
     json_t *body;
@@ -66,9 +67,9 @@ struct api_queued {
 };
 
 struct api {
-    struct dsr_config *cfg;
+    struct dsr_config *cfg;     /* Read here; written by txn.c only. */
     struct lb *lb;
-    struct store *store;
+    struct txn_store *store;
     struct http_server *http;
     struct ovs_list queue;      /* struct api_queued: writes. */
     struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
@@ -79,7 +80,7 @@ struct api {
 static void handle_request(void *api, struct http_request *);
 
 struct api *
-api_create(struct dsr_config *cfg, struct lb *lb, struct store *store,
+api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
            const struct http_server_options *opts, char **errorp)
 {
     struct api *api = xzalloc(sizeof *api);
@@ -114,7 +115,7 @@ respond_not_found(struct http_request *req, const char *what)
     free(reason);
 }
 
-/* Answers with an error "PATH: REASON" from config.c or the schema
+/* Answers with an error "PATH: REASON" from config.c, txn.c or the schema
  * validator, the path going into its own field. */
 static void
 respond_path_error(struct http_request *req, unsigned int status,
@@ -129,12 +130,6 @@ respond_path_error(struct http_request *req, unsigned int status,
     } else {
         http_respond_error(req, status, kind, NULL, error);
     }
-}
-
-static bool
-nullable_string_equals(const char *a, const char *b)
-{
-    return a && b ? !strcmp(a, b) : a == b;
 }
 
 /* Checks If-Match against 'version'; answers 412 and returns false on a
@@ -172,93 +167,23 @@ parse_body(struct http_request *req)
     return json;
 }
 
-/* Transactions. */
-
-/* Journals 'changes' (see store.h). */
-static char *
-save_changes(struct api *api, const struct api_change *changes, size_t n)
-{
-    struct store_change *sc = xmalloc(n * sizeof *sc);
-
-    for (size_t i = 0; i < n; i++) {
-        sc[i].put = changes[i].new;
-        sc[i].deleted = changes[i].new ? NULL : changes[i].old->name;
-    }
-    char *error = store_commit(api->store, api->cfg, sc, n);
-    free(sc);
-    return error;
-}
+/* Writes. */
 
 static void
-apply_changes(struct api *api, struct api_change *changes, size_t n)
+api_txn_destroy(struct api_txn *p)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (changes[i].old) {
-            dsr_config_remove_service(api->cfg, changes[i].old);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (changes[i].new) {
-            dsr_config_add_service(api->cfg, changes[i].new);
-            dsr_config_stamp_service(api->cfg, changes[i].new);
-        }
-    }
-    /* Additions before removals, so that a backend that moves from one
-     * service to another keeps its resolved MAC. */
-    for (size_t i = 0; i < n; i++) {
-        if (changes[i].new && changes[i].old) {
-            lb_replace_service(api->lb, changes[i].old, changes[i].new);
-        } else if (changes[i].new) {
-            lb_add_service(api->lb, changes[i].new);
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!changes[i].new) {
-            lb_remove_service(api->lb, changes[i].old);
-        }
-    }
+    txn_destroy(p->txn);
+    json_decref(p->body);
+    ds_destroy(&p->text);
+    free(p->etag);
+    free(p->location);
+    free(p);
 }
 
-/* Swaps old and new in every change, so that apply_changes() undoes. */
-static void
-invert_changes(struct api_change *changes, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct dsr_service *tmp = changes[i].old;
-        changes[i].old = changes[i].new;
-        changes[i].new = tmp;
-    }
-}
-
-static void
-free_olds(struct api_change *changes, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        dsr_service_destroy(changes[i].old);
-    }
-    free(changes);
-}
-
-static void
-txn_destroy(struct api_txn *txn)
-{
-    json_decref(txn->body);
-    ds_destroy(&txn->text);
-    free(txn->etag);
-    free(txn->location);
-    free(txn);
-}
-
-/* What a successful write answers with. */
-enum api_result {
-    RESULT_NONE,                /* No body (204). */
-    RESULT_SERVICE,             /* The service 'name'. */
-    RESULT_BACKEND,             /* Backend 'ip' of service 'name'. */
-    RESULT_CONFIG,              /* The whole configuration. */
-};
-
+/* The body of a successful write, for service 'name' (if any); sets
+ * '*version' to what it shows, for the ETag. */
 static json_t *
-build_result(const struct api *api, struct api_txn *txn,
+build_result(const struct api *api, struct api_txn *p,
              enum api_result result, const char *name, const char *ip,
              uint64_t *version)
 {
@@ -285,116 +210,83 @@ build_result(const struct api *api, struct api_txn *txn,
         return NULL;
     case RESULT_CONFIG:
         *version = api->cfg->version;
-        dsr_config_put_json(&txn->text, api->cfg);
-        txn->text_body = true;
+        dsr_config_put_json(&p->text, api->cfg);
+        p->text_body = true;
         return NULL;
     }
     return NULL;
 }
 
-/* Applies 'changes' (taking ownership) as one write: config, state file,
- * then OVS.  The response ('status' and 'result') goes out once OVS has
- * it. */
+/* Commits 'txn', which passed txn_check(), taking it; 'name' is the
+ * service written (NULL: none or several).  The answer goes out once OVS
+ * has the change (see run_pending()). */
 static void
-commit(struct api *api, struct http_request *req,
-       struct api_change *changes, size_t n, unsigned int status,
-       enum api_result result, const char *name, const char *ip,
-       const char *location)
+commit(struct api *api, struct http_request *req, struct txn *txn,
+       const char *name, const struct api_reply *reply)
 {
-    struct api_txn *txn = xzalloc(sizeof *txn);
-    uint64_t version = 0;
-
-    ds_init(&txn->text);
-    txn->req = req;
-    txn->changes = changes;
-    txn->n_changes = n;
-    txn->prev_version = api->cfg->version;
-    api->cfg->version++;
-    apply_changes(api, changes, n);
-
-    char *error = save_changes(api, changes, n);
+    char *error = txn_commit(txn);
     if (error) {
-        VLOG_ERR("change not saved, so not applied: %s", error);
-        invert_changes(changes, n);
-        apply_changes(api, changes, n);
-        api->cfg->version = txn->prev_version;
         http_respond_error(req, 500, "internal", NULL, error);
         free(error);
-        free_olds(changes, n);
-        free(txn);
+        txn_destroy(txn);
         return;
     }
 
-    txn->status = status;
-    txn->body = build_result(api, txn, result, name, ip, &version);
-    txn->etag = version ? api_etag(version) : NULL;
-    txn->location = location ? xstrdup(location) : NULL;
-    txn->n_acks = lb_get_changes(api->lb, txn->acks, API_MAX_BRIDGES);
-    txn->deadline = time_msec() + API_ACK_TIMEOUT_MS;
-    api->pending = txn;
+    struct api_txn *p = xzalloc(sizeof *p);
+    uint64_t version = 0;
+
+    ds_init(&p->text);
+    p->req = req;
+    p->txn = txn;
+    p->status = reply->status;
+    p->body = build_result(api, p, reply->result, name, reply->ip, &version);
+    p->etag = version ? api_etag(version) : NULL;
+    p->location = nullable_xstrdup(reply->location);
+    p->deadline = time_msec() + API_ACK_TIMEOUT_MS;
+    api->pending = p;
 }
 
-/* Answers the pending write once every bridge has its verdict. */
+/* Answers 202 Accepted: the write is saved and in force, and OVS gets it
+ * once its bridge is back (or has answered). */
+static void
+respond_accepted(struct api_txn *p)
+{
+    if (p->text_body) {
+        struct ds body = DS_EMPTY_INITIALIZER;
+        ds_put_cstr(&body, "{\"status\": \"pending\", \"result\": ");
+        ds_put_buffer(&body, p->text.string, p->text.length);
+        ds_put_cstr(&body, "}\n");
+        http_respond_ds(p->req, 202, &body, p->etag, p->location);
+    } else {
+        json_t *body = json_pack("{s:s, s:O}", "status", "pending",
+                                 "result", p->body ? p->body : json_null());
+        http_respond_json(p->req, 202, body, p->etag, p->location);
+    }
+}
+
+/* Answers the pending write once every bridge has its verdict, or once it
+ * is clear that OVS will have it later. */
 static void
 run_pending(struct api *api)
 {
-    struct api_txn *txn = api->pending;
-    const char *failure = NULL;
-    bool done = true;
-    bool unreachable = false;
+    struct api_txn *p = api->pending;
+    const char *failure;
+    enum txn_state state = txn_poll(p->txn, &failure);
 
-    for (size_t i = 0; i < txn->n_acks; i++) {
-        const char *error;
-        int state = lb_get_change_state(api->lb, &txn->acks[i], &error);
-        if (state == OFCTRL_CHANGE_FAILED) {
-            failure = error ? error : "OpenFlow error";
-        } else if (state == OFCTRL_CHANGE_PENDING) {
-            bool connected, synced;
-            done = false;
-            lb_bridge_status(api->lb, txn->acks[i].bridge, &connected,
-                             &synced);
-            unreachable |= !connected;
-        }
-    }
-
-    if (failure) {
-        /* OVS refused: the state must not claim what OVS does not have. */
-        VLOG_WARN("OVS rejected a change, rolling it back: %s", failure);
-        /* The rollback is a change of its own, with a new version: a
-         * version number never names two different contents. */
-        invert_changes(txn->changes, txn->n_changes);
-        api->cfg->version++;
-        apply_changes(api, txn->changes, txn->n_changes);
-        char *error = save_changes(api, txn->changes, txn->n_changes);
-        if (error) {
-            VLOG_ERR("%s", error);
-            free(error);
-        }
-        http_respond_error(txn->req, 502, "switch-error", NULL, failure);
-    } else if (done && txn->text_body) {
-        http_respond_ds(txn->req, txn->status, &txn->text, txn->etag,
-                        txn->location);
-    } else if (done) {
-        http_respond_json(txn->req, txn->status, json_incref(txn->body),
-                          txn->etag, txn->location);
-    } else if ((unreachable || time_msec() >= txn->deadline)
-               && txn->text_body) {
-        struct ds body = DS_EMPTY_INITIALIZER;
-        ds_put_cstr(&body, "{\"status\": \"pending\", \"result\": ");
-        ds_put_buffer(&body, txn->text.string, txn->text.length);
-        ds_put_cstr(&body, "}\n");
-        http_respond_ds(txn->req, 202, &body, txn->etag, txn->location);
-    } else if (unreachable || time_msec() >= txn->deadline) {
-        /* Saved, and OVS gets it when it is back: say so. */
-        json_t *body = json_pack("{s:s, s:O}", "status", "pending",
-                                 "result", txn->body ? txn->body
-                                                     : json_null());
-        http_respond_json(txn->req, 202, body, txn->etag, txn->location);
+    if (state == TXN_FAILED) {
+        /* Already undone: the state does not claim what OVS lacks. */
+        http_respond_error(p->req, 502, "switch-error", NULL, failure);
+    } else if (state == TXN_DONE && p->text_body) {
+        http_respond_ds(p->req, p->status, &p->text, p->etag, p->location);
+    } else if (state == TXN_DONE) {
+        http_respond_json(p->req, p->status, json_incref(p->body), p->etag,
+                          p->location);
+    } else if (state == TXN_DISCONNECTED || time_msec() >= p->deadline) {
+        respond_accepted(p);
     } else {
         return;
     }
-    free_olds(txn->changes, txn->n_changes);
-    txn_destroy(txn);
+    api_txn_destroy(p);
     api->pending = NULL;
 }
 
@@ -420,13 +312,12 @@ backend_error_path(char *error, size_t index)
 /* The one write path for services and backends: parses 'json' as the
  * service that replaces 'old' (NULL: a new one), checks it against the
  * others and commits it.  For a backend request, 'backend' is the edited
- * backend's index (errors are then about the request's body) and 'ip' its
- * address; otherwise SIZE_MAX and NULL. */
+ * backend's index (errors are then about the request's body); otherwise
+ * SIZE_MAX. */
 static void
 replace_service(struct api *api, struct http_request *req,
-                const json_t *json, struct dsr_service *old,
-                unsigned int status, enum api_result result,
-                size_t backend, const char *ip, const char *location)
+                const json_t *json, struct dsr_service *old, size_t backend,
+                const struct api_reply *reply)
 {
     struct dsr_service *svc;
     char *error = dsr_service_from_json(api->cfg, json, "$", false, old,
@@ -443,60 +334,78 @@ replace_service(struct api *api, struct http_request *req,
         dsr_service_destroy(svc);
         return;
     }
-    const char *kind = "limit-reached";
-    error = dsr_config_check_limits(api->cfg, svc, old, "$");
-    if (!error) {
-        kind = "conflict";
-        error = dsr_config_check_service(api->cfg, svc, old, "$");
-    }
+
+    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    enum txn_check_error kind;
+
+    txn_replace(txn, old, svc, "$");
+    error = txn_check(txn, &kind);
     if (error) {
         error = backend_error_path(error, backend);
-        respond_path_error(req, 409, kind, error);
+        respond_path_error(req, 409, (kind == TXN_CHECK_LIMIT
+                                      ? "limit-reached" : "conflict"),
+                           error);
         free(error);
-        dsr_service_destroy(svc);
+        txn_destroy(txn);
         return;
     }
-
-    struct api_change *change = xmalloc(sizeof *change);
-    change->old = old;
-    change->new = svc;
-    commit(api, req, change, 1, status, result, svc->name, ip, location);
+    commit(api, req, txn, svc->name, reply);
 }
 
-/* A service request's body replaces 'old' (NULL: creates). */
+/* A service request's body replaces 'old' (NULL: creates); with 'patch',
+ * it is a merge patch of 'old'. */
 static void
-put_service(struct api *api, struct http_request *req, const json_t *json,
-            struct dsr_service *old, unsigned int status)
+put_service(struct api *api, struct http_request *req,
+            struct dsr_service *old, unsigned int status, bool patch)
 {
+    json_t *body = parse_body(req);
+
+    if (!body) {
+        return;
+    }
+    json_t *current = patch ? dsr_service_to_json(old) : NULL;
+    json_t *json = patch ? json_merge_patch(current, body) : json_incref(body);
     const char *name = json_string_value(json_object_get(json, "name"));
     char *location = (status == 201 && name
                       ? xasprintf("/v1/services/%s", name) : NULL);
+    struct api_reply reply = { status, RESULT_SERVICE, NULL, location };
 
-    replace_service(api, req, json, old, status, RESULT_SERVICE, SIZE_MAX,
-                    NULL, location);
+    replace_service(api, req, json, old, SIZE_MAX, &reply);
     free(location);
-}
-
-/* 'service_json' is 'old' with its backend list edited at 'index'. */
-static void
-put_backends(struct api *api, struct http_request *req,
-             struct dsr_service *old, const json_t *service_json,
-             size_t index, unsigned int status, const char *ip,
-             const char *location)
-{
-    replace_service(api, req, service_json, old, status,
-                    ip ? RESULT_BACKEND : RESULT_NONE, index, ip, location);
+    json_decref(json);
+    json_decref(current);
+    json_decref(body);
 }
 
 static void
 delete_service(struct api *api, struct http_request *req,
                struct dsr_service *old)
 {
-    struct api_change *change = xmalloc(sizeof *change);
+    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    struct api_reply reply = { 204, RESULT_NONE, NULL, NULL };
 
-    change->old = old;
-    change->new = NULL;
-    commit(api, req, change, 1, 204, RESULT_NONE, NULL, NULL, NULL);
+    /* A deletion conflicts with nothing: there is nothing to check. */
+    txn_replace(txn, old, NULL, NULL);
+    commit(api, req, txn, NULL, &reply);
+}
+
+/* Answers with every service, a line each. */
+static void
+respond_services(struct api *api, struct http_request *req)
+{
+    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
+    struct ds list = DS_EMPTY_INITIALIZER;
+    char *etag = api_etag(api->cfg->version);
+
+    ds_put_char(&list, '[');
+    for (size_t i = 0; sorted[i]; i++) {
+        ds_put_cstr(&list, i ? ",\n " : "\n ");
+        dsr_service_put_json(&list, sorted[i]);
+    }
+    ds_put_cstr(&list, "\n]\n");
+    free(sorted);
+    http_respond_ds(req, 200, &list, etag, NULL);
+    free(etag);
 }
 
 static void
@@ -505,35 +414,16 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     const char *method = http_request_method(req);
     struct dsr_service *svc = name ? dsr_config_find_service(api->cfg, name)
                                    : NULL;
-    json_t *json;
 
     if (!name && !strcmp(method, "GET")) {
-        const struct dsr_service **sorted = dsr_config_sorted_services(
-            api->cfg);
-        struct ds list = DS_EMPTY_INITIALIZER;
-        ds_put_char(&list, '[');
-        for (size_t i = 0; sorted[i]; i++) {
-            ds_put_cstr(&list, i ? ",\n " : "\n ");
-            dsr_service_put_json(&list, sorted[i]);
-        }
-        ds_put_cstr(&list, "\n]\n");
-        free(sorted);
-        char *etag = api_etag(api->cfg->version);
-        http_respond_ds(req, 200, &list, etag, NULL);
-        free(etag);
+        respond_services(api, req);
     } else if (!name && !strcmp(method, "POST")) {
-        if ((json = parse_body(req))) {
-            put_service(api, req, json, NULL, 201);
-            json_decref(json);
-        }
+        put_service(api, req, NULL, 201, false);
     } else if (!name) {
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET or POST on /v1/services");
     } else if (!strcmp(method, "PUT") && !svc) {
-        if ((json = parse_body(req))) {
-            put_service(api, req, json, NULL, 201);
-            json_decref(json);
-        }
+        put_service(api, req, NULL, 201, false);
     } else if (!svc) {
         respond_not_found(req, "such service");
     } else if (!strcmp(method, "GET")) {
@@ -542,20 +432,8 @@ handle_services(struct api *api, struct http_request *req, const char *name)
         free(etag);
     } else if (!check_if_match(req, svc->version)) {
         /* Answered. */
-    } else if (!strcmp(method, "PUT")) {
-        if ((json = parse_body(req))) {
-            put_service(api, req, json, svc, 200);
-            json_decref(json);
-        }
-    } else if (!strcmp(method, "PATCH")) {
-        if ((json = parse_body(req))) {
-            json_t *current = dsr_service_to_json(svc);
-            json_t *patched = json_merge_patch(current, json);
-            put_service(api, req, patched, svc, 200);
-            json_decref(patched);
-            json_decref(current);
-            json_decref(json);
-        }
+    } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+        put_service(api, req, svc, 200, !strcmp(method, "PATCH"));
     } else if (!strcmp(method, "DELETE")) {
         delete_service(api, req, svc);
     } else {
@@ -566,6 +444,80 @@ handle_services(struct api *api, struct http_request *req, const char *name)
 
 /* Backends are edited by replacing their service with a copy whose
  * backend list changed: one code path, checked like any service. */
+
+/* POST /v1/services/NAME/backends: 'current' is 'svc' as JSON. */
+static void
+post_backend(struct api *api, struct http_request *req,
+             struct dsr_service *svc, json_t *current)
+{
+    json_t *backends = json_object_get(current, "backends");
+    json_t *json = parse_body(req);
+
+    if (!json) {
+        return;
+    }
+    json_object_del(json, "slots");     /* Taken by rebalancing. */
+    const char *ip = json_string_value(json_object_get(json, "ip"));
+    struct in_addr addr;
+    if (ip && inet_pton(AF_INET, ip, &addr) == 1
+        && dsr_service_find_backend(svc, addr.s_addr)) {
+        http_respond_error(req, 409, "conflict", "$.ip",
+                           "the service already has this backend");
+    } else {
+        json_array_append(backends, json);
+        char *location = xasprintf("/v1/services/%s/backends/%s",
+                                   svc->name, ip ? ip : "");
+        struct api_reply reply = {
+            201, ip ? RESULT_BACKEND : RESULT_NONE, ip, location
+        };
+        replace_service(api, req, current, svc,
+                        json_array_size(backends) - 1, &reply);
+        free(location);
+    }
+    json_decref(json);
+}
+
+/* PUT or PATCH of backend 'ip', the 'index'th of 'svc'; 'current' is
+ * 'svc' as JSON. */
+static void
+put_backend(struct api *api, struct http_request *req,
+            struct dsr_service *svc, json_t *current, size_t index,
+            const char *ip)
+{
+    json_t *json = parse_body(req);
+
+    if (!json) {
+        return;
+    }
+    /* A backend keeps its slots; only the service's table, given whole,
+     * can set them (else a stale copy would move them). */
+    json_t *backends = json_object_get(current, "backends");
+    json_t *current_be = json_array_get(backends, index);
+    json_t *slots = json_object_get(current_be, "slots");
+    json_object_del(json, "slots");
+    json_t *patched = (!strcmp(http_request_method(req), "PATCH")
+                       ? json_merge_patch(current_be, json)
+                       : json_incref(json));
+    if (slots && json_is_object(patched)) {
+        json_object_set(patched, "slots", slots);
+    }
+    const char *new_ip = json_string_value(json_object_get(patched, "ip"));
+    if (new_ip && strcmp(new_ip, ip)) {
+        http_respond_error(req, 422, "invalid", "$.ip",
+                           "the address identifies the backend: "
+                           "add a new backend instead");
+    } else {
+        if (!new_ip && json_is_object(patched)) {
+            json_object_set_new(patched, "ip", json_string(ip));
+        }
+        json_array_set(backends, index, patched);
+        struct api_reply reply = { 200, RESULT_BACKEND, ip, NULL };
+        replace_service(api, req, current, svc, index, &reply);
+    }
+    json_decref(patched);
+    json_decref(json);
+}
+
 static void
 handle_backends(struct api *api, struct http_request *req, const char *name,
                 const char *ip_text)
@@ -573,57 +525,28 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     const char *method = http_request_method(req);
     struct dsr_service *svc = dsr_config_find_service(api->cfg, name);
     const struct dsr_backend *be = NULL;
-    ovs_be32 ip = 0;
-    json_t *json;
 
     if (!svc) {
         respond_not_found(req, "such service");
         return;
     }
-    if (ip_text) {
-        struct in_addr addr;
-        if (inet_pton(AF_INET, ip_text, &addr) != 1
-            || !(be = dsr_service_find_backend(svc, addr.s_addr))) {
-            respond_not_found(req, "such backend in this service");
-            return;
-        }
-        ip = addr.s_addr;
+    struct in_addr addr;
+    if (ip_text && (inet_pton(AF_INET, ip_text, &addr) != 1
+                    || !(be = dsr_service_find_backend(svc, addr.s_addr)))) {
+        respond_not_found(req, "such backend in this service");
+        return;
     }
 
     json_t *current = dsr_service_to_json(svc);
     json_t *backends = json_object_get(current, "backends");
-    size_t index = 0;
-    for (size_t i = 0; be && i < svc->n_backends; i++) {
-        if (svc->backends[i].ip == ip) {
-            index = i;
-        }
-    }
+    size_t index = be ? be - svc->backends : 0;
 
     if (!ip_text && !strcmp(method, "GET")) {
         char *etag = api_etag(svc->version);
         http_respond_json(req, 200, json_incref(backends), etag, NULL);
         free(etag);
     } else if (!ip_text && !strcmp(method, "POST")) {
-        if ((json = parse_body(req))) {
-            json_object_del(json, "slots");     /* Taken by rebalancing. */
-            const char *new_ip = json_string_value(json_object_get(json,
-                                                                   "ip"));
-            struct in_addr addr;
-            if (new_ip && inet_pton(AF_INET, new_ip, &addr) == 1
-                && dsr_service_find_backend(svc, addr.s_addr)) {
-                http_respond_error(req, 409, "conflict", "$.ip",
-                                   "the service already has this backend");
-            } else {
-                json_array_append(backends, json);
-                char *location = xasprintf("/v1/services/%s/backends/%s",
-                                           name, new_ip ? new_ip : "");
-                put_backends(api, req, svc, current,
-                             json_array_size(backends) - 1, 201, new_ip,
-                             location);
-                free(location);
-            }
-            json_decref(json);
-        }
+        post_backend(api, req, svc, current);
     } else if (!ip_text) {
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET or POST on backends");
@@ -635,38 +558,11 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     } else if (!check_if_match(req, be->version)) {
         /* Answered. */
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
-        if ((json = parse_body(req))) {
-            /* A backend keeps its slots; only the service's table, given
-             * whole, can set them (else a stale copy would move them). */
-            json_t *current_be = json_array_get(backends, index);
-            json_t *slots = json_object_get(current_be, "slots");
-            json_object_del(json, "slots");
-            json_t *patched = (!strcmp(method, "PATCH")
-                               ? json_merge_patch(current_be, json)
-                               : json_incref(json));
-            if (slots && json_is_object(patched)) {
-                json_object_set(patched, "slots", slots);
-            }
-            const char *new_ip = json_string_value(json_object_get(patched,
-                                                                   "ip"));
-            if (new_ip && strcmp(new_ip, ip_text)) {
-                http_respond_error(req, 422, "invalid", "$.ip",
-                                   "the address identifies the backend: "
-                                   "add a new backend instead");
-            } else {
-                if (!new_ip && json_is_object(patched)) {
-                    json_object_set_new(patched, "ip", json_string(ip_text));
-                }
-                json_array_set(backends, index, patched);
-                put_backends(api, req, svc, current, index, 200, ip_text,
-                             NULL);
-            }
-            json_decref(patched);
-            json_decref(json);
-        }
+        put_backend(api, req, svc, current, index, ip_text);
     } else if (!strcmp(method, "DELETE")) {
+        struct api_reply reply = { 204, RESULT_NONE, NULL, NULL };
         json_array_remove(backends, index);
-        put_backends(api, req, svc, current, SIZE_MAX, 204, NULL, NULL);
+        replace_service(api, req, current, svc, SIZE_MAX, &reply);
     } else {
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET, PUT, PATCH or DELETE on a backend");
@@ -686,537 +582,75 @@ respond_config(struct api *api, struct http_request *req)
     free(etag);
 }
 
-/* Checks the services that 'changes' add against the configuration as it
- * will be (the ones they remove or replace gone), as a whole document
- * would be checked, at a cost proportional to the change; leaves the
- * configuration as it was.  'paths' are the new services' places in the
- * document. */
-static char *
-check_changes(struct dsr_config *cfg, struct api_change *changes, size_t n,
-              char **paths)
-{
-    uint32_t next_service_id = cfg->next_service_id;
-    char *error = NULL;
-    size_t n_added;
-
-    for (size_t i = 0; i < n; i++) {
-        if (changes[i].old) {
-            dsr_config_remove_service(cfg, changes[i].old);
-        }
-    }
-    for (n_added = 0; n_added < n && changes[n_added].new; n_added++) {
-        struct dsr_service *svc = changes[n_added].new;
-
-        error = dsr_config_check_limits(cfg, svc, NULL, paths[n_added]);
-        if (!error) {
-            error = dsr_config_check_service(cfg, svc, NULL, paths[n_added]);
-        }
-        if (error) {
-            break;
-        }
-        dsr_config_add_service(cfg, svc);
-    }
-    for (size_t i = 0; i < n_added; i++) {
-        dsr_config_remove_service(cfg, changes[i].new);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (changes[i].old) {
-            dsr_config_add_service(cfg, changes[i].old);
-        }
-    }
-    cfg->next_service_id = next_service_id;
-    return error;
-}
-
-/* Compares the new document's bridges and limits with those in force,
- * which cannot change while dsrd runs; answers 422 and returns false if
- * they differ or the document is invalid. */
+/* Stages a PUT /v1/config body laid out as GET /v1/config gives it, a
+ * service a line (see txn_put_document_lines()).  Returns false, having
+ * staged nothing, if the body is not so laid out. */
 static bool
-check_settings(struct api *api, struct http_request *req, const json_t *json)
+put_config_lines(struct http_request *req, struct txn *txn, char **errorp)
 {
-    struct dsr_config check;
+    const char *type = http_request_header(req, "Content-Type");
+    size_t len, bad;
+    const char *body = http_request_body(req, &len);
 
-    dsr_config_init(&check);
-    char *error = dsr_config_settings_from_json(json, &check);
-    if (error) {
-        respond_path_error(req, 422, "invalid", error);
-        free(error);
-        dsr_config_destroy(&check);
-        return false;
-    }
-    bool same_bridges = check.n_bridges == api->cfg->n_bridges;
-    for (size_t i = 0; same_bridges && i < check.n_bridges; i++) {
-        const struct dsr_bridge_config *a = &check.bridges[i];
-        const struct dsr_bridge_config *b = dsr_config_find_bridge(
-            api->cfg, a->name);
-        same_bridges = (b && !strcmp(a->target, b->target)
-                        && eth_addr_equals(a->mac, b->mac)
-                        && nullable_string_equals(a->gre_port, b->gre_port)
-                        && !strcmp(a->ipip_port, b->ipip_port));
-    }
-    bool same_limits = dsr_limits_equal(&check.limits, &api->cfg->limits);
-    dsr_config_destroy(&check);
-    if (!same_bridges || !same_limits) {
-        const char *what = same_bridges ? "limits" : "bridges";
-        char *path = xasprintf("$.%s", what);
-        char *reason = xasprintf("%s cannot change while dsrd runs: edit "
-                                 "the state file and restart dsrd", what);
-        http_respond_error(req, 422, "invalid", path, reason);
-        free(reason);
-        free(path);
-        return false;
-    }
-    return true;
-}
-
-/* The part of a PUT /v1/config that one service of the new document
- * makes: 'name' and 'seen' collect the services the document keeps; a
- * service that differs from the one it replaces (or is new) goes into
- * 'changes' with its path. */
-struct config_put {
-    struct api_change *changes;
-    char **paths;
-    size_t n_changes;
-    struct hmapx seen;
-    struct sset names;
-};
-
-static void
-config_put_init(struct config_put *put, const struct dsr_config *cfg,
-                size_t n)
-{
-    put->changes = xcalloc(n + hmap_count(&cfg->services),
-                           sizeof *put->changes);
-    put->paths = xcalloc(n, sizeof *put->paths);
-    put->n_changes = 0;
-    hmapx_init(&put->seen);
-    sset_init(&put->names);
-}
-
-/* Takes service 's', the document's 'i'th; 'valid' if the whole document
- * passed its schema already. */
-static char *
-config_put_service(struct api *api, struct config_put *put, const json_t *s,
-                   size_t i, bool valid)
-{
-    const char *name = json_string_value(json_object_get(s, "name"));
-    struct dsr_service *old = (name ? dsr_config_find_service(api->cfg, name)
-                                    : NULL);
-    struct dsr_service *svc = NULL;
-
-    if (name && !sset_add(&put->names, name)) {
-        return xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
-                         "already exists", i, name);
-    } else if (old) {
-        hmapx_add(&put->seen, old);
-        if (dsr_service_json_same(api->cfg, s, old)) {
-            return NULL;
-        }
-    }
-    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
-    char *error = (valid
-                   ? dsr_service_from_valid_json(api->cfg, s, path, false,
-                                                 old, &svc)
-                   : dsr_service_from_json(api->cfg, s, path, false, old,
-                                           &svc));
-    if (svc && old && dsr_service_equal(old, svc)) {
-        dsr_service_destroy(svc);
-        svc = NULL;
-    }
-    if (svc) {
-        put->changes[put->n_changes].old = old;
-        put->changes[put->n_changes].new = svc;
-        put->paths[put->n_changes++] = path;
-    } else {
-        free(path);
-    }
-    return error;
-}
-
-/* Takes service 'old', unchanged, the document's 'i'th. */
-static char *
-config_put_same(struct config_put *put, const struct dsr_service *old,
-                size_t i)
-{
-    if (!sset_add(&put->names, old->name)) {
-        return xasprintf("$.services[%"PRIuSIZE"].name: service \"%s\" "
-                         "already exists", i, old->name);
-    }
-    hmapx_add(&put->seen, CONST_CAST(struct dsr_service *, old));
-    return NULL;
-}
-
-static void
-config_put_destroy(struct config_put *put, size_t n_puts, bool failed)
-{
-    for (size_t i = 0; i < n_puts; i++) {
-        free(put->paths[i]);
-        if (failed) {
-            dsr_service_destroy(put->changes[i].new);
-        }
-    }
-    free(put->paths);
-    free(put->changes);
-    hmapx_destroy(&put->seen);
-    sset_destroy(&put->names);
-}
-
-/* Applies what 'put' collected (or reports 'error'): the services the
- * document lacks are deleted, and the whole is one write. */
-static void
-config_put_finish(struct api *api, struct http_request *req,
-                  struct config_put *put, char *error)
-{
-    /* New and replaced services first: check_changes() wants them so. */
-    size_t n_puts = put->n_changes;
-    struct dsr_service *old;
-    HMAP_FOR_EACH (old, name_node, &api->cfg->services) {
-        if (!error && !hmapx_contains(&put->seen, old)) {
-            put->changes[put->n_changes].old = old;
-            put->changes[put->n_changes].new = NULL;
-            put->n_changes++;
-        }
-    }
-    if (!error) {
-        error = check_changes(api->cfg, put->changes, put->n_changes,
-                              put->paths);
-    }
-    if (error) {
-        respond_path_error(req, 422, "invalid", error);
-        free(error);
-        config_put_destroy(put, n_puts, true);
-        return;
-    }
-
-    VLOG_INFO("PUT /v1/config: %"PRIuSIZE" services change", put->n_changes);
-    if (!put->n_changes) {
-        respond_config(api, req);
-    } else {
-        /* commit() takes the changes. */
-        commit(api, req, put->changes, put->n_changes, 200, RESULT_CONFIG,
-               NULL, NULL, NULL);
-        put->changes = NULL;
-    }
-    config_put_destroy(put, n_puts, false);
-}
-
-static bool
-check_service_count(struct api *api, struct http_request *req, size_t n)
-{
-    size_t max = api->cfg->limits.max_services;
-
-    if (n > max) {
-        char *reason = xasprintf("%"PRIuSIZE" services, more than "
-                                 "limits.max_services (%"PRIuSIZE")", n, max);
-        http_respond_error(req, 422, "invalid", "$.services", reason);
-        free(reason);
-        return false;
-    }
-    return true;
+    *errorp = NULL;
+    return ((!type || strstr(type, "json"))
+            && utf8_is_valid(body, len, &bad)
+            && txn_put_document_lines(txn, body, len, errorp));
 }
 
 /* PUT /v1/config: the new document is checked as a whole, then applied as
- * one write that touches only the services that differ.  Unchanged
- * services cost a comparison of their JSON with the model: they are not
- * parsed, serialized, journaled or handed to the load balancer. */
+ * one write that touches only the services that differ. */
 static void
-put_config(struct api *api, struct http_request *req, const json_t *json)
+put_config(struct api *api, struct http_request *req)
 {
-    if (!check_settings(api, req, json)) {
-        return;
-    }
+    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    json_t *json = NULL;
+    char *error;
 
-    const json_t *services = json_object_get(json, "services");
-    size_t n = json_array_size(services);
-    if (!check_service_count(api, req, n)) {
-        return;
-    }
-
-    struct config_put put;
-    char *error = NULL;
-
-    config_put_init(&put, api->cfg, n);
-    for (size_t i = 0; !error && i < n; i++) {
-        error = config_put_service(api, &put, json_array_get(services, i), i,
-                                   true);
-    }
-    config_put_finish(api, req, &put, error);
-}
-
-/* The lines of a body laid out as GET /v1/config writes it (see
- * dsr_config_put_json()): a head up to and with "services": [, then a
- * service a line, each but the last ending in a comma, then " ]}".
- * Returns the number of service lines, or SIZE_MAX if 'body' is laid out
- * otherwise; '*head_len' gets the head's length, '*starts' and '*lens'
- * (malloc'd, also on failure) the services' text, without indent and
- * comma. */
-static const char config_services_line[] = "\n \"services\": [\n";
-
-static size_t
-config_lines(const char *body, size_t len, size_t *head_len,
-             const char ***starts, size_t **lens)
-{
-    const char *end = body + len;
-    const char *p = memmem(body, len, config_services_line,
-                           strlen(config_services_line));
-    size_t n = 0, allocated = 0;
-
-    *starts = NULL;
-    *lens = NULL;
-    if (!p || len < 12 || strncmp(body, "{\"version\": ", 12)) {
-        return SIZE_MAX;
-    }
-    *head_len = p - body;
-    p += strlen(config_services_line);
-    while (p < end) {
-        const char *eol = memchr(p, '\n', end - p);
-        size_t line = (eol ? eol : end) - p;
-
-        if (line == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
-            return n;
+    if (!put_config_lines(req, txn, &error)) {
+        json = parse_body(req);
+        if (!json) {
+            txn_destroy(txn);
+            return;
         }
-        bool comma = line > 0 && p[line - 1] == ',';
-        bool last = eol && eol + 4 <= end && !memcmp(eol + 1, " ]}", 3);
-        if (!eol || comma == last) {
-            return SIZE_MAX;    /* A comma on all but the last. */
-        }
-        if (n >= allocated) {
-            size_t a = allocated;
-            *starts = x2nrealloc(*starts, &a, sizeof **starts);
-            *lens = xrealloc(*lens, a * sizeof **lens);
-            allocated = a;
-        }
-        size_t indent = MIN(strspn(p, " "), line - comma);  /* "  " */
-        (*starts)[n] = p + indent;
-        (*lens)[n] = line - comma - indent;
-        n++;
-        p = eol + 1;
+        error = txn_put_document(txn, json);
     }
-    return SIZE_MAX;
-}
-
-/* PUT /v1/config of a body laid out as GET /v1/config gives it: a service
- * line byte for byte equal to the service in force at its place costs a
- * memcmp(), and only the other lines are parsed, so replacing 10,000
- * services of which 100 changed never builds the whole document (60 MB
- * of text, seconds for jansson).  Returns false, having answered nothing,
- * if the body is not laid out so or a changed line does not parse: the
- * whole document's parse then says what is wrong. */
-static bool
-put_config_lines(struct api *api, struct http_request *req)
-{
-    const char *type = http_request_header(req, "Content-Type");
-    size_t len, head_len, bad;
-    const char *body = http_request_body(req, &len);
-
-    if ((type && !strstr(type, "json")) || !utf8_is_valid(body, len, &bad)) {
-        return false;
-    }
-    const char **starts;
-    size_t *lens;
-    size_t n = config_lines(body, len, &head_len, &starts, &lens);
-    if (n == SIZE_MAX) {
-        free(starts);
-        free(lens);
-        return false;
+    if (!error) {
+        error = txn_check(txn, NULL);
     }
 
-    /* Each changed line, parsed; NULL where the line is the service in
-     * force. */
-    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
-    json_t **parsed = xcalloc(n + 1, sizeof *parsed);
-    struct ds text = DS_EMPTY_INITIALIZER;
-    size_t n_sorted = 0;
-    bool laid_out = true;
-
-    while (sorted[n_sorted]) {
-        n_sorted++;
+    if (error) {
+        respond_path_error(req, 422, "invalid", error);
+        free(error);
+        txn_destroy(txn);
+    } else if (!txn_n_changes(txn)) {
+        respond_config(api, req);
+        txn_destroy(txn);
+    } else {
+        struct api_reply reply = { 200, RESULT_CONFIG, NULL, NULL };
+        commit(api, req, txn, NULL, &reply);
     }
-    for (size_t i = 0; laid_out && i < n; i++) {
-        if (i < n_sorted) {
-            ds_clear(&text);
-            dsr_service_put_json(&text, sorted[i]);
-            if (text.length == lens[i]
-                && !memcmp(text.string, starts[i], lens[i])) {
-                continue;
-            }
-        }
-        parsed[i] = json_loadb(starts[i], lens[i], JSON_REJECT_DUPLICATES,
-                               NULL);
-        laid_out = parsed[i] != NULL;
+    if (json) {
+        json_decref(json);
+        dsr_config_trim_heap();
     }
-    ds_destroy(&text);
-
-    json_t *head = NULL;
-    if (laid_out) {
-        struct ds h = DS_EMPTY_INITIALIZER;
-        ds_put_buffer(&h, body, head_len);
-        ds_put_cstr(&h, "\n \"services\": []}");
-        head = json_loadb(h.string, h.length, JSON_REJECT_DUPLICATES, NULL);
-        ds_destroy(&h);
-        laid_out = head != NULL;
-    }
-    if (laid_out && check_settings(api, req, head)
-        && check_service_count(api, req, n)) {
-        struct config_put put;
-        char *error = NULL;
-        size_t n_parsed = 0;
-
-        for (size_t i = 0; i < n; i++) {
-            n_parsed += parsed[i] != NULL;
-        }
-        VLOG_INFO("PUT /v1/config: a service a line, %"PRIuSIZE" of %"
-                  PRIuSIZE" parsed", n_parsed, n);
-
-        config_put_init(&put, api->cfg, n);
-        for (size_t i = 0; !error && i < n; i++) {
-            error = (parsed[i]
-                     ? config_put_service(api, &put, parsed[i], i, false)
-                     : config_put_same(&put, sorted[i], i));
-        }
-        config_put_finish(api, req, &put, error);
-    }
-    json_decref(head);
-    for (size_t i = 0; i < n; i++) {
-        json_decref(parsed[i]);
-    }
-    free(parsed);
-    free(sorted);
-    free(starts);
-    free(lens);
-    return laid_out;
 }
 
 static void
 handle_config(struct api *api, struct http_request *req)
 {
     const char *method = http_request_method(req);
-    json_t *json;
 
     if (!strcmp(method, "GET")) {
         respond_config(api, req);
     } else if (!strcmp(method, "PUT")) {
-        if (check_if_match(req, api->cfg->version)
-            && !put_config_lines(api, req)
-            && (json = parse_body(req))) {
-            put_config(api, req, json);
-            json_decref(json);
-            dsr_config_trim_heap();
+        if (check_if_match(req, api->cfg->version)) {
+            put_config(api, req);
         }
     } else {
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET or PUT on /v1/config");
     }
-}
-
-static json_t *
-backend_status(const struct api *api, const struct dsr_service *svc,
-               const struct dsr_backend *be)
-{
-    struct lb_backend_info info;
-    char ip[INET_ADDRSTRLEN];
-    json_t *j;
-
-    lb_get_backend_info(api->lb, svc, be, &info);
-    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
-    struct health_status hs;
-    lb_get_health(api->lb, svc, be, &hs);
-    j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
-                  "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
-                  "state", dsr_backend_state_to_string(be->state),
-                  "in_group", info.in_slots,
-                  "health", !hs.checked ? "unchecked"
-                            : hs.up ? "up" : "down");
-    if (hs.checked) {
-        char since[32];
-        time_t t = hs.since / 1000;
-        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        json_object_set_new(j, "check", json_string(hs.type));
-        json_object_set_new(j, "health_since", json_string(since));
-        json_object_set_new(j, "failures", json_integer(hs.failures));
-        json_object_set_new(j, "probe_latency_ms",
-                            json_real(hs.latency_ms));
-        if (hs.reason[0]) {
-            json_object_set_new(j, "reason", json_string(hs.reason));
-        }
-    }
-    if (info.mac_known) {
-        char mac[ETH_ADDR_STRLEN + 1];
-        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(info.mac));
-        json_object_set_new(j, "mac", json_string(mac));
-        json_object_set_new(j, "mac_source",
-                            json_string(be->has_mac ? "config" : "arp"));
-    } else {
-        json_object_set_new(j, "mac", json_null());
-        json_object_set_new(j, "mac_source", json_string("unresolved"));
-    }
-    if (info.resolved) {
-        json_object_set_new(j, "ofport", json_integer(info.port));
-    }
-    if (info.since) {
-        char since[32];
-        time_t t = info.since / 1000;
-        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-        json_object_set_new(j, "since", json_string(since));
-    }
-    return j;
-}
-
-static void
-handle_status(struct api *api, struct http_request *req)
-{
-    const struct dsr_service **sorted = dsr_config_sorted_services(api->cfg);
-    json_t *bridges = json_array();
-    json_t *services = json_array();
-
-    for (size_t i = 0; i < api->cfg->n_bridges; i++) {
-        const char *name = api->cfg->bridges[i].name;
-        bool connected, synced;
-        const char *dp_type;
-        enum datapath_kind dp = datapath_monitor_get(api->datapaths, name,
-                                                     &dp_type);
-        lb_bridge_status(api->lb, name, &connected, &synced);
-        json_array_append_new(bridges,
-                              json_pack("{s:s, s:b, s:b, s:s, s:s}",
-                                        "name", name,
-                                        "connected", connected,
-                                        "in_sync", synced,
-                                        "datapath",
-                                        datapath_kind_to_string(dp),
-                                        "datapath_type", dp_type));
-    }
-    for (size_t i = 0; sorted[i]; i++) {
-        const struct dsr_service *svc = sorted[i];
-        bool connected, synced;
-        json_t *backends = json_array();
-
-        lb_bridge_status(api->lb, svc->bridge, &connected, &synced);
-        for (size_t j = 0; j < svc->n_backends; j++) {
-            json_array_append_new(backends,
-                                  backend_status(api, svc,
-                                                 &svc->backends[j]));
-        }
-        const char *rejection = lb_service_rejection(api->lb, svc);
-        size_t healthy = lb_count_healthy(api->lb, svc);
-        json_t *j = json_pack("{s:s, s:I, s:I, s:b, s:b, s:I, s:o}",
-                              "name", svc->name,
-                              "id", (json_int_t) svc->id,
-                              "version", (json_int_t) svc->version,
-                              "programmed", synced && !rejection,
-                              "has_healthy_backends", healthy > 0,
-                              "healthy_backends", (json_int_t) healthy,
-                              "backends", backends);
-        if (rejection) {
-            json_object_set_new(j, "error", json_string(rejection));
-        }
-        json_array_append_new(services, j);
-    }
-    free(sorted);
-    http_respond_json(req, 200, json_pack("{s:I, s:o, s:o}", "version",
-                                          (json_int_t) api->cfg->version,
-                                          "bridges", bridges,
-                                          "services", services),
-                      NULL, NULL);
 }
 
 /* GET /v1/stats and /metrics: answered once OVS has sent fresh counters
@@ -1293,7 +727,9 @@ dispatch(struct api *api, struct http_request *req)
         handle_config(api, req);
         break;
     case API_STATUS:
-        handle_status(api, req);
+        http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
+                                                   api->datapaths),
+                          NULL, NULL);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);
@@ -1352,8 +788,7 @@ api_destroy(struct api *api)
     if (api) {
         http_server_destroy(api->http);
         if (api->pending) {
-            free_olds(api->pending->changes, api->pending->n_changes);
-            txn_destroy(api->pending);
+            api_txn_destroy(api->pending);
         }
         free(api);
     }

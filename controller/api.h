@@ -1,8 +1,10 @@
 /* dsrd's REST API (/v1/...), JSON in and out; see README.md and
- * schemas/openapi.json.  Every accepted change is written to the state
- * file before it is applied to OVS, and answered only once OVS has
- * committed it (or rolled back, if OVS rejects it).  Writes are applied
- * one at a time, in arrival order. */
+ * schemas/openapi.json.  It routes requests, parses their bodies, checks
+ * If-Match and shapes the answers; every write goes through a
+ * transaction (txn.h), which saves it to the state file ('store') before
+ * OVS gets it.  A write is answered only once OVS has committed it (or it
+ * was rolled back, if OVS rejected it).  Writes are applied one at a time,
+ * in arrival order. */
 #ifndef DSR_API_H
 #define DSR_API_H 1
 
@@ -10,9 +12,9 @@ struct datapath_monitor;
 struct dsr_config;
 struct http_server_options;
 struct lb;
-struct store;
+struct txn_store;
 
-struct api *api_create(struct dsr_config *, struct lb *, struct store *,
+struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
 void api_set_datapaths(struct api *, const struct datapath_monitor *);
 void api_destroy(struct api *);

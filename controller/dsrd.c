@@ -115,7 +115,8 @@ main(int argc, char *argv[])
     lb_set_datapaths(lb, datapaths);
     struct api *api = NULL;
     if (api_enabled) {
-        api = api_create(cfg, lb, store, &api_options, &error);
+        api = api_create(cfg, lb, store_get_txn_store(store), &api_options,
+                         &error);
         if (!api) {
             ovs_fatal(0, "%s", error);
         }

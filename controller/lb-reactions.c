@@ -43,7 +43,7 @@ lb_reactions_record(struct lb_bridge *br)
             .seqno = br->waits[i].seqno,
         };
         if (lb_get_change_state(lb, &change, &error)
-            == OFCTRL_CHANGE_PENDING) {
+            == LB_CHANGE_PENDING) {
             br->waits[kept++] = br->waits[i];
         } else {
             lb->reactions[lb->n_reactions++ % LB_REACTION_SAMPLES]

@@ -769,14 +769,26 @@ lb_get_changes(const struct lb *lb, struct lb_change *changes, size_t max)
     return n;
 }
 
-int
+/* Translates ofctrl's verdict on 'change' into lb's vocabulary, so that
+ * lb's callers need not know ofctrl. */
+enum lb_change_state
 lb_get_change_state(const struct lb *lb, const struct lb_change *change,
                     const char **error)
 {
     const struct lb_bridge *br = find_bridge(lb, change->bridge);
 
     *error = NULL;
-    return br ? ofctrl_get_change_state(br->ofctrl, change->seqno, error)
-              : OFCTRL_CHANGE_DONE;
+    if (!br) {
+        return LB_CHANGE_DONE;
+    }
+    switch (ofctrl_get_change_state(br->ofctrl, change->seqno, error)) {
+    case OFCTRL_CHANGE_PENDING:
+        return LB_CHANGE_PENDING;
+    case OFCTRL_CHANGE_FAILED:
+        return LB_CHANGE_FAILED;
+    case OFCTRL_CHANGE_DONE:
+        break;
+    }
+    return LB_CHANGE_DONE;
 }
 

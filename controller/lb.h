@@ -27,14 +27,23 @@ void lb_wait(struct lb *);
 void lb_format_show(const struct lb *, struct ds *);
 void lb_format_reactions(const struct lb *, struct ds *);
 
-/* Change tracking per bridge (see ofctrl.h). */
+/* Change tracking per bridge: lb_get_changes() gives each bridge's
+ * latest change, taken after a write; lb_get_change_state() then says
+ * whether that bridge's switch has it. */
 struct lb_change {
     const char *bridge;
     uint64_t seqno;
 };
+enum lb_change_state {
+    LB_CHANGE_PENDING,          /* Not yet acknowledged by the switch. */
+    LB_CHANGE_DONE,             /* Committed on the switch (or the bridge
+                                 * is gone). */
+    LB_CHANGE_FAILED,           /* The switch rejected it. */
+};
 size_t lb_get_changes(const struct lb *, struct lb_change *, size_t max);
-int lb_get_change_state(const struct lb *, const struct lb_change *,
-                        const char **error);
+enum lb_change_state lb_get_change_state(const struct lb *,
+                                         const struct lb_change *,
+                                         const char **error);
 
 /* What the data plane knows about a backend. */
 struct lb_backend_info {

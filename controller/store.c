@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "controller/config.h"
 #include "controller/model.h"
+#include "controller/txn.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -21,12 +22,16 @@ VLOG_DEFINE_THIS_MODULE(store);
 #define MIN_JOURNAL_BYTES (64 * 1024)
 
 struct store {
+    struct txn_store up;        /* How txn.c commits to it. */
     char *path;                 /* The snapshot. */
     char *journal_path;
     int journal_fd;
     size_t journal_bytes;
     size_t snapshot_bytes;
 };
+
+static char *store_commit(struct txn_store *, const struct dsr_config *,
+                          const struct txn_change *, size_t n);
 
 static int
 write_all(int fd, const char *data, size_t len)
@@ -224,6 +229,7 @@ store_open(const char *state_file, const char *config_file,
     size_t n_records = 0;
     char *error;
 
+    store->up.commit = store_commit;
     store->path = xstrdup(state_file);
     store->journal_path = xasprintf("%s.journal", state_file);
     store->journal_fd = -1;
@@ -278,10 +284,11 @@ store_close(struct store *store)
 
 /* Makes one write durable: a journal record with the services it puts
  * and the names it deletes, and the config's version after it. */
-char *
-store_commit(struct store *store, const struct dsr_config *cfg,
-             const struct store_change *changes, size_t n)
+static char *
+store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
+             const struct txn_change *changes, size_t n)
 {
+    struct store *store = CONTAINER_OF(txn_store, struct store, up);
     struct ds text = DS_EMPTY_INITIALIZER;
     bool first;
 
@@ -289,8 +296,8 @@ store_commit(struct store *store, const struct dsr_config *cfg,
                   PRIu32",\"delete\":[", cfg->version, cfg->next_service_id);
     first = true;
     for (size_t i = 0; i < n; i++) {
-        if (!changes[i].put) {
-            json_t *name = json_string(changes[i].deleted);
+        if (!changes[i].new) {
+            json_t *name = json_string(changes[i].old->name);
             char *quoted = json_dumps(name, JSON_ENCODE_ANY);
             ds_put_format(&text, "%s%s", first ? "" : ",", quoted);
             free(quoted);
@@ -301,9 +308,9 @@ store_commit(struct store *store, const struct dsr_config *cfg,
     ds_put_cstr(&text, "],\"put\":[");
     first = true;
     for (size_t i = 0; i < n; i++) {
-        if (changes[i].put) {
+        if (changes[i].new) {
             ds_put_cstr(&text, first ? "" : ",");
-            dsr_service_put_json(&text, changes[i].put);
+            dsr_service_put_json(&text, changes[i].new);
             first = false;
         }
     }
@@ -334,4 +341,10 @@ store_commit(struct store *store, const struct dsr_config *cfg,
         }
     }
     return NULL;
+}
+
+struct txn_store *
+store_get_txn_store(struct store *store)
+{
+    return &store->up;
 }

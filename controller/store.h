@@ -6,7 +6,9 @@
  * (temporary file, fsync, rename, fsync of the directory) once it grows
  * larger than the snapshot, which keeps that cost amortized.
  *
- * The configuration file only seeds the state the first time. */
+ * The configuration file only seeds the state the first time.  Writes
+ * come from txn.c, through the struct txn_store that
+ * store_get_txn_store() returns. */
 #ifndef DSR_STORE_H
 #define DSR_STORE_H 1
 
@@ -15,23 +17,16 @@
 #include "openvswitch/compiler.h"
 
 struct dsr_config;
-struct dsr_service;
-
-/* One change: 'put' replaces or creates a service, 'deleted' names one
- * that is gone. */
-struct store_change {
-    const struct dsr_service *put;
-    const char *deleted;
-};
 
 struct store *store_open(const char *state_file, const char *config_file,
                          struct dsr_config *, bool *from_state,
                          char **errorp);
 void store_close(struct store *);
-char *store_commit(struct store *, const struct dsr_config *,
-                   const struct store_change *, size_t n)
-    OVS_WARN_UNUSED_RESULT;
 char *store_snapshot(struct store *, const struct dsr_config *)
     OVS_WARN_UNUSED_RESULT;
+
+/* The store as txn.c sees it: its 'commit' writes one journal record
+ * (see txn.h). */
+struct txn_store *store_get_txn_store(struct store *);
 
 #endif /* controller/store.h */
