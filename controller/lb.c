@@ -80,9 +80,6 @@ struct lb_bridge {
     long long int relax_at;         /* Next try at vswitchd_relax_tcp_
                                      * conntrack(), or 0 once done. */
     long long int relax_since;
-    long long int hold_until;       /* After (re)connecting, the switch is
-                                     * left alone until the backends' MACs
-                                     * are known, or this time. */
     struct hmap buckets;            /* struct lb_bucket_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip
@@ -99,9 +96,6 @@ struct reaction_wait {
     long long int decided_usec;
     uint64_t seqno;
 };
-
-/* Longest wait for backends' MACs after (re)connecting to a bridge. */
-#define HOLD_MS 1000
 
 /* The last reaction times, in microseconds, for dsr/health-reaction. */
 #define LB_REACTION_SAMPLES 10000
@@ -863,11 +857,6 @@ run_bridge(struct lb_bridge *br)
             vip->announce = true;
         }
         br->any_to_announce = true;
-        /* A restarted dsrd knows no MAC yet: reconciling now would empty
-         * the groups the switch is forwarding with.  Wait for the ARP
-         * answers (milliseconds), at most HOLD_MS. */
-        br->hold_until = time_msec() + HOLD_MS;
-        ofctrl_set_hold(br->ofctrl, true);
     }
     if (br->relax_at && time_msec() >= br->relax_at) {
         /* A restarted ovs-vswitchd takes OpenFlow connections before its
@@ -878,11 +867,9 @@ run_bridge(struct lb_bridge *br)
                         ? 0 : now + 500);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
-    if (br->hold_until
-        && (neighbor_table_settled(&br->neighbors)
-            || time_msec() >= br->hold_until)) {
-        br->hold_until = 0;
-        ofctrl_set_hold(br->ofctrl, false);
+    if (neighbor_table_settled(&br->neighbors)) {
+        /* The backends' MACs are known: the desired state is complete. */
+        ofctrl_release_hold(br->ofctrl);
     }
 
     /* Both run, whatever the first says. */
@@ -972,9 +959,6 @@ lb_wait(struct lb *lb)
         tunnel_wait(&br->tunnels);
         if (br->relax_at) {
             poll_timer_wait_until(br->relax_at);
-        }
-        if (br->hold_until) {
-            poll_timer_wait_until(br->hold_until);
         }
     }
 }
