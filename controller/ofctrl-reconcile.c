@@ -342,6 +342,9 @@ ofctrl_reconcile(struct ofctrl *ofc)
 
     COVERAGE_INC(ofctrl_reconcile);
     if (hmap_is_empty(&ofc->dirty)) {
+        /* No bundle will acknowledge the changes made so far: the switch
+         * has them already. */
+        ofc->acked_seqno = ofc->change_seqno;
         COVERAGE_INC(ofctrl_reconcile_clean);
     }
     VLOG_INFO("%s: reconciled: %"PRIuSIZE" owners already right, %"PRIuSIZE
