@@ -34,26 +34,26 @@ struct rconn;
  *   REJECTED --committed--> RESYNC (what went in is unknown)
  *   any but NEW --disconnected--> DISCONNECTED, --connected--> RESYNC
  */
-#define OFCTRL_STATES                                                     \
-    /* Created; connects at the first ofctrl_run(). */                   \
-    OFCTRL_STATE(NEW)                                                     \
-    /* Connecting, or waiting to try again. */                           \
-    OFCTRL_STATE(DISCONNECTED)                                            \
-    /* Connected; what the switch has is unknown: read it back, once     \
-     * 'resync_after' has passed. */                                      \
-    OFCTRL_STATE(RESYNC)                                                  \
-    /* The flow and group dumps are requested; replies are coming. */    \
-    OFCTRL_STATE(DUMPING)                                                 \
-    /* The dumps are in, but the hold is on: the switch keeps what it    \
-     * has until the hold ends. */                                       \
-    OFCTRL_STATE(HELD)                                                    \
-    /* What the switch has is known ('installed'): dirty owners go out   \
-     * in the next bundle. */                                             \
-    OFCTRL_STATE(READY)                                                   \
-    /* A bundle is committed; OVS's answer is awaited. */                \
-    OFCTRL_STATE(COMMITTING)                                              \
-    /* OVS refused a message of the bundle in flight; the commit's       \
-     * answer says whether the rest went in. */                          \
+#define OFCTRL_STATES                                                         \
+    /* Created; connects at the first ofctrl_run(). */                        \
+    OFCTRL_STATE(NEW)                                                         \
+    /* Connecting, or waiting to try again. */                                \
+    OFCTRL_STATE(DISCONNECTED)                                                \
+    /* Connected; what the switch has is unknown: read it back, once          \
+     * 'resync_after' has passed. */                                          \
+    OFCTRL_STATE(RESYNC)                                                      \
+    /* The flow and group dumps are requested; replies are coming. */         \
+    OFCTRL_STATE(DUMPING)                                                     \
+    /* The dumps are in, but the hold is on: the switch keeps what it         \
+     * has until the hold ends. */                                            \
+    OFCTRL_STATE(HELD)                                                        \
+    /* What the switch has is known ('installed'): dirty owners go out        \
+     * in the next bundle. */                                                 \
+    OFCTRL_STATE(READY)                                                       \
+    /* A bundle is committed; OVS's answer is awaited. */                     \
+    OFCTRL_STATE(COMMITTING)                                                  \
+    /* OVS refused a message of the bundle in flight; the commit's            \
+     * answer says whether the rest went in. */                               \
     OFCTRL_STATE(REJECTED)
 
 enum ofctrl_state {
@@ -109,7 +109,7 @@ struct ofctrl {
     struct hmap undo;           /* struct undo_entry, for the bundle in
                                  * flight. */
     long long int hold_until;   /* While nonzero, the first sync after a
-                                 * connection waits (see ofctrl.c), until
+                                 * connection waits (see ofctrl.h), until
                                  * released or until this time. */
     long long int resync_after; /* Not before this time (ms). */
 

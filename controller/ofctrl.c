@@ -5,13 +5,11 @@
 #include <config.h>
 #include "controller/ofctrl.h"
 
-#include <errno.h>
 #include <sys/stat.h>
 #include "controller/ofctrl-private.h"
 #include "coverage.h"
 #include "dp-packet.h"
 #include "flow.h"
-#include "flows/flow-set.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/match.h"
@@ -90,6 +88,7 @@ ofctrl_set_owner(struct ofctrl *ofc, uint64_t cookie, struct dsr_owner *owner)
     ofctrl_mark_dirty(ofc, cookie);
     ofc->change_seqno++;
 }
+
 uint64_t
 ofctrl_get_change_seqno(const struct ofctrl *ofc)
 {
