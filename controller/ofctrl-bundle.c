@@ -39,13 +39,6 @@ struct undo_entry {
     struct dsr_owner *owner;    /* Reference held; NULL if none. */
 };
 
-/* The owner behind one message of the bundle in flight. */
-struct xid_owner {
-    struct hmap_node node;      /* By 'xid'. */
-    ovs_be32 xid;
-    uint64_t cookie;
-};
-
 uint32_t
 ofctrl_cookie_hash(uint64_t cookie)
 {

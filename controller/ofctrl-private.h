@@ -90,6 +90,14 @@ struct owner_entry {
     struct dsr_owner *owner;    /* Reference held; NULL in 'dirty'. */
 };
 
+/* The owner behind one message of the bundle in flight: OVS names the
+ * message it refuses by its xid. */
+struct xid_owner {
+    struct hmap_node node;      /* By hash_int() of 'xid'. */
+    ovs_be32 xid;
+    uint64_t cookie;
+};
+
 struct ofctrl {
     char *bridge;
     struct rconn *rconn;

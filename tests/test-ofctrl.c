@@ -3,8 +3,8 @@
  * bridge never answers (its rconn never connects, so what it sends is
  * dropped), playing the switch by handing it the replies a switch would
  * send: the connection, the hold and its release, a reconciliation that
- * finds the switch right or wrong, a bundle committed or refused and
- * undone, and a disconnection. */
+ * finds the switch right or wrong, a bundle committed, refused and
+ * undone, or partly refused, and a disconnection. */
 #include <config.h>
 
 #include <check.h>
@@ -408,6 +408,44 @@ START_TEST(test_wrong_then_undo_then_commit)
 }
 END_TEST
 
+/* OVS refuses a message of the bundle, then commits the rest: its owner
+ * stays off the switch until it changes, and what the switch has is
+ * read back. */
+START_TEST(test_rejected_then_committed)
+{
+    struct ofctrl *ofc = read_back(1, 0);
+    const char *error;
+
+    uint64_t seqno = ofc->change_seqno;
+    ofctrl_send_changes(ofc);
+    ck_assert_int_eq(ofc->state, S(COMMITTING));
+    ck_assert(!hmap_is_empty(&ofc->xids));
+
+    /* OVS's error about one of the bundle's messages. */
+    const struct xid_owner *xo = CONTAINER_OF(hmap_first(&ofc->xids),
+                                              struct xid_owner, node);
+    ck_assert_uint_eq(xo->cookie, COOKIE);
+    struct ofpbuf *msg = ofpraw_alloc_xid(OFPRAW_OFPT11_BARRIER_REQUEST,
+                                          OFP15_VERSION, xo->xid, 0);
+    ofpmsg_update_length(msg);
+    deliver(ofc, ofperr_encode_reply(OFPERR_OFPBRC_EPERM, msg->data));
+    ofpbuf_delete(msg);
+    ck_assert_int_eq(ofc->state, S(REJECTED));
+    ck_assert_ptr_nonnull(ofctrl_get_rejection(ofc, COOKIE));
+
+    reply_commit(ofc);
+    ck_assert_int_eq(ofc->state, S(RESYNC));
+    ck_assert_int_eq(ofctrl_get_change_state(ofc, seqno, &error),
+                     OFCTRL_CHANGE_FAILED);
+    ck_assert_ptr_nonnull(error);
+    ck_assert(ofc->resync_after > time_msec());
+
+    set_owner(ofc, 100, 2);
+    ck_assert_ptr_null(ofctrl_get_rejection(ofc, COOKIE));
+    ofctrl_destroy(ofc);
+}
+END_TEST
+
 /* A disconnection drops the bundle in flight; the next connection reads
  * the switch back again, and holds again. */
 START_TEST(test_disconnect)
@@ -443,6 +481,7 @@ main(void)
     tcase_add_test(tc, test_hold_then_right);
     tcase_add_test(tc, test_hold_deadline);
     tcase_add_test(tc, test_wrong_then_undo_then_commit);
+    tcase_add_test(tc, test_rejected_then_committed);
     tcase_add_test(tc, test_disconnect);
     suite_add_tcase(s, tc);
     return check_run(s);
