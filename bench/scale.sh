@@ -69,14 +69,14 @@ hwm() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 # and group mods it sent go to $SB_DIR/mods.
 put_config() {
     local start code t
-    ovs-appctl -t dsrd vlog/set ofctrl:file:dbg
+    ovs-appctl -t dsrd vlog/set ofctrl_bundle:file:dbg
     grep -c 'flow mods, ' "$SB_DIR/dsrd.log" > "$SB_DIR/before" || true
     start=$(now)
     code=$(ip netns exec "$SB_LB" curl -sS -o /dev/null -w '%{http_code}' \
         -X PUT -H 'Content-Type: application/json' \
         --data-binary "@$1" "$api_url/v1/config")
     t=$(printf %.3f "$(echo "$(now) - $start" | bc)")
-    ovs-appctl -t dsrd vlog/set ofctrl:file:info
+    ovs-appctl -t dsrd vlog/set ofctrl_bundle:file:info
     grep 'flow mods, ' "$SB_DIR/dsrd.log" \
         | tail -n +$(( $(cat "$SB_DIR/before") + 1 )) \
         | sed -n 's/.*: \([0-9]*\) flow mods, \([0-9]*\) group mods.*/\1 \2/p' \

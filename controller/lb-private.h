@@ -69,9 +69,6 @@ struct lb_bridge {
     long long int relax_at;         /* Next try at vswitchd_relax_tcp_
                                      * conntrack(), or 0 once done. */
     long long int relax_since;
-    long long int hold_until;       /* After (re)connecting, the switch is
-                                     * left alone until the backends' MACs
-                                     * are known, or this time. */
     struct hmap buckets;            /* struct lb_bucket_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip

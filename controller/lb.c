@@ -28,9 +28,6 @@
 
 VLOG_DEFINE_THIS_MODULE(lb);
 
-/* Longest wait for backends' MACs after (re)connecting to a bridge. */
-#define HOLD_MS 1000
-
 static struct lb_bridge *
 find_bridge(const struct lb *lb, const char *name)
 {
@@ -630,11 +627,6 @@ run_connection(struct lb_bridge *br)
             vip->announce = true;
         }
         br->any_to_announce = true;
-        /* A restarted dsrd knows no MAC yet: reconciling now would empty
-         * the groups the switch is forwarding with.  Wait for the ARP
-         * answers (milliseconds), at most HOLD_MS. */
-        br->hold_until = time_msec() + HOLD_MS;
-        ofctrl_set_hold(br->ofctrl, true);
     }
     if (br->relax_at && time_msec() >= br->relax_at) {
         /* A restarted ovs-vswitchd takes OpenFlow connections before its
@@ -645,11 +637,9 @@ run_connection(struct lb_bridge *br)
                         ? 0 : now + 500);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
-    if (br->hold_until
-        && (neighbor_table_settled(&br->neighbors)
-            || time_msec() >= br->hold_until)) {
-        br->hold_until = 0;
-        ofctrl_set_hold(br->ofctrl, false);
+    if (neighbor_table_settled(&br->neighbors)) {
+        /* The backends' MACs are known: the desired state is complete. */
+        ofctrl_release_hold(br->ofctrl);
     }
 }
 
@@ -743,9 +733,6 @@ lb_wait(struct lb *lb)
         tunnel_wait(&br->tunnels);
         if (br->relax_at) {
             poll_timer_wait_until(br->relax_at);
-        }
-        if (br->hold_until) {
-            poll_timer_wait_until(br->hold_until);
         }
     }
 }

@@ -3,15 +3,25 @@
  *
  * Callers set the desired state owner by owner (flows/flow-set.h); ofctrl
  * sends only what changed, as one atomic, ordered bundle at a time, so the
- * switch never holds half a change.  After every (re)connection it
- * replaces all of dsrd's flows (cookie tag 0xd5) with the desired state in
- * a single atomic bundle: the datapath sees the old pipeline or the new
- * one, never an empty table. */
+ * switch never holds half a change.  After every (re)connection it reads
+ * back dsrd's flows (cookie tag 0xd5) and the groups, and sends only what
+ * differs from the desired state, in a single atomic bundle: the datapath
+ * sees the old pipeline or the new one, never an empty table.
+ *
+ * That first sync after a (re)connection holds: ofctrl reads the switch
+ * back but changes nothing until the caller says, with
+ * ofctrl_release_hold(), that its desired state is complete (the backends'
+ * MACs are known), or for at most a second.  A restarted dsrd that sent
+ * what it has at once would empty the groups the switch is forwarding
+ * with.  A switch with none of dsrd's flows is programmed at once.
+ *
+ * The statistics rounds are declared in ofctrl-stats.h, included here. */
 #ifndef DSR_OFCTRL_H
 #define DSR_OFCTRL_H 1
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "controller/ofctrl-stats.h"
 #include "openvswitch/types.h"
 
 struct dp_packet;
@@ -52,26 +62,12 @@ enum ofctrl_change_state ofctrl_get_change_state(const struct ofctrl *,
                                                  uint64_t seqno,
                                                  const char **error);
 
-/* Counters read from OVS (flow statistics), in rounds: a caller
- * starts one with ofctrl_request_stats() and waits until
- * ofctrl_stats_done() says that round (or a later one) is complete. */
-struct ofctrl_counters {
-    uint64_t packets;
-    uint64_t bytes;
-};
-unsigned int ofctrl_request_stats(struct ofctrl *);
-bool ofctrl_stats_done(const struct ofctrl *, unsigned int round);
-bool ofctrl_get_cookie_counters(const struct ofctrl *, uint64_t cookie,
-                                struct ofctrl_counters *);
-bool ofctrl_get_backend_counters(const struct ofctrl *, uint32_t service_id,
-                                 uint32_t ip, struct ofctrl_counters *);
-
 bool ofctrl_is_connected(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);
 void ofctrl_format_status(const struct ofctrl *, struct ds *);
 void ofctrl_set_group_limit(struct ofctrl *, uint32_t limit);
-void ofctrl_set_hold(struct ofctrl *, bool hold);
+void ofctrl_release_hold(struct ofctrl *);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
 
 #endif /* controller/ofctrl.h */

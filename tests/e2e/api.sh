@@ -166,13 +166,13 @@ diff <(jq -S . "$SB_DIR/config.before") <(jq -S . "$SB_DIR/body") \
 [ "$(sb_dump_flows)" = "$flows_before" ] || sb_fail "flows changed across a restart"
 
 # Whole-config replace: only what differs is touched.
-before=$(ovs-appctl -t dsrd dsr/show | sed -n 's/.* \([0-9]*\) messages.*/\1/p')
+before=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_msg)
 jq '(.services[] | select(.name == "web") | .backends[0].weight) = 33' \
     "$SB_DIR/config.before" > "$SB_DIR/config.new"
 api PUT /v1/config "$(cat "$SB_DIR/config.new")"
 expect 200 '.services | length == 2' \
     '(.services[] | select(.name == "web") | .backends[0].weight) == 33'
-after=$(ovs-appctl -t dsrd dsr/show | sed -n 's/.* \([0-9]*\) messages.*/\1/p')
+after=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_msg)
 [ $((after - before)) = 1 ] || sb_fail "PUT /v1/config sent $((after - before)) messages for one changed group"
 api PUT /v1/config '{"bridges": [{"name": "br9"}], "services": []}'
 expect 422 '.path == "$.bridges"'
