@@ -138,5 +138,8 @@ udp_destroy(struct probe *p)
 }
 
 const struct probe_class check_udp_class = {
-    udp_start, udp_run, udp_wait, udp_destroy,
+    .start = udp_start,
+    .run = udp_run,
+    .wait = udp_wait,
+    .destroy = udp_destroy,
 };

@@ -1,5 +1,5 @@
 /* The health checker: targets, schedule, rise/fall.  See health.h; the
- * check types are in check-*.c. */
+ * check types are in check-*.c, reached only through probe_classes[]. */
 #include <config.h>
 #include "controller/health.h"
 
@@ -14,7 +14,6 @@
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
-#include "process.h"
 #include "random.h"
 #include "timeval.h"
 #include "util.h"
@@ -28,6 +27,21 @@ VLOG_DEFINE_THIS_MODULE(health);
 /* Probes that may run at once (limits.max_probes_in_flight): a process
  * setting, since each holds a descriptor from the process's budget. */
 static unsigned int max_in_flight = 4096;
+
+/* The check types, each driven the same way (health-private.h). */
+enum probe_class_index {
+    PROBE_TCP,
+    PROBE_UDP,
+    PROBE_HTTP,
+    PROBE_EXEC,
+    N_PROBE_CLASSES
+};
+static const struct probe_class *const probe_classes[N_PROBE_CLASSES] = {
+    [PROBE_TCP] = &check_tcp_class,
+    [PROBE_UDP] = &check_udp_class,
+    [PROBE_HTTP] = &check_http_class,
+    [PROBE_EXEC] = &check_exec_class,
+};
 
 /* Source ports of DSR-path SYNs. */
 #define DSR_SPORT_MIN 40000
@@ -68,7 +82,7 @@ struct health {
     size_t n_in_flight;
     struct hmap dsr_ports;          /* struct dsr_port. */
     uint16_t next_sport;
-    struct http_checker *http;
+    void *class_states[N_PROBE_CLASSES];    /* Each class's own. */
     health_change_cb *change_cb;
     health_dsr_send_cb *dsr_send_cb;
     void *aux;
@@ -131,17 +145,15 @@ health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
     ovs_list_init(&h->in_flight);
     hmap_init(&h->dsr_ports);
     h->next_sport = DSR_SPORT_MIN;
-    h->http = http_checker_create();
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        const struct probe_class *class = probe_classes[i];
+        h->class_states[i] = class->class_create ? class->class_create()
+                                                 : NULL;
+    }
     h->change_cb = change_cb;
     h->dsr_send_cb = dsr_send_cb;
     h->aux = aux;
     return h;
-}
-
-struct http_checker *
-health_http_checker(struct health *h)
-{
-    return h->http;
 }
 
 static void
@@ -200,7 +212,11 @@ health_destroy(struct health *h)
         hmap_destroy(&h->targets);
         heap_destroy(&h->schedule);
         hmap_destroy(&h->dsr_ports);
-        http_checker_destroy(h->http);
+        for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+            if (probe_classes[i]->class_destroy) {
+                probe_classes[i]->class_destroy(h->class_states[i]);
+            }
+        }
         free(h);
     }
 }
@@ -298,19 +314,19 @@ probe_finish(struct probe *p, bool up, const char *fmt, ...)
     }
 }
 
-static const struct probe_class *
+static enum probe_class_index
 class_for(enum dsr_check_type type)
 {
     switch (type) {
     case DSR_CHECK_TCP:
-        return &check_tcp_class;
+        return PROBE_TCP;
     case DSR_CHECK_HTTP:
     case DSR_CHECK_HTTPS:
-        return &check_http_class;
+        return PROBE_HTTP;
     case DSR_CHECK_UDP:
-        return &check_udp_class;
+        return PROBE_UDP;
     case DSR_CHECK_EXEC:
-        return &check_exec_class;
+        return PROBE_EXEC;
     case DSR_CHECK_NONE:
         break;
     }
@@ -346,9 +362,10 @@ static void
 start_probe(struct health *h, struct target *t)
 {
     struct probe *p = xzalloc(sizeof *p);
+    enum probe_class_index class = class_for(t->check->type);
 
-    p->class = class_for(t->check->type);
-    p->health = h;
+    p->class = probe_classes[class];
+    p->class_state = h->class_states[class];
     p->check = t->check;
     p->ip = t->ip;
     p->vip = t->vip;
@@ -455,8 +472,11 @@ health_run(struct health *h)
     long long int now = time_msec();
     struct target *t;
 
-    process_run();
-    http_checker_run(h->http);
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        if (probe_classes[i]->class_run) {
+            probe_classes[i]->class_run(h->class_states[i]);
+        }
+    }
     LIST_FOR_EACH_SAFE (t, list_node, &h->in_flight) {
         struct probe *p = t->probe;
         if (!p->done) {
@@ -492,7 +512,11 @@ health_wait(struct health *h)
 {
     struct target *t;
 
-    http_checker_wait(h->http);
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        if (probe_classes[i]->class_wait) {
+            probe_classes[i]->class_wait(h->class_states[i]);
+        }
+    }
     LIST_FOR_EACH (t, list_node, &h->in_flight) {
         if (t->probe->done) {
             /* health_run() completes it now, unless the plain check passed
