@@ -24,9 +24,9 @@ VLOG_DEFINE_THIS_MODULE(health);
  * poll loop serves many backends instead of one each. */
 #define BATCH_MS 10
 
-/* Probes that may run at once (limits.max_probes_in_flight): a process
- * setting, since each holds a descriptor from the process's budget. */
-static unsigned int max_in_flight = 4096;
+/* Probes that may run at once until health_set_max_in_flight() says
+ * otherwise: the schema's default of limits.max_probes_in_flight. */
+#define DEFAULT_MAX_IN_FLIGHT 4096
 
 /* The check types, each driven the same way (health-private.h). */
 enum probe_class_index {
@@ -80,6 +80,7 @@ struct health {
     struct heap schedule;           /* struct target, soonest first. */
     struct ovs_list in_flight;      /* struct target. */
     size_t n_in_flight;
+    unsigned int max_in_flight;     /* Each probe holds a descriptor. */
     struct hmap dsr_ports;          /* struct dsr_port. */
     uint16_t next_sport;
     void *class_states[N_PROBE_CLASSES];    /* Each class's own. */
@@ -143,6 +144,7 @@ health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
     hmap_init(&h->targets);
     heap_init(&h->schedule);
     ovs_list_init(&h->in_flight);
+    h->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
     hmap_init(&h->dsr_ports);
     h->next_sport = DSR_SPORT_MIN;
     for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
@@ -291,10 +293,12 @@ health_remove_service(struct health *h, const struct dsr_service *svc)
     }
 }
 
+/* Caps the probes running at once (limits.max_probes_in_flight, as the
+ * process's descriptor budget allows). */
 void
-health_set_max_in_flight(unsigned int max)
+health_set_max_in_flight(struct health *h, unsigned int max)
 {
-    max_in_flight = MAX(max, 1);
+    h->max_in_flight = MAX(max, 1);
 }
 
 void
@@ -493,12 +497,12 @@ health_run(struct health *h)
         if (t->next_due > now + BATCH_MS) {
             break;
         }
-        if (h->n_in_flight >= max_in_flight) {
+        if (h->n_in_flight >= h->max_in_flight) {
             /* The rest waits for probes to finish, which wakes us. */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
             VLOG_WARN_RL(&rl, "%u probes in flight, the most that "
                          "limits.max_probes_in_flight allows: probes due "
-                         "now run late", max_in_flight);
+                         "now run late", h->max_in_flight);
             break;
         }
         heap_remove(&h->schedule, &t->heap_node);
@@ -531,7 +535,8 @@ health_wait(struct health *h)
         }
         poll_timer_wait_until(t->probe->deadline);
     }
-    if (!heap_is_empty(&h->schedule) && h->n_in_flight < max_in_flight) {
+    if (!heap_is_empty(&h->schedule)
+        && h->n_in_flight < h->max_in_flight) {
         t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
         poll_timer_wait_until(t->next_due);
     }
