@@ -8,6 +8,7 @@
 #include <string.h>
 #include "controller/health-private.h"
 #include "controller/model.h"
+#include "coverage.h"
 #include "hash.h"
 #include "heap.h"
 #include "openvswitch/hmap.h"
@@ -19,6 +20,12 @@
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(health);
+
+/* Probes started, and backends that came up or went down
+ * (ovs-appctl -t dsrd coverage/show). */
+COVERAGE_DEFINE(health_probe);
+COVERAGE_DEFINE(health_up);
+COVERAGE_DEFINE(health_down);
 
 /* Probes due within this many ms start together: one wakeup of the
  * poll loop serves many backends instead of one each. */
@@ -368,6 +375,7 @@ start_probe(struct health *h, struct target *t)
     struct probe *p = xzalloc(sizeof *p);
     enum probe_class_index class = class_for(t->check->type);
 
+    COVERAGE_INC(health_probe);
     p->class = probe_classes[class];
     p->class_state = h->class_states[class];
     p->check = t->check;
@@ -429,6 +437,11 @@ record_result(struct health *h, struct target *t, bool up,
                            : t->failures >= t->check->fall)) {
         t->up = up;
         t->since = time_wall_msec();
+        if (up) {
+            COVERAGE_INC(health_up);
+        } else {
+            COVERAGE_INC(health_down);
+        }
         VLOG_INFO("service %s: backend "IP_FMT" is %s%s%s", t->service,
                   IP_ARGS(t->ip), up ? "up" : "down", up ? "" : ": ",
                   up ? "" : t->reason);
