@@ -456,12 +456,7 @@ complete_probe(struct health *h, struct target *t)
     bool up = p->done && p->up;
     char reason[160];
 
-    if (!p->done && t->check->type == DSR_CHECK_UDP
-        && !t->check->expect_reply) {
-        /* No answer, but no port unreachable either. */
-        up = true;
-        reason[0] = '\0';
-    } else if (!p->done) {
+    if (!p->done) {
         snprintf(reason, sizeof reason, "timeout after %d ms",
                  t->check->timeout_ms);
     } else {
