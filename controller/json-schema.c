@@ -516,9 +516,9 @@ resolve_ref__(const struct validator *v, const char *ref,
 static const char *const known_keywords[] = {
     "$schema", "$id", "$defs", "$comment", "title", "description", "default",
     "examples", "readOnly", "$ref", "type", "enum", "const", "properties",
-    "required", "additionalProperties", "items", "minItems", "maxItems", "minimum",
-    "maximum", "minLength", "maxLength", "pattern", "format", "anyOf",
-    "oneOf",
+    "required", "additionalProperties", "items", "minItems", "maxItems",
+    "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
+    "anyOf", "oneOf",
 };
 
 /* Looks up the keywords of 'schema' (in the document v->root) once. */
