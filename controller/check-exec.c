@@ -92,6 +92,17 @@ exec_destroy(struct probe *p)
     }
 }
 
+/* Reaps the children of every exec probe at once. */
+static void
+exec_class_run(void *class_state OVS_UNUSED)
+{
+    process_run();
+}
+
 const struct probe_class check_exec_class = {
-    exec_start, exec_run, exec_wait, exec_destroy,
+    .class_run = exec_class_run,
+    .start = exec_start,
+    .run = exec_run,
+    .wait = exec_wait,
+    .destroy = exec_destroy,
 };

@@ -1,7 +1,9 @@
 /* http and https checks, on libcurl's multi interface driven from dsrd's
  * poll loop: libcurl tells which sockets and timeout it waits for, and
  * gets called back when they are ready.  Up means an expected status
- * (200-399 unless configured) and, if asked, a body containing a string. */
+ * (200-399 unless configured) and, if asked, a body containing a string.
+ * All of one checker's transfers share one multi handle, the class state
+ * (struct http_checker) that health.c keeps for this check type. */
 #include <config.h>
 #include "controller/health-private.h"
 
@@ -107,7 +109,7 @@ timer_cb(CURLM *multi OVS_UNUSED, long timeout_ms, void *hc_)
     return 0;
 }
 
-struct http_checker *
+static void *
 http_checker_create(void)
 {
     struct http_checker *hc = xzalloc(sizeof *hc);
@@ -125,9 +127,11 @@ http_checker_create(void)
     return hc;
 }
 
-void
-http_checker_destroy(struct http_checker *hc)
+static void
+http_checker_destroy(void *hc_)
 {
+    struct http_checker *hc = hc_;
+
     if (hc) {
         struct curl_sock *cs;
 
@@ -206,9 +210,10 @@ finish_transfer(struct probe *p, CURLcode code)
 
 /* Drives every transfer: the sockets epoll says are ready, the timer,
  * then the transfers that finished. */
-void
-http_checker_run(struct http_checker *hc)
+static void
+http_checker_run(void *hc_)
 {
+    struct http_checker *hc = hc_;
     struct epoll_event events[64];
     int running, left;
     CURLMsg *msg;
@@ -236,9 +241,11 @@ http_checker_run(struct http_checker *hc)
     }
 }
 
-void
-http_checker_wait(struct http_checker *hc)
+static void
+http_checker_wait(void *hc_)
 {
+    struct http_checker *hc = hc_;
+
     if (!hmap_is_empty(&hc->sockets)) {
         poll_fd_wait(hc->epoll_fd, POLLIN);
     }
@@ -264,7 +271,7 @@ http_start(struct probe *p)
 {
     const struct dsr_health_check *c = p->check;
     struct http_probe *hp = xzalloc(sizeof *hp);
-    struct http_checker *hc = health_http_checker(p->health);
+    struct http_checker *hc = p->class_state;
     bool tls = c->type == DSR_CHECK_HTTPS;
 
     p->priv = hp;
@@ -325,7 +332,7 @@ http_destroy(struct probe *p)
     struct http_probe *hp = p->priv;
 
     if (hp) {
-        struct http_checker *hc = health_http_checker(p->health);
+        struct http_checker *hc = p->class_state;
         curl_multi_remove_handle(hc->multi, hp->easy);
         if (hc->n_spares < MAX_SPARE_HANDLES) {
             curl_easy_reset(hp->easy);
@@ -340,5 +347,12 @@ http_destroy(struct probe *p)
 }
 
 const struct probe_class check_http_class = {
-    http_start, http_run, http_wait, http_destroy,
+    .class_create = http_checker_create,
+    .class_destroy = http_checker_destroy,
+    .class_run = http_checker_run,
+    .class_wait = http_checker_wait,
+    .start = http_start,
+    .run = http_run,
+    .wait = http_wait,
+    .destroy = http_destroy,
 };

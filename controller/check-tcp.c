@@ -83,5 +83,8 @@ tcp_destroy(struct probe *p)
 }
 
 const struct probe_class check_tcp_class = {
-    tcp_start, tcp_run, tcp_wait, tcp_destroy,
+    .start = tcp_start,
+    .run = tcp_run,
+    .wait = tcp_wait,
+    .destroy = tcp_destroy,
 };

@@ -13,6 +13,7 @@
 #include "controller/model.h"
 #include "openvswitch/poll-loop.h"
 #include "random.h"
+#include "timeval.h"
 #include "util.h"
 
 struct udp_probe {
@@ -106,6 +107,9 @@ udp_run(struct probe *p)
             probe_finish(p, false, "port unreachable");
         } else if (errno != EAGAIN && errno != EINTR) {
             probe_finish(p, false, "recv: %s", ovs_strerror(errno));
+        } else if (!p->check->expect_reply && time_msec() >= p->deadline) {
+            /* No answer, but no port unreachable either. */
+            probe_finish(p, true, NULL);
         }
         return;
     }
@@ -138,5 +142,8 @@ udp_destroy(struct probe *p)
 }
 
 const struct probe_class check_udp_class = {
-    udp_start, udp_run, udp_wait, udp_destroy,
+    .start = udp_start,
+    .run = udp_run,
+    .wait = udp_wait,
+    .destroy = udp_destroy,
 };

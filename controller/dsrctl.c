@@ -2,11 +2,14 @@
  *
  * "dsrctl [OPTIONS] COMMAND..." lists, shows, adds, changes and removes
  * virtual services and their backends, and shows status and counters, in
- * the spirit of ipvsadm.  A command is one or a few HTTP requests (libcurl's
- * easy interface) with JSON bodies (jansson); dsrd does the real
- * validation.  Exit codes, for scripts: 0 success, 1 dsrd answered with an
- * error, 2 bad usage, 3 dsrd could not be reached. */
+ * the spirit of ipvsadm.  A command is one or a few HTTP requests
+ * (dsrctl-http.c) with JSON bodies (jansson), printed by dsrctl-print.c;
+ * dsrd does the real validation.  This file has main(), the options, the
+ * parsing of each command's words and the command table.  Exit codes, for
+ * scripts: 0 success, 1 dsrd answered with an error, 2 bad usage, 3 dsrd
+ * could not be reached. */
 #include <config.h>
+#include "controller/dsrctl.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -24,19 +27,11 @@
 
 #define DEFAULT_URL "http://127.0.0.1:9180"
 
-/* Exit codes. */
-enum {
-    EXIT_API = 1,               /* dsrd answered with an error. */
-    EXIT_USAGE = 2,             /* Bad command line. */
-    EXIT_UNREACHABLE = 3,       /* No answer from dsrd. */
-};
-
 /* Global options. */
-static const char *api_url = DEFAULT_URL;
-static char *token;             /* Bearer token, or NULL. */
-static const char *cacert;
-static bool insecure;
-static long timeout_ms = 10000;
+static struct dsrctl_api api = {
+    .url = DEFAULT_URL,
+    .timeout_ms = 10000,
+};
 static bool json_output;
 
 /* Prints "dsrctl: MESSAGE" and a hint to stderr; returns the exit code for
@@ -51,7 +46,7 @@ usage_error(const char *format, ...)
     vfprintf(stderr, format, args);
     va_end(args);
     fputs("\nTry \"dsrctl --help\" for more information.\n", stderr);
-    return EXIT_USAGE;
+    return DSRCTL_EXIT_USAGE;
 }
 
 /* Prints the help text. */
@@ -268,323 +263,18 @@ parse_operands(int argc, char *argv[], const char *cmd, int n,
     return error ? error : check_operands(argc, cmd, n, names);
 }
 
-/* Appends 's' to 'path', percent-encoded as one URL path segment. */
-static void
-put_segment(struct ds *path, const char *s)
-{
-    for (; *s; s++) {
-        if (strchr("-._~", *s) || (*s >= '0' && *s <= '9')
-            || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
-            ds_put_char(path, *s);
-        } else {
-            ds_put_format(path, "%%%02X", (unsigned char) *s);
-        }
-    }
-}
-
-/* Returns "/v1/services/NAME", then "/backends" if 'backends', then "/IP"
- * if 'ip' is nonnull. */
-static char *
-service_path(const char *name, bool backends, const char *ip)
-{
-    struct ds path = DS_EMPTY_INITIALIZER;
-
-    ds_put_cstr(&path, "/v1/services/");
-    put_segment(&path, name);
-    if (backends) {
-        ds_put_cstr(&path, "/backends");
-    }
-    if (ip) {
-        ds_put_char(&path, '/');
-        put_segment(&path, ip);
-    }
-    return ds_steal_cstr(&path);
-}
-
-/* libcurl write callback: appends the received data to a struct ds. */
-static size_t
-write_body(char *data, size_t size, size_t n, void *body)
-{
-    ds_put_buffer(body, data, size * n);
-    return size * n;
-}
-
-/* Prints an error answer: "dsrctl: STATUS KIND: PATH: REASON". */
-static void
-print_api_error(long status, const json_t *error, const struct ds *body)
-{
-    const char *kind = json_string_value(json_object_get(error, "error"));
-    const char *path = json_string_value(json_object_get(error, "path"));
-    const char *reason = json_string_value(json_object_get(error, "reason"));
-
-    fprintf(stderr, "dsrctl: %ld%s%s:", status, kind ? " " : "",
-            kind ? kind : "");
-    if (path) {
-        fprintf(stderr, " %s:", path);
-    }
-    if (reason) {
-        fprintf(stderr, " %s\n", reason);
-    } else {
-        /* Not dsrd's error document: show the start of what came. */
-        fprintf(stderr, " %.*s\n", (int) MIN(strcspn(body->string, "\r\n"),
-                                             200), body->string);
-    }
-}
-
-/* Sends METHOD to dsrd's 'path' with 'body' as JSON unless it is NULL.  On
- * success, stores the answer (NULL if it has no body; for 202 Accepted,
- * the pending change's result) in '*replyp' and returns 0.  Otherwise
- * prints why and returns the exit code: 1 for an error answer, 3 if dsrd
- * could not be reached. */
-static int
-request(const char *method, const char *path, const json_t *body,
-        json_t **replyp)
-{
-    char errbuf[CURL_ERROR_SIZE] = "";
-    struct ds answer = DS_EMPTY_INITIALIZER;
-    struct curl_slist *headers = NULL;
-    size_t len = strlen(api_url);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    char *auth = token ? xasprintf("Authorization: Bearer %s", token) : NULL;
-    CURL *curl = curl_easy_init();
-    json_t *reply = NULL;
-    long status = 0;
-    int error = 0;
-
-    /* "http://host:port/" and "http://host:port" are the same base. */
-    while (len && api_url[len - 1] == '/') {
-        len--;
-    }
-    char *url = xasprintf("%.*s%s", (int) len, api_url, path);
-
-    *replyp = NULL;
-    if (!curl) {
-        ovs_fatal(0, "curl_easy_init failed");
-    }
-    ds_put_cstr(&answer, "");
-    headers = curl_slist_append(headers, "Accept: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    if (text) {
-        headers = curl_slist_append(headers,
-                                    "Content-Type: application/json");
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) strlen(text));
-    }
-    if (auth) {
-        headers = curl_slist_append(headers, auth);
-    }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "dsrctl/" DSR_VERSION);
-    if (cacert) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, cacert);
-    }
-    if (insecure) {
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-
-    CURLcode res = curl_easy_perform(curl);
-    if (res != CURLE_OK) {
-        fprintf(stderr, "dsrctl: cannot reach dsrd at %s: %s\n", api_url,
-                errbuf[0] ? errbuf : curl_easy_strerror(res));
-        error = EXIT_UNREACHABLE;
-        goto out;
-    }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (answer.length) {
-        reply = json_loadb(answer.string, answer.length, 0, NULL);
-    }
-    if (status >= 400 || status < 200) {
-        print_api_error(status, reply, &answer);
-        error = EXIT_API;
-    } else if (answer.length && !reply) {
-        fprintf(stderr, "dsrctl: %s %s: %ld answer is not JSON\n", method,
-                path, status);
-        error = EXIT_API;
-    } else if (status == 202) {
-        fprintf(stderr, "dsrctl: note: the change is saved, but OVS has not "
-                "confirmed it yet; it is pending and dsrd applies it as "
-                "soon as the bridge answers\n");
-        json_t *result = json_object_get(reply, "result");
-        *replyp = json_is_null(result) ? NULL : json_incref(result);
-    } else {
-        *replyp = json_incref(reply);
-    }
-
-out:
-    json_decref(reply);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
-    free(auth);
-    free(text);
-    free(url);
-    ds_destroy(&answer);
-    return error;
-}
-
-/* Prints 'json' pretty, if nonnull. */
-static void
-print_json(const json_t *json)
-{
-    if (json) {
-        json_dumpf(json, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
-        putchar('\n');
-    }
-}
-
 /* Sends a write and, with --json, prints the answer.  Takes 'body'. */
 static int
 write_request(const char *method, const char *path, json_t *body)
 {
     json_t *reply;
-    int error = request(method, path, body, &reply);
+    int error = dsrctl_request(&api, method, path, body, &reply);
 
     if (!error && json_output) {
-        print_json(reply);
+        dsrctl_print_json(reply);
     }
     json_decref(reply);
     json_decref(body);
-    return error;
-}
-
-/* Returns string member 'key' of 'obj', or 'dflt'. */
-static const char *
-get_str(const json_t *obj, const char *key, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return s ? s : dflt;
-}
-
-/* Returns integer member 'key' of 'obj', or -1. */
-static long long
-get_int(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? json_integer_value(v) : -1;
-}
-
-/* Formats the "port" member of 'svc' ("80" or "*") into 'buf'. */
-static const char *
-port_str(const json_t *svc, char buf[24])
-{
-    long long port = get_int(svc, "port");
-
-    if (port < 0) {
-        return get_str(svc, "port", "?");
-    }
-    snprintf(buf, 24, "%lld", port);
-    return buf;
-}
-
-/* Returns the element of array 'array' whose member 'key' is the string
- * 'value', or NULL. */
-static json_t *
-find_by(const json_t *array, const char *key, const char *value)
-{
-    size_t i;
-    json_t *elem;
-
-    json_array_foreach (array, i, elem) {
-        if (!strcmp(get_str(elem, key, ""), value)) {
-            return elem;
-        }
-    }
-    return NULL;
-}
-
-/* Prints service 'svc' (from /v1/services) like "ipvsadm -Ln", joined with
- * its entries in /v1/status ('status') and /v1/stats ('stats'), either of
- * which may be NULL. */
-static void
-print_service(const json_t *svc, const json_t *status, const json_t *stats)
-{
-    const char *proto = get_str(svc, "protocol", "?");
-    char port[24];
-    size_t i;
-    json_t *be;
-
-    printf("%s  %s %s:%s  hash %s  mac %s  id %lld",
-           get_str(svc, "name", "?"),
-           !strcmp(proto, "tcp") ? "TCP" : !strcmp(proto, "udp") ? "UDP"
-           : !strcmp(proto, "both") ? "TCP+UDP" : proto,
-           get_str(svc, "vip", "?"), port_str(svc, port),
-           get_str(svc, "hash", "?"), get_str(svc, "mac", "?"),
-           get_int(svc, "id"));
-    if (status && !json_is_true(json_object_get(status, "programmed"))) {
-        printf("  NOT PROGRAMMED%s%s", json_object_get(status, "error")
-               ? ": " : "", get_str(status, "error", ""));
-    }
-    putchar('\n');
-
-    json_array_foreach (json_object_get(svc, "backends"), i, be) {
-        const char *ip = get_str(be, "ip", "?");
-        const json_t *st = find_by(json_object_get(status, "backends"),
-                                   "ip", ip);
-        const json_t *counters = find_by(json_object_get(stats, "backends"),
-                                         "ip", ip);
-        long long packets = get_int(counters, "packets");
-        char packets_str[32] = "-";
-
-        if (packets >= 0) {
-            snprintf(packets_str, sizeof packets_str, "%lld", packets);
-        }
-        const char *health = get_str(st, "health", "-");
-        const char *why = get_str(st, "reason", NULL);
-        printf("  -> %-15s  weight %-5lld  %-8s  %-12s  mac %-17s  "
-               "bucket %-3lld  packets %s  health %s%s%s%s\n", ip,
-               get_int(be, "weight"), get_str(be, "state", "?"),
-               !st ? "-" : json_is_true(json_object_get(st, "in_group"))
-                           ? "in-group" : "not-in-group",
-               get_str(st, "mac", st ? "unresolved" : "-"),
-               get_int(be, "bucket_id"), packets_str, health,
-               why && !strcmp(health, "down") ? " (" : "",
-               why && !strcmp(health, "down") ? why : "",
-               why && !strcmp(health, "down") ? ")" : "");
-    }
-}
-
-/* Prints the services in array 'list' like "ipvsadm -Ln", joined with
- * /v1/status and /v1/stats, after the bridges if 'bridges'.  Returns 0 or
- * an exit code. */
-static int
-print_services(const json_t *list, bool bridges)
-{
-    json_t *status = NULL, *stats = NULL;
-    int error;
-    size_t i;
-    json_t *elem;
-
-    if (!(error = request("GET", "/v1/status", NULL, &status))
-        && !(error = request("GET", "/v1/stats", NULL, &stats))) {
-        json_array_foreach (json_object_get(status, "bridges"), i, elem) {
-            if (bridges) {
-                printf("bridge %s: %s, %s, datapath %s\n",
-                       get_str(elem, "name", "?"),
-                       json_is_true(json_object_get(elem, "connected"))
-                       ? "connected" : "disconnected",
-                       json_is_true(json_object_get(elem, "in_sync"))
-                       ? "in sync" : "not in sync",
-                       get_str(elem, "datapath", "unknown"));
-            }
-        }
-        json_array_foreach (list, i, elem) {
-            const char *name = get_str(elem, "name", "");
-            print_service(elem,
-                          find_by(json_object_get(status, "services"),
-                                  "name", name),
-                          find_by(json_object_get(stats, "services"),
-                                  "name", name));
-        }
-    }
-    json_decref(status);
-    json_decref(stats);
     return error;
 }
 
@@ -596,27 +286,12 @@ cmd_service_list(int argc, char *argv[])
     int error;
 
     if (!(error = parse_operands(argc, argv, "service list", 0, ""))
-        && !(error = request("GET", "/v1/services", NULL, &list))) {
+        && !(error = dsrctl_request(&api, "GET", "/v1/services", NULL,
+                                    &list))) {
         if (json_output) {
-            print_json(list);
+            dsrctl_print_json(list);
         } else {
-            int width = 4;
-            size_t i;
-            json_t *svc;
-
-            json_array_foreach (list, i, svc) {
-                width = MAX(width, (int) strlen(get_str(svc, "name", "")));
-            }
-            printf("%-*s  %-15s  %-5s  %-5s  %-9s  %s\n", width, "NAME",
-                   "VIP", "PROTO", "PORT", "HASH", "BACKENDS");
-            json_array_foreach (list, i, svc) {
-                char port[24];
-                printf("%-*s  %-15s  %-5s  %-5s  %-9s  %zu\n", width,
-                       get_str(svc, "name", "?"), get_str(svc, "vip", "?"),
-                       get_str(svc, "protocol", "?"), port_str(svc, port),
-                       get_str(svc, "hash", "?"),
-                       json_array_size(json_object_get(svc, "backends")));
-            }
+            dsrctl_print_service_list(list);
         }
     }
     json_decref(list);
@@ -632,15 +307,15 @@ cmd_service_show(int argc, char *argv[])
     int error;
 
     if (!(error = parse_operands(argc, argv, "service show", 1, "NAME"))) {
-        char *path = service_path(argv[optind], false, NULL);
-        error = request("GET", path, NULL, &svc);
+        char *path = dsrctl_service_path(argv[optind], false, NULL);
+        error = dsrctl_request(&api, "GET", path, NULL, &svc);
         free(path);
     }
     if (!error && json_output) {
-        print_json(svc);
+        dsrctl_print_json(svc);
     } else if (!error) {
         json_t *list = json_pack("[O]", svc);
-        error = print_services(list, false);
+        error = dsrctl_print_services(&api, list, false);
         json_decref(list);
     }
     json_decref(svc);
@@ -728,7 +403,7 @@ cmd_service_set(int argc, char *argv[])
         json_decref(patch);
         return error;
     }
-    char *path = service_path(argv[optind], false, NULL);
+    char *path = dsrctl_service_path(argv[optind], false, NULL);
     error = write_request("PATCH", path, patch);
     free(path);
     return error;
@@ -741,7 +416,7 @@ cmd_service_del(int argc, char *argv[])
     int error;
 
     if (!(error = parse_operands(argc, argv, "service del", 1, "NAME"))) {
-        char *path = service_path(argv[optind], false, NULL);
+        char *path = dsrctl_service_path(argv[optind], false, NULL);
         error = write_request("DELETE", path, NULL);
         free(path);
     }
@@ -756,24 +431,14 @@ cmd_backend_list(int argc, char *argv[])
     int error;
 
     if (!(error = parse_operands(argc, argv, "backend list", 1, "SERVICE"))) {
-        char *path = service_path(argv[optind], true, NULL);
-        error = request("GET", path, NULL, &list);
+        char *path = dsrctl_service_path(argv[optind], true, NULL);
+        error = dsrctl_request(&api, "GET", path, NULL, &list);
         free(path);
     }
     if (!error && json_output) {
-        print_json(list);
+        dsrctl_print_json(list);
     } else if (!error) {
-        size_t i;
-        json_t *be;
-
-        printf("%-15s  %-6s  %-8s  %-6s  %s\n", "IP", "WEIGHT", "STATE",
-               "BUCKET", "MAC");
-        json_array_foreach (list, i, be) {
-            printf("%-15s  %-6lld  %-8s  %-6lld  %s\n",
-                   get_str(be, "ip", "?"), get_int(be, "weight"),
-                   get_str(be, "state", "?"), get_int(be, "bucket_id"),
-                   get_str(be, "mac", "-"));
-        }
+        dsrctl_print_backend_list(list);
     }
     json_decref(list);
     return error;
@@ -805,7 +470,7 @@ cmd_backend_add_set(int argc, char *argv[])
         return error;
     }
     const char *name = argv[optind], *ip = argv[optind + 1];
-    char *path = service_path(name, true, patch ? ip : NULL);
+    char *path = dsrctl_service_path(name, true, patch ? ip : NULL);
     if (!patch) {
         json_object_set_new(be, "ip", json_string(ip));
     }
@@ -822,7 +487,7 @@ cmd_backend_del(int argc, char *argv[])
 
     error = parse_operands(argc, argv, "backend del", 2, "SERVICE IP");
     if (!error) {
-        char *path = service_path(argv[optind], true, argv[optind + 1]);
+        char *path = dsrctl_service_path(argv[optind], true, argv[optind + 1]);
         error = write_request("DELETE", path, NULL);
         free(path);
     }
@@ -840,11 +505,15 @@ cmd_status(int argc, char *argv[])
         return error;
     }
     if (json_output) {
-        if (!(error = request("GET", "/v1/status", NULL, &json))) {
-            print_json(json);
+        error = dsrctl_request(&api, "GET", "/v1/status", NULL, &json);
+        if (!error) {
+            dsrctl_print_json(json);
         }
-    } else if (!(error = request("GET", "/v1/services", NULL, &json))) {
-        error = print_services(json, true);
+    } else {
+        error = dsrctl_request(&api, "GET", "/v1/services", NULL, &json);
+        if (!error) {
+            error = dsrctl_print_services(&api, json, true);
+        }
     }
     json_decref(json);
     return error;
@@ -858,24 +527,13 @@ cmd_stats(int argc, char *argv[])
     int error;
 
     if ((error = parse_operands(argc, argv, "stats", 0, ""))
-        || (error = request("GET", "/v1/stats", NULL, &stats))) {
+        || (error = dsrctl_request(&api, "GET", "/v1/stats", NULL, &stats))) {
         return error;
     }
     if (json_output) {
-        print_json(stats);
+        dsrctl_print_json(stats);
     } else {
-        size_t i, j;
-        json_t *svc, *be;
-
-        printf("%-24s  %14s  %16s\n", "SERVICE/BACKEND", "PACKETS", "BYTES");
-        json_array_foreach (json_object_get(stats, "services"), i, svc) {
-            printf("%-24s  %14lld  %16lld\n", get_str(svc, "name", "?"),
-                   get_int(svc, "packets"), get_int(svc, "bytes"));
-            json_array_foreach (json_object_get(svc, "backends"), j, be) {
-                printf("  -> %-19s  %14lld  %16lld\n", get_str(be, "ip", "?"),
-                       get_int(be, "packets"), get_int(be, "bytes"));
-            }
-        }
+        dsrctl_print_stats(stats);
     }
     json_decref(stats);
     return 0;
@@ -935,8 +593,8 @@ run_command(int argc, char *argv[])
                        verbs);
 }
 
-/* Reads the token from the first line of 'name' into 'token'.  Returns 0
- * or the usage exit code. */
+/* Reads the token from the first line of 'name' into 'api.token'.
+ * Returns 0 or the usage exit code. */
 static int
 read_token_file(const char *name)
 {
@@ -954,10 +612,27 @@ read_token_file(const char *name)
         error = usage_error("--token-file %s: no token on the first line",
                             name);
     }
-    free(token);
-    token = error ? NULL : xstrdup(ds_cstr(&line));
+    free(api.token);
+    api.token = error ? NULL : xstrdup(ds_cstr(&line));
     ds_destroy(&line);
     return error;
+}
+
+/* Parses "--timeout SECONDS" into 'api.timeout_ms'.  Returns 0 or the
+ * usage exit code. */
+static int
+parse_timeout(const char *s)
+{
+    char *end;
+
+    errno = 0;
+    double t = strtod(s, &end);
+    if (errno || end == s || *end || !(t > 0 && t <= 86400)) {
+        return usage_error("--timeout: \"%s\" is not a number of seconds",
+                           s);
+    }
+    api.timeout_ms = MAX(1, (long) (t * 1000));
+    return 0;
 }
 
 /* Parses the global options; leaves the command in argv[optind...].
@@ -984,43 +659,35 @@ parse_options(int argc, char *argv[])
     const char *env_token = getenv("DSRCTL_TOKEN");
     const char *env_url = getenv("DSRCTL_URL");
     int error = 0;
-    char *end;
-    double t;
     int c;
 
     if (env_url && env_url[0]) {
-        api_url = env_url;
+        api.url = env_url;
     }
     if (env_token && env_token[0]) {
-        token = xstrdup(env_token);
+        api.token = xstrdup(env_token);
     }
     while (!error && (c = getopt_long(argc, argv, "+:hV", options,
                                       NULL)) != -1) {
         switch (c) {
         case OPT_URL:
-            api_url = optarg;
+            api.url = optarg;
             break;
         case OPT_TOKEN:
-            free(token);
-            token = xstrdup(optarg);
+            free(api.token);
+            api.token = xstrdup(optarg);
             break;
         case OPT_TOKEN_FILE:
             error = read_token_file(optarg);
             break;
         case OPT_CACERT:
-            cacert = optarg;
+            api.cacert = optarg;
             break;
         case OPT_INSECURE:
-            insecure = true;
+            api.insecure = true;
             break;
         case OPT_TIMEOUT:
-            errno = 0;
-            t = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !(t > 0 && t <= 86400)) {
-                error = usage_error("--timeout: \"%s\" is not a number of "
-                                    "seconds", optarg);
-            }
-            timeout_ms = MAX(1, (long) (t * 1000));
+            error = parse_timeout(optarg);
             break;
         case OPT_JSON:
             json_output = true;
@@ -1035,10 +702,10 @@ parse_options(int argc, char *argv[])
             return option_error(c, argv, "");
         }
     }
-    if (!error && strncasecmp(api_url, "http://", 7)
-        && strncasecmp(api_url, "https://", 8)) {
+    if (!error && strncasecmp(api.url, "http://", 7)
+        && strncasecmp(api.url, "https://", 8)) {
         error = usage_error("--url: \"%s\" is not an http:// or https:// "
-                            "URL", api_url);
+                            "URL", api.url);
     }
     if (!error && optind >= argc) {
         error = usage_error("missing command (service, backend, status or "
@@ -1059,6 +726,6 @@ main(int argc, char *argv[])
         error = run_command(argc - optind, argv + optind);
         curl_global_cleanup();
     }
-    free(token);
+    free(api.token);
     return error < 0 ? 0 : error;
 }

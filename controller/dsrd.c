@@ -15,7 +15,6 @@
 #include "controller/api.h"
 #include "controller/config.h"
 #include "controller/datapath.h"
-#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/lb.h"
 #include "controller/model.h"
@@ -91,7 +90,6 @@ main(int argc, char *argv[])
      * operator asked for. */
     struct dsr_limits limits = cfg->limits;
     raise_fd_limit(&limits);
-    health_set_max_in_flight(limits.max_probes_in_flight);
 
     struct http_server_options api_options;
     char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
@@ -107,6 +105,7 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
+    lb_set_max_probes_in_flight(lb, limits.max_probes_in_flight);
     /* Loading a big state file peaks far above what dsrd keeps (its JSON
      * is several times the size of the model): return that memory. */
     malloc_trim(0);

@@ -1,7 +1,9 @@
 /* Internals shared by the health checker (health.c) and its check types
  * (check-*.c): one probe in flight, and what each check type implements.
  * Each type only starts, advances and finishes a probe; rise/fall and
- * state changes are health.c's, the same for all types. */
+ * state changes are health.c's, the same for all types.  Calls go one
+ * way: health.c drives every type through its struct probe_class, and a
+ * type hands back its verdict with probe_finish(). */
 #ifndef DSR_HEALTH_PRIVATE_H
 #define DSR_HEALTH_PRIVATE_H 1
 
@@ -11,12 +13,11 @@
 #include "openvswitch/types.h"
 
 struct dsr_health_check;
-struct health;
 
 /* One probe of one backend. */
 struct probe {
     const struct probe_class *class;
-    struct health *health;
+    void *class_state;          /* What class_create() returned. */
     const struct dsr_health_check *check;
     ovs_be32 ip;                /* Backend's real IP. */
     ovs_be32 vip;
@@ -30,6 +31,16 @@ struct probe {
 };
 
 struct probe_class {
+    /* State that all of one checker's probes of this type share (libcurl's
+     * multi handle, say), or NULL members for a type that needs none.
+     * health.c creates it with the checker and hands it to each probe as
+     * 'class_state'; class_run() and class_wait() are called at every
+     * health_run() and health_wait(), before the probes' own. */
+    void *(*class_create)(void);
+    void (*class_destroy)(void *class_state);
+    void (*class_run)(void *class_state);
+    void (*class_wait)(void *class_state);
+
     /* Starts 'p'; may finish it at once (e.g. socket() failed). */
     void (*start)(struct probe *p);
     /* Advances 'p'; sets p->done when it has a verdict. */
@@ -52,12 +63,5 @@ bool check_http_verdict(const struct dsr_health_check *, long status,
                         const char *body, size_t len, char *reason,
                         size_t size);
 bool check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id);
-
-/* HTTP checks share one libcurl multi handle, driven from health.c. */
-struct http_checker *http_checker_create(void);
-void http_checker_destroy(struct http_checker *);
-void http_checker_run(struct http_checker *);
-void http_checker_wait(struct http_checker *);
-struct http_checker *health_http_checker(struct health *);
 
 #endif /* controller/health-private.h */

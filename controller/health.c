@@ -1,5 +1,5 @@
 /* The health checker: targets, schedule, rise/fall.  See health.h; the
- * check types are in check-*.c. */
+ * check types are in check-*.c, reached only through probe_classes[]. */
 #include <config.h>
 #include "controller/health.h"
 
@@ -8,26 +8,47 @@
 #include <string.h>
 #include "controller/health-private.h"
 #include "controller/model.h"
+#include "coverage.h"
 #include "hash.h"
 #include "heap.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
-#include "process.h"
 #include "random.h"
 #include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(health);
 
+/* Probes started, and backends that came up or went down
+ * (ovs-appctl -t dsrd coverage/show). */
+COVERAGE_DEFINE(health_probe);
+COVERAGE_DEFINE(health_up);
+COVERAGE_DEFINE(health_down);
+
 /* Probes due within this many ms start together: one wakeup of the
  * poll loop serves many backends instead of one each. */
 #define BATCH_MS 10
 
-/* Probes that may run at once (limits.max_probes_in_flight): a process
- * setting, since each holds a descriptor from the process's budget. */
-static unsigned int max_in_flight = 4096;
+/* Probes that may run at once until health_set_max_in_flight() says
+ * otherwise: the schema's default of limits.max_probes_in_flight. */
+#define DEFAULT_MAX_IN_FLIGHT 4096
+
+/* The check types, each driven the same way (health-private.h). */
+enum probe_class_index {
+    PROBE_TCP,
+    PROBE_UDP,
+    PROBE_HTTP,
+    PROBE_EXEC,
+    N_PROBE_CLASSES
+};
+static const struct probe_class *const probe_classes[N_PROBE_CLASSES] = {
+    [PROBE_TCP] = &check_tcp_class,
+    [PROBE_UDP] = &check_udp_class,
+    [PROBE_HTTP] = &check_http_class,
+    [PROBE_EXEC] = &check_exec_class,
+};
 
 /* Source ports of DSR-path SYNs. */
 #define DSR_SPORT_MIN 40000
@@ -66,9 +87,10 @@ struct health {
     struct heap schedule;           /* struct target, soonest first. */
     struct ovs_list in_flight;      /* struct target. */
     size_t n_in_flight;
+    unsigned int max_in_flight;     /* Each probe holds a descriptor. */
     struct hmap dsr_ports;          /* struct dsr_port. */
     uint16_t next_sport;
-    struct http_checker *http;
+    void *class_states[N_PROBE_CLASSES];    /* Each class's own. */
     health_change_cb *change_cb;
     health_dsr_send_cb *dsr_send_cb;
     void *aux;
@@ -129,19 +151,18 @@ health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
     hmap_init(&h->targets);
     heap_init(&h->schedule);
     ovs_list_init(&h->in_flight);
+    h->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
     hmap_init(&h->dsr_ports);
     h->next_sport = DSR_SPORT_MIN;
-    h->http = http_checker_create();
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        const struct probe_class *class = probe_classes[i];
+        h->class_states[i] = class->class_create ? class->class_create()
+                                                 : NULL;
+    }
     h->change_cb = change_cb;
     h->dsr_send_cb = dsr_send_cb;
     h->aux = aux;
     return h;
-}
-
-struct http_checker *
-health_http_checker(struct health *h)
-{
-    return h->http;
 }
 
 static void
@@ -200,7 +221,11 @@ health_destroy(struct health *h)
         hmap_destroy(&h->targets);
         heap_destroy(&h->schedule);
         hmap_destroy(&h->dsr_ports);
-        http_checker_destroy(h->http);
+        for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+            if (probe_classes[i]->class_destroy) {
+                probe_classes[i]->class_destroy(h->class_states[i]);
+            }
+        }
         free(h);
     }
 }
@@ -275,10 +300,12 @@ health_remove_service(struct health *h, const struct dsr_service *svc)
     }
 }
 
+/* Caps the probes running at once (limits.max_probes_in_flight, as the
+ * process's descriptor budget allows). */
 void
-health_set_max_in_flight(unsigned int max)
+health_set_max_in_flight(struct health *h, unsigned int max)
 {
-    max_in_flight = MAX(max, 1);
+    h->max_in_flight = MAX(max, 1);
 }
 
 void
@@ -298,19 +325,19 @@ probe_finish(struct probe *p, bool up, const char *fmt, ...)
     }
 }
 
-static const struct probe_class *
+static enum probe_class_index
 class_for(enum dsr_check_type type)
 {
     switch (type) {
     case DSR_CHECK_TCP:
-        return &check_tcp_class;
+        return PROBE_TCP;
     case DSR_CHECK_HTTP:
     case DSR_CHECK_HTTPS:
-        return &check_http_class;
+        return PROBE_HTTP;
     case DSR_CHECK_UDP:
-        return &check_udp_class;
+        return PROBE_UDP;
     case DSR_CHECK_EXEC:
-        return &check_exec_class;
+        return PROBE_EXEC;
     case DSR_CHECK_NONE:
         break;
     }
@@ -346,9 +373,11 @@ static void
 start_probe(struct health *h, struct target *t)
 {
     struct probe *p = xzalloc(sizeof *p);
+    enum probe_class_index class = class_for(t->check->type);
 
-    p->class = class_for(t->check->type);
-    p->health = h;
+    COVERAGE_INC(health_probe);
+    p->class = probe_classes[class];
+    p->class_state = h->class_states[class];
     p->check = t->check;
     p->ip = t->ip;
     p->vip = t->vip;
@@ -408,6 +437,11 @@ record_result(struct health *h, struct target *t, bool up,
                            : t->failures >= t->check->fall)) {
         t->up = up;
         t->since = time_wall_msec();
+        if (up) {
+            COVERAGE_INC(health_up);
+        } else {
+            COVERAGE_INC(health_down);
+        }
         VLOG_INFO("service %s: backend "IP_FMT" is %s%s%s", t->service,
                   IP_ARGS(t->ip), up ? "up" : "down", up ? "" : ": ",
                   up ? "" : t->reason);
@@ -422,12 +456,7 @@ complete_probe(struct health *h, struct target *t)
     bool up = p->done && p->up;
     char reason[160];
 
-    if (!p->done && t->check->type == DSR_CHECK_UDP
-        && !t->check->expect_reply) {
-        /* No answer, but no port unreachable either. */
-        up = true;
-        reason[0] = '\0';
-    } else if (!p->done) {
+    if (!p->done) {
         snprintf(reason, sizeof reason, "timeout after %d ms",
                  t->check->timeout_ms);
     } else {
@@ -455,8 +484,11 @@ health_run(struct health *h)
     long long int now = time_msec();
     struct target *t;
 
-    process_run();
-    http_checker_run(h->http);
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        if (probe_classes[i]->class_run) {
+            probe_classes[i]->class_run(h->class_states[i]);
+        }
+    }
     LIST_FOR_EACH_SAFE (t, list_node, &h->in_flight) {
         struct probe *p = t->probe;
         if (!p->done) {
@@ -473,12 +505,12 @@ health_run(struct health *h)
         if (t->next_due > now + BATCH_MS) {
             break;
         }
-        if (h->n_in_flight >= max_in_flight) {
+        if (h->n_in_flight >= h->max_in_flight) {
             /* The rest waits for probes to finish, which wakes us. */
             static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
             VLOG_WARN_RL(&rl, "%u probes in flight, the most that "
                          "limits.max_probes_in_flight allows: probes due "
-                         "now run late", max_in_flight);
+                         "now run late", h->max_in_flight);
             break;
         }
         heap_remove(&h->schedule, &t->heap_node);
@@ -492,7 +524,11 @@ health_wait(struct health *h)
 {
     struct target *t;
 
-    http_checker_wait(h->http);
+    for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
+        if (probe_classes[i]->class_wait) {
+            probe_classes[i]->class_wait(h->class_states[i]);
+        }
+    }
     LIST_FOR_EACH (t, list_node, &h->in_flight) {
         if (t->probe->done) {
             /* health_run() completes it now, unless the plain check passed
@@ -507,7 +543,8 @@ health_wait(struct health *h)
         }
         poll_timer_wait_until(t->probe->deadline);
     }
-    if (!heap_is_empty(&h->schedule) && h->n_in_flight < max_in_flight) {
+    if (!heap_is_empty(&h->schedule)
+        && h->n_in_flight < h->max_in_flight) {
         t = CONTAINER_OF(heap_max(&h->schedule), struct target, heap_node);
         poll_timer_wait_until(t->next_due);
     }

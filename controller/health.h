@@ -38,7 +38,7 @@ void health_set_service(struct health *, const struct dsr_service *);
 void health_remove_service(struct health *, const struct dsr_service *);
 void health_dsr_reply(struct health *, uint16_t sport, bool syn_ack);
 
-void health_set_max_in_flight(unsigned int);
+void health_set_max_in_flight(struct health *, unsigned int max);
 void health_reschedule_all(struct health *);
 void health_run(struct health *);
 void health_wait(struct health *);

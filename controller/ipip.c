@@ -314,6 +314,75 @@ contains(const uint32_t *array, size_t n, uint32_t x)
     return false;
 }
 
+/* Adds the filters for the marks in 'wanted' (the addresses 'ips' in host
+ * order) that are not installed.  A filter that was installed before the
+ * kernel was read back ('before') had vanished: that is worth a warning.
+ * Returns NULL or an error for operators. */
+static char *
+add_filters(struct ipip *ipip, int port, const ovs_be32 *ips,
+            const uint32_t *wanted, size_t n, const uint32_t *before,
+            size_t n_before)
+{
+    int tx = if_nametoindex(IPIP_TX_DEVICE);
+    char ip[INET_ADDRSTRLEN];
+
+    for (size_t i = 0; i < n; i++) {
+        if (contains(ipip->installed, ipip->n_installed, wanted[i])) {
+            continue;
+        }
+        int retval = put_filter(ipip, port, tx, ips[i]);
+        if (retval) {
+            return xasprintf("cannot add the tc filter for backend %s on "
+                             "%s: %s%s", ip_string(ips[i], ip), ipip->port,
+                             ovs_strerror(retval),
+                             retval == ENOENT || retval == EINVAL
+                             ? " (modules cls_fw, act_tunnel_key, "
+                               "act_mirred?)" : "");
+        }
+        bool again = contains(before, n_before, wanted[i]);
+        VLOG(again ? VLL_WARN : VLL_INFO,
+             "%s: ipip to %s for mark %#"PRIx32"%s", ipip->port,
+             ip_string(ips[i], ip), wanted[i],
+             again ? ": its filter had gone (ovs-vswitchd resets a "
+                     "port's ingress qdisc when it configures it), "
+                     "added again" : "");
+        if (ipip->n_installed == ipip->allocated) {
+            ipip->installed = x2nrealloc(ipip->installed, &ipip->allocated,
+                                         sizeof *ipip->installed);
+        }
+        ipip->installed[ipip->n_installed++] = wanted[i];
+    }
+    return NULL;
+}
+
+/* Deletes the installed filters for marks not in 'wanted', up to the
+ * first that fails.  Returns NULL or an error for operators. */
+static char *
+remove_filters(struct ipip *ipip, int port, const uint32_t *wanted,
+               size_t n)
+{
+    char *error = NULL;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < ipip->n_installed; i++) {
+        uint32_t h = ipip->installed[i];
+        if (!error && !contains(wanted, n, h)) {
+            int retval = delete_filter(ipip, port, h);
+            if (!retval) {
+                VLOG_INFO("%s: removed ipip filter for mark %#"PRIx32,
+                          ipip->port, h);
+                continue;
+            }
+            error = xasprintf("cannot remove the tc filter for mark %#"
+                              PRIx32" on %s: %s", h, ipip->port,
+                              ovs_strerror(retval));
+        }
+        ipip->installed[kept++] = h;
+    }
+    ipip->n_installed = kept;
+    return error;
+}
+
 /* Makes the kernel encapsulate, for each address in 'ips', the packets
  * the port receives with that address as mark, and nothing else: filters
  * for other marks (backends since deleted, also by an earlier dsrd) go.
@@ -324,7 +393,6 @@ ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
 {
     int port = if_nametoindex(ipip->port);
     char *error = NULL;
-    int retval = 0;
 
     if (!port) {
         ipip->ready = false;
@@ -345,56 +413,14 @@ ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
         return error;
     }
 
-    int tx = if_nametoindex(IPIP_TX_DEVICE);
-    char ip[INET_ADDRSTRLEN];
     uint32_t *wanted = xmalloc((n + 1) * sizeof *wanted);
     for (size_t i = 0; i < n; i++) {
         wanted[i] = ntohl(ips[i]);
     }
-    for (size_t i = 0; !retval && i < n; i++) {
-        if (!contains(ipip->installed, ipip->n_installed, wanted[i])) {
-            retval = put_filter(ipip, port, tx, ips[i]);
-            if (retval) {
-                error = xasprintf("cannot add the tc filter for backend "
-                                  "%s on %s: %s%s", ip_string(ips[i], ip),
-                                  ipip->port, ovs_strerror(retval),
-                                  retval == ENOENT || retval == EINVAL
-                                  ? " (modules cls_fw, act_tunnel_key, "
-                                    "act_mirred?)" : "");
-                break;
-            }
-            bool again = contains(before, n_before, wanted[i]);
-            VLOG(again ? VLL_WARN : VLL_INFO,
-                 "%s: ipip to %s for mark %#"PRIx32"%s", ipip->port,
-                 ip_string(ips[i], ip), wanted[i],
-                 again ? ": its filter had gone (ovs-vswitchd resets a "
-                         "port's ingress qdisc when it configures it), "
-                         "added again" : "");
-            if (ipip->n_installed == ipip->allocated) {
-                ipip->installed = x2nrealloc(ipip->installed,
-                                             &ipip->allocated,
-                                             sizeof *ipip->installed);
-            }
-            ipip->installed[ipip->n_installed++] = wanted[i];
-        }
+    error = add_filters(ipip, port, ips, wanted, n, before, n_before);
+    if (!error) {
+        error = remove_filters(ipip, port, wanted, n);
     }
-    size_t kept = 0;
-    for (size_t i = 0; i < ipip->n_installed; i++) {
-        uint32_t h = ipip->installed[i];
-        if (!error && !contains(wanted, n, h)) {
-            retval = delete_filter(ipip, port, h);
-            if (!retval) {
-                VLOG_INFO("%s: removed ipip filter for mark %#"PRIx32,
-                          ipip->port, h);
-                continue;
-            }
-            error = xasprintf("cannot remove the tc filter for mark %#"
-                              PRIx32" on %s: %s", h, ipip->port,
-                              ovs_strerror(retval));
-        }
-        ipip->installed[kept++] = h;
-    }
-    ipip->n_installed = kept;
     free(wanted);
     free(before);
     if (error) {

@@ -38,6 +38,8 @@ struct compiled {
     const json_t *any_of;
     const json_t *one_of;
     const json_t *min_length, *max_length, *pattern, *format;
+    regex_t pattern_re;         /* 'pattern' compiled, if 'pattern_ok'. */
+    bool pattern_ok;
     const json_t *minimum, *maximum;
     const json_t *properties, *additional, *required;
     const json_t *items, *min_items, *max_items;
@@ -256,42 +258,17 @@ check_format__(struct validator *v, const char *format, const json_t *instance)
     return NULL;
 }
 
-/* Compiled patterns, kept: schemas have few, and values are many. */
-struct pattern {
-    char *text;
-    regex_t re;
-    bool ok;
-};
-
-static const struct pattern *
-get_pattern__(const char *text)
-{
-    static struct pattern *patterns;
-    static size_t n_patterns, allocated;
-
-    for (size_t i = 0; i < n_patterns; i++) {
-        if (!strcmp(patterns[i].text, text)) {
-            return &patterns[i];
-        }
-    }
-    if (n_patterns == allocated) {
-        patterns = x2nrealloc(patterns, &allocated, sizeof *patterns);
-    }
-    struct pattern *p = &patterns[n_patterns++];
-    p->text = xstrdup(text);
-    p->ok = !regcomp(&p->re, text, REG_EXTENDED | REG_NOSUB);
-    return p;
-}
-
+/* The pattern is compiled with the rest of its schema object (compile__()),
+ * once: schemas have few, and values are many. */
 static char *
-check_pattern__(struct validator *v, const char *pattern, const char *s)
+check_pattern__(struct validator *v, const struct compiled *c, const char *s)
 {
-    const struct pattern *p = get_pattern__(pattern);
+    const char *pattern = json_string_value(c->pattern);
 
-    if (!p->ok) {
+    if (!c->pattern_ok) {
         return error__(v, "schema pattern \"%s\" does not compile", pattern);
     }
-    if (regexec(&p->re, s, 0, NULL, 0)) {
+    if (regexec(&c->pattern_re, s, 0, NULL, 0)) {
         return error__(v, "\"%s\" does not match the pattern %s", s,
                        pattern);
     }
@@ -315,8 +292,8 @@ check_string__(struct validator *v, const struct compiled *c,
         return error__(v, "must be at most %"JSON_INTEGER_FORMAT
                        " characters long", json_integer_value(k));
     }
-    if ((k = c->pattern)) {
-        char *error = check_pattern__(v, json_string_value(k), s);
+    if (c->pattern) {
+        char *error = check_pattern__(v, c, s);
         if (error) {
             return error;
         }
@@ -538,10 +515,10 @@ resolve_ref__(const struct validator *v, const char *ref,
 
 static const char *const known_keywords[] = {
     "$schema", "$id", "$defs", "$comment", "title", "description", "default",
-    "examples", "readOnly", "$ref", "type", "enum", "const", "properties", "required",
-    "additionalProperties", "items", "minItems", "maxItems", "minimum",
-    "maximum", "minLength", "maxLength", "pattern", "format", "anyOf",
-    "oneOf",
+    "examples", "readOnly", "$ref", "type", "enum", "const", "properties",
+    "required", "additionalProperties", "items", "minItems", "maxItems",
+    "minimum", "maximum", "minLength", "maxLength", "pattern", "format",
+    "anyOf", "oneOf",
 };
 
 /* Looks up the keywords of 'schema' (in the document v->root) once. */
@@ -605,6 +582,11 @@ compile__(struct validator *v, const json_t *schema)
         json_array_foreach (c->type, i, t) {
             c->types |= type_mask__(json_string_value(t));
         }
+    }
+    if (json_is_string(c->pattern)) {
+        c->pattern_ok = !regcomp(&c->pattern_re,
+                                 json_string_value(c->pattern),
+                                 REG_EXTENDED | REG_NOSUB);
     }
     if (c->ref) {
         c->ref_target = resolve_ref__(v, json_string_value(c->ref),
@@ -697,6 +679,9 @@ json_schema_cache_destroy(struct json_schema_cache *cache)
         struct compiled *c;
 
         HMAP_FOR_EACH_POP (c, node, &cache->compiled) {
+            if (c->pattern_ok) {
+                regfree(&c->pattern_re);
+            }
             free(c);
         }
         hmap_destroy(&cache->compiled);

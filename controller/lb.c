@@ -495,6 +495,14 @@ lb_create(const struct dsr_config *cfg)
     return lb;
 }
 
+/* Caps the health probes running at once (what the process's descriptor
+ * budget allows of limits.max_probes_in_flight). */
+void
+lb_set_max_probes_in_flight(struct lb *lb, unsigned int max)
+{
+    health_set_max_in_flight(lb->health, max);
+}
+
 /* Lets the lb find the tunnel ports of gre and ipip services in OVSDB
  * ('dpm' may be null, and must outlive the lb). */
 void

@@ -17,6 +17,7 @@ struct dsr_service;
 struct lb *lb_create(const struct dsr_config *);
 struct datapath_monitor;
 void lb_set_datapaths(struct lb *, const struct datapath_monitor *);
+void lb_set_max_probes_in_flight(struct lb *, unsigned int);
 void lb_add_service(struct lb *, const struct dsr_service *);
 void lb_remove_service(struct lb *, const struct dsr_service *);
 void lb_replace_service(struct lb *, const struct dsr_service *old,

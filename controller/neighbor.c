@@ -3,6 +3,7 @@
 #include "controller/neighbor.h"
 
 #include "controller/ofctrl.h"
+#include "coverage.h"
 #include "dp-packet.h"
 #include "flow.h"
 #include "hash.h"
@@ -13,6 +14,9 @@
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(neighbor);
+
+/* ARP requests sent (ovs-appctl -t dsrd coverage/show). */
+COVERAGE_DEFINE(neighbor_probe);
 
 /* Unresolved: probe quickly at first, then back off, doubling up to the
  * refresh interval. */
@@ -139,6 +143,7 @@ send_probe(const struct neighbor_table *t, struct ofctrl *ofc,
     bool unicast = n->resolved && n->n_probes < UNICAST_PROBES;
     struct dp_packet packet;
 
+    COVERAGE_INC(neighbor_probe);
     dp_packet_init(&packet, 0);
     compose_arp(&packet, ARP_OP_REQUEST, t->mac, eth_addr_zero, !unicast,
                 htonl(0), n->ip);

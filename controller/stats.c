@@ -50,138 +50,215 @@ put_help(struct ds *s, const char *name, const char *type, const char *help)
     ds_put_format(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Label values here are names ([A-Za-z0-9_.-]), addresses and fixed
- * words: nothing needs escaping. */
-char *
-stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
+/* Each metric family below is written whole, one after the other: the
+ * text format wants each family's samples together.  Label values are
+ * names ([A-Za-z0-9_.-]), addresses and fixed words: nothing needs
+ * escaping. */
+
+/* A family with a sample per bridge, per service or per backend whose
+ * value is one of two: a bridge's connected or in-sync flag, or OVS's
+ * packet or byte count. */
+struct two_way_family {
+    const char *name;
+    const char *help;
+    bool second;                /* in_sync, or bytes. */
+};
+
+static void
+put_bridge_metrics(struct ds *s, const struct dsr_config *cfg,
+                   const struct lb *lb)
 {
-    const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
-    struct ds s = DS_EMPTY_INITIALIZER;
-    struct ofctrl_counters c;
+    static const struct two_way_family families[] = {
+        { "dsr_bridge_connected",
+          "1 if dsrd's OpenFlow connection to the bridge is up.", false },
+        { "dsr_bridge_in_sync",
+          "1 if the bridge has every change dsrd made.", true },
+    };
 
-    put_help(&s, "dsr_bridge_connected", "gauge",
-             "1 if dsrd's OpenFlow connection to the bridge is up.");
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        bool connected, synced;
-        lb_bridge_status(lb, cfg->bridges[i].name, &connected, &synced);
-        ds_put_format(&s, "dsr_bridge_connected{bridge=\"%s\"} %d\n",
-                      cfg->bridges[i].name, connected);
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        put_help(s, families[f].name, "gauge", families[f].help);
+        for (size_t i = 0; i < cfg->n_bridges; i++) {
+            bool connected, synced;
+            lb_bridge_status(lb, cfg->bridges[i].name, &connected, &synced);
+            ds_put_format(s, "%s{bridge=\"%s\"} %d\n", families[f].name,
+                          cfg->bridges[i].name,
+                          families[f].second ? synced : connected);
+        }
     }
-    put_help(&s, "dsr_bridge_in_sync", "gauge",
-             "1 if the bridge has every change dsrd made.");
-    for (size_t i = 0; i < cfg->n_bridges; i++) {
-        bool connected, synced;
-        lb_bridge_status(lb, cfg->bridges[i].name, &connected, &synced);
-        ds_put_format(&s, "dsr_bridge_in_sync{bridge=\"%s\"} %d\n",
-                      cfg->bridges[i].name, synced);
-    }
-    put_help(&s, "dsr_config_version", "gauge",
-             "Version of the configuration; grows with every change.");
-    ds_put_format(&s, "dsr_config_version %"PRIu64"\n", cfg->version);
+}
 
-    put_help(&s, "dsr_service_packets_total", "counter",
-             "Packets to the service, from OVS's flow statistics.");
-    for (size_t i = 0; sorted[i]; i++) {
-        lb_get_service_counters(lb, sorted[i], &c);
-        ds_put_format(&s, "dsr_service_packets_total{service=\"%s\","
-                      "vip=\""IP_FMT"\"} %"PRIu64"\n", sorted[i]->name,
-                      IP_ARGS(sorted[i]->vip), c.packets);
-    }
-    put_help(&s, "dsr_service_bytes_total", "counter",
-             "Bytes to the service, from OVS's flow statistics.");
-    for (size_t i = 0; sorted[i]; i++) {
-        lb_get_service_counters(lb, sorted[i], &c);
-        ds_put_format(&s, "dsr_service_bytes_total{service=\"%s\","
-                      "vip=\""IP_FMT"\"} %"PRIu64"\n", sorted[i]->name,
-                      IP_ARGS(sorted[i]->vip), c.bytes);
-    }
+static uint64_t
+counter_value(const struct ofctrl_counters *c, bool bytes)
+{
+    return bytes ? c->bytes : c->packets;
+}
 
-    static const char *const kinds[] = { "packets", "bytes" };
-    for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-        char *name = xasprintf("dsr_backend_%s_total", kinds[k]);
-        char *help = xasprintf("%s sent to the backend, from OVS's "
-                               "bucket statistics.",
-                               k ? "Bytes" : "Packets");
-        put_help(&s, name, "counter", help);
+static void
+put_service_counters(struct ds *s, const struct dsr_service **sorted,
+                     const struct lb *lb)
+{
+    static const struct two_way_family families[] = {
+        { "dsr_service_packets_total",
+          "Packets to the service, from OVS's flow statistics.", false },
+        { "dsr_service_bytes_total",
+          "Bytes to the service, from OVS's flow statistics.", true },
+    };
+
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        put_help(s, families[f].name, "counter", families[f].help);
+        for (size_t i = 0; sorted[i]; i++) {
+            struct ofctrl_counters c;
+            lb_get_service_counters(lb, sorted[i], &c);
+            ds_put_format(s, "%s{service=\"%s\",vip=\""IP_FMT"\"} %"PRIu64
+                          "\n", families[f].name, sorted[i]->name,
+                          IP_ARGS(sorted[i]->vip),
+                          counter_value(&c, families[f].second));
+        }
+    }
+}
+
+static void
+put_backend_counters(struct ds *s, const struct dsr_service **sorted,
+                     const struct lb *lb)
+{
+    static const struct two_way_family families[] = {
+        { "dsr_backend_packets_total",
+          "Packets sent to the backend, from OVS's bucket statistics.",
+          false },
+        { "dsr_backend_bytes_total",
+          "Bytes sent to the backend, from OVS's bucket statistics.", true },
+    };
+
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        put_help(s, families[f].name, "counter", families[f].help);
         for (size_t i = 0; sorted[i]; i++) {
             for (size_t j = 0; j < sorted[i]->n_backends; j++) {
                 const struct dsr_backend *be = &sorted[i]->backends[j];
+                struct ofctrl_counters c;
                 lb_get_backend_counters(lb, sorted[i], be, &c);
-                ds_put_format(&s, "%s{service=\"%s\",backend=\""IP_FMT"\"} "
-                              "%"PRIu64"\n", name, sorted[i]->name,
-                              IP_ARGS(be->ip), k ? c.bytes : c.packets);
+                ds_put_format(s, "%s{service=\"%s\",backend=\""IP_FMT"\"} "
+                              "%"PRIu64"\n", families[f].name,
+                              sorted[i]->name, IP_ARGS(be->ip),
+                              counter_value(&c, families[f].second));
             }
         }
-        free(name);
-        free(help);
     }
+}
 
-    put_help(&s, "dsr_backend_in_group", "gauge",
+static void
+put_backend_in_group(struct ds *s, const struct dsr_service **sorted,
+                     const struct lb *lb)
+{
+    put_help(s, "dsr_backend_in_group", "gauge",
              "1 if the backend has a bucket: active and its MAC known.");
     for (size_t i = 0; sorted[i]; i++) {
         for (size_t j = 0; j < sorted[i]->n_backends; j++) {
             const struct dsr_backend *be = &sorted[i]->backends[j];
             struct lb_backend_info info;
             lb_get_backend_info(lb, sorted[i], be, &info);
-            ds_put_format(&s, "dsr_backend_in_group{service=\"%s\","
+            ds_put_format(s, "dsr_backend_in_group{service=\"%s\","
                           "backend=\""IP_FMT"\",state=\"%s\"} %d\n",
                           sorted[i]->name, IP_ARGS(be->ip),
                           dsr_backend_state_to_string(be->state),
                           info.in_slots);
         }
     }
-    /* Health, one metric family at a time (the text format wants each
-     * family's samples together). */
+}
+
+/* The end of a health sample, after its service and backend labels. */
+static void
+put_health_up(struct ds *s, const struct health_status *hs)
+{
+    ds_put_format(s, ",check=\"%s\"} %d\n", hs->type, hs->up);
+}
+
+static void
+put_health_failures(struct ds *s, const struct health_status *hs)
+{
+    ds_put_format(s, "} %d\n", hs->failures);
+}
+
+static void
+put_health_latency(struct ds *s, const struct health_status *hs)
+{
+    ds_put_format(s, "} %.1f\n", hs->latency_ms);
+}
+
+static void
+put_health_since(struct ds *s, const struct health_status *hs)
+{
+    ds_put_format(s, "} %lld\n", hs->since / 1000);
+}
+
+static void
+put_backend_health(struct ds *s, const struct dsr_service **sorted,
+                   const struct lb *lb)
+{
     static const struct {
         const char *name, *help;
+        bool checked_only;      /* No sample for an unchecked backend. */
+        void (*put)(struct ds *, const struct health_status *);
     } families[] = {
-        { "dsr_backend_up", "Health: 1 up (or unchecked), 0 down." },
-        { "dsr_backend_check_failures", "Consecutive failed probes." },
-        { "dsr_backend_probe_latency_ms", "Duration of the last probe." },
+        { "dsr_backend_up", "Health: 1 up (or unchecked), 0 down.",
+          false, put_health_up },
+        { "dsr_backend_check_failures", "Consecutive failed probes.",
+          true, put_health_failures },
+        { "dsr_backend_probe_latency_ms", "Duration of the last probe.",
+          true, put_health_latency },
         { "dsr_backend_health_since_seconds",
-          "Unix time of the last health change." },
+          "Unix time of the last health change.", true, put_health_since },
     };
+
     for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
-        put_help(&s, families[f].name, "gauge", families[f].help);
+        put_help(s, families[f].name, "gauge", families[f].help);
         for (size_t i = 0; sorted[i]; i++) {
             for (size_t j = 0; j < sorted[i]->n_backends; j++) {
                 const struct dsr_backend *be = &sorted[i]->backends[j];
                 struct health_status hs;
 
                 lb_get_health(lb, sorted[i], be, &hs);
-                if (f && !hs.checked) {
+                if (families[f].checked_only && !hs.checked) {
                     continue;
                 }
-                ds_put_format(&s, "%s{service=\"%s\",backend=\""IP_FMT
-                              "\"", families[f].name, sorted[i]->name,
+                ds_put_format(s, "%s{service=\"%s\",backend=\""IP_FMT"\"",
+                              families[f].name, sorted[i]->name,
                               IP_ARGS(be->ip));
-                switch (f) {
-                case 0:
-                    ds_put_format(&s, ",check=\"%s\"} %d\n", hs.type,
-                                  hs.up);
-                    break;
-                case 1:
-                    ds_put_format(&s, "} %d\n", hs.failures);
-                    break;
-                case 2:
-                    ds_put_format(&s, "} %.1f\n", hs.latency_ms);
-                    break;
-                default:
-                    ds_put_format(&s, "} %lld\n", hs.since / 1000);
-                    break;
-                }
+                families[f].put(s, &hs);
             }
         }
     }
-    put_help(&s, "dsr_service_healthy_backends", "gauge",
+}
+
+static void
+put_healthy_backends(struct ds *s, const struct dsr_service **sorted,
+                     const struct lb *lb)
+{
+    put_help(s, "dsr_service_healthy_backends", "gauge",
              "Backends that can take new connections; 0 means the VIP "
              "should be withdrawn.");
     for (size_t i = 0; sorted[i]; i++) {
-        ds_put_format(&s, "dsr_service_healthy_backends{service=\"%s\","
+        ds_put_format(s, "dsr_service_healthy_backends{service=\"%s\","
                       "vip=\""IP_FMT"\"} %"PRIuSIZE"\n", sorted[i]->name,
                       IP_ARGS(sorted[i]->vip),
                       lb_count_healthy(lb, sorted[i]));
     }
+}
+
+char *
+stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
+{
+    const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    put_bridge_metrics(&s, cfg, lb);
+    put_help(&s, "dsr_config_version", "gauge",
+             "Version of the configuration; grows with every change.");
+    ds_put_format(&s, "dsr_config_version %"PRIu64"\n", cfg->version);
+    put_service_counters(&s, sorted, lb);
+    put_backend_counters(&s, sorted, lb);
+    put_backend_in_group(&s, sorted, lb);
+    put_backend_health(&s, sorted, lb);
+    put_healthy_backends(&s, sorted, lb);
     free(sorted);
     return ds_steal_cstr(&s);
 }

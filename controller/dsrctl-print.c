@@ -1,0 +1,215 @@
+/* dsrctl's human forms of dsrd's API documents: service and backend
+ * lines in the spirit of "ipvsadm -Ln", joined with their live state
+ * (/v1/status) and counters (/v1/stats), and the tables of the list and
+ * stats commands; or, with --json, the document itself.  See dsrctl.h. */
+#include <config.h>
+#include "controller/dsrctl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "util.h"
+
+/* Prints 'json' pretty, if nonnull. */
+void
+dsrctl_print_json(const json_t *json)
+{
+    if (json) {
+        json_dumpf(json, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+        putchar('\n');
+    }
+}
+
+/* Returns string member 'key' of 'obj', or 'dflt'. */
+static const char *
+get_str(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : dflt;
+}
+
+/* Returns integer member 'key' of 'obj', or -1. */
+static long long
+get_int(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/* Formats the "port" member of 'svc' ("80" or "*") into 'buf'. */
+static const char *
+port_str(const json_t *svc, char buf[24])
+{
+    long long port = get_int(svc, "port");
+
+    if (port < 0) {
+        return get_str(svc, "port", "?");
+    }
+    snprintf(buf, 24, "%lld", port);
+    return buf;
+}
+
+/* Returns the element of array 'array' whose member 'key' is the string
+ * 'value', or NULL. */
+static json_t *
+find_by(const json_t *array, const char *key, const char *value)
+{
+    size_t i;
+    json_t *elem;
+
+    json_array_foreach (array, i, elem) {
+        if (!strcmp(get_str(elem, key, ""), value)) {
+            return elem;
+        }
+    }
+    return NULL;
+}
+
+/* Prints service 'svc' (from /v1/services) like "ipvsadm -Ln", joined with
+ * its entries in /v1/status ('status') and /v1/stats ('stats'), either of
+ * which may be NULL. */
+static void
+print_service(const json_t *svc, const json_t *status, const json_t *stats)
+{
+    const char *proto = get_str(svc, "protocol", "?");
+    char port[24];
+    size_t i;
+    json_t *be;
+
+    printf("%s  %s %s:%s  hash %s  mac %s  id %lld",
+           get_str(svc, "name", "?"),
+           !strcmp(proto, "tcp") ? "TCP" : !strcmp(proto, "udp") ? "UDP"
+           : !strcmp(proto, "both") ? "TCP+UDP" : proto,
+           get_str(svc, "vip", "?"), port_str(svc, port),
+           get_str(svc, "hash", "?"), get_str(svc, "mac", "?"),
+           get_int(svc, "id"));
+    if (status && !json_is_true(json_object_get(status, "programmed"))) {
+        printf("  NOT PROGRAMMED%s%s", json_object_get(status, "error")
+               ? ": " : "", get_str(status, "error", ""));
+    }
+    putchar('\n');
+
+    json_array_foreach (json_object_get(svc, "backends"), i, be) {
+        const char *ip = get_str(be, "ip", "?");
+        const json_t *st = find_by(json_object_get(status, "backends"),
+                                   "ip", ip);
+        const json_t *counters = find_by(json_object_get(stats, "backends"),
+                                         "ip", ip);
+        long long packets = get_int(counters, "packets");
+        char packets_str[32] = "-";
+
+        if (packets >= 0) {
+            snprintf(packets_str, sizeof packets_str, "%lld", packets);
+        }
+        const char *health = get_str(st, "health", "-");
+        const char *why = get_str(st, "reason", NULL);
+        printf("  -> %-15s  weight %-5lld  %-8s  %-12s  mac %-17s  "
+               "bucket %-3lld  packets %s  health %s%s%s%s\n", ip,
+               get_int(be, "weight"), get_str(be, "state", "?"),
+               !st ? "-" : json_is_true(json_object_get(st, "in_group"))
+                           ? "in-group" : "not-in-group",
+               get_str(st, "mac", st ? "unresolved" : "-"),
+               get_int(be, "bucket_id"), packets_str, health,
+               why && !strcmp(health, "down") ? " (" : "",
+               why && !strcmp(health, "down") ? why : "",
+               why && !strcmp(health, "down") ? ")" : "");
+    }
+}
+
+/* Prints the services in array 'list' like "ipvsadm -Ln", joined with
+ * /v1/status and /v1/stats (asked from 'api'), after the bridges if
+ * 'bridges'.  Returns 0 or an exit code. */
+int
+dsrctl_print_services(const struct dsrctl_api *api, const json_t *list,
+                      bool bridges)
+{
+    json_t *status = NULL, *stats = NULL;
+    int error;
+    size_t i;
+    json_t *elem;
+
+    if (!(error = dsrctl_request(api, "GET", "/v1/status", NULL, &status))
+        && !(error = dsrctl_request(api, "GET", "/v1/stats", NULL,
+                                    &stats))) {
+        json_array_foreach (json_object_get(status, "bridges"), i, elem) {
+            if (bridges) {
+                printf("bridge %s: %s, %s, datapath %s\n",
+                       get_str(elem, "name", "?"),
+                       json_is_true(json_object_get(elem, "connected"))
+                       ? "connected" : "disconnected",
+                       json_is_true(json_object_get(elem, "in_sync"))
+                       ? "in sync" : "not in sync",
+                       get_str(elem, "datapath", "unknown"));
+            }
+        }
+        json_array_foreach (list, i, elem) {
+            const char *name = get_str(elem, "name", "");
+            print_service(elem,
+                          find_by(json_object_get(status, "services"),
+                                  "name", name),
+                          find_by(json_object_get(stats, "services"),
+                                  "name", name));
+        }
+    }
+    json_decref(status);
+    json_decref(stats);
+    return error;
+}
+
+/* Prints the services of /v1/services, one line each. */
+void
+dsrctl_print_service_list(const json_t *list)
+{
+    int width = 4;
+    size_t i;
+    json_t *svc;
+
+    json_array_foreach (list, i, svc) {
+        width = MAX(width, (int) strlen(get_str(svc, "name", "")));
+    }
+    printf("%-*s  %-15s  %-5s  %-5s  %-9s  %s\n", width, "NAME",
+           "VIP", "PROTO", "PORT", "HASH", "BACKENDS");
+    json_array_foreach (list, i, svc) {
+        char port[24];
+        printf("%-*s  %-15s  %-5s  %-5s  %-9s  %zu\n", width,
+               get_str(svc, "name", "?"), get_str(svc, "vip", "?"),
+               get_str(svc, "protocol", "?"), port_str(svc, port),
+               get_str(svc, "hash", "?"),
+               json_array_size(json_object_get(svc, "backends")));
+    }
+}
+
+/* Prints the backends of a service (/v1/services/NAME/backends), one
+ * line each. */
+void
+dsrctl_print_backend_list(const json_t *list)
+{
+    size_t i;
+    json_t *be;
+
+    printf("%-15s  %-6s  %-8s  %-6s  %s\n", "IP", "WEIGHT", "STATE",
+           "BUCKET", "MAC");
+    json_array_foreach (list, i, be) {
+        printf("%-15s  %-6lld  %-8s  %-6lld  %s\n",
+               get_str(be, "ip", "?"), get_int(be, "weight"),
+               get_str(be, "state", "?"), get_int(be, "bucket_id"),
+               get_str(be, "mac", "-"));
+    }
+}
+
+/* Prints /v1/stats: packets and bytes per service and backend. */
+void
+dsrctl_print_stats(const json_t *stats)
+{
+    size_t i, j;
+    json_t *svc, *be;
+
+    printf("%-24s  %14s  %16s\n", "SERVICE/BACKEND", "PACKETS", "BYTES");
+    json_array_foreach (json_object_get(stats, "services"), i, svc) {
+        printf("%-24s  %14lld  %16lld\n", get_str(svc, "name", "?"),
+               get_int(svc, "packets"), get_int(svc, "bytes"));
+        json_array_foreach (json_object_get(svc, "backends"), j, be) {
+            printf("  -> %-19s  %14lld  %16lld\n", get_str(be, "ip", "?"),
+                   get_int(be, "packets"), get_int(be, "bytes"));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/* The parts of dsrctl, the command-line client of dsrd's REST API, and
+ * what they share.  dsrctl.c has main(), the options and the command
+ * table; it sends requests through dsrctl-http.c (libcurl, one request at
+ * a time) and prints answers as tables with dsrctl-print.c.  Calls go
+ * that one way: dsrctl.c -> dsrctl-print.c -> dsrctl-http.c. */
+#ifndef DSR_DSRCTL_H
+#define DSR_DSRCTL_H 1
+
+#include <stdbool.h>
+#include <jansson.h>
+
+/* Exit codes, for scripts (0 is success). */
+enum {
+    DSRCTL_EXIT_API = 1,            /* dsrd answered with an error. */
+    DSRCTL_EXIT_USAGE = 2,          /* Bad command line. */
+    DSRCTL_EXIT_UNREACHABLE = 3,    /* No answer from dsrd. */
+};
+
+/* Where dsrd's API is and how to talk to it: the global options. */
+struct dsrctl_api {
+    const char *url;            /* http:// or https://, maybe with a '/'. */
+    char *token;                /* Bearer token, or NULL. */
+    const char *cacert;         /* CA certificates file, or NULL. */
+    bool insecure;              /* Do not check the server's certificate. */
+    long timeout_ms;            /* Per request. */
+};
+
+/* dsrctl-http.c: requests. */
+int dsrctl_request(const struct dsrctl_api *, const char *method,
+                   const char *path, const json_t *body, json_t **replyp);
+char *dsrctl_service_path(const char *name, bool backends, const char *ip);
+
+/* dsrctl-print.c: the human forms of the API's documents. */
+void dsrctl_print_json(const json_t *);
+int dsrctl_print_services(const struct dsrctl_api *, const json_t *list,
+                          bool bridges);
+void dsrctl_print_service_list(const json_t *list);
+void dsrctl_print_backend_list(const json_t *list);
+void dsrctl_print_stats(const json_t *stats);
+
+#endif /* controller/dsrctl.h */
