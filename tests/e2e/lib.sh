@@ -203,8 +203,9 @@ e2e_api_passes() {
 }
 
 # e2e_capture H IFACE FILE [TCPDUMP ARGS...]: captures IFACE of host H to
-# FILE, and returns once tcpdump captures.  Packets reach the file as
-# they come (--immediate-mode -U): e2e_capture_stop loses none.
+# FILE, and returns once tcpdump captures.  tcpdump hands each packet on
+# as it comes and writes it at once (--immediate-mode -U), not a buffer
+# later: what it saw is in FILE once e2e_capture_stop returns.
 e2e_capture() {
     local host=$1 iface=$2 file=$3 n
     shift 3
