@@ -22,6 +22,18 @@ struct check_test {
 #define CHECK_TEST(TEST) { (TEST), 1 }
 #define CHECK_LOOP_TEST(TEST, N) { (TEST), (N) }
 
+/* Runs 's' (and frees it). */
+static inline int
+check_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 static inline int
 check_main(const char *name, const struct check_test *tests, size_t n)
 {
@@ -32,12 +44,7 @@ check_main(const char *name, const struct check_test *tests, size_t n)
         tcase_add_loop_test(tc, tests[i].test, 0, tests[i].n_loops);
     }
     suite_add_tcase(s, tc);
-
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }
 
 /* The tests are not static const: check's START_TEST makes each name a

@@ -142,22 +142,6 @@ alternating_slots(ovs_be32 a, ovs_be32 b)
     return slots;
 }
 
-/* The text of 'svc' over its 'n' 'backends', its slots alternating
- * between the backends at 'a' and 'b'. */
-static char *
-service_text(const struct dsr_service *svc,
-             const struct pipeline_backend *backends, size_t n,
-             ovs_be32 a, ovs_be32 b)
-{
-    return format_and_release(pipeline_service(svc, backends, n,
-                                               alternating_slots(a, b)));
-}
-
-/* A TCP service on 10.0.0.100:80, its backends given separately. */
-#define WEB_TCP_80 \
-    "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\"," \
-    " \"port\": 80, \"backends\": []}"
-
 static size_t
 count_substrings(const char *s, const char *needle)
 {
@@ -171,14 +155,18 @@ count_substrings(const char *s, const char *needle)
 
 START_TEST(test_tcp_service)
 {
-    const struct dsr_service *svc = service(WEB_TCP_80);
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
         { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
         { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03"), 0 },
         { htonl(0x0a00000e), false, eth_addr_zero, 0 },
     };
-    char *text = service_text(svc, backends, 3, htonl(0x0a00000b),
-                              htonl(0x0a00000d));
+    char *text = format_and_release(pipeline_service(
+                                        svc, backends, 3,
+                                        alternating_slots(htonl(0x0a00000b),
+                                                          htonl(0x0a00000d))));
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.100,tp_dst=80 "
@@ -214,7 +202,9 @@ END_TEST
 /* The flows built without text are exactly what their text would give. */
 START_TEST(test_built_flows_equal_their_text)
 {
-    const struct dsr_service *svc = service(WEB_TCP_80);
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
     const struct pipeline_backend backends[] = {
         { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
         { htonl(0x0a00000e), false, eth_addr_zero, 0 },
@@ -268,7 +258,9 @@ count_mods(struct dsr_owner *old, struct dsr_owner *new, size_t *n_flows,
  * size. */
 START_TEST(test_backend_change_costs_one_flow)
 {
-    const struct dsr_service *svc = service(WEB_TCP_80);
+    const struct dsr_service *svc = service(
+        "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\": \"tcp\","
+        " \"port\": 80, \"backends\": []}");
     struct pipeline_backend a[100], b[100];
     ovs_be32 *slots = alternating_slots(htonl(0x0a000001),
                                         htonl(0x0a000002));
@@ -314,8 +306,10 @@ START_TEST(test_tunnel_services)
         { htonl(0x0a01000b), true, eth_addr_zero, 7 },
         { htonl(0x0a01000c), false, eth_addr_zero, 0 },
     };
-    char *text = service_text(svc, backends, 2, htonl(0x0a01000b),
-                              htonl(0x0a01000b));
+    char *text = format_and_release(pipeline_service(
+                                        svc, backends, 2,
+                                        alternating_slots(htonl(0x0a01000b),
+                                                          htonl(0x0a01000b))));
     const char *flows =
         "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa01000b actions=set_field:10.1.0.11->tun_dst,output:7\n"
@@ -336,8 +330,10 @@ START_TEST(test_tunnel_services)
     const struct pipeline_backend ipip_backend = {
         htonl(0x0a01000b), true, mac("aa:00:00:00:00:09"), 9
     };
-    text = service_text(svc, &ipip_backend, 1, htonl(0x0a01000b),
-                        htonl(0x0a01000b));
+    text = format_and_release(pipeline_service(
+                                  svc, &ipip_backend, 1,
+                                  alternating_slots(htonl(0x0a01000b),
+                                                    htonl(0x0a01000b))));
     ck_assert_msg(strstr(text, "reg1=0xa01000b "
                          "actions=set_field:0xa01000b->pkt_mark,"
                          "set_field:aa:00:00:00:00:09->eth_dst,output:9\n"),
@@ -353,9 +349,10 @@ one_backend_pipeline(const struct dsr_service *svc)
     const struct pipeline_backend backend = {
         htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0
     };
+    ovs_be32 *slots = alternating_slots(htonl(0x0a00000b),
+                                        htonl(0x0a00000b));
 
-    return service_text(svc, &backend, 1, htonl(0x0a00000b),
-                        htonl(0x0a00000b));
+    return format_and_release(pipeline_service(svc, &backend, 1, slots));
 }
 
 /* Without pins every packet goes straight to the slots. */
