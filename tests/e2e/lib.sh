@@ -216,7 +216,11 @@ e2e_capture() {
 
 # How many captures of IFACE host H has started.
 e2e_captures() {
-    cat "$SB_DIR/$1.out" 2>/dev/null | grep -c "listening on $2" || true
+    if [ -f "$SB_DIR/$1.out" ]; then
+        grep -c "listening on $2" "$SB_DIR/$1.out" || true
+    else
+        echo 0
+    fi
 }
 
 e2e_captures_more() { [ "$(e2e_captures "$1" "$2")" -gt "$3" ]; }
