@@ -4,11 +4,13 @@ a new hash) every PERIOD milliseconds for DURATION seconds, whatever the
 earlier ones are doing, and prints one line per request: "START_TIME OK"
 (wall-clock seconds, 1 or 0).  Starting at a fixed rate, even while
 requests hang on a dead backend, makes the last failed start mark when
-new connections stopped going to it.
+new connections stopped going to it.  SIGTERM ends it early (the requests
+under way finish, and it prints as usual).
 
 usage: failover_client.py VIP DURATION TIMEOUT PERIOD_MS
 """
 import asyncio
+import signal
 import sys
 import time
 
@@ -32,8 +34,10 @@ async def main():
     vip, duration = sys.argv[1], float(sys.argv[2])
     timeout, period = float(sys.argv[3]), float(sys.argv[4]) / 1000
     results, tasks = [], []
-    end = time.time() + duration
-    while time.time() < end:
+    end = [time.time() + duration]
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGTERM, lambda: end.__setitem__(0, 0))
+    while time.time() < end[0]:
         tasks.append(asyncio.create_task(request(vip, timeout, results)))
         await asyncio.sleep(period)
     await asyncio.gather(*tasks)

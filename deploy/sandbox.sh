@@ -13,12 +13,16 @@
 #   sb_exec H CMD...        run CMD in host H's namespace
 #   sb_spawn H CMD...       run CMD in the background there
 #   sb_pkill H REGEX        kill what runs there whose command matches
+#   sb_pids H REGEX         the processes there whose command matches
 #   sb_lb_address IP/LEN    an address for the LB namespace on br0
 #   sb_add_tunnel_host H IP/LEN GW LINK VIP...
 #                           a backend host behind a router, with its own
 #                           OVS decapsulating GRE for it (L3 DSR tests)
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
+#   sb_wait_stats MIN CMD...
+#                           poll CMD until it prints a count >= MIN
+#                           (OpenFlow statistics lag the datapath's)
 #
 # Everything lives in namespaces named $SB_ID-*, and cleanup kills every
 # process in them, so nothing is left behind even if a test fails.
@@ -97,6 +101,26 @@ sb_wait_until() {
         fi
         sleep 0.1
     done
+}
+
+# sb_wait_stats MIN CMD...: waits until CMD prints a count of at least
+# MIN.  OVS folds the datapath's statistics into OpenFlow's counters about
+# once a second, so a counter is read only once it has caught up with the
+# traffic a test sent; then the test checks its exact value.
+sb_wait_stats() {
+    local min=$1
+    shift
+    if ! sb_wait_until sb_count_reaches "$min" "$@" 2>/dev/null; then
+        sb_log "timed out after ${SB_WAIT}s waiting for $* to reach $min:" \
+               "it is at $("$@")"
+        return 1
+    fi
+}
+
+sb_count_reaches() {
+    local min=$1 n
+    shift
+    n=$("$@") && [ "$n" -ge "$min" ]
 }
 
 sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
@@ -249,17 +273,24 @@ sb_spawn() {
     disown
 }
 
-# sb_pkill H REGEX: kills the processes in host H's namespace whose
-# command line matches REGEX (grep -E), and no others: "pkill -f" would
-# also hit same-named servers of other sandboxes running at the same time.
-# Fails if there was none.
-sb_pkill() {
-    local pid found=1
+# sb_pids H REGEX: the processes in host H's namespace whose command line
+# matches REGEX (grep -E), and no others: "pgrep -f" would also find
+# same-named servers of other sandboxes running at the same time.
+sb_pids() {
+    local pid
     for pid in $(ip netns pids "$SB_ID-$1"); do
         if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
                 | grep -Eq -- "$2"; then
-            kill "$pid" 2>/dev/null && found=0
+            echo "$pid"
         fi
+    done
+}
+
+# sb_pkill H REGEX: kills those processes.  Fails if there was none.
+sb_pkill() {
+    local pid found=1
+    for pid in $(sb_pids "$1" "$2"); do
+        kill "$pid" 2>/dev/null && found=0
     done
     return $found
 }
@@ -383,10 +414,15 @@ sb_has_share() {
     }
 }
 
-# sb_backend_packets SERVICE IP: packets delivered to that backend of
-# service id SERVICE, pinned or new.
+# sb_backend_packets SERVICE IP...: packets delivered to those backends
+# of service id SERVICE, pinned or new, summed.
 sb_backend_packets() {
-    sb_flow_packets "reg0=$1,reg1=$(sb_reg1 "$2")" 22
+    local service=$1 ip n=0
+    shift
+    for ip in "$@"; do
+        n=$((n + $(sb_flow_packets "reg0=$service,reg1=$(sb_reg1 "$ip")" 22)))
+    done
+    echo "$n"
 }
 
 # sb_flow_packets MATCH [TABLE]: packets of the flows MATCH selects (only

@@ -654,26 +654,16 @@ START_TEST(test_state_file_lines)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("config");
-    TCase *tc = tcase_create("config");
-
-    tcase_add_test(tc, test_minimal_config_gets_defaults);
-    tcase_add_test(tc, test_full_config);
-    tcase_add_test(tc, test_tunnel_modes_round_trip);
-    tcase_add_loop_test(tc, test_rejected, 0,
-                        sizeof rejected / sizeof rejected[0]);
-    tcase_add_test(tc, test_all_ports_and_one_port_coexist);
-    tcase_add_test(tc, test_missing_file);
-    tcase_add_test(tc, test_shipped_example);
-    tcase_add_test(tc, test_health_check_override);
-    tcase_add_test(tc, test_schema_validator);
-    tcase_add_test(tc, test_service_json_same);
-    tcase_add_test(tc, test_shared_vip_handover);
-    tcase_add_test(tc, test_state_file_lines);
-    suite_add_tcase(s, tc);
-
-    return check_run(s);
-}
+CHECK_MAIN("config",
+           CHECK_TEST(test_minimal_config_gets_defaults),
+           CHECK_TEST(test_full_config),
+           CHECK_TEST(test_tunnel_modes_round_trip),
+           CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
+           CHECK_TEST(test_all_ports_and_one_port_coexist),
+           CHECK_TEST(test_missing_file),
+           CHECK_TEST(test_shipped_example),
+           CHECK_TEST(test_health_check_override),
+           CHECK_TEST(test_schema_validator),
+           CHECK_TEST(test_service_json_same),
+           CHECK_TEST(test_shared_vip_handover),
+           CHECK_TEST(test_state_file_lines))

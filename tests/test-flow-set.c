@@ -102,53 +102,43 @@ diff(const struct dsr_owner *old, const struct dsr_owner *new,
     return ds_steal_cstr(&s);
 }
 
+/* Asserts that diffing 'old' into 'new' sends exactly 'mods' (as
+ * describe() gives them, one per line), 'n_flows' flow mods and
+ * 'n_groups' group mods; releases both. */
+static void
+assert_diff(struct dsr_owner *old, struct dsr_owner *new, const char *mods,
+            size_t n_flows, size_t n_groups)
+{
+    size_t nf, ng;
+    char *text = diff(old, new, &nf, &ng);
+
+    ck_assert_str_eq(text, mods);
+    free(text);
+    ck_assert_uint_eq(nf, n_flows);
+    ck_assert_uint_eq(ng, n_groups);
+    dsr_owner_unref(old);
+    dsr_owner_unref(new);
+}
+
 START_TEST(test_identical_costs_nothing)
 {
-    struct dsr_owner *a = owner("group:1", GROUP);
-    struct dsr_owner *b = owner("group:1", GROUP);
-    size_t nf, ng;
-
-    char *text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "");
-    free(text);
-    ck_assert_uint_eq(nf, 0);
-    ck_assert_uint_eq(ng, 0);
-    dsr_owner_unref(a);
-    dsr_owner_unref(b);
+    assert_diff(owner("group:1", GROUP), owner("group:1", GROUP), "", 0, 0);
 }
 END_TEST
 
 START_TEST(test_changed_action_is_one_flow_mod)
 {
-    struct dsr_owner *a = owner("group:1", GROUP);
-    struct dsr_owner *b = owner("drop", GROUP);
-    size_t nf, ng;
-
-    char *text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "flow add 0xd501000000000001/0 200 "
-                     "tcp,nw_dst=10.0.0.1,tp_dst=80\n");
-    free(text);
-    ck_assert_uint_eq(nf, 1);
-    ck_assert_uint_eq(ng, 0);
-    dsr_owner_unref(a);
-    dsr_owner_unref(b);
+    assert_diff(owner("group:1", GROUP), owner("drop", GROUP),
+                "flow add 0xd501000000000001/0 200 "
+                "tcp,nw_dst=10.0.0.1,tp_dst=80\n", 1, 0);
 }
 END_TEST
 
 START_TEST(test_changed_group_is_one_group_mod)
 {
-    struct dsr_owner *a = owner("group:1", GROUP);
-    struct dsr_owner *b = owner("group:1", GROUP ",bucket=bucket_id:0,"
-                                "actions=drop");
-    size_t nf, ng;
-
-    char *text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "group add_or_mod 1\n");
-    free(text);
-    ck_assert_uint_eq(nf, 0);
-    ck_assert_uint_eq(ng, 1);
-    dsr_owner_unref(a);
-    dsr_owner_unref(b);
+    assert_diff(owner("group:1", GROUP),
+                owner("group:1", GROUP ",bucket=bucket_id:0,actions=drop"),
+                "group add_or_mod 1\n", 0, 1);
 }
 END_TEST
 
@@ -195,17 +185,10 @@ START_TEST(test_removed_flow_is_one_delete)
 {
     struct dsr_owner *a = owner("group:1", NULL);
     struct dsr_owner *b = dsr_owner_create(COOKIE);
-    size_t nf, ng;
 
     dsr_owner_add_flow(b, 0, 200, "tcp,nw_dst=10.0.0.1,tp_dst=80", "group:1");
-    char *text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "flow delete_strict 0xd501000000000001/"
-                     "0xffffffffffffffff 100 ip,nw_dst=10.0.0.1\n");
-    free(text);
-    ck_assert_uint_eq(nf, 1);
-    ck_assert_uint_eq(ng, 0);
-    dsr_owner_unref(a);
-    dsr_owner_unref(b);
+    assert_diff(a, b, "flow delete_strict 0xd501000000000001/"
+                "0xffffffffffffffff 100 ip,nw_dst=10.0.0.1\n", 1, 0);
 }
 END_TEST
 
@@ -311,7 +294,6 @@ START_TEST(test_changed_slot_is_one_group_mod)
     struct dsr_slot_group sg = { .next_table = 21 };
     struct dsr_owner *a = owner("group:1", NULL);
     struct dsr_owner *b = owner("group:1", NULL);
-    size_t nf, ng;
 
     for (int i = 0; i < DSR_SLOTS; i++) {
         sg.slot_ips[i] = htonl(0x0a000001 + i % 3);
@@ -319,40 +301,22 @@ START_TEST(test_changed_slot_is_one_group_mod)
     dsr_owner_set_slot_group(a, 1, &sg);
     sg.slot_ips[5] = htonl(0x0a000009);
     dsr_owner_set_slot_group(b, 1, &sg);
-
-    char *text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "group add_or_mod 1\n");
-    free(text);
-    ck_assert_uint_eq(nf, 0);
-    dsr_owner_unref(a);
+    assert_diff(a, dsr_owner_ref(b), "group add_or_mod 1\n", 0, 1);
 
     a = owner("group:1", NULL);
     dsr_owner_set_slot_group(a, 1, &sg);
-    text = diff(a, b, &nf, &ng);
-    ck_assert_str_eq(text, "");
-    free(text);
-    dsr_owner_unref(a);
-    dsr_owner_unref(b);
+    assert_diff(a, b, "", 0, 0);
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("flow-set");
-    TCase *tc = tcase_create("flow-set");
-
-    tcase_add_test(tc, test_identical_costs_nothing);
-    tcase_add_test(tc, test_changed_action_is_one_flow_mod);
-    tcase_add_test(tc, test_changed_group_is_one_group_mod);
-    tcase_add_test(tc, test_new_owner_puts_group_before_flows);
-    tcase_add_test(tc, test_removed_owner_deletes_flows_before_group);
-    tcase_add_test(tc, test_removed_flow_is_one_delete);
-    tcase_add_test(tc, test_oversized_group_is_refused);
-    tcase_add_test(tc, test_bad_text_is_reported);
-    tcase_add_test(tc, test_slot_group_read_back);
-    tcase_add_test(tc, test_changed_slot_is_one_group_mod);
-    suite_add_tcase(s, tc);
-
-    return check_run(s);
-}
+CHECK_MAIN("flow-set",
+           CHECK_TEST(test_identical_costs_nothing),
+           CHECK_TEST(test_changed_action_is_one_flow_mod),
+           CHECK_TEST(test_changed_group_is_one_group_mod),
+           CHECK_TEST(test_new_owner_puts_group_before_flows),
+           CHECK_TEST(test_removed_owner_deletes_flows_before_group),
+           CHECK_TEST(test_removed_flow_is_one_delete),
+           CHECK_TEST(test_oversized_group_is_refused),
+           CHECK_TEST(test_bad_text_is_reported),
+           CHECK_TEST(test_slot_group_read_back),
+           CHECK_TEST(test_changed_slot_is_one_group_mod))

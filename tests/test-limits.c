@@ -134,18 +134,9 @@ START_TEST(test_check_limits_for_one_service)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("limits");
-    TCase *tc = tcase_create("limits");
-
-    tcase_add_test(tc, test_defaults_come_from_the_schema);
-    tcase_add_test(tc, test_limits_are_read_and_saved);
-    tcase_add_test(tc, test_documents_over_the_limits);
-    tcase_add_test(tc, test_limits_are_checked_by_the_schema);
-    tcase_add_test(tc, test_check_limits_for_one_service);
-    suite_add_tcase(s, tc);
-
-    return check_run(s);
-}
+CHECK_MAIN("limits",
+           CHECK_TEST(test_defaults_come_from_the_schema),
+           CHECK_TEST(test_limits_are_read_and_saved),
+           CHECK_TEST(test_documents_over_the_limits),
+           CHECK_TEST(test_limits_are_checked_by_the_schema),
+           CHECK_TEST(test_check_limits_for_one_service))

@@ -446,24 +446,15 @@ START_TEST(test_cookie_layout)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("pipeline");
-    TCase *tc = tcase_create("pipeline");
-
-    tcase_add_test(tc, test_base);
-    tcase_add_test(tc, test_vip);
-    tcase_add_test(tc, test_tcp_service);
-    tcase_add_test(tc, test_tunnel_services);
-    tcase_add_test(tc, test_both_protocols_all_ports);
-    tcase_add_test(tc, test_no_pins);
-    tcase_add_test(tc, test_built_flows_equal_their_text);
-    tcase_add_test(tc, test_backend_change_costs_one_flow);
-    tcase_add_test(tc, test_source_ip_hash);
-    tcase_add_test(tc, test_backend_location);
-    tcase_add_test(tc, test_cookie_layout);
-    suite_add_tcase(s, tc);
-
-    return check_run(s);
-}
+CHECK_MAIN("pipeline",
+           CHECK_TEST(test_base),
+           CHECK_TEST(test_vip),
+           CHECK_TEST(test_tcp_service),
+           CHECK_TEST(test_tunnel_services),
+           CHECK_TEST(test_both_protocols_all_ports),
+           CHECK_TEST(test_no_pins),
+           CHECK_TEST(test_built_flows_equal_their_text),
+           CHECK_TEST(test_backend_change_costs_one_flow),
+           CHECK_TEST(test_source_ip_hash),
+           CHECK_TEST(test_backend_location),
+           CHECK_TEST(test_cookie_layout))

@@ -188,18 +188,10 @@ START_TEST(test_effective_weights)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("slots");
-    TCase *tc = tcase_create("slots");
-
-    tcase_add_test(tc, test_balance);
-    tcase_add_test(tc, test_weights);
-    tcase_add_test(tc, test_minimal_disruption);
-    tcase_add_test(tc, test_order_independent);
-    tcase_add_test(tc, test_effective);
-    tcase_add_test(tc, test_effective_weights);
-    suite_add_tcase(s, tc);
-    return check_run(s);
-}
+CHECK_MAIN("slots",
+           CHECK_TEST(test_balance),
+           CHECK_TEST(test_weights),
+           CHECK_TEST(test_minimal_disruption),
+           CHECK_TEST(test_order_independent),
+           CHECK_TEST(test_effective),
+           CHECK_TEST(test_effective_weights))

@@ -4,13 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 e2e_setup api-concurrency 1
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "backends": [{"ip": "10.0.0.11", "weight": 1},
-                            {"ip": "10.0.0.12", "mac": "02:00:00:00:00:12",
-                             "weight": 101}]}]}
-EOC
+e2e_web_service 2 '.backends[0].weight = 1' \
+    '.backends[1] += {"mac": "02:00:00:00:00:12", "weight": 101}'
 
 writers=4 increments=25
 cat > "$SB_DIR/increment.sh" <<'EOS'

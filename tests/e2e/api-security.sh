@@ -34,20 +34,24 @@ expect 200 'length == 0'
     -H "Authorization: Bearer s3cret-token" 2>/dev/null | grep -q version \
     || sb_fail "plain HTTP answered on the HTTPS port"
 
-# Slow clients: 20 connections that send half a request and stall do not
-# keep others from being served.
+# Slow clients: 20 connections that send half a request and stall (the
+# sleep holds them open for longer than the test needs) do not keep
+# others from being served.
 for i in $(seq 1 20); do
     ip netns exec "$SB_LB" bash -c \
-        "exec 3<>/dev/tcp/127.0.0.1/9443; printf 'GET /v1/sta' >&3; sleep 30" &
+        "exec 3<>/dev/tcp/127.0.0.1/9443; printf 'GET /v1/sta' >&3;
+         touch '$SB_DIR/stalled.$i'; sleep 30" &
 done
-sleep 0.5
+# All 20 have sent their half request before the request that counts.
+stalled() { [ "$(find "$SB_DIR" -name 'stalled.*' | wc -l)" = 20 ]; }
+sb_wait_until stalled
 start=$(date +%s%N)
 api GET /v1/status "" "${tls[@]}" -H "Authorization: Bearer s3cret-token"
 expect 200 '.bridges[0].connected'
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "answered in $ms ms beside 20 stalled connections"
 [ "$ms" -lt 2000 ] || sb_fail "stalled clients slowed the API to $ms ms"
-kill $(jobs -p) 2>/dev/null || true
+jobs -p | xargs -r kill 2>/dev/null || true
 
 # Only loopback by default: a dsrd without --api listens on 127.0.0.1.
 sb_stop_dsrd

@@ -43,9 +43,7 @@ expect 200 '.vip == "10.0.0.100"'
 [ "$(header ETag)" = "$etag" ] || sb_fail "ETag changed without a change"
 
 # Live counters, read from OVS: every request's packets, split by backend.
-sleep 1   # datapath statistics reach OpenFlow about once a second
-api GET /v1/stats
-expect 200 '.services[] | select(.name == "web") | .packets >= 160' \
+e2e_wait_api /v1/stats '.services[] | select(.name == "web") | .packets >= 160' \
     '(.services[] | select(.name == "web")) as $w
      | ([$w.backends[].packets] | add) == $w.packets' \
     '.services[] | select(.name == "web") | .backends[] | .packets > 0'

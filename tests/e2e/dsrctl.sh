@@ -89,12 +89,13 @@ sb_wait_until e2e_dsrd_ready
 e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
 [ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 40 ] \
     || sb_fail "traffic through the dsrctl service: $(sort "$SB_DIR/answers" | uniq -c)"
-[ "$(e2e_count be1 < "$SB_DIR/answers")" -gt 0 ] || sb_fail "be1 got nothing"
-[ "$(e2e_count be2 < "$SB_DIR/answers")" -gt 0 ] || sb_fail "be2 got nothing"
+e2e_expect_spread http.log 80 1 be1 be2 < "$SB_DIR/answers"
 
 ctl service list
 expect_rc 0 '^web +10\.0\.0\.100 +tcp +80 +5-tuple +2$'
-sleep 1     # datapath statistics reach OpenFlow about once a second
+# Datapath statistics reach OpenFlow about once a second.
+e2e_wait_api /v1/stats '.services[0].packets >= 160' \
+    'all(.services[0].backends[]; .packets > 0)'
 ctl service show web
 expect_rc 0 "^web  TCP 10\.0\.0\.100:80  hash 5-tuple  mac $SERVICE_MAC  id 1\$"
 has '^  -> 10\.0\.0\.11 +weight 100 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 0 +packets [1-9][0-9]* +health unchecked$'
@@ -200,7 +201,10 @@ has '^  -> 10\.0\.0\.13 +weight 5 +active +in-group '
 # hashing sends this client to one backend).
 e2e_curl "http://$VIP/?[1-10]" > "$SB_DIR/answers"
 [ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 10 ] || sb_fail "traffic after set"
-sleep 1
+# (Statistics again, once they have caught up.)
+e2e_wait_api /v1/stats \
+    '.services[] | select(.name == "web") | .packets > 0' \
+    '[.services[] | select(.name == "web") | .backends[].packets] | add > 0'
 ctl stats
 expect_rc 0 '^SERVICE/BACKEND +PACKETS +BYTES$'
 has '^web +[1-9][0-9]* +[1-9][0-9]*$'

@@ -145,7 +145,7 @@ sb_pkill be2 "udp-backend.py be2 .*10.0.0.12" || true
 sb_wait_until is dns 10.0.0.11 down
 sb_wait_until is dns 10.0.0.12 down
 sb_wait_until reason_has dns 10.0.0.11 "port unreachable"
-sleep 0.3   # the switch has had time to apply any change
+sb_wait_until e2e_in_sync   # whatever dsrd decided is on the switch
 [ "$(buckets 6)" = "0 1 " ] || sb_fail "on_all_down keep: $(buckets 6)"
 api GET /v1/status
 expect 200 '.services[] | select(.name == "dns") | .has_healthy_backends == false'

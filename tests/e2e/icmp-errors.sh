@@ -14,7 +14,7 @@ e2e_udp_service 3
 # because a backend's TCP ignores ICMP quoting a sequence number outside
 # its window, which the client cannot know.)
 sb_exec client python3 -c '
-import socket, struct, sys, time
+import socket, struct, sys
 vip, client_ip = sys.argv[1], sys.argv[2]
 
 def csum(b):
@@ -37,10 +37,11 @@ icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1280) + inner_ip + inner_udp
 icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
 raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 raw.sendto(icmp, (vip, 0))
-time.sleep(1)
 print(owner)' "$VIP" "$CLIENT_IP" > "$SB_DIR/owner"
 owner=$(cat "$SB_DIR/owner")
 echo "the flow went to $owner"
+lowered() { sb_exec "$owner" ip route get "$CLIENT_IP" | grep -q 'mtu 1280'; }
+sb_wait_until lowered || sb_fail "the owner $owner did not get the frag-needed"
 for b in be1 be2 be3; do
     route=$(sb_exec "$b" ip route get "$CLIENT_IP")
     echo "$b: $route" | head -2
@@ -52,7 +53,7 @@ for b in be1 be2 be3; do
             || sb_fail "$b got another backend's frag-needed"
     fi
 done
-related=$(sb_flow_packets "ct_state=+rel+trk,ip" 23)
-[ "$related" -ge 1 ] || sb_fail "the related-ICMP flow saw nothing"
+sb_wait_stats 1 sb_flow_packets "ct_state=+rel+trk,ip" 23 \
+    || sb_fail "the related-ICMP flow saw nothing"
 
 e2e_pass "frag-needed reached the connection's backend only"

@@ -6,13 +6,7 @@
 
 e2e_setup l2-tcp 4
 e2e_http_backends 4 80
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
-                            {"ip": "10.0.0.13"},
-                            {"ip": "10.0.0.14", "state": "disabled"}]}]}
-EOC
+e2e_web_service 4 '.backends[3].state = "disabled"'
 
 snmp() { sb_exec client awk -v k="$1" '/^Tcp:/ && !seen {seen = 1;
     split($0, names); next} /^Tcp:/ {for (i in names) if (names[i] == k)
@@ -22,17 +16,8 @@ out0=$(snmp OutSegs) retrans0=$(snmp RetransSegs) in0=$(snmp InSegs)
 e2e_curl "http://$VIP/?[1-300]" > "$SB_DIR/answers"
 n=$(wc -l < "$SB_DIR/answers")
 [ "$n" = 300 ] || sb_fail "$n of 300 requests answered"
-for b in be1 be2 be3; do
-    c=$(e2e_count $b < "$SB_DIR/answers")
-    echo "$b answered $c"
-    # 100 expected each; 50 is far outside the binomial spread.
-    [ "$c" -ge 50 ] || sb_fail "$b answered only $c of 300"
-    # DSR is transparent: the backend saw the client's own address.
-    grep -q "^$CLIENT_IP 80 " "$SB_DIR/$b.http.log" \
-        || sb_fail "$b did not log the client's address"
-    ! grep -qv "^$CLIENT_IP " "$SB_DIR/$b.http.log" \
-        || sb_fail "$b logged another source address"
-done
+# 100 expected each; 50 is far outside the binomial spread.
+e2e_expect_spread http.log 80 50 be1 be2 be3 < "$SB_DIR/answers"
 [ "$(e2e_count be4 < "$SB_DIR/answers")" = 0 ] \
     || sb_fail "disabled backend be4 received requests"
 
@@ -43,13 +28,13 @@ done
 # conntrack.
 out=$(( $(snmp OutSegs) + $(snmp RetransSegs) - out0 - retrans0 ))
 in=$(( $(snmp InSegs) - in0 ))
-sleep 1   # OVS refreshes datapath statistics about once a second.
+backends=(10.0.0.11 10.0.0.12 10.0.0.13)
+sb_wait_stats "$out" sb_flow_packets "cookie=0xd501000000000001/-1" 0
+sb_wait_stats "$out" sb_backend_packets 1 "${backends[@]}"
+sb_wait_stats 600 sb_group_packets 1
 flow=$(sb_flow_packets "cookie=0xd501000000000001/-1" 0)
 group=$(sb_group_packets 1)
-delivered=0
-for b in 11 12 13; do
-    delivered=$((delivered + $(sb_backend_packets 1 10.0.0.$b)))
-done
+delivered=$(sb_backend_packets 1 "${backends[@]}")
 echo "client sent $out segments, received $in; flow $flow, group $group," \
      "delivered $delivered"
 [ "$flow" = "$out" ] || sb_fail "service flow counted $flow, client sent $out"

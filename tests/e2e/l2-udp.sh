@@ -8,17 +8,14 @@ e2e_udp_service 3
 
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-client.py" "$VIP" 5353 200 \
     > "$SB_DIR/answers"
-for b in be1 be2 be3; do
-    c=$(e2e_count $b < "$SB_DIR/answers")
-    echo "$b answered $c"
-    [ "$c" -ge 30 ] || sb_fail "$b answered only $c of 200"
-    grep -q "^$CLIENT_IP 5353$" "$SB_DIR/$b.udp.log" \
-        || sb_fail "$b did not see the client's address"
-done
+e2e_expect_spread udp.log 5353 30 be1 be2 be3 < "$SB_DIR/answers"
 bad=$(grep -cv '^be[123]$' "$SB_DIR/answers" || true)
 [ "$bad" = 0 ] || sb_fail "$bad datagrams lost or answered from elsewhere: $(sort "$SB_DIR/answers" | uniq -c)"
 
-sleep 1   # datapath statistics reach OpenFlow about once a second
+backends=(10.0.0.11 10.0.0.12 10.0.0.13)
+sb_wait_stats 200 sb_flow_packets cookie=0xd501000000000001/-1 0
+sb_wait_stats 200 sb_backend_packets 1 "${backends[@]}"
+sb_wait_stats 190 sb_group_packets 1
 flow=$(sb_flow_packets cookie=0xd501000000000001/-1 0)
 [ "$flow" = 200 ] || sb_fail "service flow counted $flow datagrams, not 200"
 # Each datagram came from a new socket: a new connection for the group's
@@ -27,10 +24,7 @@ flow=$(sb_flow_packets cookie=0xd501000000000001/-1 0)
 group=$(sb_group_packets 1)
 [ "$group" -ge 190 ] && [ "$group" -le 200 ] \
     || sb_fail "group counted $group new connections of 200 datagrams"
-delivered=0
-for b in 11 12 13; do
-    delivered=$((delivered + $(sb_backend_packets 1 10.0.0.$b)))
-done
+delivered=$(sb_backend_packets 1 "${backends[@]}")
 [ "$delivered" = 200 ] || sb_fail "backend flows counted $delivered, not 200"
 
 # Without pins (a stateless service): the same spread, and nothing in

@@ -88,13 +88,11 @@ ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff:
 ip -n "$SB_LB" -d link show dsr-ipip-tx | grep -q "ipip external" \
     || sb_fail "no ipip external device: $(ip -n "$SB_LB" -d link show dsr-ipip-tx)"
 
-sb_spawn rt tcpdump -Z root -n -l -i rtbr -w "$SB_DIR/underlay.pcap" ip
-sleep 2
+e2e_capture rt rtbr "$SB_DIR/underlay.pcap" -Z root ip
 
 sb_wait_until e2e_curl -o /dev/null "http://$VIP/"
 e2e_curl "http://$VIP/?[1-10]" > "$SB_DIR/gre-answers"
-[ "$(e2e_count be1 < "$SB_DIR/gre-answers")" = 10 ] \
-    || sb_fail "gre: $(cat "$SB_DIR/gre-answers")"
+e2e_expect_spread http.log 80 10 be1 < "$SB_DIR/gre-answers"
 ipip_state() {
     ip netns exec "$SB_LB" tc -s filter show dev dsr-ipip parent ffff:; grep -i ipip "$SB_DIR/dsrd.log"
     ip -n "$SB_LB" -s link show dev dsr-ipip
@@ -102,20 +100,13 @@ ipip_state() {
     ovs-appctl dpctl/dump-flows system@ovs-system 2>&1 | grep -v arp | head -20
 }
 sb_wait_until e2e_curl -o /dev/null "http://10.0.0.101/" \
-    || { ipip_state; sb_pkill rt tcpdump; sleep 1;
+    || { ipip_state; e2e_capture_stop rt;
          sb_exec rt tcpdump -n -r "$SB_DIR/underlay.pcap" 2>/dev/null | tail -20;
          sb_fail "ipip service did not answer"; }
 e2e_curl "http://10.0.0.101/?[1-10]" > "$SB_DIR/ipip-answers"
-[ "$(e2e_count be2 < "$SB_DIR/ipip-answers")" = 10 ] \
-    || sb_fail "ipip: $(cat "$SB_DIR/ipip-answers")"
-for b in be1 be2; do
-    grep -q "^$CLIENT_IP 80 " "$SB_DIR/$b.http.log" \
-        || sb_fail "$b did not see the client's address"
-done
+e2e_expect_spread http.log 80 10 be2 < "$SB_DIR/ipip-answers"
 
-sleep 1
-sb_pkill rt tcpdump
-sleep 1
+e2e_capture_stop rt
 sb_exec rt tcpdump -n -r "$SB_DIR/underlay.pcap" 2>/dev/null > "$SB_DIR/underlay.txt"
 echo "underlay (router, backend side):"
 grep -m 1 "GREv0.*Flags \[S\]" "$SB_DIR/underlay.txt"

@@ -2,6 +2,36 @@
 # Shared setup for the end-to-end tests: a private OVS (userspace
 # datapath) in a namespace, a client and backends in namespaces, and dsrd.
 # Every test runs as root and removes everything it created on exit.
+# tests/README.md says how to write one.  On top of deploy/sandbox.sh
+# (sb_*), this file has:
+#
+#   e2e_setup NAME N [VIP...]   OVS, a client ($CLIENT_IP), be1..beN
+#   e2e_http_backends N PORT... / e2e_udp_backends N PORT
+#                               servers that answer with their name and
+#                               log who asked ($SB_DIR/beI.http.log, .udp.log)
+#   e2e_web_service N [JQ...]   dsrd with a service "web" over be1..beN
+#   e2e_udp_service N           UDP servers and a service "dns" over them
+#   e2e_start_dsrd < CONFIG     dsrd with any config, ready when it returns
+#   e2e_curl URL... / e2e_count NAME < ANSWERS
+#   e2e_expect_spread LOG PORT MIN BACKEND... < ANSWERS
+#                               each backend answered, saw only the client
+#   e2e_in_sync                 dsrd's changes are all on the switch
+#   e2e_wait_api PATH FILTER... waits until a GET's body passes the filters
+#   e2e_capture H IFACE FILE ARGS... / e2e_capture_stop H
+#                               tcpdump on host H, started and stopped
+#   e2e_any_datapath REASON     skip on other datapaths than userspace
+#   e2e_check_logs / e2e_pass   dsrd logged no unexpected WARN or ERR
+#
+# and four short names, used on almost every line of the API and
+# dsr-backend tests and kept short for that reason:
+#
+#   api METHOD PATH [BODY] [CURL ARGS]   a request to dsrd's REST API
+#   expect STATUS [JQ-FILTER...]         checks the last api answer
+#   header NAME                          a header of the last api answer
+#   dsrb RC ARGS... / dsrb_says TEXT...  runs deploy/dsr-backend, checks it
+#
+# Wait for conditions, never for time: sb_wait_until, sb_wait_stats,
+# e2e_wait_api, sb_wait_listening, e2e_in_sync.
 set -e -o pipefail -E
 trap 'sb_log "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND"' ERR
 
@@ -72,19 +102,31 @@ e2e_udp_backends() {
     done
 }
 
+# e2e_web_service N [JQ-FILTER...]: starts dsrd (e2e_start_dsrd) with one
+# service "web", TCP on $VIP:80 over be1..beN (10.0.0.11...), each jq
+# FILTER applied to it in turn: '.hash = "source-ip"',
+# '.backends[3].state = "disabled"'.  A filter that yields several
+# services makes them all: '., (.name = "dns" | .protocol = "udp")'.
+e2e_web_service() {
+    local n=$1 filter=. f
+    shift
+    for f in "$@"; do
+        filter="$filter | ($f)"
+    done
+    jq -n --arg vip "$VIP" --arg mac "$SERVICE_MAC" --argjson n "$n" \
+        '{name: "web", vip: $vip, protocol: "tcp", port: 80,
+          backends: [range($n) | {ip: "10.0.0.\(11 + .)"}]}
+         | [. | '"$filter"']
+         | {bridges: [{name: "br0", mac: $mac}], services: .}' \
+        | e2e_start_dsrd
+}
+
 # e2e_udp_service N: UDP backends be1..beN on port 5353 and dsrd with one
 # service "dns" over them; returns when all listen.
 e2e_udp_service() {
-    local n=$1 i backends=
+    local n=$1 i
     e2e_udp_backends "$n" 5353
-    for i in $(seq 1 "$n"); do
-        backends="$backends${backends:+, }{\"ip\": \"10.0.0.$((10 + i))\"}"
-    done
-    e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
-               "backends": [$backends]}]}
-EOC
+    e2e_web_service "$n" '.name = "dns" | .protocol = "udp" | .port = 5353'
     for i in $(seq 1 "$n"); do
         sb_wait_listening "be$i" 5353 u
     done
@@ -104,6 +146,12 @@ e2e_dsrd_ready() {
     echo "$show" | grep -q "in sync" && ! echo "$show" | grep -q unresolved
 }
 
+# e2e_in_sync: dsrd has nothing pending for the switch: whatever it
+# decided (a health change, an API write) is on the bridge.
+e2e_in_sync() {
+    sb_dsrctl dsr/show 2>/dev/null | grep -q "in sync"
+}
+
 # Requests to URL (curl globbing: http://VIP/?[1-300]), one connection
 # each; prints the name of the backend that answered each.
 e2e_curl() {
@@ -112,6 +160,79 @@ e2e_curl() {
 
 # count NAME < answers
 e2e_count() { grep -c "^$1\$" || true; }
+
+# e2e_expect_spread LOG PORT MIN BACKEND... < ANSWERS: each BACKEND
+# answered at least MIN of ANSWERS (a backend's name a line, as e2e_curl
+# and udp-client.py print them), and its server's log $SB_DIR/BACKEND.LOG
+# ("http.log" or "udp.log") shows the client's own address on PORT and no
+# other address: DSR is transparent.
+e2e_expect_spread() {
+    local log=$1 port=$2 min=$3 answers b c others
+    shift 3
+    answers=$(cat)
+    for b in "$@"; do
+        c=$(e2e_count "$b" <<< "$answers")
+        echo "$b answered $c"
+        [ "$c" -ge "$min" ] \
+            || sb_fail "$b answered only $c of $(grep -c . <<< "$answers")"
+        grep -Eq "^$CLIENT_IP $port( |\$)" "$SB_DIR/$b.$log" \
+            || sb_fail "$b did not see the client's address on port $port"
+        others=$(grep -v "^$CLIENT_IP " "$SB_DIR/$b.$log" | head -3 || true)
+        [ -z "$others" ] || sb_fail "$b saw other source addresses: $others"
+    done
+}
+
+# e2e_wait_api PATH JQ-FILTER...: waits until GET PATH answers 200 with a
+# body that passes every filter (counters that OVS refreshes about once a
+# second), then checks that body with expect, which names a filter that
+# never passed.
+e2e_wait_api() {
+    sb_wait_until e2e_api_passes "$@" || true
+    shift
+    expect 200 "$@"
+}
+
+e2e_api_passes() {
+    local filter
+    api GET "$1" || return 1
+    shift
+    [ "$(cat "$SB_DIR/status")" = 200 ] || return 1
+    for filter in "$@"; do
+        jq -e "$filter" "$SB_DIR/body" > /dev/null || return 1
+    done
+}
+
+# e2e_capture H IFACE FILE [TCPDUMP ARGS...]: captures IFACE of host H to
+# FILE, and returns once tcpdump captures.  tcpdump hands each packet on
+# as it comes and writes it at once (--immediate-mode -U), not a buffer
+# later: what it saw is in FILE once e2e_capture_stop returns.
+e2e_capture() {
+    local host=$1 iface=$2 file=$3 n
+    shift 3
+    n=$(e2e_captures "$host" "$iface")
+    sb_spawn "$host" tcpdump --immediate-mode -U -n -i "$iface" -w "$file" "$@"
+    sb_wait_until e2e_captures_more "$host" "$iface" "$n"
+}
+
+# How many captures of IFACE host H has started.
+e2e_captures() {
+    if [ -f "$SB_DIR/$1.out" ]; then
+        grep -c "listening on $2" "$SB_DIR/$1.out" || true
+    else
+        echo 0
+    fi
+}
+
+e2e_captures_more() { [ "$(e2e_captures "$1" "$2")" -gt "$3" ]; }
+
+# e2e_capture_stop H: stops host H's captures; returns once their files
+# are complete.
+e2e_capture_stop() {
+    sb_pkill "$1" '^tcpdump '
+    sb_wait_until e2e_no_capture "$1"
+}
+
+e2e_no_capture() { [ -z "$(sb_pids "$1" '^tcpdump ')" ]; }
 
 # Fails if dsrd logged warnings or errors other than those matching the
 # extended regex $E2E_EXPECTED_LOG.

@@ -5,12 +5,7 @@
 
 e2e_setup mac-change 2
 e2e_http_backends 2 80
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "hash": "source-ip",
-               "backends": [{"ip": "10.0.0.12"}]}]}
-EOC
+e2e_web_service 2 '.hash = "source-ip"' '.backends = [.backends[1]]'
 sb_exec be2 ip link set eth0 address 02:00:00:00:be:02
 start=$(date +%s%N)
 has_new_mac() { sb_ofctl dump-flows br0 | grep -q "02:00:00:00:be:02->eth_dst"; }

@@ -7,11 +7,7 @@
 
 e2e_setup ovs-rejects 2
 e2e_http_backends 2 80
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
-EOC
+e2e_web_service 2
 n=$(sb_ofctl dump-flows br0 table=0 | grep -c cookie=)
 echo "table 0 holds $n flows; limiting it to that"
 sb_vsctl -- --id=@t create Flow_Table flow_limit="$n" overflow_policy=refuse \

@@ -6,11 +6,7 @@
 
 e2e_setup ovs-restart 2
 e2e_http_backends 2 80
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
-EOC
+e2e_web_service 2
 e2e_curl "http://$VIP/?[1-20]" > "$SB_DIR/answers"
 [ "$(grep -c '^be' "$SB_DIR/answers")" = 20 ] || sb_fail "before restart"
 sb_dump_flows > "$SB_DIR/flows.before"

@@ -10,12 +10,7 @@ e2e_setup pinning 4
 for i in 1 2 3 4; do
     sb_spawn "be$i" python3 "$TOP_SRCDIR/bench/echo-backend.py" "be$i" 7
 done
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "echo", "vip": "$VIP", "protocol": "tcp", "port": 7,
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
-                            {"ip": "10.0.0.13"}]}]}
-EOC
+e2e_web_service 3 '.name = "echo" | .port = 7'
 for i in 1 2 3 4; do
     sb_wait_listening "be$i" 7
 done
@@ -23,7 +18,15 @@ done
 sb_exec client python3 "$TOP_SRCDIR/bench/longlived_client.py" "$VIP" 7 300 \
     14 > "$SB_DIR/conns" &
 client=$!
-sleep 3
+# All 300 connections are open (and pinned) before the first change.
+established() {
+    [ "$(sb_exec client ss -Htn state established "( dport = :7 )" \
+         | wc -l)" -ge 300 ]
+}
+sb_wait_until established
+# Each change is on the switch when the API answers; the pauses between
+# them are the subject: every connection echoes a line a second, so each
+# one sends and is answered under every configuration.
 api POST /v1/services/echo/backends '{"ip": "10.0.0.14"}'
 expect 201
 sleep 2
@@ -47,6 +50,9 @@ new_connections > "$SB_DIR/new"
     || sb_fail "a drained backend got new connections"
 [ "$(grep -c '^be[134]$' "$SB_DIR/new")" = 40 ] || sb_fail "new connections failed"
 sleep 2
+# The deletion must come while the connections are still held.
+kill -0 "$client" 2>/dev/null \
+    || sb_fail "the client's 14 s ended before the last change"
 api DELETE /v1/services/echo/backends/10.0.0.13
 expect 204
 wait $client

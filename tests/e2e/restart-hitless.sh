@@ -9,29 +9,29 @@ RESTARTS=${RESTARTS:-20}
 e2e_setup restart-hitless 3
 e2e_http_backends 3 80
 e2e_udp_backends 3 5353
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [
-   {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]},
-   {"name": "echo", "vip": "$VIP", "protocol": "udp", "port": 5353,
-    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]}]}
-EOC
+# web, and echo: the same backends for UDP.
+e2e_web_service 3 '., (.name = "echo" | .protocol = "udp" | .port = 5353)'
 for i in 1 2 3; do sb_wait_listening "be$i" 5353 u; done
 
-duration=$((RESTARTS + 4))
+# The traffic runs until the restarts are done (SIGTERM below), at most
+# this long.
+limit=$((RESTARTS * 5 + 4))
+traffic_start=$SECONDS
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-stream.py" "$VIP" 5353 \
-    "$duration" 5 8 > "$SB_DIR/udp" &
+    "$limit" 5 8 > "$SB_DIR/udp" &
 udp=$!
 sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP" \
-    "$duration" 1 10 > "$SB_DIR/tcp" &
+    "$limit" 1 10 > "$SB_DIR/tcp" &
 tcp=$!
-sleep 1
+# answers: how many requests and datagrams the backends have answered.
+answers() { cat "$SB_DIR"/be*.http.log "$SB_DIR"/be*.udp.log | wc -l; }
+traffic_since() { [ "$(answers)" -gt "$1" ]; }
+sb_wait_until traffic_since 0
 right=0
-for r in $(seq 1 "$RESTARTS"); do
+for _ in $(seq 1 "$RESTARTS"); do
     sb_kill_dsrd
     sb_start_dsrd ""
-    sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
+    sb_wait_until e2e_in_sync
     # This dsrd's counters start at 0: one reconciliation, which found
     # nothing to change.
     n=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_reconcile)
@@ -39,9 +39,13 @@ for r in $(seq 1 "$RESTARTS"); do
     if [ "$n" = 1 ] && [ "$clean" = 1 ]; then
         right=$((right + 1))
     fi
-    sleep 0.3
+    # Each restarted dsrd is in charge while traffic flows.
+    seen=$(answers)
+    sb_wait_until traffic_since "$seen"
 done
+sb_pkill client 'udp-stream\.py|failover_client\.py'
 wait "$udp" "$tcp"
+duration=$((SECONDS - traffic_start))   # the checks below scale with it
 
 cat "$SB_DIR/udp"
 read -r _ sent _ lost _ < "$SB_DIR/udp"

@@ -5,13 +5,7 @@
 
 e2e_setup source-ip 3
 e2e_http_backends 3 80
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "sticky", "vip": "$VIP", "protocol": "tcp", "port": 80,
-               "hash": "source-ip",
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
-                            {"ip": "10.0.0.13"}]}]}
-EOC
+e2e_web_service 3 '.hash = "source-ip"'
 
 e2e_curl "http://$VIP/?[1-60]" > "$SB_DIR/answers"
 [ "$(wc -l < "$SB_DIR/answers")" = 60 ] || sb_fail "not all requests answered"

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """A UDP packet stream with sequence numbers: every PERIOD_MS one datagram
 from each of SOCKETS sockets (so several 5-tuples) to VIP:PORT, for
-DURATION seconds; the echo backends answer each.  Prints "sent N lost M"
-and the lost sequence numbers, waiting a second for stragglers.
+DURATION seconds, or until SIGTERM; the echo backends answer each.
+Prints "sent N lost M" and the lost sequence numbers, waiting a second
+for stragglers.
 
 usage: udp-stream.py VIP PORT DURATION PERIOD_MS SOCKETS
 """
 import select
+import signal
 import socket
 import sys
 import time
@@ -22,6 +24,12 @@ def main():
     sent, got = set(), set()
     seq = 0
     end = time.time() + duration
+
+    def stop(signum, frame):
+        nonlocal end
+        end = 0
+
+    signal.signal(signal.SIGTERM, stop)
 
     def drain(timeout):
         r, _, _ = select.select(socks, [], [], timeout)
