@@ -252,19 +252,11 @@ START_TEST(test_no_backends_drop)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("lb");
-    TCase *tc = tcase_create("lb-slots");
-
-    tcase_add_test(tc, test_all_active_follow_the_table);
-    tcase_add_test(tc, test_drained_keeps_pins_only);
-    tcase_add_test(tc, test_down_and_disabled_leave);
-    tcase_add_test(tc, test_undeliverable_waits);
-    tcase_add_test(tc, test_all_down);
-    tcase_add_test(tc, test_weights);
-    tcase_add_test(tc, test_no_backends_drop);
-    suite_add_tcase(s, tc);
-    return check_run(s);
-}
+CHECK_MAIN("lb",
+           CHECK_TEST(test_all_active_follow_the_table),
+           CHECK_TEST(test_drained_keeps_pins_only),
+           CHECK_TEST(test_down_and_disabled_leave),
+           CHECK_TEST(test_undeliverable_waits),
+           CHECK_TEST(test_all_down),
+           CHECK_TEST(test_weights),
+           CHECK_TEST(test_no_backends_drop))

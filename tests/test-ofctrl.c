@@ -468,21 +468,13 @@ START_TEST(test_disconnect)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("ofctrl");
-    TCase *tc = tcase_create("ofctrl");
-
-    tcase_add_test(tc, test_transition_table);
-    tcase_add_test(tc, test_connection_from_any_state);
-    tcase_add_test(tc, test_never_connected);
-    tcase_add_test(tc, test_empty_switch_skips_hold);
-    tcase_add_test(tc, test_hold_then_right);
-    tcase_add_test(tc, test_hold_deadline);
-    tcase_add_test(tc, test_wrong_then_undo_then_commit);
-    tcase_add_test(tc, test_rejected_then_committed);
-    tcase_add_test(tc, test_disconnect);
-    suite_add_tcase(s, tc);
-    return check_run(s);
-}
+CHECK_MAIN("ofctrl",
+           CHECK_TEST(test_transition_table),
+           CHECK_TEST(test_connection_from_any_state),
+           CHECK_TEST(test_never_connected),
+           CHECK_TEST(test_empty_switch_skips_hold),
+           CHECK_TEST(test_hold_then_right),
+           CHECK_TEST(test_hold_deadline),
+           CHECK_TEST(test_wrong_then_undo_then_commit),
+           CHECK_TEST(test_rejected_then_committed),
+           CHECK_TEST(test_disconnect))

@@ -134,6 +134,17 @@ alternating_slots(ovs_be32 a, ovs_be32 b)
     return slots;
 }
 
+/* The text of 'svc' over its 'n' 'backends', its slots alternating
+ * between the backends at 'a' and 'b'. */
+static char *
+service_text(const struct pipeline_service *svc,
+             const struct pipeline_backend *backends, size_t n,
+             ovs_be32 a, ovs_be32 b)
+{
+    return format_and_release(pipeline_service(svc, backends, n,
+                                               alternating_slots(a, b)));
+}
+
 static size_t
 count_substrings(const char *s, const char *needle)
 {
@@ -154,10 +165,8 @@ START_TEST(test_tcp_service)
         { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03"), 0 },
         { htonl(0x0a00000e), false, eth_addr_zero, 0 },
     };
-    char *text = format_and_release(pipeline_service(
-                                        svc, backends, 3,
-                                        alternating_slots(htonl(0x0a00000b),
-                                                          htonl(0x0a00000d))));
+    char *text = service_text(svc, backends, 3, htonl(0x0a00000b),
+                              htonl(0x0a00000d));
     const char *flows =
         "table=0,priority=200,cookie=0xd501000000000001,"
         "tcp,nw_dst=10.0.0.100,tp_dst=80 "
@@ -295,10 +304,8 @@ START_TEST(test_tunnel_services)
         { htonl(0x0a01000b), true, eth_addr_zero, 7 },
         { htonl(0x0a01000c), false, eth_addr_zero, 0 },
     };
-    char *text = format_and_release(pipeline_service(
-                                        svc, backends, 2,
-                                        alternating_slots(htonl(0x0a01000b),
-                                                          htonl(0x0a01000b))));
+    char *text = service_text(svc, backends, 2, htonl(0x0a01000b),
+                              htonl(0x0a01000b));
     const char *flows =
         "table=22,priority=100,cookie=0xd501000000000001,reg0=0x1,"
         "reg1=0xa01000b actions=set_field:10.1.0.11->tun_dst,output:7\n"
@@ -323,10 +330,8 @@ START_TEST(test_tunnel_services)
     const struct pipeline_backend ipip_backend = {
         htonl(0x0a01000b), true, mac("aa:00:00:00:00:09"), 9
     };
-    text = format_and_release(pipeline_service(
-                                  svc, &ipip_backend, 1,
-                                  alternating_slots(htonl(0x0a01000b),
-                                                    htonl(0x0a01000b))));
+    text = service_text(svc, &ipip_backend, 1, htonl(0x0a01000b),
+                        htonl(0x0a01000b));
     ck_assert_msg(strstr(text, "reg1=0xa01000b "
                          "actions=set_field:0xa01000b->pkt_mark,"
                          "set_field:aa:00:00:00:00:09->eth_dst,output:9\n"),
@@ -342,10 +347,9 @@ one_backend_pipeline(const struct pipeline_service *svc)
     const struct pipeline_backend backend = {
         htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0
     };
-    ovs_be32 *slots = alternating_slots(htonl(0x0a00000b),
-                                        htonl(0x0a00000b));
 
-    return format_and_release(pipeline_service(svc, &backend, 1, slots));
+    return service_text(svc, &backend, 1, htonl(0x0a00000b),
+                        htonl(0x0a00000b));
 }
 
 /* UDP to 10.0.0.53 port 53. */

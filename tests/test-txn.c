@@ -648,22 +648,14 @@ START_TEST(test_document_errors)
 }
 END_TEST
 
-int
-main(void)
-{
-    Suite *s = suite_create("txn");
-    TCase *tc = tcase_create("txn");
-
-    tcase_add_test(tc, test_versions_count_commits);
-    tcase_add_test(tc, test_unconnected_bridge_waits);
-    tcase_add_test(tc, test_failed_save_undoes_everything);
-    tcase_add_test(tc, test_full_disk_undoes_everything);
-    tcase_add_test(tc, test_refused_change_is_undone_as_a_new_version);
-    tcase_add_test(tc, test_check_names_the_kind);
-    tcase_add_test(tc, test_document_diff);
-    tcase_add_test(tc, test_document_diff_by_lines);
-    tcase_add_test(tc, test_document_checked_as_a_whole);
-    tcase_add_test(tc, test_document_errors);
-    suite_add_tcase(s, tc);
-    return check_run(s);
-}
+CHECK_MAIN("txn",
+           CHECK_TEST(test_versions_count_commits),
+           CHECK_TEST(test_unconnected_bridge_waits),
+           CHECK_TEST(test_failed_save_undoes_everything),
+           CHECK_TEST(test_full_disk_undoes_everything),
+           CHECK_TEST(test_refused_change_is_undone_as_a_new_version),
+           CHECK_TEST(test_check_names_the_kind),
+           CHECK_TEST(test_document_diff),
+           CHECK_TEST(test_document_diff_by_lines),
+           CHECK_TEST(test_document_checked_as_a_whole),
+           CHECK_TEST(test_document_errors))
