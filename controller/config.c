@@ -20,10 +20,6 @@
 #include "schemas/schemas.h"
 #include "util.h"
 
-/* Locally administered; shared by default by all LB nodes, so that a VIP
- * moving between them keeps its MAC. */
-#define DSR_DEFAULT_MAC "02:d5:d5:00:00:01"
-#define DSR_DEFAULT_IPIP_PORT "dsr-ipip"
 #define DSR_DEFAULT_WEIGHT 100
 
 /* Service ids are group ids and the low bits of cookies. */
@@ -131,21 +127,36 @@ limit_member(struct dsr_limits *limits, size_t i)
     return (unsigned int *) ((char *) limits + limit_fields[i].offset);
 }
 
+/* The "default" that schema 'schema' states for member 'member' of its
+ * objects, or of its $defs 'def' if 'def' is nonnull.  Members that a
+ * document lacks take these, so that the schema is the one place that
+ * states a default.  Asserts that there is one. */
+const json_t *
+dsr_config_schema_default(const char *schema, const char *def,
+                          const char *member)
+{
+    const json_t *object = dsr_schema(schema);
+
+    if (def) {
+        object = json_object_get(json_object_get(object, "$defs"), def);
+    }
+    const json_t *v = json_object_get(json_object_get(
+        json_object_get(object, "properties"), member), "default");
+    ovs_assert(v);
+    return v;
+}
+
 /* Reads the (validated) "limits" object 'j', which may be NULL; members
- * it lacks take the default that config.schema.json gives them, so that
- * the schema is the one place that states them. */
+ * it lacks take the default that config.schema.json gives them. */
 static void
 parse_limits(const json_t *j, struct dsr_limits *limits)
 {
-    const json_t *defs = json_object_get(
-        json_object_get(json_object_get(dsr_schema("config.schema.json"),
-                                        "$defs"), "limits"), "properties");
-
     for (size_t i = 0; i < ARRAY_SIZE(limit_fields); i++) {
         const char *name = limit_fields[i].name;
         const json_t *v = json_object_get(j, name);
         if (!v) {
-            v = json_object_get(json_object_get(defs, name), "default");
+            v = dsr_config_schema_default("config.schema.json", "limits",
+                                          name);
             ovs_assert(json_is_integer(v));
         }
         *limit_member(limits, i) = json_integer_value(v);
@@ -262,6 +273,14 @@ parse_ip(const char *s)
     return addr.s_addr;
 }
 
+/* The default of member 'member' of a bridge (config.schema.json). */
+static const char *
+bridge_default(const char *member)
+{
+    return json_string_value(dsr_config_schema_default("config.schema.json",
+                                                       "bridge", member));
+}
+
 static char *
 parse_bridges(const json_t *bridges, struct dsr_config *cfg)
 {
@@ -286,7 +305,8 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->target = target
                      ? xstrdup(json_string_value(target))
                      : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
-        br->mac = parse_mac(mac ? json_string_value(mac) : DSR_DEFAULT_MAC);
+        br->mac = parse_mac(mac ? json_string_value(mac)
+                            : bridge_default("mac"));
         const json_t *probe_ip = json_object_get(b, "probe_ip");
         br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
         const json_t *gre_port = json_object_get(b, "gre_port");
@@ -294,7 +314,7 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
                         : NULL);
         const json_t *ipip_port = json_object_get(b, "ipip_port");
         br->ipip_port = xstrdup(ipip_port ? json_string_value(ipip_port)
-                                : DSR_DEFAULT_IPIP_PORT);
+                                : bridge_default("ipip_port"));
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
@@ -1275,7 +1295,7 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
         if (br->gre_port) {
             json_object_set_new(b, "gre_port", json_string(br->gre_port));
         }
-        if (strcmp(br->ipip_port, DSR_DEFAULT_IPIP_PORT)) {
+        if (strcmp(br->ipip_port, bridge_default("ipip_port"))) {
             json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
         }
         json_array_append_new(bridges, b);

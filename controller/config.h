@@ -20,6 +20,11 @@ struct ds;
 void dsr_config_init(struct dsr_config *);
 void dsr_config_destroy(struct dsr_config *);
 
+/* The "default" a schema states for a member (of its $defs 'def', if not
+ * NULL): what a document that lacks the member means. */
+const json_t *dsr_config_schema_default(const char *schema, const char *def,
+                                        const char *member);
+
 /* Whole documents.  Each returns NULL on success, with 'cfg' (initialized
  * by the caller) filled in; or a malloc'd error "JSONPATH: REASON" and
  * 'cfg' left empty.  'trust_ids' takes ids, bucket ids and versions from
