@@ -1,0 +1,302 @@
+/* Model to text: the one writer of a configuration's JSON.  One writer,
+ * of compact JSON text, serves the state file, the journal, the API's
+ * documents and (parsed back) the json_t forms, so that they cannot
+ * disagree; it formats numbers and addresses by hand because a whole
+ * configuration at scale is millions of them.  See config.h. */
+#include <config.h>
+#include "controller/config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include "controller/model.h"
+#include "flows/slots.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "packets.h"
+#include "util.h"
+
+static void
+put_uint(struct ds *s, uint64_t x)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+
+    do {
+        *--p = '0' + x % 10;
+        x /= 10;
+    } while (x);
+    ds_put_buffer(s, p, buf + sizeof buf - p);
+}
+
+static void
+put_ip(struct ds *s, ovs_be32 ip_)
+{
+    uint32_t ip = ntohl(ip_);
+
+    ds_put_char(s, '"');
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        put_uint(s, (ip >> shift) & 0xff);
+        if (shift) {
+            ds_put_char(s, '.');
+        }
+    }
+    ds_put_char(s, '"');
+}
+
+static void
+put_mac(struct ds *s, struct eth_addr mac)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[19];
+    char *p = buf;
+
+    *p++ = '"';
+    for (int i = 0; i < 6; i++) {
+        *p++ = hex[mac.ea[i] >> 4];
+        *p++ = hex[mac.ea[i] & 15];
+        *p++ = i < 5 ? ':' : '"';
+    }
+    ds_put_buffer(s, buf, sizeof buf);
+}
+
+/* Any JSON value, as jansson writes it compactly. */
+static void
+put_value(struct ds *s, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+
+    ds_put_cstr(s, text);
+    free(text);
+}
+
+static void
+put_string(struct ds *s, const char *string)
+{
+    for (const char *p = string; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\') {
+            json_t *j = json_string(string);
+            put_value(s, j);
+            json_decref(j);
+            return;
+        }
+    }
+    ds_put_char(s, '"');
+    ds_put_cstr(s, string);
+    ds_put_char(s, '"');
+}
+
+/* Appends '"KEY":' (a key that needs no escaping), after a comma unless it
+ * is the object's first. */
+static void
+put_key(struct ds *s, const char *key, bool first)
+{
+    ds_put_cstr(s, first ? "\"" : ",\"");
+    ds_put_cstr(s, key);
+    ds_put_cstr(s, "\":");
+}
+
+void
+dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
+                     const struct dsr_backend *be)
+{
+    ds_put_char(s, '{');
+    put_key(s, "ip", true);
+    put_ip(s, be->ip);
+    if (be->has_mac) {
+        put_key(s, "mac", false);
+        put_mac(s, be->mac);
+    }
+    put_key(s, "weight", false);
+    put_uint(s, be->weight);
+    put_key(s, "state", false);
+    put_string(s, dsr_backend_state_to_string(be->state));
+    if (be->health_json) {
+        put_key(s, "health_check", false);
+        put_value(s, be->health_json);
+    }
+    put_key(s, "bucket_id", false);
+    put_uint(s, be->bucket_id);
+    if (svc->slots) {
+        char hex[DSR_SLOTS / 4 + 2];
+        hex[0] = '"';
+        for (size_t i = 0; i < DSR_SLOTS; i += 4) {
+            int nibble = 0;
+            for (size_t k = 0; k < 4; k++) {
+                nibble = nibble << 1 | (svc->slots[i + k] == be->bucket_id);
+            }
+            hex[1 + i / 4] = "0123456789abcdef"[nibble];
+        }
+        hex[DSR_SLOTS / 4 + 1] = '"';
+        put_key(s, "slots", false);
+        ds_put_buffer(s, hex, sizeof hex);
+    }
+    put_key(s, "version", false);
+    put_uint(s, be->version);
+    ds_put_char(s, '}');
+}
+
+void
+dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
+{
+    ds_put_char(s, '{');
+    put_key(s, "name", true);
+    put_string(s, svc->name);
+    put_key(s, "id", false);
+    put_uint(s, svc->id);
+    put_key(s, "version", false);
+    put_uint(s, svc->version);
+    put_key(s, "bridge", false);
+    put_string(s, svc->bridge);
+    put_key(s, "vip", false);
+    put_ip(s, svc->vip);
+    put_key(s, "protocol", false);
+    put_string(s, dsr_protocol_to_string(svc->protocol));
+    put_key(s, "port", false);
+    if (svc->port) {
+        put_uint(s, svc->port);
+    } else {
+        ds_put_cstr(s, "\"*\"");
+    }
+    put_key(s, "mode", false);
+    put_string(s, dsr_mode_to_string(svc->mode));
+    put_key(s, "hash", false);
+    put_string(s, dsr_hash_to_string(svc->hash));
+    put_key(s, "mac", false);
+    put_mac(s, svc->mac);
+    if (svc->health_json) {
+        put_key(s, "health_check", false);
+        put_value(s, svc->health_json);
+    }
+    put_key(s, "on_all_down", false);
+    ds_put_cstr(s, svc->on_all_down == DSR_ALL_DOWN_KEEP ? "\"keep\""
+                                                         : "\"drop\"");
+    put_key(s, "pin_connections", false);
+    ds_put_cstr(s, svc->pin_connections ? "true" : "false");
+    put_key(s, "backends", false);
+    ds_put_char(s, '[');
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        if (i) {
+            ds_put_char(s, ',');
+        }
+        dsr_backend_put_json(s, svc, &svc->backends[i]);
+    }
+    ds_put_cstr(s, "]}");
+}
+
+/* Parses, and frees, text that this module wrote. */
+static json_t *
+parse_own(struct ds *s)
+{
+    json_error_t error;
+    json_t *j = json_loadb(s->string, s->length, 0, &error);
+
+    ovs_assert(j);
+    ds_destroy(s);
+    return j;
+}
+
+json_t *
+dsr_backend_to_json(const struct dsr_service *svc,
+                    const struct dsr_backend *be)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_backend_put_json(&s, svc, be);
+    return parse_own(&s);
+}
+
+json_t *
+dsr_service_to_json(const struct dsr_service *svc)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_service_put_json(&s, svc);
+    return parse_own(&s);
+}
+
+static int
+compare_service_ids(const void *a_, const void *b_)
+{
+    const struct dsr_service *const *a = a_;
+    const struct dsr_service *const *b = b_;
+
+    return (*a)->id < (*b)->id ? -1 : (*a)->id > (*b)->id;
+}
+
+/* Services in id order, so the document is stable. */
+const struct dsr_service **
+dsr_config_sorted_services(const struct dsr_config *cfg)
+{
+    const struct dsr_service **services;
+    const struct dsr_service *svc;
+    size_t n = 0;
+
+    services = xmalloc((hmap_count(&cfg->services) + 1) * sizeof *services);
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        services[n++] = svc;
+    }
+    qsort(services, n, sizeof *services, compare_service_ids);
+    services[n] = NULL;
+    return services;
+}
+
+/* The whole configuration, with one service per line. */
+void
+dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
+{
+    json_t *bridges = json_array();
+
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        const struct dsr_bridge_config *br = &cfg->bridges[i];
+        char mac[ETH_ADDR_STRLEN + 1];
+
+        snprintf(mac, sizeof mac, ETH_ADDR_FMT, ETH_ADDR_ARGS(br->mac));
+        json_t *b = json_pack("{s:s, s:s, s:s}", "name", br->name,
+                              "target", br->target, "mac", mac);
+        if (br->probe_ip) {
+            char ip[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &br->probe_ip, ip, sizeof ip);
+            json_object_set_new(b, "probe_ip", json_string(ip));
+        }
+        if (br->gre_port) {
+            json_object_set_new(b, "gre_port", json_string(br->gre_port));
+        }
+        const json_t *ipip_port = dsr_config_schema_default(
+            "config.schema.json", "bridge", "ipip_port");
+        if (strcmp(br->ipip_port, json_string_value(ipip_port))) {
+            json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
+        }
+        json_array_append_new(bridges, b);
+    }
+    json_t *limits = dsr_limits_to_json(&cfg->limits);
+
+    ds_put_cstr(s, "{\"version\": ");
+    put_uint(s, cfg->version);
+    ds_put_cstr(s, ",\n \"next_service_id\": ");
+    put_uint(s, cfg->next_service_id);
+    ds_put_cstr(s, ",\n \"bridges\": ");
+    put_value(s, bridges);
+    ds_put_cstr(s, ",\n \"limits\": ");
+    put_value(s, limits);
+    ds_put_cstr(s, ",\n \"services\": [");
+    json_decref(bridges);
+    json_decref(limits);
+
+    /* Services in id order, so the document is stable. */
+    const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
+    for (size_t i = 0; sorted[i]; i++) {
+        ds_put_cstr(s, i ? ",\n  " : "\n  ");
+        dsr_service_put_json(s, sorted[i]);
+    }
+    free(sorted);
+    ds_put_cstr(s, "\n ]}\n");
+}
+
+json_t *
+dsr_config_to_json(const struct dsr_config *cfg)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_config_put_json(&s, cfg);
+    return parse_own(&s);
+}
