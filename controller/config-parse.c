@@ -1,8 +1,10 @@
 /* JSON to model: a configuration's bridges and limits, and one service
  * with its backends, health checks, bucket ids and slot table; next to
- * the parsers, the comparisons that tell whether a service changed.  The
- * JSON was validated against its schema (schemas/) before: what is left
- * here is what a schema cannot say.  See config.h. */
+ * each parser, the cheap comparison that tells whether a service's JSON
+ * changes it.  The JSON was validated against its schema (schemas/)
+ * before: what is left here is what a schema cannot say.  A member that
+ * the JSON lacks takes the "default" its schema states, which the parsers
+ * and the comparisons read from the same place.  See config.h. */
 #include <config.h>
 #include "controller/config.h"
 
@@ -12,11 +14,70 @@
 #include "controller/model.h"
 #include "flows/slots.h"
 #include "dirs.h"
+#include "ovs-thread.h"
 #include "packets.h"
 #include "schemas/schemas.h"
 #include "util.h"
 
-#define DSR_DEFAULT_WEIGHT 100
+/* The defaults that the schemas state for the members of a service, a
+ * backend, a health check and a bridge, as objects from member name to
+ * default (see dsr_config_schema_defaults()). */
+struct defaults {
+    json_t *service;            /* service.schema.json */
+    json_t *backend;            /* backend.schema.json */
+    json_t *check;              /* health-check.schema.json */
+    json_t *bridge;             /* config.schema.json's bridge */
+};
+
+/* The defaults, read once: the schemas are compiled in, and a service is
+ * parsed or compared many times a document. */
+static const struct defaults *
+defaults(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static struct defaults d;
+
+    if (ovsthread_once_start(&once)) {
+        d.service = dsr_config_schema_defaults("service.schema.json", NULL);
+        d.backend = dsr_config_schema_defaults("backend.schema.json", NULL);
+        d.check = dsr_config_schema_defaults("health-check.schema.json",
+                                             NULL);
+        d.bridge = dsr_config_schema_defaults("config.schema.json",
+                                              "bridge");
+        ovsthread_once_done(&once);
+    }
+    return &d;
+}
+
+/* Member 'key' of 'j' or, if 'j' lacks it, its default among 'defaults'
+ * (one of struct defaults), which must have one. */
+static const json_t *
+member(const json_t *j, const json_t *defaults, const char *key)
+{
+    const json_t *v = json_object_get(j, key);
+
+    if (!v) {
+        v = json_object_get(defaults, key);
+        ovs_assert(v);
+    }
+    return v;
+}
+
+static const char *
+member_string(const json_t *j, const json_t *defaults, const char *key)
+{
+    return json_string_value(member(j, defaults, key));
+}
+
+/* Whether member 'key' of 'j', or its default, is the string 'value'. */
+static bool
+member_is(const json_t *j, const json_t *defaults, const char *key,
+          const char *value)
+{
+    const char *s = member_string(j, defaults, key);
+
+    return s && !strcmp(s, value);
+}
 
 static struct eth_addr
 parse_mac(const char *s)
@@ -36,17 +97,12 @@ parse_ip(const char *s)
     return addr.s_addr;
 }
 
-/* The default of member 'member' of a bridge (config.schema.json). */
-static const char *
-bridge_default(const char *member)
-{
-    return json_string_value(dsr_config_schema_default("config.schema.json",
-                                                       "bridge", member));
-}
+/* Bridges. */
 
 static char *
 parse_bridges(const json_t *bridges, struct dsr_config *cfg)
 {
+    const json_t *d = defaults()->bridge;
     const json_t *b;
     size_t i;
 
@@ -56,7 +112,6 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         struct dsr_bridge_config *br = &cfg->bridges[i];
         const char *name = json_string_value(json_object_get(b, "name"));
         const json_t *target = json_object_get(b, "target");
-        const json_t *mac = json_object_get(b, "mac");
 
         for (size_t j = 0; j < i; j++) {
             if (!strcmp(cfg->bridges[j].name, name)) {
@@ -68,16 +123,13 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->target = target
                      ? xstrdup(json_string_value(target))
                      : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
-        br->mac = parse_mac(mac ? json_string_value(mac)
-                            : bridge_default("mac"));
+        br->mac = parse_mac(member_string(b, d, "mac"));
         const json_t *probe_ip = json_object_get(b, "probe_ip");
         br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
         const json_t *gre_port = json_object_get(b, "gre_port");
         br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
                         : NULL);
-        const json_t *ipip_port = json_object_get(b, "ipip_port");
-        br->ipip_port = xstrdup(ipip_port ? json_string_value(ipip_port)
-                                : bridge_default("ipip_port"));
+        br->ipip_port = xstrdup(member_string(b, d, "ipip_port"));
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
@@ -98,76 +150,60 @@ dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
     return error;
 }
 
-static bool
-backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
-{
-    return (a->ip == b->ip && a->has_mac == b->has_mac
-            && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
-            && a->state == b->state
-            && (a->health_json && b->health_json
-                ? json_equal(a->health_json, b->health_json)
-                : a->health_json == b->health_json));
-}
+/* Health checks. */
 
 static char *
-json_strdup(const json_t *j, const char *key, const char *dflt)
+optional_strdup(const json_t *j, const char *key)
 {
     const json_t *v = json_object_get(j, key);
-    return v ? xstrdup(json_string_value(v)) : dflt ? xstrdup(dflt) : NULL;
+
+    return v ? xstrdup(json_string_value(v)) : NULL;
 }
 
-static int
-json_int(const json_t *j, const char *key, int dflt)
+static enum dsr_check_type
+check_type(const json_t *j)
 {
-    const json_t *v = json_object_get(j, key);
-    return v ? json_integer_value(v) : dflt;
-}
+    const char *type = member_string(j, defaults()->check, "type");
 
-static bool
-json_bool(const json_t *j, const char *key, bool dflt)
-{
-    const json_t *v = json_object_get(j, key);
-    return v ? json_is_true(v) : dflt;
-}
-
-/* Builds the effective check from the service's fields and the backend's
- * on top ('path' names where the backend's fields are, for errors); both
- * were validated against health-check.schema.json. */
-static char *
-parse_health_check(const struct dsr_service *svc, const json_t *own,
-                   const char *path, struct dsr_health_check **checkp)
-{
-    json_t *j = (own ? json_merge_patch(svc->health_json, own)
-                 : json_incref(svc->health_json));
-    const char *type = json_string_value(json_object_get(j, "type"));
-    struct dsr_health_check *c = xzalloc(sizeof *c);
-    static const char *const types[] = {
-        "none", "tcp", "http", "https", "udp", "exec",
-    };
-
-    *checkp = NULL;
-    c->type = DSR_CHECK_NONE;
-    for (size_t i = 0; type && i < ARRAY_SIZE(types); i++) {
-        if (!strcmp(type, types[i])) {
-            c->type = i;
+    for (int t = DSR_CHECK_NONE; t <= DSR_CHECK_EXEC; t++) {
+        if (!strcmp(type, dsr_check_type_to_string(t))) {
+            return t;
         }
     }
-    c->interval_ms = json_int(j, "interval_ms", 500);
-    c->timeout_ms = json_int(j, "timeout_ms", 400);
-    c->rise = json_int(j, "rise", 2);
-    c->fall = json_int(j, "fall", 3);
-    c->port = json_int(j, "port", svc->port);
-    c->dsr = json_bool(j, "dsr", false);
-    c->method = json_strdup(j, "method", "GET");
-    c->path = json_strdup(j, "path", "/");
-    c->host = json_strdup(j, "host", NULL);
-    c->body_contains = json_strdup(j, "body_contains", NULL);
-    c->tls_verify = json_bool(j, "tls_verify", false);
-    c->payload = json_strdup(j, "payload", NULL);
-    c->dns = json_object_get(j, "preset") != NULL;
-    c->dns_name = json_strdup(j, "dns_name", ".");
-    c->expect_reply = json_bool(j, "expect_reply", true);
+    return DSR_CHECK_NONE;
+}
 
+/* The scalar fields of health check 'j'; its port defaults to the
+ * service's. */
+static void
+read_check_fields(struct dsr_health_check *c, const json_t *j,
+                  uint16_t service_port)
+{
+    const json_t *d = defaults()->check;
+    const json_t *port = json_object_get(j, "port");
+
+    c->type = check_type(j);
+    c->interval_ms = json_integer_value(member(j, d, "interval_ms"));
+    c->timeout_ms = json_integer_value(member(j, d, "timeout_ms"));
+    c->rise = json_integer_value(member(j, d, "rise"));
+    c->fall = json_integer_value(member(j, d, "fall"));
+    c->port = port ? json_integer_value(port) : service_port;
+    c->dsr = json_is_true(member(j, d, "dsr"));
+    c->method = xstrdup(member_string(j, d, "method"));
+    c->path = xstrdup(member_string(j, d, "path"));
+    c->host = optional_strdup(j, "host");
+    c->body_contains = optional_strdup(j, "body_contains");
+    c->tls_verify = json_is_true(member(j, d, "tls_verify"));
+    c->payload = optional_strdup(j, "payload");
+    c->dns = json_object_get(j, "preset") != NULL;
+    c->dns_name = xstrdup(member_string(j, d, "dns_name"));
+    c->expect_reply = json_is_true(member(j, d, "expect_reply"));
+}
+
+/* The list fields of health check 'j'. */
+static void
+read_check_lists(struct dsr_health_check *c, const json_t *j)
+{
     const json_t *list = json_object_get(j, "expect_status");
     c->n_expect_status = json_array_size(list);
     if (c->n_expect_status) {
@@ -187,31 +223,107 @@ parse_health_check(const struct dsr_service *svc, const json_t *own,
                                         json_array_get(list, i)));
         }
     }
+}
+
+/* What the schema cannot say: the fields that a type of check needs.
+ * 'path' names where the backend's fields are. */
+static char *
+check_error(const struct dsr_health_check *c, const char *path)
+{
+    bool needs_port = c->type != DSR_CHECK_NONE && c->type != DSR_CHECK_EXEC;
+
+    if ((needs_port || c->dsr) && !c->port) {
+        return xasprintf("%s.health_check.port: required for a %s check "
+                         "of an all-ports service", path,
+                         c->dsr ? "DSR-path"
+                                : dsr_check_type_to_string(c->type));
+    } else if (c->type == DSR_CHECK_EXEC && !c->command) {
+        return xasprintf("%s.health_check.command: required for exec "
+                         "checks", path);
+    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
+        return xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
+                         "TCP: use it with tcp, http or https checks", path);
+    } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
+        return xasprintf("%s.health_check.payload: required for udp "
+                         "checks (or \"preset\": \"dns\")", path);
+    }
+    return NULL;
+}
+
+/* Builds the effective check from the service's fields and the backend's
+ * on top ('path' names where the backend's fields are, for errors); both
+ * were validated against health-check.schema.json.  Type "none" gives no
+ * check ('*checkp' NULL). */
+static char *
+parse_health_check(const struct dsr_service *svc, const json_t *own,
+                   const char *path, struct dsr_health_check **checkp)
+{
+    json_t *j = (own ? json_merge_patch(svc->health_json, own)
+                 : json_incref(svc->health_json));
+    struct dsr_health_check *c = xzalloc(sizeof *c);
+
+    read_check_fields(c, j, svc->port);
+    read_check_lists(c, j);
     json_decref(j);
 
-    char *error = NULL;
-    bool needs_port = c->type != DSR_CHECK_NONE && c->type != DSR_CHECK_EXEC;
-    if ((needs_port || c->dsr) && !c->port) {
-        error = xasprintf("%s.health_check.port: required for a %s check "
-                          "of an all-ports service", path,
-                          c->dsr ? "DSR-path" : types[c->type]);
-    } else if (c->type == DSR_CHECK_EXEC && !c->command) {
-        error = xasprintf("%s.health_check.command: required for exec "
-                          "checks", path);
-    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
-        error = xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
-                          "TCP: use it with tcp, http or https checks",
-                          path);
-    } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
-        error = xasprintf("%s.health_check.payload: required for udp "
-                          "checks (or \"preset\": \"dns\")", path);
-    }
+    char *error = check_error(c, path);
     if (error || c->type == DSR_CHECK_NONE) {
         dsr_health_check_destroy(c);
-        return error;
+        c = NULL;
     }
     *checkp = c;
-    return NULL;
+    return error;
+}
+
+/* Comparisons of JSON with the model, which may answer false for an equal
+ * value (the parser is then the judge) but never true for another.  They
+ * read any JSON safely, but their answer holds only for valid JSON. */
+
+static bool
+json_equal_or_null(const json_t *a, const json_t *b)
+{
+    return a && b ? json_equal(a, b) : a == b;
+}
+
+/* Whether member 'key' of 'j' is absent and 'dflt' (not NULL) is its
+ * default, or is the string 'value'. */
+static bool
+json_string_is(const json_t *j, const char *key, const char *value,
+               const char *dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    const char *s = v ? json_string_value(v) : dflt;
+
+    return s && !strcmp(s, value);
+}
+
+static bool
+json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct in_addr addr;
+
+    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
+}
+
+static bool
+json_mac_is(const json_t *j, const char *key, struct eth_addr mac)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct eth_addr parsed;
+
+    return s && eth_addr_from_string(s, &parsed)
+           && eth_addr_equals(parsed, mac);
+}
+
+/* Backends. */
+
+static enum dsr_backend_state
+backend_state(const char *state)
+{
+    return (!strcmp(state, "active") ? DSR_BACKEND_ACTIVE
+            : !strcmp(state, "drain") ? DSR_BACKEND_DRAIN
+            : DSR_BACKEND_DISABLED);
 }
 
 static char *
@@ -219,18 +331,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
               const char *path, size_t j, bool trust_ids,
               struct dsr_backend *be)
 {
+    const json_t *d = defaults()->backend;
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
-    const json_t *weight = json_object_get(b, "weight");
-    const char *state = json_string_value(json_object_get(b, "state"));
 
     be->ip = parse_ip(json_string_value(json_object_get(b, "ip")));
     be->has_mac = mac != NULL;
     be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
-    be->weight = weight ? json_integer_value(weight) : DSR_DEFAULT_WEIGHT;
-    be->state = (!state || !strcmp(state, "active") ? DSR_BACKEND_ACTIVE
-                 : !strcmp(state, "drain") ? DSR_BACKEND_DRAIN
-                 : DSR_BACKEND_DISABLED);
+    be->weight = json_integer_value(member(b, d, "weight"));
+    be->state = backend_state(member_string(b, d, "state"));
     be->bucket_id = UINT32_MAX;
     be->version = 0;
     be->health_json = json_deep_copy(json_object_get(b, "health_check"));
@@ -278,6 +387,38 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     }
     return NULL;
 }
+
+static bool
+backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
+{
+    return (a->ip == b->ip && a->has_mac == b->has_mac
+            && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
+            && a->state == b->state
+            && json_equal_or_null(a->health_json, b->health_json));
+}
+
+/* Whether backend JSON 'b' describes 'be' exactly, its "slots" aside; the
+ * read-only bucket_id and version are ignored, as on input. */
+static bool
+backend_json_same(const json_t *b, const struct dsr_service *svc,
+                  const struct dsr_backend *be)
+{
+    const json_t *d = defaults()->backend;
+    const json_t *mac = json_object_get(b, "mac");
+    const json_t *port = json_object_get(b, "port");
+
+    return (json_ip_is(b, "ip", be->ip)
+            && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
+                    : !be->has_mac)
+            && json_integer_value(member(b, d, "weight")) == be->weight
+            && member_is(b, d, "state",
+                         dsr_backend_state_to_string(be->state))
+            && (!port || json_integer_value(port) == svc->port)
+            && json_equal_or_null(json_object_get(b, "health_check"),
+                                  be->health_json));
+}
+
+/* Bucket ids and the slot table. */
 
 static bool
 bucket_id_used(const struct dsr_service *svc, uint32_t id)
@@ -371,25 +512,37 @@ build_slots(struct dsr_service *svc, const json_t *backends,
     free(sb);
 }
 
-char *
-dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
-                        const char *path, bool trust_ids,
-                        const struct dsr_service *old,
-                        struct dsr_service **svcp)
+/* Whether a backend's "slots" gives it the slots it holds in 'svc''s
+ * table.  Reads no further than 'hex''s end, and never takes a bitmap
+ * that the schema rejects for the same. */
+static bool
+slots_json_same(const char *hex, const struct dsr_service *svc,
+                const struct dsr_backend *be)
 {
+    if (strspn(hex, "0123456789abcdef") != DSR_SLOTS / 4
+        || hex[DSR_SLOTS / 4]) {
+        return false;
+    }
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
+        if (has != (svc->slots[s] == be->bucket_id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Services. */
+
+/* The service's own fields: all but its bridge, MAC and backends. */
+static void
+read_service_fields(struct dsr_service *svc, const json_t *s,
+                    bool trust_ids, const struct dsr_service *old)
+{
+    const json_t *d = defaults()->service;
     const json_t *port = json_object_get(s, "port");
-    const json_t *bridge = json_object_get(s, "bridge");
-    const json_t *mac = json_object_get(s, "mac");
-    const json_t *backends = json_object_get(s, "backends");
-    const struct dsr_bridge_config *br;
-    struct dsr_service *svc;
-    char *error;
-
-    *svcp = NULL;
     const char *protocol = json_string_value(json_object_get(s, "protocol"));
-    const char *hash = json_string_value(json_object_get(s, "hash"));
 
-    svc = xzalloc(sizeof *svc);
     svc->name = xstrdup(json_string_value(json_object_get(s, "name")));
     svc->id = old ? old->id : 0;
     if (trust_ids && json_object_get(s, "id")) {
@@ -401,67 +554,97 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
                      : !strcmp(protocol, "udp") ? DSR_PROTO_UDP
                      : DSR_PROTO_BOTH);
     svc->port = json_is_integer(port) ? json_integer_value(port) : 0;
-    const json_t *mode = json_object_get(s, "mode");
-    svc->mode = DSR_MODE_L2;
-    if (mode) {
-        dsr_mode_from_string(json_string_value(mode), &svc->mode);
-    }
-    svc->hash = hash && !strcmp(hash, "source-ip") ? DSR_HASH_SOURCE_IP
-                                                   : DSR_HASH_5TUPLE;
+    /* The schema allows no mode that dsr_mode_from_string() lacks. */
+    dsr_mode_from_string(member_string(s, d, "mode"), &svc->mode);
+    svc->hash = (member_is(s, d, "hash", "source-ip") ? DSR_HASH_SOURCE_IP
+                 : DSR_HASH_5TUPLE);
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
-    const char *all_down = json_string_value(json_object_get(s,
-                                                             "on_all_down"));
-    svc->on_all_down = (all_down && !strcmp(all_down, "keep")
+    svc->on_all_down = (member_is(s, d, "on_all_down", "keep")
                         ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
-    const json_t *pin = json_object_get(s, "pin_connections");
-    svc->pin_connections = !pin || json_is_true(pin);
+    svc->pin_connections = json_is_true(member(s, d, "pin_connections"));
+}
+
+/* The service's bridge (named, or the only one) and MAC (its own, or the
+ * bridge's). */
+static char *
+read_service_bridge(const struct dsr_config *cfg, const json_t *s,
+                    const char *path, struct dsr_service *svc,
+                    const struct dsr_bridge_config **brp)
+{
+    const json_t *bridge = json_object_get(s, "bridge");
+    const json_t *mac = json_object_get(s, "mac");
+    const struct dsr_bridge_config *br;
+
     if (bridge) {
         br = dsr_config_find_bridge(cfg, json_string_value(bridge));
         if (!br) {
-            error = xasprintf("%s.bridge: no bridge named \"%s\"", path,
-                              json_string_value(bridge));
-            goto error;
+            return xasprintf("%s.bridge: no bridge named \"%s\"", path,
+                             json_string_value(bridge));
         }
     } else if (cfg->n_bridges == 1) {
         br = &cfg->bridges[0];
     } else {
-        error = xasprintf("%s.bridge: required when there is more than one "
-                          "bridge", path);
-        goto error;
+        return xasprintf("%s.bridge: required when there is more than one "
+                         "bridge", path);
     }
     svc->bridge = xstrdup(br->name);
     svc->mac = mac ? parse_mac(json_string_value(mac)) : br->mac;
     if (eth_addr_is_multicast(svc->mac)) {
-        error = xasprintf("%s.mac: must be a unicast MAC address", path);
-        goto error;
+        return xasprintf("%s.mac: must be a unicast MAC address", path);
     }
+    *brp = br;
+    return NULL;
+}
 
+static char *
+parse_backends(struct dsr_service *svc, const json_t *backends,
+               const struct dsr_bridge_config *br, const char *path,
+               bool trust_ids)
+{
     svc->n_backends = json_array_size(backends);
     svc->backends = xcalloc(svc->n_backends, sizeof *svc->backends);
     for (size_t j = 0; j < svc->n_backends; j++) {
-        error = parse_backend(json_array_get(backends, j), svc, path, j,
-                              trust_ids, &svc->backends[j]);
+        char *error = parse_backend(json_array_get(backends, j), svc, path,
+                                    j, trust_ids, &svc->backends[j]);
         if (error) {
-            goto error;
+            return error;
         }
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         const struct dsr_health_check *c = svc->backends[j].check;
         if (c && c->dsr && !br->probe_ip) {
-            error = xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
-                              "bridge \"%s\" has no probe_ip for "
-                              "DSR-path probes", path, j, br->name);
-            goto error;
+            return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
+                             "bridge \"%s\" has no probe_ip for "
+                             "DSR-path probes", path, j, br->name);
         }
+    }
+    return NULL;
+}
+
+char *
+dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
+                            const char *path, bool trust_ids,
+                            const struct dsr_service *old,
+                            struct dsr_service **svcp)
+{
+    const json_t *backends = json_object_get(s, "backends");
+    struct dsr_service *svc = xzalloc(sizeof *svc);
+    const struct dsr_bridge_config *br = NULL;
+
+    read_service_fields(svc, s, trust_ids, old);
+    char *error = read_service_bridge(cfg, s, path, svc, &br);
+    if (!error) {
+        error = parse_backends(svc, backends, br, path, trust_ids);
+    }
+    if (error) {
+        dsr_service_destroy(svc);
+        *svcp = NULL;
+        return error;
     }
     assign_bucket_ids(svc, old);
     build_slots(svc, backends, old);
     *svcp = svc;
     return NULL;
-
-error:
-    dsr_service_destroy(svc);
-    return error;
 }
 
 char *
@@ -479,14 +662,7 @@ dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
     return dsr_service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
 }
 
-/* Comparison of services, but for their versions. */
-
-static bool
-json_equal_or_null(const json_t *a, const json_t *b)
-{
-    return a && b ? json_equal(a, b) : a == b;
-}
-
+/* Whether two services are the same, but for their versions. */
 bool
 dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
 {
@@ -513,85 +689,17 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
     return true;
 }
 
-/* Whether member 'key' of 'j' is absent and 'dflt' (not NULL) is its
- * default, or is the string 'value'. */
-static bool
-json_string_is(const json_t *j, const char *key, const char *value,
-               const char *dflt)
-{
-    const json_t *v = json_object_get(j, key);
-    const char *s = v ? json_string_value(v) : dflt;
-
-    return s && !strcmp(s, value);
-}
-
-static bool
-json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
-{
-    const char *s = json_string_value(json_object_get(j, key));
-    struct in_addr addr;
-
-    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
-}
-
-static bool
-json_mac_is(const json_t *j, const char *key, struct eth_addr mac)
-{
-    const char *s = json_string_value(json_object_get(j, key));
-    struct eth_addr parsed;
-
-    return s && eth_addr_from_string(s, &parsed)
-           && eth_addr_equals(parsed, mac);
-}
-
-/* Whether backend JSON 'b' (valid) describes 'be' exactly, its "slots"
- * aside; the read-only bucket_id and version are ignored, as on input. */
-static bool
-backend_json_same(const json_t *b, const struct dsr_service *svc,
-                  const struct dsr_backend *be)
-{
-    const json_t *mac = json_object_get(b, "mac");
-    const json_t *weight = json_object_get(b, "weight");
-    const json_t *port = json_object_get(b, "port");
-    const char *state = dsr_backend_state_to_string(be->state);
-
-    return (json_ip_is(b, "ip", be->ip)
-            && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
-                    : !be->has_mac)
-            && (weight ? json_integer_value(weight) : DSR_DEFAULT_WEIGHT)
-               == be->weight
-            && json_string_is(b, "state", state, "active")
-            && (!port || json_integer_value(port) == svc->port)
-            && json_equal_or_null(json_object_get(b, "health_check"),
-                                  be->health_json));
-}
-
-/* Whether a backend's "slots" (NULL: none) gives it the slots it holds in
- * 'svc''s table. */
-static bool
-slots_json_same(const char *hex, const struct dsr_service *svc,
-                const struct dsr_backend *be)
-{
-    for (size_t s = 0; s < DSR_SLOTS; s++) {
-        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
-        if (has != (svc->slots[s] == be->bucket_id)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Whether the service JSON 's' (valid against its schema) would parse as
- * 'old' replaced by itself: the same service, nothing to change.  Cheap:
- * no allocation.  It may answer false for an equal service (parse and
- * dsr_service_equal() are then the judge), never true for another one. */
+/* Whether the service JSON 's' would parse as 'old' replaced by itself:
+ * the same service, nothing to change.  Cheap: no allocation.  It may
+ * answer false for an equal service (parse and dsr_service_equal() are
+ * then the judge), never true for another one. */
 bool
 dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
                       const struct dsr_service *old)
 {
+    const json_t *d = defaults()->service;
     const json_t *port = json_object_get(s, "port");
     const json_t *mac = json_object_get(s, "mac");
-    const json_t *pin = json_object_get(s, "pin_connections");
     const json_t *backends = json_object_get(s, "backends");
     const char *bridge = (cfg->n_bridges == 1 ? cfg->bridges[0].name
                           : NULL);
@@ -606,17 +714,17 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
                            dsr_protocol_to_string(old->protocol), NULL)
         || (json_is_integer(port) ? json_integer_value(port) : 0)
            != old->port
-        || !json_string_is(s, "hash", dsr_hash_to_string(old->hash),
-                           "5-tuple")
-        || !json_string_is(s, "mode", dsr_mode_to_string(old->mode), "l2")
+        || !member_is(s, d, "hash", dsr_hash_to_string(old->hash))
+        || !member_is(s, d, "mode", dsr_mode_to_string(old->mode))
         || !(mac ? json_mac_is(s, "mac", old->mac)
                  : eth_addr_equals(br->mac, old->mac))
         || !json_equal_or_null(json_object_get(s, "health_check"),
                                old->health_json)
-        || !json_string_is(s, "on_all_down",
-                           (old->on_all_down == DSR_ALL_DOWN_KEEP
-                            ? "keep" : "drop"), "drop")
-        || (!pin || json_is_true(pin)) != old->pin_connections
+        || !member_is(s, d, "on_all_down",
+                      (old->on_all_down == DSR_ALL_DOWN_KEEP
+                       ? "keep" : "drop"))
+        || json_is_true(member(s, d, "pin_connections"))
+           != old->pin_connections
         || json_array_size(backends) != old->n_backends
         || !old->slots) {
         return false;

@@ -240,10 +240,12 @@ dsr_config_sorted_services(const struct dsr_config *cfg)
     return services;
 }
 
-/* The whole configuration, with one service per line. */
-void
-dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
+/* The bridges, with the members that have their default left out. */
+static json_t *
+bridges_to_json(const struct dsr_config *cfg)
 {
+    json_t *defaults = dsr_config_schema_defaults("config.schema.json",
+                                                  "bridge");
     json_t *bridges = json_array();
 
     for (size_t i = 0; i < cfg->n_bridges; i++) {
@@ -261,13 +263,21 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
         if (br->gre_port) {
             json_object_set_new(b, "gre_port", json_string(br->gre_port));
         }
-        const json_t *ipip_port = dsr_config_schema_default(
-            "config.schema.json", "bridge", "ipip_port");
-        if (strcmp(br->ipip_port, json_string_value(ipip_port))) {
+        if (strcmp(br->ipip_port, json_string_value(
+                       json_object_get(defaults, "ipip_port")))) {
             json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
         }
         json_array_append_new(bridges, b);
     }
+    json_decref(defaults);
+    return bridges;
+}
+
+/* The whole configuration, with one service per line. */
+void
+dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
+{
+    json_t *bridges = bridges_to_json(cfg);
     json_t *limits = dsr_limits_to_json(&cfg->limits);
 
     ds_put_cstr(s, "{\"version\": ");

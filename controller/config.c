@@ -122,23 +122,29 @@ limit_member(struct dsr_limits *limits, size_t i)
     return (unsigned int *) ((char *) limits + limit_fields[i].offset);
 }
 
-/* The "default" that schema 'schema' states for member 'member' of its
- * objects, or of its $defs 'def' if 'def' is nonnull.  Members that a
- * document lacks take these, so that the schema is the one place that
- * states a default.  Asserts that there is one. */
-const json_t *
-dsr_config_schema_default(const char *schema, const char *def,
-                          const char *member)
+/* Returns a new object that maps each member of schema 'schema''s objects
+ * (of its $defs 'def', if 'def' is nonnull) that has a "default" in the
+ * schema to that default.  Members that a document lacks take these, so
+ * that the schema is the one place that states a default. */
+json_t *
+dsr_config_schema_defaults(const char *schema, const char *def)
 {
     const json_t *object = dsr_schema(schema);
+    json_t *defaults = json_object();
+    const char *member;
+    json_t *property;
 
     if (def) {
         object = json_object_get(json_object_get(object, "$defs"), def);
     }
-    const json_t *v = json_object_get(json_object_get(
-        json_object_get(object, "properties"), member), "default");
-    ovs_assert(v);
-    return v;
+    json_object_foreach (json_object_get(object, "properties"), member,
+                         property) {
+        const json_t *v = json_object_get(property, "default");
+        if (v) {
+            json_object_set_new(defaults, member, json_deep_copy(v));
+        }
+    }
+    return defaults;
 }
 
 /* Reads the (validated) "limits" object 'j', which may be NULL; members
@@ -146,16 +152,19 @@ dsr_config_schema_default(const char *schema, const char *def,
 void
 dsr_limits_from_json(const json_t *j, struct dsr_limits *limits)
 {
+    json_t *defaults = dsr_config_schema_defaults("config.schema.json",
+                                                  "limits");
+
     for (size_t i = 0; i < ARRAY_SIZE(limit_fields); i++) {
         const char *name = limit_fields[i].name;
         const json_t *v = json_object_get(j, name);
         if (!v) {
-            v = dsr_config_schema_default("config.schema.json", "limits",
-                                          name);
+            v = json_object_get(defaults, name);
             ovs_assert(json_is_integer(v));
         }
         *limit_member(limits, i) = json_integer_value(v);
     }
+    json_decref(defaults);
 }
 
 json_t *

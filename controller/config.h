@@ -28,10 +28,10 @@ struct ds;
 void dsr_config_init(struct dsr_config *);
 void dsr_config_destroy(struct dsr_config *);
 
-/* The "default" a schema states for a member (of its $defs 'def', if not
- * NULL): what a document that lacks the member means. */
-const json_t *dsr_config_schema_default(const char *schema, const char *def,
-                                        const char *member);
+/* A new object, from each member that a schema (its $defs 'def', if not
+ * NULL) states a "default" for, to that default: what a document that
+ * lacks the member means. */
+json_t *dsr_config_schema_defaults(const char *schema, const char *def);
 
 /* "limits" (validated; NULL: all defaults) to struct dsr_limits, and
  * back. */
@@ -80,8 +80,10 @@ char *dsr_service_from_valid_json(const struct dsr_config *, const json_t *,
 /* Whether two services are the same but for their versions. */
 bool dsr_service_equal(const struct dsr_service *,
                        const struct dsr_service *);
-/* A cheap test that the valid service JSON would leave 'old' as it is:
- * true only if so (false may still mean the same). */
+/* A cheap test that the service JSON would leave 'old' as it is: true
+ * only if so (false may still mean the same).  It reads any JSON safely,
+ * but its answer holds only for JSON valid against service.schema.json:
+ * validate first. */
 bool dsr_service_json_same(const struct dsr_config *, const json_t *,
                            const struct dsr_service *old);
 
