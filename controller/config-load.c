@@ -97,51 +97,33 @@ static char *
 config_from_lines(const char *text, size_t len, struct dsr_config *cfg,
                   bool *laid_out)
 {
-    static const char services_line[] = "\n \"services\": [\n";
-    const char *end = text + len;
-    const char *p = memmem(text, len, services_line,
-                           strlen(services_line));
+    const char **starts;
+    size_t head_len, *lens;
+    size_t n = dsr_config_split_lines(text, len, &head_len, &starts, &lens);
+    json_t *head = (n != SIZE_MAX ? dsr_config_parse_head(text, head_len)
+                    : NULL);
     char *error = NULL;
 
-    *laid_out = false;
-    if (!p || strncmp(text, "{\"version\": ", 12)) {
-        return NULL;
+    *laid_out = head != NULL;
+    if (head) {
+        error = dsr_config_from_json(head, true, cfg);
+        json_decref(head);
     }
-
-    struct ds head = DS_EMPTY_INITIALIZER;
-    ds_put_buffer(&head, text, p - text);
-    ds_put_cstr(&head, "\n \"services\": []}");
-    json_t *json = json_loadb(head.string, head.length,
-                              JSON_REJECT_DUPLICATES, NULL);
-    ds_destroy(&head);
-    if (!json) {
-        return NULL;
+    for (size_t i = 0; *laid_out && !error && i < n; i++) {
+        json_t *json = json_loadb(starts[i], lens[i], JSON_REJECT_DUPLICATES,
+                                  NULL);
+        *laid_out = json != NULL;
+        if (json) {
+            error = add_service_json(cfg, json, i, true, true);
+            json_decref(json);
+        }
     }
-    error = dsr_config_from_json(json, true, cfg);
-    json_decref(json);
-
-    p += strlen(services_line);
-    for (size_t i = 0; !error && p < end; i++) {
-        const char *eol = memchr(p, '\n', end - p);
-        size_t n = (eol ? eol : end) - p;
-        if (n == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
-            *laid_out = true;
-            return NULL;
-        }
-        if (n > 0 && p[n - 1] == ',') {
-            n--;
-        }
-        json = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
-        if (!json) {
-            break;
-        }
-        error = add_service_json(cfg, json, i, true, true);
-        json_decref(json);
-        p = eol ? eol + 1 : end;
+    if (error || !*laid_out) {
+        dsr_config_destroy(cfg);
+        dsr_config_init(cfg);
     }
-    dsr_config_destroy(cfg);
-    dsr_config_init(cfg);
-    *laid_out = error != NULL;
+    free(starts);
+    free(lens);
     return error;
 }
 

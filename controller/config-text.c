@@ -1,4 +1,5 @@
-/* Model to text: the one writer of a configuration's JSON.  One writer,
+/* Model to text: the one writer of a configuration's JSON, and the reader
+ * of the layout it gives a whole configuration.  One writer,
  * of compact JSON text, serves the state file, the journal, the API's
  * documents and (parsed back) the json_t forms, so that they cannot
  * disagree; it formats numbers and addresses by hand because a whole
@@ -273,6 +274,15 @@ bridges_to_json(const struct dsr_config *cfg)
     return bridges;
 }
 
+/* The layout of a whole configuration: a head from LAYOUT_HEAD to
+ * LAYOUT_SERVICES, then a service a line, indented, each but the last
+ * ending in a comma, then LAYOUT_END.  dsr_config_put_json() writes it,
+ * dsr_config_split_lines() reads it. */
+#define LAYOUT_HEAD "{\"version\": "
+#define LAYOUT_SERVICES "\n \"services\": ["
+#define LAYOUT_INDENT "  "
+#define LAYOUT_END " ]}"
+
 /* The whole configuration, with one service per line. */
 void
 dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
@@ -280,7 +290,7 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
     json_t *bridges = bridges_to_json(cfg);
     json_t *limits = dsr_limits_to_json(&cfg->limits);
 
-    ds_put_cstr(s, "{\"version\": ");
+    ds_put_cstr(s, LAYOUT_HEAD);
     put_uint(s, cfg->version);
     ds_put_cstr(s, ",\n \"next_service_id\": ");
     put_uint(s, cfg->next_service_id);
@@ -288,18 +298,78 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
     put_value(s, bridges);
     ds_put_cstr(s, ",\n \"limits\": ");
     put_value(s, limits);
-    ds_put_cstr(s, ",\n \"services\": [");
+    ds_put_cstr(s, "," LAYOUT_SERVICES);
     json_decref(bridges);
     json_decref(limits);
 
     /* Services in id order, so the document is stable. */
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
     for (size_t i = 0; sorted[i]; i++) {
-        ds_put_cstr(s, i ? ",\n  " : "\n  ");
+        ds_put_cstr(s, i ? ",\n" LAYOUT_INDENT : "\n" LAYOUT_INDENT);
         dsr_service_put_json(s, sorted[i]);
     }
     free(sorted);
-    ds_put_cstr(s, "\n ]}\n");
+    ds_put_cstr(s, "\n" LAYOUT_END "\n");
+}
+
+size_t
+dsr_config_split_lines(const char *text, size_t len, size_t *head_len,
+                       const char ***starts, size_t **lens)
+{
+    static const char services_line[] = LAYOUT_SERVICES "\n";
+    const size_t end_len = strlen(LAYOUT_END);
+    const char *end = text + len;
+    const char *p = memmem(text, len, services_line, strlen(services_line));
+    size_t n = 0, allocated = 0;
+
+    *starts = NULL;
+    *lens = NULL;
+    if (!p || len < strlen(LAYOUT_HEAD)
+        || strncmp(text, LAYOUT_HEAD, strlen(LAYOUT_HEAD))) {
+        return SIZE_MAX;
+    }
+    *head_len = p - text;
+    p += strlen(services_line);
+    while (p < end) {
+        const char *eol = memchr(p, '\n', end - p);
+        size_t line = (eol ? eol : end) - p;
+
+        if (line == end_len && !memcmp(p, LAYOUT_END, end_len)
+            && (!eol || eol + 1 == end)) {
+            return n;
+        }
+        bool comma = line > 0 && p[line - 1] == ',';
+        bool last = (eol && eol + 1 + end_len <= end
+                     && !memcmp(eol + 1, LAYOUT_END, end_len));
+        if (!eol || comma == last) {
+            return SIZE_MAX;    /* A comma on all but the last. */
+        }
+        if (n >= allocated) {
+            size_t a = allocated;
+            *starts = x2nrealloc(*starts, &a, sizeof **starts);
+            *lens = xrealloc(*lens, a * sizeof **lens);
+            allocated = a;
+        }
+        size_t indent = MIN(strspn(p, " "), line - comma);
+        (*starts)[n] = p + indent;
+        (*lens)[n] = line - comma - indent;
+        n++;
+        p = eol + 1;
+    }
+    return SIZE_MAX;
+}
+
+json_t *
+dsr_config_parse_head(const char *text, size_t head_len)
+{
+    struct ds head = DS_EMPTY_INITIALIZER;
+
+    ds_put_buffer(&head, text, head_len);
+    ds_put_cstr(&head, LAYOUT_SERVICES "]}");
+    json_t *json = json_loadb(head.string, head.length,
+                              JSON_REJECT_DUPLICATES, NULL);
+    ds_destroy(&head);
+    return json;
 }
 
 json_t *

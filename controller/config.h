@@ -13,6 +13,8 @@
 #define DSR_CONFIG_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "openvswitch/types.h"
 
@@ -112,5 +114,19 @@ json_t *dsr_backend_to_json(const struct dsr_service *,
                             const struct dsr_backend *);
 void dsr_backend_put_json(struct ds *, const struct dsr_service *,
                           const struct dsr_backend *);
+
+/* The lines of 'text' (not necessarily null-terminated) laid out as
+ * dsr_config_put_json() writes it: a head up to and with "services": [,
+ * then a service a line, each but the last ending in a comma, then " ]}".
+ * Returns the number of service lines, or SIZE_MAX if 'text' is laid out
+ * otherwise; '*head_len' gets the head's length, '*starts' and '*lens'
+ * (malloc'd, also on failure) the services' text, without indent and
+ * comma.  So a document of many services can be read, or compared with
+ * the configuration in force, a service at a time. */
+size_t dsr_config_split_lines(const char *text, size_t len, size_t *head_len,
+                              const char ***starts, size_t **lens);
+/* The head of such a text, its first 'head_len' bytes, parsed as a whole
+ * document without services; NULL if it does not parse. */
+json_t *dsr_config_parse_head(const char *text, size_t head_len);
 
 #endif /* controller/config.h */

@@ -8,11 +8,9 @@
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "controller/config.h"
 #include "controller/json-schema.h"
 #include "controller/model.h"
-#include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
 
@@ -713,91 +711,6 @@ START_TEST(test_shared_vip_handover)
 }
 END_TEST
 
-/* Loads 'text' as a state file. */
-static char *
-load_state(const char *text, struct dsr_config *cfg)
-{
-    char name[] = "/tmp/test-config-XXXXXX";
-    int fd = mkstemp(name);
-
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), strlen(text));
-    close(fd);
-    dsr_config_init(cfg);
-    char *error = dsr_config_from_file(name, true, cfg);
-    unlink(name);
-    if (error) {
-        /* Drop the file name. */
-        char *rest = xstrdup(error + strlen(name) + 2);
-        free(error);
-        error = rest;
-    }
-    return error;
-}
-
-/* The state file is read a service (a line) at a time when laid out as
- * dsrd writes it, else as one document; both read the same, and errors
- * name the field either way. */
-START_TEST(test_state_file_lines)
-{
-    struct dsr_config cfg, again;
-    char *error = parse(CONFIG(SERVICE("") ", {\"name\": \"dns\", \"vip\":"
-                               " \"10.0.0.53\", \"protocol\": \"udp\","
-                               " \"port\": 53, \"backends\": ["
-                               "{\"ip\": \"10.0.0.12\", \"weight\": 7}]}"),
-                        &cfg);
-    ck_assert_msg(!error, "%s", error);
-    struct ds text = DS_EMPTY_INITIALIZER;
-    dsr_config_put_json(&text, &cfg);
-    json_t *expected = dsr_config_to_json(&cfg);
-
-    error = load_state(ds_cstr(&text), &again);
-    ck_assert_msg(!error, "%s", error);
-    json_t *got = dsr_config_to_json(&again);
-    ck_assert(json_equal(expected, got));
-    json_decref(got);
-    dsr_config_destroy(&again);
-
-    /* Laid out otherwise. */
-    char *indented = json_dumps(expected, JSON_INDENT(2));
-    error = load_state(indented, &again);
-    ck_assert_msg(!error, "%s", error);
-    got = dsr_config_to_json(&again);
-    ck_assert(json_equal(expected, got));
-    json_decref(got);
-    dsr_config_destroy(&again);
-    free(indented);
-
-    /* A bad value on a service's line. */
-    char *bad = xstrdup(ds_cstr(&text));
-    char *w = strstr(bad, "\"weight\":7");
-    ck_assert_ptr_nonnull(w);
-    memcpy(w, "\"weight\":0", 10);
-    error = load_state(bad, &again);
-    ck_assert_ptr_nonnull(error);
-    ck_assert_str_eq(error,
-                     "$.services[1].backends[0].weight: must be at least 1 "
-                     "(got 0)");
-    ck_assert_uint_eq(hmap_count(&again.services), 0);
-    free(error);
-    dsr_config_destroy(&again);
-
-    /* A line that does not parse: the whole document's parse says where. */
-    strcpy(bad, ds_cstr(&text));
-    *strstr(bad, "\"dns\"") = '?';
-    error = load_state(bad, &again);
-    ck_assert_ptr_nonnull(error);
-    ck_assert_msg(strstr(error, "line 7,"), "%s", error);
-    free(error);
-    dsr_config_destroy(&again);
-
-    free(bad);
-    json_decref(expected);
-    ds_destroy(&text);
-    dsr_config_destroy(&cfg);
-}
-END_TEST
-
 int
 main(void)
 {
@@ -819,7 +732,6 @@ main(void)
     tcase_add_test(tc, test_service_json_same_sees_changes);
     tcase_add_test(tc, test_service_json_same_reads_bad_slots);
     tcase_add_test(tc, test_shared_vip_handover);
-    tcase_add_test(tc, test_state_file_lines);
     suite_add_tcase(s, tc);
 
     return check_run(s);
