@@ -250,19 +250,33 @@ check_error(const struct dsr_health_check *c, const char *path)
     return NULL;
 }
 
-/* Builds the effective check from the service's fields and the backend's
- * on top ('path' names where the backend's fields are, for errors); both
- * were validated against health-check.schema.json.  Type "none" gives no
- * check ('*checkp' NULL). */
-static char *
-parse_health_check(const struct dsr_service *svc, const json_t *own,
-                   const char *path, struct dsr_health_check **checkp)
+/* The health check that a service's backends start from: its own fields
+ * over the schema's defaults.  Made once a service, so that a backend
+ * without fields of its own costs no merge and no lookup of defaults. */
+static json_t *
+service_check(const struct dsr_service *svc)
 {
-    json_t *j = (own ? json_merge_patch(svc->health_json, own)
-                 : json_incref(svc->health_json));
+    json_t *defaults_ = defaults()->check;
+
+    return (svc->health_json
+            ? json_merge_patch(defaults_, svc->health_json)
+            : json_incref(defaults_));
+}
+
+/* Builds the effective check from the service's ('service_check') and the
+ * backend's fields on top ('path' names where the backend's fields are,
+ * for errors); both were validated against health-check.schema.json.
+ * Type "none" gives no check ('*checkp' NULL). */
+static char *
+parse_health_check(const json_t *service_check, const json_t *own,
+                   uint16_t service_port, const char *path,
+                   struct dsr_health_check **checkp)
+{
+    json_t *j = (own ? json_merge_patch(service_check, own)
+                 : json_incref(CONST_CAST(json_t *, service_check)));
     struct dsr_health_check *c = xzalloc(sizeof *c);
 
-    read_check_fields(c, j, svc->port);
+    read_check_fields(c, j, service_port);
     read_check_lists(c, j);
     json_decref(j);
 
@@ -328,8 +342,8 @@ backend_state(const char *state)
 
 static char *
 parse_backend(const json_t *b, const struct dsr_service *svc,
-              const char *path, size_t j, bool trust_ids,
-              struct dsr_backend *be)
+              const json_t *service_check, const char *path, size_t j,
+              bool trust_ids, struct dsr_backend *be)
 {
     const json_t *d = defaults()->backend;
     const json_t *mac = json_object_get(b, "mac");
@@ -347,8 +361,8 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->check = NULL;
     if (svc->health_json || be->health_json) {
         char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
-        char *error = parse_health_check(svc, be->health_json, be_path,
-                                         &be->check);
+        char *error = parse_health_check(service_check, be->health_json,
+                                         svc->port, be_path, &be->check);
         free(be_path);
         if (error) {
             return error;
@@ -601,14 +615,18 @@ parse_backends(struct dsr_service *svc, const json_t *backends,
                const struct dsr_bridge_config *br, const char *path,
                bool trust_ids)
 {
+    json_t *check = service_check(svc);
+    char *error = NULL;
+
     svc->n_backends = json_array_size(backends);
     svc->backends = xcalloc(svc->n_backends, sizeof *svc->backends);
-    for (size_t j = 0; j < svc->n_backends; j++) {
-        char *error = parse_backend(json_array_get(backends, j), svc, path,
-                                    j, trust_ids, &svc->backends[j]);
-        if (error) {
-            return error;
-        }
+    for (size_t j = 0; !error && j < svc->n_backends; j++) {
+        error = parse_backend(json_array_get(backends, j), svc, check, path,
+                              j, trust_ids, &svc->backends[j]);
+    }
+    json_decref(check);
+    if (error) {
+        return error;
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         const struct dsr_health_check *c = svc->backends[j].check;
