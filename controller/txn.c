@@ -29,6 +29,7 @@
 #include "controller/config.h"
 #include "controller/lb.h"
 #include "controller/model.h"
+#include "schemas/schemas.h"
 #include "coverage.h"
 #include "hmapx.h"
 #include "openvswitch/dynamic-string.h"
@@ -429,17 +430,22 @@ diff_service(struct document_diff *diff, const json_t *s, size_t i,
 
     if (name && !sset_add(&diff->names, name)) {
         return duplicate_name(i, name);
-    } else if (old) {
+    }
+    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
+    /* The cheap comparison's answer holds only for valid JSON: a line that
+     * changed is checked against the schema first. */
+    char *error = valid ? NULL : dsr_schema_validate("service.schema.json",
+                                                     s, path);
+    if (!error && old) {
         hmapx_add(&diff->kept, old);
         if (dsr_service_json_same(cfg, s, old)) {
+            free(path);
             return NULL;
         }
     }
-    char *path = xasprintf("$.services[%"PRIuSIZE"]", i);
-    char *error = (valid
-                   ? dsr_service_from_valid_json(cfg, s, path, false, old,
-                                                 &svc)
-                   : dsr_service_from_json(cfg, s, path, false, old, &svc));
+    if (!error) {
+        error = dsr_service_from_valid_json(cfg, s, path, false, old, &svc);
+    }
     if (svc && old && dsr_service_equal(old, svc)) {
         dsr_service_destroy(svc);
         svc = NULL;
@@ -513,58 +519,6 @@ txn_put_document(struct txn *txn, const json_t *json)
 
 /* Documents a service a line. */
 
-/* The lines of a body laid out as GET /v1/config writes it (see
- * dsr_config_put_json()): a head up to and with "services": [, then a
- * service a line, each but the last ending in a comma, then " ]}".
- * Returns the number of service lines, or SIZE_MAX if 'body' is laid out
- * otherwise; '*head_len' gets the head's length, '*starts' and '*lens'
- * (malloc'd, also on failure) the services' text, without indent and
- * comma. */
-static const char config_services_line[] = "\n \"services\": [\n";
-
-static size_t
-config_lines(const char *body, size_t len, size_t *head_len,
-             const char ***starts, size_t **lens)
-{
-    const char *end = body + len;
-    const char *p = memmem(body, len, config_services_line,
-                           strlen(config_services_line));
-    size_t n = 0, allocated = 0;
-
-    *starts = NULL;
-    *lens = NULL;
-    if (!p || len < 12 || strncmp(body, "{\"version\": ", 12)) {
-        return SIZE_MAX;
-    }
-    *head_len = p - body;
-    p += strlen(config_services_line);
-    while (p < end) {
-        const char *eol = memchr(p, '\n', end - p);
-        size_t line = (eol ? eol : end) - p;
-
-        if (line == 3 && !memcmp(p, " ]}", 3) && (!eol || eol + 1 == end)) {
-            return n;
-        }
-        bool comma = line > 0 && p[line - 1] == ',';
-        bool last = eol && eol + 4 <= end && !memcmp(eol + 1, " ]}", 3);
-        if (!eol || comma == last) {
-            return SIZE_MAX;    /* A comma on all but the last. */
-        }
-        if (n >= allocated) {
-            size_t a = allocated;
-            *starts = x2nrealloc(*starts, &a, sizeof **starts);
-            *lens = xrealloc(*lens, a * sizeof **lens);
-            allocated = a;
-        }
-        size_t indent = MIN(strspn(p, " "), line - comma);  /* "  " */
-        (*starts)[n] = p + indent;
-        (*lens)[n] = line - comma - indent;
-        n++;
-        p = eol + 1;
-    }
-    return SIZE_MAX;
-}
-
 /* Parses into 'parsed[i]' each of the 'n' lines that is not byte for byte
  * the service in force at its place in 'sorted' (those stay NULL).
  * Returns false if one does not parse. */
@@ -592,21 +546,6 @@ parse_changed_lines(const struct dsr_service **sorted, const char **starts,
     }
     ds_destroy(&text);
     return ok;
-}
-
-/* Parses the document's head (its 'head_len' first bytes: all but its
- * services) as a document without services. */
-static json_t *
-parse_head(const char *text, size_t head_len)
-{
-    struct ds head = DS_EMPTY_INITIALIZER;
-
-    ds_put_buffer(&head, text, head_len);
-    ds_put_cstr(&head, "\n \"services\": []}");
-    json_t *json = json_loadb(head.string, head.length,
-                              JSON_REJECT_DUPLICATES, NULL);
-    ds_destroy(&head);
-    return json;
 }
 
 /* Stages a document whose head is 'head' and whose 'n' services are
@@ -651,7 +590,8 @@ txn_put_document_lines(struct txn *txn, const char *text, size_t len,
 {
     const char **starts;
     size_t *lens, head_len;
-    size_t n = config_lines(text, len, &head_len, &starts, &lens);
+    size_t n = dsr_config_split_lines(text, len, &head_len, &starts,
+                                      &lens);
 
     *errorp = NULL;
     if (n == SIZE_MAX) {
@@ -664,7 +604,8 @@ txn_put_document_lines(struct txn *txn, const char *text, size_t len,
     json_t **parsed = xcalloc(n + 1, sizeof *parsed);
     json_t *head = NULL;
     bool laid_out = (parse_changed_lines(sorted, starts, lens, n, parsed)
-                     && (head = parse_head(text, head_len)) != NULL);
+                     && (head = dsr_config_parse_head(text, head_len))
+                        != NULL);
     if (laid_out) {
         *errorp = put_lines(txn, head, sorted, parsed, n);
     }

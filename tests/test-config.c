@@ -3,15 +3,14 @@
 #include <config.h>
 
 #include <check.h>
+#include <ctype.h>
 #include "tests/check-config.h"
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "controller/config.h"
 #include "controller/json-schema.h"
 #include "controller/model.h"
-#include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
 
@@ -42,12 +41,90 @@ START_TEST(test_minimal_config_gets_defaults)
     ck_assert_int_eq(svc->protocol, DSR_PROTO_TCP);
     ck_assert_uint_eq(svc->port, 80);
     ck_assert_int_eq(svc->hash, DSR_HASH_5TUPLE);
+    ck_assert_int_eq(svc->mode, DSR_MODE_L2);
+    ck_assert_int_eq(svc->on_all_down, DSR_ALL_DOWN_DROP);
+    ck_assert(svc->pin_connections);
     ck_assert(eth_addr_equals(svc->mac, cfg.bridges[0].mac));
+    struct eth_addr default_mac = ETH_ADDR_C(02,d5,d5,00,00,01);
+    ck_assert(eth_addr_equals(cfg.bridges[0].mac, default_mac));
     ck_assert_uint_eq(svc->n_backends, 1);
     ck_assert_uint_eq(svc->backends[0].weight, 100);
     ck_assert_int_eq(svc->backends[0].state, DSR_BACKEND_ACTIVE);
     ck_assert(!svc->backends[0].has_mac);
     ck_assert_uint_eq(svc->backends[0].bucket_id, 0);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* What a document leaves out takes the default that its schema states:
+ * the schemas are the one place that states them. */
+START_TEST(test_defaults_come_from_the_schemas)
+{
+    struct dsr_config cfg;
+    char *error = parse(CONFIG(SERVICE(", \"health_check\":"
+                                       " {\"type\": \"http\"}")), &cfg);
+    ck_assert_msg(!error, "%s", error);
+
+    const struct dsr_service *svc = dsr_config_find_service(&cfg, "web");
+    json_t *service = dsr_config_schema_defaults("service.schema.json",
+                                                 NULL);
+    json_t *backend = dsr_config_schema_defaults("backend.schema.json",
+                                                 NULL);
+    json_t *check = dsr_config_schema_defaults("health-check.schema.json",
+                                               NULL);
+    json_t *bridge = dsr_config_schema_defaults("config.schema.json",
+                                                "bridge");
+    json_t *j = dsr_service_to_json(svc);
+    json_t *b = json_array_get(json_object_get(j, "backends"), 0);
+    const char *key;
+    json_t *value;
+
+    json_object_foreach (service, key, value) {
+        ck_assert_msg(!strcmp(key, "backends")
+                      || json_equal(json_object_get(j, key), value), "%s",
+                      key);
+    }
+    json_object_foreach (backend, key, value) {
+        ck_assert_msg(json_equal(json_object_get(b, key), value), "%s", key);
+    }
+    ck_assert_uint_eq(json_object_size(service), 5);
+    ck_assert_uint_eq(json_object_size(backend), 2);
+
+    const struct dsr_health_check *c = svc->backends[0].check;
+#define ASSERT_CHECK_INT(MEMBER) \
+    ck_assert_int_eq(c->MEMBER, \
+                     json_integer_value(json_object_get(check, #MEMBER)))
+#define ASSERT_CHECK_BOOL(MEMBER) \
+    ck_assert_int_eq(c->MEMBER, json_is_true(json_object_get(check, #MEMBER)))
+#define ASSERT_CHECK_STRING(MEMBER) \
+    ck_assert_str_eq(c->MEMBER, \
+                     json_string_value(json_object_get(check, #MEMBER)))
+    ASSERT_CHECK_INT(interval_ms);
+    ASSERT_CHECK_INT(timeout_ms);
+    ASSERT_CHECK_INT(rise);
+    ASSERT_CHECK_INT(fall);
+    ASSERT_CHECK_BOOL(dsr);
+    ASSERT_CHECK_BOOL(tls_verify);
+    ASSERT_CHECK_BOOL(expect_reply);
+    ASSERT_CHECK_STRING(method);
+    ASSERT_CHECK_STRING(path);
+    ASSERT_CHECK_STRING(dns_name);
+#undef ASSERT_CHECK_INT
+#undef ASSERT_CHECK_BOOL
+#undef ASSERT_CHECK_STRING
+
+    struct eth_addr mac;
+    ck_assert(eth_addr_from_string(json_string_value(
+                                       json_object_get(bridge, "mac")), &mac));
+    ck_assert(eth_addr_equals(cfg.bridges[0].mac, mac));
+    ck_assert_str_eq(cfg.bridges[0].ipip_port,
+                     json_string_value(json_object_get(bridge, "ipip_port")));
+
+    json_decref(j);
+    json_decref(service);
+    json_decref(backend);
+    json_decref(check);
+    json_decref(bridge);
     dsr_config_destroy(&cfg);
 }
 END_TEST
@@ -438,34 +515,60 @@ service_same(const struct dsr_config *cfg, const struct dsr_service *old,
     return parsed;
 }
 
-/* PUT /v1/config skips unchanged services by comparing their JSON with
- * the model: that must never call a changed service unchanged. */
-START_TEST(test_service_json_same)
+/* The service that the tests of dsr_service_json_same() compare with. */
+static const struct dsr_service *
+json_same_fixture(struct dsr_config *cfg)
 {
-    struct dsr_config cfg;
     char *error = parse(CONFIG(
         "{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":"
         " \"tcp\", \"port\": 80, \"health_check\": {\"type\": \"tcp\"},"
         " \"backends\": [{\"ip\": \"10.0.0.11\", \"weight\": 30},"
         " {\"ip\": \"10.0.0.12\", \"mac\": \"02:00:00:00:00:12\","
         " \"health_check\": {\"fall\": 5}}, {\"ip\": \"10.0.0.13\"}]}"),
-        &cfg);
+        cfg);
     ck_assert_msg(!error, "%s", error);
-    const struct dsr_service *old = dsr_config_find_service(&cfg, "web");
+    return dsr_config_find_service(cfg, "web");
+}
+
+/* Deletes the members of 'j' that have the value 'defaults' gives them. */
+static void
+delete_defaults(json_t *j, const char *schema)
+{
+    json_t *defaults = dsr_config_schema_defaults(schema, NULL);
+    const char *key;
+    json_t *value;
+
+    json_object_foreach (defaults, key, value) {
+        if (json_equal(json_object_get(j, key), value)) {
+            json_object_del(j, key);
+        }
+    }
+    json_decref(defaults);
+}
+
+/* PUT /v1/config skips unchanged services by comparing their JSON with
+ * the model: the same service, however written, is seen as the same. */
+START_TEST(test_service_json_same)
+{
+    struct dsr_config cfg;
+    const struct dsr_service *old = json_same_fixture(&cfg);
     json_t *base = dsr_service_to_json(old);
     json_t *j;
 
-    /* As read back, with the read-only fields gone, or the tables. */
+    /* As read back, with the read-only fields gone, or the tables, and
+     * the members that have their default (from the schema) left out. */
     ck_assert(service_same(&cfg, old, base, false));
     j = json_deep_copy(base);
     json_object_del(j, "id");
     json_object_del(j, "version");
-    json_object_del(j, "mode");
+    delete_defaults(j, "service.schema.json");
+    ck_assert_ptr_null(json_object_get(j, "pin_connections"));
     for (size_t i = 0; i < 3; i++) {
         json_t *b = json_array_get(json_object_get(j, "backends"), i);
         json_object_del(b, "bucket_id");
         json_object_del(b, "version");
         json_object_del(b, "slots");
+        delete_defaults(b, "backend.schema.json");
     }
     ck_assert(service_same(&cfg, old, j, false));
     /* Defaults given explicitly. */
@@ -475,6 +578,26 @@ START_TEST(test_service_json_same)
                         "weight", json_integer(100));
     ck_assert(service_same(&cfg, old, j, false));
     json_decref(j);
+
+    /* The slots of only some backends: left to the parser. */
+    j = json_deep_copy(base);
+    json_object_del(json_array_get(json_object_get(j, "backends"), 1),
+                    "slots");
+    service_same(&cfg, old, j, true);
+    json_decref(j);
+
+    json_decref(base);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* ...and a changed service is never seen as the same. */
+START_TEST(test_service_json_same_sees_changes)
+{
+    struct dsr_config cfg;
+    const struct dsr_service *old = json_same_fixture(&cfg);
+    json_t *base = dsr_service_to_json(old);
+    json_t *j;
 
     /* Each change is seen, of the service or of its first backend. */
     static const struct {
@@ -526,14 +649,33 @@ START_TEST(test_service_json_same)
     ck_assert(!dsr_service_json_same(&cfg, j, old));
     json_decref(j);
 
-    /* The slots of only some backends: left to the parser. */
-    j = json_deep_copy(base);
-    json_object_del(json_array_get(json_object_get(j, "backends"), 1),
-                    "slots");
-    service_same(&cfg, old, j, true);
-    json_decref(j);
-
     json_decref(base);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* The API compares a document's lines with the model before it validates
+ * them: the comparison reads any JSON safely, and a "slots" that the
+ * schema rejects (short, or in capitals) is not the table. */
+START_TEST(test_service_json_same_reads_bad_slots)
+{
+    struct dsr_config cfg;
+    const struct dsr_service *old = json_same_fixture(&cfg);
+    json_t *j = dsr_service_to_json(old);
+    json_t *b = json_array_get(json_object_get(j, "backends"), 0);
+    char *upper = xstrdup(json_string_value(json_object_get(b, "slots")));
+
+    for (char *p = upper; *p; p++) {
+        *p = toupper((unsigned char) *p);
+    }
+    ck_assert(strcmp(upper, json_string_value(json_object_get(b, "slots"))));
+    json_object_set_new(b, "slots", json_string(upper));
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_object_set_new(b, "slots", json_string("f"));
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+
+    free(upper);
+    json_decref(j);
     dsr_config_destroy(&cfg);
 }
 END_TEST
@@ -569,93 +711,9 @@ START_TEST(test_shared_vip_handover)
 }
 END_TEST
 
-/* Loads 'text' as a state file. */
-static char *
-load_state(const char *text, struct dsr_config *cfg)
-{
-    char name[] = "/tmp/test-config-XXXXXX";
-    int fd = mkstemp(name);
-
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), strlen(text));
-    close(fd);
-    dsr_config_init(cfg);
-    char *error = dsr_config_from_file(name, true, cfg);
-    unlink(name);
-    if (error) {
-        /* Drop the file name. */
-        char *rest = xstrdup(error + strlen(name) + 2);
-        free(error);
-        error = rest;
-    }
-    return error;
-}
-
-/* The state file is read a service (a line) at a time when laid out as
- * dsrd writes it, else as one document; both read the same, and errors
- * name the field either way. */
-START_TEST(test_state_file_lines)
-{
-    struct dsr_config cfg, again;
-    char *error = parse(CONFIG(SERVICE("") ", {\"name\": \"dns\", \"vip\":"
-                               " \"10.0.0.53\", \"protocol\": \"udp\","
-                               " \"port\": 53, \"backends\": ["
-                               "{\"ip\": \"10.0.0.12\", \"weight\": 7}]}"),
-                        &cfg);
-    ck_assert_msg(!error, "%s", error);
-    struct ds text = DS_EMPTY_INITIALIZER;
-    dsr_config_put_json(&text, &cfg);
-    json_t *expected = dsr_config_to_json(&cfg);
-
-    error = load_state(ds_cstr(&text), &again);
-    ck_assert_msg(!error, "%s", error);
-    json_t *got = dsr_config_to_json(&again);
-    ck_assert(json_equal(expected, got));
-    json_decref(got);
-    dsr_config_destroy(&again);
-
-    /* Laid out otherwise. */
-    char *indented = json_dumps(expected, JSON_INDENT(2));
-    error = load_state(indented, &again);
-    ck_assert_msg(!error, "%s", error);
-    got = dsr_config_to_json(&again);
-    ck_assert(json_equal(expected, got));
-    json_decref(got);
-    dsr_config_destroy(&again);
-    free(indented);
-
-    /* A bad value on a service's line. */
-    char *bad = xstrdup(ds_cstr(&text));
-    char *w = strstr(bad, "\"weight\":7");
-    ck_assert_ptr_nonnull(w);
-    memcpy(w, "\"weight\":0", 10);
-    error = load_state(bad, &again);
-    ck_assert_ptr_nonnull(error);
-    ck_assert_str_eq(error,
-                     "$.services[1].backends[0].weight: must be at least 1 "
-                     "(got 0)");
-    ck_assert_uint_eq(hmap_count(&again.services), 0);
-    free(error);
-    dsr_config_destroy(&again);
-
-    /* A line that does not parse: the whole document's parse says where. */
-    strcpy(bad, ds_cstr(&text));
-    *strstr(bad, "\"dns\"") = '?';
-    error = load_state(bad, &again);
-    ck_assert_ptr_nonnull(error);
-    ck_assert_msg(strstr(error, "line 7,"), "%s", error);
-    free(error);
-    dsr_config_destroy(&again);
-
-    free(bad);
-    json_decref(expected);
-    ds_destroy(&text);
-    dsr_config_destroy(&cfg);
-}
-END_TEST
-
 CHECK_MAIN("config",
            CHECK_TEST(test_minimal_config_gets_defaults),
+           CHECK_TEST(test_defaults_come_from_the_schemas),
            CHECK_TEST(test_full_config),
            CHECK_TEST(test_tunnel_modes_round_trip),
            CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
@@ -665,5 +723,6 @@ CHECK_MAIN("config",
            CHECK_TEST(test_health_check_override),
            CHECK_TEST(test_schema_validator),
            CHECK_TEST(test_service_json_same),
-           CHECK_TEST(test_shared_vip_handover),
-           CHECK_TEST(test_state_file_lines))
+           CHECK_TEST(test_service_json_same_sees_changes),
+           CHECK_TEST(test_service_json_same_reads_bad_slots),
+           CHECK_TEST(test_shared_vip_handover))

@@ -577,6 +577,38 @@ START_TEST(test_document_diff_by_lines)
 }
 END_TEST
 
+/* A changed line is checked against the schema before the cheap
+ * comparison, which ignores members it does not know. */
+START_TEST(test_document_lines_are_validated)
+{
+    static const char *const bad[][2] = {
+        { "\"id\":", "\"bogus\":1,\"id\":" },
+        { "\"ip\":\"10.0.1.1\",", "\"ip\":\"10.0.1.1\",\"colour\":1," },
+    };
+    struct fixture f;
+    fixture_init(&f, DOCUMENT(SERVICE_A "," SERVICE_B));
+    uint64_t v0 = f.cfg.version;
+
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct ds text = DS_EMPTY_INITIALIZER;
+        char *error;
+
+        dsr_config_put_json(&text, &f.cfg);
+        replace_after(&text, "\"name\":\"b\"", bad[i][0], bad[i][1], false);
+        struct txn *txn = begin(&f);
+        ck_assert(txn_put_document_lines(txn, text.string, text.length,
+                                         &error));
+        ck_assert_msg(error && !strncmp(error, "$.services[1]", 13),
+                      "%s: %s", bad[i][1], error ? error : "accepted");
+        free(error);
+        txn_destroy(txn);
+        ds_destroy(&text);
+    }
+    ck_assert_uint_eq(f.cfg.version, v0);
+    fixture_destroy(&f);
+}
+END_TEST
+
 /* A document is checked as a whole: two services may swap VIPs, which
  * each change alone could not do. */
 START_TEST(test_document_checked_as_a_whole)
@@ -657,5 +689,6 @@ CHECK_MAIN("txn",
            CHECK_TEST(test_check_names_the_kind),
            CHECK_TEST(test_document_diff),
            CHECK_TEST(test_document_diff_by_lines),
+           CHECK_TEST(test_document_lines_are_validated),
            CHECK_TEST(test_document_checked_as_a_whole),
            CHECK_TEST(test_document_errors))

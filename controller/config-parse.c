@@ -1,0 +1,765 @@
+/* JSON to model: a configuration's bridges and limits, and one service
+ * with its backends, health checks, bucket ids and slot table; next to
+ * each parser, the cheap comparison that tells whether a service's JSON
+ * changes it.  The JSON was validated against its schema (schemas/)
+ * before: what is left here is what a schema cannot say.  A member that
+ * the JSON lacks takes the "default" its schema states, which the parsers
+ * and the comparisons read from the same place.  See config.h. */
+#include <config.h>
+#include "controller/config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include "controller/json-merge.h"
+#include "controller/model.h"
+#include "flows/slots.h"
+#include "dirs.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "schemas/schemas.h"
+#include "util.h"
+
+/* The defaults that the schemas state for the members of a service, a
+ * backend, a health check and a bridge, as objects from member name to
+ * default (see dsr_config_schema_defaults()). */
+struct defaults {
+    json_t *service;            /* service.schema.json */
+    json_t *backend;            /* backend.schema.json */
+    json_t *check;              /* health-check.schema.json */
+    json_t *bridge;             /* config.schema.json's bridge */
+};
+
+/* The defaults, read once: the schemas are compiled in, and a service is
+ * parsed or compared many times a document. */
+static const struct defaults *
+defaults(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static struct defaults d;
+
+    if (ovsthread_once_start(&once)) {
+        d.service = dsr_config_schema_defaults("service.schema.json", NULL);
+        d.backend = dsr_config_schema_defaults("backend.schema.json", NULL);
+        d.check = dsr_config_schema_defaults("health-check.schema.json",
+                                             NULL);
+        d.bridge = dsr_config_schema_defaults("config.schema.json",
+                                              "bridge");
+        ovsthread_once_done(&once);
+    }
+    return &d;
+}
+
+/* Member 'key' of 'j' or, if 'j' lacks it, its default among 'defaults'
+ * (one of struct defaults), which must have one. */
+static const json_t *
+member(const json_t *j, const json_t *defaults, const char *key)
+{
+    const json_t *v = json_object_get(j, key);
+
+    if (!v) {
+        v = json_object_get(defaults, key);
+        ovs_assert(v);
+    }
+    return v;
+}
+
+static const char *
+member_string(const json_t *j, const json_t *defaults, const char *key)
+{
+    return json_string_value(member(j, defaults, key));
+}
+
+/* Whether member 'key' of 'j', or its default, is the string 'value'. */
+static bool
+member_is(const json_t *j, const json_t *defaults, const char *key,
+          const char *value)
+{
+    const char *s = member_string(j, defaults, key);
+
+    return s && !strcmp(s, value);
+}
+
+static struct eth_addr
+parse_mac(const char *s)
+{
+    struct eth_addr mac;
+
+    ovs_assert(eth_addr_from_string(s, &mac));
+    return mac;
+}
+
+static ovs_be32
+parse_ip(const char *s)
+{
+    struct in_addr addr;
+
+    ovs_assert(inet_pton(AF_INET, s, &addr) == 1);
+    return addr.s_addr;
+}
+
+/* Bridges. */
+
+static char *
+parse_bridges(const json_t *bridges, struct dsr_config *cfg)
+{
+    const json_t *d = defaults()->bridge;
+    const json_t *b;
+    size_t i;
+
+    cfg->n_bridges = json_array_size(bridges);
+    cfg->bridges = xcalloc(cfg->n_bridges, sizeof *cfg->bridges);
+    json_array_foreach (bridges, i, b) {
+        struct dsr_bridge_config *br = &cfg->bridges[i];
+        const char *name = json_string_value(json_object_get(b, "name"));
+        const json_t *target = json_object_get(b, "target");
+
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(cfg->bridges[j].name, name)) {
+                return xasprintf("$.bridges[%"PRIuSIZE"].name: duplicate "
+                                 "bridge \"%s\"", i, name);
+            }
+        }
+        br->name = xstrdup(name);
+        br->target = target
+                     ? xstrdup(json_string_value(target))
+                     : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
+        br->mac = parse_mac(member_string(b, d, "mac"));
+        const json_t *probe_ip = json_object_get(b, "probe_ip");
+        br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
+        const json_t *gre_port = json_object_get(b, "gre_port");
+        br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
+                        : NULL);
+        br->ipip_port = xstrdup(member_string(b, d, "ipip_port"));
+        if (eth_addr_is_multicast(br->mac)) {
+            return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
+                             "MAC address", i);
+        }
+    }
+    return NULL;
+}
+
+char *
+dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
+{
+    char *error = dsr_schema_validate("config.schema.json", json, "$");
+
+    if (!error) {
+        dsr_limits_from_json(json_object_get(json, "limits"), &cfg->limits);
+        error = parse_bridges(json_object_get(json, "bridges"), cfg);
+    }
+    return error;
+}
+
+/* Health checks. */
+
+static char *
+optional_strdup(const json_t *j, const char *key)
+{
+    const json_t *v = json_object_get(j, key);
+
+    return v ? xstrdup(json_string_value(v)) : NULL;
+}
+
+static enum dsr_check_type
+check_type(const json_t *j)
+{
+    const char *type = member_string(j, defaults()->check, "type");
+
+    for (int t = DSR_CHECK_NONE; t <= DSR_CHECK_EXEC; t++) {
+        if (!strcmp(type, dsr_check_type_to_string(t))) {
+            return t;
+        }
+    }
+    return DSR_CHECK_NONE;
+}
+
+/* The scalar fields of health check 'j'; its port defaults to the
+ * service's. */
+static void
+read_check_fields(struct dsr_health_check *c, const json_t *j,
+                  uint16_t service_port)
+{
+    const json_t *d = defaults()->check;
+    const json_t *port = json_object_get(j, "port");
+
+    c->type = check_type(j);
+    c->interval_ms = json_integer_value(member(j, d, "interval_ms"));
+    c->timeout_ms = json_integer_value(member(j, d, "timeout_ms"));
+    c->rise = json_integer_value(member(j, d, "rise"));
+    c->fall = json_integer_value(member(j, d, "fall"));
+    c->port = port ? json_integer_value(port) : service_port;
+    c->dsr = json_is_true(member(j, d, "dsr"));
+    c->method = xstrdup(member_string(j, d, "method"));
+    c->path = xstrdup(member_string(j, d, "path"));
+    c->host = optional_strdup(j, "host");
+    c->body_contains = optional_strdup(j, "body_contains");
+    c->tls_verify = json_is_true(member(j, d, "tls_verify"));
+    c->payload = optional_strdup(j, "payload");
+    c->dns = json_object_get(j, "preset") != NULL;
+    c->dns_name = xstrdup(member_string(j, d, "dns_name"));
+    c->expect_reply = json_is_true(member(j, d, "expect_reply"));
+}
+
+/* The list fields of health check 'j'. */
+static void
+read_check_lists(struct dsr_health_check *c, const json_t *j)
+{
+    const json_t *list = json_object_get(j, "expect_status");
+    c->n_expect_status = json_array_size(list);
+    if (c->n_expect_status) {
+        c->expect_status = xmalloc(c->n_expect_status
+                                   * sizeof *c->expect_status);
+        for (size_t i = 0; i < c->n_expect_status; i++) {
+            c->expect_status[i] = json_integer_value(
+                json_array_get(list, i));
+        }
+    }
+    list = json_object_get(j, "command");
+    if (json_array_size(list)) {
+        c->command = xcalloc(json_array_size(list) + 1,
+                             sizeof *c->command);
+        for (size_t i = 0; i < json_array_size(list); i++) {
+            c->command[i] = xstrdup(json_string_value(
+                                        json_array_get(list, i)));
+        }
+    }
+}
+
+/* What the schema cannot say: the fields that a type of check needs.
+ * 'path' names where the backend's fields are. */
+static char *
+check_error(const struct dsr_health_check *c, const char *path)
+{
+    bool needs_port = c->type != DSR_CHECK_NONE && c->type != DSR_CHECK_EXEC;
+
+    if ((needs_port || c->dsr) && !c->port) {
+        return xasprintf("%s.health_check.port: required for a %s check "
+                         "of an all-ports service", path,
+                         c->dsr ? "DSR-path"
+                                : dsr_check_type_to_string(c->type));
+    } else if (c->type == DSR_CHECK_EXEC && !c->command) {
+        return xasprintf("%s.health_check.command: required for exec "
+                         "checks", path);
+    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
+        return xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
+                         "TCP: use it with tcp, http or https checks", path);
+    } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
+        return xasprintf("%s.health_check.payload: required for udp "
+                         "checks (or \"preset\": \"dns\")", path);
+    }
+    return NULL;
+}
+
+/* The health check that a service's backends start from: its own fields
+ * over the schema's defaults.  Made once a service, so that a backend
+ * without fields of its own costs no merge and no lookup of defaults. */
+static json_t *
+service_check(const struct dsr_service *svc)
+{
+    json_t *defaults_ = defaults()->check;
+
+    return (svc->health_json
+            ? json_merge_patch(defaults_, svc->health_json)
+            : json_incref(defaults_));
+}
+
+/* Builds the effective check from the service's ('service_check') and the
+ * backend's fields on top ('path' names where the backend's fields are,
+ * for errors); both were validated against health-check.schema.json.
+ * Type "none" gives no check ('*checkp' NULL). */
+static char *
+parse_health_check(const json_t *service_check, const json_t *own,
+                   uint16_t service_port, const char *path,
+                   struct dsr_health_check **checkp)
+{
+    json_t *j = (own ? json_merge_patch(service_check, own)
+                 : json_incref(CONST_CAST(json_t *, service_check)));
+    struct dsr_health_check *c = xzalloc(sizeof *c);
+
+    read_check_fields(c, j, service_port);
+    read_check_lists(c, j);
+    json_decref(j);
+
+    char *error = check_error(c, path);
+    if (error || c->type == DSR_CHECK_NONE) {
+        dsr_health_check_destroy(c);
+        c = NULL;
+    }
+    *checkp = c;
+    return error;
+}
+
+/* Comparisons of JSON with the model, which may answer false for an equal
+ * value (the parser is then the judge) but never true for another.  They
+ * read any JSON safely, but their answer holds only for valid JSON. */
+
+static bool
+json_equal_or_null(const json_t *a, const json_t *b)
+{
+    return a && b ? json_equal(a, b) : a == b;
+}
+
+/* Whether member 'key' of 'j' is absent and 'dflt' (not NULL) is its
+ * default, or is the string 'value'. */
+static bool
+json_string_is(const json_t *j, const char *key, const char *value,
+               const char *dflt)
+{
+    const json_t *v = json_object_get(j, key);
+    const char *s = v ? json_string_value(v) : dflt;
+
+    return s && !strcmp(s, value);
+}
+
+static bool
+json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct in_addr addr;
+
+    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
+}
+
+static bool
+json_mac_is(const json_t *j, const char *key, struct eth_addr mac)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    struct eth_addr parsed;
+
+    return s && eth_addr_from_string(s, &parsed)
+           && eth_addr_equals(parsed, mac);
+}
+
+/* Backends. */
+
+static enum dsr_backend_state
+backend_state(const char *state)
+{
+    return (!strcmp(state, "active") ? DSR_BACKEND_ACTIVE
+            : !strcmp(state, "drain") ? DSR_BACKEND_DRAIN
+            : DSR_BACKEND_DISABLED);
+}
+
+static char *
+parse_backend(const json_t *b, const struct dsr_service *svc,
+              const json_t *service_check, const char *path, size_t j,
+              bool trust_ids, struct dsr_backend *be)
+{
+    const json_t *d = defaults()->backend;
+    const json_t *mac = json_object_get(b, "mac");
+    const json_t *port = json_object_get(b, "port");
+
+    be->ip = parse_ip(json_string_value(json_object_get(b, "ip")));
+    be->has_mac = mac != NULL;
+    be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
+    be->weight = json_integer_value(member(b, d, "weight"));
+    be->state = backend_state(member_string(b, d, "state"));
+    be->bucket_id = UINT32_MAX;
+    be->version = 0;
+    be->health_json = json_deep_copy(json_object_get(b, "health_check"));
+
+    be->check = NULL;
+    if (svc->health_json || be->health_json) {
+        char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+        char *error = parse_health_check(service_check, be->health_json,
+                                         svc->port, be_path, &be->check);
+        free(be_path);
+        if (error) {
+            return error;
+        }
+    }
+    if (trust_ids) {
+        const json_t *id = json_object_get(b, "bucket_id");
+        const json_t *version = json_object_get(b, "version");
+        be->bucket_id = id ? json_integer_value(id) : UINT32_MAX;
+        be->version = version ? json_integer_value(version) : 0;
+    }
+
+    if (port && json_integer_value(port) != svc->port) {
+        char service_port[8];
+        snprintf(service_port, sizeof service_port, "%"PRIu16, svc->port);
+        return xasprintf("%s.backends[%"PRIuSIZE"].port: port translation "
+                         "is impossible in DSR: the backend receives the "
+                         "client's packet unchanged, on the service's port "
+                         "%s (got %"JSON_INTEGER_FORMAT")", path, j,
+                         svc->port ? service_port : "\"*\"",
+                         json_integer_value(port));
+    }
+    if (mac && eth_addr_is_multicast(be->mac)) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].mac: must be a unicast "
+                         "MAC address", path, j);
+    }
+    if (be->ip == svc->vip) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
+                         "service's own VIP", path, j, IP_ARGS(be->ip));
+    }
+    for (size_t k = 0; k < j; k++) {
+        if (svc->backends[k].ip == be->ip) {
+            return xasprintf("%s.backends[%"PRIuSIZE"].ip: duplicate backend "
+                             IP_FMT, path, j, IP_ARGS(be->ip));
+        }
+    }
+    return NULL;
+}
+
+static bool
+backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
+{
+    return (a->ip == b->ip && a->has_mac == b->has_mac
+            && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
+            && a->state == b->state
+            && json_equal_or_null(a->health_json, b->health_json));
+}
+
+/* Whether backend JSON 'b' describes 'be' exactly, its "slots" aside; the
+ * read-only bucket_id and version are ignored, as on input. */
+static bool
+backend_json_same(const json_t *b, const struct dsr_service *svc,
+                  const struct dsr_backend *be)
+{
+    const json_t *d = defaults()->backend;
+    const json_t *mac = json_object_get(b, "mac");
+    const json_t *port = json_object_get(b, "port");
+
+    return (json_ip_is(b, "ip", be->ip)
+            && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
+                    : !be->has_mac)
+            && json_integer_value(member(b, d, "weight")) == be->weight
+            && member_is(b, d, "state",
+                         dsr_backend_state_to_string(be->state))
+            && (!port || json_integer_value(port) == svc->port)
+            && json_equal_or_null(json_object_get(b, "health_check"),
+                                  be->health_json));
+}
+
+/* Bucket ids and the slot table. */
+
+static bool
+bucket_id_used(const struct dsr_service *svc, uint32_t id)
+{
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        if (svc->backends[i].bucket_id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Backends that 'old' had keep their bucket ids (and, if unchanged, their
+ * versions); new ones get the lowest free ids. */
+static void
+assign_bucket_ids(struct dsr_service *svc, const struct dsr_service *old)
+{
+    uint32_t next = 0;
+
+    for (size_t i = 0; old && i < svc->n_backends; i++) {
+        struct dsr_backend *be = &svc->backends[i];
+        const struct dsr_backend *prev = dsr_service_find_backend(old,
+                                                                  be->ip);
+        if (prev && be->bucket_id == UINT32_MAX) {
+            be->bucket_id = prev->bucket_id;
+            be->version = backend_equal(be, prev) ? prev->version : 0;
+        }
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        struct dsr_backend *be = &svc->backends[i];
+        if (be->bucket_id == UINT32_MAX) {
+            while (bucket_id_used(svc, next)) {
+                next++;
+            }
+            be->bucket_id = next++;
+        }
+    }
+}
+
+/* The service's table: the one its JSON carries (each backend's "slots"
+ * bitmap, from the state file or another node), else the one it had,
+ * then moved as little as the new backends and weights require. */
+static void
+build_slots(struct dsr_service *svc, const json_t *backends,
+            const struct dsr_service *old)
+{
+    struct slots_backend *sb = xmalloc((svc->n_backends + 1) * sizeof *sb);
+    bool from_json = false;
+
+    svc->slots = xmalloc(DSR_SLOTS * sizeof *svc->slots);
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        svc->slots[s] = DSR_SLOT_NONE;
+    }
+    /* Bucket ids are each node's own: carry the old table over by
+     * address, so that a new backend that got a deleted one's id does not
+     * inherit its slots. */
+    for (size_t i = 0; old && old->slots && i < old->n_backends; i++) {
+        const struct dsr_backend *prev = &old->backends[i];
+        const struct dsr_backend *be = dsr_service_find_backend(svc,
+                                                                prev->ip);
+        for (size_t s = 0; be && s < DSR_SLOTS; s++) {
+            if (old->slots[s] == prev->bucket_id) {
+                svc->slots[s] = be->bucket_id;
+            }
+        }
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        const char *hex = json_string_value(
+            json_object_get(json_array_get(backends, j), "slots"));
+        if (hex && !from_json) {
+            from_json = true;
+            for (size_t s = 0; s < DSR_SLOTS; s++) {
+                svc->slots[s] = DSR_SLOT_NONE;
+            }
+        }
+        for (size_t s = 0; hex && s < DSR_SLOTS; s += 4) {
+            int nibble = hexit_value(hex[s / 4]);
+            for (size_t k = 0; nibble && k < 4; k++) {
+                if (nibble & (8 >> k) && svc->slots[s + k] == DSR_SLOT_NONE) {
+                    svc->slots[s + k] = svc->backends[j].bucket_id;
+                }
+            }
+        }
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        sb[j].id = svc->backends[j].bucket_id;
+        sb[j].key = ntohl(svc->backends[j].ip);
+        sb[j].weight = svc->backends[j].weight;
+    }
+    slots_rebalance(svc->slots, sb, svc->n_backends);
+    free(sb);
+}
+
+/* Whether a backend's "slots" gives it the slots it holds in 'svc''s
+ * table.  Reads no further than 'hex''s end, and never takes a bitmap
+ * that the schema rejects for the same. */
+static bool
+slots_json_same(const char *hex, const struct dsr_service *svc,
+                const struct dsr_backend *be)
+{
+    if (strspn(hex, "0123456789abcdef") != DSR_SLOTS / 4
+        || hex[DSR_SLOTS / 4]) {
+        return false;
+    }
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
+        if (has != (svc->slots[s] == be->bucket_id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Services. */
+
+/* The service's own fields: all but its bridge, MAC and backends. */
+static void
+read_service_fields(struct dsr_service *svc, const json_t *s,
+                    bool trust_ids, const struct dsr_service *old)
+{
+    const json_t *d = defaults()->service;
+    const json_t *port = json_object_get(s, "port");
+    const char *protocol = json_string_value(json_object_get(s, "protocol"));
+
+    svc->name = xstrdup(json_string_value(json_object_get(s, "name")));
+    svc->id = old ? old->id : 0;
+    if (trust_ids && json_object_get(s, "id")) {
+        svc->id = json_integer_value(json_object_get(s, "id"));
+        svc->version = json_integer_value(json_object_get(s, "version"));
+    }
+    svc->vip = parse_ip(json_string_value(json_object_get(s, "vip")));
+    svc->protocol = (!strcmp(protocol, "tcp") ? DSR_PROTO_TCP
+                     : !strcmp(protocol, "udp") ? DSR_PROTO_UDP
+                     : DSR_PROTO_BOTH);
+    svc->port = json_is_integer(port) ? json_integer_value(port) : 0;
+    /* The schema allows no mode that dsr_mode_from_string() lacks. */
+    dsr_mode_from_string(member_string(s, d, "mode"), &svc->mode);
+    svc->hash = (member_is(s, d, "hash", "source-ip") ? DSR_HASH_SOURCE_IP
+                 : DSR_HASH_5TUPLE);
+    svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
+    svc->on_all_down = (member_is(s, d, "on_all_down", "keep")
+                        ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
+    svc->pin_connections = json_is_true(member(s, d, "pin_connections"));
+}
+
+/* The service's bridge (named, or the only one) and MAC (its own, or the
+ * bridge's). */
+static char *
+read_service_bridge(const struct dsr_config *cfg, const json_t *s,
+                    const char *path, struct dsr_service *svc,
+                    const struct dsr_bridge_config **brp)
+{
+    const json_t *bridge = json_object_get(s, "bridge");
+    const json_t *mac = json_object_get(s, "mac");
+    const struct dsr_bridge_config *br;
+
+    if (bridge) {
+        br = dsr_config_find_bridge(cfg, json_string_value(bridge));
+        if (!br) {
+            return xasprintf("%s.bridge: no bridge named \"%s\"", path,
+                             json_string_value(bridge));
+        }
+    } else if (cfg->n_bridges == 1) {
+        br = &cfg->bridges[0];
+    } else {
+        return xasprintf("%s.bridge: required when there is more than one "
+                         "bridge", path);
+    }
+    svc->bridge = xstrdup(br->name);
+    svc->mac = mac ? parse_mac(json_string_value(mac)) : br->mac;
+    if (eth_addr_is_multicast(svc->mac)) {
+        return xasprintf("%s.mac: must be a unicast MAC address", path);
+    }
+    *brp = br;
+    return NULL;
+}
+
+static char *
+parse_backends(struct dsr_service *svc, const json_t *backends,
+               const struct dsr_bridge_config *br, const char *path,
+               bool trust_ids)
+{
+    json_t *check = service_check(svc);
+    char *error = NULL;
+
+    svc->n_backends = json_array_size(backends);
+    svc->backends = xcalloc(svc->n_backends, sizeof *svc->backends);
+    for (size_t j = 0; !error && j < svc->n_backends; j++) {
+        error = parse_backend(json_array_get(backends, j), svc, check, path,
+                              j, trust_ids, &svc->backends[j]);
+    }
+    json_decref(check);
+    if (error) {
+        return error;
+    }
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        const struct dsr_health_check *c = svc->backends[j].check;
+        if (c && c->dsr && !br->probe_ip) {
+            return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
+                             "bridge \"%s\" has no probe_ip for "
+                             "DSR-path probes", path, j, br->name);
+        }
+    }
+    return NULL;
+}
+
+char *
+dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
+                            const char *path, bool trust_ids,
+                            const struct dsr_service *old,
+                            struct dsr_service **svcp)
+{
+    const json_t *backends = json_object_get(s, "backends");
+    struct dsr_service *svc = xzalloc(sizeof *svc);
+    const struct dsr_bridge_config *br = NULL;
+
+    read_service_fields(svc, s, trust_ids, old);
+    char *error = read_service_bridge(cfg, s, path, svc, &br);
+    if (!error) {
+        error = parse_backends(svc, backends, br, path, trust_ids);
+    }
+    if (error) {
+        dsr_service_destroy(svc);
+        *svcp = NULL;
+        return error;
+    }
+    assign_bucket_ids(svc, old);
+    build_slots(svc, backends, old);
+    *svcp = svc;
+    return NULL;
+}
+
+char *
+dsr_service_from_json(const struct dsr_config *cfg, const json_t *s,
+                      const char *path, bool trust_ids,
+                      const struct dsr_service *old,
+                      struct dsr_service **svcp)
+{
+    char *error = dsr_schema_validate("service.schema.json", s, path);
+
+    if (error) {
+        *svcp = NULL;
+        return error;
+    }
+    return dsr_service_from_valid_json(cfg, s, path, trust_ids, old, svcp);
+}
+
+/* Whether two services are the same, but for their versions. */
+bool
+dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
+{
+    if (strcmp(a->name, b->name) || a->id != b->id
+        || strcmp(a->bridge, b->bridge) || a->vip != b->vip
+        || a->protocol != b->protocol || a->port != b->port
+        || a->mode != b->mode || a->hash != b->hash
+        || !eth_addr_equals(a->mac, b->mac)
+        || !json_equal_or_null(a->health_json, b->health_json)
+        || a->on_all_down != b->on_all_down
+        || a->pin_connections != b->pin_connections
+        || a->n_backends != b->n_backends
+        || !a->slots != !b->slots
+        || (a->slots && memcmp(a->slots, b->slots,
+                               DSR_SLOTS * sizeof *a->slots))) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_backends; i++) {
+        if (!backend_equal(&a->backends[i], &b->backends[i])
+            || a->backends[i].bucket_id != b->backends[i].bucket_id) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the service JSON 's' would parse as 'old' replaced by itself:
+ * the same service, nothing to change.  Cheap: no allocation.  It may
+ * answer false for an equal service (parse and dsr_service_equal() are
+ * then the judge), never true for another one. */
+bool
+dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
+                      const struct dsr_service *old)
+{
+    const json_t *d = defaults()->service;
+    const json_t *port = json_object_get(s, "port");
+    const json_t *mac = json_object_get(s, "mac");
+    const json_t *backends = json_object_get(s, "backends");
+    const char *bridge = (cfg->n_bridges == 1 ? cfg->bridges[0].name
+                          : NULL);
+    const struct dsr_bridge_config *br = dsr_config_find_bridge(cfg,
+                                                                old->bridge);
+
+    if (!br
+        || !json_string_is(s, "name", old->name, NULL)
+        || !json_string_is(s, "bridge", old->bridge, bridge)
+        || !json_ip_is(s, "vip", old->vip)
+        || !json_string_is(s, "protocol",
+                           dsr_protocol_to_string(old->protocol), NULL)
+        || (json_is_integer(port) ? json_integer_value(port) : 0)
+           != old->port
+        || !member_is(s, d, "hash", dsr_hash_to_string(old->hash))
+        || !member_is(s, d, "mode", dsr_mode_to_string(old->mode))
+        || !(mac ? json_mac_is(s, "mac", old->mac)
+                 : eth_addr_equals(br->mac, old->mac))
+        || !json_equal_or_null(json_object_get(s, "health_check"),
+                               old->health_json)
+        || !member_is(s, d, "on_all_down",
+                      (old->on_all_down == DSR_ALL_DOWN_KEEP
+                       ? "keep" : "drop"))
+        || json_is_true(member(s, d, "pin_connections"))
+           != old->pin_connections
+        || json_array_size(backends) != old->n_backends
+        || !old->slots) {
+        return false;
+    }
+
+    /* The table: carried over when no backend gives its slots, taken from
+     * the document when all do. */
+    size_t n_slots = 0;
+    for (size_t j = 0; j < old->n_backends; j++) {
+        const json_t *b = json_array_get(backends, j);
+        const char *hex = json_string_value(json_object_get(b, "slots"));
+
+        if (!backend_json_same(b, old, &old->backends[j])
+            || (hex && !slots_json_same(hex, old, &old->backends[j]))) {
+            return false;
+        }
+        n_slots += hex != NULL;
+    }
+    return !n_slots || n_slots == old->n_backends;
+}
