@@ -354,7 +354,7 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
     be->weight = json_integer_value(member(b, d, "weight"));
     be->state = backend_state(member_string(b, d, "state"));
-    be->bucket_id = UINT32_MAX;
+    be->id = UINT32_MAX;
     be->version = 0;
     be->health_json = json_deep_copy(json_object_get(b, "health_check"));
 
@@ -369,9 +369,12 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
         }
     }
     if (trust_ids) {
-        const json_t *id = json_object_get(b, "bucket_id");
+        /* "bucket_id": its former name, in older state files. */
+        const json_t *id = (json_object_get(b, "id")
+                            ? json_object_get(b, "id")
+                            : json_object_get(b, "bucket_id"));
         const json_t *version = json_object_get(b, "version");
-        be->bucket_id = id ? json_integer_value(id) : UINT32_MAX;
+        be->id = id ? json_integer_value(id) : UINT32_MAX;
         be->version = version ? json_integer_value(version) : 0;
     }
 
@@ -412,7 +415,7 @@ backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
 }
 
 /* Whether backend JSON 'b' describes 'be' exactly, its "slots" aside; the
- * read-only bucket_id and version are ignored, as on input. */
+ * read-only id and version are ignored, as on input. */
 static bool
 backend_json_same(const json_t *b, const struct dsr_service *svc,
                   const struct dsr_backend *be)
@@ -435,10 +438,10 @@ backend_json_same(const json_t *b, const struct dsr_service *svc,
 /* Bucket ids and the slot table. */
 
 static bool
-bucket_id_used(const struct dsr_service *svc, uint32_t id)
+backend_id_used(const struct dsr_service *svc, uint32_t id)
 {
     for (size_t i = 0; i < svc->n_backends; i++) {
-        if (svc->backends[i].bucket_id == id) {
+        if (svc->backends[i].id == id) {
             return true;
         }
     }
@@ -448,7 +451,7 @@ bucket_id_used(const struct dsr_service *svc, uint32_t id)
 /* Backends that 'old' had keep their bucket ids (and, if unchanged, their
  * versions); new ones get the lowest free ids. */
 static void
-assign_bucket_ids(struct dsr_service *svc, const struct dsr_service *old)
+assign_backend_ids(struct dsr_service *svc, const struct dsr_service *old)
 {
     uint32_t next = 0;
 
@@ -456,18 +459,18 @@ assign_bucket_ids(struct dsr_service *svc, const struct dsr_service *old)
         struct dsr_backend *be = &svc->backends[i];
         const struct dsr_backend *prev = dsr_service_find_backend(old,
                                                                   be->ip);
-        if (prev && be->bucket_id == UINT32_MAX) {
-            be->bucket_id = prev->bucket_id;
+        if (prev && be->id == UINT32_MAX) {
+            be->id = prev->id;
             be->version = backend_equal(be, prev) ? prev->version : 0;
         }
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
         struct dsr_backend *be = &svc->backends[i];
-        if (be->bucket_id == UINT32_MAX) {
-            while (bucket_id_used(svc, next)) {
+        if (be->id == UINT32_MAX) {
+            while (backend_id_used(svc, next)) {
                 next++;
             }
-            be->bucket_id = next++;
+            be->id = next++;
         }
     }
 }
@@ -494,8 +497,8 @@ build_slots(struct dsr_service *svc, const json_t *backends,
         const struct dsr_backend *be = dsr_service_find_backend(svc,
                                                                 prev->ip);
         for (size_t s = 0; be && s < DSR_SLOTS; s++) {
-            if (old->slots[s] == prev->bucket_id) {
-                svc->slots[s] = be->bucket_id;
+            if (old->slots[s] == prev->id) {
+                svc->slots[s] = be->id;
             }
         }
     }
@@ -512,13 +515,13 @@ build_slots(struct dsr_service *svc, const json_t *backends,
             int nibble = hexit_value(hex[s / 4]);
             for (size_t k = 0; nibble && k < 4; k++) {
                 if (nibble & (8 >> k) && svc->slots[s + k] == DSR_SLOT_NONE) {
-                    svc->slots[s + k] = svc->backends[j].bucket_id;
+                    svc->slots[s + k] = svc->backends[j].id;
                 }
             }
         }
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
-        sb[j].id = svc->backends[j].bucket_id;
+        sb[j].id = svc->backends[j].id;
         sb[j].key = ntohl(svc->backends[j].ip);
         sb[j].weight = svc->backends[j].weight;
     }
@@ -539,7 +542,7 @@ slots_json_same(const char *hex, const struct dsr_service *svc,
     }
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
-        if (has != (svc->slots[s] == be->bucket_id)) {
+        if (has != (svc->slots[s] == be->id)) {
             return false;
         }
     }
@@ -659,7 +662,7 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
         *svcp = NULL;
         return error;
     }
-    assign_bucket_ids(svc, old);
+    assign_backend_ids(svc, old);
     build_slots(svc, backends, old);
     *svcp = svc;
     return NULL;
@@ -700,7 +703,7 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
     }
     for (size_t i = 0; i < a->n_backends; i++) {
         if (!backend_equal(&a->backends[i], &b->backends[i])
-            || a->backends[i].bucket_id != b->backends[i].bucket_id) {
+            || a->backends[i].id != b->backends[i].id) {
             return false;
         }
     }

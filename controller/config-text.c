@@ -115,15 +115,15 @@ dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
         put_key(s, "health_check", false);
         put_value(s, be->health_json);
     }
-    put_key(s, "bucket_id", false);
-    put_uint(s, be->bucket_id);
+    put_key(s, "id", false);
+    put_uint(s, be->id);
     if (svc->slots) {
         char hex[DSR_SLOTS / 4 + 2];
         hex[0] = '"';
         for (size_t i = 0; i < DSR_SLOTS; i += 4) {
             int nibble = 0;
             for (size_t k = 0; k < 4; k++) {
-                nibble = nibble << 1 | (svc->slots[i + k] == be->bucket_id);
+                nibble = nibble << 1 | (svc->slots[i + k] == be->id);
             }
             hex[1 + i / 4] = "0123456789abcdef"[nibble];
         }

@@ -103,12 +103,12 @@ print_service(const json_t *svc, const json_t *status, const json_t *stats)
         const char *health = get_str(st, "health", "-");
         const char *why = get_str(st, "reason", NULL);
         printf("  -> %-15s  weight %-5lld  %-8s  %-12s  mac %-17s  "
-               "bucket %-3lld  packets %s  health %s%s%s%s\n", ip,
+               "id %-3lld  packets %s  health %s%s%s%s\n", ip,
                get_int(be, "weight"), get_str(be, "state", "?"),
-               !st ? "-" : json_is_true(json_object_get(st, "in_group"))
-                           ? "in-group" : "not-in-group",
+               !st ? "-" : json_is_true(json_object_get(st, "in_slots"))
+                           ? "in-slots" : "no-slots",
                get_str(st, "mac", st ? "unresolved" : "-"),
-               get_int(be, "bucket_id"), packets_str, health,
+               get_int(be, "id"), packets_str, health,
                why && !strcmp(health, "down") ? " (" : "",
                why && !strcmp(health, "down") ? why : "",
                why && !strcmp(health, "down") ? ")" : "");
@@ -191,7 +191,7 @@ dsrctl_print_backend_list(const json_t *list)
     json_array_foreach (list, i, be) {
         printf("%-15s  %-6lld  %-8s  %-6lld  %s\n",
                get_str(be, "ip", "?"), get_int(be, "weight"),
-               get_str(be, "state", "?"), get_int(be, "bucket_id"),
+               get_str(be, "state", "?"), get_int(be, "id"),
                get_str(be, "mac", "-"));
     }
 }

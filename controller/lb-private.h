@@ -46,10 +46,10 @@ struct lb_location {
 
 /* When a backend last joined or left the backends its service's slots
  * are given to. */
-struct lb_bucket_state {
-    struct hmap_node node;          /* In struct lb_bridge's 'buckets'. */
+struct lb_backend_state {
+    struct hmap_node node;          /* In lb_bridge's 'backend_states'. */
     uint32_t service_id;
-    uint32_t bucket_id;
+    uint32_t backend_id;
     bool in_slots;
     long long int since;            /* time_wall_msec() of the change. */
 };
@@ -69,7 +69,7 @@ struct lb_bridge {
     long long int relax_at;         /* Next try at vswitchd_relax_tcp_
                                      * conntrack(), or 0 once done. */
     long long int relax_since;
-    struct hmap buckets;            /* struct lb_bucket_state. */
+    struct hmap backend_states;     /* struct lb_backend_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip
                                      * services (controller/tunnel.h). */
@@ -101,9 +101,9 @@ struct lb {
 };
 
 struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
-struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
+struct lb_backend_state *lb_find_backend_state(const struct lb_bridge *,
                                              uint32_t service_id,
-                                             uint32_t bucket_id);
+                                             uint32_t backend_id);
 
 /* lb-probe.c: DSR-path probes, sent for the health checker and answered
  * through the bridge's packet-ins. */

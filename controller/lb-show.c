@@ -1,5 +1,5 @@
 /* "dsr/show": the bridges, their services and backends as dsrd sees
- * them (MACs, ports, bucket ids, tunnel errors), for operators; a
+ * them (MACs, ports, backend ids, tunnel errors), for operators; a
  * read-only view of lb's state. */
 #include <config.h>
 #include "controller/lb-private.h"
@@ -50,14 +50,14 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
     if (nb && nb->resolved && svc->mode == DSR_MODE_L2) {
         ds_put_format(s, ", port %"PRIu32, ofp_to_u16(nb->port));
     }
-    ds_put_format(s, ", weight %"PRIu16", %s, bucket %"PRIu32"%s\n",
+    ds_put_format(s, ", weight %"PRIu16", %s, id %"PRIu32"%s\n",
                   be->weight, dsr_backend_state_to_string(be->state),
-                  be->bucket_id,
+                  be->id,
                   be->state == DSR_BACKEND_ACTIVE && known
-                  ? "" : " (not in group)");
+                  ? "" : " (no slots)");
 }
 
-/* The "dsr/show" text: bridges, services, backends, MACs, bucket ids. */
+/* The "dsr/show" text: bridges, services, backends, MACs, backend ids. */
 void
 lb_format_show(const struct lb *lb, struct ds *s)
 {

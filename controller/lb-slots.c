@@ -28,7 +28,7 @@ classify_backends(const struct lb_backend_view *views, size_t n,
         r->mac = v->mac;
         if (v->state == DSR_BACKEND_ACTIVE && v->deliverable) {
             struct slots_backend *u = &out->usable[out->n_usable++];
-            u->id = v->bucket_id;
+            u->id = v->id;
             u->key = ntohl(v->ip);
             u->weight = v->weight;
         }
@@ -84,11 +84,11 @@ lb_slots_compute(const uint32_t base[DSR_SLOTS],
     }
 }
 
-/* Whether the backend with 'bucket_id' takes new connections. */
+/* Whether the backend with 'id' takes new connections. */
 bool
-lb_slots_is_usable(const struct lb_slots *slots, uint32_t bucket_id)
+lb_slots_is_usable(const struct lb_slots *slots, uint32_t id)
 {
-    return find_usable(slots->usable, slots->n_usable, bucket_id) != NULL;
+    return find_usable(slots->usable, slots->n_usable, id) != NULL;
 }
 
 void

@@ -18,7 +18,7 @@
 /* A backend as lb sees it when it programs its service. */
 struct lb_backend_view {
     ovs_be32 ip;
-    uint32_t bucket_id;         /* What its slots hold. */
+    uint32_t id;                /* What its slots hold. */
     uint16_t weight;
     enum dsr_backend_state state;
     bool down;                  /* Its health check says so. */
@@ -39,7 +39,7 @@ struct lb_slots {
 void lb_slots_compute(const uint32_t base[DSR_SLOTS],
                       const struct lb_backend_view *, size_t n,
                       enum dsr_all_down, struct lb_slots *);
-bool lb_slots_is_usable(const struct lb_slots *, uint32_t bucket_id);
+bool lb_slots_is_usable(const struct lb_slots *, uint32_t id);
 void lb_slots_destroy(struct lb_slots *);
 
 #endif /* controller/lb-slots.h */

@@ -27,8 +27,8 @@ lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
                                                        : eth_addr_zero;
     info->port = info->resolved ? ofp_to_u16(nb->port) : 0;
     /* What was last programmed: state, MAC, health and on_all_down. */
-    const struct lb_bucket_state *b = (br ? lb_find_bucket_state(
-                                                br, svc->id, be->bucket_id)
+    const struct lb_backend_state *b = (br ? lb_find_backend_state(
+                                                br, svc->id, be->id)
                                           : NULL);
     info->in_slots = b && b->in_slots;
     info->since = b ? b->since : 0;

@@ -91,15 +91,15 @@ find_location(const struct lb_bridge *br, struct eth_addr mac)
     return NULL;
 }
 
-struct lb_bucket_state *
-lb_find_bucket_state(const struct lb_bridge *br, uint32_t service_id,
-                     uint32_t bucket_id)
+struct lb_backend_state *
+lb_find_backend_state(const struct lb_bridge *br, uint32_t service_id,
+                     uint32_t backend_id)
 {
-    struct lb_bucket_state *b;
+    struct lb_backend_state *b;
 
-    HMAP_FOR_EACH_WITH_HASH (b, node, hash_2words(service_id, bucket_id),
-                             &br->buckets) {
-        if (b->service_id == service_id && b->bucket_id == bucket_id) {
+    HMAP_FOR_EACH_WITH_HASH (b, node, hash_2words(service_id, backend_id),
+                             &br->backend_states) {
+        if (b->service_id == service_id && b->backend_id == backend_id) {
             return b;
         }
     }
@@ -107,18 +107,18 @@ lb_find_bucket_state(const struct lb_bridge *br, uint32_t service_id,
 }
 
 static void
-note_bucket_state(struct lb_bridge *br, const struct dsr_service *svc,
+note_backend_state(struct lb_bridge *br, const struct dsr_service *svc,
                   const struct dsr_backend *be, bool in_slots)
 {
-    struct lb_bucket_state *b = lb_find_bucket_state(br, svc->id,
-                                                     be->bucket_id);
+    struct lb_backend_state *b = lb_find_backend_state(br, svc->id,
+                                                     be->id);
     if (!b) {
         b = xmalloc(sizeof *b);
         b->service_id = svc->id;
-        b->bucket_id = be->bucket_id;
+        b->backend_id = be->id;
         b->in_slots = !in_slots;
-        hmap_insert(&br->buckets, &b->node,
-                    hash_2words(svc->id, be->bucket_id));
+        hmap_insert(&br->backend_states, &b->node,
+                    hash_2words(svc->id, be->id));
     }
     if (b->in_slots != in_slots) {
         b->in_slots = in_slots;
@@ -127,13 +127,13 @@ note_bucket_state(struct lb_bridge *br, const struct dsr_service *svc,
 }
 
 static void
-forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
+forget_backend_states(struct lb_bridge *br, const struct dsr_service *svc)
 {
     for (size_t i = 0; i < svc->n_backends; i++) {
-        struct lb_bucket_state *b = lb_find_bucket_state(
-            br, svc->id, svc->backends[i].bucket_id);
+        struct lb_backend_state *b = lb_find_backend_state(
+            br, svc->id, svc->backends[i].id);
         if (b) {
-            hmap_remove(&br->buckets, &b->node);
+            hmap_remove(&br->backend_states, &b->node);
             free(b);
         }
     }
@@ -169,7 +169,7 @@ view_backend(const struct lb *lb, const struct lb_bridge *br,
     bool resolved = nb && nb->resolved;
 
     v->ip = be->ip;
-    v->bucket_id = be->bucket_id;
+    v->id = be->id;
     v->weight = be->weight;
     v->state = be->state;
     v->down = health_is_down(lb->health, svc->id, be->ip);
@@ -203,8 +203,8 @@ program_service(const struct lb *lb, struct lb_bridge *br,
                      &slots);
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
-        note_bucket_state(br, svc, be,
-                          lb_slots_is_usable(&slots, be->bucket_id));
+        note_backend_state(br, svc, be,
+                          lb_slots_is_usable(&slots, be->id));
     }
     if (svc->mode != DSR_MODE_L2) {
         tunnel_note_service(&br->tunnels, svc, svc->id);
@@ -430,7 +430,7 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
     hmap_init(&br->ip_users);
     hmap_init(&br->locations);
     hmapx_init(&br->dirty_services);
-    hmap_init(&br->buckets);
+    hmap_init(&br->backend_states);
     tunnel_state_init(&br->tunnels, cfg, !strncmp(cfg->target, "unix:", 5));
 
     struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
@@ -462,11 +462,11 @@ destroy_bridge(struct lb_bridge *br)
     }
     hmap_destroy(&br->locations);
     hmapx_destroy(&br->dirty_services);
-    struct lb_bucket_state *b;
-    HMAP_FOR_EACH_POP (b, node, &br->buckets) {
+    struct lb_backend_state *b;
+    HMAP_FOR_EACH_POP (b, node, &br->backend_states) {
         free(b);
     }
-    hmap_destroy(&br->buckets);
+    hmap_destroy(&br->backend_states);
     tunnel_state_destroy(&br->tunnels);
     free(br->waits);
     free(br);
@@ -527,7 +527,7 @@ lb_remove_service(struct lb *lb, const struct dsr_service *svc)
                      NULL);
     health_remove_service(lb->health, svc);
     tunnel_note_service(&br->tunnels, NULL, svc->id);
-    forget_bucket_states(br, svc);
+    forget_backend_states(br, svc);
     release_service(br, svc);
 }
 
@@ -547,14 +547,14 @@ lb_replace_service(struct lb *lb, const struct dsr_service *old,
         add_service(br, new);
         for (size_t i = 0; i < old->n_backends; i++) {
             const struct dsr_backend *be = &old->backends[i];
-            struct lb_bucket_state *b;
+            struct lb_backend_state *b;
             bool reused = false;
             for (size_t j = 0; j < new->n_backends; j++) {
-                reused |= new->backends[j].bucket_id == be->bucket_id;
+                reused |= new->backends[j].id == be->id;
             }
             if (!reused
-                && (b = lb_find_bucket_state(br, old->id, be->bucket_id))) {
-                hmap_remove(&br->buckets, &b->node);
+                && (b = lb_find_backend_state(br, old->id, be->id))) {
+                hmap_remove(&br->backend_states, &b->node);
                 free(b);
             }
         }

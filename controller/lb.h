@@ -54,7 +54,7 @@ struct lb_backend_info {
     uint32_t port;
     bool in_slots;              /* Among the backends its service's slots
                                  * are given to now (takes new
-                                 * connections); "in_group" in the API. */
+                                 * connections). */
     long long int since;        /* Wall-clock ms 'in_slots' last changed. */
 };
 void lb_get_backend_info(const struct lb *, const struct dsr_service *,

@@ -86,7 +86,8 @@ struct dsr_backend {
     struct eth_addr mac;        /* Configured MAC, if 'has_mac'. */
     uint16_t weight;            /* Relative share, 1..65535. */
     enum dsr_backend_state state;
-    uint32_t bucket_id;         /* Stable OpenFlow bucket id in the group. */
+    uint32_t id;                /* Stable within the service: what its
+                                 * slots in the slot table hold. */
     uint64_t version;           /* Config version of its last change. */
     json_t *health_json;        /* Its own health_check fields, or NULL. */
     struct dsr_health_check *check;     /* Effective check, or NULL. */

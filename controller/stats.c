@@ -30,7 +30,7 @@ stats_to_json(const struct dsr_config *cfg, const struct lb *lb)
             inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
             json_array_append_new(backends, json_pack(
                 "{s:s, s:I, s:I, s:I}", "ip", ip,
-                "bucket_id", (json_int_t) be->bucket_id,
+                "id", (json_int_t) be->id,
                 "packets", (json_int_t) c.packets,
                 "bytes", (json_int_t) c.bytes));
         }
@@ -146,17 +146,17 @@ put_backend_counters(struct ds *s, const struct dsr_service **sorted,
 }
 
 static void
-put_backend_in_group(struct ds *s, const struct dsr_service **sorted,
+put_backend_in_slots(struct ds *s, const struct dsr_service **sorted,
                      const struct lb *lb)
 {
-    put_help(s, "dsr_backend_in_group", "gauge",
-             "1 if the backend has a bucket: active and its MAC known.");
+    put_help(s, "dsr_backend_in_slots", "gauge",
+             "1 if the backend holds slots: takes new connections.");
     for (size_t i = 0; sorted[i]; i++) {
         for (size_t j = 0; j < sorted[i]->n_backends; j++) {
             const struct dsr_backend *be = &sorted[i]->backends[j];
             struct lb_backend_info info;
             lb_get_backend_info(lb, sorted[i], be, &info);
-            ds_put_format(s, "dsr_backend_in_group{service=\"%s\","
+            ds_put_format(s, "dsr_backend_in_slots{service=\"%s\","
                           "backend=\""IP_FMT"\",state=\"%s\"} %d\n",
                           sorted[i]->name, IP_ARGS(be->ip),
                           dsr_backend_state_to_string(be->state),
@@ -256,7 +256,7 @@ stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
     ds_put_format(&s, "dsr_config_version %"PRIu64"\n", cfg->version);
     put_service_counters(&s, sorted, lb);
     put_backend_counters(&s, sorted, lb);
-    put_backend_in_group(&s, sorted, lb);
+    put_backend_in_slots(&s, sorted, lb);
     put_backend_health(&s, sorted, lb);
     put_healthy_backends(&s, sorted, lb);
     free(sorted);

@@ -49,9 +49,9 @@ backend_status(const struct lb *lb, const struct dsr_service *svc,
     lb_get_health(lb, svc, be, &hs);
     inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
     json_t *j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
-                          "ip", ip, "bucket_id", (json_int_t) be->bucket_id,
+                          "ip", ip, "id", (json_int_t) be->id,
                           "state", dsr_backend_state_to_string(be->state),
-                          "in_group", info.in_slots,
+                          "in_slots", info.in_slots,
                           "health", !hs.checked ? "unchecked"
                                     : hs.up ? "up" : "down");
     if (hs.checked) {

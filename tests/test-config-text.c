@@ -224,7 +224,35 @@ START_TEST(test_split_lines_rejects_other_layouts)
 }
 END_TEST
 
+/* A backend's id was called "bucket_id" in older state files: such a file
+ * keeps its ids, and is written back with "id". */
+START_TEST(test_old_bucket_id_is_read)
+{
+    struct dsr_config cfg;
+    char *error = load_state(
+        "{\"version\": 4, \"next_service_id\": 2,"
+        " \"bridges\": [{\"name\": \"br0\"}], \"services\": ["
+        "{\"name\": \"web\", \"id\": 1, \"vip\": \"10.0.0.100\","
+        " \"protocol\": \"tcp\", \"port\": 80, \"backends\": ["
+        "{\"ip\": \"10.0.0.11\", \"bucket_id\": 5},"
+        " {\"ip\": \"10.0.0.12\", \"id\": 2}]}]}", &cfg);
+    ck_assert_msg(!error, "%s", error);
+    const struct dsr_service *svc = dsr_config_find_service(&cfg, "web");
+    ck_assert_ptr_nonnull(svc);
+    ck_assert_uint_eq(svc->backends[0].id, 5);
+    ck_assert_uint_eq(svc->backends[1].id, 2);
+
+    struct ds text = DS_EMPTY_INITIALIZER;
+    dsr_config_put_json(&text, &cfg);
+    ck_assert_ptr_null(strstr(ds_cstr(&text), "bucket_id"));
+    ck_assert_ptr_nonnull(strstr(ds_cstr(&text), "\"id\":5"));
+    ds_destroy(&text);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
 CHECK_MAIN("config-text",
            CHECK_LOOP_TEST(test_split_lines_reads_what_put_json_writes, 3),
            CHECK_TEST(test_split_lines_rejects_other_layouts),
+           CHECK_TEST(test_old_bucket_id_is_read),
            CHECK_TEST(test_state_file_lines))

@@ -51,7 +51,7 @@ START_TEST(test_minimal_config_gets_defaults)
     ck_assert_uint_eq(svc->backends[0].weight, 100);
     ck_assert_int_eq(svc->backends[0].state, DSR_BACKEND_ACTIVE);
     ck_assert(!svc->backends[0].has_mac);
-    ck_assert_uint_eq(svc->backends[0].bucket_id, 0);
+    ck_assert_uint_eq(svc->backends[0].id, 0);
     dsr_config_destroy(&cfg);
 }
 END_TEST
@@ -158,7 +158,7 @@ START_TEST(test_full_config)
     ck_assert_uint_eq(dns->backends[0].weight, 7);
     ck_assert_int_eq(dns->backends[0].state, DSR_BACKEND_DRAIN);
     ck_assert_int_eq(dns->backends[1].state, DSR_BACKEND_DISABLED);
-    ck_assert_uint_eq(dns->backends[1].bucket_id, 1);
+    ck_assert_uint_eq(dns->backends[1].id, 1);
 
     const struct dsr_service *any = dsr_config_find_service(&cfg, "any");
     ck_assert_uint_eq(any->id, 2);
@@ -565,7 +565,7 @@ START_TEST(test_service_json_same)
     ck_assert_ptr_null(json_object_get(j, "pin_connections"));
     for (size_t i = 0; i < 3; i++) {
         json_t *b = json_array_get(json_object_get(j, "backends"), i);
-        json_object_del(b, "bucket_id");
+        json_object_del(b, "id");
         json_object_del(b, "version");
         json_object_del(b, "slots");
         delete_defaults(b, "backend.schema.json");

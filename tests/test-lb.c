@@ -29,7 +29,7 @@ make_service(struct lb_backend_view v[N_BACKENDS], uint32_t base[DSR_SLOTS])
     memset(v, 0, N_BACKENDS * sizeof *v);
     for (size_t i = 0; i < N_BACKENDS; i++) {
         v[i].ip = backend_ip(i);
-        v[i].bucket_id = i;
+        v[i].id = i;
         v[i].weight = 100;
         v[i].state = DSR_BACKEND_ACTIVE;
         v[i].deliverable = true;

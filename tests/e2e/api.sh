@@ -22,8 +22,8 @@ web='{"name": "web", "vip": "10.0.0.100", "protocol": "tcp", "port": 80,
       "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12", "weight": 50}]}'
 api POST /v1/services "$web"
 expect 201 '.name == "web"' '.id == 2' '.hash == "5-tuple"' \
-    '.backends[1].weight == 50' '.backends[0].bucket_id == 0' \
-    '.backends[1].bucket_id == 1'
+    '.backends[1].weight == 50' '.backends[0].id == 0' \
+    '.backends[1].id == 1'
 [ "$(header Location)" = /v1/services/web ] || sb_fail "Location: $(header Location)"
 etag=$(header ETag)
 [ -n "$etag" ] || sb_fail "no ETag"
@@ -116,14 +116,14 @@ expect 422 '.path == "$.name"'
 api GET /v1/services/web/backends
 expect 200 'length == 2'
 api POST /v1/services/web/backends '{"ip": "10.0.0.13", "weight": 10}'
-expect 201 '.ip == "10.0.0.13"' '.bucket_id == 2' '.weight == 10'
+expect 201 '.ip == "10.0.0.13"' '.id == 2' '.weight == 10'
 [ "$(header Location)" = /v1/services/web/backends/10.0.0.13 ] || sb_fail "backend Location"
 api POST /v1/services/web/backends '{"ip": "10.0.0.13"}'
 expect 409 '.path == "$.ip"'
 api POST /v1/services/web/backends '{"ip": "10.0.0.14", "weight": 0}'
 expect 422 '.path == "$.weight"'
 api PATCH /v1/services/web/backends/10.0.0.12 '{"state": "drain"}'
-expect 200 '.state == "drain"' '.bucket_id == 1' '.weight == 50'
+expect 200 '.state == "drain"' '.id == 1' '.weight == 50'
 betag=$(header ETag)
 api PATCH /v1/services/web/backends/10.0.0.12 '{"state": "active"}' -H 'If-Match: "1"'
 expect 412
@@ -140,7 +140,7 @@ api GET /v1/services/web/backends/10.0.0.13
 expect 404
 # Bucket ids are stable: a new backend takes the lowest free id.
 api POST /v1/services/web/backends '{"ip": "10.0.0.13"}'
-expect 201 '.bucket_id == 2'
+expect 201 '.id == 2'
 
 # Status.
 api GET /v1/status

@@ -98,8 +98,8 @@ e2e_wait_api /v1/stats '.services[0].packets >= 160' \
     'all(.services[0].backends[]; .packets > 0)'
 ctl service show web
 expect_rc 0 "^web  TCP 10\.0\.0\.100:80  hash 5-tuple  mac $SERVICE_MAC  id 1\$"
-has '^  -> 10\.0\.0\.11 +weight 100 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 0 +packets [1-9][0-9]* +health unchecked$'
-has '^  -> 10\.0\.0\.12 +weight 50 +active +in-group +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +bucket 1 +packets [1-9][0-9]* +health unchecked$'
+has '^  -> 10\.0\.0\.11 +weight 100 +active +in-slots +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +id 0 +packets [1-9][0-9]* +health unchecked$'
+has '^  -> 10\.0\.0\.12 +weight 50 +active +in-slots +mac ([0-9a-f]{2}:){5}[0-9a-f]{2} +id 1 +packets [1-9][0-9]* +health unchecked$'
 [ "$(wc -l < "$SB_DIR/out")" = 3 ] || sb_fail "service show: $(cat "$SB_DIR/out")"
 
 # --json: the API's documents.
@@ -124,7 +124,7 @@ jq -e '.services[0].name == "web" and .services[0].packets >= 160' "$SB_DIR/out"
     || sb_fail "--json stats: $(cat "$SB_DIR/out")"
 ctl --json backend add web 10.0.0.13 --weight 10
 expect_rc 0
-jq -e '.ip == "10.0.0.13" and .bucket_id == 2 and .weight == 10' "$SB_DIR/out" > /dev/null \
+jq -e '.ip == "10.0.0.13" and .id == 2 and .weight == 10' "$SB_DIR/out" > /dev/null \
     || sb_fail "--json backend add: $(cat "$SB_DIR/out")"
 
 # API errors: exit 1, status, kind, path and reason on stderr.
@@ -196,7 +196,7 @@ expect_rc 0 "^bridge br0: connected, in sync, datapath $(e2e_datapath_kind)\$"
 has "^web  TCP 10\.0\.0\.100:80  hash source-ip  mac $SERVICE_MAC  id 1\$"
 has "^dns  UDP 10\.0\.0\.100:53  hash 5-tuple  mac $SERVICE_MAC  id 2\$"
 has "^any  TCP\+UDP 10\.0\.0\.101:\*  hash 5-tuple  mac $SERVICE_MAC  id 3\$"
-has '^  -> 10\.0\.0\.13 +weight 5 +active +in-group '
+has '^  -> 10\.0\.0\.13 +weight 5 +active +in-slots '
 # Changing the group reset its bucket counters: new traffic (source-ip
 # hashing sends this client to one backend).
 e2e_curl "http://$VIP/?[1-10]" > "$SB_DIR/answers"

@@ -65,14 +65,14 @@ reason() {
 }
 is() { [ "$(health "$1" "$2")" = "$3" ]; }
 reason_has() { reason "$1" "$2" | grep -qi "$3"; }
-# buckets GROUP: the bucket ids of the backends with slots (the services
+# slot_holders SERVICE: the ids of the backends with slots (the services
 # checked here list 10.0.0.11, .12, .13 in that order: ids 0, 1, 2).
-buckets() {
+slot_holders() {
     sb_slot_shares "$1" | while IFS=. read -r _ _ _ last; do
         echo $(( ${last%%:*} - 11 ))
     done | sort -n | tr '\n' ' '
 }
-group_is() { [ "$(buckets "$1")" = "$2" ]; }
+group_is() { [ "$(slot_holders "$1")" = "$2" ]; }
 
 # Backends start up; the first probes settle it (ARP from the LB host to
 # each backend comes first).
@@ -134,10 +134,10 @@ sb_wait_until is web 10.0.0.13 up
 # Drain: out of the group, health still reported.
 api PATCH /v1/services/web/backends/10.0.0.11 '{"state": "drain"}'
 expect 200
-[ "$(buckets 1)" = "1 2 " ] || sb_fail "drained be1 still in group: $(buckets 1)"
+[ "$(slot_holders 1)" = "1 2 " ] || sb_fail "drained be1 still in group: $(slot_holders 1)"
 sb_pkill be1 "http-backend.py be1 " || true
 sb_wait_until is web 10.0.0.11 down
-[ "$(buckets 1)" = "1 2 " ] || sb_fail "group changed: $(buckets 1)"
+[ "$(slot_holders 1)" = "1 2 " ] || sb_fail "group changed: $(slot_holders 1)"
 
 # UDP: kill both servers of the real IPs: on_all_down keep keeps both.
 sb_pkill be1 "udp-backend.py be1 .*10.0.0.11" || true
@@ -146,7 +146,7 @@ sb_wait_until is dns 10.0.0.11 down
 sb_wait_until is dns 10.0.0.12 down
 sb_wait_until reason_has dns 10.0.0.11 "port unreachable"
 sb_wait_until e2e_in_sync   # whatever dsrd decided is on the switch
-[ "$(buckets 6)" = "0 1 " ] || sb_fail "on_all_down keep: $(buckets 6)"
+[ "$(slot_holders 6)" = "0 1 " ] || sb_fail "on_all_down keep: $(slot_holders 6)"
 api GET /v1/status
 expect 200 '.services[] | select(.name == "dns") | .has_healthy_backends == false'
 api GET /metrics

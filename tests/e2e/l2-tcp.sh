@@ -75,14 +75,14 @@ sb_exec be1 sysctl -q -w net.ipv4.conf.all.arp_ignore=1 \
 arp=$(sb_flow_packets "cookie=0xd50200000a000064/-1,arp")
 [ "$arp" -ge 2 ] || sb_fail "ARP responder answered $arp requests"
 
-# dsr/show names every backend with its MAC and bucket.
+# dsr/show names every backend with its MAC and id.
 sb_dsrctl dsr/show | tee "$SB_DIR/show"
 for i in 1 2 3; do
     mac=$(sb_exec be$i cat /sys/class/net/eth0/address)
-    grep -q "backend 10.0.0.1$i: mac $mac (arp), port $((i + 1)), weight 100, active, bucket $((i - 1))$" "$SB_DIR/show" \
+    grep -q "backend 10.0.0.1$i: mac $mac (arp), port $((i + 1)), weight 100, active, id $((i - 1))$" "$SB_DIR/show" \
         || sb_fail "dsr/show is wrong for be$i"
 done
-grep -q "backend 10.0.0.14: .*disabled, bucket 3 (not in group)" "$SB_DIR/show" \
+grep -q "backend 10.0.0.14: .*disabled, id 3 (no slots)" "$SB_DIR/show" \
     || sb_fail "dsr/show does not show be4 disabled"
 
 # dsrd knows the bridge's datapath (from OVSDB) and reports it.
