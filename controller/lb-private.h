@@ -8,9 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "controller/lb.h"
+#include "controller/model.h"
 #include "controller/neighbor.h"
 #include "controller/tunnel.h"
+#include "hash.h"
 #include "hmapx.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
@@ -100,7 +103,19 @@ struct lb {
     const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
-struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
+static inline struct lb_bridge *
+lb_find_bridge(const struct lb *lb, const char *name)
+{
+    struct lb_bridge *br;
+
+    HMAP_FOR_EACH_WITH_HASH (br, node, hash_string(name, 0), &lb->bridges) {
+        if (!strcmp(br->cfg->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
 struct lb_backend_state *lb_find_backend_state(const struct lb_bridge *,
                                              uint32_t service_id,
                                              uint32_t backend_id);

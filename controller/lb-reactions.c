@@ -38,12 +38,9 @@ lb_reactions_record(struct lb_bridge *br)
 
     for (size_t i = 0; i < br->n_waits; i++) {
         const char *error;
-        struct lb_change change = {
-            .bridge = br->cfg->name,
-            .seqno = br->waits[i].seqno,
-        };
-        if (lb_get_change_state(lb, &change, &error)
-            == LB_CHANGE_PENDING) {
+
+        if (ofctrl_get_change_state(br->ofctrl, br->waits[i].seqno, &error)
+            == OFCTRL_CHANGE_PENDING) {
             br->waits[kept++] = br->waits[i];
         } else {
             lb->reactions[lb->n_reactions++ % LB_REACTION_SAMPLES]

@@ -28,25 +28,6 @@
 
 VLOG_DEFINE_THIS_MODULE(lb);
 
-static struct lb_bridge *
-find_bridge(const struct lb *lb, const char *name)
-{
-    struct lb_bridge *br;
-
-    HMAP_FOR_EACH_WITH_HASH (br, node, hash_string(name, 0), &lb->bridges) {
-        if (!strcmp(br->cfg->name, name)) {
-            return br;
-        }
-    }
-    return NULL;
-}
-
-/* For the other files of the lb (lb-private.h). */
-struct lb_bridge *
-lb_find_bridge(const struct lb *lb, const char *name)
-{
-    return find_bridge(lb, name);
-}
 
 static struct lb_vip *
 find_vip(const struct lb_bridge *br, ovs_be32 ip)
@@ -361,7 +342,7 @@ lb_health_changed(void *lb_, uint32_t service_id, ovs_be32 ip OVS_UNUSED,
     struct lb *lb = lb_;
     const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,
                                                                   service_id);
-    struct lb_bridge *br = svc ? find_bridge(lb, svc->bridge) : NULL;
+    struct lb_bridge *br = svc ? lb_find_bridge(lb, svc->bridge) : NULL;
 
     if (br) {
         hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *, svc));
@@ -515,13 +496,13 @@ void
 lb_add_service(struct lb *lb, const struct dsr_service *svc)
 {
     health_set_service(lb->health, svc);
-    add_service(find_bridge(lb, svc->bridge), svc);
+    add_service(lb_find_bridge(lb, svc->bridge), svc);
 }
 
 void
 lb_remove_service(struct lb *lb, const struct dsr_service *svc)
 {
-    struct lb_bridge *br = find_bridge(lb, svc->bridge);
+    struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
 
     ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
                      NULL);
@@ -542,7 +523,7 @@ lb_replace_service(struct lb *lb, const struct dsr_service *old,
         lb_remove_service(lb, old);
         lb_add_service(lb, new);
     } else {
-        struct lb_bridge *br = find_bridge(lb, new->bridge);
+        struct lb_bridge *br = lb_find_bridge(lb, new->bridge);
         health_set_service(lb->health, new);
         add_service(br, new);
         for (size_t i = 0; i < old->n_backends; i++) {
@@ -770,7 +751,7 @@ enum lb_change_state
 lb_get_change_state(const struct lb *lb, const struct lb_change *change,
                     const char **error)
 {
-    const struct lb_bridge *br = find_bridge(lb, change->bridge);
+    const struct lb_bridge *br = lb_find_bridge(lb, change->bridge);
 
     *error = NULL;
     if (!br) {
