@@ -19,6 +19,7 @@
 #include "openvswitch/types.h"
 #include "packets.h"
 
+struct vswitchd_relax;
 struct dp_packet;
 struct flow;
 
@@ -69,9 +70,8 @@ struct lb_bridge {
     struct hmap locations;          /* struct lb_location. */
     struct hmapx dirty_services;    /* struct dsr_service * to recompute. */
     unsigned int stats_round;       /* Last statistics round asked for. */
-    long long int relax_at;         /* Next try at vswitchd_relax_tcp_
-                                     * conntrack(), or 0 once done. */
-    long long int relax_since;
+    struct vswitchd_relax *relax;   /* A local switch's conntrack
+                                     * settings; NULL for a remote one. */
     struct hmap backend_states;     /* struct lb_backend_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip

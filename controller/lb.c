@@ -412,7 +412,10 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
     hmap_init(&br->locations);
     hmapx_init(&br->dirty_services);
     hmap_init(&br->backend_states);
-    tunnel_state_init(&br->tunnels, cfg, !strncmp(cfg->target, "unix:", 5));
+    bool local = !strncmp(cfg->target, "unix:", 5);
+    tunnel_state_init(&br->tunnels, cfg, local);
+    /* A local switch: its ovs-vswitchd is ours to reach. */
+    br->relax = local ? vswitchd_relax_create() : NULL;
 
     struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -449,6 +452,7 @@ destroy_bridge(struct lb_bridge *br)
     }
     hmap_destroy(&br->backend_states);
     tunnel_state_destroy(&br->tunnels);
+    vswitchd_relax_destroy(br->relax);
     free(br->waits);
     free(br);
 }
@@ -604,9 +608,8 @@ run_connection(struct lb_bridge *br)
     unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
     if (seqno != br->conn_seqno && ofctrl_is_connected(br->ofctrl)) {
         br->conn_seqno = seqno;
-        if (!strncmp(br->cfg->target, "unix:", 5)) {
-            /* A local switch: its ovs-vswitchd is ours to reach. */
-            br->relax_at = br->relax_since = time_msec();
+        if (br->relax) {
+            vswitchd_relax_start(br->relax);
         }
         neighbor_probe_all_soon(&br->neighbors);
         tunnel_forget_routes(&br->tunnels);
@@ -617,13 +620,8 @@ run_connection(struct lb_bridge *br)
         }
         br->any_to_announce = true;
     }
-    if (br->relax_at && time_msec() >= br->relax_at) {
-        /* A restarted ovs-vswitchd takes OpenFlow connections before its
-         * control socket exists: try again for a while before warning. */
-        long long int now = time_msec();
-        br->relax_at = (vswitchd_relax_tcp_conntrack(now - br->relax_since
-                                                     >= 10000)
-                        ? 0 : now + 500);
+    if (br->relax) {
+        vswitchd_relax_run(br->relax);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
     if (neighbor_table_settled(&br->neighbors)) {
@@ -720,8 +718,8 @@ lb_wait(struct lb *lb)
         ofctrl_wait(br->ofctrl);
         neighbor_wait(&br->neighbors);
         tunnel_wait(&br->tunnels);
-        if (br->relax_at) {
-            poll_timer_wait_until(br->relax_at);
+        if (br->relax) {
+            vswitchd_relax_wait(br->relax);
         }
     }
 }

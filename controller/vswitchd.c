@@ -11,56 +11,11 @@
 #include "openvswitch/json.h"
 #include "openvswitch/vlog.h"
 #include "stream.h"
-#include "unixctl.h"
+#include "openvswitch/poll-loop.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(vswitchd);
-
-/* Connection pins live in conntrack, which in DSR sees only the client's
- * half of each TCP connection.  The userspace datapath's TCP tracker then
- * takes every data segment for an out-of-window one and, by design, stops
- * refreshing the entry: pins of busy connections expire after 30 s.
- * Without sequence checks it refreshes them with every packet.  (The
- * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
- * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
- * state, so dsrd makes it after every connection to the switch.
- * Returns false if ovs-vswitchd could not be reached (try again later);
- * warns about that only if 'warn'.  It
- * applies to the whole datapath, the operator's conntrack zones too.
- * The call blocks, on a local socket that ovs-vswitchd answers at once. */
-bool
-vswitchd_relax_tcp_conntrack(bool warn)
-{
-    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
-    /* The userspace datapath by name: with a kernel datapath present too,
-     * dpctl would not know which one is meant. */
-    char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
-    char *result, *error_text;
-    int error = vswitchd_transact("dpctl/ct-disable-tcp-seq-chk", 1, &dp,
-                                  &result, &error_text);
-
-    if (error && warn) {
-        VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
-                     "sequence checks of its conntrack (%s): pins of busy "
-                     "TCP connections may expire after 30 s",
-                     ovs_strerror(error));
-    } else if (error) {
-        VLOG_DBG("ovs-vswitchd not reachable yet: %s", ovs_strerror(error));
-    } else if (error_text) {
-        /* No userspace datapath: the kernel's conntrack is configured by
-         * sysctl, which is the host's business. */
-        VLOG_INFO_RL(&rl, "no userspace datapath to relax TCP sequence "
-                     "checks in (%s); with the kernel datapath set "
-                     "net.netfilter.nf_conntrack_tcp_be_liberal=1",
-                     error_text);
-    } else {
-        VLOG_INFO("ovs-vswitchd's conntrack: TCP sequence checks off, for "
-                  "one-way connection pins");
-    }
-    free(result);
-    free(error_text);
-    return !error;
-}
 
 /* The control socket of the local ovs-vswitchd (the one whose pidfile is
  * in OVS_RUNDIR) in '*socket', or an errno value if it has none. */
@@ -83,32 +38,6 @@ control_socket(char **socket)
         return error;
     }
     return 0;
-}
-
-/* Runs one ovs-appctl command on the local ovs-vswitchd.  Returns 0 and
- * sets '*result' or '*error_text' (the command's own error), or an errno
- * value if ovs-vswitchd could not be reached.  The caller frees both
- * strings.  Blocks, on a local socket that ovs-vswitchd answers as soon
- * as its main loop comes round. */
-int
-vswitchd_transact(const char *command, int argc, char *argv[],
-                  char **result, char **error_text)
-{
-    struct jsonrpc *client = NULL;
-    char *socket;
-    int error = control_socket(&socket);
-
-    *result = *error_text = NULL;
-    if (!error) {
-        error = unixctl_client_create(socket, &client);
-    }
-    if (!error) {
-        error = unixctl_client_transact(client, command, argc, argv, result,
-                                        error_text);
-        jsonrpc_close(client);
-    }
-    free(socket);
-    return error;
 }
 
 /* A client that never waits for ovs-vswitchd: requests are queued on the
@@ -238,5 +167,144 @@ vswitchd_client_wait(struct vswitchd_client *c)
     if (c->rpc) {
         jsonrpc_wait(c->rpc);
         jsonrpc_recv_wait(c->rpc);
+    }
+}
+
+/* Connection pins live in conntrack, which in DSR sees only the client's
+ * half of each TCP connection.  The userspace datapath's TCP tracker then
+ * takes every data segment for an out-of-window one and, by design, stops
+ * refreshing the entry: pins of busy connections expire after 30 s.
+ * Without sequence checks it refreshes them with every packet.  (The
+ * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
+ * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
+ * state, so dsrd makes it after every connection to the switch.  It
+ * applies to the whole datapath, the operator's conntrack zones too.
+ *
+ * A restarted ovs-vswitchd takes OpenFlow connections before its control
+ * socket exists: a round tries every RELAX_RETRY_MS for RELAX_PATIENCE_MS
+ * before it warns.  Nothing here waits for ovs-vswitchd. */
+#define RELAX_RETRY_MS 500
+#define RELAX_PATIENCE_MS 10000
+
+struct vswitchd_relax {
+    struct vswitchd_client *client;
+    long long int since;        /* Start of the round; 0: no round. */
+    long long int next_try;     /* When to ask; 0: the question is out. */
+    long long int id;           /* The question out. */
+};
+
+struct vswitchd_relax *
+vswitchd_relax_create(void)
+{
+    struct vswitchd_relax *r = xzalloc(sizeof *r);
+
+    r->client = vswitchd_client_create();
+    return r;
+}
+
+void
+vswitchd_relax_destroy(struct vswitchd_relax *r)
+{
+    if (r) {
+        vswitchd_client_destroy(r->client);
+        free(r);
+    }
+}
+
+/* Ends a round, and its connection: the next round may well be to
+ * another ovs-vswitchd (a restart), which the old socket does not reach. */
+static void
+relax_end(struct vswitchd_relax *r)
+{
+    vswitchd_client_destroy(r->client);
+    r->client = vswitchd_client_create();
+    r->since = 0;
+}
+
+/* Starts a round: after each connection to the switch. */
+void
+vswitchd_relax_start(struct vswitchd_relax *r)
+{
+    relax_end(r);
+    r->since = r->next_try = time_msec();
+}
+
+static void
+relax_failed(struct vswitchd_relax *r, int error)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
+    long long int now = time_msec();
+
+    if (now - r->since < RELAX_PATIENCE_MS) {
+        VLOG_DBG("ovs-vswitchd not reachable yet: %s", ovs_strerror(error));
+        r->next_try = now + RELAX_RETRY_MS;
+        return;
+    }
+    VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
+                 "sequence checks of its conntrack (%s): pins of busy "
+                 "TCP connections may expire after 30 s",
+                 ovs_strerror(error));
+    relax_end(r);
+}
+
+static void
+relax_done(struct vswitchd_relax *r, const char *error_text)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
+
+    if (error_text) {
+        /* No userspace datapath: the kernel's conntrack is configured by
+         * sysctl, which is the host's business. */
+        VLOG_INFO_RL(&rl, "no userspace datapath to relax TCP sequence "
+                     "checks in (%s); with the kernel datapath set "
+                     "net.netfilter.nf_conntrack_tcp_be_liberal=1",
+                     error_text);
+    } else {
+        VLOG_INFO("ovs-vswitchd's conntrack: TCP sequence checks off, for "
+                  "one-way connection pins");
+    }
+    relax_end(r);
+}
+
+void
+vswitchd_relax_run(struct vswitchd_relax *r)
+{
+    if (!r->since || (r->next_try && time_msec() < r->next_try)) {
+        return;
+    }
+    if (r->next_try) {
+        /* The userspace datapath by name: with a kernel datapath present
+         * too, dpctl would not know which one is meant. */
+        char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
+        int error = vswitchd_client_send(r->client,
+                                         "dpctl/ct-disable-tcp-seq-chk", 1,
+                                         &dp, &r->id);
+        if (error) {
+            relax_failed(r, error);
+            return;
+        }
+        r->next_try = 0;
+    }
+    vswitchd_client_run(r->client);
+
+    char *result, *error_text;
+    long long int id;
+    int error = vswitchd_client_recv(r->client, &id, &result, &error_text);
+    if (error && error != EAGAIN) {
+        relax_failed(r, error);
+    } else if (!error && id == r->id) {
+        relax_done(r, error_text);
+    }
+    free(result);
+    free(error_text);
+}
+
+void
+vswitchd_relax_wait(struct vswitchd_relax *r)
+{
+    if (r->since && r->next_try) {
+        poll_timer_wait_until(r->next_try);
+    } else if (r->since) {
+        vswitchd_client_wait(r->client);
     }
 }

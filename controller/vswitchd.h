@@ -1,7 +1,7 @@
 /* The local ovs-vswitchd's control socket (what ovs-appctl talks to):
  * settings the pipeline relies on and OpenFlow cannot make, and
- * questions dsrd asks it (routes to GRE backends, controller/tunnel.c),
- * the latter without blocking the poll loop. */
+ * questions dsrd asks it (routes to GRE backends, controller/tunnel.c);
+ * neither blocks the poll loop. */
 #ifndef DSR_VSWITCHD_H
 #define DSR_VSWITCHD_H 1
 
@@ -9,9 +9,14 @@
 
 struct vswitchd_client;
 
-bool vswitchd_relax_tcp_conntrack(bool warn);
-int vswitchd_transact(const char *command, int argc, char *argv[],
-                      char **result, char **error_text);
+/* Turns off the TCP sequence checks of the userspace datapath's
+ * conntrack, after each connection to the switch (see vswitchd.c). */
+struct vswitchd_relax;
+struct vswitchd_relax *vswitchd_relax_create(void);
+void vswitchd_relax_destroy(struct vswitchd_relax *);
+void vswitchd_relax_start(struct vswitchd_relax *);
+void vswitchd_relax_run(struct vswitchd_relax *);
+void vswitchd_relax_wait(struct vswitchd_relax *);
 
 struct vswitchd_client *vswitchd_client_create(void);
 void vswitchd_client_destroy(struct vswitchd_client *);

@@ -11,6 +11,17 @@ e2e_curl "http://$VIP/?[1-20]" > "$SB_DIR/answers"
 [ "$(grep -c '^be' "$SB_DIR/answers")" = 20 ] || sb_fail "before restart"
 sb_dump_flows > "$SB_DIR/flows.before"
 
+# dsrd turns off the userspace conntrack's TCP sequence checks (one-way
+# pins) after every connection to a local ovs-vswitchd, whose fresh start
+# turns them on again.  The kernel datapath's are a sysctl.
+seq_checks_off() {
+    ovs-appctl dpctl/ct-get-tcp-seq-chk netdev@ovs-netdev \
+        | grep -q 'TCP sequence checking: disabled'
+}
+if [ "$DSR_DATAPATH" != system ]; then
+    sb_wait_until seq_checks_off || sb_fail "TCP sequence checks still on"
+fi
+
 E2E_EXPECTED_LOG='rconn\|WARN\|br0: connection (failed|dropped)'
 sb_stop_vswitchd
 sb_start_vswitchd
@@ -26,6 +37,10 @@ diff -u "$SB_DIR/flows.before" "$SB_DIR/flows.after" \
     || sb_fail "the reprogrammed pipeline differs"
 [ "$(ovs-appctl -t dsrd coverage/read-counter ofctrl_connect)" = 2 ] \
     || sb_fail "dsrd did not count the reconnection"
+if [ "$DSR_DATAPATH" != system ]; then
+    sb_wait_until seq_checks_off \
+        || sb_fail "TCP sequence checks on after ovs-vswitchd restarted"
+fi
 
 # dsrd gone: the data plane keeps forwarding with the flows it left.
 sb_stop_dsrd
