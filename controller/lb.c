@@ -176,7 +176,7 @@ program_service(const struct lb *lb, struct lb_bridge *br,
                                             * sizeof *views);
     struct lb_slots slots;
 
-    tunnel_check_routes(&br->tunnels, lb->datapaths, svc);
+    tunnel_check_routes(&br->tunnels, svc);
     for (size_t i = 0; i < svc->n_backends; i++) {
         view_backend(lb, br, svc, &svc->backends[i], &views[i]);
     }

@@ -364,9 +364,7 @@ receive_lookups(struct tunnel_state *ts, const struct datapath_monitor *dpm)
  * one with a route would be, and OVS drops what it cannot route.  So
  * until the answer comes, the route counts as found. */
 void
-tunnel_check_routes(struct tunnel_state *ts,
-                    const struct datapath_monitor *dpm OVS_UNUSED,
-                    const struct dsr_service *svc)
+tunnel_check_routes(struct tunnel_state *ts, const struct dsr_service *svc)
 {
     if (svc->mode != DSR_MODE_GRE || !ts->local) {
         return;

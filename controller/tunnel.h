@@ -63,9 +63,7 @@ void tunnel_forget_routes(struct tunnel_state *);
 
 bool tunnel_delivery(const struct tunnel_state *, const struct dsr_service *,
                      uint32_t *port, struct eth_addr *mac);
-void tunnel_check_routes(struct tunnel_state *,
-                         const struct datapath_monitor *,
-                         const struct dsr_service *);
+void tunnel_check_routes(struct tunnel_state *, const struct dsr_service *);
 const char *tunnel_service_error(const struct tunnel_state *,
                                  const struct dsr_service *);
 void tunnel_note_service(struct tunnel_state *, const struct dsr_service *,
