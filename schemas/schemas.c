@@ -3,7 +3,7 @@
 #include "schemas/schemas.h"
 
 #include <string.h>
-#include "controller/json-schema.h"
+#include "schemas/json-schema.h"
 #include "util.h"
 
 const json_t *

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller/config.h"
-#include "controller/json-schema.h"
+#include "schemas/json-schema.h"
 #include "controller/model.h"
 #include "packets.h"
 #include "util.h"

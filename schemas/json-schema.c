@@ -1,6 +1,6 @@
 /* JSON Schema subset validator; see json-schema.h for what it supports. */
 #include <config.h>
-#include "controller/json-schema.h"
+#include "schemas/json-schema.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -37,4 +37,4 @@ char *json_schema_validate_cached(struct json_schema_cache *,
                                   const json_t *instance, const char *path,
                                   json_schema_loader *loader);
 
-#endif /* controller/json-schema.h */
+#endif /* schemas/json-schema.h */
