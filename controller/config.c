@@ -403,10 +403,10 @@ parse_health_check(const struct dsr_service *svc, const json_t *own,
     } else if (c->type == DSR_CHECK_EXEC && !c->command) {
         error = xasprintf("%s.health_check.command: required for exec "
                           "checks", path);
-    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
-        error = xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
-                          "TCP: use it with tcp, http or https checks",
-                          path);
+    } else if (c->dsr && c->type == DSR_CHECK_UDP && !c->expect_reply) {
+        error = xasprintf("%s.health_check.dsr: the DSR-path probe judges "
+                          "the reply's source address: it needs "
+                          "\"expect_reply\": true", path);
     } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
         error = xasprintf("%s.health_check.payload: required for udp "
                           "checks (or \"preset\": \"dns\")", path);

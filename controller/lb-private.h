@@ -10,7 +10,9 @@
 #include <stdint.h>
 #include "controller/lb.h"
 #include "controller/neighbor.h"
+#include "controller/model.h"
 #include "controller/tunnel.h"
+#include "flows/pipeline.h"
 #include "hmapx.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
@@ -18,6 +20,7 @@
 
 struct dp_packet;
 struct flow;
+struct health_dsr_probe;
 
 /* A VIP on a bridge; several services may share it. */
 struct lb_vip {
@@ -100,6 +103,7 @@ struct lb {
     const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
+enum pipeline_mode lb_pipeline_mode(enum dsr_mode);
 struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
 struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
                                              uint32_t service_id,
@@ -107,8 +111,7 @@ struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
 
 /* lb-probe.c: DSR-path probes, sent for the health checker and answered
  * through the bridge's packet-ins. */
-bool lb_probe_send(void *lb, uint32_t service_id, ovs_be32 ip,
-                   uint16_t port, uint16_t sport);
+bool lb_probe_send(void *lb, const struct health_dsr_probe *);
 bool lb_probe_packet_in(struct lb_bridge *, const struct flow *,
                         const struct dp_packet *);
 

@@ -1,10 +1,11 @@
 /* "dsr/show": the bridges, their services and backends as dsrd sees
- * them (MACs, ports, bucket ids, tunnel errors), for operators; a
- * read-only view of lb's state. */
+ * them (MACs, ports, bucket ids, tunnel errors, why a backend is
+ * health-down), for operators; a read-only view of lb's state. */
 #include <config.h>
 #include "controller/lb-private.h"
 
 #include <stdlib.h>
+#include "controller/health.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "flows/pipeline.h"
@@ -55,6 +56,13 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                   be->bucket_id,
                   be->state == DSR_BACKEND_ACTIVE && known
                   ? "" : " (not in group)");
+
+    struct health_status health;
+    health_get_status(br->lb->health, svc->id, be->ip, &health);
+    if (health.checked && !health.up) {
+        ds_put_format(s, "      health down (%s): %s\n", health.type,
+                      health.reason);
+    }
 }
 
 /* The "dsr/show" text: bridges, services, backends, MACs, bucket ids. */

@@ -141,6 +141,15 @@ forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
 
 
 /* What the pipeline needs of 'svc' (flows/pipeline.h). */
+/* How the pipeline delivers to a backend of a service in 'mode'. */
+enum pipeline_mode
+lb_pipeline_mode(enum dsr_mode mode)
+{
+    return (mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
+            : mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
+            : PIPELINE_MODE_L2);
+}
+
 static void
 service_to_pipeline(const struct dsr_service *svc,
                     struct pipeline_service *ps)
@@ -151,9 +160,7 @@ service_to_pipeline(const struct dsr_service *svc,
     ps->tcp = (svc->protocol & DSR_PROTO_TCP) != 0;
     ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
     ps->port = svc->port;
-    ps->mode = (svc->mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
-                : svc->mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
-                : PIPELINE_MODE_L2);
+    ps->mode = lb_pipeline_mode(svc->mode);
     ps->hash_source_ip = svc->hash == DSR_HASH_SOURCE_IP;
     ps->mac = svc->mac;
     ps->pin_connections = svc->pin_connections;
