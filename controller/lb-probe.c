@@ -86,12 +86,13 @@ handle_probe_reply(struct lb_bridge *br, const struct flow *flow,
                    const struct dp_packet *reply)
 {
     bool udp = flow->nw_proto == IPPROTO_UDP;
-    const struct tcp_header *tcp = dp_packet_l4(reply);
+    const uint8_t *l4 = dp_packet_l4(reply);
     size_t l4_size = dp_packet_l4_size(reply);
-    size_t header = udp ? sizeof(struct udp_header) : sizeof *tcp;
+    size_t header = udp ? sizeof(struct udp_header)
+                        : sizeof(struct tcp_header);
     uint16_t tcp_flags = ntohs(flow->tcp_flags);
 
-    if (!tcp || l4_size < header) {
+    if (!l4 || l4_size < header) {
         return;
     }
     if (!udp && !(tcp_flags & TCP_RST)
@@ -104,13 +105,14 @@ handle_probe_reply(struct lb_bridge *br, const struct flow *flow,
         .src = flow->nw_src,
         .udp = udp,
         .syn_ack = !(tcp_flags & TCP_RST),
-        .payload = (const uint8_t *) tcp + header,
+        .payload = l4 + header,
         .payload_len = l4_size - header,
     };
     uint32_t service_id;
     ovs_be32 ip;
     if (health_dsr_reply(br->lb->health, &r, &service_id, &ip)
         && !udp && r.syn_ack) {
+        const struct tcp_header *tcp = (const struct tcp_header *) l4;
         const struct dsr_service *svc = dsr_config_find_service_by_id(
             br->lb->cfg, service_id);
         struct dp_packet packet;
