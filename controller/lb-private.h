@@ -103,7 +103,15 @@ struct lb {
     const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
-enum pipeline_mode lb_pipeline_mode(enum dsr_mode);
+/* How the pipeline delivers to a backend of a service in 'mode'. */
+static inline enum pipeline_mode
+lb_pipeline_mode(enum dsr_mode mode)
+{
+    return (mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
+            : mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
+            : PIPELINE_MODE_L2);
+}
+
 struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
 struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
                                              uint32_t service_id,

@@ -141,15 +141,6 @@ forget_bucket_states(struct lb_bridge *br, const struct dsr_service *svc)
 
 
 /* What the pipeline needs of 'svc' (flows/pipeline.h). */
-/* How the pipeline delivers to a backend of a service in 'mode'. */
-enum pipeline_mode
-lb_pipeline_mode(enum dsr_mode mode)
-{
-    return (mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
-            : mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
-            : PIPELINE_MODE_L2);
-}
-
 static void
 service_to_pipeline(const struct dsr_service *svc,
                     struct pipeline_service *ps)
