@@ -57,6 +57,22 @@ check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id)
     return n >= 12 && ((buf[0] << 8) | buf[1]) == id && (buf[2] & 0x80);
 }
 
+/* The datagram a udp check sends: its payload, or with the dns preset a
+ * query with id 'dns_id'.  The DSR-path probe sends the same. */
+size_t
+check_udp_build_payload(const struct dsr_health_check *check,
+                        uint16_t dns_id, uint8_t *buf, size_t size)
+{
+    size_t len;
+
+    if (check->dns) {
+        return build_dns_query(buf, size, check->dns_name, dns_id);
+    }
+    len = MIN(strlen(check->payload), size);
+    memcpy(buf, check->payload, len);
+    return len;
+}
+
 static void
 udp_start(struct probe *p)
 {
@@ -81,15 +97,8 @@ udp_start(struct probe *p)
         probe_finish(p, false, "connect: %s", ovs_strerror(errno));
         return;
     }
-    if (p->check->dns) {
-        up->dns_id = random_uint32();
-        len = build_dns_query(buf, sizeof buf, p->check->dns_name,
-                              up->dns_id);
-    } else {
-        len = strlen(p->check->payload);
-        memcpy(buf, p->check->payload, MIN(len, sizeof buf));
-        len = MIN(len, sizeof buf);
-    }
+    up->dns_id = random_uint32();
+    len = check_udp_build_payload(p->check, up->dns_id, buf, sizeof buf);
     if (send(up->fd, buf, len, 0) < 0) {
         probe_finish(p, false, "send: %s", ovs_strerror(errno));
     }

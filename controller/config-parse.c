@@ -240,9 +240,10 @@ check_error(const struct dsr_health_check *c, const char *path)
     } else if (c->type == DSR_CHECK_EXEC && !c->command) {
         return xasprintf("%s.health_check.command: required for exec "
                          "checks", path);
-    } else if (c->dsr && c->type == DSR_CHECK_UDP) {
-        return xasprintf("%s.health_check.dsr: the DSR-path probe speaks "
-                         "TCP: use it with tcp, http or https checks", path);
+    } else if (c->dsr && c->type == DSR_CHECK_UDP && !c->expect_reply) {
+        return xasprintf("%s.health_check.dsr: the DSR-path probe judges "
+                         "the reply's source address: it needs "
+                         "\"expect_reply\": true", path);
     } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
         return xasprintf("%s.health_check.payload: required for udp "
                          "checks (or \"preset\": \"dns\")", path);

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
+#include "controller/health.h"
 
 struct dsr_health_check;
 
@@ -63,5 +65,50 @@ bool check_http_verdict(const struct dsr_health_check *, long status,
                         const char *body, size_t len, char *reason,
                         size_t size);
 bool check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id);
+size_t check_udp_build_payload(const struct dsr_health_check *,
+                               uint16_t dns_id, uint8_t *buf, size_t size);
+
+/* health-dsr.c: the DSR-path half of a probe.  What came back through the
+ * data path, if anything. */
+enum dsr_path_result {
+    DSR_PATH_WAITING,           /* Sent, no answer yet. */
+    DSR_PATH_OFF,               /* The check has no "dsr". */
+    DSR_PATH_SKIPPED,           /* Could not be sent (MAC unknown, bridge
+                                 * away): no verdict. */
+    DSR_PATH_ANSWERED,          /* From the VIP, as clients need. */
+    DSR_PATH_REFUSED,           /* TCP RST from the VIP. */
+    DSR_PATH_REAL_IP,           /* UDP answer from another address. */
+    DSR_PATH_BAD_REPLY,         /* UDP answer that is not one (DNS). */
+};
+
+/* One target's DSR-path probe. */
+struct dsr_path {
+    uint32_t service_id;
+    ovs_be32 ip;                /* Backend's real IP. */
+    ovs_be32 vip;
+    bool tunnel;                /* gre or ipip service. */
+    uint16_t sport;             /* In flight, or 0. */
+    bool udp;
+    bool dns;
+    uint16_t dns_id;
+    enum dsr_path_result result;
+};
+
+/* The source ports of the DSR-path probes in flight. */
+struct dsr_ports {
+    struct hmap map;            /* struct dsr_port. */
+    uint16_t next;
+};
+
+void dsr_ports_init(struct dsr_ports *);
+void dsr_ports_destroy(struct dsr_ports *);
+void dsr_path_start(struct dsr_ports *, struct dsr_path *,
+                    const struct dsr_health_check *,
+                    health_dsr_send_cb *, void *aux);
+void dsr_path_stop(struct dsr_ports *, struct dsr_path *);
+bool dsr_path_done(const struct dsr_path *);
+bool dsr_path_verdict(const struct dsr_path *, char *reason, size_t size);
+struct dsr_path *dsr_ports_reply(struct dsr_ports *,
+                                 const struct health_dsr_reply *);
 
 #endif /* controller/health-private.h */

@@ -50,10 +50,6 @@ static const struct probe_class *const probe_classes[N_PROBE_CLASSES] = {
     [PROBE_EXEC] = &check_exec_class,
 };
 
-/* Source ports of DSR-path SYNs. */
-#define DSR_SPORT_MIN 40000
-#define DSR_SPORT_MAX 59999
-
 /* One backend of one service that has a check. */
 struct target {
     struct hmap_node node;          /* In struct health's 'targets'. */
@@ -74,12 +70,7 @@ struct target {
     bool scheduled;                 /* In 'schedule'. */
 
     struct probe *probe;            /* In flight, or NULL. */
-    uint16_t dsr_sport;             /* DSR-path SYN in flight, or 0. */
-    bool dsr_done;
-    bool dsr_answered;              /* SYN-ACK from the VIP. */
-    bool dsr_refused;               /* RST from the VIP. */
-    bool dsr_skipped;               /* Could not be sent (MAC unknown,
-                                     * bridge away): no verdict. */
+    struct dsr_path dsr;            /* Its DSR-path half (health-dsr.c). */
 };
 
 struct health {
@@ -88,18 +79,11 @@ struct health {
     struct ovs_list in_flight;      /* struct target. */
     size_t n_in_flight;
     unsigned int max_in_flight;     /* Each probe holds a descriptor. */
-    struct hmap dsr_ports;          /* struct dsr_port. */
-    uint16_t next_sport;
+    struct dsr_ports dsr_ports;
     void *class_states[N_PROBE_CLASSES];    /* Each class's own. */
     health_change_cb *change_cb;
     health_dsr_send_cb *dsr_send_cb;
     void *aux;
-};
-
-struct dsr_port {
-    struct hmap_node node;
-    uint16_t sport;
-    struct target *target;
 };
 
 static uint32_t
@@ -152,8 +136,7 @@ health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
     heap_init(&h->schedule);
     ovs_list_init(&h->in_flight);
     h->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
-    hmap_init(&h->dsr_ports);
-    h->next_sport = DSR_SPORT_MIN;
+    dsr_ports_init(&h->dsr_ports);
     for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
         const struct probe_class *class = probe_classes[i];
         h->class_states[i] = class->class_create ? class->class_create()
@@ -166,25 +149,6 @@ health_create(health_change_cb *change_cb, health_dsr_send_cb *dsr_send_cb,
 }
 
 static void
-forget_dsr_port(struct health *h, struct target *t)
-{
-    struct dsr_port *dp;
-
-    if (!t->dsr_sport) {
-        return;
-    }
-    HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(t->dsr_sport, 0),
-                             &h->dsr_ports) {
-        if (dp->sport == t->dsr_sport) {
-            hmap_remove(&h->dsr_ports, &dp->node);
-            free(dp);
-            break;
-        }
-    }
-    t->dsr_sport = 0;
-}
-
-static void
 stop_probe(struct health *h, struct target *t)
 {
     if (t->probe) {
@@ -194,7 +158,7 @@ stop_probe(struct health *h, struct target *t)
         ovs_list_remove(&t->list_node);
         h->n_in_flight--;
     }
-    forget_dsr_port(h, t);
+    dsr_path_stop(&h->dsr_ports, &t->dsr);
 }
 
 static void
@@ -220,7 +184,7 @@ health_destroy(struct health *h)
         }
         hmap_destroy(&h->targets);
         heap_destroy(&h->schedule);
-        hmap_destroy(&h->dsr_ports);
+        dsr_ports_destroy(&h->dsr_ports);
         for (size_t i = 0; i < N_PROBE_CLASSES; i++) {
             if (probe_classes[i]->class_destroy) {
                 probe_classes[i]->class_destroy(h->class_states[i]);
@@ -257,6 +221,8 @@ health_set_service(struct health *h, const struct dsr_service *svc)
             t = xzalloc(sizeof *t);
             t->service_id = svc->id;
             t->ip = be->ip;
+            t->dsr.service_id = svc->id;
+            t->dsr.ip = be->ip;
             t->up = true;
             t->since = time_wall_msec();
             hmap_insert(&h->targets, &t->node, target_hash(svc->id, be->ip));
@@ -283,6 +249,8 @@ health_set_service(struct health *h, const struct dsr_service *svc)
         }
         t->check = be->check;
         t->vip = svc->vip;
+        t->dsr.vip = svc->vip;
+        t->dsr.tunnel = svc->mode != DSR_MODE_L2;
         free(t->service);
         t->service = xstrdup(svc->name);
     }
@@ -344,31 +312,6 @@ class_for(enum dsr_check_type type)
     OVS_NOT_REACHED();
 }
 
-static uint16_t
-alloc_dsr_port(struct health *h, struct target *t)
-{
-    for (int i = 0; i <= DSR_SPORT_MAX - DSR_SPORT_MIN; i++) {
-        uint16_t sport = h->next_sport;
-        struct dsr_port *dp;
-        bool used = false;
-
-        h->next_sport = (sport == DSR_SPORT_MAX ? DSR_SPORT_MIN
-                                                : sport + 1);
-        HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(sport, 0),
-                                 &h->dsr_ports) {
-            used |= dp->sport == sport;
-        }
-        if (!used) {
-            dp = xmalloc(sizeof *dp);
-            dp->sport = sport;
-            dp->target = t;
-            hmap_insert(&h->dsr_ports, &dp->node, hash_int(sport, 0));
-            return sport;
-        }
-    }
-    return 0;
-}
-
 static void
 start_probe(struct health *h, struct target *t)
 {
@@ -388,36 +331,24 @@ start_probe(struct health *h, struct target *t)
     ovs_list_push_back(&h->in_flight, &t->list_node);
     h->n_in_flight++;
 
-    t->dsr_done = !t->check->dsr;
-    t->dsr_answered = t->dsr_refused = t->dsr_skipped = false;
-    if (t->check->dsr) {
-        t->dsr_sport = alloc_dsr_port(h, t);
-        if (!t->dsr_sport || !h->dsr_send_cb(h->aux, t->service_id, t->ip,
-                                             t->check->port, t->dsr_sport)) {
-            /* Not the backend's fault: judge by the plain check alone. */
-            forget_dsr_port(h, t);
-            t->dsr_done = true;
-            t->dsr_skipped = true;
-        }
-    }
+    dsr_path_start(&h->dsr_ports, &t->dsr, t->check, h->dsr_send_cb,
+                   h->aux);
     p->class->start(p);
 }
 
-void
-health_dsr_reply(struct health *h, uint16_t sport, bool syn_ack)
+/* Records an answer to a DSR-path probe; if it answers one in flight,
+ * returns true and that probe's service and backend. */
+bool
+health_dsr_reply(struct health *h, const struct health_dsr_reply *reply,
+                 uint32_t *service_id, ovs_be32 *ip)
 {
-    struct dsr_port *dp;
+    const struct dsr_path *path = dsr_ports_reply(&h->dsr_ports, reply);
 
-    HMAP_FOR_EACH_WITH_HASH (dp, node, hash_int(sport, 0), &h->dsr_ports) {
-        if (dp->sport == sport) {
-            struct target *t = dp->target;
-            t->dsr_done = true;
-            t->dsr_answered = syn_ack;
-            t->dsr_refused = !syn_ack;
-            forget_dsr_port(h, t);
-            return;
-        }
+    if (path) {
+        *service_id = path->service_id;
+        *ip = path->ip;
     }
+    return path != NULL;
 }
 
 /* Applies one probe's verdict: rise/fall and, on a change, the callback. */
@@ -462,14 +393,8 @@ complete_probe(struct health *h, struct target *t)
     } else {
         ovs_strlcpy(reason, p->reason, sizeof reason);
     }
-    if (up && t->check->dsr && !t->dsr_answered && !t->dsr_skipped) {
-        up = false;
-        ovs_strlcpy(reason, (t->dsr_refused
-                             ? "VIP port closed: RST from the VIP through "
-                               "the DSR path"
-                             : "VIP not configured on backend: it answers "
-                               "on its real IP but not on the VIP through "
-                               "the DSR path"), sizeof reason);
+    if (up) {
+        up = dsr_path_verdict(&t->dsr, reason, sizeof reason);
     }
     t->latency_ms = time_msec() - p->started;
     long long int started = p->started;
@@ -494,7 +419,7 @@ health_run(struct health *h)
         if (!p->done) {
             p->class->run(p);
         }
-        bool dsr_waiting = !t->dsr_done;
+        bool dsr_waiting = !dsr_path_done(&t->dsr);
         if ((p->done && !dsr_waiting) || now >= p->deadline
             || (p->done && !p->up)) {
             complete_probe(h, t);
@@ -535,7 +460,7 @@ health_wait(struct health *h)
              * and the DSR-path probe is still out: then its reply (a
              * packet-in) or the deadline wakes us, and spinning until
              * then would burn a core. */
-            if (t->dsr_done || !t->probe->up) {
+            if (dsr_path_done(&t->dsr) || !t->probe->up) {
                 poll_immediate_wake();
             }
         } else {

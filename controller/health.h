@@ -9,10 +9,13 @@
  * modification.  A backend starts up, so that a dsrd restart never drops
  * healthy traffic while the first probes run.
  *
- * The DSR-path probe (check "dsr": true) also sends a TCP SYN to the VIP
- * through the data path, rewritten to that backend as client traffic is:
- * a backend that answers on its real IP but not on the VIP (the VIP is
- * missing from its loopback) is down with a reason that says so. */
+ * The DSR-path probe (check "dsr": true) also sends a TCP SYN (tcp and
+ * http checks) or the check's UDP datagram (udp checks) to the VIP
+ * through the data path, rewritten or encapsulated to that backend as
+ * client traffic is: a backend that answers on its real IP but not on the
+ * VIP (the VIP is missing from its loopback or tunnel device, or it does
+ * not decapsulate), or whose UDP service answers from its real IP, is down
+ * with a reason that says so (health-dsr.c). */
 #ifndef DSR_HEALTH_H
 #define DSR_HEALTH_H 1
 
@@ -25,10 +28,31 @@ struct dsr_service;
 typedef void health_change_cb(void *aux, uint32_t service_id, ovs_be32 ip,
                               bool up);
 
-/* Sends the DSR-path SYN for a probe whose source port is 'sport';
- * returns false if it cannot (the backend's MAC is unknown, say). */
-typedef bool health_dsr_send_cb(void *aux, uint32_t service_id,
-                                ovs_be32 ip, uint16_t port, uint16_t sport);
+/* One DSR-path probe to send: from the bridge's probe address and
+ * 'sport' to the VIP's 'port', delivered to backend 'ip'. */
+struct health_dsr_probe {
+    uint32_t service_id;
+    ovs_be32 ip;                /* The backend's real IP. */
+    uint16_t port;
+    uint16_t sport;
+    bool udp;                   /* A UDP datagram, else a TCP SYN. */
+    const uint8_t *payload;     /* UDP: the check's datagram. */
+    size_t payload_len;
+};
+
+/* Sends 'probe'; returns false if it cannot (the backend's MAC is
+ * unknown, its tunnel port missing, say). */
+typedef bool health_dsr_send_cb(void *aux, const struct health_dsr_probe *);
+
+/* An answer to a DSR-path probe, addressed to its source port 'sport'. */
+struct health_dsr_reply {
+    uint16_t sport;
+    ovs_be32 src;               /* The answer's source address. */
+    bool udp;
+    bool syn_ack;               /* TCP: a SYN-ACK, else an RST. */
+    const uint8_t *payload;     /* UDP: the datagram. */
+    size_t payload_len;
+};
 
 struct health *health_create(health_change_cb *, health_dsr_send_cb *,
                              void *aux);
@@ -36,7 +60,8 @@ void health_destroy(struct health *);
 
 void health_set_service(struct health *, const struct dsr_service *);
 void health_remove_service(struct health *, const struct dsr_service *);
-void health_dsr_reply(struct health *, uint16_t sport, bool syn_ack);
+bool health_dsr_reply(struct health *, const struct health_dsr_reply *,
+                      uint32_t *service_id, ovs_be32 *ip);
 
 void health_set_max_in_flight(struct health *, unsigned int max);
 void health_reschedule_all(struct health *);

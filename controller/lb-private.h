@@ -13,6 +13,7 @@
 #include "controller/model.h"
 #include "controller/neighbor.h"
 #include "controller/tunnel.h"
+#include "flows/pipeline.h"
 #include "hash.h"
 #include "hmapx.h"
 #include "openvswitch/hmap.h"
@@ -22,6 +23,7 @@
 struct vswitchd_relax;
 struct dp_packet;
 struct flow;
+struct health_dsr_probe;
 
 /* A VIP on a bridge; several services may share it. */
 struct lb_vip {
@@ -103,6 +105,15 @@ struct lb {
     const struct datapath_monitor *datapaths;   /* May be null. */
 };
 
+/* How the pipeline delivers to a backend of a service in 'mode'. */
+static inline enum pipeline_mode
+lb_pipeline_mode(enum dsr_mode mode)
+{
+    return (mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
+            : mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
+            : PIPELINE_MODE_L2);
+}
+
 static inline struct lb_bridge *
 lb_find_bridge(const struct lb *lb, const char *name)
 {
@@ -122,8 +133,7 @@ struct lb_backend_state *lb_find_backend_state(const struct lb_bridge *,
 
 /* lb-probe.c: DSR-path probes, sent for the health checker and answered
  * through the bridge's packet-ins. */
-bool lb_probe_send(void *lb, uint32_t service_id, ovs_be32 ip,
-                   uint16_t port, uint16_t sport);
+bool lb_probe_send(void *lb, const struct health_dsr_probe *);
 bool lb_probe_packet_in(struct lb_bridge *, const struct flow *,
                         const struct dp_packet *);
 

@@ -1,7 +1,9 @@
-/* DSR-path health probes (controller/health.md): dsrd sends a SYN from
- * the bridge's probe address to the VIP through the data path, as a
- * client's packet after its slot, and the backend's answer comes back
- * as a packet-in.  Only l2 services are probed this way yet. */
+/* DSR-path health probes (controller/health.md): dsrd sends a SYN, or a
+ * udp check's datagram, from the bridge's probe address to the VIP
+ * through the data path, delivered to the backend as a client's packet is
+ * after its slot (MAC rewrite, GRE or IPIP: the same actions as the
+ * backend's flow in table 22), and the backend's answer comes back as a
+ * packet-in. */
 #include <config.h>
 #include "controller/lb-private.h"
 
@@ -12,66 +14,118 @@
 #include "dp-packet.h"
 #include "flow.h"
 #include "flows/pipeline.h"
+#include "openvswitch/ofpbuf.h"
 #include "random.h"
 
-/* Sends a DSR-path probe: a SYN from the bridge's probe address to the VIP,
- * addressed to the backend's MAC and delivered by table 10, exactly as a
- * client's packet after its bucket. */
-bool
-lb_probe_send(void *lb_, uint32_t service_id, ovs_be32 ip, uint16_t port,
-              uint16_t sport)
+/* Sends 'packet' to backend 'ip' of 'svc' as the service's traffic to it
+ * travels; returns false if it cannot be delivered (MAC unknown, tunnel
+ * port missing). */
+static bool
+deliver(struct lb_bridge *br, const struct dsr_service *svc, ovs_be32 ip,
+        struct dp_packet *packet)
 {
-    struct lb *lb = lb_;
-    const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,
-                                                                  service_id);
-    struct lb_bridge *br = svc ? lb_find_bridge(lb, svc->bridge) : NULL;
-    const struct dsr_backend *be = svc ? dsr_service_find_backend(svc, ip)
-                                       : NULL;
-    const struct neighbor *nb = br ? neighbor_find(&br->neighbors, ip)
-                                   : NULL;
-    struct dp_packet packet;
+    const struct dsr_backend *be = dsr_service_find_backend(svc, ip);
+    const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
+    struct eth_addr mac = eth_addr_zero;
+    uint32_t port = 0;
+    uint64_t stub[128 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
 
-    /* DSR-path probes through tunnels are not done yet. */
-    if (!be || !br || !br->cfg->probe_ip || svc->mode != DSR_MODE_L2
-        || !ofctrl_is_connected(br->ofctrl)
-        || (!be->has_mac && !(nb && nb->resolved))) {
+    if (!be || !ofctrl_is_connected(br->ofctrl)) {
+        return false;
+    } else if (svc->mode != DSR_MODE_L2) {
+        if (!tunnel_delivery(&br->tunnels, svc, &port, &mac)) {
+            return false;
+        }
+    } else if (be->has_mac || (nb && nb->resolved)) {
+        mac = be->has_mac ? be->mac : nb->mac;
+    } else {
         return false;
     }
-    dp_packet_init(&packet, 128);
-    probe_packet_tcp(&packet, svc->mac, be->has_mac ? be->mac : nb->mac,
-                     br->cfg->probe_ip, svc->vip, sport, port,
-                     random_uint32(), 0, TCP_SYN);
-    ofctrl_send_packet_to_table(br->ofctrl, &packet, DSR_TABLE_DELIVER);
-    dp_packet_uninit(&packet);
+    pipeline_put_delivery(lb_pipeline_mode(svc->mode), svc->mac, ip, mac,
+                          port, &ofpacts);
+    ofctrl_send_packet_out(br->ofctrl, packet, &ofpacts);
+    ofpbuf_uninit(&ofpacts);
     return true;
 }
 
+/* Sends a DSR-path probe: a SYN or a datagram from the bridge's probe
+ * address to the VIP, delivered to the backend as a client's packet. */
+bool
+lb_probe_send(void *lb_, const struct health_dsr_probe *probe)
+{
+    struct lb *lb = lb_;
+    const struct dsr_service *svc = dsr_config_find_service_by_id(
+        lb->cfg, probe->service_id);
+    struct lb_bridge *br = svc ? lb_find_bridge(lb, svc->bridge) : NULL;
+    struct dp_packet packet;
+    bool sent;
+
+    if (!br || !br->cfg->probe_ip) {
+        return false;
+    }
+    dp_packet_init(&packet, 128 + probe->payload_len);
+    if (probe->udp) {
+        probe_packet_udp(&packet, br->cfg->mac, svc->mac, br->cfg->probe_ip,
+                         svc->vip, probe->sport, probe->port,
+                         probe->payload, probe->payload_len);
+    } else {
+        probe_packet_tcp(&packet, br->cfg->mac, svc->mac, br->cfg->probe_ip,
+                         svc->vip, probe->sport, probe->port,
+                         random_uint32(), 0, TCP_SYN);
+    }
+    sent = deliver(br, svc, probe->ip, &packet);
+    dp_packet_uninit(&packet);
+    return sent;
+}
+
 /* A backend answered a DSR-path probe: tell the checker, and reset the
- * half-open connection on the backend. */
+ * half-open connection a SYN-ACK leaves on the backend. */
 static void
 handle_probe_reply(struct lb_bridge *br, const struct flow *flow,
                    const struct dp_packet *reply)
 {
+    bool udp = flow->nw_proto == IPPROTO_UDP;
+    const uint8_t *l4 = dp_packet_l4(reply);
+    size_t l4_size = dp_packet_l4_size(reply);
+    size_t header = udp ? sizeof(struct udp_header)
+                        : sizeof(struct tcp_header);
     uint16_t tcp_flags = ntohs(flow->tcp_flags);
-    const struct tcp_header *tcp = dp_packet_l4(reply);
 
-    if (!tcp || dp_packet_l4_size(reply) < sizeof *tcp) {
+    if (!l4 || l4_size < header) {
+        return;
+    }
+    if (!udp && !(tcp_flags & TCP_RST)
+        && (tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK)) {
         return;
     }
 
-    if (tcp_flags & TCP_RST) {
-        health_dsr_reply(br->lb->health, ntohs(flow->tp_dst), false);
-    } else if ((tcp_flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+    struct health_dsr_reply r = {
+        .sport = ntohs(flow->tp_dst),
+        .src = flow->nw_src,
+        .udp = udp,
+        .syn_ack = !(tcp_flags & TCP_RST),
+        .payload = l4 + header,
+        .payload_len = l4_size - header,
+    };
+    uint32_t service_id;
+    ovs_be32 ip;
+    if (health_dsr_reply(br->lb->health, &r, &service_id, &ip)
+        && !udp && r.syn_ack) {
+        const struct tcp_header *tcp = (const struct tcp_header *) l4;
+        const struct dsr_service *svc = dsr_config_find_service_by_id(
+            br->lb->cfg, service_id);
         struct dp_packet packet;
 
-        health_dsr_reply(br->lb->health, ntohs(flow->tp_dst), true);
         dp_packet_init(&packet, 128);
         probe_packet_tcp(&packet, flow->dl_dst, flow->dl_src,
                          flow->nw_dst, flow->nw_src, ntohs(flow->tp_dst),
                          ntohs(flow->tp_src),
                          ntohl(get_16aligned_be32(&tcp->tcp_ack)), 0,
                          TCP_RST);
-        ofctrl_send_packet_to_table(br->ofctrl, &packet, DSR_TABLE_DELIVER);
+        if (svc) {
+            deliver(br, svc, ip, &packet);
+        }
         dp_packet_uninit(&packet);
     }
 }
@@ -83,7 +137,7 @@ lb_probe_packet_in(struct lb_bridge *br, const struct flow *flow,
                    const struct dp_packet *packet)
 {
     if (br->cfg->probe_ip && flow->dl_type == htons(ETH_TYPE_IP)
-        && flow->nw_proto == IPPROTO_TCP
+        && (flow->nw_proto == IPPROTO_TCP || flow->nw_proto == IPPROTO_UDP)
         && flow->nw_dst == br->cfg->probe_ip) {
         handle_probe_reply(br, flow, packet);
         return true;

@@ -1,10 +1,11 @@
 /* "dsr/show": the bridges, their services and backends as dsrd sees
- * them (MACs, ports, backend ids, tunnel errors), for operators; a
- * read-only view of lb's state. */
+ * them (MACs, ports, backend ids, tunnel errors, why a backend is
+ * health-down), for operators; a read-only view of lb's state. */
 #include <config.h>
 #include "controller/lb-private.h"
 
 #include <stdlib.h>
+#include "controller/health.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "flows/pipeline.h"
@@ -30,6 +31,11 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
     uint32_t port;
     struct eth_addr mac;
 
+    /* As last programmed: state, MAC, health and on_all_down. */
+    const struct lb_backend_state *b = lb_find_backend_state(br, svc->id,
+                                                             be->id);
+    bool in_slots = b && b->in_slots;
+
     ds_put_format(s, "    backend "IP_FMT": ", IP_ARGS(be->ip));
     if (svc->mode != DSR_MODE_L2) {
         known = tunnel_delivery(&br->tunnels, svc, &port, &mac);
@@ -52,9 +58,14 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
     }
     ds_put_format(s, ", weight %"PRIu16", %s, id %"PRIu32"%s\n",
                   be->weight, dsr_backend_state_to_string(be->state),
-                  be->id,
-                  be->state == DSR_BACKEND_ACTIVE && known
-                  ? "" : " (no slots)");
+                  be->id, in_slots ? "" : " (no slots)");
+
+    struct health_status health;
+    health_get_status(br->lb->health, svc->id, be->ip, &health);
+    if (health.checked && !health.up) {
+        ds_put_format(s, "      health down (%s): %s\n", health.type,
+                      health.reason);
+    }
 }
 
 /* The "dsr/show" text: bridges, services, backends, MACs, backend ids. */

@@ -132,9 +132,7 @@ service_to_pipeline(const struct dsr_service *svc,
     ps->tcp = (svc->protocol & DSR_PROTO_TCP) != 0;
     ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
     ps->port = svc->port;
-    ps->mode = (svc->mode == DSR_MODE_GRE ? PIPELINE_MODE_GRE
-                : svc->mode == DSR_MODE_IPIP ? PIPELINE_MODE_IPIP
-                : PIPELINE_MODE_L2);
+    ps->mode = lb_pipeline_mode(svc->mode);
     ps->hash_source_ip = svc->hash == DSR_HASH_SOURCE_IP;
     ps->mac = svc->mac;
     ps->pin_connections = svc->pin_connections;

@@ -114,10 +114,6 @@ ofctrl_send(struct ofctrl *ofc, struct ofpbuf *msg)
     rconn_send(ofc->rconn, msg, NULL);
 }
 
-static void
-send_packet_out(struct ofctrl *ofc, const struct dp_packet *packet,
-                struct ofpbuf *ofpacts);
-
 /* Sends 'packet' out of 'out_port' (e.g. OFPP_FLOOD) with a packet-out, as
  * if it came from the controller. */
 void
@@ -128,7 +124,7 @@ ofctrl_send_packet(struct ofctrl *ofc, const struct dp_packet *packet,
     struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(ofpacts_stub);
 
     ofpact_put_OUTPUT(&ofpacts)->port = out_port;
-    send_packet_out(ofc, packet, &ofpacts);
+    ofctrl_send_packet_out(ofc, packet, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
@@ -144,13 +140,15 @@ ofctrl_send_packet_to_table(struct ofctrl *ofc,
 
     resubmit->in_port = OFPP_IN_PORT;
     resubmit->table_id = table;
-    send_packet_out(ofc, packet, &ofpacts);
+    ofctrl_send_packet_out(ofc, packet, &ofpacts);
     ofpbuf_uninit(&ofpacts);
 }
 
-static void
-send_packet_out(struct ofctrl *ofc, const struct dp_packet *packet,
-                struct ofpbuf *ofpacts)
+/* Sends 'packet' with a packet-out whose actions are 'ofpacts', as if it
+ * came from the controller. */
+void
+ofctrl_send_packet_out(struct ofctrl *ofc, const struct dp_packet *packet,
+                       const struct ofpbuf *ofpacts)
 {
     if (!rconn_is_connected(ofc->rconn)) {
         return;

@@ -48,6 +48,8 @@ void ofctrl_send_packet(struct ofctrl *, const struct dp_packet *,
                         ofp_port_t out_port);
 void ofctrl_send_packet_to_table(struct ofctrl *, const struct dp_packet *,
                                  uint8_t table);
+void ofctrl_send_packet_out(struct ofctrl *, const struct dp_packet *,
+                            const struct ofpbuf *ofpacts);
 
 /* Tracking whether the switch has a change: every ofctrl_set_owner() gets
  * a new sequence number; a caller remembers ofctrl_get_change_seqno()

@@ -1,8 +1,10 @@
-/* TCP segments for the DSR-path probe (health.h): built by dsrd, sent
- * with a packet-out, rewritten by the data path like client traffic. */
+/* TCP segments and UDP datagrams for the DSR-path probe (health.h): built
+ * by dsrd, sent with a packet-out, rewritten or encapsulated by the data
+ * path like client traffic. */
 #ifndef DSR_PROBE_PACKET_H
 #define DSR_PROBE_PACKET_H 1
 
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/types.h"
 #include "packets.h"
@@ -15,5 +17,12 @@ void probe_packet_tcp(struct dp_packet *, struct eth_addr eth_src,
                       struct eth_addr eth_dst, ovs_be32 src, ovs_be32 dst,
                       uint16_t sport, uint16_t dport, uint32_t seq,
                       uint32_t ack, uint16_t flags);
+
+/* A UDP datagram carrying 'len' bytes of 'payload' from 'src':'sport' to
+ * 'dst':'dport', in an Ethernet frame. */
+void probe_packet_udp(struct dp_packet *, struct eth_addr eth_src,
+                      struct eth_addr eth_dst, ovs_be32 src, ovs_be32 dst,
+                      uint16_t sport, uint16_t dport, const void *payload,
+                      size_t len);
 
 #endif /* controller/probe-packet.h */

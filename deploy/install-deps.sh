@@ -12,7 +12,7 @@ PACKAGES="
     libjansson-dev check libssl-dev libcap-ng-dev libunbound-dev
     libmicrohttpd-dev libcurl4-openssl-dev jq openssl valgrind binutils
     libmnl-dev
-    python3 bc
+    python3 bc unbound
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping tcpdump
     openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23

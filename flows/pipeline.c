@@ -104,10 +104,13 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
                        "reg2=1", "drop");
     if (probe_ip) {
         add_arp_responder(owner, probe_ip, bridge_mac);
-        match = xasprintf("tcp,nw_dst="IP_FMT, IP_ARGS(probe_ip));
-        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
-                           match, "controller");
-        free(match);
+        for (int tcp = 1; tcp >= 0; tcp--) {
+            match = xasprintf("%s,nw_dst="IP_FMT, tcp ? "tcp" : "udp",
+                              IP_ARGS(probe_ip));
+            dsr_owner_add_flow(owner, DSR_TABLE_INGRESS,
+                               DSR_PRIO_ARP_FOR_DSRD, match, "controller");
+            free(match);
+        }
     }
     return owner;
 }
@@ -212,23 +215,34 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
     if (!(row->flags & ROW_DELIVERABLE)) {
         return;
     }
-    switch (ctx->mode) {
+    pipeline_put_delivery(ctx->mode, ctx->service_mac, ip, row->mac,
+                          row->port, ofpacts);
+}
+
+/* Puts into 'ofpacts' what sends a packet of a service in 'mode' to the
+ * backend 'ip' (at 'mac' or through 'port', as struct pipeline_backend
+ * says): the actions of its DSR_TABLE_BACKEND flow, which dsrd's DSR-path
+ * probes also use to travel as a client's packet does. */
+void
+pipeline_put_delivery(enum pipeline_mode mode, struct eth_addr service_mac,
+                      ovs_be32 ip, struct eth_addr mac, uint32_t port,
+                      struct ofpbuf *ofpacts)
+{
+    switch (mode) {
     case PIPELINE_MODE_GRE:
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_DST), &ip, NULL);
-        put_output(ofpacts, row->port);
+        put_output(ofpacts, port);
         break;
     case PIPELINE_MODE_IPIP:
         ofpact_put_set_field(ofpacts, mf_from_id(MFF_PKT_MARK), &ip, NULL);
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
-                             NULL);
-        put_output(ofpacts, row->port);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &mac, NULL);
+        put_output(ofpacts, port);
         break;
     case PIPELINE_MODE_L2:
     default: {
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &row->mac,
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_DST), &mac, NULL);
+        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC), &service_mac,
                              NULL);
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_ETH_SRC),
-                             &ctx->service_mac, NULL);
         struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(ofpacts);
         rs->in_port = OFPP_IN_PORT;
         rs->table_id = DSR_TABLE_DELIVER;

@@ -12,6 +12,7 @@
 #include "packets.h"
 
 struct dsr_owner;
+struct ofpbuf;
 
 /* Tables, in the order a client's packet to a service crosses them (see
  * flows/README.md): the classifier puts the service id in reg0 and looks
@@ -182,5 +183,8 @@ struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
                                             ofp_port_t port);
 
 uint64_t pipeline_mac_to_id(struct eth_addr);
+void pipeline_put_delivery(enum pipeline_mode, struct eth_addr service_mac,
+                           ovs_be32 ip, struct eth_addr mac, uint32_t port,
+                           struct ofpbuf *ofpacts);
 
 #endif /* flows/pipeline.h */

@@ -402,6 +402,11 @@ START_TEST(test_health_check_override)
     assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"tcp\","
                                    " \"dsr\": true}")),
                     ".health_check.dsr: bridge \"br0\" has no probe_ip");
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"udp\","
+                                   " \"payload\": \"x\", \"dsr\": true,"
+                                   " \"expect_reply\": false}")),
+                    ".health_check.dsr: the DSR-path probe judges the "
+                    "reply's source address");
     assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"tcp\","
                                    " \"rise\": 0}")),
                     "$.services[0].health_check.rise: must be at least 1");

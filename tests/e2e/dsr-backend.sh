@@ -1,7 +1,7 @@
 #!/bin/bash
 # deploy/dsr-backend on a backend in a fresh namespace: l2 setup (and that
-# the backend then keeps quiet about the VIP on ARP), check, idempotence,
-# remove; check's messages for gre and ipip; the persistent files of every
+# the backend then keeps quiet about the VIP on ARP), check (and its
+# warning about UDP sockets on 0.0.0.0), idempotence, remove; check's messages for gre and ipip; the persistent files of every
 # mode under a scratch root.  The tunnel devices themselves are
 # dsr-backend-tunnels.sh's (they need a kernel with ip_gre and ipip).
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +60,28 @@ dsrb 0 check "$V1" l2
 ! vip_answers_arp "$V1" || sb_fail "the backend answers ARP for the VIP after setup"
 vip_answers_arp "$BE_IP" || sb_fail "the backend no longer answers ARP for its own address"
 
-echo "== l2: what check finds"
+echo "== check: UDP sockets that would answer from the real IP"
+# A UDP socket on 0.0.0.0 without IP_PKTINFO answers from the real IP
+# (dsr-probe-udp.sh shows dsrd catching it); one on the VIP is right.
+sb_spawn be python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5353 0.0.0.0
+sb_spawn be python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5354 "$V1"
+sb_wait_listening be 5353 u
+sb_wait_listening be 5354 u
+dsrb 0 check "$V1"
+dsrb_says "warning: UDP socket 0.0.0.0:5353 (python3, pid " \
+    "is bound to the wildcard address: unless it uses IP_PKTINFO, the UDP service answers from its real IP, not the VIP: clients drop these replies (bind the VIP or use IP_PKTINFO)" \
+    "ok: UDP socket $V1:5354 (python3, pid " "dsr-backend check: all good"
+dsrb 0 check "$V1" --port 5354
+dsrb_says "ok: UDP socket $V1:5354"
+! grep -q "warning: UDP" "$SB_DIR/out" || sb_fail "warned about another port"
+dsrb 0 check "$V1" --port=5353 --port 80
+dsrb_says "warning: UDP socket 0.0.0.0:5353"
+dsrb 2 check "$V1" --port 65536
+dsrb_says "--port '65536' is not a port number"
+dsrb 2 setup "$V1" --port 53
+dsrb_says "--port is for check"
+sb_pkill be dns-responder.py
+
 sb_exec be sysctl -q -w net.ipv4.conf.all.arp_ignore=0
 dsrb 1 check "$V1"
 dsrb_says "problem: net.ipv4.conf.all.arp_ignore is 0, needs 1" "1 problem(s)"

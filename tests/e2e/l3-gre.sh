@@ -5,8 +5,10 @@
 # based tunnel port, packet_type=legacy_l3) to the backend's address; each
 # backend host decapsulates it (with its own OVS: this kernel has no GRE
 # module) and answers the client directly through the router.  Real HTTP
-# and UDP, a capture of the underlay, health-check failover, and an L2
-# service on the same bridge at the same time.
+# and UDP, a capture of the underlay, health-check failover, an L2
+# service on the same bridge at the same time, and the DSR-path probe
+# through the tunnel: be2 lacks VIP2, and later be1 its decapsulation,
+# which plain checks miss and the probe catches.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$DSR_DATAPATH" = system ]; then
@@ -21,7 +23,8 @@ sb_add_host rt 10.0.0.254/24
 sb_add_backend be3 10.0.0.13/24 10.0.0.101
 sb_exec rt sysctl -q -w net.ipv4.ip_forward=1
 sb_exec rt ip link add rtbr type bridge
-sb_add_tunnel_host be1 10.1.0.11/24 10.1.0.254 rt-be1 "$VIP"
+VIP2=10.0.0.102
+sb_add_tunnel_host be1 10.1.0.11/24 10.1.0.254 rt-be1 "$VIP" "$VIP2"
 sb_add_tunnel_host be2 10.1.0.12/24 10.1.0.254 rt-be2 "$VIP"
 for l in rt-be1 rt-be2; do
     sb_exec rt ip link set "$l" master rtbr up
@@ -43,10 +46,16 @@ for b in be1 be2 be3; do
     sb_wait_listening "$b" 80
 done
 e2e_udp_backends 2 5353
+# DNS on VIP2 for the DSR-path probe of a udp check: be1 bound to VIP2
+# and its real IP (right), be2 on 0.0.0.0 (it has no VIP2 anyway).
+sb_spawn be1 python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5354 \
+    "$VIP2" 10.1.0.11
+sb_spawn be2 python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5354 0.0.0.0
 
-E2E_EXPECTED_LOG='service (web|dns) \(gre\) cannot be delivered: (bridge br0 has no GRE port|ovs-vswitchd has no route to backend)|br0: ovs-vswitchd has no route to backend|backend .* down|health'
+E2E_EXPECTED_LOG='service (web|dns|dsr|dsr-udp) \(gre\) cannot be delivered: (bridge br0 has no GRE port|ovs-vswitchd has no route to backend)|br0: ovs-vswitchd has no route to backend|backend .* down|health'
+probe='"interval_ms": 200, "fall": 2, "rise": 1, "dsr": true'
 cat > "$SB_DIR/dsrd.json" <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC", "probe_ip": "10.0.0.250"}],
  "services": [
    {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
     "mode": "gre",
@@ -56,7 +65,14 @@ cat > "$SB_DIR/dsrd.json" <<EOC
     "mode": "gre", "pin_connections": false,
     "backends": [{"ip": "10.1.0.11"}, {"ip": "10.1.0.12"}]},
    {"name": "l2", "vip": "10.0.0.101", "protocol": "tcp", "port": 80,
-    "backends": [{"ip": "10.0.0.13"}]}]}
+    "backends": [{"ip": "10.0.0.13"}]},
+   {"name": "dsr", "vip": "$VIP2", "protocol": "tcp", "port": 80,
+    "mode": "gre", "health_check": {"type": "tcp", $probe},
+    "backends": [{"ip": "10.1.0.11"}, {"ip": "10.1.0.12"}]},
+   {"name": "dsr-udp", "vip": "$VIP2", "protocol": "udp", "port": 5354,
+    "mode": "gre", "pin_connections": false,
+    "health_check": {"type": "udp", "preset": "dns", $probe},
+    "backends": [{"ip": "10.1.0.11"}, {"ip": "10.1.0.12"}]}]}
 EOC
 sb_start_dsrd "$SB_DIR/dsrd.json"
 sb_wait_until e2e_in_sync
@@ -95,6 +111,25 @@ expect 200 '.services[] | select(.name == "web") | .error | test("no route to ba
 ip -n "$SB_LB" route add 10.1.0.0/24 via 10.0.0.254
 routed() { ! sb_dsrctl dsr/show | grep -q "error:"; }
 SB_WAIT=15 sb_wait_until routed || sb_fail "route error stayed: $(sb_dsrctl dsr/show)"
+
+# The DSR-path probe goes through the tunnel as client traffic does: be1
+# owns VIP2 and answers through it, be2 does not, although plain checks
+# (to the real IPs) pass for both.
+status() {
+    api GET /v1/status
+    jq -r --arg s "$1" --arg ip "$2" '.services[] | select(.name == $s)
+        | .backends[] | select(.ip == $ip) | "\(.health) \(.reason // "")"' \
+        "$SB_DIR/body"
+}
+is() { status "$1" "$2" | grep -q "^$3"; }
+NO_VIP="down VIP not configured on backend or no decapsulation: it answers on its real IP but not on the VIP through the tunnel"
+for s in dsr dsr-udp; do
+    sb_wait_until is "$s" 10.1.0.12 down || sb_fail "$s be2: $(status "$s" 10.1.0.12)"
+    [ "$(status "$s" 10.1.0.12)" = "$NO_VIP" ] \
+        || sb_fail "$s be2's reason: $(status "$s" 10.1.0.12)"
+    sb_wait_until is "$s" 10.1.0.11 up || sb_fail "$s be1: $(status "$s" 10.1.0.11)"
+done
+sb_wait_until is web 10.1.0.12 up
 
 # Capture on both sides of the router: GRE from the LB to the backends,
 # replies from the VIP straight to the client.
@@ -175,6 +210,17 @@ sb_wait_until be2_out || sb_fail "be2 not taken out: health $(health 10.1.0.12)"
 e2e_curl "http://$VIP/?[1-20]" > "$SB_DIR/after"
 [ "$(e2e_count be1 < "$SB_DIR/after")" = 20 ] \
     || sb_fail "after be2 died: $(sort "$SB_DIR/after" | uniq -c)"
+
+# be1 stops decapsulating (its GRE flow gone): its plain check still
+# passes, the DSR-path probe catches it.
+sb_tunnel_ofctl be1 del-flows brh "in_port=gre0,ip"
+sb_wait_until is dsr 10.1.0.11 down || sb_fail "be1: $(status dsr 10.1.0.11)"
+[ "$(status dsr 10.1.0.11)" = "$NO_VIP" ] \
+    || sb_fail "be1's reason: $(status dsr 10.1.0.11)"
+is web 10.1.0.11 up || sb_fail "be1's plain check: $(status web 10.1.0.11)"
+sent=$(sb_dsrctl coverage/read-counter health_dsr_probe)
+failed=$(sb_dsrctl coverage/read-counter health_dsr_failed)
+echo "DSR-path probes through GRE: $sent sent, $failed failed"
 
 sb_dsrctl dsr/show
 e2e_pass "L3 DSR over GRE"

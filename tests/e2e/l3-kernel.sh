@@ -6,8 +6,11 @@
 # port dsr-ipip) and whose backend decapsulates with "ipip ... remote any".
 # Real TCP (HTTP) through both, captures of the underlay showing protocol
 # 47 and 4 with the client's packet inside, replies straight from the
-# backends.  dsrd runs in the guest, next to OVS: the ipip service's
-# kernel side is the LB host's own kernel, reached by rtnetlink.
+# backends.  The DSR-path probe goes through both tunnels: a backend
+# whose tunnel device loses the VIP goes down while its plain check
+# passes, and comes back with it.  dsrd runs in the guest, next to OVS:
+# the ipip service's kernel side is the LB host's own kernel, reached by
+# rtnetlink.
 if [ "${DSR_DATAPATH:-userspace}" != system ]; then
     echo "SKIP: l3-kernel: needs the kernel datapath (make check-vm)"
     exit 77
@@ -72,13 +75,15 @@ sb_vsctl add-port br0 gre0 -- set interface gre0 ofport_request=10 \
 # dsrd wants more descriptors than the guest's default limit.
 ulimit -n 16384 2>/dev/null || true
 E2E_EXPECTED_LOG='health|its filter had gone'
+check='"health_check": {"type": "tcp", "interval_ms": 200, "timeout_ms": 1000,
+                       "rise": 1, "fall": 2, "dsr": true}'
 e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC", "probe_ip": "10.0.0.250"}],
  "services": [
    {"name": "gre", "vip": "$VIP", "protocol": "tcp", "port": 80,
-    "mode": "gre", "backends": [{"ip": "10.1.0.11"}]},
+    "mode": "gre", $check, "backends": [{"ip": "10.1.0.11"}]},
    {"name": "ipip", "vip": "10.0.0.101", "protocol": "tcp", "port": 80,
-    "mode": "ipip", "backends": [{"ip": "10.1.0.12"}]}]}
+    "mode": "ipip", $check, "backends": [{"ip": "10.1.0.12"}]}]}
 EOC
 no_error() { ! sb_dsrctl dsr/show | grep -q "error:"; }
 sb_wait_until no_error || sb_fail "$(sb_dsrctl dsr/show)"
@@ -136,6 +141,28 @@ sb_wait_until back || sb_fail "the ipip filter was not restored"
 e2e_curl "http://10.0.0.101/?[1-3]" > "$SB_DIR/ipip-again"
 [ "$(e2e_count be2 < "$SB_DIR/ipip-again")" = 3 ] \
     || sb_fail "ipip after the repair: $(cat "$SB_DIR/ipip-again")"
+
+# The DSR-path probe through each tunnel: without the VIP on its tunnel
+# device a backend is down (its plain check to the real IP passes), and
+# up again once the VIP is back, which only a probe answered through the
+# tunnel can bring.
+status() {
+    api GET /v1/status
+    jq -r --arg s "$1" '.services[] | select(.name == $s)
+        | .backends[0] | "\(.health) \(.reason // "")"' "$SB_DIR/body"
+}
+is() { status "$1" | grep -q "^$2"; }
+for probe in "gre be1 dsr-gre0 $VIP" "ipip be2 dsr-ipip0 10.0.0.101"; do
+    read -r svc host dev vip <<< "$probe"
+    sb_exec "$host" ip addr del "$vip/32" dev "$dev"
+    sb_wait_until is "$svc" down || sb_fail "$svc: $(status "$svc")"
+    status "$svc" | grep -q "VIP not configured on backend or no decapsulation" \
+        || sb_fail "$svc's reason: $(status "$svc")"
+    echo "$svc without the VIP on $dev: $(status "$svc")"
+    sb_exec "$host" ip addr add "$vip/32" dev "$dev"
+    sb_wait_until is "$svc" up || sb_fail "$svc: $(status "$svc")"
+done
+echo "DSR-path probes: $(sb_dsrctl coverage/read-counter health_dsr_probe) sent, $(sb_dsrctl coverage/read-counter health_dsr_failed) failed"
 
 # Deleting the ipip service removes its tc filter; the kernel side is
 # dsrd's to clean up.
