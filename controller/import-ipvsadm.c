@@ -110,8 +110,12 @@ add_service(struct ipvs_line *l, const char *key, struct svec *keys)
             const char *sched = next_arg(l, w);
             free(vs->sched);
             vs->sched = xstrdup(sched ? sched : "wlc");
+            char *what = xasprintf("-s %s", vs->sched);
+            import_set_where(&vs->sched_where, l->where, what);
+            free(what);
         } else if (is_option(w, "-p", "--persistent")) {
             vs->persistent = true;
+            import_set_where(&vs->persist_where, l->where, "-p");
             if (l->i < l->n && l->words[l->i][0] != '-') {
                 l->i++;         /* The timeout. */
             }

@@ -257,14 +257,14 @@ map_setting(struct ka_parse *p, const struct ka_stmt *sub, json_t *check,
  * note at 'where' if it had to be brought within. */
 static void
 set_ms(struct ka_parse *p, const char *where, json_t *check, const char *key,
-       double seconds, int min, int max)
+       const char *setting, double seconds, int min, int max)
 {
     long long ms = seconds * 1000;
 
     if (ms < min || ms > max) {
-        import_note(p->m, where, "%s %g s is out of ovs-dsr's range (%d to "
-                    "%d ms): %d ms", key, seconds, min, max,
-                    ms < min ? min : max);
+        import_note(p->m, where, "%s %g s: out of the range of ovs-dsr's "
+                    "%s (%d to %d ms): %d ms", setting, seconds, key, min,
+                    max, ms < min ? min : max);
         ms = ms < min ? min : max;
     }
     json_object_set_new(check, key, json_integer(ms));
@@ -280,15 +280,17 @@ finish_check(struct ka_parse *p, const char *where, json_t *check,
                  : !strcmp(checker, "DNS_CHECK") ? 3
                  : !strcmp(checker, "MISC_CHECK") ? 0 : 1);
 
-    set_ms(p, where, check, "interval_ms",
+    set_ms(p, where, check, "interval_ms", "delay_loop",
            t->delay_loop >= 0 ? t->delay_loop : 60, 20, 3600000);
-    set_ms(p, where, check, "timeout_ms",
+    set_ms(p, where, check, "timeout_ms", "connect_timeout",
            t->connect_timeout >= 0 ? t->connect_timeout : 5, 10, 60000);
     json_object_set_new(check, "rise", json_integer(1));
     json_object_set_new(check, "fall", json_integer(MIN(retry + 1, 100)));
-    if (t->delay_before_retry >= 0) {
-        import_note(p->m, where, "delay_before_retry: a failing backend is "
+    if (t->delay_before_retry_at) {
+        char *at = ka_where(t->delay_before_retry_at);
+        import_note(p->m, at, "delay_before_retry: a failing backend is "
                     "checked again after interval_ms, not sooner");
+        free(at);
     }
     if (!strcmp(checker, "DNS_CHECK")) {
         json_object_set_new(check, "preset", json_string("dns"));

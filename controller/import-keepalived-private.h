@@ -45,6 +45,7 @@ struct ka_timers {
     double delay_before_retry;  /* Seconds. */
     int retry;
     const char *virtualhost;
+    const struct ka_token *delay_before_retry_at;   /* Where set. */
 };
 
 bool ka_next_stmt(const struct ka_parse *, size_t *i, size_t end,

@@ -200,7 +200,11 @@ match_braces(struct ka_parse *p)
     }
     if (ok && depth) {
         const struct ka_token *open = &p->tokens[stack[0]];
-        const struct ka_token *kw = stack[0] ? open - 1 : open;
+        const struct ka_token *kw = open;
+        while (kw > p->tokens && kw[-1].file == open->file
+               && kw[-1].line == open->line) {
+            kw--;
+        }
         char *where = ka_where(open);
         import_error(p->m, where, "'{' (of \"%s\") is never closed",
                      kw->text);
@@ -318,6 +322,9 @@ ka_timer_setting(struct ka_parse *p, const struct ka_stmt *st,
 
     if (seconds) {
         ok = st->n_args == 1 && parse_seconds(st->args[0].text, seconds);
+        if (seconds == &t->delay_before_retry) {
+            t->delay_before_retry_at = st->kw;
+        }
     } else if (ka_is(st, "retry") || ka_is(st, "nb_get_retry")) {
         int port = 0;
         ok = st->n_args == 1 && import_parse_port(st->args[0].text, &port);
@@ -342,7 +349,7 @@ ka_timer_setting(struct ka_parse *p, const struct ka_stmt *st,
 static void
 parse_real(struct ka_parse *p, const struct ka_stmt *st,
            struct import_vs *vs, const struct ka_timers *vs_timers,
-           bool vs_inhibit)
+           const struct ka_token *vs_inhibit)
 {
     char *where = ka_where(st->kw);
     int port = 0;
@@ -360,7 +367,7 @@ parse_real(struct ka_parse *p, const struct ka_stmt *st,
     }
     struct import_real *r = import_add_real(vs, where);
     struct ka_timers timers = *vs_timers;
-    bool inhibit = vs_inhibit;
+    const struct ka_token *inhibit = vs_inhibit;
     struct ka_stmt sub, checker;
     bool have_checker = false;
 
@@ -377,7 +384,8 @@ parse_real(struct ka_parse *p, const struct ka_stmt *st,
             }
             r->weight = weight;
         } else if (ka_is(&sub, "inhibit_on_failure")) {
-            inhibit = !sub.n_args || strcmp(sub.args[0].text, "false");
+            bool on = !sub.n_args || strcmp(sub.args[0].text, "false");
+            inhibit = on ? sub.kw : NULL;
         } else if (ka_is_checker(&sub) && !have_checker) {
             checker = sub;
             have_checker = true;
@@ -391,15 +399,17 @@ parse_real(struct ka_parse *p, const struct ka_stmt *st,
         free(sub_where);
     }
     if (vs->port && port && port != vs->port) {
-        import_note(p->m, where, "port %d: DSR delivers the client's "
-                    "packets unchanged, on port %d (IPVS's DR and TUN do "
-                    "the same)", port, vs->port);
+        import_note(p->m, where, "real_server port %d: DSR delivers the "
+                    "client's packets unchanged, on port %d (IPVS's DR and "
+                    "TUN do the same)", port, vs->port);
     }
     if (inhibit) {
-        import_note(p->m, where, "inhibit_on_failure: a backend that "
+        char *at = ka_where(inhibit);
+        import_note(p->m, at, "inhibit_on_failure: a backend that "
                     "fails its check leaves the group and its pinned "
                     "connections are placed again (keepalived's weight 0 "
                     "kept them)");
+        free(at);
     }
     if (have_checker) {
         r->check = ka_map_checker(p, &checker, &timers, vs, r);
@@ -441,7 +451,7 @@ parse_kind(struct ka_parse *p, const struct ka_stmt *st,
 static bool
 parse_vs_settings(struct ka_parse *p, const struct ka_stmt *st,
                   struct import_vs *vs, struct ka_timers *timers,
-                  bool *inhibit)
+                  const struct ka_token **inhibit)
 {
     static const char *const scheds[] = {
         "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf",
@@ -469,8 +479,12 @@ parse_vs_settings(struct ka_parse *p, const struct ka_stmt *st,
             }
             free(vs->sched);
             vs->sched = xstrdup(arg);
+            char *what = xasprintf("%s %s", sub.kw->text, arg);
+            import_set_where(&vs->sched_where, where, what);
+            free(what);
         } else if (ka_is(&sub, "persistence_timeout")) {
             vs->persistent = true;
+            import_set_where(&vs->persist_where, where, sub.kw->text);
         } else if (ka_is(&sub, "protocol") && (!strcasecmp(arg, "TCP")
                                                || !strcasecmp(arg, "UDP"))) {
             vs->protocol = !strcasecmp(arg, "TCP") ? "tcp" : "udp";
@@ -482,7 +496,7 @@ parse_vs_settings(struct ka_parse *p, const struct ka_stmt *st,
             import_error(p->m, where, "protocol: unknown \"%s\" (TCP, UDP "
                          "or SCTP)", arg);
         } else if (ka_is(&sub, "inhibit_on_failure")) {
-            *inhibit = true;
+            *inhibit = sub.kw;
         } else if (!strncmp(sub.kw->text, "sorry_server", 12)) {
             ka_refuse_stmt(p, &sub, "ovs-dsr has no sorry server (with "
                            "every backend down it drops, or keeps the "
@@ -524,8 +538,8 @@ parse_vs(struct ka_parse *p, const struct ka_stmt *st)
                      st->n_args > 1 ? st->args[1].text : "");
     } else {
         struct import_vs *vs = import_add_vs(p->m, where);
-        struct ka_timers timers = { -1, -1, -1, -1, NULL };
-        bool inhibit = false;
+        struct ka_timers timers = { -1, -1, -1, -1, NULL, NULL };
+        const struct ka_token *inhibit = NULL;
         struct ka_stmt sub;
 
         vs->vip = xstrdup(what);

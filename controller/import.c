@@ -37,6 +37,8 @@ import_model_destroy(struct import_model *m)
         free(vs->where);
         free(vs->vip);
         free(vs->sched);
+        free(vs->sched_where);
+        free(vs->persist_where);
     }
     free(m->vss);
     svec_destroy(&m->errors);
@@ -119,6 +121,14 @@ import_note(struct import_model *m, const char *where,
     va_end(args);
 }
 
+/* Sets '*field' to "WHERE: WHAT", the setting a note will be about. */
+void
+import_set_where(char **field, const char *where, const char *what)
+{
+    free(*field);
+    *field = xasprintf("%s: %s", where, what);
+}
+
 /* Is 's' a dotted-quad IPv4 address? */
 bool
 import_parse_ipv4(const char *s)
@@ -157,16 +167,24 @@ static const char *
 map_hash(struct import_model *m, const struct import_vs *vs)
 {
     if (vs->persistent) {
-        import_note(m, vs->where, "persistence: mapped to hash source-ip "
-                    "(a client stays on one backend as long as the set of "
-                    "backends stays the same; there is no timeout)");
+        svec_add_nocopy(&m->notes, xasprintf(
+                            "%s: mapped to hash source-ip (a client stays "
+                            "on one backend as long as the set of backends "
+                            "stays the same; there is no timeout)",
+                            vs->persist_where));
         return "source-ip";
     } else if (!strcmp(vs->sched, "sh")) {
         return "source-ip";
+    } else if (vs->sched_where) {
+        svec_add_nocopy(&m->notes, xasprintf(
+                            "%s: mapped to hash 5-tuple (new connections "
+                            "spread over 256 slots in proportion to the "
+                            "weights; no connection counts)",
+                            vs->sched_where));
+    } else {
+        import_note(m, vs->where, "virtual server without a scheduler "
+                    "(IPVS's default wlc): mapped to hash 5-tuple");
     }
-    import_note(m, vs->where, "scheduler %s: mapped to hash 5-tuple (new "
-                "connections spread over 256 slots in proportion to the "
-                "weights; no connection counts)", vs->sched);
     return "5-tuple";
 }
 

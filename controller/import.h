@@ -46,6 +46,8 @@ struct import_vs {
     enum import_kind kind;
     char *sched;                /* IPVS scheduler: "rr", "sh"... */
     bool persistent;            /* persistence_timeout or ipvsadm -p. */
+    char *sched_where;          /* "FILE:LINE: lb_algo rr", or NULL. */
+    char *persist_where;        /* "FILE:LINE: persistence_timeout". */
     bool left_out;              /* Refused as a whole. */
     struct import_real *reals;
     size_t n_reals, allocated_reals;
@@ -77,6 +79,7 @@ void import_refuse(struct import_model *, const char *where,
                    const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
 void import_note(struct import_model *, const char *where,
                  const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
+void import_set_where(char **field, const char *where, const char *what);
 
 bool import_parse_ipv4(const char *s);
 bool import_parse_port(const char *s, int *port);
