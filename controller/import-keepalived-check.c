@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "controller/utf8.h"
 #include "util.h"
 
 /* keepalived checker -> ovs-dsr check type (NULL: none). */
@@ -69,6 +70,23 @@ add_statuses(json_t *list, int lo, int hi, bool registered_only)
     }
 }
 
+/* Sets 'key' of 'check' to the argument of 'st', which must be UTF-8
+ * (jansson takes nothing else). */
+static void
+set_text(struct ka_parse *p, const struct ka_stmt *st, json_t *check,
+         const char *key)
+{
+    const char *text = st->args[0].text;
+
+    if (utf8_is_valid(text, strlen(text), NULL)) {
+        json_object_set_new(check, key, json_string(text));
+    } else {
+        char *where = ka_where(st->kw);
+        import_error(p->m, where, "%s: not UTF-8 text", st->kw->text);
+        free(where);
+    }
+}
+
 /* "status_code 200 300-399 ...": sets "expect_status" of 'check'. */
 static void
 map_status_code(struct ka_parse *p, const struct ka_stmt *st,
@@ -124,7 +142,7 @@ map_url(struct ka_parse *p, const struct ka_stmt *st, json_t *check)
         char *where = ka_where(sub.kw);
         const char *arg = sub.n_args ? sub.args[0].text : "";
         if (ka_is(&sub, "path") && arg[0] == '/' && strlen(arg) <= 1024) {
-            json_object_set_new(check, "path", json_string(arg));
+            set_text(p, &sub, check, "path");
         } else if (ka_is(&sub, "path")) {
             import_error(p->m, where, "path: \"%s\" is not a URL path "
                          "starting with '/'", arg);
@@ -135,7 +153,7 @@ map_url(struct ka_parse *p, const struct ka_stmt *st, json_t *check)
             map_status_code(p, &sub, check);
         } else if (ka_is(&sub, "virtualhost") && sub.n_args == 1
                    && strlen(arg) <= 255) {
-            json_object_set_new(check, "host", json_string(arg));
+            set_text(p, &sub, check, "host");
         } else {
             ka_refuse_stmt(p, &sub, "no equivalent in ovs-dsr's http "
                            "check");
@@ -160,7 +178,8 @@ map_misc_path(struct ka_parse *p, const struct ka_stmt *st, json_t *check)
 
     for (char *w = strtok_r(copy, " \t", &save); w;
          w = strtok_r(NULL, " \t", &save)) {
-        if (strlen(w) <= 4096 && json_array_size(argv) < 64) {
+        if (strlen(w) <= 4096 && json_array_size(argv) < 64
+            && utf8_is_valid(w, strlen(w), NULL)) {
             json_array_append_new(argv, json_string(w));
         }
     }
@@ -228,7 +247,7 @@ map_setting(struct ka_parse *p, const struct ka_stmt *sub, json_t *check,
         import_note(p->m, where, "misc_dynamic: the exit status does not "
                     "set the weight; any non-zero status means down");
     } else if (ka_is(sub, "name") && sub->n_args == 1 && strlen(arg) < 254) {
-        json_object_set_new(check, "dns_name", json_string(arg));
+        set_text(p, sub, check, "dns_name");
     } else if (ka_is(sub, "type") && strcmp(arg, "A")) {
         import_note(p->m, where, "type %s: dsrd's DNS check asks for an A "
                     "record; any DNS answer counts", arg);
@@ -304,7 +323,10 @@ finish_check(struct ka_parse *p, const char *where, json_t *check,
     } else if (!strncmp(type, "http", 4) && t->virtualhost
                && !json_object_get(check, "host")
                && strlen(t->virtualhost) <= 255) {
-        json_object_set_new(check, "host", json_string(t->virtualhost));
+        json_t *host = json_string(t->virtualhost);
+        if (host) {
+            json_object_set_new(check, "host", host);
+        }
     }
 }
 

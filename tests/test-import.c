@@ -152,7 +152,7 @@ START_TEST(test_dr_sample_with_includes_maps_as_documented)
     ck_assert(!json_object_get(ssh, "health_check"));
     assert_field(json_array_get(json_object_get(ssh, "backends"), 1),
                  "health_check",
-                 "{\"type\":\"exec\",\"command\":[\"/usr/lib/check-ssh\","
+                 "{\"type\":\"exec\",\"command\":[\"/bin/true\","
                  "\"10.0.0.12\"],\"interval_ms\":3000,\"timeout_ms\":5000,"
                  "\"rise\":1,\"fall\":1}");
     assert_has(&m.notes, "conf.d/ssh.conf:6: persistence_timeout: mapped to "
