@@ -213,9 +213,10 @@ map_backends(struct import_model *m, const struct import_vs *vs,
     for (size_t i = 0; i < vs->n_reals; i++) {
         const struct import_real *r = &vs->reals[i];
         json_t *be = json_pack("{ss}", "ip", r->ip);
-        if (r->weight) {
-            json_object_set_new(be, "weight", json_integer(r->weight));
-        } else {
+        /* IPVS's weight 0 takes no new connections: a drain.  Weight 1,
+         * keepalived's default, for when the operator brings it back. */
+        json_object_set_new(be, "weight", json_integer(MAX(r->weight, 1)));
+        if (!r->weight) {
             json_object_set_new(be, "state", json_string("drain"));
         }
         if (!same) {

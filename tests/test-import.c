@@ -135,7 +135,7 @@ START_TEST(test_dr_sample_with_includes_maps_as_documented)
     assert_field(web, "backends",
                  "[{\"ip\":\"10.0.0.11\",\"weight\":3},"
                  "{\"ip\":\"10.0.0.12\",\"weight\":1},"
-                 "{\"ip\":\"10.0.0.13\",\"state\":\"drain\"}]");
+                 "{\"ip\":\"10.0.0.13\",\"weight\":1,\"state\":\"drain\"}]");
     assert_has(&m.notes, "keepalived-dr.conf:21: lb_algo wrr: mapped to "
                "hash 5-tuple");
 
@@ -225,7 +225,7 @@ START_TEST(test_ipvsadm_save_maps_as_documented)
     assert_field(find(services, "10.0.0.100_80_tcp"), "backends",
                  "[{\"ip\":\"10.0.0.11\",\"weight\":3},"
                  "{\"ip\":\"10.0.0.12\",\"weight\":1},"
-                 "{\"ip\":\"10.0.0.13\",\"state\":\"drain\"}]");
+                 "{\"ip\":\"10.0.0.13\",\"weight\":1,\"state\":\"drain\"}]");
     assert_field(find(services, "10.0.0.100_53_udp"), "hash",
                  "\"source-ip\"");
     json_t *all = find(services, "10.0.0.100_all_tcp");

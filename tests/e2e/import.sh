@@ -85,7 +85,7 @@ expect 200 'length == 4' \
        | .mode == "l2" and .hash == "5-tuple"
          and .health_check.type == "http" and .health_check.path == "/health"
          and .health_check.interval_ms == 2000 and .health_check.fall == 3
-         and ([.backends[] | .weight] == [3, 1, 100])
+         and ([.backends[] | .weight] == [3, 1, 1])
          and .backends[2].state == "drain"' \
     '.[] | select(.name == "10.0.0.100_53_udp")
        | .protocol == "udp" and .hash == "source-ip"
@@ -132,7 +132,7 @@ api GET /v1/services
 expect 200 '.[] | select(.name == "10.0.0.100_all_tcp")
               | .port == "*" and .mode == "gre" and .hash == "source-ip"' \
     '.[] | select(.name == "10.0.0.100_80_tcp")
-       | [.backends[] | .weight] == [3, 1, 100] and .health_check == null'
+       | [.backends[] | .weight] == [3, 1, 1] and .health_check == null'
 
 E2E_EXPECTED_LOG='no GRE port for gre services|no route to backend 10\.0\.0\.21'
 e2e_pass "import"
