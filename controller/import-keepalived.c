@@ -133,14 +133,18 @@ tokenize_line(struct ka_parse *p, const char *file, int line,
             add_token(p, file, line, s + 1, close - s - 1, true);
             s = close + 1;
         } else {
-            size_t n = strcspn(s, " \t\r\f\v{}\"");
-            n = MIN(n, end - s);
-            add_token(p, file, line, s, n, false);
-            s += n;
+            const char *word = s;
+            while (s < end && !strchr(" \t\r\f\v{}\"", *s)) {
+                s++;
+            }
+            add_token(p, file, line, word, s - word, false);
         }
     }
+    if (p->n_tokens == first) {
+        return;
+    }
     const struct ka_token *t = &p->tokens[first];
-    if (p->n_tokens > first && !t->quoted
+    if (!t->quoted
         && !strncmp(t->text, "include", 7) && strlen(t->text) <= 8) {
         char *pattern = (p->n_tokens > first + 1
                          ? xstrdup(t[1].text) : NULL);
