@@ -47,6 +47,12 @@ e2e_start_dsrd <<EOC
 EOC
 v0=$(config_version)
 
+# Usage errors: exit 2.
+imp frob "$DATA/keepalived-dr.conf"
+expect_import 2 'unknown subcommand "frob" \(use keepalived or ipvsadm\)'
+imp keepalived --tunnel=vxlan "$DATA/keepalived-dr.conf"
+expect_import 2 '--tunnel: "vxlan" is not ipip or gre'
+
 # Malformed files: an error with FILE:LINE, exit 4, nothing applied.
 imp keepalived --apply "$DATA/unbalanced-open.conf"
 expect_import 4 "unbalanced-open.conf:1: '\{' \(of \"virtual_server\"\) is never closed"
