@@ -88,17 +88,23 @@ request_url(const struct dsrctl_api *api, const char *path)
 }
 
 /* Sets up 'curl' to send 'method' to 'url' with 'text' as a JSON body
- * unless it is NULL (it must outlive the transfer), the answer going to
- * 'answer' and curl's error to 'errbuf'.  Returns the headers, for the
- * caller to free after the transfer. */
+ * unless it is NULL (it must outlive the transfer) and an If-Match header
+ * unless 'if_match' is NULL, the answer going to 'answer' and curl's
+ * error to 'errbuf'.  Returns the headers, for the caller to free after
+ * the transfer. */
 static struct curl_slist *
 set_request(CURL *curl, const struct dsrctl_api *api, const char *method,
-            const char *url, const char *text, struct ds *answer,
-            char *errbuf)
+            const char *url, const char *text, const char *if_match,
+            struct ds *answer, char *errbuf)
 {
     struct curl_slist *headers = NULL;
 
     headers = curl_slist_append(headers, "Accept: application/json");
+    if (if_match) {
+        char *header = xasprintf("If-Match: %s", if_match);
+        headers = curl_slist_append(headers, header);
+        free(header);
+    }
     headers = curl_slist_append(headers, "Expect:");
     if (text) {
         headers = curl_slist_append(headers,
@@ -171,6 +177,16 @@ int
 dsrctl_request(const struct dsrctl_api *api, const char *method,
                const char *path, const json_t *body, json_t **replyp)
 {
+    return dsrctl_request_if_match(api, method, path, body, NULL, replyp);
+}
+
+/* The same, sending "If-Match: 'if_match'" unless it is NULL: dsrd
+ * answers 412 and changes nothing if the object's version differs. */
+int
+dsrctl_request_if_match(const struct dsrctl_api *api, const char *method,
+                        const char *path, const json_t *body,
+                        const char *if_match, json_t **replyp)
+{
     char errbuf[CURL_ERROR_SIZE] = "";
     struct ds answer = DS_EMPTY_INITIALIZER;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -184,7 +200,7 @@ dsrctl_request(const struct dsrctl_api *api, const char *method,
     }
     ds_put_cstr(&answer, "");
     struct curl_slist *headers = set_request(curl, api, method, url, text,
-                                             &answer, errbuf);
+                                             if_match, &answer, errbuf);
     CURLcode res = curl_easy_perform(curl);
     if (res != CURLE_OK) {
         fprintf(stderr, "dsrctl: cannot reach dsrd at %s: %s\n", api->url,

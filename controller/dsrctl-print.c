@@ -5,9 +5,33 @@
 #include <config.h>
 #include "controller/dsrctl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "util.h"
+
+/* Prints "dsrctl: MESSAGE" and a hint to stderr; returns the exit code for
+ * a usage error. */
+int
+dsrctl_usage_verror(const char *format, va_list args)
+{
+    fputs("dsrctl: ", stderr);
+    vfprintf(stderr, format, args);
+    fputs("\nTry \"dsrctl --help\" for more information.\n", stderr);
+    return DSRCTL_EXIT_USAGE;
+}
+
+/* The same with the arguments inline. */
+int
+dsrctl_usage_error(const char *format, ...)
+{
+    va_list args;
+
+    va_start(args, format);
+    int error = dsrctl_usage_verror(format, args);
+    va_end(args);
+    return error;
+}
 
 /* Prints 'json' pretty, if nonnull. */
 void

@@ -41,12 +41,10 @@ usage_error(const char *format, ...)
 {
     va_list args;
 
-    fputs("dsrctl: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    int error = dsrctl_usage_verror(format, args);
     va_end(args);
-    fputs("\nTry \"dsrctl --help\" for more information.\n", stderr);
-    return DSRCTL_EXIT_USAGE;
+    return error;
 }
 
 /* Prints the help text. */
@@ -73,6 +71,10 @@ print_usage(void)
 "  status                           bridges, services and backends\n"
 "  stats                            packets and bytes per service and "
 "backend\n"
+"  import keepalived|ipvsadm FILE   map keepalived.conf or ipvsadm -Sn "
+"output\n"
+"              [--dry-run|--apply] [--force] [--tunnel=ipip|gre] "
+"[--bridge=BR]\n"
 "\n"
 "Options (before the command):\n"
 "  --url URL            dsrd's API (env DSRCTL_URL, default %s)\n"
@@ -86,7 +88,8 @@ print_usage(void)
 "  -V, --version        print the version\n"
 "\n"
 "Backend states: active, drain, disabled.  Exit status: 0 success, 1 dsrd\n"
-"answered with an error, 2 usage error, 3 dsrd could not be reached.\n",
+"answered with an error, 2 usage error, 3 dsrd could not be reached,\n"
+"4 import: the file cannot be mapped (FILE:LINE says why).\n",
            DEFAULT_URL);
 }
 
@@ -539,6 +542,13 @@ cmd_stats(int argc, char *argv[])
     return 0;
 }
 
+/* "import keepalived|ipvsadm FILE": see dsrctl-import.c. */
+static int
+cmd_import(int argc, char *argv[])
+{
+    return dsrctl_import(&api, argc, argv);
+}
+
 /* A command: "NOUN VERB" (or just NOUN if 'verb' is NULL). */
 struct command {
     const char *noun;
@@ -558,6 +568,8 @@ static const struct command commands[] = {
     {"backend", "del", cmd_backend_del},
     {"status", NULL, cmd_status},
     {"stats", NULL, cmd_stats},
+    {"import", "keepalived", cmd_import},
+    {"import", "ipvsadm", cmd_import},
 };
 
 /* Finds and runs the command in argv[0...]; returns its exit code. */
@@ -585,6 +597,7 @@ run_command(int argc, char *argv[])
     }
     const char *verbs = (!strcmp(noun, "service")
                          ? "list, show, add, set or del"
+                         : !strcmp(noun, "import") ? "keepalived or ipvsadm"
                          : "list, add, set or del");
     if (!verb) {
         return usage_error("%s: missing subcommand (%s)", noun, verbs);
@@ -708,8 +721,8 @@ parse_options(int argc, char *argv[])
                             "URL", api.url);
     }
     if (!error && optind >= argc) {
-        error = usage_error("missing command (service, backend, status or "
-                            "stats)");
+        error = usage_error("missing command (service, backend, status, "
+                            "stats or import)");
     }
     return error;
 }

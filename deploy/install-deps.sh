@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian 12 packages that building, testing and the demo need
 # (with the DPDK build of ovs-vswitchd and the DPDK drivers it only
-# recommends, for "make check DATAPATH=dpdk", and qemu for "make check-vm").
+# recommends, for "make check DATAPATH=dpdk", qemu for "make check-vm", and
+# keepalived and ipvsadm, whose sample configurations tests/test-import.c
+# and tests/e2e/import.sh import; the policy below keeps keepalived down).
 # Idempotent: packages already present are left alone, and nothing is
 # started (a policy-rc.d keeps Debian's openvswitch-switch service down,
 # since ovs-dsr runs its own private ovsdb-server and ovs-vswitchd).
@@ -18,6 +20,7 @@ PACKAGES="
     openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23
     librte-net-af-packet23
     qemu-system-x86 busybox-static
+    keepalived ipvsadm
 "
 
 missing=

@@ -23,11 +23,22 @@ fuzz-config|fuzz-service|fuzz-json-merge|fuzz-api-request)
     set -- -dict="$top/tests/fuzz/json.dict" "$@" ;;
 esac
 
+# fuzz-import also starts from the sample configurations of Debian's
+# keepalived package, read where it installs them (not copied here: they
+# are keepalived's, under the GPL).
+# libFuzzer writes new inputs to the first directory only ($work).
+extra_seeds=
+samples=/usr/share/doc/keepalived/samples
+if [ "$name" = fuzz-import ] && [ -d "$samples" ]; then
+    extra_seeds=$samples
+fi
+
 mkdir -p "$artifacts"
 status=0
 "$harness" -max_total_time="${FUZZ_SECONDS:-12}" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "$@" "$work" "$seeds" || status=$?
+    -artifact_prefix="$artifacts/" "$@" "$work" "$seeds" \
+    ${extra_seeds:+"$extra_seeds"} || status=$?
 if [ "$status" != 0 ]; then
     for f in "$artifacts"/*; do
         [ -f "$f" ] || continue
