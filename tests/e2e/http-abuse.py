@@ -4,10 +4,15 @@
 usage: http-abuse.py MODE N PORT SECONDS ADDR...
 
 Connects to 127.0.0.1:PORT from the ADDRs in turn (any 127/8 address is
-a distinct client address on loopback) and, for SECONDS:
+a distinct client address on loopback) and, for up to SECONDS:
   idle        holds N connections that send nothing; reopens those the
               server closes, at most $REOPEN_PER_S (default 1000) a
-              second, as slowloris tools do (they pace their connects)
+              second, as slowloris tools do (they pace their connects).
+              It holds them until SIGTERM, so that the test can check
+              the server while they are held: SECONDS is only a safety
+              net for a test that never stops it (it then fails).  It
+              prints what happened so far, as below, a few times a
+              second.
   slowloris   N connections dribble a request head, one byte per 0.5 s,
               never finishing it
   big-headers N requests whose head carries a 1 MiB header
@@ -19,6 +24,7 @@ Prints one JSON object of what happened.
 import json
 import os
 import select
+import signal
 import socket
 import sys
 import time
@@ -70,7 +76,12 @@ def run_idle():
     rate = float(os.environ.get("REOPEN_PER_S", "1000"))
     closed = []
     budget, last = 0.0, time.monotonic()
-    while time.monotonic() - start < seconds:
+    reported, reported_at = None, 0.0
+    while not stopped:
+        if time.monotonic() - start >= seconds:
+            print("idle: not stopped within %g s" % seconds,
+                  file=sys.stderr)
+            return False
         for fd, _ in ep.poll(0.01):
             s, i = socks.pop(fd)
             ep.unregister(fd)
@@ -83,7 +94,13 @@ def run_idle():
         while closed and budget >= 1:
             hold(closed.pop())
             budget -= 1
-    stats["open_at_end"] = len(socks)
+        stats["open_at_end"] = len(socks)
+        if now - reported_at >= 0.2:
+            report = json.dumps(stats)
+            if report != reported:
+                print(report, flush=True)
+            reported, reported_at = report, now
+    return True
 
 
 def run_slowloris():
@@ -172,8 +189,18 @@ def run_big(kind):
             blast[status] = blast.get(status, 0) + 1
 
 
+stopped = False
+
+
+def stop(signum, frame):
+    global stopped
+    stopped = True
+
+
+ok = True
 if mode == "idle":
-    run_idle()
+    signal.signal(signal.SIGTERM, stop)
+    ok = run_idle()
 elif mode == "slowloris":
     print("ready", flush=True)
     run_slowloris()
@@ -184,3 +211,4 @@ else:
     sys.exit("unknown mode " + mode)
 stats["seconds"] = round(time.monotonic() - start, 2)
 print(json.dumps(stats))
+sys.exit(0 if ok else 1)
