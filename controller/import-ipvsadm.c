@@ -38,6 +38,19 @@ is_option(const char *w, const char *short_name, const char *long_name)
     return !strcmp(w, short_name) || !strcmp(w, long_name);
 }
 
+/* Refuses option 'w', with its value if the next word is one: ipvsadm -Sn
+ * writes each value right after its option ("-b sh-fallback,sh-port",
+ * "--tun-port 6080"), and no value starts with '-'. */
+static void
+refuse_option(struct ipvs_line *l, const char *w)
+{
+    const char *value = (l->i < l->n && l->words[l->i][0] != '-'
+                         ? l->words[l->i++] : NULL);
+
+    import_refuse(l->m, l->where, "%s%s%s: no equivalent in ovs-dsr", w,
+                  value ? " " : "", value ? value : "");
+}
+
 /* Reads the service option at the current word (-t, -u, -f, --sctp-
  * service) into "KIND ADDRESS" in '*keyp'.  Returns false on an error. */
 static bool
@@ -127,8 +140,7 @@ add_service(struct ipvs_line *l, const char *key, struct svec *keys)
                               "a whole network", mask);
             }
         } else {
-            import_refuse(l->m, l->where, "%s: no equivalent in ovs-dsr",
-                          w);
+            refuse_option(l, w);
         }
     }
 }
@@ -163,8 +175,7 @@ add_server(struct ipvs_line *l, struct import_vs *vs)
                             "ipip, or gre with --tunnel=gre", type);
             }
         } else {
-            import_refuse(l->m, l->where, "%s: no equivalent in ovs-dsr",
-                          w);
+            refuse_option(l, w);
         }
     }
     if (!addr || !split_address(addr, ip, &port, false)) {

@@ -115,6 +115,12 @@ assert_field(const json_t *svc, const char *key, const char *expected)
     free(text);
 }
 
+/* 10.0.0.100:80's real servers in tests/import/keepalived-dr.conf and
+ * ipvsadm-*.save: weights 3, 1 and 0 (drain). */
+#define WEB_BACKENDS "[{\"ip\":\"10.0.0.11\",\"weight\":3}," \
+    "{\"ip\":\"10.0.0.12\",\"weight\":1}," \
+    "{\"ip\":\"10.0.0.13\",\"weight\":1,\"state\":\"drain\"}]"
+
 START_TEST(test_dr_sample_with_includes_maps_as_documented)
 {
     struct import_model m;
@@ -133,9 +139,7 @@ START_TEST(test_dr_sample_with_includes_maps_as_documented)
                  "\"expect_status\":[200],\"interval_ms\":2000,"
                  "\"timeout_ms\":1000,\"rise\":1,\"fall\":3}");
     assert_field(web, "backends",
-                 "[{\"ip\":\"10.0.0.11\",\"weight\":3},"
-                 "{\"ip\":\"10.0.0.12\",\"weight\":1},"
-                 "{\"ip\":\"10.0.0.13\",\"weight\":1,\"state\":\"drain\"}]");
+                 WEB_BACKENDS);
     assert_has(&m.notes, "keepalived-dr.conf:21: lb_algo wrr: mapped to "
                "hash 5-tuple");
 
@@ -223,9 +227,7 @@ START_TEST(test_ipvsadm_save_maps_as_documented)
     ck_assert_int_eq(m.errors.n + m.refusals.n, 0);
     ck_assert(!import_validate(services, "br-lb"));
     assert_field(find(services, "10.0.0.100_80_tcp"), "backends",
-                 "[{\"ip\":\"10.0.0.11\",\"weight\":3},"
-                 "{\"ip\":\"10.0.0.12\",\"weight\":1},"
-                 "{\"ip\":\"10.0.0.13\",\"weight\":1,\"state\":\"drain\"}]");
+                 WEB_BACKENDS);
     assert_field(find(services, "10.0.0.100_53_udp"), "hash",
                  "\"source-ip\"");
     json_t *all = find(services, "10.0.0.100_all_tcp");
@@ -239,8 +241,67 @@ START_TEST(test_ipvsadm_save_maps_as_documented)
     ck_assert_int_eq(m.errors.n, 0);
     assert_has(&m.refusals, "ipvsadm-refused.save:2: -m (masquerading");
     assert_has(&m.refusals, "ipvsadm-refused.save:3: 7: a firewall-mark");
-    assert_has(&m.refusals, "ipvsadm-refused.save:6: -x:");
+    assert_has(&m.refusals, "ipvsadm-refused.save:6: -x 100: no "
+               "equivalent");
+    ck_assert_int_eq(m.refusals.n, 3);
     ck_assert_int_eq(json_array_size(services), 1);
+    json_decref(services);
+    import_model_destroy(&m);
+}
+END_TEST
+
+/* What "ipvsadm -Sn" (ipvsadm 1.31, Linux 6.1's IPVS) printed in make
+ * check-vm's VM, saved as is: tests/e2e/import-ipvs.sh's services in
+ * tests/import/ipvsadm-real.save ("--tun-type ipip" on each TUN real
+ * server, "-p 360" for a bare -p, "RIP:0" for port 0), and options
+ * ovs-dsr has no equivalent for in ipvsadm-real-options.save. */
+static const struct {
+    const char *service, *key, *value;
+} real_fields[] = {
+    {"10.0.0.100_80_tcp", "mode", "\"l2\""},
+    {"10.0.0.100_80_tcp", "hash", "\"5-tuple\""},
+    {"10.0.0.100_80_tcp", "backends", WEB_BACKENDS},
+    {"10.0.0.100_53_udp", "hash", "\"source-ip\""},
+    {"10.0.0.100_443_tcp", "mode", "\"gre\""},
+    {"10.0.0.100_443_tcp", "hash", "\"source-ip\""},
+    {"10.0.0.100_123_udp", "hash", "\"5-tuple\""},
+    {"10.0.0.100_all_tcp", "mode", "\"l2\""},
+    {"10.0.0.100_all_tcp", "hash", "\"source-ip\""},
+};
+
+START_TEST(test_real_ipvsadm_save_maps_as_documented)
+{
+    struct import_model m;
+    json_t *services = import_test_file("ipvsadm-real.save", &m);
+
+    ck_assert_int_eq(m.errors.n, 0);
+    ck_assert_int_eq(m.refusals.n, 2);
+    assert_has(&m.refusals, "ipvsadm-real.save:11: -m (masquerading");
+    assert_has(&m.refusals, "ipvsadm-real.save:17: 7: a firewall-mark");
+    ck_assert_int_eq(json_array_size(services), 5);
+    ck_assert(!import_validate(services, "br-lb"));
+    for (size_t i = 0; i < ARRAY_SIZE(real_fields); i++) {
+        assert_field(find(services, real_fields[i].service),
+                     real_fields[i].key, real_fields[i].value);
+    }
+    json_decref(services);
+    import_model_destroy(&m);
+
+    /* Each refused once, with its value (not the value again as if it
+     * were an option). */
+    services = import_test_file("ipvsadm-real-options.save", &m);
+    ck_assert_int_eq(m.errors.n, 0);
+    assert_has(&m.refusals, "options.save:1: -M 255.255.255.0:");
+    assert_has(&m.refusals, "options.save:3: -b sh-fallback,sh-port: no "
+               "equivalent");
+    assert_has(&m.refusals, "options.save:5: -o: no equivalent");
+    assert_has(&m.refusals, "options.save:6: --tun-port 6080: no "
+               "equivalent");
+    assert_has(&m.refusals, "options.save:6: --tun-nocsum: no equivalent");
+    assert_has(&m.refusals, "options.save:7: --tun-csum: no equivalent");
+    ck_assert_int_eq(m.refusals.n, 6);
+    assert_has(&m.notes, "options.save:6: --tun-type gue:");
+    assert_has(&m.notes, "options.save:7: --tun-type gre:");
     json_decref(services);
     import_model_destroy(&m);
 }
@@ -419,5 +480,6 @@ CHECK_MAIN("import",
            CHECK_LOOP_TEST(test_malformed_file_is_an_error_with_file_line,
                            ARRAY_SIZE(malformed)),
            CHECK_TEST(test_ipvsadm_save_maps_as_documented),
+           CHECK_TEST(test_real_ipvsadm_save_maps_as_documented),
            CHECK_LOOP_TEST(test_small_inputs, ARRAY_SIZE(cases)),
            CHECK_TEST(test_debian_keepalived_samples))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-vm: the end-to-end tests that depend on the datapath, on the
 # kernel datapath, in a VM with Debian's stock kernel (tests/vm/run.sh),
-# and dsr-backend-tunnels, which needs that kernel's gre and ipip;
+# dsr-backend-tunnels, which needs that kernel's gre and ipip, and
+# import-ipvs, which needs its IPVS (dsrctl, next to DSRD, only);
 # dsrd runs on this host, against OVS in the guest (OpenFlow and OVSDB
 # through qemu's port forwarding, health checks through the VM's data link),
 # so a sanitizer build of dsrd runs at full speed.  Everything in the
@@ -14,7 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 DSRD=$(realpath "${DSRD:?set DSRD to the dsrd binary}")
 VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-json}")
-tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health l3-kernel dsr-backend-tunnels}
+tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health l3-kernel
+         dsr-backend-tunnels import-ipvs}
+tests=$(echo $tests)
 
 echo "check-vm: kernel datapath in a VM; tests: $tests"
 echo "check-vm: not run here (they test dsrd itself, not the datapath;" \

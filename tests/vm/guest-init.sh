@@ -17,7 +17,8 @@ src=$(arg vmsrc)
 # Busybox runs its own applets before $PATH; kmod is called by path.
 for m in crc32c_generic virtio_pci virtio_net 9pnet_virtio 9p openvswitch \
          vport-gre vport-vxlan vport-geneve ipip ip_gre veth dummy tun \
-         sch_ingress cls_fw act_tunnel_key act_mirred bridge; do
+         sch_ingress cls_fw act_tunnel_key act_mirred bridge \
+         ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh; do
     /sbin/modprobe "$m" 2>/dev/null
 done
 
@@ -27,6 +28,8 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro \
 mount -t proc proc $h/proc
 mount -t sysfs sys $h/sys
 mount -t devtmpfs dev $h/dev
+# What udev would add: bash's <(...) opens /dev/fd/N.
+ln -s /proc/self/fd $h/dev/fd
 mkdir -p $h/dev/pts $h/dev/shm
 mount -t devpts devpts $h/dev/pts
 for d in /run /tmp /var/tmp /var/log /root /etc/openvswitch; do

@@ -2,11 +2,13 @@
 # Builds what tests/vm/run.sh boots: Debian's stock generic kernel (the
 # linux-image-*-amd64 .deb, unpacked, never installed on this host) and a
 # small initramfs holding busybox, kmod, the kernel modules the tests need
-# (openvswitch, GRE, IPIP, veth, virtio, 9p) and tests/vm/guest-init.sh.
+# (openvswitch, GRE, IPIP, IPVS, veth, virtio, 9p) and
+# tests/vm/guest-init.sh.
 # Everything else the guest runs comes from the host's root file system,
 # shared read-only over 9p, so the guest runs the host's own OVS, iproute2,
 # Python and curl.  Cached in $VM_CACHE (default /var/cache/ovs-dsr/vm),
-# one per version of this script and guest-init.sh.
+# one per version of this script and guest-init.sh (so a changed module
+# list builds a new one).
 #
 # usage: tests/vm/image.sh     prints "KERNEL INITRAMFS"
 # Adapted from ../shared/tools/vm-kernel-datapath-probe.sh.
@@ -70,10 +72,13 @@ for tool in modprobe insmod lsmod rmmod; do
 done
 
 # crc32c_generic before openvswitch (libcrc32c's soft dependency); 9p and
-# virtio for the host's file system; the rest for the tests.
+# virtio for the host's file system; the rest for the tests: IPVS and the
+# schedulers tests/e2e/import-ipvs.sh asks ipvsadm for (modules.dep
+# brings ip_vs's nf_conntrack, nf_defrag_ipv4/6 and libcrc32c along).
 want="crc32c_generic virtio_pci virtio_net 9p 9pnet_virtio openvswitch
       vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun
-      sch_ingress cls_fw act_tunnel_key act_mirred bridge"
+      sch_ingress cls_fw act_tunnel_key act_mirred bridge
+      ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh"
 files=
 for m in $want; do
     line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mods/modules.dep") || continue
