@@ -53,6 +53,8 @@ api_route_parse(const char *path, struct api_route *route)
         route->resource = API_CONFIG;
     } else if (!strcmp(segs[1], "status") && n == 2) {
         route->resource = API_STATUS;
+    } else if (!strcmp(segs[1], "trace") && n == 2) {
+        route->resource = API_TRACE;
     }
     free(copy);
     return NULL;

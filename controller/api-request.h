@@ -18,6 +18,7 @@ enum api_resource {
     API_BACKENDS,               /* /v1/services/NAME/backends[/IP] */
     API_CONFIG,                 /* /v1/config */
     API_STATUS,                 /* /v1/status */
+    API_TRACE,                  /* /v1/trace */
 };
 
 /* Where a request goes. */

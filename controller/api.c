@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "controller/api-request.h"
+#include "controller/api-trace.h"
 #include "controller/config.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
@@ -75,6 +76,7 @@ struct api {
     struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
     struct api_txn *pending;
     const struct datapath_monitor *datapaths;   /* May be null. */
+    struct trace *trace;        /* Answers /v1/trace; may be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -103,6 +105,12 @@ void
 api_set_datapaths(struct api *api, const struct datapath_monitor *dpm)
 {
     api->datapaths = dpm;
+}
+
+void
+api_set_trace(struct api *api, struct trace *trace)
+{
+    api->trace = trace;
 }
 
 /* Error responses. */
@@ -730,6 +738,9 @@ dispatch(struct api *api, struct http_request *req)
         http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
                                                    api->datapaths),
                           NULL, NULL);
+        break;
+    case API_TRACE:
+        api_trace_handle(api->trace, req);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);

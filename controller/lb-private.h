@@ -101,6 +101,9 @@ struct lb {
 };
 
 struct lb_bridge *lb_find_bridge(const struct lb *, const char *name);
+struct lb_slots;
+void lb_bridge_slots(const struct lb *, const struct lb_bridge *,
+                     const struct dsr_service *, struct lb_slots *);
 struct lb_bucket_state *lb_find_bucket_state(const struct lb_bridge *,
                                              uint32_t service_id,
                                              uint32_t bucket_id);
