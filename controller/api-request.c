@@ -131,3 +131,20 @@ api_if_match(const char *if_match, uint64_t version)
     free(etag);
     return ok;
 }
+
+/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
+ * a backend request name fields of the request's body. */
+char *
+api_backend_error_path(char *error, size_t index)
+{
+    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
+    size_t len = strlen(prefix);
+
+    if (!strncmp(error, prefix, len)) {
+        char *rebased = xasprintf("$%s", error + len);
+        free(error);
+        error = rebased;
+    }
+    free(prefix);
+    return error;
+}

@@ -100,16 +100,13 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
     return api;
 }
 
-/* Lets /v1/status report each bridge's datapath from 'dpm'. */
+/* Lets /v1/status report each bridge's datapath from 'dpm', and
+ * /v1/trace answer through 'trace'. */
 void
-api_set_datapaths(struct api *api, const struct datapath_monitor *dpm)
+api_set_sources(struct api *api, const struct datapath_monitor *dpm,
+                struct trace *trace)
 {
     api->datapaths = dpm;
-}
-
-void
-api_set_trace(struct api *api, struct trace *trace)
-{
     api->trace = trace;
 }
 
@@ -300,23 +297,6 @@ run_pending(struct api *api)
 
 /* Resources. */
 
-/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
- * a backend request name fields of the request's body. */
-static char *
-backend_error_path(char *error, size_t index)
-{
-    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
-    size_t len = strlen(prefix);
-
-    if (!strncmp(error, prefix, len)) {
-        char *rebased = xasprintf("$%s", error + len);
-        free(error);
-        error = rebased;
-    }
-    free(prefix);
-    return error;
-}
-
 /* The one write path for services and backends: parses 'json' as the
  * service that replaces 'old' (NULL: a new one), checks it against the
  * others and commits it.  For a backend request, 'backend' is the edited
@@ -331,7 +311,7 @@ replace_service(struct api *api, struct http_request *req,
     char *error = dsr_service_from_json(api->cfg, json, "$", false, old,
                                         &svc);
     if (error) {
-        error = backend_error_path(error, backend);
+        error = api_backend_error_path(error, backend);
         respond_path_error(req, 422, "invalid", error);
         free(error);
         return;
@@ -349,7 +329,7 @@ replace_service(struct api *api, struct http_request *req,
     txn_replace(txn, old, svc, "$");
     error = txn_check(txn, &kind);
     if (error) {
-        error = backend_error_path(error, backend);
+        error = api_backend_error_path(error, backend);
         respond_path_error(req, 409, (kind == TXN_CHECK_LIMIT
                                       ? "limit-reached" : "conflict"),
                            error);

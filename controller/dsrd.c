@@ -121,8 +121,7 @@ main(int argc, char *argv[])
         if (!api) {
             ovs_fatal(0, "%s", error);
         }
-        api_set_datapaths(api, datapaths);
-        api_set_trace(api, trace);
+        api_set_sources(api, datapaths, trace);
     }
     free(token);
     free(tls_cert);
