@@ -11,13 +11,13 @@
 #include "packets.h"
 #include "util.h"
 
-/* The value after "KEY=" in the line [line, end), or NULL. */
+/* The value after ",KEY=" or "(KEY=" in the line [line, end), or NULL. */
 static const char *
 find_value(const char *line, const char *end, const char *key)
 {
     size_t n = strlen(key);
 
-    for (const char *p = line; p + n < end; p++) {
+    for (const char *p = line + 1; p + n < end; p++) {
         if ((p[-1] == ',' || p[-1] == '(') && !strncmp(p, key, n)) {
             return p + n;
         }
