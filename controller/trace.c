@@ -356,7 +356,9 @@ ofproto_trace_json(const struct trace_result *r)
     if (ct_next) {
         ds_put_format(&s, " --ct-next '%s'", ct_next);
     }
-    return json_string(ds_cstr(&s));
+    json_t *command = json_string(ds_cstr(&s));
+    ds_destroy(&s);
+    return command;
 }
 
 static json_t *
