@@ -7,7 +7,8 @@
  * ovs-vswitchd (dpctl/dump-conntrack) without blocking the poll loop:
  * an answer comes from trace_run() once the dump arrives, and every
  * question asked meanwhile shares the next dump.  Serves dsr/trace
- * (unixctl) and GET /v1/trace (api.c); flows/README.md shows both. */
+ * (unixctl) and GET /v1/trace (api-trace.c); controller/dsrctl.md shows
+ * both. */
 #ifndef DSR_TRACE_H
 #define DSR_TRACE_H 1
 
