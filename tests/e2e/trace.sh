@@ -63,7 +63,7 @@ grep -q "^service dns (bridge br0, $(e2e_datapath_kind) datapath, 5-tuple hash)"
 sb_dsrctl dsr/trace tcp "$CLIENT_IP" "$VIP:8080" | tee "$SB_DIR/text"
 grep -q "^backend: 10.0.0.1[123], decided by its slot" "$SB_DIR/text" \
     || sb_fail "dsr/trace: a source-ip service needs only the client address"
-! sb_dsrctl dsr/trace tcp "$CLIENT_IP:1" "$VIP:81" 2> "$SB_DIR/err" \
+! sb_dsrctl dsr/trace tcp "$CLIENT_IP:1" "$VIP:81" > "$SB_DIR/err" 2>&1 \
     || sb_fail "dsr/trace answered for a port no service has"
 grep -q "no service takes tcp to $VIP:81" "$SB_DIR/err"
 api GET "/v1/trace?protocol=sctp&client=$CLIENT_IP&vip=$VIP"
