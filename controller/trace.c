@@ -187,6 +187,18 @@ finish_job(struct trace *t, struct trace_job *job, const char *dump,
     free(job);
 }
 
+/* Whether the switch of 'svc''s bridge is the local ovs-vswitchd, whose
+ * control socket dsrd can ask (controller/vswitchd.c): the bridge is
+ * reached over a Unix socket. */
+static bool
+switch_is_local(const struct dsr_config *cfg, const struct dsr_service *svc)
+{
+    const struct dsr_bridge_config *br = dsr_config_find_bridge(
+        cfg, svc->bridge);
+
+    return br && br->target && !strncmp(br->target, "unix:", 5);
+}
+
 /* Starts answering 'q': 'done' is called once, at once or from a later
  * trace_run(). */
 void
@@ -211,14 +223,19 @@ trace_start(struct trace *t, const struct trace_query *q,
     job->dpif = datapath_dpif(service_datapath(t, svc));
     job->done = done;
     job->aux = aux;
-    if (svc->pin_connections && q->client_port
-        && (q->vip_port || svc->port)) {
+    if (!svc->pin_connections || !q->client_port
+        || (!q->vip_port && !svc->port)) {
+        finish_job(t, job, NULL, NULL);
+    } else if (!switch_is_local(t->cfg, svc)) {
+        /* Another host's conntrack: the local one would answer wrongly. */
+        finish_job(t, job, NULL, "not looked up: the bridge's switch is "
+                   "remote, and dsrd reads pins from the local "
+                   "ovs-vswitchd only");
+    } else {
         if (!q->vip_port) {
             job->q.vip_port = svc->port;
         }
         ovs_list_push_back(&t->waiting, &job->node);
-    } else {
-        finish_job(t, job, NULL, NULL);
     }
 }
 
