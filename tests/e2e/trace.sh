@@ -90,6 +90,7 @@ if [ "$DSR_DATAPATH" = system ]; then
     api GET "/v1/trace?protocol=udp&client=$CLIENT_IP:31000&vip=$VIP:5353"
     expect 200 '.slot == null' '.backend == null' '.decided_by == "unknown"'
     e2e_pass "trace on the kernel datapath: hash unknown, pins and slot table"
+    exit 0
 fi
 
 # The CLI's text form.
