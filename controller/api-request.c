@@ -53,6 +53,8 @@ api_route_parse(const char *path, struct api_route *route)
         route->resource = API_CONFIG;
     } else if (!strcmp(segs[1], "status") && n == 2) {
         route->resource = API_STATUS;
+    } else if (!strcmp(segs[1], "trace") && n == 2) {
+        route->resource = API_TRACE;
     }
     free(copy);
     return NULL;
@@ -128,4 +130,21 @@ api_if_match(const char *if_match, uint64_t version)
               || (!strncmp(if_match, "W/", 2) && !strcmp(if_match + 2, etag));
     free(etag);
     return ok;
+}
+
+/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
+ * a backend request name fields of the request's body. */
+char *
+api_backend_error_path(char *error, size_t index)
+{
+    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
+    size_t len = strlen(prefix);
+
+    if (!strncmp(error, prefix, len)) {
+        char *rebased = xasprintf("$%s", error + len);
+        free(error);
+        error = rebased;
+    }
+    free(prefix);
+    return error;
 }

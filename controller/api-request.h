@@ -1,7 +1,8 @@
 /* Reading what an API client sent, before any resource logic: the URL's
- * path as a route, the body as JSON, If-Match against a version.  Pure
- * functions of their inputs (no libmicrohttpd, no dsrd state), so that
- * tests/fuzz can feed them anything. */
+ * path as a route, the body as JSON, If-Match against a version, errors
+ * about a backend request as paths into its own body.  Pure functions of
+ * their inputs (no libmicrohttpd, no dsrd state), so that tests/fuzz can
+ * feed them anything. */
 #ifndef DSR_API_REQUEST_H
 #define DSR_API_REQUEST_H 1
 
@@ -18,6 +19,7 @@ enum api_resource {
     API_BACKENDS,               /* /v1/services/NAME/backends[/IP] */
     API_CONFIG,                 /* /v1/config */
     API_STATUS,                 /* /v1/status */
+    API_TRACE,                  /* /v1/trace */
 };
 
 /* Where a request goes. */
@@ -42,5 +44,6 @@ json_t *api_body_parse(const char *content_type, const char *body,
                        size_t len, struct api_request_error *);
 bool api_if_match(const char *if_match, uint64_t version);
 char *api_etag(uint64_t version);
+char *api_backend_error_path(char *error, size_t index);
 
 #endif /* controller/api-request.h */

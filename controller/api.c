@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "controller/api-request.h"
+#include "controller/api-trace.h"
 #include "controller/config.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
@@ -75,6 +76,7 @@ struct api {
     struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
     struct api_txn *pending;
     const struct datapath_monitor *datapaths;   /* May be null. */
+    struct trace *trace;        /* Answers /v1/trace; may be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -98,11 +100,14 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
     return api;
 }
 
-/* Lets /v1/status report each bridge's datapath from 'dpm'. */
+/* Lets /v1/status report each bridge's datapath from 'dpm', and
+ * /v1/trace answer through 'trace'. */
 void
-api_set_datapaths(struct api *api, const struct datapath_monitor *dpm)
+api_set_sources(struct api *api, const struct datapath_monitor *dpm,
+                struct trace *trace)
 {
     api->datapaths = dpm;
+    api->trace = trace;
 }
 
 /* Error responses. */
@@ -292,23 +297,6 @@ run_pending(struct api *api)
 
 /* Resources. */
 
-/* Rewrites "$.backends[INDEX]..." in 'error' as "$...", so errors about
- * a backend request name fields of the request's body. */
-static char *
-backend_error_path(char *error, size_t index)
-{
-    char *prefix = xasprintf("$.backends[%"PRIuSIZE"]", index);
-    size_t len = strlen(prefix);
-
-    if (!strncmp(error, prefix, len)) {
-        char *rebased = xasprintf("$%s", error + len);
-        free(error);
-        error = rebased;
-    }
-    free(prefix);
-    return error;
-}
-
 /* The one write path for services and backends: parses 'json' as the
  * service that replaces 'old' (NULL: a new one), checks it against the
  * others and commits it.  For a backend request, 'backend' is the edited
@@ -323,7 +311,7 @@ replace_service(struct api *api, struct http_request *req,
     char *error = dsr_service_from_json(api->cfg, json, "$", false, old,
                                         &svc);
     if (error) {
-        error = backend_error_path(error, backend);
+        error = api_backend_error_path(error, backend);
         respond_path_error(req, 422, "invalid", error);
         free(error);
         return;
@@ -341,7 +329,7 @@ replace_service(struct api *api, struct http_request *req,
     txn_replace(txn, old, svc, "$");
     error = txn_check(txn, &kind);
     if (error) {
-        error = backend_error_path(error, backend);
+        error = api_backend_error_path(error, backend);
         respond_path_error(req, 409, (kind == TXN_CHECK_LIMIT
                                       ? "limit-reached" : "conflict"),
                            error);
@@ -730,6 +718,9 @@ dispatch(struct api *api, struct http_request *req)
         http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
                                                    api->datapaths),
                           NULL, NULL);
+        break;
+    case API_TRACE:
+        api_trace_handle(api->trace, req);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);

@@ -12,11 +12,13 @@ struct datapath_monitor;
 struct dsr_config;
 struct http_server_options;
 struct lb;
+struct trace;
 struct txn_store;
 
 struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
-void api_set_datapaths(struct api *, const struct datapath_monitor *);
+void api_set_sources(struct api *, const struct datapath_monitor *,
+                     struct trace *);
 void api_destroy(struct api *);
 void api_run(struct api *);
 void api_wait(struct api *);

@@ -75,6 +75,9 @@ print_usage(void)
 "output\n"
 "              [--dry-run|--apply] [--force] [--tunnel=ipip|gre] "
 "[--bridge=BR]\n"
+"  trace tcp|udp CLIENT_IP[:PORT] VIP[:PORT]\n"
+"                                   the backend that connection goes to, "
+"and why\n"
 "\n"
 "Options (before the command):\n"
 "  --url URL            dsrd's API (env DSRCTL_URL, default %s)\n"
@@ -549,6 +552,33 @@ cmd_import(int argc, char *argv[])
     return dsrctl_import(&api, argc, argv);
 }
 
+/* "trace PROTO CLIENT_IP[:PORT] VIP[:PORT]": where dsrd sends that
+ * connection (controller/trace.h), in dsrd's own words. */
+static int
+cmd_trace(int argc, char *argv[])
+{
+    json_t *answer = NULL;
+    int error;
+
+    if ((error = parse_operands(argc, argv, "trace", 3,
+                                "PROTO CLIENT_IP[:PORT] VIP[:PORT]"))) {
+        return error;
+    }
+    char *path = xasprintf("/v1/trace?protocol=%s&client=%s&vip=%s",
+                           argv[optind], argv[optind + 1], argv[optind + 2]);
+    error = dsrctl_request(&api, "GET", path, NULL, &answer);
+    free(path);
+    if (!error && json_output) {
+        dsrctl_print_json(answer);
+    } else if (!error) {
+        const char *text = json_string_value(json_object_get(answer,
+                                                             "text"));
+        fputs(text ? text : "", stdout);
+    }
+    json_decref(answer);
+    return error;
+}
+
 /* A command: "NOUN VERB" (or just NOUN if 'verb' is NULL). */
 struct command {
     const char *noun;
@@ -570,6 +600,7 @@ static const struct command commands[] = {
     {"stats", NULL, cmd_stats},
     {"import", "keepalived", cmd_import},
     {"import", "ipvsadm", cmd_import},
+    {"trace", NULL, cmd_trace},
 };
 
 /* Finds and runs the command in argv[0...]; returns its exit code. */

@@ -19,6 +19,7 @@
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "controller/store.h"
+#include "controller/trace.h"
 #include "daemon.h"
 #include "dirs.h"
 #include "fatal-signal.h"
@@ -112,6 +113,7 @@ main(int argc, char *argv[])
     struct datapath_monitor *datapaths = datapath_monitor_create(
         ovsdb_remote);
     lb_set_datapaths(lb, datapaths);
+    struct trace *trace = trace_create(cfg, lb, datapaths);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store_get_txn_store(store), &api_options,
@@ -119,7 +121,7 @@ main(int argc, char *argv[])
         if (!api) {
             ovs_fatal(0, "%s", error);
         }
-        api_set_datapaths(api, datapaths);
+        api_set_sources(api, datapaths, trace);
     }
     free(token);
     free(tls_cert);
@@ -129,6 +131,7 @@ main(int argc, char *argv[])
     unixctl_command_register("dsr/show", "", 0, 0, dsrd_show, &show_aux);
     unixctl_command_register("dsr/health-reaction", "", 0, 0,
                              dsrd_health_reaction, lb);
+    trace_register_unixctl(trace);
     daemonize_complete();
     /* After the pidfile's own hook, which must run first. */
     fatal_signal_add_hook(sigterm_hook, NULL, NULL, false);
@@ -140,6 +143,7 @@ main(int argc, char *argv[])
         unixctl_server_run(unixctl);
         lb_run(lb);
         datapath_monitor_run(datapaths);
+        trace_run(trace);
         if (api) {
             api_run(api);
         }
@@ -147,6 +151,7 @@ main(int argc, char *argv[])
         unixctl_server_wait(unixctl);
         lb_wait(lb);
         datapath_monitor_wait(datapaths);
+        trace_wait(trace);
         if (api) {
             api_wait(api);
         }
@@ -159,6 +164,7 @@ main(int argc, char *argv[])
         }
     }
     VLOG_INFO("exiting; flows stay on the bridges");
+    trace_destroy(trace);       /* Answers its API requests first. */
     api_destroy(api);
     datapath_monitor_destroy(datapaths);
     lb_destroy(lb);

@@ -127,6 +127,9 @@ lb_find_bridge(const struct lb *lb, const char *name)
     return NULL;
 }
 
+struct lb_slots;
+void lb_bridge_slots(const struct lb *, const struct lb_bridge *,
+                     const struct dsr_service *, struct lb_slots *);
 struct lb_backend_state *lb_find_backend_state(const struct lb_bridge *,
                                              uint32_t service_id,
                                              uint32_t backend_id);

@@ -5,11 +5,70 @@
 #include "controller/lb-private.h"
 
 #include "controller/health.h"
+#include "controller/lb-slots.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "flows/pipeline.h"
 #include "flow.h"
 #include "util.h"
+
+/* What lb-slots.c needs to know of 'be', a backend of 'svc'. */
+static void
+view_backend(const struct lb *lb, const struct lb_bridge *br,
+             const struct dsr_service *svc, const struct dsr_backend *be,
+             struct lb_backend_view *v)
+{
+    const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+    bool resolved = nb && nb->resolved;
+
+    v->ip = be->ip;
+    v->id = be->id;
+    v->weight = be->weight;
+    v->state = be->state;
+    v->down = health_is_down(lb->health, svc->id, be->ip);
+    if (svc->mode != DSR_MODE_L2) {
+        /* Tunnel modes: no MAC to learn, the bridge's port decides. */
+        v->deliverable = tunnel_delivery(&br->tunnels, svc, &v->port,
+                                         &v->mac);
+    } else {
+        v->deliverable = be->has_mac || resolved;
+        v->port = 0;
+        v->mac = (be->has_mac ? be->mac
+                  : resolved ? nb->mac : eth_addr_zero);
+    }
+}
+
+/* What 'svc''s slots hold and which of its backends keep their pins,
+ * from the same inputs as its group and flows on 'br' (lb.c's
+ * program_service()).  The caller lb_slots_destroy()s 'slots'. */
+void
+lb_bridge_slots(const struct lb *lb, const struct lb_bridge *br,
+                const struct dsr_service *svc, struct lb_slots *slots)
+{
+    struct lb_backend_view *views = xmalloc((svc->n_backends + 1)
+                                            * sizeof *views);
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        view_backend(lb, br, svc, &svc->backends[i], &views[i]);
+    }
+    lb_slots_compute(svc->slots, views, svc->n_backends, svc->on_all_down,
+                     slots);
+    free(views);
+}
+
+/* lb_bridge_slots() for the bridge of 'svc'; false if dsrd has no such
+ * bridge ('slots' is then untouched). */
+bool
+lb_get_slots(const struct lb *lb, const struct dsr_service *svc,
+             struct lb_slots *slots)
+{
+    const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
+
+    if (br) {
+        lb_bridge_slots(lb, br, svc, slots);
+    }
+    return br != NULL;
+}
 
 void
 lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,

@@ -138,48 +138,16 @@ service_to_pipeline(const struct dsr_service *svc,
     ps->pin_connections = svc->pin_connections;
 }
 
-/* What lb-slots.c needs to know of 'be', a backend of 'svc'. */
-static void
-view_backend(const struct lb *lb, const struct lb_bridge *br,
-             const struct dsr_service *svc, const struct dsr_backend *be,
-             struct lb_backend_view *v)
-{
-    const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
-    bool resolved = nb && nb->resolved;
-
-    v->ip = be->ip;
-    v->id = be->id;
-    v->weight = be->weight;
-    v->state = be->state;
-    v->down = health_is_down(lb->health, svc->id, be->ip);
-    if (svc->mode != DSR_MODE_L2) {
-        /* Tunnel modes: no MAC to learn, the bridge's port decides. */
-        v->deliverable = tunnel_delivery(&br->tunnels, svc, &v->port,
-                                         &v->mac);
-    } else {
-        v->deliverable = be->has_mac || resolved;
-        v->port = 0;
-        v->mac = (be->has_mac ? be->mac
-                  : resolved ? nb->mac : eth_addr_zero);
-    }
-}
-
 /* Recomputes the service's flows and group from its table and its
  * backends' states, MACs and health: O(backends log backends + slots). */
 static void
 program_service(const struct lb *lb, struct lb_bridge *br,
                 const struct dsr_service *svc)
 {
-    struct lb_backend_view *views = xmalloc((svc->n_backends + 1)
-                                            * sizeof *views);
     struct lb_slots slots;
 
     tunnel_check_routes(&br->tunnels, svc);
-    for (size_t i = 0; i < svc->n_backends; i++) {
-        view_backend(lb, br, svc, &svc->backends[i], &views[i]);
-    }
-    lb_slots_compute(svc->slots, views, svc->n_backends, svc->on_all_down,
-                     &slots);
+    lb_bridge_slots(lb, br, svc, &slots);
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         note_backend_state(br, svc, be,
@@ -197,7 +165,6 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
     lb_slots_destroy(&slots);
-    free(views);
 }
 
 static void

@@ -64,6 +64,9 @@ bool lb_bridge_status(const struct lb *, const char *bridge,
                       bool *connected, bool *synced);
 const char *lb_service_rejection(const struct lb *,
                                  const struct dsr_service *);
+struct lb_slots;
+bool lb_get_slots(const struct lb *, const struct dsr_service *,
+                  struct lb_slots *);
 struct health_status;
 void lb_get_health(const struct lb *, const struct dsr_service *,
                    const struct dsr_backend *, struct health_status *);

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 DSRD=$(realpath "${DSRD:?set DSRD to the dsrd binary}")
 VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-json}")
-tests=${*:-l2-tcp l2-udp all-ports source-ip mac-change health l3-kernel
+tests=${*:-l2-tcp l2-udp all-ports source-ip trace mac-change health l3-kernel
          dsr-backend-tunnels import-ipvs}
 tests=$(echo $tests)
 

@@ -1,0 +1,78 @@
+/* See trace-hash.h.  The sources this reproduces, OVS 3.1:
+ *
+ *   lib/dpif-netdev.c, dfc_processing(): a packet without an RSS hash
+ *   from its NIC gets miniflow_hash_5tuple(mf, 0) as its RSS hash, stored
+ *   in the packet (the recirculation-depth variant only keys the exact
+ *   match cache, it is not stored), and keeps it across recirculations.
+ *
+ *   lib/odp-execute.c, OVS_ACTION_ATTR_HASH, OVS_HASH_ALG_L4: with an RSS
+ *   hash, dp_hash = hash_int(rss_hash, basis); dsrd's groups have basis 0
+ *   (selection_method_param 0).
+ *
+ *   ofproto/ofproto-dpif.c, group_setup_dp_hash_table(): 256 buckets of
+ *   equal weight map hash values one to one, value i to the i-th bucket,
+ *   which dsrd numbers i (flows/flow-set.c); pick_dp_hash_select_group()
+ *   masks dp_hash with 255.
+ *
+ *   ofproto/ofproto-dpif-xlate.c, pick_hash_fields_select_group(): basis
+ *   = hash_uint64(selection_method_param), then hash_bytes() of each
+ *   field (ip_src, 4 bytes), then group_best_live_bucket(): the highest
+ *   (hash_int(bucket_id, basis) & 0xffff) * weight, the last of equals.
+ *
+ * flow_hash_5tuple() of a struct flow is miniflow_hash_5tuple() of its
+ * miniflow (same words, same order), so a flow built from the 5-tuple
+ * gives the datapath's value. */
+#include <config.h>
+#include "controller/trace-hash.h"
+
+#include <string.h>
+#include "flow.h"
+#include "hash.h"
+#include "packets.h"
+#include "util.h"
+
+/* dsrd's slot groups have 256 buckets (flows/slots.h DSR_SLOTS). */
+#define TRACE_N_SLOTS 256
+
+/* The dp_hash the userspace datapath gives a packet of this 5-tuple
+ * (host-order ports). */
+uint32_t
+trace_hash_5tuple(uint8_t ip_proto, ovs_be32 src, uint16_t sport,
+                  ovs_be32 dst, uint16_t dport)
+{
+    struct flow flow;
+
+    memset(&flow, 0, sizeof flow);
+    flow.dl_type = htons(ETH_TYPE_IP);
+    flow.nw_src = src;
+    flow.nw_dst = dst;
+    flow.nw_proto = ip_proto;
+    flow.tp_src = htons(sport);
+    flow.tp_dst = htons(dport);
+    return hash_int(flow_hash_5tuple(&flow, 0), 0);
+}
+
+unsigned int
+trace_hash_to_slot(uint32_t dp_hash)
+{
+    return dp_hash & (TRACE_N_SLOTS - 1);
+}
+
+/* The bucket, hence the slot, ovs-vswitchd picks for a client address in
+ * a source-ip service's group: 256 buckets of weight 1, ids 0..255. */
+unsigned int
+trace_slot_source_ip(ovs_be32 src)
+{
+    uint32_t basis = hash_bytes(&src, sizeof src, hash_uint64(0));
+    unsigned int best = 0;
+    uint32_t best_score = 0;
+
+    for (unsigned int id = 0; id < TRACE_N_SLOTS; id++) {
+        uint32_t score = hash_int(id, basis) & 0xffff;
+        if (score >= best_score) {
+            best = id;
+            best_score = score;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,18 @@
+/* Which of a service's 256 slots a connection lands in, computed the way
+ * Open vSwitch 3.1 computes it, with libopenvswitch's own functions: the
+ * userspace datapath's software 5-tuple hash for "dp_hash" groups
+ * (5-tuple services), ovs-vswitchd's rendezvous hash over the buckets for
+ * "hash,fields(ip_src)" groups (source-ip services).  Pure functions;
+ * controller/trace.c answers "where does this client go?" with them. */
+#ifndef DSR_TRACE_HASH_H
+#define DSR_TRACE_HASH_H 1
+
+#include <stdint.h>
+#include "openvswitch/types.h"
+
+uint32_t trace_hash_5tuple(uint8_t ip_proto, ovs_be32 src, uint16_t sport,
+                           ovs_be32 dst, uint16_t dport);
+unsigned int trace_hash_to_slot(uint32_t dp_hash);
+unsigned int trace_slot_source_ip(ovs_be32 src);
+
+#endif /* controller/trace-hash.h */
