@@ -8,6 +8,7 @@
 #include "controller/health-private.h"
 
 #include <string.h>
+#include "controller/check-udp-payload.h"
 #include "controller/model.h"
 #include "coverage.h"
 #include "hash.h"

@@ -64,9 +64,6 @@ extern const struct probe_class check_exec_class;
 bool check_http_verdict(const struct dsr_health_check *, long status,
                         const char *body, size_t len, char *reason,
                         size_t size);
-bool check_udp_dns_reply_ok(const uint8_t *buf, size_t n, uint16_t id);
-size_t check_udp_build_payload(const struct dsr_health_check *,
-                               uint16_t dns_id, uint8_t *buf, size_t size);
 
 /* health-dsr.c: the DSR-path half of a probe.  What came back through the
  * data path, if anything. */

@@ -1,6 +1,7 @@
 /* What the two halves of the keepalived.conf parser share:
- * import-keepalived.c (tokens, includes, braces, virtual and real
- * servers) and import-keepalived-check.c (health checkers). */
+ * import-keepalived-lex.c (tokens, includes, braces, statements, common
+ * settings), import-keepalived.c (virtual and real servers) and
+ * import-keepalived-check.c (health checkers). */
 #ifndef DSR_IMPORT_KEEPALIVED_PRIVATE_H
 #define DSR_IMPORT_KEEPALIVED_PRIVATE_H 1
 
@@ -48,6 +49,10 @@ struct ka_timers {
     const struct ka_token *delay_before_retry_at;   /* Where set. */
 };
 
+/* import-keepalived-lex.c. */
+struct ds;
+int ka_read_file(const char *file, struct ds *text);
+bool ka_read(struct ka_parse *, const char *text, size_t len);
 bool ka_next_stmt(const struct ka_parse *, size_t *i, size_t end,
                   struct ka_stmt *);
 char *ka_where(const struct ka_token *);
@@ -58,6 +63,7 @@ void ka_refuse_stmt(struct ka_parse *, const struct ka_stmt *,
                     const char *why);
 bool ka_ignored_setting(struct ka_parse *, const struct ka_stmt *);
 
+/* import-keepalived-check.c. */
 json_t *ka_map_checker(struct ka_parse *, const struct ka_stmt *,
                        const struct ka_timers *, const struct import_vs *,
                        const struct import_real *);

@@ -130,9 +130,20 @@ lb_find_bridge(const struct lb *lb, const char *name)
 struct lb_slots;
 void lb_bridge_slots(const struct lb *, const struct lb_bridge *,
                      const struct dsr_service *, struct lb_slots *);
-struct lb_backend_state *lb_find_backend_state(const struct lb_bridge *,
-                                             uint32_t service_id,
-                                             uint32_t backend_id);
+static inline struct lb_backend_state *
+lb_find_backend_state(const struct lb_bridge *br, uint32_t service_id,
+                      uint32_t backend_id)
+{
+    struct lb_backend_state *b;
+
+    HMAP_FOR_EACH_WITH_HASH (b, node, hash_2words(service_id, backend_id),
+                             &br->backend_states) {
+        if (b->service_id == service_id && b->backend_id == backend_id) {
+            return b;
+        }
+    }
+    return NULL;
+}
 
 /* lb-probe.c: DSR-path probes, sent for the health checker and answered
  * through the bridge's packet-ins. */

@@ -72,21 +72,6 @@ find_location(const struct lb_bridge *br, struct eth_addr mac)
     return NULL;
 }
 
-struct lb_backend_state *
-lb_find_backend_state(const struct lb_bridge *br, uint32_t service_id,
-                     uint32_t backend_id)
-{
-    struct lb_backend_state *b;
-
-    HMAP_FOR_EACH_WITH_HASH (b, node, hash_2words(service_id, backend_id),
-                             &br->backend_states) {
-        if (b->service_id == service_id && b->backend_id == backend_id) {
-            return b;
-        }
-    }
-    return NULL;
-}
-
 static void
 note_backend_state(struct lb_bridge *br, const struct dsr_service *svc,
                   const struct dsr_backend *be, bool in_slots)
