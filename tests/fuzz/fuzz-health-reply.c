@@ -5,6 +5,7 @@
 #include <config.h>
 #include "tests/fuzz/fuzz.h"
 
+#include "controller/check-udp-payload.h"
 #include "controller/health-private.h"
 #include "controller/model.h"
 
