@@ -137,10 +137,12 @@ sleep 0.6
 echo "(backend2's server restarted; after 2 good probes it is back:)"
 dsrctl service show web | grep 10.0.0.12
 
-say "ofproto/trace of a new connection to the VIP"
-ovs-appctl ofproto/trace br0 \
-    "in_port=1,tcp,nw_src=10.0.0.2,nw_dst=$VIP,tp_src=40000,tp_dst=80,dl_dst=02:d5:d5:00:00:01" \
-    | sed -n '/^bridge/,/^Final flow/p'
+say "Where a new connection goes: dsrctl trace, and the ofproto/trace it prints"
+echo "\$ dsrctl trace tcp 10.0.0.2:40000 $VIP:80"
+dsrctl trace tcp 10.0.0.2:40000 "$VIP:80" | tee "$SB_DIR/trace"
+trace=$(sed -n 's/^trace: //p' "$SB_DIR/trace")
+echo "\$ $trace"
+eval "$trace" | sed -n '/^bridge/,/^Final flow/p'
 
 say "Cleaning up (namespaces, OVS, dsrd)"
 sb_stop_dsrd
