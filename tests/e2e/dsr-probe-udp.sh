@@ -54,12 +54,7 @@ e2e_start_dsrd <<EOC
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
 EOC
 
-status() {
-    api GET /v1/status
-    jq -r --arg s "$1" --arg ip "$2" '.services[] | select(.name == $s)
-        | .backends[] | select(.ip == $ip) | "\(.health) \(.reason // "")"' \
-        "$SB_DIR/body"
-}
+status() { e2e_backend_health "$@"; }
 is() { status "$1" "$2" | grep -q "^$3"; }
 WRONG='UDP service answers from its real IP, not the VIP: clients drop these replies (bind the VIP or use IP_PKTINFO)'
 

@@ -115,12 +115,7 @@ SB_WAIT=15 sb_wait_until routed || sb_fail "route error stayed: $(sb_dsrctl dsr/
 # The DSR-path probe goes through the tunnel as client traffic does: be1
 # owns VIP2 and answers through it, be2 does not, although plain checks
 # (to the real IPs) pass for both.
-status() {
-    api GET /v1/status
-    jq -r --arg s "$1" --arg ip "$2" '.services[] | select(.name == $s)
-        | .backends[] | select(.ip == $ip) | "\(.health) \(.reason // "")"' \
-        "$SB_DIR/body"
-}
+status() { e2e_backend_health "$@"; }
 is() { status "$1" "$2" | grep -q "^$3"; }
 NO_VIP="down VIP not configured on backend or no decapsulation: it answers on its real IP but not on the VIP through the tunnel"
 for s in dsr dsr-udp; do

@@ -345,3 +345,12 @@ dsrb_says() {
             || sb_fail "dsr-backend did not say '$text'; it said: $(cat "$SB_DIR/out")"
     done
 }
+
+# e2e_backend_health SERVICE IP: "HEALTH REASON" of that backend in
+# /v1/status.
+e2e_backend_health() {
+    api GET /v1/status
+    jq -r --arg s "$1" --arg ip "$2" '.services[] | select(.name == $s)
+        | .backends[] | select(.ip == $ip) | "\(.health) \(.reason // "")"' \
+        "$SB_DIR/body"
+}
