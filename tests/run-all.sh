@@ -57,8 +57,11 @@ for variant in $variants; do
         passed=$((passed + p)) failed=$((failed + f))
         continue
     fi
+    # Tests run two at a time (one per core): each has its own namespaces,
+    # OVS and dsrd, and waits for conditions, so a busy neighbour slows it
+    # without failing it.
     # shellcheck disable=SC2086
-    if ! make -C "$dir" -s $check; then
+    if ! make -C "$dir" -s -j"$(nproc)" $check; then
         status=1
         for log in "$dir"/tests/*.log "$dir"/tests/e2e/*.log; do
             if grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null; then
