@@ -178,7 +178,8 @@ slot_shares_json(const struct lb_slots *slots)
  * packet through the tables: with its pin as ct_mark after conntrack
  * (--ct-next trk,est), or as a new connection with its dp_hash (the
  * group then uses that value instead of asking the datapath).  A new TCP
- * connection is shown by its SYN, which skips conntrack. */
+ * connection is shown by its SYN, which conntrack finds new and the
+ * pipeline pins. */
 static json_t *
 ofproto_trace_json(const struct trace_result *r)
 {
@@ -206,7 +207,8 @@ ofproto_trace_json(const struct trace_result *r)
     }
     if (q->ip_proto == IPPROTO_TCP) {
         ds_put_cstr(&s, r->pin_in_use ? ",tcp_flags=ack" : ",tcp_flags=syn");
-    } else if (!r->pin_in_use && r->svc->pin_connections) {
+    }
+    if (!r->pin_in_use && r->svc->pin_connections) {
         ct_next = "trk,new";
     }
     ds_put_char(&s, '\'');

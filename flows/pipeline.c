@@ -75,13 +75,6 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
     dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
                        match);
     free(match);
-    /* A SYN is not pinned: its connection is, by its next packet (same
-     * 5-tuple, same slot).  A SYN flood of spoofed sources then never
-     * fills conntrack, and a SYN costs no conntrack work at all. */
-    match = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
-    dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
-                       "tcp,tcp_flags=+syn-ack", match);
-    free(match);
     /* An ICMP error conntrack relates to a pinned connection (its inner
      * header is the connection's reply) goes to that connection's
      * backend: the pin's label names the service, its mark the backend.
@@ -290,14 +283,17 @@ pipeline_service(const struct pipeline_service *svc,
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
     struct ds s = DS_EMPTY_INITIALIZER;
-    char *syn_actions = xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
-                                  svc->id, svc->id);
-    /* Without pins every packet goes straight to the slots. */
+    /* Without pins every packet goes straight to the slots.  With pins
+     * a TCP SYN is pinned too, by the slot it takes: were the pin left to
+     * the handshake's next packet, a slot moved in between (a weight
+     * changed, a backend added) would send that packet to another
+     * backend, which resets the connection. */
     char *actions = (svc->pin_connections
                      ? xasprintf("set_field:%"PRIu32"->reg0,"
                                  "ct(zone=%d,table=%d)",
                                  svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP)
-                     : xstrdup(syn_actions));
+                     : xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
+                                 svc->id, svc->id));
 
     for (int tcp = 1; tcp >= 0; tcp--) {
         if (tcp ? svc->tcp : svc->udp) {
@@ -311,18 +307,9 @@ pipeline_service(const struct pipeline_service *svc,
                             : DSR_PRIO_SERVICE_ALL_PORTS);
             dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, priority,
                                ds_cstr(&s), actions);
-            if (tcp && svc->pin_connections) {
-                /* A SYN starts a connection: no pin to look up, straight
-                 * to the slots, one recirculation less per connection. */
-                ds_put_cstr(&s, ",tcp_flags=+syn-ack");
-                dsr_owner_add_flow(owner, DSR_TABLE_INGRESS,
-                                   priority + DSR_PRIO_SYN_BONUS,
-                                   ds_cstr(&s), syn_actions);
-            }
         }
     }
     free(actions);
-    free(syn_actions);
 
     set_backend_rows(owner, svc, backends, n_backends);
     if (svc->pin_connections) {
