@@ -130,9 +130,17 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
                         : NULL);
         br->ipip_port = xstrdup(member_string(b, d, "ipip_port"));
+        br->ct_zone_limit = json_integer_value(member(b, d, "ct_zone_limit"));
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
+        }
+        if (i && br->ct_zone_limit != cfg->bridges[0].ct_zone_limit) {
+            return xasprintf("$.bridges[%"PRIuSIZE"].ct_zone_limit: %u, but "
+                             "bridge \"%s\" says %u: the bridges of one "
+                             "ovs-vswitchd share dsrd's conntrack zone",
+                             i, br->ct_zone_limit, cfg->bridges[0].name,
+                             cfg->bridges[0].ct_zone_limit);
         }
     }
     return NULL;

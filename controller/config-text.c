@@ -268,6 +268,11 @@ bridges_to_json(const struct dsr_config *cfg)
                        json_object_get(defaults, "ipip_port")))) {
             json_object_set_new(b, "ipip_port", json_string(br->ipip_port));
         }
+        if (br->ct_zone_limit != json_integer_value(
+                json_object_get(defaults, "ct_zone_limit"))) {
+            json_object_set_new(b, "ct_zone_limit",
+                                json_integer(br->ct_zone_limit));
+        }
         json_array_append_new(bridges, b);
     }
     json_decref(defaults);

@@ -365,7 +365,7 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
     bool local = !strncmp(cfg->target, "unix:", 5);
     tunnel_state_init(&br->tunnels, cfg, local);
     /* A local switch: its ovs-vswitchd is ours to reach. */
-    br->relax = local ? vswitchd_relax_create() : NULL;
+    br->relax = local ? vswitchd_relax_create(cfg->ct_zone_limit) : NULL;
 
     struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);

@@ -126,6 +126,7 @@ struct dsr_bridge_config {
                                  * find it in OVSDB. */
     char *ipip_port;            /* Internal port that hands "ipip"
                                  * services' packets to the kernel. */
+    unsigned int ct_zone_limit; /* Most pins in DSR_CT_ZONE; 0: no limit. */
 };
 
 /* Resource limits (schemas/config.schema.json, "limits"): how much

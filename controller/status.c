@@ -90,13 +90,15 @@ bridges_status(const struct dsr_config *cfg, const struct lb *lb,
 
         lb_bridge_status(lb, name, &connected, &synced);
         json_array_append_new(bridges,
-                              json_pack("{s:s, s:b, s:b, s:s, s:s}",
+                              json_pack("{s:s, s:b, s:b, s:s, s:s, s:I}",
                                         "name", name,
                                         "connected", connected,
                                         "in_sync", synced,
                                         "datapath",
                                         datapath_kind_to_string(dp),
-                                        "datapath_type", dp_type));
+                                        "datapath_type", dp_type,
+                                        "ct_zone_limit", (json_int_t)
+                                        cfg->bridges[i].ct_zone_limit));
     }
     return bridges;
 }

@@ -12,6 +12,7 @@
 #include "openvswitch/vlog.h"
 #include "stream.h"
 #include "openvswitch/poll-loop.h"
+#include "flows/pipeline.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -176,8 +177,11 @@ vswitchd_client_wait(struct vswitchd_client *c)
  * refreshing the entry: pins of busy connections expire after 30 s.
  * Without sequence checks it refreshes them with every packet.  (The
  * kernel datapath needs net.netfilter.nf_conntrack_tcp_be_liberal=1 for
- * the same; see flows/README.md.)  The setting is ovs-vswitchd's runtime
- * state, so dsrd makes it after every connection to the switch.  It
+ * the same; see flows/README.md.)  Every new connection is pinned from
+ * its first packet, so a flood of spoofed SYNs or datagrams would fill
+ * the datapath's whole table: dsrd's zone gets a limit of its own.  Both
+ * settings are ovs-vswitchd's runtime state, so dsrd makes them after
+ * every connection to the switch, one step after the other.  The first
  * applies to the whole datapath, the operator's conntrack zones too.
  *
  * A restarted ovs-vswitchd takes OpenFlow connections before its control
@@ -186,19 +190,32 @@ vswitchd_client_wait(struct vswitchd_client *c)
 #define RELAX_RETRY_MS 500
 #define RELAX_PATIENCE_MS 10000
 
+/* The userspace datapath by name: with a kernel datapath present too,
+ * dpctl would not know which one is meant. */
+#define RELAX_DATAPATH "netdev@ovs-netdev"
+
+enum relax_step {
+    RELAX_TCP_SEQ_CHECKS,       /* dpctl/ct-disable-tcp-seq-chk */
+    RELAX_ZONE_LIMIT,           /* dpctl/ct-set-limits */
+    RELAX_DONE
+};
+
 struct vswitchd_relax {
     struct vswitchd_client *client;
+    unsigned int zone_limit;    /* Most pins in DSR_CT_ZONE; 0: none. */
+    enum relax_step step;
     long long int since;        /* Start of the round; 0: no round. */
     long long int next_try;     /* When to ask; 0: the question is out. */
     long long int id;           /* The question out. */
 };
 
 struct vswitchd_relax *
-vswitchd_relax_create(void)
+vswitchd_relax_create(unsigned int zone_limit)
 {
     struct vswitchd_relax *r = xzalloc(sizeof *r);
 
     r->client = vswitchd_client_create();
+    r->zone_limit = zone_limit;
     return r;
 }
 
@@ -226,6 +243,7 @@ void
 vswitchd_relax_start(struct vswitchd_relax *r)
 {
     relax_end(r);
+    r->step = RELAX_TCP_SEQ_CHECKS;
     r->since = r->next_try = time_msec();
 }
 
@@ -241,29 +259,63 @@ relax_failed(struct vswitchd_relax *r, int error)
         return;
     }
     VLOG_WARN_RL(&rl, "could not reach ovs-vswitchd to turn off TCP "
-                 "sequence checks of its conntrack (%s): pins of busy "
-                 "TCP connections may expire after 30 s",
+                 "sequence checks of its conntrack and limit dsrd's zone "
+                 "(%s): pins of busy TCP connections may expire after 30 s",
                  ovs_strerror(error));
     relax_end(r);
 }
 
+/* Sends the question of 'r''s step. */
+static int
+relax_ask(struct vswitchd_relax *r)
+{
+    char *argv[2] = { CONST_CAST(char *, RELAX_DATAPATH), NULL };
+
+    if (r->step == RELAX_TCP_SEQ_CHECKS) {
+        return vswitchd_client_send(r->client, "dpctl/ct-disable-tcp-seq-chk",
+                                    1, argv, &r->id);
+    }
+    /* "limit=0" lifts a zone's limit. */
+    argv[1] = xasprintf("zone=%d,limit=%u", DSR_CT_ZONE, r->zone_limit);
+    int error = vswitchd_client_send(r->client, "dpctl/ct-set-limits", 2,
+                                     argv, &r->id);
+    free(argv[1]);
+    return error;
+}
+
 static void
-relax_done(struct vswitchd_relax *r, const char *error_text)
+relax_answered(struct vswitchd_relax *r, const char *error_text)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 60);
 
-    if (error_text) {
+    if (error_text && r->step == RELAX_TCP_SEQ_CHECKS) {
         /* No userspace datapath: the kernel's conntrack is configured by
          * sysctl, which is the host's business. */
         VLOG_INFO_RL(&rl, "no userspace datapath to relax TCP sequence "
                      "checks in (%s); with the kernel datapath set "
                      "net.netfilter.nf_conntrack_tcp_be_liberal=1",
                      error_text);
-    } else {
+        relax_end(r);
+        return;
+    } else if (error_text) {
+        VLOG_WARN_RL(&rl, "could not limit conntrack zone %d to %u pins: "
+                     "%s", DSR_CT_ZONE, r->zone_limit, error_text);
+    } else if (r->step == RELAX_TCP_SEQ_CHECKS) {
         VLOG_INFO("ovs-vswitchd's conntrack: TCP sequence checks off, for "
                   "one-way connection pins");
+    } else if (r->zone_limit) {
+        VLOG_INFO("ovs-vswitchd's conntrack: zone %d holds at most %u "
+                  "pins", DSR_CT_ZONE, r->zone_limit);
+    } else {
+        VLOG_INFO("ovs-vswitchd's conntrack: no limit on zone %d",
+                  DSR_CT_ZONE);
     }
-    relax_end(r);
+    r->step++;
+    if (r->step == RELAX_DONE) {
+        relax_end(r);
+    } else {
+        r->next_try = time_msec();
+    }
 }
 
 void
@@ -273,12 +325,7 @@ vswitchd_relax_run(struct vswitchd_relax *r)
         return;
     }
     if (r->next_try) {
-        /* The userspace datapath by name: with a kernel datapath present
-         * too, dpctl would not know which one is meant. */
-        char *dp = CONST_CAST(char *, "netdev@ovs-netdev");
-        int error = vswitchd_client_send(r->client,
-                                         "dpctl/ct-disable-tcp-seq-chk", 1,
-                                         &dp, &r->id);
+        int error = relax_ask(r);
         if (error) {
             relax_failed(r, error);
             return;
@@ -293,7 +340,7 @@ vswitchd_relax_run(struct vswitchd_relax *r)
     if (error && error != EAGAIN) {
         relax_failed(r, error);
     } else if (!error && id == r->id) {
-        relax_done(r, error_text);
+        relax_answered(r, error_text);
     }
     free(result);
     free(error_text);

@@ -10,9 +10,10 @@
 struct vswitchd_client;
 
 /* Turns off the TCP sequence checks of the userspace datapath's
- * conntrack, after each connection to the switch (see vswitchd.c). */
+ * conntrack and limits dsrd's zone to 'zone_limit' pins (0: no limit),
+ * after each connection to the switch (see vswitchd.c). */
 struct vswitchd_relax;
-struct vswitchd_relax *vswitchd_relax_create(void);
+struct vswitchd_relax *vswitchd_relax_create(unsigned int zone_limit);
 void vswitchd_relax_destroy(struct vswitchd_relax *);
 void vswitchd_relax_start(struct vswitchd_relax *);
 void vswitchd_relax_run(struct vswitchd_relax *);
