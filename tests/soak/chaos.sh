@@ -127,6 +127,11 @@ vswitchd_restart() {
     sb_wait_until sh -c "[ \$(ovs-appctl -t dsrd coverage/read-counter ofctrl_connect) -gt $connects ]"
     sb_wait_until e2e_in_sync
     sb_wait_until all_healthy
+    # Probes sent while the switch was away fail up to their timeout
+    # later (1 s), and backends may go down then, after the switch is
+    # back: the restart's effects end once those have come and gone.
+    sleep 1
+    sb_wait_until all_healthy
     event "$start" vswitchd-restart -
 }
 
