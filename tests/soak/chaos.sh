@@ -135,12 +135,14 @@ vswitchd_restart() {
     event "$start" vswitchd-restart -
 }
 
-# be4 gets a new MAC (a VM migrated); until dsrd finds it, be4's share
-# of new flows is lost.
+# be4 gets a new MAC (a VM migrated) and says so with a gratuitous ARP,
+# as hypervisors do; until dsrd finds it (it takes no unsolicited ARP:
+# its refresh probes find it), be4's share of new flows is lost.
 mac_change() {
     local start
     start=$(now)
     sb_exec "be$N" ip link set eth0 address "02:00:00:00:be:0$N"
+    sb_exec "be$N" arping -q -U -c 2 -I eth0 "10.0.0.$((10 + N))" || true
     sb_wait_until sh -c "ovs-ofctl -O OpenFlow15 dump-flows br0 | grep -q '02:00:00:00:be:0$N->eth_dst'"
     event "$start" mac-change "be$N"
 }
