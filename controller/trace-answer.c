@@ -178,8 +178,7 @@ slot_shares_json(const struct lb_slots *slots)
  * packet through the tables: with its pin as ct_mark after conntrack
  * (--ct-next trk,est), or as a new connection with its dp_hash (the
  * group then uses that value instead of asking the datapath).  A new TCP
- * connection is shown by its SYN, which conntrack finds new and the
- * pipeline pins. */
+ * connection is shown by its SYN, which skips conntrack. */
 static json_t *
 ofproto_trace_json(const struct trace_result *r)
 {
@@ -207,8 +206,7 @@ ofproto_trace_json(const struct trace_result *r)
     }
     if (q->ip_proto == IPPROTO_TCP) {
         ds_put_cstr(&s, r->pin_in_use ? ",tcp_flags=ack" : ",tcp_flags=syn");
-    }
-    if (!r->pin_in_use && r->svc->pin_connections) {
+    } else if (!r->pin_in_use && r->svc->pin_connections) {
         ct_next = "trk,new";
     }
     ds_put_char(&s, '\'');

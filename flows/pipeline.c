@@ -283,17 +283,14 @@ pipeline_service(const struct pipeline_service *svc,
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
     struct ds s = DS_EMPTY_INITIALIZER;
-    /* Without pins every packet goes straight to the slots.  With pins
-     * a TCP SYN is pinned too, by the slot it takes: were the pin left to
-     * the handshake's next packet, a slot moved in between (a weight
-     * changed, a backend added) would send that packet to another
-     * backend, which resets the connection. */
+    char *syn_actions = xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
+                                  svc->id, svc->id);
+    /* Without pins every packet goes straight to the slots. */
     char *actions = (svc->pin_connections
                      ? xasprintf("set_field:%"PRIu32"->reg0,"
                                  "ct(zone=%d,table=%d)",
                                  svc->id, DSR_CT_ZONE, DSR_TABLE_CT_LOOKUP)
-                     : xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
-                                 svc->id, svc->id));
+                     : xstrdup(syn_actions));
 
     for (int tcp = 1; tcp >= 0; tcp--) {
         if (tcp ? svc->tcp : svc->udp) {
@@ -307,9 +304,23 @@ pipeline_service(const struct pipeline_service *svc,
                             : DSR_PRIO_SERVICE_ALL_PORTS);
             dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, priority,
                                ds_cstr(&s), actions);
+            if (tcp && svc->pin_connections) {
+                /* A SYN starts a connection: no pin to look up, straight
+                 * to the slots, and table 21 pins it to the slot's
+                 * backend.  (Were the pin left to the handshake's next
+                 * packet, a slot moved in between, by a weight change or
+                 * a backend added, would send that packet to another
+                 * backend, which resets the connection.)  A SYN sent
+                 * again re-pins its connection to its slot's backend. */
+                ds_put_cstr(&s, ",tcp_flags=+syn-ack");
+                dsr_owner_add_flow(owner, DSR_TABLE_INGRESS,
+                                   priority + DSR_PRIO_SYN_BONUS,
+                                   ds_cstr(&s), syn_actions);
+            }
         }
     }
     free(actions);
+    free(syn_actions);
 
     set_backend_rows(owner, svc, backends, n_backends);
     if (svc->pin_connections) {

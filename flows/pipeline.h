@@ -57,6 +57,7 @@ enum {
     DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests for a VIP. */
     DSR_PRIO_SERVICE_PORT = 200,    /* A service on one port. */
     DSR_PRIO_SERVICE_ALL_PORTS = 190,   /* A service on all ports. */
+    DSR_PRIO_SYN_BONUS = 5,         /* Added for a TCP service's SYNs. */
     DSR_PRIO_VIP_FRAGMENT = 250,    /* IP fragments to a VIP: reassembly. */
     DSR_PRIO_VIP_ICMP_ERROR = 150,  /* ICMP errors to a VIP: to conntrack. */
     DSR_PRIO_VIP_NO_SERVICE = 100,  /* Other traffic to a VIP: dropped. */
@@ -66,15 +67,18 @@ enum {
 /* What the order of table 0 must keep (flows/README.md, "Table 0"):
  * - fragments go to reassembly before any service flow sees them (a
  *   first fragment has ports and would be classified alone): 250 above
- *   a one-port service, 200;
- * - a one-port service wins over an all-ports one on the same VIP: 200
- *   above 190;
+ *   a one-port service's SYNs, 200 + 5;
+ * - a one-port service wins over an all-ports one on the same VIP, SYNs
+ *   included: 200 above 190 + 5;
  * - every service flow, and the VIP's ICMP errors, come before the VIP's
  *   drop of what no service claims, which comes before NORMAL (that
  *   would flood a VIP's traffic to every backend);
  * - the ARP flows come before NORMAL. */
-BUILD_ASSERT_DECL(DSR_PRIO_VIP_FRAGMENT > DSR_PRIO_SERVICE_PORT);
-BUILD_ASSERT_DECL(DSR_PRIO_SERVICE_PORT > DSR_PRIO_SERVICE_ALL_PORTS);
+BUILD_ASSERT_DECL(DSR_PRIO_SYN_BONUS > 0);
+BUILD_ASSERT_DECL(DSR_PRIO_VIP_FRAGMENT
+                  > DSR_PRIO_SERVICE_PORT + DSR_PRIO_SYN_BONUS);
+BUILD_ASSERT_DECL(DSR_PRIO_SERVICE_PORT
+                  > DSR_PRIO_SERVICE_ALL_PORTS + DSR_PRIO_SYN_BONUS);
 BUILD_ASSERT_DECL(DSR_PRIO_SERVICE_ALL_PORTS > DSR_PRIO_VIP_NO_SERVICE);
 BUILD_ASSERT_DECL(DSR_PRIO_VIP_ICMP_ERROR > DSR_PRIO_VIP_NO_SERVICE);
 BUILD_ASSERT_DECL(DSR_PRIO_VIP_NO_SERVICE > DSR_PRIO_NORMAL);
