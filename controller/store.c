@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "controller/config.h"
 #include "controller/model.h"
+#include "controller/utf8.h"
 #include "controller/txn.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -99,11 +100,47 @@ replace_file(const char *file_name, const char *text, size_t len)
     return error;
 }
 
+/* Whether 'record' has the shape store_commit() writes: a journal
+ * damaged into other valid JSON must not be half applied. */
+static bool
+record_is_well_formed(const json_t *record)
+{
+    const json_t *version = json_object_get(record, "version");
+    const json_t *next_id = json_object_get(record, "next_service_id");
+    const json_t *deleted = json_object_get(record, "delete");
+    const json_t *puts = json_object_get(record, "put");
+    const json_t *j;
+    size_t i;
+
+    if (!json_is_integer(version) || json_integer_value(version) < 1
+        || !json_is_integer(next_id) || json_integer_value(next_id) < 1
+        || json_integer_value(next_id) > UINT32_MAX
+        || !json_is_array(deleted) || !json_is_array(puts)) {
+        return false;
+    }
+    json_array_foreach (deleted, i, j) {
+        if (!json_is_string(j)) {
+            return false;
+        }
+    }
+    json_array_foreach (puts, i, j) {
+        if (!json_is_object(j)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Applies one journal record to 'cfg'.  Records at or below the
  * snapshot's version are already in it. */
 static char *
 replay_record(struct dsr_config *cfg, const json_t *record)
 {
+    if (!record_is_well_formed(record)) {
+        return xstrdup("not a journal record (version, next_service_id, "
+                       "delete and put expected)");
+    }
+
     uint64_t version = json_integer_value(json_object_get(record, "version"));
     const json_t *deleted = json_object_get(record, "delete");
     const json_t *puts = json_object_get(record, "put");
@@ -113,6 +150,7 @@ replay_record(struct dsr_config *cfg, const json_t *record)
     if (version <= cfg->version) {
         return NULL;
     }
+    cfg->version = version;     /* What stamping below gives. */
     json_array_foreach (deleted, i, j) {
         struct dsr_service *svc = dsr_config_find_service(
             cfg, json_string_value(j));
@@ -128,6 +166,19 @@ replay_record(struct dsr_config *cfg, const json_t *record)
         struct dsr_service *svc;
         char *error = dsr_service_from_json(cfg, j, "$.put[]", true, old,
                                             &svc);
+        if (!error) {
+            /* A damaged record must not leave two services with one id or
+             * one endpoint: the state written next would not load. */
+            const struct dsr_service *same_id
+                = svc->id ? dsr_config_find_service_by_id(cfg, svc->id)
+                          : NULL;
+            error = (same_id && same_id != old
+                     ? xasprintf("$.put[].id: duplicate id %"PRIu32, svc->id)
+                     : dsr_config_check_service(cfg, svc, old, "$.put[]"));
+            if (error) {
+                dsr_service_destroy(svc);
+            }
+        }
         if (error) {
             return error;
         }
@@ -136,17 +187,24 @@ replay_record(struct dsr_config *cfg, const json_t *record)
             dsr_service_destroy(old);
         }
         dsr_config_add_service(cfg, svc);
+        /* Records have every version; a damaged one might not. */
+        dsr_config_stamp_service(cfg, svc);
     }
-    cfg->version = version;
-    cfg->next_service_id = json_integer_value(
-        json_object_get(record, "next_service_id"));
+    /* Never below an id in use (dsr_config_add_service() raised it). */
+    cfg->next_service_id = MAX(cfg->next_service_id, json_integer_value(
+                                   json_object_get(record,
+                                                   "next_service_id")));
     return NULL;
 }
 
 /* Replays the journal onto 'cfg'.  A last line cut short by a crash was
- * never acknowledged (its fsync did not return): it is dropped. */
+ * never acknowledged (its fsync did not return): it is dropped, and
+ * '*torn' says so.  Any other damage stops the replay with an error that
+ * names the line: starting from an older configuration would take
+ * acknowledged changes off the switches. */
 static char *
-replay_journal(const char *path, struct dsr_config *cfg, size_t *n)
+replay_journal(const char *path, struct dsr_config *cfg, size_t *n,
+               bool *torn)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL;
@@ -156,6 +214,7 @@ replay_journal(const char *path, struct dsr_config *cfg, size_t *n)
     char *error = NULL;
 
     *n = 0;
+    *torn = false;
     if (!f) {
         return errno == ENOENT ? NULL
                                : xasprintf("%s: %s", path,
@@ -163,17 +222,31 @@ replay_journal(const char *path, struct dsr_config *cfg, size_t *n)
     }
     while (!error && (len = getline(&line, &allocated, f)) > 0) {
         json_error_t jerror;
-        json_t *record = json_loadb(line, len, 0, &jerror);
 
         lineno++;
+        if (line[len - 1] != '\n') {
+            /* store_commit() writes a record and its newline at once. */
+            VLOG_WARN("%s: line %d: dropping an incomplete last record",
+                      path, lineno);
+            *torn = true;
+            break;
+        }
+
+        json_t *record = json_loadb(line, len, 0, &jerror);
         if (!record) {
-            if (line[len - 1] != '\n' && fgetc(f) == EOF) {
-                VLOG_WARN("%s: dropping an incomplete last record", path);
-                break;
-            }
-            error = xasprintf("%s: line %d: %s", path, lineno, jerror.text);
+            /* jansson quotes the bad bytes, which may not be UTF-8. */
+            error = (utf8_is_valid(jerror.text, strlen(jerror.text), NULL)
+                     ? xasprintf("%s: line %d: %s", path, lineno,
+                                 jerror.text)
+                     : xasprintf("%s: line %d: invalid JSON at column %d",
+                                 path, lineno, jerror.column));
         } else {
-            error = replay_record(cfg, record);
+            char *record_error = replay_record(cfg, record);
+            if (record_error) {
+                error = xasprintf("%s: line %d: %s", path, lineno,
+                                  record_error);
+                free(record_error);
+            }
             json_decref(record);
             (*n)++;
         }
@@ -227,6 +300,7 @@ store_open(const char *state_file, const char *config_file,
     struct store *store = xzalloc(sizeof *store);
     struct stat st;
     size_t n_records = 0;
+    bool torn = false;
     char *error;
 
     store->up.commit = store_commit;
@@ -238,7 +312,8 @@ store_open(const char *state_file, const char *config_file,
     if (*from_state) {
         error = dsr_config_from_file(state_file, true, cfg);
         if (!error) {
-            error = replay_journal(store->journal_path, cfg, &n_records);
+            error = replay_journal(store->journal_path, cfg, &n_records,
+                                   &torn);
         }
     } else if (!config_file) {
         error = xasprintf("%s does not exist and no --config was given",
@@ -251,8 +326,9 @@ store_open(const char *state_file, const char *config_file,
     if (!error) {
         error = open_journal(store);
     }
-    if (!error && (!*from_state || n_records)) {
-        /* Start from a clean snapshot: ids are fixed from now on. */
+    if (!error && (!*from_state || n_records || torn)) {
+        /* Start from a clean snapshot: ids are fixed from now on, and no
+         * torn record stays for the next one to be appended to. */
         error = store_snapshot(store, cfg);
     }
     if (!error && !store->snapshot_bytes) {

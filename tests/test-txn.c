@@ -680,6 +680,77 @@ START_TEST(test_document_errors)
 }
 END_TEST
 
+/* The contents of file 'dir'/'name', in '*size' bytes. */
+static char *
+read_whole(const char *dir, const char *name, size_t *size)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *file = fopen(path, "r");
+    ck_assert_ptr_nonnull(file);
+    char *data = xmalloc(1 << 16);
+    *size = fread(data, 1, 1 << 16, file);
+    fclose(file);
+    free(path);
+    return data;
+}
+
+static void
+write_whole(const char *dir, const char *name, const char *data,
+            size_t size)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    FILE *file = fopen(path, "w");
+    ck_assert_ptr_nonnull(file);
+    ck_assert_uint_eq(fwrite(data, 1, size, file), size);
+    fclose(file);
+    free(path);
+}
+
+/* A crash in the middle of the last journal record, cut at each of its
+ * bytes (its newline included): dsrd restarts with every earlier record
+ * and without that one. */
+START_TEST(test_torn_journal_at_every_offset)
+{
+    struct fixture f;
+    fixture_init(&f, DOCUMENT(SERVICE_A));
+    uint64_t v0 = f.cfg.version;
+
+    txn_destroy(commit_replace(&f, NULL, SERVICE_B));
+    txn_destroy(commit_replace(&f, NULL, SERVICE_C));
+    struct dsr_service *b = dsr_config_find_service(&f.cfg, "b");
+    size_t state_size, size;
+    char *state = read_whole(f.dir, "state.json", &state_size);
+    char *journal = read_whole(f.dir, "state.json.journal", &size);
+    const char *second = memchr(journal, '\n', size);
+    ck_assert_ptr_nonnull(second);
+    size_t last = second + 1 - journal;
+    ck_assert_uint_eq(journal[size - 1], '\n');
+
+    for (size_t cut = last; cut < size; cut++) {
+        write_whole(f.dir, "state.json", state, state_size);
+        write_whole(f.dir, "state.json.journal", journal, cut);
+        assert_saved(&f, v0 + 1, "b", b);
+        assert_saved(&f, v0 + 1, "c", NULL);
+    }
+    write_whole(f.dir, "state.json", state, state_size);
+    write_whole(f.dir, "state.json.journal", journal, size);
+    assert_saved(&f, v0 + 2, "b", b);
+
+    /* A journal of one torn record: nothing replayed, and the torn bytes
+     * must go, or the next record would be appended to them and the
+     * journal would not load again. */
+    write_whole(f.dir, "state.json", state, state_size);
+    write_whole(f.dir, "state.json.journal", journal, last / 2);
+    assert_saved(&f, v0, "b", NULL);
+    char *left = read_whole(f.dir, "state.json.journal", &size);
+    ck_assert_uint_eq(size, 0);
+    free(left);
+    free(state);
+    free(journal);
+    fixture_destroy(&f);
+}
+END_TEST
+
 CHECK_MAIN("txn",
            CHECK_TEST(test_versions_count_commits),
            CHECK_TEST(test_unconnected_bridge_waits),
@@ -691,4 +762,5 @@ CHECK_MAIN("txn",
            CHECK_TEST(test_document_diff_by_lines),
            CHECK_TEST(test_document_lines_are_validated),
            CHECK_TEST(test_document_checked_as_a_whole),
-           CHECK_TEST(test_document_errors))
+           CHECK_TEST(test_document_errors),
+           CHECK_TEST(test_torn_journal_at_every_offset))

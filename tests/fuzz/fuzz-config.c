@@ -9,26 +9,6 @@
 #include "controller/config.h"
 #include "controller/model.h"
 
-static void
-check_round_trip(const struct dsr_config *cfg)
-{
-    json_t *saved = dsr_config_to_json(cfg);
-    struct dsr_config again;
-
-    dsr_config_init(&again);
-    char *error = dsr_config_from_json(saved, true, &again);
-    if (error) {
-        char *text = json_dumps(saved, JSON_COMPACT);
-        fprintf(stderr, "own output rejected: %s\n%s\n", error, text);
-        abort();
-    }
-    json_t *resaved = dsr_config_to_json(&again);
-    ovs_assert(json_equal(saved, resaved));
-    json_decref(resaved);
-    json_decref(saved);
-    dsr_config_destroy(&again);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ovs_assert(!hmap_count(&cfg.services));
             free(error);
         } else {
-            check_round_trip(&cfg);
+            fuzz_check_round_trip(&cfg);
         }
         dsr_config_destroy(&cfg);
     }

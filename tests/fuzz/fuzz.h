@@ -4,10 +4,14 @@
 #ifndef DSR_FUZZ_H
 #define DSR_FUZZ_H 1
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "controller/config.h"
+#include "controller/model.h"
 #include "controller/utf8.h"
 #include "util.h"
 
@@ -27,6 +31,29 @@ fuzz_check_path_error(const char *error)
 {
     fuzz_check_text(error);
     ovs_assert(error[0] == '$' && strstr(error, ": "));
+}
+
+/* A configuration dsrd accepted must serialize to a document that is
+ * accepted again, unchanged, as the state file: otherwise dsrd could not
+ * restart from its own state. */
+static inline void
+fuzz_check_round_trip(const struct dsr_config *cfg)
+{
+    json_t *saved = dsr_config_to_json(cfg);
+    struct dsr_config again;
+
+    dsr_config_init(&again);
+    char *error = dsr_config_from_json(saved, true, &again);
+    if (error) {
+        char *text = json_dumps(saved, JSON_COMPACT);
+        fprintf(stderr, "own output rejected: %s\n%s\n", error, text);
+        abort();
+    }
+    json_t *resaved = dsr_config_to_json(&again);
+    ovs_assert(json_equal(saved, resaved));
+    json_decref(resaved);
+    json_decref(saved);
+    dsr_config_destroy(&again);
 }
 
 #endif /* tests/fuzz/fuzz.h */
