@@ -97,6 +97,22 @@ parse_ip(const char *s)
     return addr.s_addr;
 }
 
+/* NULL if 'ip' may be a VIP or a backend address, else an error naming
+ * 'field' (a JSONPath): a special address (model.h) would black-hole
+ * traffic that is not the service's, or could never be delivered. */
+static char *
+check_ip_unicast(ovs_be32 ip, const char *field)
+{
+    struct in6_addr mapped = in6_addr_mapped_ipv4(ip);
+    const char *kind = dsr_ip_special_kind(&mapped);
+
+    return (kind
+            ? xasprintf("%s: "IP_FMT" is %s %s address; it must be a "
+                        "unicast address that a host can own", field,
+                        IP_ARGS(ip), kind[0] == 'u' ? "an" : "a", kind)
+            : NULL);
+}
+
 /* Bridges. */
 
 static char *
@@ -393,6 +409,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
         return xasprintf("%s.backends[%"PRIuSIZE"].mac: must be a unicast "
                          "MAC address", path, j);
     }
+    if (!trust_ids) {
+        /* dsrd's own state file keeps loading what older versions took. */
+        char *field = xasprintf("%s.backends[%"PRIuSIZE"].ip", path, j);
+        char *error = check_ip_unicast(be->ip, field);
+        free(field);
+        if (error) {
+            return error;
+        }
+    }
     if (be->ip == svc->vip) {
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
                          "service's own VIP", path, j, IP_ARGS(be->ip));
@@ -654,7 +679,16 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
     const struct dsr_bridge_config *br = NULL;
 
     read_service_fields(svc, s, trust_ids, old);
-    char *error = read_service_bridge(cfg, s, path, svc, &br);
+    char *error = NULL;
+    if (!trust_ids) {
+        /* dsrd's own state file keeps loading what older versions took. */
+        char *field = xasprintf("%s.vip", path);
+        error = check_ip_unicast(svc->vip, field);
+        free(field);
+    }
+    if (!error) {
+        error = read_service_bridge(cfg, s, path, svc, &br);
+    }
     if (!error) {
         error = parse_backends(svc, backends, br, path, trust_ids);
     }

@@ -2,6 +2,7 @@
 #include <config.h>
 #include "controller/model.h"
 
+#include <netinet/in.h>
 #include <string.h>
 #include "hash.h"
 #include "util.h"
@@ -51,6 +52,32 @@ dsr_check_type_to_string(enum dsr_check_type type)
         [DSR_CHECK_UDP] = "udp", [DSR_CHECK_EXEC] = "exec",
     };
     return type < ARRAY_SIZE(names) ? names[type] : "?";
+}
+
+static const char *
+ipv4_special_kind(ovs_be32 ip4)
+{
+    uint32_t ip = ntohl(ip4);
+
+    return (!ip ? "unspecified"
+            : ip == UINT32_MAX ? "broadcast"
+            : ip >> 24 == 127 ? "loopback"
+            : ip_is_multicast(ip4) ? "multicast"
+            : ip >> 16 == 0xa9fe ? "link-local"     /* 169.254/16 */
+            : NULL);
+}
+
+const char *
+dsr_ip_special_kind(const struct in6_addr *ip)
+{
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        return ipv4_special_kind(in6_addr_get_mapped_ipv4(ip));
+    }
+    return (IN6_IS_ADDR_UNSPECIFIED(ip) ? "unspecified"
+            : IN6_IS_ADDR_LOOPBACK(ip) ? "loopback"
+            : IN6_IS_ADDR_MULTICAST(ip) ? "multicast"
+            : IN6_IS_ADDR_LINKLOCAL(ip) ? "link-local"
+            : NULL);
 }
 
 struct dsr_backend *

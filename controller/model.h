@@ -178,4 +178,10 @@ const char *dsr_mode_to_string(enum dsr_mode);
 bool dsr_mode_from_string(const char *, enum dsr_mode *);
 const char *dsr_backend_state_to_string(enum dsr_backend_state);
 
+/* The kind of special address 'ip' is ("unspecified", "loopback",
+ * "multicast", "link-local" or "broadcast"), or NULL if a VIP or a backend
+ * may have it.  'ip' is an IPv6 address or an IPv4-mapped one
+ * (in6_addr_mapped_ipv4()), so that one rule serves both families. */
+const char *dsr_ip_special_kind(const struct in6_addr *ip);
+
 #endif /* controller/model.h */

@@ -71,6 +71,15 @@ api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "po
 expect 422 '.error == "invalid"' '.path == "$.backends[0].port"' '.reason | test("port translation")'
 api POST /v1/services '{"name": "x", "vip": "10.0.0", "protocol": "tcp", "port": 80}'
 expect 422 '.path == "$.vip"'
+# Addresses no host can own as a unicast address, as VIP or backend.
+for ip in 224.0.0.5 0.0.0.0 127.0.0.1 169.254.0.1 255.255.255.255; do
+    api POST /v1/services '{"name": "x", "vip": "'$ip'", "protocol": "tcp", "port": 80}'
+    expect 422 '.path == "$.vip"' '.reason | test("must be a unicast address")'
+    api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "backends": [{"ip": "'$ip'"}]}'
+    expect 422 '.path == "$.backends[0].ip"' '.reason | test("must be a unicast address")'
+    api POST /v1/services/web/backends '{"ip": "'$ip'"}'
+    expect 422 '.path == "$.ip"' '.reason | test("must be a unicast address")'
+done
 api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": "80"}'
 expect 422 '.path == "$.port"'
 api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 70000}'
