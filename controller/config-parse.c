@@ -97,20 +97,52 @@ parse_ip(const char *s)
     return addr.s_addr;
 }
 
-/* NULL if 'ip' may be a VIP or a backend address, else an error naming
- * 'field' (a JSONPath): a special address (model.h) would black-hole
- * traffic that is not the service's, or could never be delivered. */
+/* NULL if the address 'text' (valid for the schema's "ip" format) may be
+ * a VIP or a backend address, else an error naming 'field' (a JSONPath):
+ * a special address (model.h) would black-hole traffic that is not the
+ * service's, or could never be delivered.  'trusted' (dsrd's own state
+ * file) keeps loading the special IPv4 addresses older versions took. */
 static char *
-check_ip_unicast(ovs_be32 ip, const char *field)
+check_ip(const char *text, const char *field, bool trusted)
 {
-    struct in6_addr mapped = in6_addr_mapped_ipv4(ip);
-    const char *kind = dsr_ip_special_kind(&mapped);
+    struct in6_addr ip;
+    struct in_addr ip4;
 
-    return (kind
-            ? xasprintf("%s: "IP_FMT" is %s %s address; it must be a "
-                        "unicast address that a host can own", field,
-                        IP_ARGS(ip), kind[0] == 'u' ? "an" : "a", kind)
-            : NULL);
+    if (inet_pton(AF_INET, text, &ip4) == 1) {
+        in6_addr_set_mapped_ipv4(&ip, ip4.s_addr);
+    } else {
+        ovs_assert(inet_pton(AF_INET6, text, &ip) == 1);
+    }
+
+    bool is_ipv4 = IN6_IS_ADDR_V4MAPPED(&ip);
+    const char *kind = dsr_ip_special_kind(&ip);
+    if (kind && !(trusted && is_ipv4)) {
+        /* RFC 5952 text (ipv6_string_mapped() prints 0.0.0.0 as IPv6). */
+        char s[INET6_ADDRSTRLEN];
+        inet_ntop(is_ipv4 ? AF_INET : AF_INET6,
+                  is_ipv4 ? (const void *) &ip.s6_addr[12] : &ip, s,
+                  sizeof s);
+        return xasprintf("%s: %s is %s %s address; it must be a unicast "
+                         "address that a host can own", field, s,
+                         kind[0] == 'u' ? "an" : "a", kind);
+    }
+    if (!is_ipv4) {
+        return xasprintf("%s: IPv6 addresses are not supported yet (got "
+                         "\"%s\")", field, text);
+    }
+    return NULL;
+}
+
+/* check_ip() for member 'key' of 'j', whose JSONPath is PATH.KEY. */
+static char *
+check_member_ip(const json_t *j, const char *key, const char *path,
+                bool trusted)
+{
+    char *field = xasprintf("%s.%s", path, key);
+    char *error = check_ip(json_string_value(json_object_get(j, key)),
+                           field, trusted);
+    free(field);
+    return error;
 }
 
 /* Bridges. */
@@ -366,6 +398,12 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
 
+    char *ip_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+    char *ip_error = check_member_ip(b, "ip", ip_path, trust_ids);
+    free(ip_path);
+    if (ip_error) {
+        return ip_error;
+    }
     be->ip = parse_ip(json_string_value(json_object_get(b, "ip")));
     be->has_mac = mac != NULL;
     be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
@@ -408,15 +446,6 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     if (mac && eth_addr_is_multicast(be->mac)) {
         return xasprintf("%s.backends[%"PRIuSIZE"].mac: must be a unicast "
                          "MAC address", path, j);
-    }
-    if (!trust_ids) {
-        /* dsrd's own state file keeps loading what older versions took. */
-        char *field = xasprintf("%s.backends[%"PRIuSIZE"].ip", path, j);
-        char *error = check_ip_unicast(be->ip, field);
-        free(field);
-        if (error) {
-            return error;
-        }
     }
     if (be->ip == svc->vip) {
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
@@ -678,17 +707,14 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
     struct dsr_service *svc = xzalloc(sizeof *svc);
     const struct dsr_bridge_config *br = NULL;
 
+    char *error = check_member_ip(s, "vip", path, trust_ids);
+    if (error) {
+        free(svc);
+        *svcp = NULL;
+        return error;
+    }
     read_service_fields(svc, s, trust_ids, old);
-    char *error = NULL;
-    if (!trust_ids) {
-        /* dsrd's own state file keeps loading what older versions took. */
-        char *field = xasprintf("%s.vip", path);
-        error = check_ip_unicast(svc->vip, field);
-        free(field);
-    }
-    if (!error) {
-        error = read_service_bridge(cfg, s, path, svc, &br);
-    }
+    error = read_service_bridge(cfg, s, path, svc, &br);
     if (!error) {
         error = parse_backends(svc, backends, br, path, trust_ids);
     }

@@ -200,7 +200,7 @@ static const struct {
     {"{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"web\","
      " \"vip\": \"10.0.0\", \"protocol\": \"tcp\", \"port\": 80,"
      " \"backends\": []}]}",
-     "$.services[0].vip: \"10.0.0\" is not an IPv4 address"},
+     "$.services[0].vip: \"10.0.0\" is not an IPv4 or IPv6 address"},
     {"{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"web\","
      " \"vip\": \"10.0.0.1\", \"protocol\": \"sctp\", \"port\": 80,"
      " \"backends\": []}]}",
@@ -305,6 +305,22 @@ static const struct {
      "is a link-local"},
     {BACKEND_IS("255.255.255.255"), "$.services[0].backends[1].ip: "
      "255.255.255.255 is a broadcast"},
+    /* IPv6: malformed text, special addresses (in RFC 5952 form), then
+     * the family, which the data path does not take yet. */
+    {VIP_IS("2001:db8::1::2"), "$.services[0].vip: \"2001:db8::1::2\" is "
+     "not an IPv4 or IPv6 address"},
+    {VIP_IS("2001:db8:0:0:0:0:0:10000"), "$.services[0].vip: "
+     "\"2001:db8:0:0:0:0:0:10000\" is not an IPv4 or IPv6 address"},
+    {VIP_IS("0:0::0"), "$.services[0].vip: :: is an unspecified address"},
+    {VIP_IS("::1"), "$.services[0].vip: ::1 is a loopback address"},
+    {VIP_IS("FF02:0::5"), "$.services[0].vip: ff02::5 is a multicast"},
+    {VIP_IS("fe80::1"), "$.services[0].vip: fe80::1 is a link-local"},
+    {BACKEND_IS("fe80::0:11"), "$.services[0].backends[1].ip: fe80::11 is "
+     "a link-local"},
+    {VIP_IS("2001:db8::100"), "$.services[0].vip: IPv6 addresses are not "
+     "supported yet (got \"2001:db8::100\")"},
+    {BACKEND_IS("2001:DB8::11"), "$.services[0].backends[1].ip: IPv6 "
+     "addresses are not supported yet (got \"2001:DB8::11\")"},
 };
 
 /* Tunnel modes and the bridge's tunnel ports survive a round trip
