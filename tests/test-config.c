@@ -37,7 +37,7 @@ START_TEST(test_minimal_config_gets_defaults)
     ck_assert_ptr_nonnull(svc);
     ck_assert_uint_eq(svc->id, 1);
     ck_assert_str_eq(svc->bridge, "br0");
-    ck_assert_uint_eq(ntohl(svc->vip), 0x0a000064);
+    ck_assert_uint_eq(ntohl(dsr_ip4(&svc->vip)), 0x0a000064);
     ck_assert_int_eq(svc->protocol, DSR_PROTO_TCP);
     ck_assert_uint_eq(svc->port, 80);
     ck_assert_int_eq(svc->hash, DSR_HASH_5TUPLE);
