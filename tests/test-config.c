@@ -409,6 +409,38 @@ START_TEST(test_special_addresses)
 }
 END_TEST
 
+/* Any text form in, RFC 5952 out; IPv4 as ever, and keyed in the slot
+ * table by its number, as before addresses became family-aware. */
+START_TEST(test_address_text)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"10.0.0.1", "10.0.0.1"}, {"0.0.0.0", "0.0.0.0"},
+        {"2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+        {"2001:0db8::0001:0", "2001:db8::1:0"}, {"0::0", "::"},
+        {"::ffff:192.0.2.1", "192.0.2.1"},
+    };
+    static const char *const bad[] = {
+        "10.0.0", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "g::1", "",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char buf[INET6_ADDRSTRLEN];
+        struct in6_addr ip;
+        ck_assert_msg(dsr_ip_parse(cases[i].in, &ip), "%s", cases[i].in);
+        ck_assert_str_eq(dsr_ip_to_string(&ip, buf), cases[i].out);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct in6_addr ip;
+        ck_assert_msg(!dsr_ip_parse(bad[i], &ip), "%s", bad[i]);
+    }
+    struct in6_addr ip4 = in6_addr_mapped_ipv4(htonl(0x0a000064));
+    ck_assert_uint_eq(dsr_ip_slot_key(&ip4), 0x0a000064);
+}
+END_TEST
+
 /* dsrd's own state file, written by a version that took any address,
  * still loads; a configuration file with the same service does not. */
 START_TEST(test_state_file_keeps_special_addresses)
@@ -824,6 +856,7 @@ CHECK_MAIN("config",
            CHECK_TEST(test_tunnel_modes_round_trip),
            CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
            CHECK_TEST(test_special_addresses),
+           CHECK_TEST(test_address_text),
            CHECK_TEST(test_state_file_keeps_special_addresses),
            CHECK_TEST(test_all_ports_and_one_port_coexist),
            CHECK_TEST(test_missing_file),
