@@ -193,7 +193,7 @@ build_result(const struct api *api, struct api_txn *p,
              uint64_t *version)
 {
     const struct dsr_service *svc;
-    struct in_addr addr;
+    struct in6_addr addr;
 
     switch (result) {
     case RESULT_NONE:
@@ -204,9 +204,9 @@ build_result(const struct api *api, struct api_txn *p,
         return dsr_service_to_json(svc);
     case RESULT_BACKEND:
         svc = dsr_config_find_service(api->cfg, name);
-        if (inet_pton(AF_INET, ip, &addr) == 1) {
-            const struct dsr_backend *be = dsr_service_find_backend(
-                svc, addr.s_addr);
+        if (dsr_ip_parse(ip, &addr)) {
+            const struct dsr_backend *be = dsr_service_find_backend(svc,
+                                                                    &addr);
             if (be) {
                 *version = be->version;
                 return dsr_backend_to_json(svc, be);
@@ -446,9 +446,9 @@ post_backend(struct api *api, struct http_request *req,
     }
     json_object_del(json, "slots");     /* Taken by rebalancing. */
     const char *ip = json_string_value(json_object_get(json, "ip"));
-    struct in_addr addr;
-    if (ip && inet_pton(AF_INET, ip, &addr) == 1
-        && dsr_service_find_backend(svc, addr.s_addr)) {
+    struct in6_addr addr;
+    if (ip && dsr_ip_parse(ip, &addr)
+        && dsr_service_find_backend(svc, &addr)) {
         http_respond_error(req, 409, "conflict", "$.ip",
                            "the service already has this backend");
     } else {
@@ -518,9 +518,9 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
         respond_not_found(req, "such service");
         return;
     }
-    struct in_addr addr;
-    if (ip_text && (inet_pton(AF_INET, ip_text, &addr) != 1
-                    || !(be = dsr_service_find_backend(svc, addr.s_addr)))) {
+    struct in6_addr addr;
+    if (ip_text && (!dsr_ip_parse(ip_text, &addr)
+                    || !(be = dsr_service_find_backend(svc, &addr)))) {
         respond_not_found(req, "such backend in this service");
         return;
     }

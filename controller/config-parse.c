@@ -88,13 +88,13 @@ parse_mac(const char *s)
     return mac;
 }
 
-static ovs_be32
+static struct in6_addr
 parse_ip(const char *s)
 {
-    struct in_addr addr;
+    struct in6_addr ip;
 
-    ovs_assert(inet_pton(AF_INET, s, &addr) == 1);
-    return addr.s_addr;
+    ovs_assert(dsr_ip_parse(s, &ip));
+    return ip;
 }
 
 /* Bridges. */
@@ -125,7 +125,12 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
                      : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
         br->mac = parse_mac(member_string(b, d, "mac"));
         const json_t *probe_ip = json_object_get(b, "probe_ip");
-        br->probe_ip = probe_ip ? parse_ip(json_string_value(probe_ip)) : 0;
+        if (probe_ip) {
+            struct in6_addr ip = parse_ip(json_string_value(probe_ip));
+            br->probe_ip = in6_addr_get_mapped_ipv4(&ip);
+        } else {
+            br->probe_ip = 0;
+        }
         const json_t *gre_port = json_object_get(b, "gre_port");
         br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
                         : NULL);
@@ -321,12 +326,12 @@ json_string_is(const json_t *j, const char *key, const char *value,
 }
 
 static bool
-json_ip_is(const json_t *j, const char *key, ovs_be32 ip)
+json_ip_is(const json_t *j, const char *key, const struct in6_addr *ip)
 {
     const char *s = json_string_value(json_object_get(j, key));
-    struct in_addr addr;
+    struct in6_addr addr;
 
-    return s && inet_pton(AF_INET, s, &addr) == 1 && addr.s_addr == ip;
+    return s && dsr_ip_parse(s, &addr) && ipv6_addr_equals(&addr, ip);
 }
 
 static bool
@@ -358,6 +363,12 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
 
+    char *ip_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
+    char *ip_error = dsr_config_check_ip(b, "ip", ip_path, trust_ids);
+    free(ip_path);
+    if (ip_error) {
+        return ip_error;
+    }
     be->ip = parse_ip(json_string_value(json_object_get(b, "ip")));
     be->has_mac = mac != NULL;
     be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
@@ -401,14 +412,15 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
         return xasprintf("%s.backends[%"PRIuSIZE"].mac: must be a unicast "
                          "MAC address", path, j);
     }
-    if (be->ip == svc->vip) {
-        return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
-                         "service's own VIP", path, j, IP_ARGS(be->ip));
+    char s[INET6_ADDRSTRLEN];
+    if (ipv6_addr_equals(&be->ip, &svc->vip)) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is the service's "
+                         "own VIP", path, j, dsr_ip_to_string(&be->ip, s));
     }
     for (size_t k = 0; k < j; k++) {
-        if (svc->backends[k].ip == be->ip) {
+        if (ipv6_addr_equals(&svc->backends[k].ip, &be->ip)) {
             return xasprintf("%s.backends[%"PRIuSIZE"].ip: duplicate backend "
-                             IP_FMT, path, j, IP_ARGS(be->ip));
+                             "%s", path, j, dsr_ip_to_string(&be->ip, s));
         }
     }
     return NULL;
@@ -417,7 +429,7 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
 static bool
 backend_equal(const struct dsr_backend *a, const struct dsr_backend *b)
 {
-    return (a->ip == b->ip && a->has_mac == b->has_mac
+    return (ipv6_addr_equals(&a->ip, &b->ip) && a->has_mac == b->has_mac
             && eth_addr_equals(a->mac, b->mac) && a->weight == b->weight
             && a->state == b->state
             && json_equal_or_null(a->health_json, b->health_json));
@@ -433,7 +445,7 @@ backend_json_same(const json_t *b, const struct dsr_service *svc,
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
 
-    return (json_ip_is(b, "ip", be->ip)
+    return (json_ip_is(b, "ip", &be->ip)
             && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
                     : !be->has_mac)
             && json_integer_value(member(b, d, "weight")) == be->weight
@@ -467,7 +479,7 @@ assign_backend_ids(struct dsr_service *svc, const struct dsr_service *old)
     for (size_t i = 0; old && i < svc->n_backends; i++) {
         struct dsr_backend *be = &svc->backends[i];
         const struct dsr_backend *prev = dsr_service_find_backend(old,
-                                                                  be->ip);
+                                                                  &be->ip);
         if (prev && be->id == UINT32_MAX) {
             be->id = prev->id;
             be->version = backend_equal(be, prev) ? prev->version : 0;
@@ -504,7 +516,7 @@ build_slots(struct dsr_service *svc, const json_t *backends,
     for (size_t i = 0; old && old->slots && i < old->n_backends; i++) {
         const struct dsr_backend *prev = &old->backends[i];
         const struct dsr_backend *be = dsr_service_find_backend(svc,
-                                                                prev->ip);
+                                                                &prev->ip);
         for (size_t s = 0; be && s < DSR_SLOTS; s++) {
             if (old->slots[s] == prev->id) {
                 svc->slots[s] = be->id;
@@ -531,7 +543,7 @@ build_slots(struct dsr_service *svc, const json_t *backends,
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         sb[j].id = svc->backends[j].id;
-        sb[j].key = ntohl(svc->backends[j].ip);
+        sb[j].key = dsr_ip_slot_key(&svc->backends[j].ip);
         sb[j].weight = svc->backends[j].weight;
     }
     slots_rebalance(svc->slots, sb, svc->n_backends);
@@ -661,8 +673,14 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
     struct dsr_service *svc = xzalloc(sizeof *svc);
     const struct dsr_bridge_config *br = NULL;
 
+    char *error = dsr_config_check_ip(s, "vip", path, trust_ids);
+    if (error) {
+        free(svc);
+        *svcp = NULL;
+        return error;
+    }
     read_service_fields(svc, s, trust_ids, old);
-    char *error = read_service_bridge(cfg, s, path, svc, &br);
+    error = read_service_bridge(cfg, s, path, svc, &br);
     if (!error) {
         error = parse_backends(svc, backends, br, path, trust_ids);
     }
@@ -697,7 +715,7 @@ bool
 dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
 {
     if (strcmp(a->name, b->name) || a->id != b->id
-        || strcmp(a->bridge, b->bridge) || a->vip != b->vip
+        || strcmp(a->bridge, b->bridge) || !ipv6_addr_equals(&a->vip, &b->vip)
         || a->protocol != b->protocol || a->port != b->port
         || a->mode != b->mode || a->hash != b->hash
         || !eth_addr_equals(a->mac, b->mac)
@@ -739,7 +757,7 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
     if (!br
         || !json_string_is(s, "name", old->name, NULL)
         || !json_string_is(s, "bridge", old->bridge, bridge)
-        || !json_ip_is(s, "vip", old->vip)
+        || !json_ip_is(s, "vip", &old->vip)
         || !json_string_is(s, "protocol",
                            dsr_protocol_to_string(old->protocol), NULL)
         || (json_is_integer(port) ? json_integer_value(port) : 0)

@@ -30,10 +30,17 @@ put_uint(struct ds *s, uint64_t x)
 }
 
 static void
-put_ip(struct ds *s, ovs_be32 ip_)
+put_ip(struct ds *s, const struct in6_addr *ip6)
 {
-    uint32_t ip = ntohl(ip_);
+    if (!IN6_IS_ADDR_V4MAPPED(ip6)) {
+        ds_put_char(s, '"');
+        dsr_ip_format(ip6, s);
+        ds_put_char(s, '"');
+        return;
+    }
 
+    /* IPv4 without inet_ntop(), for large configurations. */
+    uint32_t ip = ntohl(in6_addr_get_mapped_ipv4(ip6));
     ds_put_char(s, '"');
     for (int shift = 24; shift >= 0; shift -= 8) {
         put_uint(s, (ip >> shift) & 0xff);
@@ -102,7 +109,7 @@ dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
 {
     ds_put_char(s, '{');
     put_key(s, "ip", true);
-    put_ip(s, be->ip);
+    put_ip(s, &be->ip);
     if (be->has_mac) {
         put_key(s, "mac", false);
         put_mac(s, be->mac);
@@ -149,7 +156,7 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
     put_key(s, "bridge", false);
     put_string(s, svc->bridge);
     put_key(s, "vip", false);
-    put_ip(s, svc->vip);
+    put_ip(s, &svc->vip);
     put_key(s, "protocol", false);
     put_string(s, dsr_protocol_to_string(svc->protocol));
     put_key(s, "port", false);

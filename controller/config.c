@@ -23,7 +23,7 @@
 /* One (VIP, protocol, port) a service claims. */
 struct endpoint {
     struct hmap_node node;          /* In dsr_config's 'endpoints'. */
-    ovs_be32 vip;
+    struct in6_addr vip;
     enum dsr_protocol protocol;     /* A single protocol bit. */
     uint16_t port;
     const struct dsr_service *service;
@@ -32,7 +32,7 @@ struct endpoint {
 /* A VIP and the services that use it; they must agree on MAC and bridge. */
 struct vip_use {
     struct hmap_node node;          /* In dsr_config's 'vips'. */
-    ovs_be32 vip;
+    struct in6_addr vip;
     struct eth_addr mac;
     const char *bridge;             /* Owned by 'first'. */
     const struct dsr_service *first;
@@ -43,31 +43,33 @@ struct vip_use {
 /* A backend address and how many services use it. */
 struct ip_use {
     struct hmap_node node;          /* In dsr_config's 'backend_ips'. */
-    ovs_be32 ip;
+    struct in6_addr ip;
     int n_services;
 };
 
 static uint32_t
-ip_hash(ovs_be32 ip)
+ip_hash(const struct in6_addr *ip)
 {
-    return hash_int((OVS_FORCE uint32_t) ip, 0);
+    return dsr_ip_hash(ip, 0);
 }
 
 static uint32_t
-endpoint_hash(ovs_be32 vip, enum dsr_protocol protocol, uint16_t port)
+endpoint_hash(const struct in6_addr *vip, enum dsr_protocol protocol,
+              uint16_t port)
 {
-    return hash_3words((OVS_FORCE uint32_t) vip, protocol, port);
+    return hash_2words(protocol, port) ^ ip_hash(vip);
 }
 
 static struct endpoint *
-find_endpoint(const struct dsr_config *cfg, ovs_be32 vip,
+find_endpoint(const struct dsr_config *cfg, const struct in6_addr *vip,
               enum dsr_protocol protocol, uint16_t port)
 {
     struct endpoint *ep;
 
     HMAP_FOR_EACH_WITH_HASH (ep, node, endpoint_hash(vip, protocol, port),
                              &cfg->endpoints) {
-        if (ep->vip == vip && ep->protocol == protocol && ep->port == port) {
+        if (ipv6_addr_equals(&ep->vip, vip) && ep->protocol == protocol
+            && ep->port == port) {
             return ep;
         }
     }
@@ -75,12 +77,12 @@ find_endpoint(const struct dsr_config *cfg, ovs_be32 vip,
 }
 
 static struct vip_use *
-find_vip(const struct dsr_config *cfg, ovs_be32 vip)
+find_vip(const struct dsr_config *cfg, const struct in6_addr *vip)
 {
     struct vip_use *use;
 
     HMAP_FOR_EACH_WITH_HASH (use, node, ip_hash(vip), &cfg->vips) {
-        if (use->vip == vip) {
+        if (ipv6_addr_equals(&use->vip, vip)) {
             return use;
         }
     }
@@ -88,12 +90,12 @@ find_vip(const struct dsr_config *cfg, ovs_be32 vip)
 }
 
 static struct ip_use *
-find_backend_ip(const struct dsr_config *cfg, ovs_be32 ip)
+find_backend_ip(const struct dsr_config *cfg, const struct in6_addr *ip)
 {
     struct ip_use *use;
 
     HMAP_FOR_EACH_WITH_HASH (use, node, ip_hash(ip), &cfg->backend_ips) {
-        if (use->ip == ip) {
+        if (ipv6_addr_equals(&use->ip, ip)) {
             return use;
         }
     }
@@ -272,6 +274,8 @@ dsr_config_check_service(const struct dsr_config *cfg,
                          const char *path)
 {
     const struct dsr_service *same = dsr_config_find_service(cfg, svc->name);
+    char vip_buf[INET6_ADDRSTRLEN];
+    const char *vip_s = dsr_ip_to_string(&svc->vip, vip_buf);
 
     if (same && same != replacing) {
         return xasprintf("%s.name: service \"%s\" already exists", path,
@@ -280,51 +284,54 @@ dsr_config_check_service(const struct dsr_config *cfg,
     for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
         const struct endpoint *ep;
         if ((svc->protocol & bit)
-            && (ep = find_endpoint(cfg, svc->vip, bit, svc->port))
+            && (ep = find_endpoint(cfg, &svc->vip, bit, svc->port))
             && ep->service != replacing) {
             char port[8];
             snprintf(port, sizeof port, "%"PRIu16, svc->port);
-            return xasprintf("%s: "IP_FMT" %s port %s is already served by "
-                             "service \"%s\"", path, IP_ARGS(svc->vip),
+            return xasprintf("%s: %s %s port %s is already served by "
+                             "service \"%s\"", path, vip_s,
                              dsr_protocol_to_string(bit),
                              svc->port ? port : "*", ep->service->name);
         }
     }
 
-    const struct vip_use *vip = find_vip(cfg, svc->vip);
+    const struct vip_use *vip = find_vip(cfg, &svc->vip);
     if (vip && other_users(vip->n_services,
-                           replacing && replacing->vip == svc->vip) > 0) {
+                           replacing && ipv6_addr_equals(&replacing->vip,
+                                                         &svc->vip)) > 0) {
         const struct dsr_service *other = (vip->first != replacing
                                            ? vip->first : NULL);
         const char *name = other ? other->name : "another service";
         if (strcmp(vip->bridge, svc->bridge)) {
-            return xasprintf("%s.bridge: VIP "IP_FMT" is already on bridge "
+            return xasprintf("%s.bridge: VIP %s is already on bridge "
                              "\"%s\" (service \"%s\")", path,
-                             IP_ARGS(svc->vip), vip->bridge, name);
+                             vip_s, vip->bridge, name);
         }
         if (!eth_addr_equals(vip->mac, svc->mac)) {
-            return xasprintf("%s.mac: services of VIP "IP_FMT" must share "
+            return xasprintf("%s.mac: services of VIP %s must share "
                              "one MAC (service \"%s\" uses "ETH_ADDR_FMT")",
-                             path, IP_ARGS(svc->vip), name,
+                             path, vip_s, name,
                              ETH_ADDR_ARGS(vip->mac));
         }
     }
 
-    const struct ip_use *ip = find_backend_ip(cfg, svc->vip);
+    const struct ip_use *ip = find_backend_ip(cfg, &svc->vip);
     if (ip && other_users(ip->n_services,
                           replacing && dsr_service_find_backend(
-                              replacing, svc->vip)) > 0) {
-        return xasprintf("%s.vip: "IP_FMT" is a backend of another service",
-                         path, IP_ARGS(svc->vip));
+                              replacing, &svc->vip)) > 0) {
+        return xasprintf("%s.vip: %s is a backend of another service",
+                         path, vip_s);
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
-        ovs_be32 be_ip = svc->backends[j].ip;
+        const struct in6_addr *be_ip = &svc->backends[j].ip;
         vip = find_vip(cfg, be_ip);
         if (vip && other_users(vip->n_services,
-                               replacing && replacing->vip == be_ip) > 0) {
-            return xasprintf("%s.backends[%"PRIuSIZE"].ip: "IP_FMT" is the "
+                               replacing && ipv6_addr_equals(&replacing->vip,
+                                                             be_ip)) > 0) {
+            char be_s[INET6_ADDRSTRLEN];
+            return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is the "
                              "VIP of service \"%s\"", path, j,
-                             IP_ARGS(be_ip), vip->first->name);
+                             dsr_ip_to_string(be_ip, be_s), vip->first->name);
         }
     }
     if (!svc->id && cfg->next_service_id > DSR_MAX_SERVICE_ID) {
@@ -352,16 +359,16 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
             ep->port = svc->port;
             ep->service = svc;
             hmap_insert(&cfg->endpoints, &ep->node,
-                        endpoint_hash(svc->vip, bit, svc->port));
+                        endpoint_hash(&svc->vip, bit, svc->port));
         }
     }
 
-    struct vip_use *vip = find_vip(cfg, svc->vip);
+    struct vip_use *vip = find_vip(cfg, &svc->vip);
     if (!vip) {
         vip = xzalloc(sizeof *vip);
         vip->vip = svc->vip;
         hmapx_init(&vip->services);
-        hmap_insert(&cfg->vips, &vip->node, ip_hash(svc->vip));
+        hmap_insert(&cfg->vips, &vip->node, ip_hash(&svc->vip));
     }
     hmapx_add(&vip->services, svc);
     if (!vip->n_services++) {
@@ -371,14 +378,44 @@ dsr_config_add_service(struct dsr_config *cfg, struct dsr_service *svc)
     }
 
     for (size_t j = 0; j < svc->n_backends; j++) {
-        struct ip_use *ip = find_backend_ip(cfg, svc->backends[j].ip);
+        struct ip_use *ip = find_backend_ip(cfg, &svc->backends[j].ip);
         if (!ip) {
             ip = xzalloc(sizeof *ip);
             ip->ip = svc->backends[j].ip;
-            hmap_insert(&cfg->backend_ips, &ip->node, ip_hash(ip->ip));
+            hmap_insert(&cfg->backend_ips, &ip->node, ip_hash(&ip->ip));
         }
         ip->n_services++;
     }
+}
+
+/* Member 'key' of 'j' (an address valid for the schema's "ip" format),
+ * whose JSONPath is PATH.KEY: NULL if it may be a VIP or a backend
+ * address, else an error naming it.  A special address (model.h) would
+ * black-hole traffic that is not the service's, or could never be
+ * delivered.  'trusted' (dsrd's own state file) keeps loading the special
+ * IPv4 addresses older versions took. */
+char *
+dsr_config_check_ip(const json_t *j, const char *key, const char *path,
+                    bool trusted)
+{
+    const char *text = json_string_value(json_object_get(j, key));
+    struct in6_addr ip;
+
+    ovs_assert(text && dsr_ip_parse(text, &ip));
+    bool is_ipv4 = IN6_IS_ADDR_V4MAPPED(&ip);
+    const char *kind = dsr_ip_special_kind(&ip);
+    if (kind && !(trusted && is_ipv4)) {
+        char s[INET6_ADDRSTRLEN];
+        return xasprintf("%s.%s: %s is %s %s address; it must be a unicast "
+                         "address that a host can own", path, key,
+                         dsr_ip_to_string(&ip, s),
+                         kind[0] == 'u' ? "an" : "a", kind);
+    }
+    if (!is_ipv4) {
+        return xasprintf("%s.%s: IPv6 addresses are not supported yet (got "
+                         "\"%s\")", path, key, text);
+    }
+    return NULL;
 }
 
 /* Removes 'svc' from 'cfg' (the caller frees it).  Costs in proportion to
@@ -392,14 +429,14 @@ dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
     for (int bit = DSR_PROTO_TCP; bit <= DSR_PROTO_UDP; bit <<= 1) {
         struct endpoint *ep;
         if ((svc->protocol & bit)
-            && (ep = find_endpoint(cfg, svc->vip, bit, svc->port))
+            && (ep = find_endpoint(cfg, &svc->vip, bit, svc->port))
             && ep->service == svc) {
             hmap_remove(&cfg->endpoints, &ep->node);
             free(ep);
         }
     }
 
-    struct vip_use *vip = find_vip(cfg, svc->vip);
+    struct vip_use *vip = find_vip(cfg, &svc->vip);
     if (vip) {
         hmapx_find_and_delete(&vip->services, svc);
     }
@@ -418,7 +455,7 @@ dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
     }
 
     for (size_t j = 0; j < svc->n_backends; j++) {
-        struct ip_use *ip = find_backend_ip(cfg, svc->backends[j].ip);
+        struct ip_use *ip = find_backend_ip(cfg, &svc->backends[j].ip);
         if (ip && !--ip->n_services) {
             hmap_remove(&cfg->backend_ips, &ip->node);
             free(ip);

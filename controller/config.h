@@ -53,6 +53,10 @@ char *dsr_config_check_limits(const struct dsr_config *,
                               const struct dsr_service *,
                               const struct dsr_service *replacing,
                               const char *path);
+/* Whether member 'key' of 'j' (JSONPath PATH.KEY), an address, may be a
+ * VIP or a backend's address; 'trusted' for dsrd's own state file. */
+char *dsr_config_check_ip(const json_t *j, const char *key,
+                          const char *path, bool trusted);
 /* Adding assigns a service id if the service has none; removing leaves
  * the service to the caller to free; stamping gives every part of the
  * service not yet versioned the configuration's version. */

@@ -172,7 +172,8 @@ add_backend_spec(json_t *svc, const char *spec)
     json_t *be = json_object();
     int error = 0;
 
-    if (!ip || !strchr(ip, '.') || strchr(ip, '=')) {
+    /* An address of either family; dsrd judges it. */
+    if (!ip || !strpbrk(ip, ".:") || strchr(ip, '=')) {
         error = usage_error("--backend \"%s\": expected "
                             "IP[,weight=N][,state=S][,mac=M]", spec);
     } else {

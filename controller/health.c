@@ -204,8 +204,9 @@ health_set_service(struct health *h, const struct dsr_service *svc)
     /* Drop targets of backends that are gone or lost their check. */
     HMAP_FOR_EACH_SAFE (t, node, &h->targets) {
         if (t->service_id == svc->id) {
+            struct in6_addr ip = in6_addr_mapped_ipv4(t->ip);
             const struct dsr_backend *be = dsr_service_find_backend(svc,
-                                                                    t->ip);
+                                                                    &ip);
             if (!be || !be->check) {
                 remove_target(h, t);
             }
@@ -216,16 +217,17 @@ health_set_service(struct health *h, const struct dsr_service *svc)
         if (!be->check) {
             continue;
         }
-        t = find_target(h, svc->id, be->ip);
+        t = find_target(h, svc->id, dsr_ip4(&be->ip));
         if (!t) {
             t = xzalloc(sizeof *t);
             t->service_id = svc->id;
-            t->ip = be->ip;
+            t->ip = dsr_ip4(&be->ip);
             t->dsr.service_id = svc->id;
-            t->dsr.ip = be->ip;
+            t->dsr.ip = dsr_ip4(&be->ip);
             t->up = true;
             t->since = time_wall_msec();
-            hmap_insert(&h->targets, &t->node, target_hash(svc->id, be->ip));
+            hmap_insert(&h->targets, &t->node,
+                        target_hash(svc->id, dsr_ip4(&be->ip)));
             /* Spread first probes over one interval. */
             t->check = be->check;
             schedule(h, t, time_msec()
@@ -248,8 +250,8 @@ health_set_service(struct health *h, const struct dsr_service *svc)
                                + be->check->interval_ms));
         }
         t->check = be->check;
-        t->vip = svc->vip;
-        t->dsr.vip = svc->vip;
+        t->vip = dsr_ip4(&svc->vip);
+        t->dsr.vip = dsr_ip4(&svc->vip);
         t->dsr.tunnel = svc->mode != DSR_MODE_L2;
         free(t->service);
         t->service = xstrdup(svc->name);

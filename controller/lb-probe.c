@@ -24,7 +24,8 @@ static bool
 deliver(struct lb_bridge *br, const struct dsr_service *svc, ovs_be32 ip,
         struct dp_packet *packet)
 {
-    const struct dsr_backend *be = dsr_service_find_backend(svc, ip);
+    struct in6_addr ip6 = in6_addr_mapped_ipv4(ip);
+    const struct dsr_backend *be = dsr_service_find_backend(svc, &ip6);
     const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
     struct eth_addr mac = eth_addr_zero;
     uint32_t port = 0;
@@ -67,11 +68,11 @@ lb_probe_send(void *lb_, const struct health_dsr_probe *probe)
     dp_packet_init(&packet, 128 + probe->payload_len);
     if (probe->udp) {
         probe_packet_udp(&packet, br->cfg->mac, svc->mac, br->cfg->probe_ip,
-                         svc->vip, probe->sport, probe->port,
+                         dsr_ip4(&svc->vip), probe->sport, probe->port,
                          probe->payload, probe->payload_len);
     } else {
         probe_packet_tcp(&packet, br->cfg->mac, svc->mac, br->cfg->probe_ip,
-                         svc->vip, probe->sport, probe->port,
+                         dsr_ip4(&svc->vip), probe->sport, probe->port,
                          random_uint32(), 0, TCP_SYN);
     }
     sent = deliver(br, svc, probe->ip, &packet);

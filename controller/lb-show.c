@@ -26,7 +26,8 @@ static void
 format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                const struct dsr_backend *be, struct ds *s)
 {
-    const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+    const struct neighbor *nb = neighbor_find(&br->neighbors,
+                                              dsr_ip4(&be->ip));
     bool known = be->has_mac || (nb && nb->resolved);
     uint32_t port;
     struct eth_addr mac;
@@ -36,7 +37,9 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                                                              be->id);
     bool in_slots = b && b->in_slots;
 
-    ds_put_format(s, "    backend "IP_FMT": ", IP_ARGS(be->ip));
+    ds_put_cstr(s, "    backend ");
+    dsr_ip_format(&be->ip, s);
+    ds_put_cstr(s, ": ");
     if (svc->mode != DSR_MODE_L2) {
         known = tunnel_delivery(&br->tunnels, svc, &port, &mac);
         ds_put_format(s, "%s", dsr_mode_to_string(svc->mode));
@@ -61,7 +64,7 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                   be->id, in_slots ? "" : " (no slots)");
 
     struct health_status health;
-    health_get_status(br->lb->health, svc->id, be->ip, &health);
+    health_get_status(br->lb->health, svc->id, dsr_ip4(&be->ip), &health);
     if (health.checked && !health.up) {
         ds_put_format(s, "      health down (%s): %s\n", health.type,
                       health.reason);
@@ -91,12 +94,12 @@ lb_format_show(const struct lb *lb, struct ds *s)
             if (strcmp(svc->bridge, br->cfg->name)) {
                 continue;
             }
-            char port[8];
+            char port[8], vip[INET6_ADDRSTRLEN];
             snprintf(port, sizeof port, "%"PRIu16, svc->port);
-            ds_put_format(s, "  service %s: "IP_FMT" %s port %s, %s, "
+            ds_put_format(s, "  service %s: %s %s port %s, %s, "
                           "hash %s, mac "ETH_ADDR_FMT", group %"PRIu32
                           ", cookie %#"PRIx64"\n", svc->name,
-                          IP_ARGS(svc->vip),
+                          dsr_ip_to_string(&svc->vip, vip),
                           dsr_protocol_to_string(svc->protocol),
                           svc->port ? port : "*",
                           dsr_mode_to_string(svc->mode),

@@ -18,14 +18,15 @@ view_backend(const struct lb *lb, const struct lb_bridge *br,
              const struct dsr_service *svc, const struct dsr_backend *be,
              struct lb_backend_view *v)
 {
-    const struct neighbor *nb = neighbor_find(&br->neighbors, be->ip);
+    const struct neighbor *nb = neighbor_find(&br->neighbors,
+                                              dsr_ip4(&be->ip));
     bool resolved = nb && nb->resolved;
 
-    v->ip = be->ip;
+    v->ip = dsr_ip4(&be->ip);
     v->id = be->id;
     v->weight = be->weight;
     v->state = be->state;
-    v->down = health_is_down(lb->health, svc->id, be->ip);
+    v->down = health_is_down(lb->health, svc->id, dsr_ip4(&be->ip));
     if (svc->mode != DSR_MODE_L2) {
         /* Tunnel modes: no MAC to learn, the bridge's port decides. */
         v->deliverable = tunnel_delivery(&br->tunnels, svc, &v->port,
@@ -76,8 +77,9 @@ lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
                     struct lb_backend_info *info)
 {
     const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
-    const struct neighbor *nb = br ? neighbor_find(&br->neighbors, be->ip)
-                                   : NULL;
+    const struct neighbor *nb = (br ? neighbor_find(&br->neighbors,
+                                                    dsr_ip4(&be->ip))
+                                    : NULL);
 
     memset(info, 0, sizeof *info);
     info->resolved = nb && nb->resolved;
@@ -167,14 +169,15 @@ lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
 
     c->packets = c->bytes = 0;
     return br && ofctrl_get_backend_counters(br->ofctrl, svc->id,
-                                             ntohl(be->ip), c);
+                                             ntohl(dsr_ip4(&be->ip)), c);
 }
 
 void
 lb_get_health(const struct lb *lb, const struct dsr_service *svc,
               const struct dsr_backend *be, struct health_status *status)
 {
-    health_get_status(lb->health, svc->id, be->ip, status);
+    health_get_status(lb->health, svc->id, dsr_ip4(&be->ip),
+                      status);
 }
 
 /* The number of backends that could take new connections now: the
@@ -187,7 +190,7 @@ lb_count_healthy(const struct lb *lb, const struct dsr_service *svc)
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         n += (be->state == DSR_BACKEND_ACTIVE
-              && !health_is_down(lb->health, svc->id, be->ip));
+              && !health_is_down(lb->health, svc->id, dsr_ip4(&be->ip)));
     }
     return n;
 }

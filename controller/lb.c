@@ -113,7 +113,7 @@ service_to_pipeline(const struct dsr_service *svc,
 {
     memset(ps, 0, sizeof *ps);
     ps->id = svc->id;
-    ps->vip = svc->vip;
+    ps->vip = dsr_ip4(&svc->vip);
     ps->tcp = (svc->protocol & DSR_PROTO_TCP) != 0;
     ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
     ps->port = svc->port;
@@ -155,11 +155,11 @@ program_service(const struct lb *lb, struct lb_bridge *br,
 static void
 add_vip(struct lb_bridge *br, const struct dsr_service *svc)
 {
-    struct lb_vip *vip = find_vip(br, svc->vip);
+    struct lb_vip *vip = find_vip(br, dsr_ip4(&svc->vip));
 
     if (!vip) {
         vip = xzalloc(sizeof *vip);
-        vip->ip = svc->vip;
+        vip->ip = dsr_ip4(&svc->vip);
         hmap_insert(&br->vips, &vip->node,
                     hash_int((OVS_FORCE uint32_t) vip->ip, 0));
     }
@@ -182,7 +182,7 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
 {
     add_vip(br, svc);
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = svc->backends[i].ip;
+        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
         struct lb_ip_users *users = find_ip_users(br, ip);
 
         if (!users) {
@@ -233,9 +233,9 @@ static void
 release_service(struct lb_bridge *br, const struct dsr_service *svc)
 {
     hmapx_find_and_delete(&br->dirty_services, svc);
-    release_vip(br, svc->vip);
+    release_vip(br, dsr_ip4(&svc->vip));
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = svc->backends[i].ip;
+        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
         struct lb_ip_users *users = find_ip_users(br, ip);
         const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
 
@@ -332,7 +332,7 @@ lb_packet_in(void *br_, const struct flow *flow,
             const struct dsr_service *svc = node->data;
             const struct dsr_backend *be = NULL;
             for (size_t i = 0; i < svc->n_backends; i++) {
-                if (svc->backends[i].ip == nb->ip) {
+                if (dsr_ip4(&svc->backends[i].ip) == nb->ip) {
                     be = &svc->backends[i];
                 }
             }

@@ -2,8 +2,11 @@
 #include <config.h>
 #include "controller/model.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include "hash.h"
+#include "openvswitch/dynamic-string.h"
 #include "util.h"
 
 void
@@ -53,11 +56,82 @@ dsr_check_type_to_string(enum dsr_check_type type)
     return type < ARRAY_SIZE(names) ? names[type] : "?";
 }
 
+static const char *
+ipv4_special_kind(ovs_be32 ip4)
+{
+    uint32_t ip = ntohl(ip4);
+
+    return (!ip ? "unspecified"
+            : ip == UINT32_MAX ? "broadcast"
+            : ip >> 24 == 127 ? "loopback"
+            : ip_is_multicast(ip4) ? "multicast"
+            : ip >> 16 == 0xa9fe ? "link-local"     /* 169.254/16 */
+            : NULL);
+}
+
+const char *
+dsr_ip_special_kind(const struct in6_addr *ip)
+{
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        return ipv4_special_kind(in6_addr_get_mapped_ipv4(ip));
+    }
+    return (IN6_IS_ADDR_UNSPECIFIED(ip) ? "unspecified"
+            : IN6_IS_ADDR_LOOPBACK(ip) ? "loopback"
+            : IN6_IS_ADDR_MULTICAST(ip) ? "multicast"
+            : IN6_IS_ADDR_LINKLOCAL(ip) ? "link-local"
+            : NULL);
+}
+
+bool
+dsr_ip_parse(const char *s, struct in6_addr *ip)
+{
+    struct in_addr ip4;
+
+    if (inet_pton(AF_INET, s, &ip4) == 1) {
+        in6_addr_set_mapped_ipv4(ip, ip4.s_addr);
+        return true;
+    }
+    return inet_pton(AF_INET6, s, ip) == 1;
+}
+
+const char *
+dsr_ip_to_string(const struct in6_addr *ip, char buf[INET6_ADDRSTRLEN])
+{
+    /* Not ipv6_string_mapped(), which prints 0.0.0.0 as "::ffff:0.0.0.0". */
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        return inet_ntop(AF_INET, &ip->s6_addr[12], buf, INET6_ADDRSTRLEN);
+    }
+    return inet_ntop(AF_INET6, ip, buf, INET6_ADDRSTRLEN);
+}
+
+void
+dsr_ip_format(const struct in6_addr *ip, struct ds *s)
+{
+    char buf[INET6_ADDRSTRLEN];
+
+    ds_put_cstr(s, dsr_ip_to_string(ip, buf));
+}
+
+uint32_t
+dsr_ip_hash(const struct in6_addr *ip, uint32_t basis)
+{
+    return hash_bytes(ip, sizeof *ip, basis);
+}
+
+uint32_t
+dsr_ip_slot_key(const struct in6_addr *ip)
+{
+    return (IN6_IS_ADDR_V4MAPPED(ip)
+            ? ntohl(in6_addr_get_mapped_ipv4(ip))
+            : dsr_ip_hash(ip, 0));
+}
+
 struct dsr_backend *
-dsr_service_find_backend(const struct dsr_service *svc, ovs_be32 ip)
+dsr_service_find_backend(const struct dsr_service *svc,
+                         const struct in6_addr *ip)
 {
     for (size_t i = 0; i < svc->n_backends; i++) {
-        if (svc->backends[i].ip == ip) {
+        if (ipv6_addr_equals(&svc->backends[i].ip, ip)) {
             return &svc->backends[i];
         }
     }

@@ -12,6 +12,8 @@
 #include "packets.h"
 #include <jansson.h>
 
+struct ds;
+
 /* Protocols a service matches, as a bit set. */
 enum dsr_protocol {
     DSR_PROTO_TCP = 1 << 0,
@@ -81,7 +83,8 @@ struct dsr_health_check {
 
 /* One real server of a service. */
 struct dsr_backend {
-    ovs_be32 ip;                /* Real IP; the VIP lives on its loopback. */
+    struct in6_addr ip;         /* Real IP (model.h's address form); the
+                                 * VIP lives on its loopback. */
     bool has_mac;               /* False: resolve 'mac' by ARP. */
     struct eth_addr mac;        /* Configured MAC, if 'has_mac'. */
     uint16_t weight;            /* Relative share, 1..65535. */
@@ -100,7 +103,7 @@ struct dsr_service {
     char *name;                 /* Unique, names the service in the API. */
     uint32_t id;                /* Group id and low bits of the cookie. */
     char *bridge;               /* Name of the bridge that carries it. */
-    ovs_be32 vip;
+    struct in6_addr vip;        /* See "Addresses" below. */
     enum dsr_protocol protocol;
     uint16_t port;              /* Destination port; 0 means all ports. */
     enum dsr_mode mode;
@@ -171,12 +174,41 @@ bool dsr_health_check_equal(const struct dsr_health_check *,
                             const struct dsr_health_check *);
 const char *dsr_check_type_to_string(enum dsr_check_type);
 struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
-                                             ovs_be32 ip);
+                                             const struct in6_addr *ip);
 
 const char *dsr_protocol_to_string(enum dsr_protocol);
 const char *dsr_hash_to_string(enum dsr_hash);
 const char *dsr_mode_to_string(enum dsr_mode);
 bool dsr_mode_from_string(const char *, enum dsr_mode *);
 const char *dsr_backend_state_to_string(enum dsr_backend_state);
+
+/* Addresses.  A VIP or a backend address is an IPv6 address or, for
+ * IPv4, an IPv4-mapped one (::ffff:a.b.c.d, in6_addr_mapped_ipv4()), as
+ * OVS keeps addresses of either family: one type, compared with
+ * ipv6_addr_equals(), and in6_addr_get_mapped_ipv4() for the parts that
+ * speak IPv4 only. */
+bool dsr_ip_parse(const char *, struct in6_addr *);
+/* The IPv4 address of an IPv4 'ip' (0 for IPv6): for the parts that speak
+ * IPv4 only, which get no IPv6 address while config-parse.c refuses them. */
+static inline ovs_be32
+dsr_ip4(const struct in6_addr *ip)
+{
+    return in6_addr_get_mapped_ipv4(ip);
+}
+/* RFC 5952 text for IPv6, dotted quad for IPv4. */
+const char *dsr_ip_to_string(const struct in6_addr *,
+                             char buf[INET6_ADDRSTRLEN]);
+void dsr_ip_format(const struct in6_addr *, struct ds *);
+uint32_t dsr_ip_hash(const struct in6_addr *, uint32_t basis);
+/* The key that orders backends in the slot table (flows/slots.h): the
+ * IPv4 address as a number, as before IPv6 (so tables do not move), or a
+ * hash of an IPv6 address. */
+uint32_t dsr_ip_slot_key(const struct in6_addr *);
+
+/* The kind of special address 'ip' is ("unspecified", "loopback",
+ * "multicast", "link-local" or "broadcast"), or NULL if a VIP or a backend
+ * may have it.  'ip' is an IPv6 address or an IPv4-mapped one
+ * (in6_addr_mapped_ipv4()), so that one rule serves both families. */
+const char *dsr_ip_special_kind(const struct in6_addr *ip);
 
 #endif /* controller/model.h */

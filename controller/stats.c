@@ -11,6 +11,10 @@
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
+/* An address as text, in a buffer that lives to the end of the enclosing
+ * block: for the many labels below. */
+#define IPS(IP) dsr_ip_to_string(IP, (char[INET6_ADDRSTRLEN]) { 0 })
+
 json_t *
 stats_to_json(const struct dsr_config *cfg, const struct lb *lb)
 {
@@ -24,10 +28,10 @@ stats_to_json(const struct dsr_config *cfg, const struct lb *lb)
 
         for (size_t j = 0; j < svc->n_backends; j++) {
             const struct dsr_backend *be = &svc->backends[j];
-            char ip[INET_ADDRSTRLEN];
+            char ip[INET6_ADDRSTRLEN];
 
             lb_get_backend_counters(lb, svc, be, &c);
-            inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
+            dsr_ip_to_string(&be->ip, ip);
             json_array_append_new(backends, json_pack(
                 "{s:s, s:I, s:I, s:I}", "ip", ip,
                 "id", (json_int_t) be->id,
@@ -109,9 +113,9 @@ put_service_counters(struct ds *s, const struct dsr_service **sorted,
         for (size_t i = 0; sorted[i]; i++) {
             struct ofctrl_counters c;
             lb_get_service_counters(lb, sorted[i], &c);
-            ds_put_format(s, "%s{service=\"%s\",vip=\""IP_FMT"\"} %"PRIu64
+            ds_put_format(s, "%s{service=\"%s\",vip=\"%s\"} %"PRIu64
                           "\n", families[f].name, sorted[i]->name,
-                          IP_ARGS(sorted[i]->vip),
+                          IPS(&sorted[i]->vip),
                           counter_value(&c, families[f].second));
         }
     }
@@ -136,9 +140,9 @@ put_backend_counters(struct ds *s, const struct dsr_service **sorted,
                 const struct dsr_backend *be = &sorted[i]->backends[j];
                 struct ofctrl_counters c;
                 lb_get_backend_counters(lb, sorted[i], be, &c);
-                ds_put_format(s, "%s{service=\"%s\",backend=\""IP_FMT"\"} "
+                ds_put_format(s, "%s{service=\"%s\",backend=\"%s\"} "
                               "%"PRIu64"\n", families[f].name,
-                              sorted[i]->name, IP_ARGS(be->ip),
+                              sorted[i]->name, IPS(&be->ip),
                               counter_value(&c, families[f].second));
             }
         }
@@ -157,8 +161,8 @@ put_backend_in_slots(struct ds *s, const struct dsr_service **sorted,
             struct lb_backend_info info;
             lb_get_backend_info(lb, sorted[i], be, &info);
             ds_put_format(s, "dsr_backend_in_slots{service=\"%s\","
-                          "backend=\""IP_FMT"\",state=\"%s\"} %d\n",
-                          sorted[i]->name, IP_ARGS(be->ip),
+                          "backend=\"%s\",state=\"%s\"} %d\n",
+                          sorted[i]->name, IPS(&be->ip),
                           dsr_backend_state_to_string(be->state),
                           info.in_slots);
         }
@@ -220,9 +224,9 @@ put_backend_health(struct ds *s, const struct dsr_service **sorted,
                 if (families[f].checked_only && !hs.checked) {
                     continue;
                 }
-                ds_put_format(s, "%s{service=\"%s\",backend=\""IP_FMT"\"",
+                ds_put_format(s, "%s{service=\"%s\",backend=\"%s\"",
                               families[f].name, sorted[i]->name,
-                              IP_ARGS(be->ip));
+                              IPS(&be->ip));
                 families[f].put(s, &hs);
             }
         }
@@ -238,8 +242,8 @@ put_healthy_backends(struct ds *s, const struct dsr_service **sorted,
              "should be withdrawn.");
     for (size_t i = 0; sorted[i]; i++) {
         ds_put_format(s, "dsr_service_healthy_backends{service=\"%s\","
-                      "vip=\""IP_FMT"\"} %"PRIuSIZE"\n", sorted[i]->name,
-                      IP_ARGS(sorted[i]->vip),
+                      "vip=\"%s\"} %"PRIuSIZE"\n", sorted[i]->name,
+                      IPS(&sorted[i]->vip),
                       lb_count_healthy(lb, sorted[i]));
     }
 }

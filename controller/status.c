@@ -43,11 +43,11 @@ backend_status(const struct lb *lb, const struct dsr_service *svc,
 {
     struct lb_backend_info info;
     struct health_status hs;
-    char ip[INET_ADDRSTRLEN];
+    char ip[INET6_ADDRSTRLEN];
 
     lb_get_backend_info(lb, svc, be, &info);
     lb_get_health(lb, svc, be, &hs);
-    inet_ntop(AF_INET, &be->ip, ip, sizeof ip);
+    dsr_ip_to_string(&be->ip, ip);
     json_t *j = json_pack("{s:s, s:I, s:s, s:b, s:s}",
                           "ip", ip, "id", (json_int_t) be->id,
                           "state", dsr_backend_state_to_string(be->state),

@@ -140,7 +140,7 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
         const struct dsr_backend *be = &r->svc->backends[i];
         struct lb_backend_info info;
 
-        if (be->ip == pb->ip) {
+        if (dsr_ip4(&be->ip) == pb->ip) {
             lb_get_backend_info(lb, r->svc, be, &info);
             if (info.resolved) {
                 json_decref(port);

@@ -113,7 +113,7 @@ find_service(const struct dsr_config *cfg, const struct trace_query *q,
     size_t n_candidates = 0;
 
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
-        if (svc->vip != q->vip || !(svc->protocol & proto)) {
+        if (dsr_ip4(&svc->vip) != q->vip || !(svc->protocol & proto)) {
             continue;
         }
         n_candidates++;

@@ -370,7 +370,7 @@ tunnel_check_routes(struct tunnel_state *ts, const struct dsr_service *svc)
         return;
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = svc->backends[i].ip;
+        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
         if (!find_route(ts, ip)) {
             struct tunnel_route *r = xzalloc(sizeof *r);
             r->ip = ip;
@@ -422,7 +422,8 @@ tunnel_service_error(const struct tunnel_state *ts,
         return ts->gre_error;
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
-        const struct tunnel_route *r = find_route(ts, svc->backends[i].ip);
+        const struct tunnel_route *r
+            = find_route(ts, dsr_ip4(&svc->backends[i].ip));
         if (r && r->error) {
             return r->error;
         }
@@ -523,7 +524,7 @@ tunnel_sync_ipip(struct tunnel_state *ts, const struct dsr_config *cfg)
             if (n == allocated) {
                 ips = x2nrealloc(ips, &allocated, sizeof *ips);
             }
-            ips[n++] = svc->backends[i].ip;
+            ips[n++] = dsr_ip4(&svc->backends[i].ip);
         }
     }
     if (n) {

@@ -17,6 +17,7 @@ PACKAGES="
     python3 bc unbound
     openvswitch-source openvswitch-switch openvswitch-common
     iproute2 ethtool procps curl kmod iputils-ping iputils-arping tcpdump
+    ndisc6
     openvswitch-switch-dpdk librte-mempool-ring23 librte-bus-vdev23
     librte-net-af-packet23
     qemu-system-x86 busybox-static

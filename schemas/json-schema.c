@@ -240,6 +240,13 @@ check_format__(struct validator *v, const char *format, const json_t *instance)
         if (inet_pton(AF_INET, s, &addr) != 1) {
             return error__(v, "\"%s\" is not an IPv4 address", s);
         }
+    } else if (!strcmp(format, "ip")) {
+        /* Either family, in any form inet_pton() takes (RFC 4291 2.2). */
+        struct in6_addr addr;
+        if (inet_pton(AF_INET, s, &addr) != 1
+            && inet_pton(AF_INET6, s, &addr) != 1) {
+            return error__(v, "\"%s\" is not an IPv4 or IPv6 address", s);
+        }
     } else if (!strcmp(format, "mac")) {
         /* Exactly xx:xx:xx:xx:xx:xx in hex, what eth_addr_from_string()
          * takes without surprises (sscanf would allow signs, spaces and

@@ -37,7 +37,7 @@ START_TEST(test_minimal_config_gets_defaults)
     ck_assert_ptr_nonnull(svc);
     ck_assert_uint_eq(svc->id, 1);
     ck_assert_str_eq(svc->bridge, "br0");
-    ck_assert_uint_eq(ntohl(svc->vip), 0x0a000064);
+    ck_assert_uint_eq(ntohl(dsr_ip4(&svc->vip)), 0x0a000064);
     ck_assert_int_eq(svc->protocol, DSR_PROTO_TCP);
     ck_assert_uint_eq(svc->port, 80);
     ck_assert_int_eq(svc->hash, DSR_HASH_5TUPLE);
@@ -200,7 +200,7 @@ static const struct {
     {"{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"web\","
      " \"vip\": \"10.0.0\", \"protocol\": \"tcp\", \"port\": 80,"
      " \"backends\": []}]}",
-     "$.services[0].vip: \"10.0.0\" is not an IPv4 address"},
+     "$.services[0].vip: \"10.0.0\" is not an IPv4 or IPv6 address"},
     {"{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"web\","
      " \"vip\": \"10.0.0.1\", \"protocol\": \"sctp\", \"port\": 80,"
      " \"backends\": []}]}",
@@ -277,6 +277,50 @@ static const struct {
             "{\"ip\": \"10.0.0.100\"}]}"),
      "$.services[1].backends[0].ip: 10.0.0.100 is the VIP of service "
      "\"web\""},
+#define VIP_IS(VIP) \
+    CONFIG("{\"name\": \"web\", \"vip\": \"" VIP "\", \"protocol\":" \
+           " \"tcp\", \"port\": 80, \"backends\": [{\"ip\": \"10.0.0.11\"}]}")
+#define BACKEND_IS(IP) \
+    CONFIG("{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":" \
+           " \"tcp\", \"port\": 80, \"backends\": [{\"ip\": \"10.0.0.11\"}," \
+           " {\"ip\": \"" IP "\"}]}")
+    {VIP_IS("0.0.0.0"), "$.services[0].vip: 0.0.0.0 is an unspecified "
+     "address; it must be a unicast address that a host can own"},
+    {VIP_IS("224.0.0.5"), "$.services[0].vip: 224.0.0.5 is a multicast"},
+    {VIP_IS("239.255.255.250"), "$.services[0].vip: 239.255.255.250 is a "
+     "multicast"},
+    {VIP_IS("127.0.0.1"), "$.services[0].vip: 127.0.0.1 is a loopback"},
+    {VIP_IS("127.200.0.1"), "$.services[0].vip: 127.200.0.1 is a loopback"},
+    {VIP_IS("169.254.1.1"), "$.services[0].vip: 169.254.1.1 is a "
+     "link-local"},
+    {VIP_IS("255.255.255.255"), "$.services[0].vip: 255.255.255.255 is a "
+     "broadcast"},
+    {BACKEND_IS("127.0.0.1"), "$.services[0].backends[1].ip: 127.0.0.1 is "
+     "a loopback address"},
+    {BACKEND_IS("0.0.0.0"), "$.services[0].backends[1].ip: 0.0.0.0 is an "
+     "unspecified"},
+    {BACKEND_IS("224.0.0.1"), "$.services[0].backends[1].ip: 224.0.0.1 is "
+     "a multicast"},
+    {BACKEND_IS("169.254.0.9"), "$.services[0].backends[1].ip: 169.254.0.9 "
+     "is a link-local"},
+    {BACKEND_IS("255.255.255.255"), "$.services[0].backends[1].ip: "
+     "255.255.255.255 is a broadcast"},
+    /* IPv6: malformed text, special addresses (in RFC 5952 form), then
+     * the family, which the data path does not take yet. */
+    {VIP_IS("2001:db8::1::2"), "$.services[0].vip: \"2001:db8::1::2\" is "
+     "not an IPv4 or IPv6 address"},
+    {VIP_IS("2001:db8:0:0:0:0:0:10000"), "$.services[0].vip: "
+     "\"2001:db8:0:0:0:0:0:10000\" is not an IPv4 or IPv6 address"},
+    {VIP_IS("0:0::0"), "$.services[0].vip: :: is an unspecified address"},
+    {VIP_IS("::1"), "$.services[0].vip: ::1 is a loopback address"},
+    {VIP_IS("FF02:0::5"), "$.services[0].vip: ff02::5 is a multicast"},
+    {VIP_IS("fe80::1"), "$.services[0].vip: fe80::1 is a link-local"},
+    {BACKEND_IS("fe80::0:11"), "$.services[0].backends[1].ip: fe80::11 is "
+     "a link-local"},
+    {VIP_IS("2001:db8::100"), "$.services[0].vip: IPv6 addresses are not "
+     "supported yet (got \"2001:db8::100\")"},
+    {BACKEND_IS("2001:DB8::11"), "$.services[0].backends[1].ip: IPv6 "
+     "addresses are not supported yet (got \"2001:DB8::11\")"},
 };
 
 /* Tunnel modes and the bridge's tunnel ports survive a round trip
@@ -333,6 +377,95 @@ END_TEST
 START_TEST(test_rejected)
 {
     assert_rejected(rejected[_i].text, rejected[_i].error);
+}
+END_TEST
+
+/* One rule for both families: IPv4 as IPv4-mapped, IPv6 as is. */
+START_TEST(test_special_addresses)
+{
+    static const struct {
+        const char *ip;
+        const char *kind;
+    } cases[] = {
+        {"::ffff:0.0.0.0", "unspecified"}, {"::ffff:127.0.0.1", "loopback"},
+        {"::ffff:224.0.0.5", "multicast"}, {"::ffff:169.254.3.4",
+        "link-local"}, {"::ffff:255.255.255.255", "broadcast"},
+        {"::ffff:10.0.0.1", NULL}, {"::ffff:169.253.255.255", NULL},
+        {"::ffff:223.255.255.255", NULL}, {"::ffff:128.0.0.1", NULL},
+        {"::", "unspecified"}, {"::1", "loopback"}, {"ff02::1", "multicast"},
+        {"ff05::1:3", "multicast"}, {"fe80::1", "link-local"},
+        {"febf::1", "link-local"}, {"fec0::1", NULL}, {"2001:db8::1", NULL},
+        {"fd00::1", NULL}, {"::2", NULL},
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct in6_addr ip;
+        ck_assert(ipv6_parse(cases[i].ip, &ip));
+        const char *kind = dsr_ip_special_kind(&ip);
+        ck_assert_msg(cases[i].kind ? kind && !strcmp(kind, cases[i].kind)
+                                    : !kind,
+                      "%s: %s", cases[i].ip, kind ? kind : "(null)");
+    }
+}
+END_TEST
+
+/* Any text form in, RFC 5952 out; IPv4 as ever, and keyed in the slot
+ * table by its number, as before addresses became family-aware. */
+START_TEST(test_address_text)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"10.0.0.1", "10.0.0.1"}, {"0.0.0.0", "0.0.0.0"},
+        {"2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+        {"2001:0db8::0001:0", "2001:db8::1:0"}, {"0::0", "::"},
+        {"::ffff:192.0.2.1", "192.0.2.1"},
+    };
+    static const char *const bad[] = {
+        "10.0.0", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "g::1", "",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char buf[INET6_ADDRSTRLEN];
+        struct in6_addr ip;
+        ck_assert_msg(dsr_ip_parse(cases[i].in, &ip), "%s", cases[i].in);
+        ck_assert_str_eq(dsr_ip_to_string(&ip, buf), cases[i].out);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct in6_addr ip;
+        ck_assert_msg(!dsr_ip_parse(bad[i], &ip), "%s", bad[i]);
+    }
+    struct in6_addr ip4 = in6_addr_mapped_ipv4(htonl(0x0a000064));
+    ck_assert_uint_eq(dsr_ip_slot_key(&ip4), 0x0a000064);
+}
+END_TEST
+
+/* dsrd's own state file, written by a version that took any address,
+ * still loads; a configuration file with the same service does not. */
+START_TEST(test_state_file_keeps_special_addresses)
+{
+    static const char text[] =
+        "{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"m\","
+        " \"id\": 7, \"version\": 1, \"vip\": \"224.0.0.5\","
+        " \"protocol\": \"tcp\", \"port\": 80,"
+        " \"backends\": [{\"ip\": \"127.0.0.1\", \"id\": 0}]}]}";
+    json_t *j = json_loads(text, 0, NULL);
+    struct dsr_config cfg;
+
+    dsr_config_init(&cfg);
+    char *error = dsr_config_from_json(j, true, &cfg);
+    ck_assert_msg(!error, "%s", error);
+    dsr_config_destroy(&cfg);
+
+    dsr_config_init(&cfg);
+    error = dsr_config_from_json(j, false, &cfg);
+    ck_assert_ptr_nonnull(error);
+    ck_assert_msg(strstr(error, "$.services[0].vip: 224.0.0.5 is a "
+                         "multicast address"), "%s", error);
+    free(error);
+    dsr_config_destroy(&cfg);
+    json_decref(j);
 }
 END_TEST
 
@@ -722,6 +855,9 @@ CHECK_MAIN("config",
            CHECK_TEST(test_full_config),
            CHECK_TEST(test_tunnel_modes_round_trip),
            CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
+           CHECK_TEST(test_special_addresses),
+           CHECK_TEST(test_address_text),
+           CHECK_TEST(test_state_file_keeps_special_addresses),
            CHECK_TEST(test_all_ports_and_one_port_coexist),
            CHECK_TEST(test_missing_file),
            CHECK_TEST(test_shipped_example),

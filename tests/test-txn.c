@@ -306,7 +306,7 @@ START_TEST(test_failed_save_undoes_everything)
     /* The model, lb and the state file are as before. */
     ck_assert_uint_eq(f.cfg.version, v0);
     ck_assert_ptr_eq(dsr_config_find_service(&f.cfg, "a"), a);
-    ck_assert_uint_eq(ntohl(a->vip), 0x0a000001);
+    ck_assert_uint_eq(ntohl(dsr_ip4(&a->vip)), 0x0a000001);
     ck_assert_ptr_null(dsr_config_find_service(&f.cfg, "b"));
     assert_lb_shows(&f, shown);
     assert_saved(&f, v0, "b", NULL);
@@ -623,7 +623,8 @@ START_TEST(test_document_checked_as_a_whole)
 
     ck_assert_msg(!error, "%s", error);
     commit_document(txn);
-    ck_assert_uint_eq(ntohl(dsr_config_find_service(&f.cfg, "a")->vip),
+    const struct dsr_service *a2 = dsr_config_find_service(&f.cfg, "a");
+    ck_assert_uint_eq(ntohl(dsr_ip4(&a2->vip)),
                       0x0a000002);
     json_decref(json);
     free(text);

@@ -71,6 +71,22 @@ api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "po
 expect 422 '.error == "invalid"' '.path == "$.backends[0].port"' '.reason | test("port translation")'
 api POST /v1/services '{"name": "x", "vip": "10.0.0", "protocol": "tcp", "port": 80}'
 expect 422 '.path == "$.vip"'
+# Addresses no host can own as a unicast address, as VIP or backend.
+for ip in 224.0.0.5 0.0.0.0 127.0.0.1 169.254.0.1 255.255.255.255 \
+        :: ::1 ff02::5 fe80::1; do
+    api POST /v1/services '{"name": "x", "vip": "'$ip'", "protocol": "tcp", "port": 80}'
+    expect 422 '.path == "$.vip"' '.reason | test("must be a unicast address")'
+    api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 80, "backends": [{"ip": "'$ip'"}]}'
+    expect 422 '.path == "$.backends[0].ip"' '.reason | test("must be a unicast address")'
+    api POST /v1/services/web/backends '{"ip": "'$ip'"}'
+    expect 422 '.path == "$.ip"' '.reason | test("must be a unicast address")'
+done
+api POST /v1/services '{"name": "x", "vip": "2001:db8::1::2", "protocol": "tcp", "port": 80}'
+expect 422 '.path == "$.vip"' '.reason | test("not an IPv4 or IPv6 address")'
+api POST /v1/services '{"name": "x", "vip": "2001:db8::100", "protocol": "tcp", "port": 80}'
+expect 422 '.path == "$.vip"' '.reason | test("IPv6 addresses are not supported yet")'
+api POST /v1/services/web/backends '{"ip": "2001:db8::11"}'
+expect 422 '.path == "$.ip"' '.reason | test("IPv6 addresses are not supported yet")'
 api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": "80"}'
 expect 422 '.path == "$.port"'
 api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": 70000}'

@@ -17,7 +17,8 @@ def main():
     port = int(sys.argv[1])
     socks = []
     for addr in sys.argv[2:]:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
         sock.bind((addr, port))
         socks.append(sock)
     while True:

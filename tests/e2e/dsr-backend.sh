@@ -1,9 +1,12 @@
 #!/bin/bash
 # deploy/dsr-backend on a backend in a fresh namespace: l2 setup (and that
 # the backend then keeps quiet about the VIP on ARP), check (and its
-# warning about UDP sockets on 0.0.0.0), idempotence, remove; check's messages for gre and ipip; the persistent files of every
-# mode under a scratch root.  The tunnel devices themselves are
-# dsr-backend-tunnels.sh's (they need a kernel with ip_gre and ipip).
+# warning about UDP sockets on 0.0.0.0), idempotence, remove; check's
+# messages for gre and ipip; the persistent files of every mode under a
+# scratch root; IPv6 VIPs on lo (no NS answered for them, no ARP
+# sysctls, any text form, both families at once).  The tunnel devices
+# themselves are dsr-backend-tunnels.sh's (they need a kernel with ip_gre
+# and ipip).
 . "$(dirname "$0")/lib.sh"
 e2e_any_datapath "dsr-backend configures the backend's kernel, not OVS"
 
@@ -11,6 +14,7 @@ sb_init dsr-backend
 e2e_backend_host
 V1=192.0.2.10
 V2=192.0.2.11
+BE6=2001:db8:b::11
 # Persistent files go there, never to this host's /etc.
 root=$SB_DIR/root
 export DSR_BACKEND_ROOT=$root DSR_BACKEND_NETWORKD=no
@@ -217,6 +221,97 @@ dsrb 1 check "$V2"
 left=$(find "$root" ! -type d)
 [ -z "$left" ] || sb_fail "files left after removing every VIP: $left"
 
+echo "== IPv6 VIPs (l2)"
+# The link gets IPv6: the backend's global address, the LB's (ndisc6's
+# source).  nodad: usable at once.
+ip -n "$SB_ID-be" addr add "$BE6/64" dev eth0 nodad
+ip -n "$SB_ID-lb" addr add 2001:db8:b::1/64 dev eth0 nodad
+V6=2001:db8::100
+# ndisc6 gets an answer from the backend for its own address (so silence
+# for the VIP means something), and for a VIP wrongly put on eth0.
+vip_answers_ns() {
+    sb_exec lb ndisc6 -q -n -r 2 -w 500 "$1" eth0 > /dev/null
+}
+vip_answers_ns "$BE6" || sb_fail "control: ndisc6 gets no answer for the backend's own $BE6"
+dsrb 2 setup 2001:db8::1::2
+dsrb_says "'2001:db8::1::2' is not an IPv4 or IPv6 address"
+dsrb 2 setup ff02::1
+dsrb_says "VIP 'ff02::1' is a multicast address"
+dsrb 2 setup fe80::1
+dsrb_says "VIP 'fe80::1' is a link-local address"
+dsrb 2 setup ::
+dsrb_says "VIP '::' is an unspecified address"
+dsrb 2 setup ::ffff:192.0.2.10
+dsrb_says "is an IPv4-mapped IPv6 address: give the IPv4 address"
+dsrb 2 setup 127.0.0.1
+dsrb_says "VIP '127.0.0.1' is a loopback address"
+dsrb 2 setup "$V6" --mode gre --local "$BE_IP"
+dsrb_says "VIP $V6: IPv6 VIPs are for mode l2 only"
+dsrb 2 check "$V6" ipip
+dsrb_says "VIP $V6: IPv6 VIPs are for mode l2 only"
+
+# IPv6 needs no ARP sysctl: with them off, an IPv6 VIP's check has only
+# the missing VIP to report, and setup leaves them alone.
+sb_exec be sysctl -q -w net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0
+dsrb 1 check 2001:DB8:0::100
+dsrb_says "problem: VIP $V6 is not on lo: run \`dsr-backend setup $V6\`" \
+    "dsr-backend check: 1 problem(s)"
+# Any text form; the canonical one on lo (where has_vip finds it).
+dsrb 0 setup 2001:0DB8:0:0::0100
+dsrb 0 setup "$V6"
+[ "$(ip -n "$SB_ID-be" -6 -o addr show dev lo | grep -c " $V6/128 ")" = 1 ] \
+    || sb_fail "$V6 is not once on lo: $(ip -n "$SB_ID-be" -6 addr show dev lo)"
+[ "$(sb_exec be sysctl -n net.ipv4.conf.all.arp_ignore)" = 0 ] \
+    || sb_fail "setup of an IPv6 VIP changed arp_ignore"
+dsrb 0 check "$V6"
+dsrb_says "ok: VIP $V6 is on lo" \
+    "ok: an interface other than lo has a global IPv6 address" \
+    "dsr-backend check: all good"
+! grep -q arp_ignore "$SB_DIR/out" || sb_fail "check of an IPv6 VIP looks at ARP"
+! vip_answers_ns "$V6" || sb_fail "the backend answers NS for the VIP on lo"
+vip_answers_ns "$BE6" || sb_fail "the backend no longer answers NS for $BE6"
+
+sb_spawn be python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5355 "$V6"
+sb_spawn be python3 "$TOP_SRCDIR/tests/e2e/dns-responder.py" 5356 ::
+sb_wait_listening be 5355 u
+sb_wait_listening be 5356 u
+dsrb 0 check "$V6" --port 5355 --port 5356
+dsrb_says "ok: UDP socket [$V6]:5355 (python3, pid " \
+    "warning: UDP socket *:5356 (python3, pid "
+sb_pkill be dns-responder.py
+
+# On eth0 the VIP would be answered for: a problem.
+ip -n "$SB_ID-be" addr add "$V6/64" dev eth0 nodad
+vip_answers_ns "$V6" || sb_fail "control: no NS answer for the VIP on eth0"
+dsrb 1 check "$V6"
+dsrb_says "problem: VIP $V6 is on eth0 (/64), which answers Neighbor Solicitations for it"
+ip -n "$SB_ID-be" addr del "$V6/64" dev eth0
+# Only a link-local beside lo: the VIP would source the backend's own
+# connections.
+ip -n "$SB_ID-be" addr del "$BE6/64" dev eth0
+dsrb 0 check "$V6"
+dsrb_says "warning: no interface but lo has a global IPv6 address"
+
+# Both families at once, persisted; the boot-time setup gets both.
+sb_exec be sysctl -q -w net.ipv6.conf.lo.disable_ipv6=1
+dsrb 1 setup "$V1" "$V6"
+dsrb_says "IPv6 is disabled on lo"
+dsrb 1 check "$V6"
+dsrb_says "problem: VIP $V6 is not on lo, where IPv6 is disabled"
+sb_exec be sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0
+dsrb 0 setup "$V1" "$V6" --persist
+has "$etc/dsr-backend/l2.conf" "VIPS=$V1 $V6"
+dsrb 0 check "$V1" "$V6"
+dsrb_says "ok: VIP $V6 is persistent" "ok: VIP $V1 is persistent" \
+    "net.ipv4.conf.all.arp_ignore is 1" "dsr-backend check: all good"
+dsrb 0 remove "$V6" --persist
+has "$etc/dsr-backend/l2.conf" "VIPS=$V1"
+[ -z "$(ip -n "$SB_ID-be" -6 -o addr show dev lo | grep " $V6/")" ] \
+    || sb_fail "$V6 still on lo after remove"
+dsrb 0 remove "$V1" --persist
+left=$(find "$root" ! -type d)
+[ -z "$left" ] || sb_fail "files left after removing every VIP: $left"
+
 [ "$(sysctl -n net.ipv4.conf.all.arp_ignore)" = "$host_arp_ignore" ] \
     || sb_fail "the host's own arp_ignore changed"
-echo "PASS: dsr-backend l2 setup/check/remove, gre/ipip checks, persistence"
+echo "PASS: dsr-backend l2 setup/check/remove (IPv4 and IPv6), gre/ipip checks, persistence"
