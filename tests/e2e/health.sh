@@ -130,6 +130,9 @@ sb_wait_until is web 10.0.0.13 down
 sb_wait_until reason_has web 10.0.0.13 "HTTP 503"
 rm "$SB_DIR/be3.http.log.status"
 sb_wait_until is web 10.0.0.13 up
+# Up in the health view is not yet back in the group: the drain below
+# must not race be3's return to its slots.
+sb_wait_until group_is 1 "0 1 2 "
 
 # Drain: out of the group, health still reported.
 api PATCH /v1/services/web/backends/10.0.0.11 '{"state": "drain"}'
