@@ -11,7 +11,10 @@
 #include "controller/check-udp-payload.h"
 #include "controller/model.h"
 #include "coverage.h"
+#include "dp-packet.h"
+#include "flow.h"
 #include "hash.h"
+#include "packets.h"
 #include "random.h"
 #include "util.h"
 
@@ -153,6 +156,36 @@ judge_reply(const struct dsr_path *path, const struct health_dsr_reply *r)
         return DSR_PATH_BAD_REPLY;
     }
     return DSR_PATH_ANSWERED;
+}
+
+bool
+health_dsr_reply_parse(const struct flow *flow, const struct dp_packet *packet,
+                       struct health_dsr_reply *r)
+{
+    bool udp = flow->nw_proto == IPPROTO_UDP;
+    const uint8_t *l4 = dp_packet_l4(packet);
+    size_t l4_size = dp_packet_l4_size(packet);
+    size_t header = udp ? sizeof(struct udp_header)
+                        : sizeof(struct tcp_header);
+    uint16_t tcp_flags = ntohs(flow->tcp_flags);
+
+    if (!l4 || l4_size < header
+        || (!udp && flow->nw_proto != IPPROTO_TCP)) {
+        return false;
+    }
+    if (!udp && !(tcp_flags & TCP_RST)
+        && (tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK)) {
+        return false;
+    }
+    *r = (struct health_dsr_reply) {
+        .sport = ntohs(flow->tp_dst),
+        .src = flow->nw_src,
+        .udp = udp,
+        .syn_ack = !(tcp_flags & TCP_RST),
+        .payload = l4 + header,
+        .payload_len = l4_size - header,
+    };
+    return true;
 }
 
 /* Records 'reply' as its probe's answer; returns that probe, or NULL if

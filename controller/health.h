@@ -54,6 +54,14 @@ struct health_dsr_reply {
     size_t payload_len;
 };
 
+/* Reads a packet-in addressed to the probe address ('flow' extracted from
+ * 'packet') as an answer: a UDP datagram, a TCP SYN-ACK or an RST.
+ * Returns false for anything else, or a truncated packet. */
+struct flow;
+struct dp_packet;
+bool health_dsr_reply_parse(const struct flow *, const struct dp_packet *,
+                            struct health_dsr_reply *);
+
 struct health *health_create(health_change_cb *, health_dsr_send_cb *,
                              void *aux);
 void health_destroy(struct health *);

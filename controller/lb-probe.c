@@ -86,34 +86,14 @@ static void
 handle_probe_reply(struct lb_bridge *br, const struct flow *flow,
                    const struct dp_packet *reply)
 {
-    bool udp = flow->nw_proto == IPPROTO_UDP;
-    const uint8_t *l4 = dp_packet_l4(reply);
-    size_t l4_size = dp_packet_l4_size(reply);
-    size_t header = udp ? sizeof(struct udp_header)
-                        : sizeof(struct tcp_header);
-    uint16_t tcp_flags = ntohs(flow->tcp_flags);
-
-    if (!l4 || l4_size < header) {
-        return;
-    }
-    if (!udp && !(tcp_flags & TCP_RST)
-        && (tcp_flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK)) {
-        return;
-    }
-
-    struct health_dsr_reply r = {
-        .sport = ntohs(flow->tp_dst),
-        .src = flow->nw_src,
-        .udp = udp,
-        .syn_ack = !(tcp_flags & TCP_RST),
-        .payload = l4 + header,
-        .payload_len = l4_size - header,
-    };
+    struct health_dsr_reply r;
     uint32_t service_id;
     ovs_be32 ip;
-    if (health_dsr_reply(br->lb->health, &r, &service_id, &ip)
-        && !udp && r.syn_ack) {
-        const struct tcp_header *tcp = (const struct tcp_header *) l4;
+
+    if (health_dsr_reply_parse(flow, reply, &r)
+        && health_dsr_reply(br->lb->health, &r, &service_id, &ip)
+        && !r.udp && r.syn_ack) {
+        const struct tcp_header *tcp = dp_packet_l4(reply);
         const struct dsr_service *svc = dsr_config_find_service_by_id(
             br->lb->cfg, service_id);
         struct dp_packet packet;
