@@ -32,6 +32,7 @@
 
 #define BATCH 64
 #define FRAME_LEN 64
+#define FRAME_PAD 2
 
 static uint16_t
 checksum(const void *data, size_t len, uint32_t sum)
@@ -144,13 +145,18 @@ main(int argc, char *argv[])
     };
     memcpy(sll.sll_addr, dst_mac, 6);
 
-    static uint8_t frames[BATCH][FRAME_LEN];
+    /* Each frame starts FRAME_PAD bytes into its 4-byte aligned slot, so
+     * that its IP header, after 14 bytes of Ethernet, is aligned as
+     * struct iphdr requires. */
+    static uint8_t slots[BATCH][FRAME_LEN + 4] __attribute__((aligned(4)));
+    uint8_t *frames[BATCH];
     struct iovec iov[BATCH];
     struct mmsghdr msgs[BATCH];
     uint64_t sent = 0, n = 0, failed = 0;
     double start = now(), end = start + seconds;
 
     for (int i = 0; i < BATCH; i++) {
+        frames[i] = slots[i] + FRAME_PAD;
         iov[i] = (struct iovec) { frames[i], FRAME_LEN };
         msgs[i].msg_hdr = (struct msghdr) {
             .msg_name = &sll, .msg_namelen = sizeof sll,
