@@ -74,6 +74,8 @@ struct lb_bridge {
     unsigned int stats_round;       /* Last statistics round asked for. */
     struct vswitchd_relax *relax;   /* A local switch's conntrack
                                      * settings; NULL for a remote one. */
+    bool pin_syns;                  /* Not on the kernel datapath
+                                     * (pipeline_base()). */
     struct hmap backend_states;     /* struct lb_backend_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip

@@ -347,6 +347,16 @@ lb_packet_in(void *br_, const struct flow *flow,
     }
 }
 
+/* The bridge's own flows (pipeline_base()), as its datapath wants them. */
+static void
+set_base_owner(struct lb_bridge *br)
+{
+    struct dsr_owner *owner = pipeline_base(br->cfg->mac, br->cfg->probe_ip,
+                                            br->pin_syns);
+    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+    dsr_owner_unref(owner);
+}
+
 static struct lb_bridge *
 create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
 {
@@ -367,9 +377,8 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
     /* A local switch: its ovs-vswitchd is ours to reach. */
     br->relax = local ? vswitchd_relax_create(cfg->ct_zone_limit) : NULL;
 
-    struct dsr_owner *owner = pipeline_base(cfg->mac, cfg->probe_ip);
-    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
-    dsr_owner_unref(owner);
+    br->pin_syns = true;
+    set_base_owner(br);
     return br;
 }
 
@@ -594,6 +603,10 @@ run_bridge(struct lb_bridge *br)
     /* All run, whatever the others say. */
     bool ports_changed = tunnel_state_refresh(&br->tunnels,
                                               br->lb->datapaths);
+    if (br->pin_syns != (br->tunnels.kind != DATAPATH_KERNEL)) {
+        br->pin_syns = !br->pin_syns;
+        set_base_owner(br);
+    }
     bool ipip_changed = tunnel_sync_ipip(&br->tunnels, br->lb->cfg);
     bool routes_changed = tunnel_run(&br->tunnels, br->lb->datapaths);
     if (ports_changed || ipip_changed || routes_changed) {

@@ -43,9 +43,11 @@ add_arp_responder(struct dsr_owner *owner, ovs_be32 ip, struct eth_addr mac)
 
 /* The bridge's own flows: normal switching for everything dsrd does not
  * claim, ARP replies addressed to dsrd's resolver, and, with a probe
- * address, ARP for it and the backends' answers to DSR-path probes. */
+ * address, ARP for it and the backends' answers to DSR-path probes.
+ * Without 'pin_syns' (the kernel datapath: see flows/README.md,
+ * "Connection pinning") SYNs pass table 21 unpinned. */
 struct dsr_owner *
-pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
+pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
 {
     struct dsr_owner *owner = dsr_owner_create(dsr_cookie(DSR_COOKIE_BASE,
                                                           0));
@@ -75,6 +77,16 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip)
     dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
                        match);
     free(match);
+    if (!pin_syns) {
+        /* The kernel's TCP tracker takes the client's ACK after a SYN it
+         * saw alone (no SYN-ACK: DSR) for invalid, so a pin made by the
+         * SYN would never be found: the handshake's next packet, new to
+         * conntrack, commits the pin instead. */
+        match = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
+        dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
+                           "tcp,tcp_flags=+syn-ack", match);
+        free(match);
+    }
     /* An ICMP error conntrack relates to a pinned connection (its inner
      * header is the connection's reply) goes to that connection's
      * backend: the pin's label names the service, its mark the backend.

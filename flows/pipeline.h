@@ -85,6 +85,12 @@ BUILD_ASSERT_DECL(DSR_PRIO_VIP_NO_SERVICE > DSR_PRIO_NORMAL);
 BUILD_ASSERT_DECL(DSR_PRIO_ARP_RESPONDER > DSR_PRIO_NORMAL);
 BUILD_ASSERT_DECL(DSR_PRIO_ARP_FOR_DSRD > DSR_PRIO_NORMAL);
 
+/* Priorities in DSR_TABLE_CT_COMMIT. */
+enum {
+    DSR_PRIO_SYN_UNPINNED = 10,     /* Kernel datapath: SYNs pass unpinned. */
+};
+BUILD_ASSERT_DECL((int) DSR_PRIO_SYN_UNPINNED > (int) DSR_PRIO_NORMAL);
+
 /* Priorities in DSR_TABLE_BACKEND. */
 enum {
     DSR_PRIO_PINNED = 100,          /* (service, backend) -> backend. */
@@ -167,7 +173,7 @@ struct pipeline_service {
 };
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
-                                ovs_be32 probe_ip);
+                                ovs_be32 probe_ip, bool pin_syns);
 struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
 struct dsr_owner *pipeline_service(const struct pipeline_service *,
                                    const struct pipeline_backend *,

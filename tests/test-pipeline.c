@@ -64,7 +64,7 @@ service(const char *vip)
 START_TEST(test_base)
 {
     char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01"),
-                                                  0));
+                                                  0, true));
 
     ck_assert_str_eq(text,
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"

@@ -31,7 +31,7 @@ in=$(( $(snmp InSegs) - in0 ))
 backends=(10.0.0.11 10.0.0.12 10.0.0.13)
 sb_wait_stats "$out" sb_flow_packets "cookie=0xd501000000000001/-1" 0
 sb_wait_stats "$out" sb_backend_packets 1 "${backends[@]}"
-sb_wait_stats 300 sb_group_packets 1
+sb_wait_stats 300 sb_group_packets 1   # at least the SYNs
 flow=$(sb_flow_packets "cookie=0xd501000000000001/-1" 0)
 group=$(sb_group_packets 1)
 delivered=$(sb_backend_packets 1 "${backends[@]}")
@@ -40,11 +40,19 @@ echo "client sent $out segments, received $in; flow $flow, group $group," \
 [ "$flow" = "$out" ] || sb_fail "service flow counted $flow, client sent $out"
 [ "$delivered" = "$out" ] \
     || sb_fail "backend flows counted $delivered, client sent $out"
-# The group sees each connection's SYN and nothing else, but a SYN sent
-# again before its pin was committed (a retransmission).
 retrans=$(( $(snmp RetransSegs) - retrans0 ))
-[ "$group" -ge 300 ] && [ "$group" -le $((300 + retrans)) ] \
-    || sb_fail "group counted $group of $out segments ($retrans retransmitted), not 1 per connection"
+if [ "$DSR_DATAPATH" = system ]; then
+    # The kernel's tracker cannot pin a SYN seen alone (flows/README.md):
+    # the group sees each connection's SYN and its packets until the pin
+    # is committed, the next one, or two when they share a datapath batch.
+    [ "$group" -ge 600 ] && [ "$group" -le $((out * 2 / 3)) ] \
+        || sb_fail "group counted $group of $out segments, not 2 to 3 of 5 per connection"
+else
+    # The group sees each connection's SYN and nothing else, but a SYN
+    # sent again before its pin was committed (a retransmission).
+    [ "$group" -ge 300 ] && [ "$group" -le $((300 + retrans)) ] \
+        || sb_fail "group counted $group of $out segments ($retrans retransmitted), not 1 per connection"
+fi
 [ "$in" -ge 900 ] || sb_fail "client received only $in segments"
 
 # A reply from a backend is switched by the NORMAL flow alone.
