@@ -27,6 +27,7 @@ struct defaults {
     json_t *backend;            /* backend.schema.json */
     json_t *check;              /* health-check.schema.json */
     json_t *bridge;             /* config.schema.json's bridge */
+    json_t *ct_timeouts;        /* config.schema.json's ct_timeouts */
 };
 
 /* The defaults, read once: the schemas are compiled in, and a service is
@@ -44,6 +45,8 @@ defaults(void)
                                              NULL);
         d.bridge = dsr_config_schema_defaults("config.schema.json",
                                               "bridge");
+        d.ct_timeouts = dsr_config_schema_defaults("config.schema.json",
+                                                   "ct_timeouts");
         ovsthread_once_done(&once);
     }
     return &d;
@@ -99,6 +102,17 @@ parse_ip(const char *s)
 
 /* Bridges. */
 
+static void
+parse_ct_timeouts(const json_t *j, struct dsr_ct_timeouts *t)
+{
+    const json_t *d = defaults()->ct_timeouts;
+
+    t->tcp_syn = json_integer_value(member(j, d, "tcp_syn"));
+    t->tcp = json_integer_value(member(j, d, "tcp"));
+    t->udp = json_integer_value(member(j, d, "udp"));
+    t->icmp = json_integer_value(member(j, d, "icmp"));
+}
+
 static char *
 parse_bridges(const json_t *bridges, struct dsr_config *cfg)
 {
@@ -136,16 +150,15 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
                         : NULL);
         br->ipip_port = xstrdup(member_string(b, d, "ipip_port"));
         br->ct_zone_limit = json_integer_value(member(b, d, "ct_zone_limit"));
+        parse_ct_timeouts(json_object_get(b, "ct_timeouts"),
+                          &br->ct_timeouts);
         if (eth_addr_is_multicast(br->mac)) {
             return xasprintf("$.bridges[%"PRIuSIZE"].mac: must be a unicast "
                              "MAC address", i);
         }
-        if (i && br->ct_zone_limit != cfg->bridges[0].ct_zone_limit) {
-            return xasprintf("$.bridges[%"PRIuSIZE"].ct_zone_limit: %u, but "
-                             "bridge \"%s\" says %u: the bridges of one "
-                             "ovs-vswitchd share dsrd's conntrack zone",
-                             i, br->ct_zone_limit, cfg->bridges[0].name,
-                             cfg->bridges[0].ct_zone_limit);
+        char *error = dsr_config_check_shared_zone(cfg, i);
+        if (error) {
+            return error;
         }
     }
     return NULL;

@@ -248,6 +248,32 @@ dsr_config_sorted_services(const struct dsr_config *cfg)
     return services;
 }
 
+/* The members of 't' that differ from their defaults. */
+static json_t *
+ct_timeouts_to_json(const struct dsr_ct_timeouts *t)
+{
+    json_t *defaults = dsr_config_schema_defaults("config.schema.json",
+                                                  "ct_timeouts");
+    const struct {
+        const char *name;
+        unsigned int value;
+    } members[] = {
+        { "tcp_syn", t->tcp_syn }, { "tcp", t->tcp },
+        { "udp", t->udp }, { "icmp", t->icmp },
+    };
+    json_t *j = json_object();
+
+    for (size_t i = 0; i < ARRAY_SIZE(members); i++) {
+        if (members[i].value != json_integer_value(
+                json_object_get(defaults, members[i].name))) {
+            json_object_set_new(j, members[i].name,
+                                json_integer(members[i].value));
+        }
+    }
+    json_decref(defaults);
+    return j;
+}
+
 /* The bridges, with the members that have their default left out. */
 static json_t *
 bridges_to_json(const struct dsr_config *cfg)
@@ -279,6 +305,12 @@ bridges_to_json(const struct dsr_config *cfg)
                 json_object_get(defaults, "ct_zone_limit"))) {
             json_object_set_new(b, "ct_zone_limit",
                                 json_integer(br->ct_zone_limit));
+        }
+        json_t *timeouts = ct_timeouts_to_json(&br->ct_timeouts);
+        if (json_object_size(timeouts)) {
+            json_object_set_new(b, "ct_timeouts", timeouts);
+        } else {
+            json_decref(timeouts);
         }
         json_array_append_new(bridges, b);
     }

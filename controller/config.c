@@ -476,3 +476,26 @@ dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
         }
     }
 }
+
+/* Bridge 'i' against the first: the bridges of one ovs-vswitchd share
+ * dsrd's conntrack zone, and so its limit and timeouts. */
+char *
+dsr_config_check_shared_zone(const struct dsr_config *cfg, size_t i)
+{
+    const struct dsr_bridge_config *br = &cfg->bridges[i];
+    const struct dsr_bridge_config *first = &cfg->bridges[0];
+
+    if (i && br->ct_zone_limit != first->ct_zone_limit) {
+        return xasprintf("$.bridges[%"PRIuSIZE"].ct_zone_limit: %u, but "
+                         "bridge \"%s\" says %u: the bridges of one "
+                         "ovs-vswitchd share dsrd's conntrack zone",
+                         i, br->ct_zone_limit, first->name,
+                         first->ct_zone_limit);
+    }
+    if (i && !dsr_ct_timeouts_equal(&br->ct_timeouts, &first->ct_timeouts)) {
+        return xasprintf("$.bridges[%"PRIuSIZE"].ct_timeouts: differ from "
+                         "bridge \"%s\"'s: the bridges of one ovs-vswitchd "
+                         "share dsrd's conntrack zone", i, first->name);
+    }
+    return NULL;
+}

@@ -55,6 +55,7 @@ char *dsr_config_check_limits(const struct dsr_config *,
                               const char *path);
 /* Whether member 'key' of 'j' (JSONPath PATH.KEY), an address, may be a
  * VIP or a backend's address; 'trusted' for dsrd's own state file. */
+char *dsr_config_check_shared_zone(const struct dsr_config *, size_t i);
 char *dsr_config_check_ip(const json_t *j, const char *key,
                           const char *path, bool trusted);
 /* Adding assigns a service id if the service has none; removing leaves

@@ -1,17 +1,22 @@
 /* Which OVS datapath each bridge runs on, read from OVSDB (datapath.h).
  *
- * A read-only OVSDB IDL on the Bridge, Port and Interface tables: the
- * bridge's datapath_type says kernel ("system") or userspace ("netdev"),
- * and a netdev bridge with a "dpdk*" interface is a DPDK bridge.  The IDL
+ * An OVSDB IDL on the Bridge, Port and Interface tables: the bridge's
+ * datapath_type says kernel ("system") or userspace ("netdev"), and a
+ * netdev bridge with a "dpdk*" interface is a DPDK bridge.  The IDL
  * reconnects by itself; until it has read the database, every bridge is
- * "unknown". */
+ * "unknown".  Its one write is dsrd's conntrack timeout policy
+ * (ct-policy.h), for the datapath types of dsrd's bridges. */
 #include <config.h>
 
 #include "controller/datapath.h"
 
 #include <string.h>
+#include "controller/ct-policy.h"
+#include "controller/ct-timeouts.h"
+#include "flows/pipeline.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
+#include "sset.h"
 #include "packets.h"
 #include "smap.h"
 #include "openvswitch/vlog.h"
@@ -31,6 +36,14 @@ struct datapath_monitor {
     struct ovsdb_idl *idl;
     unsigned int idl_seqno;     /* IDL change seqno 'bridges' reflects. */
     struct shash bridges;       /* Bridge name -> struct datapath_bridge. */
+
+    /* dsrd's conntrack timeout policy, once datapath_monitor_set_ct_policy()
+     * asked for it. */
+    struct sset ct_bridges;     /* dsrd's bridges. */
+    struct dsr_ct_timeouts ct_timeouts;
+    unsigned int ct_seqno;      /* IDL seqno last checked against. */
+    struct ovsdb_idl_txn *ct_txn;   /* Writing it, or NULL. */
+    char *ct_state;             /* "pending", "set", or why not. */
 };
 
 /* Returns a monitor of the OVSDB at 'remote' ("unix:PATH", "tcp:IP:PORT"),
@@ -59,8 +72,11 @@ datapath_monitor_create(const char *remote)
     ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_options);
     ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_ofport);
     ovsdb_idl_add_column(dpm->idl, &ovsrec_interface_col_mac_in_use);
+    ct_policy_add_columns(dpm->idl);
     dpm->idl_seqno = ovsdb_idl_get_seqno(dpm->idl);
     shash_init(&dpm->bridges);
+    sset_init(&dpm->ct_bridges);
+    dpm->ct_state = xstrdup("pending");
     return dpm;
 }
 
@@ -83,6 +99,11 @@ datapath_monitor_destroy(struct datapath_monitor *dpm)
     if (dpm) {
         datapath_bridges_clear__(&dpm->bridges);
         shash_destroy(&dpm->bridges);
+        sset_destroy(&dpm->ct_bridges);
+        free(dpm->ct_state);
+        if (dpm->ct_txn) {
+            ovsdb_idl_txn_destroy(dpm->ct_txn);
+        }
         ovsdb_idl_destroy(dpm->idl);
         free(dpm);
     }
@@ -145,6 +166,97 @@ datapath_monitor_refresh__(struct datapath_monitor *dpm)
     shash_destroy(&old);
 }
 
+/* Asks for conntrack timeouts 't' on the datapath types of 'bridges',
+ * now and whenever OVSDB loses them. */
+void
+datapath_monitor_set_ct_policy(struct datapath_monitor *dpm,
+                               const struct sset *bridges,
+                               const struct dsr_ct_timeouts *t)
+{
+    if (dpm) {
+        sset_destroy(&dpm->ct_bridges);
+        sset_clone(&dpm->ct_bridges, bridges);
+        dpm->ct_timeouts = *t;
+        dpm->ct_seqno = 0;
+    }
+}
+
+static void
+set_ct_state(struct datapath_monitor *dpm, char *state)
+{
+    if (strcmp(state, dpm->ct_state)) {
+        VLOG_INFO("conntrack zone %d timeout policy: %s", DSR_CT_ZONE,
+                  state);
+    }
+    free(dpm->ct_state);
+    dpm->ct_state = state;
+}
+
+/* Ends the transaction in flight, if it has ended. */
+static bool
+ct_txn_done(struct datapath_monitor *dpm)
+{
+    enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(dpm->ct_txn);
+
+    if (status == TXN_INCOMPLETE) {
+        return false;
+    } else if (status == TXN_ERROR || status == TXN_NOT_LOCKED) {
+        set_ct_state(dpm, xasprintf("could not write it to OVSDB: %s",
+                                    ovsdb_idl_txn_get_error(dpm->ct_txn)));
+    }
+    /* Otherwise the next change read from OVSDB says whether it took. */
+    ovsdb_idl_txn_destroy(dpm->ct_txn);
+    dpm->ct_txn = NULL;
+    return true;
+}
+
+/* Writes the timeout policy for the datapath types of dsrd's bridges that
+ * lack it, after each change read from OVSDB. */
+static void
+sync_ct_policy(struct datapath_monitor *dpm)
+{
+    if ((dpm->ct_txn && !ct_txn_done(dpm))
+        || sset_is_empty(&dpm->ct_bridges)
+        || dpm->ct_seqno == dpm->idl_seqno
+        || !ovsdb_idl_has_ever_connected(dpm->idl)) {
+        return;
+    }
+    dpm->ct_seqno = dpm->idl_seqno;
+
+    struct sset types = SSET_INITIALIZER(&types);
+    bool all_known = true;
+    const char *name;
+    SSET_FOR_EACH (name, &dpm->ct_bridges) {
+        const struct datapath_bridge *b = shash_find_data(&dpm->bridges,
+                                                          name);
+        if (b) {
+            sset_add(&types, b->type[0] ? b->type : "system");
+        }
+        all_known = all_known && b;
+    }
+    const char *type;
+    SSET_FOR_EACH (type, &types) {
+        if (!ct_policy_is_set(dpm->idl, type, &dpm->ct_timeouts)) {
+            if (!dpm->ct_txn) {
+                dpm->ct_txn = ovsdb_idl_txn_create(dpm->idl);
+                ovsdb_idl_txn_add_comment(dpm->ct_txn, "ovs-dsr: conntrack "
+                                          "zone %d timeouts", DSR_CT_ZONE);
+            }
+            ct_policy_set(dpm->idl, dpm->ct_txn, type, &dpm->ct_timeouts);
+        }
+    }
+    sset_destroy(&types);
+    if (dpm->ct_txn) {
+        set_ct_state(dpm, xstrdup("pending"));
+        ct_txn_done(dpm);
+    } else if (all_known) {
+        const struct dsr_ct_timeouts *t = &dpm->ct_timeouts;
+        set_ct_state(dpm, xasprintf("set (tcp_syn %u s, tcp %u s, udp %u s, "
+                                    "icmp %u s)", t->tcp_syn, t->tcp, t->udp,
+                                    t->icmp));
+    }
+}
+
 void
 datapath_monitor_run(struct datapath_monitor *dpm)
 {
@@ -157,6 +269,7 @@ datapath_monitor_run(struct datapath_monitor *dpm)
         dpm->idl_seqno = seqno;
         datapath_monitor_refresh__(dpm);
     }
+    sync_ct_policy(dpm);
 }
 
 void
@@ -164,7 +277,18 @@ datapath_monitor_wait(struct datapath_monitor *dpm)
 {
     if (dpm) {
         ovsdb_idl_wait(dpm->idl);
+        if (dpm->ct_txn) {
+            ovsdb_idl_txn_wait(dpm->ct_txn);
+        }
     }
+}
+
+/* "set (...)" once OVSDB holds dsrd's conntrack timeouts for every
+ * bridge's datapath type; "pending", or why not, until then. */
+const char *
+datapath_monitor_ct_policy_state(const struct datapath_monitor *dpm)
+{
+    return dpm ? dpm->ct_state : "not set (--ovsdb=none)";
 }
 
 /* Returns the datapath of 'bridge', and in '*datapath_type' (if nonnull)

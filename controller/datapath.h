@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 struct ds;
+struct dsr_ct_timeouts;
+struct sset;
 struct eth_addr;
 
 /* The datapath of one bridge, as dsrd classifies it. */
@@ -30,6 +32,13 @@ struct datapath_monitor *datapath_monitor_create(const char *remote);
 void datapath_monitor_destroy(struct datapath_monitor *);
 void datapath_monitor_run(struct datapath_monitor *);
 void datapath_monitor_wait(struct datapath_monitor *);
+
+/* dsrd's conntrack timeout policy (controller/ct-policy.h). */
+void datapath_monitor_set_ct_policy(struct datapath_monitor *,
+                                    const struct sset *bridges,
+                                    const struct dsr_ct_timeouts *);
+const char *datapath_monitor_ct_policy_state(
+    const struct datapath_monitor *);
 
 enum datapath_kind datapath_monitor_get(const struct datapath_monitor *,
                                         const char *bridge,

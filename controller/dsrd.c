@@ -27,6 +27,7 @@
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "openvswitch/poll-loop.h"
+#include "sset.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -53,6 +54,8 @@ static void usage(void) OVS_NO_RETURN;
 
 static unixctl_cb_func dsrd_exit;
 static void sigterm_hook(void *aux);
+static void set_ct_policy(struct datapath_monitor *,
+                          const struct dsr_config *);
 static unixctl_cb_func dsrd_show;
 
 /* What dsr/show reports. */
@@ -112,6 +115,7 @@ main(int argc, char *argv[])
     malloc_trim(0);
     struct datapath_monitor *datapaths = datapath_monitor_create(
         ovsdb_remote);
+    set_ct_policy(datapaths, cfg);
     lb_set_datapaths(lb, datapaths);
     struct trace *trace = trace_create(cfg, lb, datapaths);
     struct api *api = NULL;
@@ -187,6 +191,24 @@ main(int argc, char *argv[])
 /* SIGTERM (systemctl stop) is a graceful stop: every accepted change is
  * already on disk, and the flows stay on the bridges (fail_mode=secure),
  * so there is nothing left to do but say so and exit 0. */
+/* The bridges share dsrd's conntrack zone, and so its timeouts
+ * (config-parse.c checks that they agree). */
+static void
+set_ct_policy(struct datapath_monitor *datapaths,
+              const struct dsr_config *cfg)
+{
+    struct sset bridges = SSET_INITIALIZER(&bridges);
+
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        sset_add(&bridges, cfg->bridges[i].name);
+    }
+    if (cfg->n_bridges) {
+        datapath_monitor_set_ct_policy(datapaths, &bridges,
+                                       &cfg->bridges[0].ct_timeouts);
+    }
+    sset_destroy(&bridges);
+}
+
 static void
 sigterm_hook(void *aux OVS_UNUSED)
 {

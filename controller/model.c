@@ -166,6 +166,14 @@ dsr_config_find_service_by_id(const struct dsr_config *cfg, uint32_t id)
     return NULL;
 }
 
+bool
+dsr_ct_timeouts_equal(const struct dsr_ct_timeouts *a,
+                      const struct dsr_ct_timeouts *b)
+{
+    return (a->tcp_syn == b->tcp_syn && a->tcp == b->tcp
+            && a->udp == b->udp && a->icmp == b->icmp);
+}
+
 const struct dsr_bridge_config *
 dsr_config_find_bridge(const struct dsr_config *cfg, const char *name)
 {

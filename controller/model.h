@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "controller/ct-timeouts.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
 #include "packets.h"
@@ -130,6 +131,7 @@ struct dsr_bridge_config {
     char *ipip_port;            /* Internal port that hands "ipip"
                                  * services' packets to the kernel. */
     unsigned int ct_zone_limit; /* Most pins in DSR_CT_ZONE; 0: no limit. */
+    struct dsr_ct_timeouts ct_timeouts;
 };
 
 /* Resource limits (schemas/config.schema.json, "limits"): how much
@@ -165,6 +167,8 @@ struct dsr_service *dsr_config_find_service(const struct dsr_config *,
                                             const char *name);
 struct dsr_service *dsr_config_find_service_by_id(const struct dsr_config *,
                                                   uint32_t id);
+bool dsr_ct_timeouts_equal(const struct dsr_ct_timeouts *,
+                           const struct dsr_ct_timeouts *);
 const struct dsr_bridge_config *dsr_config_find_bridge(
     const struct dsr_config *, const char *name);
 

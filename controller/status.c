@@ -77,6 +77,14 @@ backend_status(const struct lb *lb, const struct dsr_service *svc,
 }
 
 static json_t *
+ct_timeouts_to_json(const struct dsr_ct_timeouts *t)
+{
+    return json_pack("{s:I, s:I, s:I, s:I}", "tcp_syn", (json_int_t) t->tcp_syn,
+                     "tcp", (json_int_t) t->tcp, "udp", (json_int_t) t->udp,
+                     "icmp", (json_int_t) t->icmp);
+}
+
+static json_t *
 bridges_status(const struct dsr_config *cfg, const struct lb *lb,
                const struct datapath_monitor *dpm)
 {
@@ -90,7 +98,8 @@ bridges_status(const struct dsr_config *cfg, const struct lb *lb,
 
         lb_bridge_status(lb, name, &connected, &synced);
         json_array_append_new(bridges,
-                              json_pack("{s:s, s:b, s:b, s:s, s:s, s:I}",
+                              json_pack("{s:s, s:b, s:b, s:s, s:s, s:I, "
+                                        "s:o, s:s}",
                                         "name", name,
                                         "connected", connected,
                                         "in_sync", synced,
@@ -98,7 +107,12 @@ bridges_status(const struct dsr_config *cfg, const struct lb *lb,
                                         datapath_kind_to_string(dp),
                                         "datapath_type", dp_type,
                                         "ct_zone_limit", (json_int_t)
-                                        cfg->bridges[i].ct_zone_limit));
+                                        cfg->bridges[i].ct_zone_limit,
+                                        "ct_timeouts", ct_timeouts_to_json(
+                                            &cfg->bridges[i].ct_timeouts),
+                                        "ct_timeouts_state",
+                                        datapath_monitor_ct_policy_state(
+                                            dpm)));
     }
     return bridges;
 }

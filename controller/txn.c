@@ -368,7 +368,9 @@ check_settings(const struct dsr_config *cfg, const json_t *json)
                         && eth_addr_equals(a->mac, b->mac)
                         && nullable_string_is_equal(a->gre_port, b->gre_port)
                         && !strcmp(a->ipip_port, b->ipip_port)
-                        && a->ct_zone_limit == b->ct_zone_limit);
+                        && a->ct_zone_limit == b->ct_zone_limit
+                        && dsr_ct_timeouts_equal(&a->ct_timeouts,
+                                                 &b->ct_timeouts));
     }
     bool same_limits = dsr_limits_equal(&check.limits, &cfg->limits);
     dsr_config_destroy(&check);

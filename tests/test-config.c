@@ -191,6 +191,16 @@ static const struct {
     {"{\"bridges\": [{\"name\": \"b\", \"mac\": \"01:00:00:00:00:01\"}],"
      " \"services\": []}",
      "$.bridges[0].mac: must be a unicast MAC"},
+    {"{\"bridges\": [{\"name\": \"b\", \"ct_timeouts\": {\"tcp\": 0}}],"
+     " \"services\": []}",
+     "$.bridges[0].ct_timeouts.tcp: must be at least 1"},
+    {"{\"bridges\": [{\"name\": \"b\", \"ct_timeouts\": {\"tpc\": 9}}],"
+     " \"services\": []}",
+     "$.bridges[0].ct_timeouts.tpc: unknown field"},
+    {"{\"bridges\": [{\"name\": \"a\"},"
+     "  {\"name\": \"b\", \"ct_timeouts\": {\"udp\": 9}}],"
+     " \"services\": []}",
+     "$.bridges[1].ct_timeouts: differ from bridge \"a\"'s"},
     {"{\"bridges\": [{\"name\": \"b\", \"target\": \"br0.mgmt\"}],"
      " \"services\": []}",
      "$.bridges[0].target: \"br0.mgmt\" does not match"},
@@ -368,6 +378,38 @@ START_TEST(test_tunnel_modes_round_trip)
     ck_assert(!strstr(dumped, "\"ipip_port\": \"dsr-ipip\""));
     json_decref(j);
     json_decref(j2);
+    free(dumped);
+    dsr_config_destroy(&again);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* Timeouts left out take the schema's defaults; the others survive a
+ * round trip through the state file's text. */
+START_TEST(test_ct_timeouts_round_trip)
+{
+    static const char text[] =
+        "{\"bridges\": [{\"name\": \"br0\", \"ct_timeouts\": {\"tcp\": 7200}},"
+        "              {\"name\": \"br1\", \"ct_timeouts\": {\"tcp\": 7200,"
+        "               \"icmp\": 30}}], \"services\": []}";
+    struct dsr_config cfg, again;
+    char *error = parse(text, &cfg);
+
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_uint_eq(cfg.bridges[0].ct_timeouts.tcp, 7200);
+    ck_assert_uint_eq(cfg.bridges[0].ct_timeouts.tcp_syn, 30);
+    ck_assert_uint_eq(cfg.bridges[0].ct_timeouts.udp, 60);
+    ck_assert_uint_eq(cfg.bridges[0].ct_timeouts.icmp, 30);
+
+    json_t *j = dsr_config_to_json(&cfg);
+    char *dumped = json_dumps(j, JSON_SORT_KEYS);
+    ck_assert_msg(strstr(dumped, "\"ct_timeouts\": {\"tcp\": 7200}"), "%s",
+                  dumped);
+    error = parse(dumped, &again);
+    ck_assert_msg(!error, "%s", error);
+    ck_assert(dsr_ct_timeouts_equal(&cfg.bridges[1].ct_timeouts,
+                                    &again.bridges[1].ct_timeouts));
+    json_decref(j);
     free(dumped);
     dsr_config_destroy(&again);
     dsr_config_destroy(&cfg);
@@ -854,6 +896,7 @@ CHECK_MAIN("config",
            CHECK_TEST(test_defaults_come_from_the_schemas),
            CHECK_TEST(test_full_config),
            CHECK_TEST(test_tunnel_modes_round_trip),
+           CHECK_TEST(test_ct_timeouts_round_trip),
            CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
            CHECK_TEST(test_special_addresses),
            CHECK_TEST(test_address_text),
