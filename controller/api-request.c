@@ -55,6 +55,8 @@ api_route_parse(const char *path, struct api_route *route)
         route->resource = API_STATUS;
     } else if (!strcmp(segs[1], "trace") && n == 2) {
         route->resource = API_TRACE;
+    } else if (!strcmp(segs[1], "history") && n == 2) {
+        route->resource = API_HISTORY;
     }
     free(copy);
     return NULL;

@@ -20,6 +20,7 @@ enum api_resource {
     API_CONFIG,                 /* /v1/config */
     API_STATUS,                 /* /v1/status */
     API_TRACE,                  /* /v1/trace */
+    API_HISTORY,                /* /v1/history */
 };
 
 /* Where a request goes. */

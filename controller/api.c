@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "controller/api-request.h"
+#include "controller/api-history.h"
 #include "controller/api-trace.h"
 #include "controller/config.h"
 #include "controller/http.h"
@@ -222,6 +223,20 @@ build_result(const struct api *api, struct api_txn *p,
     return NULL;
 }
 
+/* A transaction for a write 'req' asks for, with its audit entry. */
+static struct txn *
+begin(struct api *api, const struct http_request *req)
+{
+    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    char *request = xasprintf("%s %s", http_request_method(req),
+                              http_request_url(req));
+
+    txn_set_audit(txn, http_request_client(req), http_request_identity(req),
+                  request);
+    free(request);
+    return txn;
+}
+
 /* Commits 'txn', which passed txn_check(), taking it; 'name' is the
  * service written (NULL: none or several).  The answer goes out once OVS
  * has the change (see run_pending()). */
@@ -323,7 +338,7 @@ replace_service(struct api *api, struct http_request *req,
         return;
     }
 
-    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    struct txn *txn = begin(api, req);
     enum txn_check_error kind;
 
     txn_replace(txn, old, svc, "$");
@@ -369,7 +384,7 @@ static void
 delete_service(struct api *api, struct http_request *req,
                struct dsr_service *old)
 {
-    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    struct txn *txn = begin(api, req);
     struct api_reply reply = { 204, RESULT_NONE, NULL, NULL };
 
     /* A deletion conflicts with nothing: there is nothing to check. */
@@ -591,7 +606,7 @@ put_config_lines(struct http_request *req, struct txn *txn, char **errorp)
 static void
 put_config(struct api *api, struct http_request *req)
 {
-    struct txn *txn = txn_begin(api->cfg, api->store, api->lb);
+    struct txn *txn = begin(api, req);
     json_t *json = NULL;
     char *error;
 
@@ -721,6 +736,9 @@ dispatch(struct api *api, struct http_request *req)
         break;
     case API_TRACE:
         api_trace_handle(api->trace, req);
+        break;
+    case API_HISTORY:
+        api_history_handle(api->store, req);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "openvswitch/dynamic-string.h"
 #include "util.h"
 
 /* Prints "dsrctl: MESSAGE" and a hint to stderr; returns the exit code for
@@ -235,5 +236,33 @@ dsrctl_print_stats(const json_t *stats)
             printf("  -> %-19s  %14lld  %16lld\n", get_str(be, "ip", "?"),
                    get_int(be, "packets"), get_int(be, "bytes"));
         }
+    }
+}
+
+/* Prints /v1/history's entries, a line each, oldest first. */
+void
+dsrctl_print_history(const json_t *entries)
+{
+    const json_t *entry;
+    size_t i;
+
+    printf("%-24s  %7s  %-21s  %-10s  %s\n", "TIME", "VERSION", "CLIENT",
+           "IDENTITY", "REQUEST: SERVICES");
+    json_array_foreach (entries, i, entry) {
+        struct ds services = DS_EMPTY_INITIALIZER;
+        const json_t *name;
+        size_t j;
+
+        json_array_foreach (json_object_get(entry, "services"), j, name) {
+            ds_put_format(&services, "%s%s", j ? ", " : "",
+                          json_string_value(name));
+        }
+        const char *rollback = get_str(entry, "rollback", NULL);
+        printf("%-24s  %7lld  %-21s  %-10s  %s: %s%s%s\n",
+               get_str(entry, "time", "?"), get_int(entry, "version"),
+               get_str(entry, "client", "-"), get_str(entry, "identity", "-"),
+               get_str(entry, "request", "-"), ds_cstr(&services),
+               rollback ? ", rolled back: " : "", rollback ? rollback : "");
+        ds_destroy(&services);
     }
 }

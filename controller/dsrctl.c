@@ -71,6 +71,8 @@ print_usage(void)
 "  status                           bridges, services and backends\n"
 "  stats                            packets and bytes per service and "
 "backend\n"
+"  history [SERVICE]                who changed what and when (the audit "
+"trail)\n"
 "  import keepalived|ipvsadm FILE   map keepalived.conf or ipvsadm -Sn "
 "output\n"
 "              [--dry-run|--apply] [--force] [--tunnel=ipip|gre] "
@@ -82,7 +84,7 @@ print_usage(void)
 "Options (before the command):\n"
 "  --url URL            dsrd's API (env DSRCTL_URL, default %s)\n"
 "  --token TOKEN        bearer token (env DSRCTL_TOKEN)\n"
-"  --token-file FILE    read the token from FILE's first line\n"
+"  --token-file FILE    read the token from FILE (dsrd's: its first)\n"
 "  --cacert FILE        CA certificates to check an https:// URL with\n"
 "  --insecure           do not check the server's certificate\n"
 "  --timeout SECONDS    per request (default 10)\n"
@@ -546,6 +548,37 @@ cmd_stats(int argc, char *argv[])
     return 0;
 }
 
+/* "history [SERVICE]": the audit trail, or the part of it that touched
+ * SERVICE. */
+static int
+cmd_history(int argc, char *argv[])
+{
+    static const struct option none[] = { {NULL, 0, NULL, 0} };
+    json_t *answer = NULL;
+    int error = parse_fields(argc, argv, "history", none, false, NULL, NULL);
+
+    if (!error && argc - optind > 1) {
+        error = usage_error("history: too many arguments (expected "
+                            "[SERVICE])");
+    }
+    if (error) {
+        return error;
+    }
+    char *path = (argc > optind
+                  ? xasprintf("/v1/history?limit=10000&service=%s",
+                              argv[optind])
+                  : xstrdup("/v1/history?limit=10000"));
+    error = dsrctl_request(&api, "GET", path, NULL, &answer);
+    free(path);
+    if (!error && json_output) {
+        dsrctl_print_json(answer);
+    } else if (!error) {
+        dsrctl_print_history(json_object_get(answer, "entries"));
+    }
+    json_decref(answer);
+    return error;
+}
+
 /* "import keepalived|ipvsadm FILE": see dsrctl-import.c. */
 static int
 cmd_import(int argc, char *argv[])
@@ -599,6 +632,7 @@ static const struct command commands[] = {
     {"backend", "del", cmd_backend_del},
     {"status", NULL, cmd_status},
     {"stats", NULL, cmd_stats},
+    {"history", NULL, cmd_history},
     {"import", "keepalived", cmd_import},
     {"import", "ipvsadm", cmd_import},
     {"trace", NULL, cmd_trace},
@@ -638,7 +672,7 @@ run_command(int argc, char *argv[])
                        verbs);
 }
 
-/* Reads the token from the first line of 'name' into 'api.token'.
+/* Reads the token from file 'name' into 'api.token'.
  * Returns 0 or the usage exit code. */
 static int
 read_token_file(const char *name)
@@ -650,15 +684,23 @@ read_token_file(const char *name)
     if (!f) {
         return usage_error("--token-file %s: %s", name, ovs_strerror(errno));
     }
-    ds_get_line(&line, f);
+    /* dsrd's token file may be shared: its first token, "SECRET" or
+     * "NAME SECRET", is the last word of its first line that is not blank
+     * or a comment. */
+    const char *secret = NULL;
+    while (!secret && !ds_get_line(&line, f)) {
+        char *save = NULL;
+        for (char *word = strtok_r(ds_cstr(&line), " \t\r", &save);
+             word && word[0] != '#'; word = strtok_r(NULL, " \t\r", &save)) {
+            secret = word;
+        }
+    }
     fclose(f);
-    ds_chomp(&line, '\r');
-    if (!line.length) {
-        error = usage_error("--token-file %s: no token on the first line",
-                            name);
+    if (!secret) {
+        error = usage_error("--token-file %s: no token", name);
     }
     free(api.token);
-    api.token = error ? NULL : xstrdup(ds_cstr(&line));
+    api.token = error ? NULL : xstrdup(secret);
     ds_destroy(&line);
     return error;
 }

@@ -47,6 +47,7 @@ int dsrctl_print_services(const struct dsrctl_api *, const json_t *list,
 void dsrctl_print_service_list(const json_t *list);
 void dsrctl_print_backend_list(const json_t *list);
 void dsrctl_print_stats(const json_t *stats);
+void dsrctl_print_history(const json_t *entries);
 
 /* dsrctl-import.c: "import keepalived|ipvsadm FILE". */
 int dsrctl_import(const struct dsrctl_api *, int argc, char *argv[]);

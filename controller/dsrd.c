@@ -95,7 +95,7 @@ main(int argc, char *argv[])
     struct dsr_limits limits = cfg->limits;
     raise_fd_limit(&limits);
 
-    struct http_server_options api_options;
+    struct http_server_options api_options = { .n_tokens = 0 };
     char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
     bool api_enabled = strcmp(api_address, "none");
     if (api_enabled) {
@@ -128,6 +128,7 @@ main(int argc, char *argv[])
         api_set_sources(api, datapaths, trace);
     }
     free(token);
+    free(CONST_CAST(struct http_token *, api_options.tokens));
     free(tls_cert);
     free(tls_key);
     unixctl_command_register("exit", "", 0, 0, dsrd_exit, &exiting);
@@ -245,6 +246,42 @@ dsrd_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
+/* Parses token file 'name', whose contents 'text' it cuts up in place:
+ * a token a line, "SECRET" or "NAME SECRET" (the name the audit trail
+ * gives its writes; "token" by default); blank lines and "#" comments
+ * are skipped.  Exits on an error. */
+static void
+parse_tokens(const char *name, char *text, struct http_server_options *opts)
+{
+    struct http_token *tokens = NULL;
+    size_t n = 0, allocated = 0;
+    int lineno = 0;
+
+    for (char *line; (line = strsep(&text, "\n")) != NULL; ) {
+        char *save = NULL;
+        char *first = strtok_r(line, " \t\r", &save);
+        char *second = first ? strtok_r(NULL, " \t\r", &save) : NULL;
+
+        lineno++;
+        if (!first || first[0] == '#') {
+            continue;
+        } else if (second && strtok_r(NULL, " \t\r", &save)) {
+            ovs_fatal(0, "%s:%d: \"NAME SECRET\" or \"SECRET\" expected",
+                      name, lineno);
+        }
+        if (n >= allocated) {
+            tokens = x2nrealloc(tokens, &allocated, sizeof *tokens);
+        }
+        tokens[n].name = second ? first : "token";
+        tokens[n++].secret = second ? second : first;
+    }
+    if (!n) {
+        ovs_fatal(0, "%s: no token", name);
+    }
+    opts->tokens = tokens;
+    opts->n_tokens = n;
+}
+
 /* Reads a whole small file (token, certificate); exits on failure. */
 static char *
 read_file(const char *name)
@@ -331,12 +368,7 @@ parse_api_options(struct http_server_options *opts,
     opts->timeout_s = limits->api_request_timeout_s;
     if (api_token_file) {
         *token = read_file(api_token_file);
-        /* Only the first line is the token. */
-        *strchrnul(*token, '\n') = '\0';
-        if (!**token) {
-            ovs_fatal(0, "%s: empty token", api_token_file);
-        }
-        opts->token = *token;
+        parse_tokens(api_token_file, *token, opts);
     }
     if (!api_tls_cert_file != !api_tls_key_file) {
         ovs_fatal(0, "--api-tls-cert and --api-tls-key go together");
@@ -481,7 +513,9 @@ usage(void)
            "                          %s/dsrd.state.json)\n"
            "      --api=IP:PORT|none  REST API address (default %s)\n"
            "      --api-token-file=FILE  require \"Authorization: Bearer "
-           "TOKEN\"\n"
+           "TOKEN\", TOKEN one of\n"
+           "                          FILE's (\"SECRET\" or \"NAME SECRET\" "
+           "a line)\n"
            "      --api-tls-cert=FILE, --api-tls-key=FILE  serve HTTPS\n"
            "      --api-max-body=BYTES   largest request body (default "
            "limits.max_body_bytes\n"

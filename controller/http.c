@@ -29,7 +29,8 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_handler *handler;
     void *aux;
-    char *token;                /* "Bearer TOKEN", or NULL. */
+    struct http_token *tokens;  /* Secrets as "Bearer SECRET". */
+    size_t n_tokens;
     size_t max_body;
     unsigned int max_connections;
     long long int timeout_ms;   /* For a request head to arrive. */
@@ -63,6 +64,8 @@ struct http_request {
     bool suspended;
     struct MHD_Response *response;  /* Ready to queue. */
     unsigned int status;
+    char client[INET6_ADDRSTRLEN + 8];  /* "IP:PORT". */
+    const char *identity;       /* Name of the token it gave, or NULL. */
 };
 
 /* Constant-time comparison, so the token cannot be guessed byte by byte
@@ -78,6 +81,39 @@ token_matches(const char *expected, const char *given)
         diff |= expected[i] ^ (i < m ? given[i] : 0);
     }
     return !diff;
+}
+
+/* The name of the token 'given' ("Bearer SECRET") matches, or NULL.  Every
+ * token is compared, so the time taken does not say which one matched. */
+static const char *
+find_token(const struct http_server *srv, const char *given)
+{
+    const char *name = NULL;
+
+    for (size_t i = 0; i < srv->n_tokens; i++) {
+        if (token_matches(srv->tokens[i].secret, given)) {
+            name = srv->tokens[i].name;
+        }
+    }
+    return name;
+}
+
+static void
+format_client(struct MHD_Connection *conn, char *s, size_t size)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr_in *sin = (info
+                                     ? (const void *) info->client_addr
+                                     : NULL);
+    char ip[INET_ADDRSTRLEN];
+
+    if (sin && sin->sin_family == AF_INET
+        && inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip)) {
+        snprintf(s, size, "%s:%u", ip, ntohs(sin->sin_port));
+    } else {
+        snprintf(s, size, "unknown");
+    }
 }
 
 static enum MHD_Result
@@ -234,6 +270,7 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
         req->method = xstrdup(method);
         req->url = xstrdup(url);
         ds_init(&req->body);
+        format_client(conn, req->client, sizeof req->client);
         *con_cls = req;
 
         /* With the head complete, a request without the token or with a
@@ -241,9 +278,9 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
         const char *length = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long int n;
-        if (srv->token && !token_matches(srv->token,
-                                         http_request_header(
-                                             req, "Authorization"))) {
+        req->identity = find_token(srv, http_request_header(
+                                       req, "Authorization"));
+        if (srv->n_tokens && !req->identity) {
             http_respond_error(req, 401, "unauthorized", NULL,
                                "missing or wrong bearer token");
         } else if (length && str_to_ullong(length, 10, &n)
@@ -310,6 +347,16 @@ request_completed(void *srv_, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+static void
+free_tokens(struct http_server *srv)
+{
+    for (size_t i = 0; i < srv->n_tokens; i++) {
+        free(CONST_CAST(char *, srv->tokens[i].name));
+        free(CONST_CAST(char *, srv->tokens[i].secret));
+    }
+    free(srv->tokens);
+}
+
 struct http_server *
 http_server_create(const struct http_server_options *opts,
                    http_handler *handler, void *aux, char **errorp)
@@ -337,7 +384,13 @@ http_server_create(const struct http_server_options *opts,
     srv->max_connections = opts->max_connections;
     srv->timeout_ms = opts->timeout_s * 1000LL;
     ovs_list_init(&srv->waiting);
-    srv->token = opts->token ? xasprintf("Bearer %s", opts->token) : NULL;
+    srv->n_tokens = opts->n_tokens;
+    srv->tokens = xcalloc(MAX(opts->n_tokens, 1), sizeof *srv->tokens);
+    for (size_t i = 0; i < opts->n_tokens; i++) {
+        srv->tokens[i].name = xstrdup(opts->tokens[i].name);
+        srv->tokens[i].secret = xasprintf("Bearer %s",
+                                          opts->tokens[i].secret);
+    }
     srv->daemon = MHD_start_daemon(
         flags, opts->port, NULL, NULL, access_handler, srv,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
@@ -356,7 +409,7 @@ http_server_create(const struct http_server_options *opts,
     if (!srv->daemon) {
         *errorp = xasprintf("cannot listen on %s:%d for the API",
                             opts->address, opts->port);
-        free(srv->token);
+        free_tokens(srv);
         free(srv);
         return NULL;
     }
@@ -370,7 +423,7 @@ http_server_destroy(struct http_server *srv)
 {
     if (srv) {
         MHD_stop_daemon(srv->daemon);
-        free(srv->token);
+        free_tokens(srv);
         free(srv);
     }
 }
@@ -430,6 +483,20 @@ http_request_query(const struct http_request *req, const char *key)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
                                        key);
+}
+
+/* The client's address and port, "IP:PORT". */
+const char *
+http_request_client(const struct http_request *req)
+{
+    return req->client;
+}
+
+/* The name of the token the request gave, or NULL without tokens. */
+const char *
+http_request_identity(const struct http_request *req)
+{
+    return req->identity;
 }
 
 static void

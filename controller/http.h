@@ -19,10 +19,18 @@ struct ds;
 
 struct http_request;
 
+/* A bearer token a client may present, and the name the audit trail
+ * knows it by. */
+struct http_token {
+    const char *name;
+    const char *secret;
+};
+
 struct http_server_options {
     const char *address;        /* IPv4 address to listen on. */
     int port;                   /* TCP port. */
-    const char *token;          /* Bearer token required, or NULL. */
+    const struct http_token *tokens;    /* One is required, if any. */
+    size_t n_tokens;
     const char *tls_cert;       /* PEM certificate and key (contents), or */
     const char *tls_key;        /* NULL for plain HTTP. */
     size_t max_body;            /* Bytes; larger bodies get 413. */
@@ -51,6 +59,8 @@ const char *http_request_header(const struct http_request *,
                                 const char *name);
 const char *http_request_query(const struct http_request *,
                                const char *key);
+const char *http_request_client(const struct http_request *);
+const char *http_request_identity(const struct http_request *);
 
 void http_respond(struct http_request *, unsigned int status,
                   const char *content_type, const char *body, size_t len,

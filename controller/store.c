@@ -8,12 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "controller/audit.h"
 #include "controller/config.h"
 #include "controller/model.h"
 #include "controller/utf8.h"
 #include "controller/txn.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(store);
@@ -29,10 +31,14 @@ struct store {
     int journal_fd;
     size_t journal_bytes;
     size_t snapshot_bytes;
+    struct audit_log *audit;    /* STATE.audit. */
 };
 
 static char *store_commit(struct txn_store *, const struct dsr_config *,
-                          const struct txn_change *, size_t n);
+                          const struct txn_change *, size_t n,
+                          const json_t *audit);
+static json_t *store_history(struct txn_store *, const char *service,
+                             size_t max);
 
 static int
 write_all(int fd, const char *data, size_t len)
@@ -115,7 +121,8 @@ record_is_well_formed(const json_t *record)
     if (!json_is_integer(version) || json_integer_value(version) < 1
         || !json_is_integer(next_id) || json_integer_value(next_id) < 1
         || json_integer_value(next_id) > UINT32_MAX
-        || !json_is_array(deleted) || !json_is_array(puts)) {
+        || !json_is_array(deleted) || !json_is_array(puts)
+        || !json_is_object(json_object_get(record, "audit") ?: record)) {
         return false;
     }
     json_array_foreach (deleted, i, j) {
@@ -134,11 +141,16 @@ record_is_well_formed(const json_t *record)
 /* Applies one journal record to 'cfg'.  Records at or below the
  * snapshot's version are already in it. */
 static char *
-replay_record(struct dsr_config *cfg, const json_t *record)
+replay_record(struct dsr_config *cfg, const json_t *record,
+              struct audit_log *audit)
 {
     if (!record_is_well_formed(record)) {
         return xstrdup("not a journal record (version, next_service_id, "
                        "delete and put expected)");
+    }
+    json_t *entry = json_object_get(record, "audit");
+    if (entry) {
+        audit_log_add(audit, json_incref(entry));
     }
 
     uint64_t version = json_integer_value(json_object_get(record, "version"));
@@ -203,8 +215,8 @@ replay_record(struct dsr_config *cfg, const json_t *record)
  * names the line: starting from an older configuration would take
  * acknowledged changes off the switches. */
 static char *
-replay_journal(const char *path, struct dsr_config *cfg, size_t *n,
-               bool *torn)
+replay_journal(const char *path, struct dsr_config *cfg,
+               struct audit_log *audit, size_t *n, bool *torn)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL;
@@ -241,7 +253,7 @@ replay_journal(const char *path, struct dsr_config *cfg, size_t *n,
                      : xasprintf("%s: line %d: invalid JSON at column %d",
                                  path, lineno, jerror.column));
         } else {
-            char *record_error = replay_record(cfg, record);
+            char *record_error = replay_record(cfg, record, audit);
             if (record_error) {
                 error = xasprintf("%s: line %d: %s", path, lineno,
                                   record_error);
@@ -278,6 +290,11 @@ store_snapshot(struct store *store, const struct dsr_config *cfg)
     struct ds text = DS_EMPTY_INITIALIZER;
     int error;
 
+    /* The journal holds the trail's newest entries until now. */
+    char *audit_error = audit_log_flush(store->audit);
+    if (audit_error) {
+        return audit_error;
+    }
     dsr_config_put_json(&text, cfg);
     error = replace_file(store->path, text.string, text.length);
     store->snapshot_bytes = text.length;
@@ -304,16 +321,22 @@ store_open(const char *state_file, const char *config_file,
     char *error;
 
     store->up.commit = store_commit;
+    store->up.history = store_history;
     store->path = xstrdup(state_file);
     store->journal_path = xasprintf("%s.journal", state_file);
     store->journal_fd = -1;
 
+    char *audit_path = xasprintf("%s.audit", state_file);
+    store->audit = audit_log_open(audit_path, &error);
+    free(audit_path);
     *from_state = !stat(state_file, &st);
-    if (*from_state) {
+    if (error) {
+        /* Reported below. */
+    } else if (*from_state) {
         error = dsr_config_from_file(state_file, true, cfg);
         if (!error) {
-            error = replay_journal(store->journal_path, cfg, &n_records,
-                                   &torn);
+            error = replay_journal(store->journal_path, cfg, store->audit,
+                                   &n_records, &torn);
         }
     } else if (!config_file) {
         error = xasprintf("%s does not exist and no --config was given",
@@ -352,17 +375,40 @@ store_close(struct store *store)
         if (store->journal_fd >= 0) {
             close(store->journal_fd);
         }
+        audit_log_close(store->audit);
         free(store->path);
         free(store->journal_path);
         free(store);
     }
 }
 
+/* The audit entry of a change (audit.h): 'audit' with the version, the
+ * time and the names of the services it touched. */
+static json_t *
+audit_entry(const json_t *audit, const struct dsr_config *cfg,
+            const struct txn_change *changes, size_t n)
+{
+    json_t *entry = json_deep_copy(audit);
+    json_t *services = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        const struct dsr_service *svc = (changes[i].new ? changes[i].new
+                                         : changes[i].old);
+        json_array_append_new(services, json_string(svc->name));
+    }
+    json_object_set_new(entry, "services", services);
+    json_object_set_new(entry, "version", json_integer(cfg->version));
+    audit_set_time(entry, time_wall_msec());
+    return entry;
+}
+
 /* Makes one write durable: a journal record with the services it puts
- * and the names it deletes, and the config's version after it. */
+ * and the names it deletes, the config's version after it, and who asked
+ * for it. */
 static char *
 store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
-             const struct txn_change *changes, size_t n)
+             const struct txn_change *changes, size_t n,
+             const json_t *audit)
 {
     struct store *store = CONTAINER_OF(txn_store, struct store, up);
     struct ds text = DS_EMPTY_INITIALIZER;
@@ -390,7 +436,9 @@ store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
             first = false;
         }
     }
-    ds_put_cstr(&text, "]}\n");
+    json_t *entry = audit_entry(audit, cfg, changes, n);
+    char *entry_text = json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS);
+    ds_put_format(&text, "],\"audit\":%s}\n", entry_text);
 
     size_t len = text.length - 1;
     int error = write_all(store->journal_fd, text.string, text.length);
@@ -399,6 +447,8 @@ store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
     }
     ds_destroy(&text);
     if (error) {
+        free(entry_text);
+        json_decref(entry);
         /* Leave no torn record for the next one to follow. */
         if (ftruncate(store->journal_fd, store->journal_bytes)) {
             VLOG_WARN("%s: %s", store->journal_path, ovs_strerror(errno));
@@ -406,6 +456,9 @@ store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
         return xasprintf("%s: %s", store->journal_path,
                          ovs_strerror(error));
     }
+    VLOG_INFO("change saved: %s", entry_text);
+    free(entry_text);
+    audit_log_add(store->audit, entry);
     store->journal_bytes += len + 1;
     if (store->journal_bytes > MAX(store->snapshot_bytes,
                                    MIN_JOURNAL_BYTES)) {
@@ -417,6 +470,14 @@ store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
         }
     }
     return NULL;
+}
+
+static json_t *
+store_history(struct txn_store *txn_store, const char *service, size_t max)
+{
+    struct store *store = CONTAINER_OF(txn_store, struct store, up);
+
+    return audit_log_read(store->audit, service, max);
 }
 
 struct txn_store *

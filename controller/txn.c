@@ -60,6 +60,7 @@ struct txn {
     size_t n_acks;
     enum txn_state state;
     char *error;                /* OVS's, if TXN_FAILED. */
+    json_t *audit;              /* See txn_set_audit(). */
 };
 
 struct txn *
@@ -71,7 +72,17 @@ txn_begin(struct dsr_config *cfg, struct txn_store *store, struct lb *lb)
     txn->store = store;
     txn->lb = lb;
     txn->state = TXN_PENDING;
+    txn->audit = json_object();
     return txn;
+}
+
+void
+txn_set_audit(struct txn *txn, const char *client, const char *identity,
+              const char *request)
+{
+    json_decref(txn->audit);
+    txn->audit = json_pack("{s:s, s:s?, s:s}", "client", client,
+                           "identity", identity, "request", request);
 }
 
 void
@@ -87,6 +98,7 @@ txn_destroy(struct txn *txn)
         free(txn->paths);
         free(txn->acks);
         free(txn->error);
+        json_decref(txn->audit);
         free(txn);
     }
 }
@@ -260,7 +272,7 @@ static char *
 save_changes(struct txn *txn)
 {
     return txn->store->commit(txn->store, txn->cfg, txn->changes,
-                              txn->n_changes);
+                              txn->n_changes, txn->audit);
 }
 
 char *
@@ -296,6 +308,7 @@ static void
 undo_refused(struct txn *txn, const char *failure)
 {
     VLOG_WARN("OVS rejected a change, rolling it back: %s", failure);
+    json_object_set_new(txn->audit, "rollback", json_string(failure));
     invert_changes(txn);
     txn->cfg->version++;
     apply_changes(txn);

@@ -41,12 +41,24 @@ struct txn_change {
  * them, in which case the transaction undoes them. */
 struct txn_store {
     char *(*commit)(struct txn_store *, const struct dsr_config *cfg,
-                    const struct txn_change *changes, size_t n)
+                    const struct txn_change *changes, size_t n,
+                    const json_t *audit)
         OVS_WARN_UNUSED_RESULT;
+
+    /* The audit trail, oldest first: each change's 'audit' (see
+     * txn_set_audit()) with its "version", "time" and "services"; only
+     * those naming 'service' if it is nonnull, and the last 'max'. */
+    json_t *(*history)(struct txn_store *, const char *service, size_t max);
 };
 
 struct txn *txn_begin(struct dsr_config *, struct txn_store *, struct lb *);
 void txn_destroy(struct txn *);
+
+/* Who asked for the change, for the audit trail: the client's address,
+ * the name of the token it used (NULL without tokens) and the request
+ * ("PUT /v1/services/web"). */
+void txn_set_audit(struct txn *, const char *client, const char *identity,
+                   const char *request);
 
 /* Staging.  txn_replace() takes 'new' (which must have been parsed against
  * the configuration with 'old' as the service it replaces); 'path' names

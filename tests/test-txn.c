@@ -78,7 +78,8 @@ struct failing_store {
 
 static char *
 failing_store_commit(struct txn_store *store_, const struct dsr_config *cfg,
-                     const struct txn_change *changes, size_t n)
+                     const struct txn_change *changes, size_t n,
+                     const json_t *audit)
 {
     struct failing_store *store = CONTAINER_OF(store_, struct failing_store,
                                                up);
@@ -86,7 +87,7 @@ failing_store_commit(struct txn_store *store_, const struct dsr_config *cfg,
         store->fail--;
         return xstrdup("journal: Input/output error");
     }
-    return store->real->commit(store->real, cfg, changes, n);
+    return store->real->commit(store->real, cfg, changes, n, audit);
 }
 
 /* dsrd as the API sees it, on a temporary state directory. */
@@ -132,6 +133,7 @@ fixture_destroy(struct fixture *f)
 {
     static const char *const files[] = {
         "dsrd.json", "state.json", "state.json.journal", "state.json.tmp",
+        "state.json.audit",
     };
 
     lb_destroy(f->lb);
@@ -185,6 +187,22 @@ commit_replace(struct fixture *f, struct dsr_service *old,
     return txn;
 }
 
+/* Opens 'f''s state into 'cfg' as dsrd, restarted now (even after a
+ * crash), would. */
+static struct store *
+reopen(const struct fixture *f, struct dsr_config *cfg)
+{
+    bool from_state;
+    char *error;
+
+    dsr_config_init(cfg);
+    struct store *store = store_open(f->state_file, NULL, cfg, &from_state,
+                                     &error);
+    ck_assert_msg(store, "%s", error);
+    ck_assert(from_state);
+    return store;
+}
+
 /* Asserts that dsrd, restarted now (even after a crash), would be at
  * 'version' and have service 'name' as 'svc' is (NULL: not at all). */
 static void
@@ -192,15 +210,8 @@ assert_saved(const struct fixture *f, uint64_t version, const char *name,
              const struct dsr_service *svc)
 {
     struct dsr_config cfg;
-    bool from_state;
-    char *error;
 
-    dsr_config_init(&cfg);
-    struct store *store = store_open(f->state_file, NULL, &cfg, &from_state,
-                                     &error);
-    ck_assert_msg(store, "%s", error);
-    ck_assert(from_state);
-    store_close(store);
+    store_close(reopen(f, &cfg));
 
     const struct dsr_service *saved = dsr_config_find_service(&cfg, name);
     ck_assert_uint_eq(cfg.version, version);
@@ -752,6 +763,106 @@ START_TEST(test_torn_journal_at_every_offset)
 }
 END_TEST
 
+/* The audit trail as 'ts' has it: "IDENTITY REQUEST VERSION" of each
+ * entry, a line each. */
+static char *
+trail(struct txn_store *ts)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    json_t *entries = ts->history(ts, NULL, 100);
+    const json_t *e;
+    size_t i;
+    json_array_foreach (entries, i, e) {
+        const char *rollback = json_string_value(json_object_get(e,
+                                                                 "rollback"));
+        ds_put_format(&s, "%s %s %lld%s%s\n",
+                      json_string_value(json_object_get(e, "identity")),
+                      json_string_value(json_object_get(e, "request")),
+                      json_integer_value(json_object_get(e, "version")),
+                      rollback ? " rollback " : "", rollback ? rollback : "");
+    }
+    json_decref(entries);
+    return ds_steal_cstr(&s);
+}
+
+/* The audit trail as a restarted dsrd reads it from 'f''s state. */
+static char *
+saved_trail(const struct fixture *f)
+{
+    struct dsr_config cfg;
+    struct store *store = reopen(f, &cfg);
+    char *s = trail(store_get_txn_store(store));
+    store_close(store);
+    dsr_config_destroy(&cfg);
+    return s;
+}
+
+/* Every committed change has its audit entry, as durably as itself: in the
+ * journal, then in the audit file.  A crash after the entries reached the
+ * file but before the journal was emptied writes none of them twice. */
+START_TEST(test_audit_trail_survives_folds_and_crashes)
+{
+    struct fixture f;
+    fixture_init(&f, DOCUMENT(SERVICE_A));
+    uint64_t v0 = f.cfg.version;
+    struct dsr_service *a = dsr_config_find_service(&f.cfg, "a");
+    const char *error;
+
+    struct txn *txn = begin(&f);
+    txn_set_audit(txn, "192.0.2.1:1000", "alice", "POST /v1/services");
+    txn_replace(txn, NULL, parse_service(&f, SERVICE_B, NULL), "$");
+    ck_assert_ptr_null(txn_check(txn, NULL));
+    ck_assert_ptr_null(txn_commit(txn));
+    txn_destroy(txn);
+    f.failing.fail = 1;         /* Not saved: no entry either. */
+    txn = begin(&f);
+    txn_set_audit(txn, "192.0.2.1:1001", "bob", "DELETE /v1/services/a");
+    txn_replace(txn, a, NULL, "$");
+    ck_assert_ptr_null(txn_check(txn, NULL));
+    char *save_error = txn_commit(txn);
+    ck_assert_ptr_nonnull(save_error);
+    free(save_error);
+    txn_destroy(txn);
+    txn = begin(&f);
+    txn_set_audit(txn, "192.0.2.1:1002", "bob", "PUT /v1/services/a");
+    txn_replace(txn, a, parse_service(&f, SERVICE("a", "10.0.0.1", "7"), a),
+                "$");
+    ck_assert_ptr_null(txn_check(txn, NULL));
+    ck_assert_ptr_null(txn_commit(txn));
+    verdict = VERDICT_REFUSED;
+    ck_assert_int_eq(txn_poll(txn, &error), TXN_FAILED);
+    txn_destroy(txn);
+
+    char *expected = xasprintf(
+        "alice POST /v1/services %"PRIu64"\n"
+        "bob PUT /v1/services/a %"PRIu64"\n"
+        "bob PUT /v1/services/a %"PRIu64" rollback OFPBFC_MSG_FAILED\n",
+        v0 + 1, v0 + 2, v0 + 3);
+    char *shown = trail(f.failing.real);
+    ck_assert_str_eq(shown, expected);
+    free(shown);
+
+    /* Folded into the snapshot, but the journal not emptied: the crash
+     * case.  The same trail, once. */
+    size_t state_size, size;
+    char *state = read_whole(f.dir, "state.json", &state_size);
+    char *journal = read_whole(f.dir, "state.json.journal", &size);
+    ck_assert_ptr_null(store_snapshot(f.store, &f.cfg));
+    write_whole(f.dir, "state.json.journal", journal, size);
+    shown = saved_trail(&f);
+    ck_assert_str_eq(shown, expected);
+    free(shown);
+    /* The restart above folded again; still once. */
+    shown = saved_trail(&f);
+    ck_assert_str_eq(shown, expected);
+    free(shown);
+    free(expected);
+    free(state);
+    free(journal);
+    fixture_destroy(&f);
+}
+END_TEST
+
 CHECK_MAIN("txn",
            CHECK_TEST(test_versions_count_commits),
            CHECK_TEST(test_unconnected_bridge_waits),
@@ -764,4 +875,5 @@ CHECK_MAIN("txn",
            CHECK_TEST(test_document_lines_are_validated),
            CHECK_TEST(test_document_checked_as_a_whole),
            CHECK_TEST(test_document_errors),
-           CHECK_TEST(test_torn_journal_at_every_offset))
+           CHECK_TEST(test_torn_journal_at_every_offset),
+           CHECK_TEST(test_audit_trail_survives_folds_and_crashes))

@@ -37,7 +37,7 @@ write_file(const char *path, const void *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char *state, *journal;
+    static char *state, *journal, *audit;
 
     if (!state) {
         /* tmpfs: the store fsyncs what it writes. */
@@ -45,11 +45,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ovs_assert(mkdtemp(dir));
         state = xasprintf("%s/state.json", dir);
         journal = xasprintf("%s.journal", state);
+        audit = xasprintf("%s.audit", state);
         vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     }
     /* store_open() folds a replayed journal into a new snapshot. */
     write_file(state, snapshot, sizeof snapshot - 1);
     write_file(journal, data, size);
+    unlink(audit);              /* Each input's trail starts empty. */
 
     struct dsr_config cfg;
     bool from_state;
