@@ -35,7 +35,9 @@ api_route_parse(const char *path, struct api_route *route)
         segs[n++] = tok;
     }
 
-    if (n == 1 && !strcmp(segs[0], "metrics")) {
+    if (n == 0 && !strcmp(path, "/")) {
+        route->resource = API_PAGE;
+    } else if (n == 1 && !strcmp(segs[0], "metrics")) {
         route->resource = API_METRICS;
     } else if (n < 2 || n > MAX_SEGMENTS || strcmp(segs[0], "v1")) {
         route->not_found = "such resource (see /v1/...)";

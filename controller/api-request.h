@@ -21,6 +21,7 @@ enum api_resource {
     API_STATUS,                 /* /v1/status */
     API_TRACE,                  /* /v1/trace */
     API_HISTORY,                /* /v1/history */
+    API_PAGE,                   /* /, the status page */
 };
 
 /* Where a request goes. */

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/random.h>
 #include "controller/api-request.h"
 #include "controller/api-history.h"
 #include "controller/api-trace.h"
@@ -15,6 +16,7 @@
 #include "controller/model.h"
 #include "controller/stats.h"
 #include "controller/status.h"
+#include "controller/status-page.h"
 #include "controller/txn.h"
 #include "controller/utf8.h"
 #include "openvswitch/dynamic-string.h"
@@ -698,6 +700,32 @@ run_stats_waiters(struct api *api)
     }
 }
 
+/* The status page (status-page.h), with a nonce of its own for its
+ * Content-Security-Policy. */
+static void
+respond_page(struct api *api, struct http_request *req)
+{
+    uint8_t random[16];
+    char nonce[2 * sizeof random + 1];
+    struct ds html = DS_EMPTY_INITIALIZER;
+
+    if (strcmp(http_request_method(req), "GET")) {
+        http_respond_error(req, 405, "method-not-allowed", NULL, "use GET");
+        return;
+    }
+    if (getrandom(random, sizeof random, 0) != sizeof random) {
+        http_respond_error(req, 500, "internal", NULL, "no random bytes");
+        return;
+    }
+    for (size_t i = 0; i < sizeof random; i++) {
+        snprintf(&nonce[2 * i], 3, "%02x", random[i]);
+    }
+    json_t *status = status_to_json(api->cfg, api->lb, api->datapaths);
+    status_page_render(api->cfg, status, nonce, &html);
+    json_decref(status);
+    http_respond_page(req, &html, nonce);
+}
+
 static bool
 is_write(const char *method)
 {
@@ -739,6 +767,9 @@ dispatch(struct api *api, struct http_request *req)
         break;
     case API_HISTORY:
         api_history_handle(api->store, req);
+        break;
+    case API_PAGE:
+        respond_page(api, req);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);

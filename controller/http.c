@@ -83,18 +83,28 @@ token_matches(const char *expected, const char *given)
     return !diff;
 }
 
-/* The name of the token 'given' ("Bearer SECRET") matches, or NULL.  Every
- * token is compared, so the time taken does not say which one matched. */
+/* The name of the token the request gives, or NULL: "Authorization:
+ * Bearer SECRET", or, so that a browser can show the status page, HTTP
+ * Basic with SECRET as the password.  Every token is compared, so the
+ * time taken does not say which one matched. */
 static const char *
-find_token(const struct http_server *srv, const char *given)
+find_token(const struct http_server *srv, struct MHD_Connection *conn)
 {
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    "Authorization");
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(conn, &password);
+    char *basic = password ? xasprintf("Bearer %s", password) : NULL;
     const char *name = NULL;
 
     for (size_t i = 0; i < srv->n_tokens; i++) {
-        if (token_matches(srv->tokens[i].secret, given)) {
+        if (token_matches(srv->tokens[i].secret, basic ? basic : given)) {
             name = srv->tokens[i].name;
         }
     }
+    MHD_free(user);
+    MHD_free(password);
+    free(basic);
     return name;
 }
 
@@ -278,11 +288,13 @@ access_handler(void *srv_, struct MHD_Connection *conn, const char *url,
         const char *length = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long int n;
-        req->identity = find_token(srv, http_request_header(
-                                       req, "Authorization"));
+        req->identity = find_token(srv, conn);
         if (srv->n_tokens && !req->identity) {
             http_respond_error(req, 401, "unauthorized", NULL,
                                "missing or wrong bearer token");
+            /* Browsers then ask for it: any user, the token as password. */
+            MHD_add_response_header(req->response, "WWW-Authenticate",
+                                    "Basic realm=\"dsrd\", charset=\"UTF-8\"");
         } else if (length && str_to_ullong(length, 10, &n)
                    && n > srv->max_body) {
             respond_too_large(req);
@@ -549,6 +561,28 @@ http_respond_ds(struct http_request *req, unsigned int status,
               MHD_create_response_from_buffer(len, body,
                                               MHD_RESPMEM_MUST_FREE),
               etag, location);
+}
+
+/* Answers 200 with the HTML page 'html' (which it takes), whose inline
+ * style and script carry 'nonce': nothing else may run or load, and it
+ * may be neither framed nor cached. */
+void
+http_respond_page(struct http_request *req, struct ds *html,
+                  const char *nonce)
+{
+    size_t len = html->length;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, ds_steal_cstr(html), MHD_RESPMEM_MUST_FREE);
+    char *csp = xasprintf("default-src 'none'; script-src 'nonce-%s'; "
+                          "style-src 'nonce-%s'; connect-src 'self'; "
+                          "base-uri 'none'; form-action 'none'; "
+                          "frame-ancestors 'none'", nonce, nonce);
+
+    MHD_add_response_header(resp, "Content-Security-Policy", csp);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    respond__(req, 200, "text/html; charset=utf-8", resp, NULL, NULL);
+    free(csp);
 }
 
 /* Steals 'body'. */

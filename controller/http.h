@@ -71,6 +71,8 @@ void http_respond_ds(struct http_request *, unsigned int status,
 void http_respond_json(struct http_request *, unsigned int status,
                        json_t *body, const char *etag,
                        const char *location);
+void http_respond_page(struct http_request *, struct ds *html,
+                       const char *nonce);
 void http_respond_error(struct http_request *, unsigned int status,
                         const char *error, const char *path,
                         const char *reason);

@@ -3,7 +3,8 @@
 # (with the DPDK build of ovs-vswitchd and the DPDK drivers it only
 # recommends, for "make check DATAPATH=dpdk", qemu for "make check-vm", and
 # keepalived and ipvsadm, whose sample configurations tests/test-import.c
-# and tests/e2e/import.sh import; the policy below keeps keepalived down).
+# and tests/e2e/import.sh import; the policy below keeps keepalived down;
+# and a headless Chromium for tests/e2e/status-page.sh).
 # Idempotent: packages already present are left alone, and nothing is
 # started (a policy-rc.d keeps Debian's openvswitch-switch service down,
 # since ovs-dsr runs its own private ovsdb-server and ovs-vswitchd).
@@ -22,6 +23,7 @@ PACKAGES="
     librte-net-af-packet23
     qemu-system-x86 busybox-static
     keepalived ipvsadm
+    chromium python3-websocket file
 "
 
 missing=
