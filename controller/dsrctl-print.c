@@ -266,3 +266,61 @@ dsrctl_print_history(const json_t *entries)
         ds_destroy(&services);
     }
 }
+
+static void
+put_rate(char *buf, size_t size, const json_t *j, const char *key)
+{
+    const json_t *v = json_object_get(j, key);
+    double r = json_number_value(v);
+
+    if (!json_is_number(v)) {
+        snprintf(buf, size, "-");
+    } else if (r >= 1e6) {
+        snprintf(buf, size, "%.2fM", r / 1e6);
+    } else if (r >= 1e3) {
+        snprintf(buf, size, "%.2fK", r / 1e3);
+    } else {
+        snprintf(buf, size, "%.0f", r);
+    }
+}
+
+static void
+print_rate_line(const char *label, const char *health, const json_t *j)
+{
+    char pps[24], bps[24];
+
+    put_rate(pps, sizeof pps, j, "packets_per_s");
+    put_rate(bps, sizeof bps, j, "bytes_per_s");
+    printf("%-28s  %-10s  %10s  %10s\n", label, health, pps, bps);
+}
+
+/* Prints rates (dsrctl-watch.c) per service and backend, with each
+ * backend's health from /v1/status 'status' if it is nonnull. */
+void
+dsrctl_print_rates(const json_t *rates, const json_t *status)
+{
+    const json_t *svc, *be;
+    size_t i, j;
+
+    printf("%-28s  %-10s  %10s  %10s\n", "SERVICE/BACKEND", "HEALTH",
+           "PKTS/S", "BYTES/S");
+    json_array_foreach (json_object_get(rates, "services"), i, svc) {
+        const char *name = get_str(svc, "name", "?");
+        const json_t *st = find_by(json_object_get(status, "services"),
+                                   "name", name);
+        char healthy[32] = "";
+        if (st) {
+            snprintf(healthy, sizeof healthy, "%lld up",
+                     get_int(st, "healthy_backends"));
+        }
+        print_rate_line(name, healthy, svc);
+        json_array_foreach (json_object_get(svc, "backends"), j, be) {
+            const char *ip = get_str(be, "ip", "?");
+            const json_t *bs = find_by(json_object_get(st, "backends"),
+                                       "ip", ip);
+            char *label = xasprintf("  -> %s", ip);
+            print_rate_line(label, bs ? get_str(bs, "health", "") : "", be);
+            free(label);
+        }
+    }
+}

@@ -69,8 +69,13 @@ print_usage(void)
 "  backend set SERVICE IP [--weight N] [--state S] [--mac MAC|none]\n"
 "  backend del SERVICE IP\n"
 "  status                           bridges, services and backends\n"
-"  stats                            packets and bytes per service and "
-"backend\n"
+"  stats [--rate [--interval S]]    packets and bytes per service and "
+"backend,\n"
+"                                   or per second over S seconds "
+"(default 1)\n"
+"  watch [--interval S] [--count N] health and rates, redrawn every S "
+"seconds\n"
+"                                   (default 2) until Ctrl-C\n"
 "  history [SERVICE]                who changed what and when (the audit "
 "trail)\n"
 "  import keepalived|ipvsadm FILE   map keepalived.conf or ipvsadm -Sn "
@@ -528,24 +533,19 @@ cmd_status(int argc, char *argv[])
     return error;
 }
 
-/* "stats": packets and bytes per service and backend. */
+/* "stats [--rate [--interval S]]": packets and bytes per service and
+ * backend, or their rates (dsrctl-watch.c). */
 static int
 cmd_stats(int argc, char *argv[])
 {
-    json_t *stats = NULL;
-    int error;
+    return dsrctl_stats(&api, argc, argv, json_output);
+}
 
-    if ((error = parse_operands(argc, argv, "stats", 0, ""))
-        || (error = dsrctl_request(&api, "GET", "/v1/stats", NULL, &stats))) {
-        return error;
-    }
-    if (json_output) {
-        dsrctl_print_json(stats);
-    } else {
-        dsrctl_print_stats(stats);
-    }
-    json_decref(stats);
-    return 0;
+/* "watch [--interval S] [--count N]" (dsrctl-watch.c). */
+static int
+cmd_watch(int argc, char *argv[])
+{
+    return dsrctl_watch(&api, argc, argv);
 }
 
 /* "history [SERVICE]": the audit trail, or the part of it that touched
@@ -633,6 +633,7 @@ static const struct command commands[] = {
     {"status", NULL, cmd_status},
     {"stats", NULL, cmd_stats},
     {"history", NULL, cmd_history},
+    {"watch", NULL, cmd_watch},
     {"import", "keepalived", cmd_import},
     {"import", "ipvsadm", cmd_import},
     {"trace", NULL, cmd_trace},

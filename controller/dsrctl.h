@@ -2,8 +2,9 @@
  * what they share.  dsrctl.c has main(), the options and the command
  * table; it sends requests through dsrctl-http.c (libcurl, one request at
  * a time) and prints answers as tables with dsrctl-print.c;
- * dsrctl-import.c is the "import" command (import.h).  Calls go that one
- * way: dsrctl.c -> dsrctl-import.c -> dsrctl-print.c -> dsrctl-http.c. */
+ * dsrctl-import.c is the "import" command (import.h), dsrctl-watch.c the
+ * rates of "stats --rate" and "watch".  Calls go that one way: dsrctl.c ->
+ * dsrctl-import.c, dsrctl-watch.c -> dsrctl-print.c -> dsrctl-http.c. */
 #ifndef DSR_DSRCTL_H
 #define DSR_DSRCTL_H 1
 
@@ -48,6 +49,12 @@ void dsrctl_print_service_list(const json_t *list);
 void dsrctl_print_backend_list(const json_t *list);
 void dsrctl_print_stats(const json_t *stats);
 void dsrctl_print_history(const json_t *entries);
+void dsrctl_print_rates(const json_t *rates, const json_t *status);
+
+/* dsrctl-watch.c: "stats [--rate]" and "watch". */
+int dsrctl_stats(const struct dsrctl_api *, int argc, char *argv[],
+                 bool json_output);
+int dsrctl_watch(const struct dsrctl_api *, int argc, char *argv[]);
 
 /* dsrctl-import.c: "import keepalived|ipvsadm FILE". */
 int dsrctl_import(const struct dsrctl_api *, int argc, char *argv[]);

@@ -217,6 +217,35 @@ has '^  -> 10\.0\.0\.1[12] +[1-9][0-9]* +[1-9][0-9]*$'
 has '^  -> 10\.0\.0\.13 +0 +0$'
 has '^dns +0 +0$'
 
+# Rates (ipvsadm --rate style) while traffic flows, and watch's tables.
+sb_exec client sh -c "while [ ! -e '$SB_DIR/stop' ]; do
+    curl -s --max-time 5 http://$VIP/ > /dev/null; done" &
+traffic=$!
+web_has_rate() {
+    ctl --json stats --rate --interval 1
+    [ "$rc" = 0 ] && jq -e '.interval_ms >= 1000 and (.services[]
+        | select(.name == "web") | .packets_per_s > 0 and .bytes_per_s > 0)' \
+        "$SB_DIR/out" > /dev/null
+}
+SB_WAIT=30 sb_wait_until web_has_rate || sb_fail "no rate: $(cat "$SB_DIR/out")"
+ctl stats --rate --interval 0.5
+expect_rc 0 '^SERVICE/BACKEND +HEALTH +PKTS/S +BYTES/S$'
+has '^  -> 10\.0\.0\.13 +0 +0$'
+ctl watch --interval 0.2 --count 3
+expect_rc 0 '^dsrctl watch, every 0\.2 s'
+[ "$(grep -c '^SERVICE/BACKEND' "$SB_DIR/out")" = 3 ] \
+    || sb_fail "watch: $(cat "$SB_DIR/out")"
+has '^web +2 up +'
+has '^  -> 10\.0\.0\.13 +unchecked +'
+touch "$SB_DIR/stop"
+wait "$traffic"
+ctl watch --count 0
+expect_rc 2 'watch: --count 0: a positive integer expected'
+ctl stats --interval 0
+expect_rc 2 'stats: --interval 0: seconds from 0.1 to 3600 expected'
+ctl stats --count 2
+expect_rc 2 'stats: unknown option "--count"'
+
 ctl service del dns
 expect_rc 0
 [ -z "$(group 2)" ] || sb_fail "group of dns remains"
