@@ -80,6 +80,7 @@ struct api {
     struct api_txn *pending;
     const struct datapath_monitor *datapaths;   /* May be null. */
     struct trace *trace;        /* Answers /v1/trace; may be null. */
+    long long start_wall_msec;  /* When dsrd started serving. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -93,6 +94,7 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
     api->cfg = cfg;
     api->lb = lb;
     api->store = store;
+    api->start_wall_msec = time_wall_msec();
     ovs_list_init(&api->queue);
     ovs_list_init(&api->stats_waiters);
     api->http = http_server_create(opts, handle_request, api, errorp);
@@ -687,7 +689,8 @@ run_stats_waiters(struct api *api)
             continue;
         }
         if (q->prometheus) {
-            char *text = stats_to_prometheus(api->cfg, api->lb);
+            char *text = stats_to_prometheus(api->cfg, api->lb,
+                                             api->start_wall_msec);
             http_respond(q->req, 200, "text/plain; version=0.0.4", text,
                          strlen(text), NULL, NULL);
             free(text);

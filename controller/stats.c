@@ -185,7 +185,7 @@ put_health_failures(struct ds *s, const struct health_status *hs)
 static void
 put_health_latency(struct ds *s, const struct health_status *hs)
 {
-    ds_put_format(s, "} %.1f\n", hs->latency_ms);
+    ds_put_format(s, "} %.4f\n", hs->latency_ms / 1000.0);
 }
 
 static void
@@ -207,9 +207,9 @@ put_backend_health(struct ds *s, const struct dsr_service **sorted,
           false, put_health_up },
         { "dsr_backend_check_failures", "Consecutive failed probes.",
           true, put_health_failures },
-        { "dsr_backend_probe_latency_ms", "Duration of the last probe.",
-          true, put_health_latency },
-        { "dsr_backend_health_since_seconds",
+        { "dsr_backend_probe_duration_seconds",
+          "Duration of the last probe.", true, put_health_latency },
+        { "dsr_backend_health_change_timestamp_seconds",
           "Unix time of the last health change.", true, put_health_since },
     };
 
@@ -248,12 +248,45 @@ put_healthy_backends(struct ds *s, const struct dsr_service **sorted,
     }
 }
 
+/* Whether each service's flows are in OVS, as OVS accepted them: for an
+ * l2 service, its ARP responder answers for the VIP. */
+static void
+put_programmed(struct ds *s, const struct dsr_service **sorted,
+               const struct lb *lb)
+{
+    put_help(s, "dsr_service_programmed", "gauge",
+             "1 if the service's flows (its ARP responder too) are on its "
+             "bridge as OVS accepted them.");
+    for (size_t i = 0; sorted[i]; i++) {
+        bool connected, synced;
+        lb_bridge_status(lb, sorted[i]->bridge, &connected, &synced);
+        ds_put_format(s, "dsr_service_programmed{service=\"%s\",vip=\"%s\"}"
+                      " %d\n", sorted[i]->name, IPS(&sorted[i]->vip),
+                      synced && !lb_service_rejection(lb, sorted[i]));
+    }
+}
+
+/* Who is answering, and since when: a restart shows as a new start time,
+ * which the alert rules look for (deploy/prometheus/). */
+static void
+put_process(struct ds *s, long long start_wall_msec)
+{
+    put_help(s, "dsr_build_info", "gauge", "dsrd's version, as a label.");
+    ds_put_format(s, "dsr_build_info{version=\"%s\"} 1\n", DSR_VERSION);
+    put_help(s, "process_start_time_seconds", "gauge",
+             "Start time of dsrd since the Unix epoch, in seconds.");
+    ds_put_format(s, "process_start_time_seconds %.3f\n",
+                  start_wall_msec / 1000.0);
+}
+
 char *
-stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
+stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb,
+                    long long start_wall_msec)
 {
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
     struct ds s = DS_EMPTY_INITIALIZER;
 
+    put_process(&s, start_wall_msec);
     put_bridge_metrics(&s, cfg, lb);
     put_help(&s, "dsr_config_version", "gauge",
              "Version of the configuration; grows with every change.");
@@ -263,6 +296,7 @@ stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb)
     put_backend_in_slots(&s, sorted, lb);
     put_backend_health(&s, sorted, lb);
     put_healthy_backends(&s, sorted, lb);
+    put_programmed(&s, sorted, lb);
     free(sorted);
     return ds_steal_cstr(&s);
 }

@@ -10,6 +10,7 @@ struct dsr_config;
 struct lb;
 
 json_t *stats_to_json(const struct dsr_config *, const struct lb *);
-char *stats_to_prometheus(const struct dsr_config *, const struct lb *);
+char *stats_to_prometheus(const struct dsr_config *, const struct lb *,
+                          long long start_wall_msec);
 
 #endif /* controller/stats.h */

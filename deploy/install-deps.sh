@@ -23,7 +23,7 @@ PACKAGES="
     librte-net-af-packet23
     qemu-system-x86 busybox-static
     keepalived ipvsadm
-    chromium python3-websocket file
+    chromium python3-websocket file prometheus
 "
 
 missing=

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Prometheus (deploy/prometheus/, deploy/grafana/): dsrd's /metrics passes
+# `promtool check metrics`, the rules and the example configuration pass
+# promtool, and a real Prometheus scraping dsrd fires
+# DsrServiceNoHealthyBackend when a service's backends all die.  The
+# Grafana dashboard is valid JSON whose queries use only metrics that
+# dsrd or the rules provide.
+. "$(dirname "$0")/lib.sh"
+e2e_any_datapath "the metrics are dsrd's own"
+if ! command -v prometheus > /dev/null || ! command -v promtool > /dev/null
+then
+    echo "SKIP: needs prometheus and promtool (deploy/install-deps.sh)"
+    exit 77
+fi
+RULES=$TOP_SRCDIR/deploy/prometheus/ovs-dsr.rules.yml
+DASHBOARD=$TOP_SRCDIR/deploy/grafana/ovs-dsr.json
+
+promtool check rules "$RULES" || sb_fail "promtool check rules"
+
+e2e_setup prometheus 2
+sb_lb_address 10.0.0.5/24
+e2e_http_backends 2 80
+fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "services": [
+  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+   "health_check": {"type": "http", "path": "/health", $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
+EOC
+e2e_wait_api /v1/status '.services[0].healthy_backends == 2' \
+    || sb_fail "backends never healthy"
+e2e_curl "http://$VIP/?[1-20]" > /dev/null
+e2e_wait_api /v1/stats '.services[0].packets > 0'
+
+api GET /metrics
+expect 200
+promtool check metrics < "$SB_DIR/body" > "$SB_DIR/lint" 2>&1 \
+    || sb_fail "promtool check metrics: $(cat "$SB_DIR/lint")"
+[ ! -s "$SB_DIR/lint" ] || sb_fail "metrics lint: $(cat "$SB_DIR/lint")"
+for m in process_start_time_seconds dsr_service_programmed \
+         dsr_backend_probe_duration_seconds dsr_build_info; do
+    grep -q "^$m[{ ]" "$SB_DIR/body" || sb_fail "no $m in /metrics"
+done
+
+# The dashboard asks only for what exists: dsrd's metrics, the rules'
+# records, and Prometheus's own.
+jq -e '.panels | length > 0' "$DASHBOARD" > /dev/null \
+    || sb_fail "dashboard is not JSON with panels"
+known=$(sed -n 's/^\([a-z_]*\)[{ ].*/\1/p' "$SB_DIR/body" | sort -u;
+        sed -n 's/^ *- record: //p' "$RULES"; echo up)
+for m in $(jq -r '.panels[].targets[].expr, .templating.list[].query.query? // empty' \
+               "$DASHBOARD" | grep -Eo '(dsr[:_][a-z0-9_:]*|process_start_time_seconds)' | sort -u); do
+    echo "$known" | grep -qx "$m" || sb_fail "dashboard uses unknown metric $m"
+done
+
+# A real Prometheus in the load balancer's namespace, evaluating every
+# second, with the rules' hold times cut to nothing.
+mkdir "$SB_DIR/prom"
+sed -E 's/^( *)for: [0-9]+[smh]$/\1for: 0s/' "$RULES" > "$SB_DIR/prom/rules.yml"
+cat > "$SB_DIR/prom/prometheus.yml" <<EOC
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: [$SB_DIR/prom/rules.yml]
+scrape_configs:
+  - job_name: ovs-dsr
+    static_configs: [{targets: ["127.0.0.1:9180"]}]
+EOC
+promtool check config "$SB_DIR/prom/prometheus.yml" \
+    || sb_fail "promtool check config"
+ip netns exec "$SB_LB" prometheus --config.file="$SB_DIR/prom/prometheus.yml" \
+    --storage.tsdb.path="$SB_DIR/prom/data" \
+    --web.listen-address=127.0.0.1:9090 --log.level=warn \
+    > "$SB_DIR/prom/log" 2>&1 &
+prom() {
+    ip netns exec "$SB_LB" curl -sS --max-time 5 \
+        "http://127.0.0.1:9090/api/v1/$1" > "$SB_DIR/prom/answer"
+}
+scraped() {
+    prom 'query?query=up%7Bjob%3D%22ovs-dsr%22%7D' \
+        && jq -e '.data.result[0].value[1] == "1"' "$SB_DIR/prom/answer" \
+            > /dev/null
+}
+SB_WAIT=60 sb_wait_until scraped \
+    || sb_fail "never scraped: $(cat "$SB_DIR/prom/answer" "$SB_DIR/prom/log")"
+firing() {
+    prom alerts && jq -e --arg a "$1" '[.data.alerts[]
+        | select(.labels.alertname == $a and .state == "firing"
+                 and .labels.service == "web")] | length > 0' \
+        "$SB_DIR/prom/answer" > /dev/null
+}
+! firing DsrServiceNoHealthyBackend \
+    || sb_fail "fires with healthy backends: $(cat "$SB_DIR/prom/answer")"
+recorded() {
+    prom 'query?query=dsr%3Aservice_packets%3Arate1m' \
+        && jq -e '.data.result | length > 0' "$SB_DIR/prom/answer" > /dev/null
+}
+SB_WAIT=60 sb_wait_until recorded || sb_fail "no recorded rate"
+
+sb_pkill be1 "http-backend.py be1 " || true
+sb_pkill be2 "http-backend.py be2 " || true
+SB_WAIT=60 sb_wait_until firing DsrServiceNoHealthyBackend \
+    || sb_fail "alert never fired: $(cat "$SB_DIR/prom/answer")"
+jq -c '.data.alerts[] | select(.state == "firing") | {alert: .labels.alertname, service: .labels.service, summary: .annotations.summary}' \
+    "$SB_DIR/prom/answer"
+SB_WAIT=60 sb_wait_until firing DsrBackendDown || sb_fail "DsrBackendDown never fired"
+e2e_pass "metrics lint clean, rules loaded, alert fired on a dead service"
