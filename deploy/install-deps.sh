@@ -24,6 +24,7 @@ PACKAGES="
     qemu-system-x86 busybox-static
     keepalived ipvsadm
     chromium python3-websocket file prometheus
+    debhelper lintian fakeroot dpkg-dev rsync man-db bash-completion
 "
 
 missing=

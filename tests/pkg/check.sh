@@ -1,0 +1,109 @@
+#!/bin/bash
+# The Debian packages (debian/): builds them from a copy of the tree with
+# dpkg-buildpackage (libopenvswitch from the build cache, as
+# deploy/build-ovs.sh keeps it), runs lintian (no errors), installs them,
+# starts the installed dsrd with the installed configuration and the
+# unit's state path against a sandbox OVS, asks the installed dsrctl, and
+# checks that the state survives "dpkg -r" and goes with "dpkg -P".
+set -e -o pipefail
+: "${TOP_SRCDIR:?}"
+if [ "${DSR_DATAPATH:-userspace}" != userspace ]; then
+    echo "SKIP: the packages do not depend on the datapath"
+    exit 77
+fi
+for tool in dpkg-buildpackage lintian dh fakeroot; do
+    command -v "$tool" > /dev/null \
+        || { echo "SKIP: no $tool (deploy/install-deps.sh)"; exit 77; }
+done
+if dpkg-query -W -f='${Status}' ovs-dsr ovs-dsr-backend 2>/dev/null \
+        | grep -q installed; then
+    echo "SKIP: ovs-dsr is installed on this machine; not touching it"
+    exit 77
+fi
+. "$TOP_SRCDIR/deploy/sandbox.sh"
+sb_init pkg
+# Whatever happens, the machine is left without the packages.
+pkg_cleanup() {
+    local status=$?
+    dpkg -P ovs-dsr ovs-dsr-backend > /dev/null 2>&1
+    (exit "$status")
+    sb_cleanup
+}
+trap pkg_cleanup EXIT
+
+# A copy of the tree as it is (committed or not), built as Debian would.
+mkdir "$SB_DIR/src"
+if git -C "$TOP_SRCDIR" rev-parse 2> /dev/null; then
+    git -C "$TOP_SRCDIR" ls-files -co --exclude-standard \
+        | grep -v '^debian/ovs-build/' \
+        | rsync -a --files-from=- "$TOP_SRCDIR/" "$SB_DIR/src/"
+else
+    cp -a "$TOP_SRCDIR/." "$SB_DIR/src/"
+fi
+ovs=$("$TOP_SRCDIR/deploy/build-ovs.sh")
+start=$(date +%s)
+(cd "$SB_DIR/src" && OVS_DSR_CACHE=$(dirname "$ovs") \
+    dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$SB_DIR/build.log" 2>&1 \
+    || sb_fail "dpkg-buildpackage: $(tail -30 "$SB_DIR/build.log")"
+echo "built in $(( $(date +%s) - start )) s:"
+ls "$SB_DIR"/*.deb
+deb=$(ls "$SB_DIR"/ovs-dsr_*.deb)
+backend_deb=$(ls "$SB_DIR"/ovs-dsr-backend_*.deb)
+
+lintian --tag-display-limit 0 "$SB_DIR"/*.changes > "$SB_DIR/lintian" 2>&1 \
+    || true
+cat "$SB_DIR/lintian"
+! grep -q '^E:' "$SB_DIR/lintian" || sb_fail "lintian reports errors"
+
+# What each package holds, and what it must not.
+dpkg-deb -c "$deb" > "$SB_DIR/ovs-dsr.files"
+dpkg-deb -c "$backend_deb" > "$SB_DIR/ovs-dsr-backend.files"
+for f in ./usr/sbin/dsrd ./usr/sbin/dsrctl ./etc/ovs-dsr/dsrd.json \
+         ./lib/systemd/system/dsrd.service \
+         ./usr/share/man/man8/dsrd.8.gz ./usr/share/man/man8/dsrctl.8.gz \
+         ./usr/share/bash-completion/completions/dsrctl; do
+    grep -q " $f\$" "$SB_DIR/ovs-dsr.files" || sb_fail "ovs-dsr lacks $f"
+done
+for f in ./usr/sbin/dsr-backend ./usr/share/man/man8/dsr-backend.8.gz; do
+    grep -q " $f\$" "$SB_DIR/ovs-dsr-backend.files" \
+        || sb_fail "ovs-dsr-backend lacks $f"
+done
+! dpkg-deb -f "$backend_deb" Depends | grep -q openvswitch \
+    || sb_fail "ovs-dsr-backend depends on OVS"
+
+dpkg -i "$deb" "$backend_deb" > "$SB_DIR/install.log" 2>&1 \
+    || sb_fail "dpkg -i: $(cat "$SB_DIR/install.log")"
+[ "$(man -w dsrctl)" = /usr/share/man/man8/dsrctl.8.gz ] \
+    || sb_fail "man dsrctl not found"
+/usr/sbin/dsr-backend --help > "$SB_DIR/usage"
+grep -q '^usage: dsr-backend' "$SB_DIR/usage" || sb_fail "dsr-backend --help"
+
+# The installed dsrd, with the unit's paths, on a sandbox bridge named as
+# the installed configuration says.
+sb_start_ovs
+sb_vsctl add-br br-lb -- set bridge br-lb datapath_type=netdev \
+    fail_mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow15
+state=/var/lib/ovs-dsr/dsrd.state.json
+ip netns exec "$SB_LB" /usr/sbin/dsrd --config=/etc/ovs-dsr/dsrd.json \
+    --state-file=$state --pidfile="$SB_DIR/dsrd.pid" \
+    --log-file="$SB_DIR/dsrd.log" -vconsole:off --detach
+ctl() { ip netns exec "$SB_LB" /usr/sbin/dsrctl "$@"; }
+connected() { ctl status 2>/dev/null | grep -q 'br-lb.*connected'; }
+sb_wait_until connected || sb_fail "dsrctl status: $(ctl status 2>&1)"
+ctl status
+ctl service add web --vip 192.0.2.10 --proto tcp --port 80 \
+    --backend 198.51.100.11 > /dev/null || sb_fail "dsrctl service add"
+ovs-appctl -t "$SB_DIR/dsrd.$(cat "$SB_DIR/dsrd.pid").ctl" exit
+[ -s "$state" ] || sb_fail "no state in /var/lib/ovs-dsr"
+
+dpkg -r ovs-dsr ovs-dsr-backend > /dev/null
+[ ! -e /usr/sbin/dsrd ] || sb_fail "dsrd left after remove"
+# The write is in the journal until the next fold into the state file.
+cat "$state" "$state.journal" > "$SB_DIR/saved"
+grep -q '"web"' "$SB_DIR/saved" || sb_fail "state lost by remove"
+[ -e /etc/ovs-dsr/dsrd.json ] || sb_fail "conffile lost by remove"
+dpkg -P ovs-dsr ovs-dsr-backend > /dev/null
+[ ! -e /var/lib/ovs-dsr ] || sb_fail "state left after purge"
+[ ! -e /etc/ovs-dsr/dsrd.json ] || sb_fail "conffile left after purge"
+echo "PASS: packages built, lintian clean of errors, installed, run," \
+     "removed and purged"
