@@ -189,7 +189,9 @@ put_service(struct ds *s, const struct dsr_service *svc, const json_t *st)
     put_escaped(s, svc->name);
     ds_put_format(s, "</h2>\n<table data-service><caption>");
     put_escaped(s, vip);
-    ds_put_format(s, " %s port %s%u, %s DSR, hash %s, on %s</caption>\n",
+    ds_put_format(s, " %s port %s%u, %s DSR, hash %s, on %s; VIP "
+                  "announced by the bridge's ARP responder while "
+                  "programmed</caption>\n",
                   dsr_protocol_to_string(svc->protocol),
                   svc->port ? "" : "* (all) ", svc->port,
                   dsr_mode_to_string(svc->mode),
@@ -223,6 +225,55 @@ put_service(struct ds *s, const struct dsr_service *svc, const json_t *st)
     free(prog_text);
 }
 
+/* The last health changes, newest first, from each checked backend's
+ * "health_since". */
+static void
+put_transitions(struct ds *s, const json_t *status)
+{
+    json_t *rows = json_array();
+    const json_t *svc, *be;
+    size_t i, j;
+
+    json_array_foreach (json_object_get(status, "services"), i, svc) {
+        json_array_foreach (json_object_get(svc, "backends"), j, be) {
+            if (get_string(be, "health_since")) {
+                json_array_append_new(rows, json_pack(
+                    "{s:s, s:s, s:s, s:s}", "since",
+                    get_string(be, "health_since"), "service",
+                    get_string(svc, "name"), "ip", get_string(be, "ip"),
+                    "health", get_string(be, "health")));
+            }
+        }
+    }
+    /* ISO 8601 times sort as text; a few rows, so insertion sort. */
+    for (i = 1; i < json_array_size(rows); i++) {
+        for (j = i; j > 0 && strcmp(
+                 get_string(json_array_get(rows, j - 1), "since"),
+                 get_string(json_array_get(rows, j), "since")) < 0; j--) {
+            json_t *t = json_incref(json_array_get(rows, j));
+            json_array_set(rows, j, json_array_get(rows, j - 1));
+            json_array_set_new(rows, j - 1, t);
+        }
+    }
+    ds_put_cstr(s, "<h2>Last health changes</h2>\n<table><tr><th>since</th>"
+                "<th>service</th><th>backend</th><th>now</th></tr>\n"
+                "<tbody id=\"transitions\">");
+    json_array_foreach (rows, i, be) {
+        if (i >= 10) {
+            break;
+        }
+        ds_put_cstr(s, "<tr>");
+        put_cell(s, NULL, NULL, get_string(be, "since"));
+        put_cell(s, NULL, NULL, get_string(be, "service"));
+        put_cell(s, NULL, NULL, get_string(be, "ip"));
+        put_cell(s, NULL, get_string(be, "health"),
+                 get_string(be, "health"));
+        ds_put_cstr(s, "</tr>");
+    }
+    ds_put_cstr(s, "</tbody></table>\n");
+    json_decref(rows);
+}
+
 static void
 put_tables(struct ds *s, const struct dsr_config *cfg, const json_t *status)
 {
@@ -237,6 +288,7 @@ put_tables(struct ds *s, const struct dsr_config *cfg, const json_t *status)
     if (!sorted[0]) {
         ds_put_cstr(s, "<p>No services.</p>\n");
     }
+    put_transitions(s, status);
     free(sorted);
 }
 

@@ -77,6 +77,7 @@ signal $SB_DIR/page-ready
 wait $cell.startsWith("down") && window.dsrMarker === "the same document"
 print $cell
 print document.getElementById("s-web-healthy").textContent
+print document.querySelector("#transitions tr td:nth-child(3)").textContent + " " + document.querySelector("#transitions tr td:nth-child(4)").textContent
 shot $SB_DIR/status-after.png
 EOS
 browser=$!
@@ -90,6 +91,7 @@ wait "$browser" || sb_fail "browser: $(cat "$SB_DIR/browser.err")"
 cat "$SB_DIR/browser.out"
 grep -q '^down' "$SB_DIR/browser.out" \
     && grep -q '^1 of 2$' "$SB_DIR/browser.out" \
+    && grep -q '^10.0.0.11 down$' "$SB_DIR/browser.out" \
     || sb_fail "page did not show be1 down: $(cat "$SB_DIR/browser.out")"
 for png in status-before status-after; do
     file "$SB_DIR/$png.png" | grep -q 'PNG image data, 1280 x' \

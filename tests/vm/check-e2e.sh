@@ -23,7 +23,8 @@ echo "check-vm: kernel datapath in a VM; tests: $tests"
 echo "check-vm: not run here (they test dsrd itself, not the datapath;" \
      "make check runs them on userspace and DPDK): bad-config" \
      "docs-examples api api-crash api-concurrency api-security dsrctl" \
-     "ovs-rejects ovs-restart restart-hitless valgrind; dsr-backend" \
+     "ovs-rejects ovs-restart restart-hitless valgrind audit status-page" \
+     "prometheus; dsr-backend" \
      "(the backend script's parts that need no gre or ipip)"
 # The VM's time limit only stops a hung guest: 360 s a test covers the
 # slowest seen (l2-tcp, 329 s under emulation on a loaded 2-core host).
