@@ -81,6 +81,7 @@ struct api {
     const struct datapath_monitor *datapaths;   /* May be null. */
     struct trace *trace;        /* Answers /v1/trace; may be null. */
     long long start_wall_msec;  /* When dsrd started serving. */
+    const struct announcer *announcer;  /* BGP mode's; may be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -109,10 +110,11 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
  * /v1/trace answer through 'trace'. */
 void
 api_set_sources(struct api *api, const struct datapath_monitor *dpm,
-                struct trace *trace)
+                struct trace *trace, const struct announcer *announcer)
 {
     api->datapaths = dpm;
     api->trace = trace;
+    api->announcer = announcer;
 }
 
 /* Error responses. */
@@ -723,7 +725,8 @@ respond_page(struct api *api, struct http_request *req)
     for (size_t i = 0; i < sizeof random; i++) {
         snprintf(&nonce[2 * i], 3, "%02x", random[i]);
     }
-    json_t *status = status_to_json(api->cfg, api->lb, api->datapaths);
+    json_t *status = status_to_json(api->cfg, api->lb, api->datapaths,
+                                    api->announcer);
     status_page_render(api->cfg, status, nonce, &html);
     json_decref(status);
     http_respond_page(req, &html, nonce);
@@ -762,7 +765,8 @@ dispatch(struct api *api, struct http_request *req)
         break;
     case API_STATUS:
         http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
-                                                   api->datapaths),
+                                                   api->datapaths,
+                                                   api->announcer),
                           NULL, NULL);
         break;
     case API_TRACE:

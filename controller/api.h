@@ -8,6 +8,7 @@
 #ifndef DSR_API_H
 #define DSR_API_H 1
 
+struct announcer;
 struct datapath_monitor;
 struct dsr_config;
 struct http_server_options;
@@ -18,7 +19,7 @@ struct txn_store;
 struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
 void api_set_sources(struct api *, const struct datapath_monitor *,
-                     struct trace *);
+                     struct trace *, const struct announcer *);
 void api_destroy(struct api *);
 void api_run(struct api *);
 void api_wait(struct api *);

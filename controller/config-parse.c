@@ -171,6 +171,10 @@ dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
 
     if (!error) {
         dsr_limits_from_json(json_object_get(json, "limits"), &cfg->limits);
+        error = dsr_announce_from_json(json_object_get(json, "announce"),
+                                       &cfg->announce, "$.announce");
+    }
+    if (!error) {
         error = parse_bridges(json_object_get(json, "bridges"), cfg);
     }
     return error;

@@ -342,6 +342,12 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
     put_value(s, bridges);
     ds_put_cstr(s, ",\n \"limits\": ");
     put_value(s, limits);
+    json_t *announce = dsr_announce_to_json(&cfg->announce);
+    if (announce) {
+        ds_put_cstr(s, ",\n \"announce\": ");
+        put_value(s, announce);
+        json_decref(announce);
+    }
     ds_put_cstr(s, "," LAYOUT_SERVICES);
     json_decref(bridges);
     json_decref(limits);

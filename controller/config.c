@@ -222,6 +222,7 @@ dsr_config_init(struct dsr_config *cfg)
     hmap_init(&cfg->backend_ips);
     cfg->next_service_id = 1;
     dsr_limits_from_json(NULL, &cfg->limits);
+    dsr_announce_from_json(NULL, &cfg->announce, "$.announce");
 }
 
 void
@@ -498,4 +499,61 @@ dsr_config_check_shared_zone(const struct dsr_config *cfg, size_t i)
                          "share dsrd's conntrack zone", i, first->name);
     }
     return NULL;
+}
+
+/* Reads the (validated) "announce" object 'j', which may be NULL, at
+ * JSONPath 'path'; members it lacks take config.schema.json's defaults.
+ * Returns NULL or an error naming the member. */
+char *
+dsr_announce_from_json(const json_t *j, struct dsr_announce *a,
+                       const char *path)
+{
+    json_t *d = dsr_config_schema_defaults("config.schema.json", "announce");
+    const json_t *mode = json_object_get(j, "mode");
+    const json_t *table = json_object_get(j, "table");
+    const json_t *protocol = json_object_get(j, "protocol");
+    const json_t *hold_down = json_object_get(j, "hold_down_ms");
+
+    a->mode = (!strcmp(json_string_value(mode ? mode
+                                         : json_object_get(d, "mode")),
+                       "bgp")
+               ? DSR_ANNOUNCE_BGP : DSR_ANNOUNCE_ARP);
+    a->table = json_integer_value(table ? table : json_object_get(d, "table"));
+    a->protocol = json_integer_value(protocol ? protocol
+                                     : json_object_get(d, "protocol"));
+    a->hold_down_ms = json_integer_value(hold_down ? hold_down
+                                         : json_object_get(d,
+                                                           "hold_down_ms"));
+    json_decref(d);
+    if (a->table >= 253 && a->table <= 255) {
+        return xasprintf("%s.table: %"PRIu32" is one of the kernel's own "
+                         "tables (253 default, 254 main, 255 local)", path,
+                         a->table);
+    }
+    return NULL;
+}
+
+/* 'a' as JSON, or NULL if every member has its default. */
+json_t *
+dsr_announce_to_json(const struct dsr_announce *a)
+{
+    struct dsr_announce defaults;
+
+    dsr_announce_from_json(NULL, &defaults, "$");
+    if (dsr_announce_equal(a, &defaults)) {
+        return NULL;
+    }
+    return json_pack("{s:s, s:I, s:i, s:I}",
+                     "mode", a->mode == DSR_ANNOUNCE_BGP ? "bgp" : "arp",
+                     "table", (json_int_t) a->table,
+                     "protocol", a->protocol,
+                     "hold_down_ms", (json_int_t) a->hold_down_ms);
+}
+
+bool
+dsr_announce_equal(const struct dsr_announce *a, const struct dsr_announce *b)
+{
+    return (a->mode == b->mode && a->table == b->table
+            && a->protocol == b->protocol
+            && a->hold_down_ms == b->hold_down_ms);
 }

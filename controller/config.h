@@ -19,6 +19,7 @@
 #include "openvswitch/types.h"
 
 struct dsr_backend;
+struct dsr_announce;
 struct dsr_config;
 struct dsr_limits;
 struct dsr_service;
@@ -55,6 +56,11 @@ char *dsr_config_check_limits(const struct dsr_config *,
                               const char *path);
 /* Whether member 'key' of 'j' (JSONPath PATH.KEY), an address, may be a
  * VIP or a backend's address; 'trusted' for dsrd's own state file. */
+char *dsr_announce_from_json(const json_t *, struct dsr_announce *,
+                             const char *path);
+json_t *dsr_announce_to_json(const struct dsr_announce *);
+bool dsr_announce_equal(const struct dsr_announce *,
+                        const struct dsr_announce *);
 char *dsr_config_check_shared_zone(const struct dsr_config *, size_t i);
 char *dsr_config_check_ip(const json_t *j, const char *key,
                           const char *path, bool trusted);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include "command-line.h"
+#include "controller/announce.h"
 #include "controller/api.h"
 #include "controller/config.h"
 #include "controller/datapath.h"
@@ -39,6 +40,7 @@ static char *unixctl_path;
 static char *api_address;       /* "IP:PORT", or "none". */
 static char *ovsdb_remote;      /* OVSDB to read datapaths from, or "none". */
 static char *api_token_file;
+static bool withdraw_only;
 static char *api_tls_cert_file;
 static char *api_tls_key_file;
 static size_t api_max_body;     /* 0: limits.max_body_bytes. */
@@ -89,6 +91,13 @@ main(int argc, char *argv[])
     if (!store) {
         ovs_fatal(0, "%s", error);
     }
+    if (withdraw_only) {
+        error = announce_flush(&cfg->announce);
+        if (error) {
+            ovs_fatal(0, "%s", error);
+        }
+        exit(EXIT_SUCCESS);
+    }
 
     /* What this process can afford; the configuration keeps what the
      * operator asked for. */
@@ -109,6 +118,7 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
+    struct announcer *announcer = announcer_create(&cfg->announce);
     lb_set_max_probes_in_flight(lb, limits.max_probes_in_flight);
     /* Loading a big state file peaks far above what dsrd keeps (its JSON
      * is several times the size of the model): return that memory. */
@@ -125,7 +135,7 @@ main(int argc, char *argv[])
         if (!api) {
             ovs_fatal(0, "%s", error);
         }
-        api_set_sources(api, datapaths, trace);
+        api_set_sources(api, datapaths, trace, announcer);
     }
     free(token);
     free(CONST_CAST(struct http_token *, api_options.tokens));
@@ -139,7 +149,7 @@ main(int argc, char *argv[])
     trace_register_unixctl(trace);
     daemonize_complete();
     /* After the pidfile's own hook, which must run first. */
-    fatal_signal_add_hook(sigterm_hook, NULL, NULL, false);
+    fatal_signal_add_hook(sigterm_hook, NULL, announcer, false);
 
     VLOG_INFO("dsrd %s started with %"PRIuSIZE" services on %"PRIuSIZE
               " bridges, from %s", DSR_VERSION, hmap_count(&cfg->services),
@@ -147,6 +157,7 @@ main(int argc, char *argv[])
     while (!exiting) {
         unixctl_server_run(unixctl);
         lb_run(lb);
+        announcer_run(announcer, cfg, lb);
         datapath_monitor_run(datapaths);
         trace_run(trace);
         if (api) {
@@ -155,6 +166,7 @@ main(int argc, char *argv[])
 
         unixctl_server_wait(unixctl);
         lb_wait(lb);
+        announcer_wait(announcer);
         datapath_monitor_wait(datapaths);
         trace_wait(trace);
         if (api) {
@@ -169,6 +181,8 @@ main(int argc, char *argv[])
         }
     }
     VLOG_INFO("exiting; flows stay on the bridges");
+    announcer_withdraw_all(announcer);
+    announcer_destroy(announcer);
     trace_destroy(trace);       /* Answers its API requests first. */
     api_destroy(api);
     datapath_monitor_destroy(datapaths);
@@ -191,7 +205,8 @@ main(int argc, char *argv[])
 
 /* SIGTERM (systemctl stop) is a graceful stop: every accepted change is
  * already on disk, and the flows stay on the bridges (fail_mode=secure),
- * so there is nothing left to do but say so and exit 0. */
+ * so there is nothing left to do but withdraw the VIPs announced by BGP,
+ * say so and exit 0. */
 /* The bridges share dsrd's conntrack zone, and so its timeouts
  * (config-parse.c checks that they agree). */
 static void
@@ -211,9 +226,11 @@ set_ct_policy(struct datapath_monitor *datapaths,
 }
 
 static void
-sigterm_hook(void *aux OVS_UNUSED)
+sigterm_hook(void *announcer)
 {
     VLOG_INFO("terminating on a signal; flows stay on the bridges");
+    /* In bgp mode the routers then move the traffic elsewhere. */
+    announcer_withdraw_all(announcer);
     exit(EXIT_SUCCESS);
 }
 
@@ -404,6 +421,7 @@ parse_options(int argc, char *argv[])
         OPT_API_TLS_KEY,
         OPT_API_MAX_BODY,
         OPT_OVSDB,
+        OPT_WITHDRAW,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -417,6 +435,7 @@ parse_options(int argc, char *argv[])
         {"api-tls-key", required_argument, NULL, OPT_API_TLS_KEY},
         {"api-max-body", required_argument, NULL, OPT_API_MAX_BODY},
         {"ovsdb", required_argument, NULL, OPT_OVSDB},
+        {"withdraw", no_argument, NULL, OPT_WITHDRAW},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -470,6 +489,9 @@ parse_options(int argc, char *argv[])
         case OPT_OVSDB:
             free(ovsdb_remote);
             ovsdb_remote = xstrdup(optarg);
+            break;
+        case OPT_WITHDRAW:
+            withdraw_only = true;
             break;
         case 'h':
             usage();
@@ -525,7 +547,11 @@ usage(void)
            "                          (default unix:%s/db.sock; "
            "tcp:IP:PORT works too)\n"
            "      --unixctl=SOCKET    control socket "
-           "(default %s/dsrd.PID.ctl)\n",
+           "(default %s/dsrd.PID.ctl)\n"
+           "      --withdraw          delete the routes of the state's "
+           "\"announce\" (bgp) and exit:\n"
+           "                          what the service manager runs after "
+           "dsrd died\n",
            program_name, program_name, ovs_dbdir(), DSR_DEFAULT_API,
            ovs_rundir(), ovs_rundir());
     daemon_usage();

@@ -134,6 +134,20 @@ struct dsr_bridge_config {
     struct dsr_ct_timeouts ct_timeouts;
 };
 
+/* How the node announces its VIPs (schemas/config.schema.json,
+ * "announce"; controller/announce.h). */
+enum dsr_announce_mode {
+    DSR_ANNOUNCE_ARP,           /* The bridge answers ARP for the VIPs. */
+    DSR_ANNOUNCE_BGP,           /* Routes in a kernel table, for BGP. */
+};
+
+struct dsr_announce {
+    enum dsr_announce_mode mode;
+    uint32_t table;             /* Kernel routing table. */
+    uint8_t protocol;           /* Its routes' rtm_protocol. */
+    unsigned int hold_down_ms;
+};
+
 /* Resource limits (schemas/config.schema.json, "limits"): how much
  * clients and documents may make dsrd hold.  Defaults come from the
  * schema. */
@@ -161,6 +175,7 @@ struct dsr_config {
     uint64_t version;           /* Increments with every change. */
     uint32_t next_service_id;
     struct dsr_limits limits;
+    struct dsr_announce announce;
 };
 
 struct dsr_service *dsr_config_find_service(const struct dsr_config *,

@@ -7,6 +7,7 @@
 #include "controller/config.h"
 #include "controller/datapath.h"
 #include "controller/health.h"
+#include "controller/announce.h"
 #include "controller/lb.h"
 #include "controller/model.h"
 #include "packets.h"
@@ -79,7 +80,8 @@ backend_status(const struct lb *lb, const struct dsr_service *svc,
 static json_t *
 ct_timeouts_to_json(const struct dsr_ct_timeouts *t)
 {
-    return json_pack("{s:I, s:I, s:I, s:I}", "tcp_syn", (json_int_t) t->tcp_syn,
+    return json_pack("{s:I, s:I, s:I, s:I}",
+                     "tcp_syn", (json_int_t) t->tcp_syn,
                      "tcp", (json_int_t) t->tcp, "udp", (json_int_t) t->udp,
                      "icmp", (json_int_t) t->icmp);
 }
@@ -146,7 +148,8 @@ service_status(const struct lb *lb, const struct dsr_service *svc)
 
 json_t *
 status_to_json(const struct dsr_config *cfg, const struct lb *lb,
-               const struct datapath_monitor *dpm)
+               const struct datapath_monitor *dpm,
+               const struct announcer *announcer)
 {
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
     json_t *services = json_array();
@@ -155,8 +158,9 @@ status_to_json(const struct dsr_config *cfg, const struct lb *lb,
         json_array_append_new(services, service_status(lb, sorted[i]));
     }
     free(sorted);
-    return json_pack("{s:I, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:o, s:o}",
                      "version", (json_int_t) cfg->version,
                      "bridges", bridges_status(cfg, lb, dpm),
+                     "announce", announcer_to_json(announcer),
                      "services", services);
 }

@@ -10,11 +10,13 @@
 #include <jansson.h>
 
 struct datapath_monitor;
+struct announcer;
 struct dsr_config;
 struct lb;
 
 /* 'dpm' may be NULL (no OVSDB): datapaths are then unknown. */
 json_t *status_to_json(const struct dsr_config *, const struct lb *,
-                       const struct datapath_monitor *dpm);
+                       const struct datapath_monitor *,
+                       const struct announcer *);
 
 #endif /* controller/status.h */

@@ -386,9 +386,11 @@ check_settings(const struct dsr_config *cfg, const json_t *json)
                                                  &b->ct_timeouts));
     }
     bool same_limits = dsr_limits_equal(&check.limits, &cfg->limits);
+    bool same_announce = dsr_announce_equal(&check.announce, &cfg->announce);
     dsr_config_destroy(&check);
-    if (!same_bridges || !same_limits) {
-        const char *what = same_bridges ? "limits" : "bridges";
+    if (!same_bridges || !same_limits || !same_announce) {
+        const char *what = (!same_bridges ? "bridges"
+                            : !same_limits ? "limits" : "announce");
         return xasprintf("$.%s: %s cannot change while dsrd runs: edit the "
                          "state file and restart dsrd", what, what);
     }

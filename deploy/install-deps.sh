@@ -25,6 +25,7 @@ PACKAGES="
     keepalived ipvsadm
     chromium python3-websocket file prometheus
     debhelper lintian fakeroot dpkg-dev rsync man-db bash-completion
+    bird2
 "
 
 missing=

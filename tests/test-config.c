@@ -191,6 +191,12 @@ static const struct {
     {"{\"bridges\": [{\"name\": \"b\", \"mac\": \"01:00:00:00:00:01\"}],"
      " \"services\": []}",
      "$.bridges[0].mac: must be a unicast MAC"},
+    {"{\"bridges\": [" BRIDGE "], \"services\": [],"
+     " \"announce\": {\"mode\": \"bgp\", \"table\": 254}}",
+     "$.announce.table: 254 is one of the kernel's own tables"},
+    {"{\"bridges\": [" BRIDGE "], \"services\": [],"
+     " \"announce\": {\"mode\": \"ospf\"}}",
+     "$.announce.mode: "},
     {"{\"bridges\": [{\"name\": \"b\", \"ct_timeouts\": {\"tcp\": 0}}],"
      " \"services\": []}",
      "$.bridges[0].ct_timeouts.tcp: must be at least 1"},
@@ -380,6 +386,40 @@ START_TEST(test_tunnel_modes_round_trip)
     json_decref(j2);
     free(dumped);
     dsr_config_destroy(&again);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
+/* "announce" is left out of the state while it has its defaults, and
+ * survives a round trip otherwise. */
+START_TEST(test_announce_round_trip)
+{
+    static const char text[] =
+        "{\"bridges\": [" BRIDGE "], \"services\": [],"
+        " \"announce\": {\"mode\": \"bgp\", \"hold_down_ms\": 500}}";
+    struct dsr_config cfg, again;
+    char *error = parse(text, &cfg);
+
+    ck_assert_msg(!error, "%s", error);
+    ck_assert_int_eq(cfg.announce.mode, DSR_ANNOUNCE_BGP);
+    ck_assert_uint_eq(cfg.announce.table, 100);
+    ck_assert_uint_eq(cfg.announce.protocol, 213);
+    ck_assert_uint_eq(cfg.announce.hold_down_ms, 500);
+    json_t *j = dsr_config_to_json(&cfg);
+    char *dumped = json_dumps(j, JSON_SORT_KEYS);
+    error = parse(dumped, &again);
+    ck_assert_msg(!error, "%s", error);
+    ck_assert(dsr_announce_equal(&cfg.announce, &again.announce));
+    json_decref(j);
+    free(dumped);
+    dsr_config_destroy(&again);
+    dsr_config_destroy(&cfg);
+
+    error = parse("{\"bridges\": [" BRIDGE "], \"services\": []}", &cfg);
+    ck_assert_msg(!error, "%s", error);
+    j = dsr_config_to_json(&cfg);
+    ck_assert_ptr_null(json_object_get(j, "announce"));
+    json_decref(j);
     dsr_config_destroy(&cfg);
 }
 END_TEST
@@ -897,6 +937,7 @@ CHECK_MAIN("config",
            CHECK_TEST(test_full_config),
            CHECK_TEST(test_tunnel_modes_round_trip),
            CHECK_TEST(test_ct_timeouts_round_trip),
+           CHECK_TEST(test_announce_round_trip),
            CHECK_LOOP_TEST(test_rejected, ARRAY_SIZE(rejected)),
            CHECK_TEST(test_special_addresses),
            CHECK_TEST(test_address_text),

@@ -1,0 +1,463 @@
+/* Announcing VIPs by BGP, through a kernel routing table (announce.h).
+ * rtnetlink through libmnl, one request at a time, as controller/ipip.c
+ * does: the kernel answers at once. */
+#include <config.h>
+#include "controller/announce.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <arpa/inet.h>
+#include "controller/lb.h"
+#include "controller/model.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(announce);
+
+/* How often the VIPs are looked at: a withdrawal waits at most this long
+ * (BFD's own detection is 300 ms), and a large configuration is not
+ * walked on every pass of the main loop. */
+#define ANNOUNCE_INTERVAL_MS 100
+
+/* After a start, routes a previous dsrd left are kept this long while the
+ * switch connection comes up, so a restart of dsrd does not flap them. */
+#define ANNOUNCE_STARTUP_GRACE_MS 10000
+
+struct vip_route {
+    struct hmap_node node;      /* In struct announcer's 'vips'. */
+    ovs_be32 vip;
+    bool announced;             /* The route is in the table. */
+    bool inherited;             /* Found there at start, not yet judged. */
+    long long int able_since;   /* Servable since; 0: not servable. */
+    bool seen;                  /* In the configuration this pass. */
+    const char *device;         /* This pass: the bridge of a service that
+                                 * can serve it, or NULL. */
+};
+
+/* A bridge's readiness: connected, and in sync once since it connected. */
+struct bridge_ready {
+    struct hmap_node node;
+    char *name;
+    bool ready;
+};
+
+struct announcer {
+    struct dsr_announce cfg;
+    struct mnl_socket *nl;
+    unsigned int seq;
+    char *buf;                  /* MNL_SOCKET_BUFFER_SIZE. */
+    struct hmap vips;           /* struct vip_route. */
+    struct hmap bridges;        /* struct bridge_ready. */
+    long long int started;
+    long long int next_run;
+};
+
+static struct nlmsghdr *
+start_request(struct announcer *a, int type, int flags)
+{
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(a->buf);
+
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+    nlh->nlmsg_seq = ++a->seq;
+    return nlh;
+}
+
+/* Sends 'nlh' and reads the answer to its end, 'cb' seeing each message
+ * of a dump.  Returns 0 or an errno value. */
+static int
+transact(struct announcer *a, struct nlmsghdr *nlh, mnl_cb_t cb, void *aux)
+{
+    unsigned int seq = nlh->nlmsg_seq;
+    unsigned int portid = mnl_socket_get_portid(a->nl);
+    int ret;
+
+    if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0) {
+        return errno;
+    }
+    do {
+        ret = mnl_socket_recvfrom(a->nl, a->buf, MNL_SOCKET_BUFFER_SIZE);
+        if (ret < 0) {
+            return errno;
+        }
+        ret = mnl_cb_run(a->buf, ret, seq, portid, cb, aux);
+    } while (ret > 0);
+    return ret < 0 ? errno : 0;
+}
+
+static struct nlmsghdr *
+route_request(struct announcer *a, int type, int flags, ovs_be32 vip)
+{
+    struct nlmsghdr *nlh = start_request(a, type, flags);
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+
+    rtm->rtm_family = AF_INET;
+    rtm->rtm_dst_len = 32;
+    rtm->rtm_table = a->cfg.table < 256 ? a->cfg.table : RT_TABLE_UNSPEC;
+    rtm->rtm_protocol = a->cfg.protocol;
+    rtm->rtm_scope = RT_SCOPE_LINK;
+    rtm->rtm_type = RTN_UNICAST;
+    mnl_attr_put_u32(nlh, RTA_TABLE, a->cfg.table);
+    mnl_attr_put(nlh, RTA_DST, sizeof vip, &vip);
+    return nlh;
+}
+
+static int
+add_route(struct announcer *a, ovs_be32 vip, const char *device)
+{
+    unsigned int ifindex = if_nametoindex(device);
+    if (!ifindex) {
+        return errno;
+    }
+    struct nlmsghdr *nlh = route_request(a, RTM_NEWROUTE,
+                                         NLM_F_CREATE | NLM_F_REPLACE, vip);
+    mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+    return transact(a, nlh, NULL, NULL);
+}
+
+static int
+del_route(struct announcer *a, ovs_be32 vip)
+{
+    int error = transact(a, route_request(a, RTM_DELROUTE, 0, vip), NULL,
+                         NULL);
+    return error == ESRCH || error == ENOENT ? 0 : error;
+}
+
+static struct vip_route *
+find_vip(const struct announcer *a, ovs_be32 vip)
+{
+    struct vip_route *r;
+
+    HMAP_FOR_EACH_WITH_HASH (r, node, hash_int((OVS_FORCE uint32_t) vip, 0),
+                             &a->vips) {
+        if (r->vip == vip) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static struct vip_route *
+add_vip(struct announcer *a, ovs_be32 vip)
+{
+    struct vip_route *r = xzalloc(sizeof *r);
+
+    r->vip = vip;
+    hmap_insert(&a->vips, &r->node, hash_int((OVS_FORCE uint32_t) vip, 0));
+    return r;
+}
+
+/* One route of a dump: ours if it is in our table with our protocol. */
+static int
+note_route(const struct nlmsghdr *nlh, void *a_)
+{
+    struct announcer *a = a_;
+    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    struct nlattr *attr;
+    uint32_t table = rtm->rtm_table;
+    ovs_be32 dst = 0;
+
+    if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 32
+        || rtm->rtm_protocol != a->cfg.protocol) {
+        return MNL_CB_OK;
+    }
+    mnl_attr_for_each (attr, nlh, sizeof *rtm) {
+        if (mnl_attr_get_type(attr) == RTA_TABLE) {
+            table = mnl_attr_get_u32(attr);
+        } else if (mnl_attr_get_type(attr) == RTA_DST
+                   && mnl_attr_get_payload_len(attr) == sizeof dst) {
+            memcpy(&dst, mnl_attr_get_payload(attr), sizeof dst);
+        }
+    }
+    if (table == a->cfg.table && dst && !find_vip(a, dst)) {
+        struct vip_route *r = add_vip(a, dst);
+        r->announced = r->inherited = true;
+    }
+    return MNL_CB_OK;
+}
+
+static int
+dump_routes(struct announcer *a)
+{
+    struct nlmsghdr *nlh = start_request(a, RTM_GETROUTE, NLM_F_DUMP);
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+
+    rtm->rtm_family = AF_INET;
+    return transact(a, nlh, note_route, a);
+}
+
+static struct announcer *
+announcer_open(const struct dsr_announce *cfg, char **errorp)
+{
+    struct announcer *a = xzalloc(sizeof *a);
+
+    a->cfg = *cfg;
+    a->seq = time(NULL);
+    a->buf = xmalloc(MNL_SOCKET_BUFFER_SIZE);
+    hmap_init(&a->vips);
+    hmap_init(&a->bridges);
+    a->started = time_msec();
+    a->nl = mnl_socket_open(NETLINK_ROUTE);
+    int error = (!a->nl ? errno
+                 : mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0 ? errno
+                 : dump_routes(a));
+    *errorp = (error
+               ? xasprintf("announce: reading routing table %"PRIu32": %s",
+                           cfg->table, ovs_strerror(error))
+               : NULL);
+    return a;
+}
+
+/* Returns the announcer of 'cfg', or NULL if it announces by ARP.  Exits
+ * if rtnetlink cannot be used: announcing is the node's availability. */
+struct announcer *
+announcer_create(const struct dsr_announce *cfg)
+{
+    if (cfg->mode != DSR_ANNOUNCE_BGP) {
+        return NULL;
+    }
+
+    char *error;
+    struct announcer *a = announcer_open(cfg, &error);
+    if (error) {
+        ovs_fatal(0, "%s", error);
+    }
+    VLOG_INFO("announcing VIPs by BGP: routes in kernel table %"PRIu32
+              ", protocol %u (%"PRIuSIZE" found there), hold-down %u ms",
+              cfg->table, cfg->protocol, hmap_count(&a->vips),
+              cfg->hold_down_ms);
+    return a;
+}
+
+void
+announcer_destroy(struct announcer *a)
+{
+    if (a) {
+        struct vip_route *r;
+        HMAP_FOR_EACH_POP (r, node, &a->vips) {
+            free(r);
+        }
+        hmap_destroy(&a->vips);
+        struct bridge_ready *b;
+        HMAP_FOR_EACH_POP (b, node, &a->bridges) {
+            free(b->name);
+            free(b);
+        }
+        hmap_destroy(&a->bridges);
+        if (a->nl) {
+            mnl_socket_close(a->nl);
+        }
+        free(a->buf);
+        free(a);
+    }
+}
+
+static struct bridge_ready *
+find_bridge(struct announcer *a, const char *name)
+{
+    struct bridge_ready *b;
+
+    HMAP_FOR_EACH_WITH_HASH (b, node, hash_string(name, 0), &a->bridges) {
+        if (!strcmp(b->name, name)) {
+            return b;
+        }
+    }
+    b = xzalloc(sizeof *b);
+    b->name = xstrdup(name);
+    hmap_insert(&a->bridges, &b->node, hash_string(name, 0));
+    return b;
+}
+
+/* Updates each bridge's readiness: a bridge that reconnects is not ready
+ * until its flows are back (in sync), and a pending write later does not
+ * make it unready. */
+static void
+update_bridges(struct announcer *a, const struct dsr_config *cfg,
+               const struct lb *lb)
+{
+    for (size_t i = 0; i < cfg->n_bridges; i++) {
+        struct bridge_ready *b = find_bridge(a, cfg->bridges[i].name);
+        bool connected, synced;
+        lb_bridge_status(lb, b->name, &connected, &synced);
+        b->ready = connected && (b->ready || synced);
+    }
+}
+
+static bool
+service_can_serve(struct announcer *a, const struct lb *lb,
+                  const struct dsr_service *svc)
+{
+    return (find_bridge(a, svc->bridge)->ready
+            && !lb_service_rejection(lb, svc)
+            && lb_count_healthy(lb, svc) > 0);
+}
+
+static void
+set_route(struct announcer *a, struct vip_route *r, const char *device,
+          bool announce)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+    char ip[INET_ADDRSTRLEN];
+    int error;
+
+    inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
+    error = announce ? add_route(a, r->vip, device) : del_route(a, r->vip);
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: could not %s its route in table %"PRIu32
+                     ": %s", ip, announce ? "add" : "delete", a->cfg.table,
+                     ovs_strerror(error));
+        return;
+    }
+    VLOG_INFO("%s: %s", ip, announce ? "announced" : "withdrawn");
+    r->announced = announce;
+    r->inherited = false;
+}
+
+/* Decides one VIP: 'device' is the bridge of a service that can serve
+ * it, or NULL if none can. */
+static void
+judge_vip(struct announcer *a, struct vip_route *r, const char *device,
+          long long int now)
+{
+    if (!device) {
+        r->able_since = 0;
+        if (r->announced && (!r->inherited
+                             || now - a->started
+                                >= ANNOUNCE_STARTUP_GRACE_MS)) {
+            set_route(a, r, NULL, false);
+        }
+        return;
+    }
+    if (!r->able_since) {
+        r->able_since = now;
+    }
+    if (r->inherited) {
+        r->inherited = false;   /* Kept: it was right all along. */
+    } else if (!r->announced
+               && now - r->able_since >= a->cfg.hold_down_ms) {
+        set_route(a, r, device, true);
+    }
+}
+
+void
+announcer_run(struct announcer *a, const struct dsr_config *cfg,
+              const struct lb *lb)
+{
+    long long int now = time_msec();
+
+    if (!a || now < a->next_run) {
+        return;
+    }
+    a->next_run = now + ANNOUNCE_INTERVAL_MS;
+    update_bridges(a, cfg, lb);
+
+    struct vip_route *r;
+    HMAP_FOR_EACH (r, node, &a->vips) {
+        r->seen = false;
+        r->device = NULL;
+    }
+    struct dsr_service *svc;
+    HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        ovs_be32 vip = dsr_ip4(&svc->vip);
+        r = find_vip(a, vip);
+        if (!r) {
+            r = add_vip(a, vip);
+        }
+        r->seen = true;
+        if (!r->device && service_can_serve(a, lb, svc)) {
+            r->device = svc->bridge;
+        }
+    }
+    HMAP_FOR_EACH_SAFE (r, node, &a->vips) {
+        judge_vip(a, r, r->device, now);
+        if (!r->seen && !r->announced) {
+            hmap_remove(&a->vips, &r->node);
+            free(r);
+        }
+    }
+}
+
+void
+announcer_wait(struct announcer *a)
+{
+    if (a) {
+        poll_timer_wait_until(a->next_run);
+    }
+}
+
+/* Withdraws every VIP, for a graceful stop: the routers move the traffic
+ * to other nodes while this one still forwards what reaches it. */
+void
+announcer_withdraw_all(struct announcer *a)
+{
+    struct vip_route *r;
+
+    if (!a) {
+        return;
+    }
+    HMAP_FOR_EACH (r, node, &a->vips) {
+        if (r->announced) {
+            set_route(a, r, NULL, false);
+        }
+    }
+}
+
+/* {"mode": "bgp", "table": N, "protocol": N, "announced": [VIP...]} */
+json_t *
+announcer_to_json(const struct announcer *a)
+{
+    if (!a) {
+        return json_pack("{s:s}", "mode", "arp");
+    }
+
+    json_t *vips = json_array();
+    const struct vip_route *r;
+    HMAP_FOR_EACH (r, node, &a->vips) {
+        if (r->announced) {
+            char ip[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
+            json_array_append_new(vips, json_string(ip));
+        }
+    }
+    return json_pack("{s:s, s:I, s:i, s:I, s:o}", "mode", "bgp",
+                     "table", (json_int_t) a->cfg.table,
+                     "protocol", a->cfg.protocol,
+                     "hold_down_ms", (json_int_t) a->cfg.hold_down_ms,
+                     "announced", vips);
+}
+
+/* Deletes every route of 'cfg''s table and protocol: what the service
+ * manager runs after dsrd died (dsrd --withdraw, deploy/dsrd.service's
+ * ExecStopPost), so that a node without dsrd attracts no traffic. */
+char *
+announce_flush(const struct dsr_announce *cfg)
+{
+    if (cfg->mode != DSR_ANNOUNCE_BGP) {
+        return NULL;
+    }
+
+    char *error;
+    struct announcer *a = announcer_open(cfg, &error);
+    if (!error) {
+        announcer_withdraw_all(a);
+        size_t left = 0;
+        struct vip_route *r;
+        HMAP_FOR_EACH (r, node, &a->vips) {
+            left += r->announced;
+        }
+        if (left) {
+            error = xasprintf("announce: %"PRIuSIZE" routes could not be "
+                              "deleted from table %"PRIu32, left,
+                              cfg->table);
+        }
+    }
+    announcer_destroy(a);
+    return error;
+}

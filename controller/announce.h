@@ -1,0 +1,39 @@
+/* Announcing VIPs by BGP, through a kernel routing table.
+ *
+ * With "announce": {"mode": "bgp"}, dsrd talks to no BGP daemon: it keeps
+ * a VIP/32 route in its own kernel table (announce.table, protocol
+ * announce.protocol, through the bridge's LOCAL port) exactly while this
+ * node can serve the VIP, and a routing daemon that learns that table
+ * (BIRD's "protocol kernel { kernel table N; learn; }", FRR's "ip
+ * import-table N") announces it.  Either side may restart: the table is
+ * the contract (deploy/bgp/README.md).
+ *
+ * A node can serve a VIP while at least one of its services can: its
+ * bridge is connected and has been in sync since it (re)connected, OVS
+ * accepted the service's flows, and it has a backend that takes new
+ * connections.  A VIP that stops being servable is withdrawn at once; one
+ * that becomes servable again is announced after announce.hold_down_ms.
+ * Losing the switch withdraws every VIP on that bridge: the userspace
+ * datapath's LOCAL port outlives ovs-vswitchd, and with it the route. */
+#ifndef DSR_ANNOUNCE_H
+#define DSR_ANNOUNCE_H 1
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "openvswitch/compiler.h"
+
+struct dsr_announce;
+struct dsr_config;
+struct lb;
+
+struct announcer *announcer_create(const struct dsr_announce *);
+void announcer_destroy(struct announcer *);
+void announcer_run(struct announcer *, const struct dsr_config *,
+                   const struct lb *);
+void announcer_wait(struct announcer *);
+void announcer_withdraw_all(struct announcer *);
+json_t *announcer_to_json(const struct announcer *);
+
+char *announce_flush(const struct dsr_announce *) OVS_WARN_UNUSED_RESULT;
+
+#endif /* controller/announce.h */

@@ -1,0 +1,130 @@
+#!/bin/bash
+# "announce": {"mode": "bgp"} (controller/announce.h): dsrd keeps the VIP's
+# route in kernel table 100 exactly while the node can serve it; a real
+# BIRD on the load balancer learns the table and announces it to a real
+# BIRD on a router.  Withdrawn when the service loses its backends, back
+# after the hold-down; withdrawn when ovs-vswitchd dies (its LOCAL port
+# stays), back once the flows are; gone from the router with BIRD, back
+# with it; withdrawn by SIGTERM; after SIGKILL, by "dsrd --withdraw".
+. "$(dirname "$0")/lib.sh"
+if ! command -v bird > /dev/null; then
+    echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
+    exit 77
+fi
+if [ "$DSR_DATAPATH" = system ]; then
+    echo "SKIP: the kernel datapath's VM has no BIRD"
+    exit 77
+fi
+
+e2e_setup bgp 2
+sb_lb_address 10.0.0.5/24
+e2e_http_backends 2 80
+
+# The router, on a link of its own to the load balancer.
+RT=$SB_ID-rt
+ip netns add "$RT"
+ip -n "$RT" link set lo up
+ip -n "$SB_LB" link add up1 type veth peer name rt0 netns "$RT"
+ip -n "$SB_LB" addr add 10.98.0.11/24 dev up1
+ip -n "$SB_LB" link set up1 up
+ip -n "$RT" addr add 10.98.0.1/24 dev rt0
+ip -n "$RT" link set rt0 up
+timers='hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5;'
+cat > "$SB_DIR/bird-lb.conf" <<EOC
+router id 10.98.0.11;
+protocol device { }
+protocol kernel kvips { kernel table 100; learn; ipv4 { import all; export none; }; }
+protocol bgp up { local 10.98.0.11 as 65001; neighbor 10.98.0.1 as 65000; $timers
+  ipv4 { import none; export where proto = "kvips"; next hop self; }; }
+EOC
+cat > "$SB_DIR/bird-rt.conf" <<EOC
+router id 10.98.0.1;
+protocol device { }
+protocol bgp lb1 { local 10.98.0.1 as 65000; neighbor 10.98.0.11 as 65001; $timers
+  ipv4 { import all; export none; }; }
+EOC
+start_bird() {
+    ip netns exec "$1" bird -c "$SB_DIR/bird-$2.conf" -s "$SB_DIR/bird-$2.ctl" \
+        -P "$SB_DIR/bird-$2.pid"
+}
+start_bird "$RT" rt
+start_bird "$SB_LB" lb
+
+fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "announce": {"mode": "bgp", "hold_down_ms": 2000},
+ "services": [
+  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+   "health_check": {"type": "http", "path": "/health", $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
+EOC
+
+# What the router has learned, and what dsrd's table holds.
+routed() {
+    birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
+        | grep -q "^$VIP/32 .*unicast"
+}
+unrouted() { ! routed; }
+in_table() {
+    ip -n "$SB_LB" route show table 100 proto 213 | grep -q "^$VIP dev br0"
+}
+not_in_table() { ! in_table; }
+SB_WAIT=60 sb_wait_until routed || sb_fail "never announced: $(birdc -s "$SB_DIR/bird-rt.ctl" show protocols all lb1)"
+in_table || sb_fail "route not in table 100: $(ip -n "$SB_LB" route show table 100)"
+api GET /v1/status
+expect 200 '.announce.mode == "bgp"' ".announce.announced == [\"$VIP\"]"
+
+# The service loses its backends: withdrawn at once.
+sb_pkill be1 "http-backend.py be1 " || true
+sb_pkill be2 "http-backend.py be2 " || true
+sb_wait_until unrouted || sb_fail "not withdrawn without backends"
+api GET /v1/status
+expect 200 '.announce.announced == []'
+
+# One comes back: announced again, but not before the hold-down.
+sb_spawn be1 python3 "$TOP_SRCDIR/deploy/http-backend.py" be1 \
+    "$SB_DIR/be1.http.log" 80
+e2e_wait_api /v1/status '.services[0].healthy_backends == 1'
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    not_in_table || sb_fail "announced within the hold-down"
+    sleep 0.1
+done
+sb_wait_until routed || sb_fail "not announced again"
+
+# ovs-vswitchd dies: its LOCAL port stays, dsrd withdraws; once it is back
+# with the flows, the VIP is announced again.
+kill -9 "$(cat "$SB_DIR/ovs-vswitchd.pid")"
+sb_wait_until not_in_table || sb_fail "still announced without a switch"
+sb_wait_until unrouted || sb_fail "router kept the route"
+ip -n "$SB_LB" link show br0 > /dev/null || sb_fail "br0 gone (test premise)"
+sb_start_vswitchd
+SB_WAIT=30 sb_wait_until routed || sb_fail "not announced after the switch came back"
+
+# BIRD on the load balancer dies and comes back: the table is the contract.
+kill -9 "$(cat "$SB_DIR/bird-lb.pid")"
+SB_WAIT=30 sb_wait_until unrouted || sb_fail "router kept a dead peer's route"
+start_bird "$SB_LB" lb
+SB_WAIT=60 sb_wait_until routed || sb_fail "BIRD did not relearn the table"
+
+# SIGTERM: withdrawn before dsrd exits.
+pid=$(cat "$SB_DIR/dsrd.pid")
+kill -TERM "$pid"
+sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+not_in_table || sb_fail "SIGTERM left the route"
+sb_wait_until unrouted || sb_fail "router kept the route after SIGTERM"
+
+# SIGKILL leaves the route: "dsrd --withdraw" (the unit's ExecStopPost)
+# takes it away.
+sb_start_dsrd ""
+sb_wait_until in_table || sb_fail "not announced after a restart"
+kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+in_table || sb_fail "SIGKILL took the route (test premise)"
+ip netns exec "$SB_LB" "$DSRD" --withdraw || sb_fail "dsrd --withdraw failed"
+not_in_table || sb_fail "dsrd --withdraw left the route"
+sb_wait_until unrouted || sb_fail "router kept the route after --withdraw"
+# And a new dsrd announces it again.
+sb_start_dsrd ""
+sb_wait_until routed || sb_fail "not announced by the next dsrd"
+E2E_EXPECTED_LOG='.'    # the killed run's log is not checked
+e2e_pass "VIP announced by BIRD exactly while the node can serve it"
