@@ -37,8 +37,9 @@ struct vip_route {
     bool inherited;             /* Found there at start, not yet judged. */
     long long int able_since;   /* Servable since; 0: not servable. */
     bool seen;                  /* In the configuration this pass. */
-    const char *device;         /* This pass: the bridge of a service that
-                                 * can serve it, or NULL. */
+    const char *device;         /* This pass: the bridge of its services,
+                                 * or NULL if one of them cannot serve. */
+    bool blocked;               /* This pass: one of them cannot. */
 };
 
 /* A bridge's readiness: connected, and in sync once since it connected. */
@@ -320,8 +321,8 @@ set_route(struct announcer *a, struct vip_route *r, const char *device,
     r->inherited = false;
 }
 
-/* Decides one VIP: 'device' is the bridge of a service that can serve
- * it, or NULL if none can. */
+/* Decides one VIP: 'device' is the bridge of its services, or NULL if one
+ * of them cannot serve. */
 static void
 judge_vip(struct announcer *a, struct vip_route *r, const char *device,
           long long int now)
@@ -362,6 +363,7 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
     HMAP_FOR_EACH (r, node, &a->vips) {
         r->seen = false;
         r->device = NULL;
+        r->blocked = false;
     }
     struct dsr_service *svc;
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
@@ -371,12 +373,14 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
             r = add_vip(a, vip);
         }
         r->seen = true;
-        if (!r->device && service_can_serve(a, lb, svc)) {
+        if (!r->blocked && service_can_serve(a, lb, svc)) {
             r->device = svc->bridge;
+        } else {
+            r->blocked = true;
         }
     }
     HMAP_FOR_EACH_SAFE (r, node, &a->vips) {
-        judge_vip(a, r, r->device, now);
+        judge_vip(a, r, r->blocked ? NULL : r->device, now);
         if (!r->seen && !r->announced) {
             hmap_remove(&a->vips, &r->node);
             free(r);

@@ -8,10 +8,13 @@
  * import-table N") announces it.  Either side may restart: the table is
  * the contract (deploy/bgp/README.md).
  *
- * A node can serve a VIP while at least one of its services can: its
+ * A node can serve a VIP while every one of the VIP's services can: its
  * bridge is connected and has been in sync since it (re)connected, OVS
  * accepted the service's flows, and it has a backend that takes new
- * connections.  A VIP that stops being servable is withdrawn at once; one
+ * connections.  (A node that announced a VIP one of whose services it
+ * cannot serve would attract that service's clients and lose them; the
+ * services of one VIP share its fate, and a service that must not takes
+ * a VIP of its own.)  A VIP that stops being servable is withdrawn at once; one
  * that becomes servable again is announced after announce.hold_down_ms.
  * Losing the switch withdraws every VIP on that bridge: the userspace
  * datapath's LOCAL port outlives ovs-vswitchd, and with it the route. */

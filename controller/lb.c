@@ -106,9 +106,18 @@ forget_backend_states(struct lb_bridge *br, const struct dsr_service *svc)
 }
 
 
+/* The node's own MAC, to which routers send the VIPs announced by BGP,
+ * or NULL if the VIPs are announced by ARP. */
+static const struct eth_addr *
+routed_to(const struct lb_bridge *br)
+{
+    return (br->lb->cfg->announce.mode == DSR_ANNOUNCE_BGP
+            ? &br->cfg->mac : NULL);
+}
+
 /* What the pipeline needs of 'svc' (flows/pipeline.h). */
 static void
-service_to_pipeline(const struct dsr_service *svc,
+service_to_pipeline(const struct lb_bridge *br, const struct dsr_service *svc,
                     struct pipeline_service *ps)
 {
     memset(ps, 0, sizeof *ps);
@@ -121,6 +130,10 @@ service_to_pipeline(const struct dsr_service *svc,
     ps->hash_source_ip = svc->hash == DSR_HASH_SOURCE_IP;
     ps->mac = svc->mac;
     ps->pin_connections = svc->pin_connections;
+    if (routed_to(br)) {
+        ps->routed = true;
+        ps->routed_to = *routed_to(br);
+    }
 }
 
 /* Recomputes the service's flows and group from its table and its
@@ -143,7 +156,7 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     }
 
     struct pipeline_service ps;
-    service_to_pipeline(svc, &ps);
+    service_to_pipeline(br, svc, &ps);
     struct dsr_owner *owner = pipeline_service(&ps, slots.reachable,
                                                slots.n_reachable,
                                                slots.slot_ips);
@@ -167,10 +180,12 @@ add_vip(struct lb_bridge *br, const struct dsr_service *svc)
      * means the last service of the VIP is being replaced. */
     if (!vip->refcount || !eth_addr_equals(vip->mac, svc->mac)) {
         vip->mac = svc->mac;
-        vip->announce = true;
-        br->any_to_announce = true;
+        /* A routed VIP is announced by BGP, not by gratuitous ARP. */
+        vip->announce = !routed_to(br);
+        br->any_to_announce |= vip->announce;
 
-        struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac);
+        struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac,
+                                               routed_to(br));
         ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
         dsr_owner_unref(owner);
     }

@@ -51,8 +51,12 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
 {
     struct dsr_owner *owner = dsr_owner_create(dsr_cookie(DSR_COOKIE_BASE,
                                                           0));
-    char *match = xasprintf("arp,dl_dst="ETH_ADDR_FMT",arp_op=2",
-                            ETH_ADDR_ARGS(bridge_mac));
+    /* dsrd resolves backends with ARP probes (sender 0.0.0.0), so their
+     * replies are for 0.0.0.0: the host's own ARP replies, to its address
+     * on the bridge, which may share the MAC (a node announcing by BGP),
+     * go on to the host. */
+    char *match = xasprintf("arp,dl_dst="ETH_ADDR_FMT",arp_op=2,"
+                            "arp_tpa=0.0.0.0", ETH_ADDR_ARGS(bridge_mac));
 
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
                        match, "controller");
@@ -120,17 +124,36 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
     return owner;
 }
 
+/* ",dl_dst=MAC" for a routed VIP's flows, else "". */
+static char *
+routed_match(const struct eth_addr *routed_to)
+{
+    return (routed_to
+            ? xasprintf(",dl_dst="ETH_ADDR_FMT, ETH_ADDR_ARGS(*routed_to))
+            : xstrdup(""));
+}
+
 /* A VIP: the bridge answers ARP for it with the service MAC (backends,
  * which hold the VIP on loopback, must never answer), and drops traffic to
- * it that no service claims instead of flooding it to every backend. */
+ * it that no service claims instead of flooding it to every backend.
+ *
+ * A VIP routed to this node (announced by BGP, controller/announce.h) has
+ * no ARP responder: routers send its packets to the node's own MAC,
+ * 'routed_to', and only those are taken.  Frames of the VIP for another
+ * node's MAC, which a switch floods when that node is gone, are dropped,
+ * or every surviving node would deliver them. */
 struct dsr_owner *
-pipeline_vip(ovs_be32 vip, struct eth_addr mac)
+pipeline_vip(ovs_be32 vip, struct eth_addr mac,
+             const struct eth_addr *routed_to)
 {
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_VIP, ntohl(vip)));
+    char *routed = routed_match(routed_to);
     char *match;
 
-    add_arp_responder(owner, vip, mac);
+    if (!routed_to) {
+        add_arp_responder(owner, vip, mac);
+    }
     match = xasprintf("ip,nw_dst="IP_FMT, IP_ARGS(vip));
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_NO_SERVICE,
                        match, "drop");
@@ -138,7 +161,8 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
 
     /* Fragments carry no ports after the first: conntrack reassembles
      * the datagram and gives every fragment its tuple (ct_tp_dst...). */
-    match = xasprintf("ip,nw_dst="IP_FMT",ip_frag=yes", IP_ARGS(vip));
+    match = xasprintf("ip,nw_dst="IP_FMT",ip_frag=yes%s", IP_ARGS(vip),
+                      routed);
     char *frag_actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
                                    DSR_TABLE_FRAGMENTS);
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_FRAGMENT,
@@ -151,13 +175,14 @@ pipeline_vip(ovs_be32 vip, struct eth_addr mac)
     char *actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
                               DSR_TABLE_CT_RELATED);
     for (int type = 3; type <= 11; type += 8) {
-        match = xasprintf("icmp,nw_dst="IP_FMT",icmp_type=%d",
-                          IP_ARGS(vip), type);
+        match = xasprintf("icmp,nw_dst="IP_FMT",icmp_type=%d%s",
+                          IP_ARGS(vip), type, routed);
         dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_ICMP_ERROR,
                            match, actions);
         free(match);
     }
     free(actions);
+    free(routed);
     return owner;
 }
 
@@ -309,6 +334,10 @@ pipeline_service(const struct pipeline_service *svc,
             ds_clear(&s);
             ds_put_format(&s, "%s,nw_dst="IP_FMT, tcp ? "tcp" : "udp",
                           IP_ARGS(svc->vip));
+            if (svc->routed) {
+                ds_put_format(&s, ",dl_dst="ETH_ADDR_FMT,
+                              ETH_ADDR_ARGS(svc->routed_to));
+            }
             if (svc->port) {
                 ds_put_format(&s, ",tp_dst=%"PRIu16, svc->port);
             }

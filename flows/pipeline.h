@@ -170,11 +170,14 @@ struct pipeline_service {
     bool hash_source_ip;        /* Slots by client address, not 5-tuple. */
     struct eth_addr mac;        /* l2: eth_src of frames to backends. */
     bool pin_connections;       /* Conntrack pins (README.md). */
+    bool routed;                /* Its VIP is routed to this node (BGP): */
+    struct eth_addr routed_to;  /* only frames to this MAC are taken. */
 };
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
                                 ovs_be32 probe_ip, bool pin_syns);
-struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac);
+struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac,
+                               const struct eth_addr *routed_to);
 struct dsr_owner *pipeline_service(const struct pipeline_service *,
                                    const struct pipeline_backend *,
                                    size_t n_backends,

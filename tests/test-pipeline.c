@@ -69,7 +69,8 @@ START_TEST(test_base)
     ck_assert_str_eq(text,
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         "table=0,priority=400,cookie=0xd500000000000000,"
-        "arp,dl_dst=02:d5:d5:00:00:01,arp_op=2 actions=CONTROLLER:65535\n"
+        "arp,dl_dst=02:d5:d5:00:00:01,arp_tpa=0.0.0.0,arp_op=2 "
+        "actions=CONTROLLER:65535\n"
         "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         "table=20,priority=0,cookie=0xd500000000000000,ip "
         "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
@@ -94,7 +95,8 @@ END_TEST
 START_TEST(test_vip)
 {
     char *text = format_and_release(pipeline_vip(htonl(0x0a000064),
-                                                 mac("02:d5:d5:00:00:01")));
+                                                 mac("02:d5:d5:00:00:01"),
+                                                 NULL));
 
     ck_assert_str_eq(text,
         "table=0,priority=100,cookie=0xd50200000a000064,"
@@ -116,6 +118,31 @@ START_TEST(test_vip)
         "set_field:02:d5:d5:00:00:01->arp_sha,"
         "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],"
         "set_field:10.0.0.100->arp_spa,IN_PORT\n");
+    free(text);
+}
+END_TEST
+
+/* A VIP routed to the node (BGP): no ARP responder, and only frames to
+ * the node's MAC are taken; the rest of the VIP's traffic is dropped. */
+START_TEST(test_routed_vip)
+{
+    struct eth_addr node = mac("02:d5:d5:00:00:21");
+    char *text = format_and_release(pipeline_vip(htonl(0x0a000064),
+                                                 mac("02:d5:d5:00:00:01"),
+                                                 &node));
+
+    ck_assert_str_eq(text,
+        "table=0,priority=100,cookie=0xd50200000a000064,"
+        "ip,nw_dst=10.0.0.100 actions=drop\n"
+        "table=0,priority=150,cookie=0xd50200000a000064,"
+        "icmp,dl_dst=02:d5:d5:00:00:21,nw_dst=10.0.0.100,icmp_type=11 "
+        "actions=ct(table=23,zone=54741)\n"
+        "table=0,priority=150,cookie=0xd50200000a000064,"
+        "icmp,dl_dst=02:d5:d5:00:00:21,nw_dst=10.0.0.100,icmp_type=3 "
+        "actions=ct(table=23,zone=54741)\n"
+        "table=0,priority=250,cookie=0xd50200000a000064,"
+        "ip,dl_dst=02:d5:d5:00:00:21,nw_dst=10.0.0.100,nw_frag=yes "
+        "actions=ct(table=24,zone=54741)\n");
     free(text);
 }
 END_TEST
@@ -451,6 +478,7 @@ END_TEST
 CHECK_MAIN("pipeline",
            CHECK_TEST(test_base),
            CHECK_TEST(test_vip),
+           CHECK_TEST(test_routed_vip),
            CHECK_TEST(test_tcp_service),
            CHECK_TEST(test_tunnel_services),
            CHECK_TEST(test_both_protocols_all_ports),
