@@ -413,6 +413,15 @@ announcer_withdraw_all(struct announcer *a)
     }
 }
 
+/* Whether 'vip''s route is in the table now (false for an IPv6 VIP, which
+ * BGP mode does not announce): for /metrics. */
+bool
+announcer_is_announced(const struct announcer *a, const struct in6_addr *vip)
+{
+    const struct vip_route *r = find_vip(a, dsr_ip4(vip));
+    return r && r->announced;
+}
+
 /* {"mode": "bgp", "table": N, "protocol": N, "announced": [VIP...]} */
 json_t *
 announcer_to_json(const struct announcer *a)

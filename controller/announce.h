@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include "openvswitch/compiler.h"
 
 struct dsr_announce;
@@ -36,6 +37,8 @@ void announcer_run(struct announcer *, const struct dsr_config *,
 void announcer_wait(struct announcer *);
 void announcer_withdraw_all(struct announcer *);
 json_t *announcer_to_json(const struct announcer *);
+bool announcer_is_announced(const struct announcer *,
+                            const struct in6_addr *vip);
 
 char *announce_flush(const struct dsr_announce *) OVS_WARN_UNUSED_RESULT;
 

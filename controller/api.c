@@ -692,6 +692,7 @@ run_stats_waiters(struct api *api)
         }
         if (q->prometheus) {
             char *text = stats_to_prometheus(api->cfg, api->lb,
+                                             api->announcer,
                                              api->start_wall_msec);
             http_respond(q->req, 200, "text/plain; version=0.0.4", text,
                          strlen(text), NULL, NULL);

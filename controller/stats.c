@@ -3,6 +3,7 @@
 #include "controller/stats.h"
 
 #include <arpa/inet.h>
+#include "controller/announce.h"
 #include "controller/config.h"
 #include "controller/health.h"
 #include "controller/lb.h"
@@ -266,6 +267,27 @@ put_programmed(struct ds *s, const struct dsr_service **sorted,
     }
 }
 
+/* BGP mode only: whether each service's VIP is in the routing table that
+ * the routing daemon announces (the same value for services that share a
+ * VIP).  ARP mode has no such state: dsr_service_programmed tells that the
+ * ARP responder is there. */
+static void
+put_announced(struct ds *s, const struct dsr_service **sorted,
+              const struct announcer *announcer)
+{
+    if (!announcer) {
+        return;
+    }
+    put_help(s, "dsr_service_announced", "gauge",
+             "1 if the service's VIP route is in the table that BGP "
+             "announces.");
+    for (size_t i = 0; sorted[i]; i++) {
+        ds_put_format(s, "dsr_service_announced{service=\"%s\",vip=\"%s\"}"
+                      " %d\n", sorted[i]->name, IPS(&sorted[i]->vip),
+                      announcer_is_announced(announcer, &sorted[i]->vip));
+    }
+}
+
 /* Who is answering, and since when: a restart shows as a new start time,
  * which the alert rules look for (deploy/prometheus/). */
 static void
@@ -281,6 +303,7 @@ put_process(struct ds *s, long long start_wall_msec)
 
 char *
 stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb,
+                    const struct announcer *announcer,
                     long long start_wall_msec)
 {
     const struct dsr_service **sorted = dsr_config_sorted_services(cfg);
@@ -297,6 +320,7 @@ stats_to_prometheus(const struct dsr_config *cfg, const struct lb *lb,
     put_backend_health(&s, sorted, lb);
     put_healthy_backends(&s, sorted, lb);
     put_programmed(&s, sorted, lb);
+    put_announced(&s, sorted, announcer);
     free(sorted);
     return ds_steal_cstr(&s);
 }

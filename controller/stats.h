@@ -8,9 +8,11 @@
 
 struct dsr_config;
 struct lb;
+struct announcer;
 
 json_t *stats_to_json(const struct dsr_config *, const struct lb *);
 char *stats_to_prometheus(const struct dsr_config *, const struct lb *,
+                          const struct announcer *,
                           long long start_wall_msec);
 
 #endif /* controller/stats.h */

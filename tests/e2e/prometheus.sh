@@ -1,8 +1,10 @@
 #!/bin/bash
 # Prometheus (deploy/prometheus/, deploy/grafana/): dsrd's /metrics passes
 # `promtool check metrics`, the rules and the example configuration pass
-# promtool, and a real Prometheus scraping dsrd fires
-# DsrServiceNoHealthyBackend when a service's backends all die.  The
+# promtool, and a real Prometheus scraping dsrd (announcing by BGP, so
+# that dsr_service_announced is there too) fires DsrServiceNoHealthyBackend,
+# DsrBackendDown, DsrVipNotAnnounced and DsrVipAnnouncedNowhere when a
+# service's backends all die, and DsrRestarted when dsrd restarts.  The
 # Grafana dashboard is valid JSON whose queries use only metrics that
 # dsrd or the rules provide.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +25,7 @@ e2e_http_backends 2 80
 fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
 e2e_start_dsrd <<EOC
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "announce": {"mode": "bgp", "hold_down_ms": 0},
  "services": [
   {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
    "health_check": {"type": "http", "path": "/health", $fast},
@@ -30,6 +33,8 @@ e2e_start_dsrd <<EOC
 EOC
 e2e_wait_api /v1/status '.services[0].healthy_backends == 2' \
     || sb_fail "backends never healthy"
+e2e_wait_api /v1/status ".announce.announced == [\"$VIP\"]" \
+    || sb_fail "VIP never announced"
 e2e_curl "http://$VIP/?[1-20]" > /dev/null
 e2e_wait_api /v1/stats '.services[0].packets > 0'
 
@@ -38,6 +43,8 @@ expect 200
 promtool check metrics < "$SB_DIR/body" > "$SB_DIR/lint" 2>&1 \
     || sb_fail "promtool check metrics: $(cat "$SB_DIR/lint")"
 [ ! -s "$SB_DIR/lint" ] || sb_fail "metrics lint: $(cat "$SB_DIR/lint")"
+grep -qx "dsr_service_announced{service=\"web\",vip=\"$VIP\"} 1" \
+    "$SB_DIR/body" || sb_fail "announced VIP not 1 in /metrics"
 for m in process_start_time_seconds dsr_service_programmed \
          dsr_backend_probe_duration_seconds dsr_build_info; do
     grep -q "^$m[{ ]" "$SB_DIR/body" || sb_fail "no $m in /metrics"
@@ -67,7 +74,8 @@ scrape_configs:
 EOC
 promtool check config "$SB_DIR/prom/prometheus.yml" \
     || sb_fail "promtool check config"
-ip netns exec "$SB_LB" prometheus --config.file="$SB_DIR/prom/prometheus.yml" \
+# TZ=UTC: its API's times end in Z, as jq's fromdateiso8601 wants.
+TZ=UTC ip netns exec "$SB_LB" prometheus --config.file="$SB_DIR/prom/prometheus.yml" \
     --storage.tsdb.path="$SB_DIR/prom/data" \
     --web.listen-address=127.0.0.1:9090 --log.level=warn \
     > "$SB_DIR/prom/log" 2>&1 &
@@ -82,14 +90,34 @@ scraped() {
 }
 SB_WAIT=60 sb_wait_until scraped \
     || sb_fail "never scraped: $(cat "$SB_DIR/prom/answer" "$SB_DIR/prom/log")"
+# ALERT fires, about the service web (or, for the alerts by VIP alone,
+# about its VIP).
 firing() {
-    prom alerts && jq -e --arg a "$1" '[.data.alerts[]
+    prom alerts && jq -e --arg a "$1" --arg vip "$VIP" '[.data.alerts[]
         | select(.labels.alertname == $a and .state == "firing"
-                 and .labels.service == "web")] | length > 0' \
+                 and (.labels.service // "web") == "web"
+                 and (.labels.vip // $vip) == $vip)] | length > 0' \
         "$SB_DIR/prom/answer" > /dev/null
 }
-! firing DsrServiceNoHealthyBackend \
-    || sb_fail "fires with healthy backends: $(cat "$SB_DIR/prom/answer")"
+firing_nothing() {
+    prom alerts && jq -e '[.data.alerts[] | select(.state == "firing")]
+        | length == 0' "$SB_DIR/prom/answer" > /dev/null
+}
+announced() {
+    prom 'query?query=dsr_service_announced%3D%3D1' \
+        && jq -e '.data.result | length == 1' "$SB_DIR/prom/answer" > /dev/null
+}
+SB_WAIT=60 sb_wait_until announced || sb_fail "announced VIP never scraped"
+# Two evaluations later nothing fires: the rules hold on a healthy node.
+prom 'query?query=time()'
+t=$(jq -r '.data.result[0]' "$SB_DIR/prom/answer")
+evaluated_since() {
+    prom rules && jq -e --argjson t "$t" '[.data.groups[]
+        | .lastEvaluation | sub("\\.[0-9]+"; "")
+        | fromdateiso8601 > $t + 1] | all' "$SB_DIR/prom/answer" > /dev/null
+}
+SB_WAIT=60 sb_wait_until evaluated_since || sb_fail "rules not evaluated"
+firing_nothing || sb_fail "alerts on a healthy node: $(cat "$SB_DIR/prom/answer")"
 recorded() {
     prom 'query?query=dsr%3Aservice_packets%3Arate1m' \
         && jq -e '.data.result | length > 0' "$SB_DIR/prom/answer" > /dev/null
@@ -100,7 +128,15 @@ sb_pkill be1 "http-backend.py be1 " || true
 sb_pkill be2 "http-backend.py be2 " || true
 SB_WAIT=60 sb_wait_until firing DsrServiceNoHealthyBackend \
     || sb_fail "alert never fired: $(cat "$SB_DIR/prom/answer")"
-jq -c '.data.alerts[] | select(.state == "firing") | {alert: .labels.alertname, service: .labels.service, summary: .annotations.summary}' \
+for a in DsrBackendDown DsrVipNotAnnounced DsrVipAnnouncedNowhere; do
+    SB_WAIT=60 sb_wait_until firing $a || sb_fail "$a never fired"
+done
+jq -c '.data.alerts[] | select(.state == "firing") | {alert: .labels.alertname, service: .labels.service, vip: .labels.vip, summary: .annotations.summary}' \
     "$SB_DIR/prom/answer"
-SB_WAIT=60 sb_wait_until firing DsrBackendDown || sb_fail "DsrBackendDown never fired"
-e2e_pass "metrics lint clean, rules loaded, alert fired on a dead service"
+
+# dsrd restarts: a new start time.
+! firing DsrRestarted || sb_fail "DsrRestarted before any restart"
+sb_stop_dsrd
+sb_start_dsrd ""
+SB_WAIT=60 sb_wait_until firing DsrRestarted || sb_fail "DsrRestarted never fired"
+e2e_pass "metrics lint clean, rules loaded, alerts fired on a dead service and a restart"

@@ -61,7 +61,9 @@ dpkg-deb -c "$backend_deb" > "$SB_DIR/ovs-dsr-backend.files"
 for f in ./usr/sbin/dsrd ./usr/sbin/dsrctl ./etc/ovs-dsr/dsrd.json \
          ./lib/systemd/system/dsrd.service \
          ./usr/share/man/man8/dsrd.8.gz ./usr/share/man/man8/dsrctl.8.gz \
-         ./usr/share/bash-completion/completions/dsrctl; do
+         ./usr/share/bash-completion/completions/dsrctl \
+         ./usr/share/doc/ovs-dsr/examples/prometheus/ovs-dsr.rules.yml \
+         ./usr/share/doc/ovs-dsr/examples/grafana/ovs-dsr.json; do
     grep -q " $f\$" "$SB_DIR/ovs-dsr.files" || sb_fail "ovs-dsr lacks $f"
 done
 for f in ./usr/sbin/dsr-backend ./usr/share/man/man8/dsr-backend.8.gz; do
