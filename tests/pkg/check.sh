@@ -20,12 +20,18 @@ if dpkg-query -W -f='${Status}' ovs-dsr ovs-dsr-backend 2>/dev/null \
     echo "SKIP: ovs-dsr is installed on this machine; not touching it"
     exit 77
 fi
+for dir in /var/lib/ovs-dsr /etc/ovs-dsr; do
+    [ ! -e $dir ] || { echo "FAIL: $dir exists without the package" \
+                            "(a failed run's leftover?): remove it"; exit 1; }
+done
 . "$TOP_SRCDIR/deploy/sandbox.sh"
 sb_init pkg
-# Whatever happens, the machine is left without the packages.
+# Whatever happens, the machine is left without the packages, and without
+# what a broken postrm may leave (the test found neither there).
 pkg_cleanup() {
     local status=$?
     dpkg -P ovs-dsr ovs-dsr-backend > /dev/null 2>&1
+    rm -rf /var/lib/ovs-dsr /etc/ovs-dsr
     (exit "$status")
     sb_cleanup
 }
@@ -40,10 +46,17 @@ if git -C "$TOP_SRCDIR" rev-parse 2> /dev/null; then
 else
     cp -a "$TOP_SRCDIR/." "$SB_DIR/src/"
 fi
-ovs=$("$TOP_SRCDIR/deploy/build-ovs.sh")
+# PKG_CHECK_FULL=1: as a user builds it, libopenvswitch in the package's
+# tree (minutes more); else the cached one.
+if [ -z "$PKG_CHECK_FULL" ]; then
+    OVS_DSR_CACHE=$(dirname "$("$TOP_SRCDIR/deploy/build-ovs.sh")")
+    export OVS_DSR_CACHE
+else
+    unset OVS_DSR_CACHE
+fi
 start=$(date +%s)
-(cd "$SB_DIR/src" && OVS_DSR_CACHE=$(dirname "$ovs") \
-    dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$SB_DIR/build.log" 2>&1 \
+(cd "$SB_DIR/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") \
+    > "$SB_DIR/build.log" 2>&1 \
     || sb_fail "dpkg-buildpackage: $(tail -30 "$SB_DIR/build.log")"
 echo "built in $(( $(date +%s) - start )) s:"
 ls "$SB_DIR"/*.deb
