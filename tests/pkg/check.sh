@@ -30,6 +30,9 @@ sb_init pkg
 # what a broken postrm may leave (the test found neither there).
 pkg_cleanup() {
     local status=$?
+    # Else, under set -e, "(exit 1)" below would end the trap before
+    # sb_cleanup and leave the sandbox's OVS and dsrd running.
+    set +e
     dpkg -P ovs-dsr ovs-dsr-backend > /dev/null 2>&1
     rm -rf /var/lib/ovs-dsr /etc/ovs-dsr
     (exit "$status")
