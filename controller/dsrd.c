@@ -203,10 +203,6 @@ main(int argc, char *argv[])
     return 0;
 }
 
-/* SIGTERM (systemctl stop) is a graceful stop: every accepted change is
- * already on disk, and the flows stay on the bridges (fail_mode=secure),
- * so there is nothing left to do but withdraw the VIPs announced by BGP,
- * say so and exit 0. */
 /* The bridges share dsrd's conntrack zone, and so its timeouts
  * (config-parse.c checks that they agree). */
 static void
@@ -225,6 +221,11 @@ set_ct_policy(struct datapath_monitor *datapaths,
     sset_destroy(&bridges);
 }
 
+/* SIGTERM (systemctl stop), like OVS's other fatal signals SIGINT and
+ * SIGHUP, is a graceful stop: every accepted change is already on disk,
+ * and the flows stay on the bridges (fail_mode=secure), so there is
+ * nothing left to do but withdraw the VIPs announced by BGP, say so and
+ * exit 0. */
 static void
 sigterm_hook(void *announcer)
 {

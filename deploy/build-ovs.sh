@@ -33,7 +33,8 @@ cd "$tree"
 ./configure --prefix=/usr --localstatedir=/var --sysconfdir=/etc \
     --enable-static --disable-shared >&2
 # Generated headers first: automake builds BUILT_SOURCES only for "all".
-built=$(make -s -f Makefile -f - print-built-sources <<'MK'
+# Under another make (debian/rules), make would print its directory.
+built=$(make -s --no-print-directory -f Makefile -f - print-built-sources <<'MK'
 print-built-sources: ; @echo $(BUILT_SOURCES)
 MK
 )

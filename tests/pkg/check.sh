@@ -20,12 +20,21 @@ if dpkg-query -W -f='${Status}' ovs-dsr ovs-dsr-backend 2>/dev/null \
     echo "SKIP: ovs-dsr is installed on this machine; not touching it"
     exit 77
 fi
+for dir in /var/lib/ovs-dsr /etc/ovs-dsr; do
+    [ ! -e $dir ] || { echo "FAIL: $dir exists without the package" \
+                            "(a failed run's leftover?): remove it"; exit 1; }
+done
 . "$TOP_SRCDIR/deploy/sandbox.sh"
 sb_init pkg
-# Whatever happens, the machine is left without the packages.
+# Whatever happens, the machine is left without the packages, and without
+# what a broken postrm may leave (the test found neither there).
 pkg_cleanup() {
     local status=$?
+    # Else, under set -e, "(exit 1)" below would end the trap before
+    # sb_cleanup and leave the sandbox's OVS and dsrd running.
+    set +e
     dpkg -P ovs-dsr ovs-dsr-backend > /dev/null 2>&1
+    rm -rf /var/lib/ovs-dsr /etc/ovs-dsr
     (exit "$status")
     sb_cleanup
 }
@@ -40,10 +49,17 @@ if git -C "$TOP_SRCDIR" rev-parse 2> /dev/null; then
 else
     cp -a "$TOP_SRCDIR/." "$SB_DIR/src/"
 fi
-ovs=$("$TOP_SRCDIR/deploy/build-ovs.sh")
+# PKG_CHECK_FULL=1: as a user builds it, libopenvswitch in the package's
+# tree (minutes more); else the cached one.
+if [ -z "$PKG_CHECK_FULL" ]; then
+    OVS_DSR_CACHE=$(dirname "$("$TOP_SRCDIR/deploy/build-ovs.sh")")
+    export OVS_DSR_CACHE
+else
+    unset OVS_DSR_CACHE
+fi
 start=$(date +%s)
-(cd "$SB_DIR/src" && OVS_DSR_CACHE=$(dirname "$ovs") \
-    dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$SB_DIR/build.log" 2>&1 \
+(cd "$SB_DIR/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") \
+    > "$SB_DIR/build.log" 2>&1 \
     || sb_fail "dpkg-buildpackage: $(tail -30 "$SB_DIR/build.log")"
 echo "built in $(( $(date +%s) - start )) s:"
 ls "$SB_DIR"/*.deb
@@ -80,12 +96,20 @@ dpkg -i "$deb" "$backend_deb" > "$SB_DIR/install.log" 2>&1 \
 /usr/sbin/dsr-backend --help > "$SB_DIR/usage"
 grep -q '^usage: dsr-backend' "$SB_DIR/usage" || sb_fail "dsr-backend --help"
 
+# The unit is installed, not enabled, and names the paths used below.
+unit=/lib/systemd/system/dsrd.service
+state=/var/lib/ovs-dsr/dsrd.state.json
+grep -q -- "--config=/etc/ovs-dsr/dsrd.json" $unit \
+    && grep -q -- "--state-file=$state" $unit \
+    || sb_fail "$unit: not the paths this test runs dsrd with"
+[ ! -e /etc/systemd/system/multi-user.target.wants/dsrd.service ] \
+    || sb_fail "dsrd.service enabled by the install"
+
 # The installed dsrd, with the unit's paths, on a sandbox bridge named as
 # the installed configuration says.
 sb_start_ovs
 sb_vsctl add-br br-lb -- set bridge br-lb datapath_type=netdev \
     fail_mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow15
-state=/var/lib/ovs-dsr/dsrd.state.json
 ip netns exec "$SB_LB" /usr/sbin/dsrd --config=/etc/ovs-dsr/dsrd.json \
     --state-file=$state --pidfile="$SB_DIR/dsrd.pid" \
     --log-file="$SB_DIR/dsrd.log" -vconsole:off --detach
@@ -95,16 +119,22 @@ sb_wait_until connected || sb_fail "dsrctl status: $(ctl status 2>&1)"
 ctl status
 ctl service add web --vip 192.0.2.10 --proto tcp --port 80 \
     --backend 198.51.100.11 > /dev/null || sb_fail "dsrctl service add"
-ovs-appctl -t "$SB_DIR/dsrd.$(cat "$SB_DIR/dsrd.pid").ctl" exit
+pid=$(cat "$SB_DIR/dsrd.pid")
+ovs-appctl -t "$SB_DIR/dsrd.$pid.ctl" exit
+gone() { ! kill -0 "$pid" 2> /dev/null; }
+sb_wait_until gone || sb_fail "dsrd $pid did not exit"
 [ -s "$state" ] || sb_fail "no state in /var/lib/ovs-dsr"
 
 dpkg -r ovs-dsr ovs-dsr-backend > /dev/null
 [ ! -e /usr/sbin/dsrd ] || sb_fail "dsrd left after remove"
-# The write is in the journal until the next fold into the state file.
-cat "$state" "$state.journal" > "$SB_DIR/saved"
+[ ! -e /usr/sbin/dsr-backend ] || sb_fail "dsr-backend left after remove"
+# The write is in the journal until the next fold into the state file
+# (if dsrd folded it, there is no journal).
+cat "$state" "$state.journal" > "$SB_DIR/saved" 2> /dev/null || true
 grep -q '"web"' "$SB_DIR/saved" || sb_fail "state lost by remove"
 [ -e /etc/ovs-dsr/dsrd.json ] || sb_fail "conffile lost by remove"
-dpkg -P ovs-dsr ovs-dsr-backend > /dev/null
+# ovs-dsr-backend has no conffiles: "dpkg -r" left nothing to purge.
+dpkg -P ovs-dsr > /dev/null
 [ ! -e /var/lib/ovs-dsr ] || sb_fail "state left after purge"
 [ ! -e /etc/ovs-dsr/dsrd.json ] || sb_fail "conffile left after purge"
 echo "PASS: packages built, lintian clean of errors, installed, run," \
