@@ -20,7 +20,11 @@ DASHBOARD=$TOP_SRCDIR/deploy/grafana/ovs-dsr.json
 promtool check rules "$RULES" || sb_fail "promtool check rules"
 
 e2e_setup prometheus 2
+# BGP mode (deploy/bgp/README.md): no ARP for the VIP; the client routes
+# it to the node's address, at the node's MAC, as a router would.
+sb_vsctl set bridge br0 other_config:hwaddr="$SERVICE_MAC"
 sb_lb_address 10.0.0.5/24
+sb_exec client ip route add "$VIP/32" via 10.0.0.5
 e2e_http_backends 2 80
 fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
 e2e_start_dsrd <<EOC
