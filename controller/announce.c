@@ -5,7 +5,9 @@
 #include "controller/announce.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <libmnl/libmnl.h>
@@ -58,6 +60,8 @@ struct announcer {
     struct hmap bridges;        /* struct bridge_ready. */
     long long int started;
     long long int next_run;
+    char *drain_file;           /* Exists while the node is drained. */
+    bool drained;               /* Withdraw everything, keep forwarding. */
 };
 
 static struct nlmsghdr *
@@ -219,7 +223,7 @@ announcer_open(const struct dsr_announce *cfg, char **errorp)
 /* Returns the announcer of 'cfg', or NULL if it announces by ARP.  Exits
  * if rtnetlink cannot be used: announcing is the node's availability. */
 struct announcer *
-announcer_create(const struct dsr_announce *cfg)
+announcer_create(const struct dsr_announce *cfg, const char *drain_file)
 {
     if (cfg->mode != DSR_ANNOUNCE_BGP) {
         return NULL;
@@ -230,11 +234,53 @@ announcer_create(const struct dsr_announce *cfg)
     if (error) {
         ovs_fatal(0, "%s", error);
     }
+    a->drain_file = xstrdup(drain_file);
+    a->drained = !access(drain_file, F_OK);
     VLOG_INFO("announcing VIPs by BGP: routes in kernel table %"PRIu32
-              ", protocol %u (%"PRIuSIZE" found there), hold-down %u ms",
+              ", protocol %u (%"PRIuSIZE" found there), hold-down %u ms%s",
               cfg->table, cfg->protocol, hmap_count(&a->vips),
-              cfg->hold_down_ms);
+              cfg->hold_down_ms, a->drained ? "; the node is drained" : "");
     return a;
+}
+
+/* Drains the node ('drained'), withdrawing every VIP while the bridges
+ * keep forwarding what still arrives, or undrains it (the VIPs return
+ * after the hold-down).  Kept across restarts in 'drain_file'.  Returns
+ * NULL or why the state could not be saved (nothing changed then). */
+char *
+announcer_set_drained(struct announcer *a, bool drained)
+{
+    if (drained && !a->drained) {
+        int fd = open(a->drain_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || fsync(fd)) {
+            char *error = xasprintf("%s: %s", a->drain_file,
+                                    ovs_strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return error;
+        }
+        close(fd);
+    } else if (!drained && a->drained && unlink(a->drain_file)
+               && errno != ENOENT) {
+        return xasprintf("%s: %s", a->drain_file, ovs_strerror(errno));
+    }
+    if (drained != a->drained) {
+        VLOG_INFO("node %s", drained ? "drained: withdrawing every VIP"
+                                     : "undrained");
+        a->drained = drained;
+        a->next_run = 0;
+        if (drained) {
+            announcer_withdraw_all(a);
+        }
+    }
+    return NULL;
+}
+
+bool
+announcer_is_drained(const struct announcer *a)
+{
+    return a && a->drained;
 }
 
 void
@@ -255,6 +301,7 @@ announcer_destroy(struct announcer *a)
         if (a->nl) {
             mnl_socket_close(a->nl);
         }
+        free(a->drain_file);
         free(a->buf);
         free(a);
     }
@@ -329,7 +376,7 @@ judge_vip(struct announcer *a, struct vip_route *r, const char *device,
 {
     if (!device) {
         r->able_since = 0;
-        if (r->announced && (!r->inherited
+        if (r->announced && (!r->inherited || a->drained
                              || now - a->started
                                 >= ANNOUNCE_STARTUP_GRACE_MS)) {
             set_route(a, r, NULL, false);
@@ -380,7 +427,7 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
         }
     }
     HMAP_FOR_EACH_SAFE (r, node, &a->vips) {
-        judge_vip(a, r, r->blocked ? NULL : r->device, now);
+        judge_vip(a, r, r->blocked || a->drained ? NULL : r->device, now);
         if (!r->seen && !r->announced) {
             hmap_remove(&a->vips, &r->node);
             free(r);
@@ -439,10 +486,11 @@ announcer_to_json(const struct announcer *a)
             json_array_append_new(vips, json_string(ip));
         }
     }
-    return json_pack("{s:s, s:I, s:i, s:I, s:o}", "mode", "bgp",
+    return json_pack("{s:s, s:I, s:i, s:I, s:b, s:o}", "mode", "bgp",
                      "table", (json_int_t) a->cfg.table,
                      "protocol", a->cfg.protocol,
                      "hold_down_ms", (json_int_t) a->cfg.hold_down_ms,
+                     "drained", a->drained,
                      "announced", vips);
 }
 

@@ -30,12 +30,16 @@ struct dsr_announce;
 struct dsr_config;
 struct lb;
 
-struct announcer *announcer_create(const struct dsr_announce *);
+struct announcer *announcer_create(const struct dsr_announce *,
+                                   const char *drain_file);
 void announcer_destroy(struct announcer *);
 void announcer_run(struct announcer *, const struct dsr_config *,
                    const struct lb *);
 void announcer_wait(struct announcer *);
 void announcer_withdraw_all(struct announcer *);
+char *announcer_set_drained(struct announcer *, bool drained)
+    OVS_WARN_UNUSED_RESULT;
+bool announcer_is_drained(const struct announcer *);
 json_t *announcer_to_json(const struct announcer *);
 bool announcer_is_announced(const struct announcer *,
                             const struct in6_addr *vip);

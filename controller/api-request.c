@@ -59,6 +59,8 @@ api_route_parse(const char *path, struct api_route *route)
         route->resource = API_TRACE;
     } else if (!strcmp(segs[1], "history") && n == 2) {
         route->resource = API_HISTORY;
+    } else if (!strcmp(segs[1], "node") && n == 2) {
+        route->resource = API_NODE;
     }
     free(copy);
     return NULL;

@@ -22,6 +22,7 @@ enum api_resource {
     API_TRACE,                  /* /v1/trace */
     API_HISTORY,                /* /v1/history */
     API_PAGE,                   /* /, the status page */
+    API_NODE,                   /* /v1/node */
 };
 
 /* Where a request goes. */

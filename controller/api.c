@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include "controller/api-request.h"
 #include "controller/api-history.h"
+#include "controller/api-node.h"
 #include "controller/api-trace.h"
 #include "controller/config.h"
 #include "controller/http.h"
@@ -81,7 +82,7 @@ struct api {
     const struct datapath_monitor *datapaths;   /* May be null. */
     struct trace *trace;        /* Answers /v1/trace; may be null. */
     long long start_wall_msec;  /* When dsrd started serving. */
-    const struct announcer *announcer;  /* BGP mode's; may be null. */
+    struct announcer *announcer;    /* BGP mode's; may be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -110,7 +111,7 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
  * /v1/trace answer through 'trace'. */
 void
 api_set_sources(struct api *api, const struct datapath_monitor *dpm,
-                struct trace *trace, const struct announcer *announcer)
+                struct trace *trace, struct announcer *announcer)
 {
     api->datapaths = dpm;
     api->trace = trace;
@@ -778,6 +779,9 @@ dispatch(struct api *api, struct http_request *req)
         break;
     case API_PAGE:
         respond_page(api, req);
+        break;
+    case API_NODE:
+        api_node_handle(api->announcer, req);
         break;
     case API_NOT_FOUND:
         respond_not_found(req, route.not_found);

@@ -19,7 +19,7 @@ struct txn_store;
 struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
 void api_set_sources(struct api *, const struct datapath_monitor *,
-                     struct trace *, const struct announcer *);
+                     struct trace *, struct announcer *);
 void api_destroy(struct api *);
 void api_run(struct api *);
 void api_wait(struct api *);

@@ -78,6 +78,12 @@ print_usage(void)
 "                                   (default 2) until Ctrl-C\n"
 "  history [SERVICE]                who changed what and when (the audit "
 "trail)\n"
+"  node drain [--wait S]            withdraw every VIP from BGP, keep "
+"forwarding,\n"
+"                                   wait S seconds (default 2) for the "
+"routers\n"
+"  node undrain | node show         announce again after the hold-down; "
+"state\n"
 "  import keepalived|ipvsadm FILE   map keepalived.conf or ipvsadm -Sn "
 "output\n"
 "              [--dry-run|--apply] [--force] [--tunnel=ipip|gre] "
@@ -579,6 +585,13 @@ cmd_history(int argc, char *argv[])
     return error;
 }
 
+/* "node drain|undrain|show" (dsrctl-node.c). */
+static int
+cmd_node(int argc, char *argv[])
+{
+    return dsrctl_node(&api, argc, argv, json_output);
+}
+
 /* "import keepalived|ipvsadm FILE": see dsrctl-import.c. */
 static int
 cmd_import(int argc, char *argv[])
@@ -634,6 +647,9 @@ static const struct command commands[] = {
     {"stats", NULL, cmd_stats},
     {"history", NULL, cmd_history},
     {"watch", NULL, cmd_watch},
+    {"node", "drain", cmd_node},
+    {"node", "undrain", cmd_node},
+    {"node", "show", cmd_node},
     {"import", "keepalived", cmd_import},
     {"import", "ipvsadm", cmd_import},
     {"trace", NULL, cmd_trace},
@@ -665,6 +681,7 @@ run_command(int argc, char *argv[])
     const char *verbs = (!strcmp(noun, "service")
                          ? "list, show, add, set or del"
                          : !strcmp(noun, "import") ? "keepalived or ipvsadm"
+                         : !strcmp(noun, "node") ? "drain, undrain or show"
                          : "list, add, set or del");
     if (!verb) {
         return usage_error("%s: missing subcommand (%s)", noun, verbs);

@@ -56,6 +56,10 @@ int dsrctl_stats(const struct dsrctl_api *, int argc, char *argv[],
                  bool json_output);
 int dsrctl_watch(const struct dsrctl_api *, int argc, char *argv[]);
 
+/* dsrctl-node.c: "node drain|undrain|show". */
+int dsrctl_node(const struct dsrctl_api *, int argc, char *argv[],
+                bool json_output);
+
 /* dsrctl-import.c: "import keepalived|ipvsadm FILE". */
 int dsrctl_import(const struct dsrctl_api *, int argc, char *argv[]);
 

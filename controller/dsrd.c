@@ -118,7 +118,10 @@ main(int argc, char *argv[])
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg);
-    struct announcer *announcer = announcer_create(&cfg->announce);
+    char *drain_file = xasprintf("%s.drained", state_file);
+    struct announcer *announcer = announcer_create(&cfg->announce,
+                                                   drain_file);
+    free(drain_file);
     lb_set_max_probes_in_flight(lb, limits.max_probes_in_flight);
     /* Loading a big state file peaks far above what dsrd keeps (its JSON
      * is several times the size of the model): return that memory. */

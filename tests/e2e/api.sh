@@ -255,4 +255,9 @@ api GET /v1/services/web
 expect 404
 
 E2E_EXPECTED_LOG=
+# Draining is for nodes that announce by BGP (tests/e2e/bgp-ecmp.sh).
+api PUT /v1/node '{"drained": true}'
+expect 409 '.path == "$.drained"'
+api GET /v1/node
+expect 200 '.drained == false' '.announce.mode == "arp"'
 e2e_pass "REST API"

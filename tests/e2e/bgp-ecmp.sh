@@ -9,6 +9,9 @@
 #  3. A node dies (ovs-vswitchd killed, link cut) under 30 long-lived
 #     connections: BFD drops its path, 0 connections break.
 #  4. The same 5-tuple gets the same backend on every node.
+#  5. "dsrctl node drain" under 30 long-lived connections: the node's path
+#     goes, 0 connections break, it takes no new one; undrain brings it
+#     back.
 . "$(dirname "$0")/lib.sh"
 if ! command -v bird > /dev/null; then
     echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
@@ -192,13 +195,36 @@ for i in 1 2 3; do
 done
 SB_WAIT=30 sb_wait_until paths_are 3 || sb_fail "lb1 not back"
 
-# 3. lb2 dies under 30 long-lived connections: 0 broken.
-in_ns client python3 "$TOP_SRCDIR/bench/longlived_client.py" "$VIP" 7 30 12 \
-    > "$SB_DIR/conns" &
+# 5. lb3 drained under 30 long-lived connections: its path goes, none
+# breaks, and it takes no new connection; undrained, it comes back.
+ctl3() { in_ns lb3 "$DSRCTL" "$@"; }
+in_ns client python3 "$TOP_SRCDIR/bench/longlived_client.py" "$VIP" 7 30 8 \
+    > "$SB_DIR/drain-conns" &
 held=$!
 established() {
     [ "$(in_ns client ss -Htn state established "( dport = :7 )" | wc -l)" -ge 30 ]
 }
+sb_wait_until established || sb_fail "long-lived connections not up"
+ctl3 node drain --wait 1 > "$SB_DIR/drain.out" || sb_fail "node drain failed"
+grep -q '^node drained; VIPs announced by bgp: none$' "$SB_DIR/drain.out" \
+    || sb_fail "node drain: $(cat "$SB_DIR/drain.out")"
+sb_wait_until paths_are 2 || sb_fail "lb3 still a path after drain"
+before=$(group_packets 3)
+in_ns client curl -sS --max-time 10 "http://$VIP/?[1-30]" > "$SB_DIR/answers3"
+[ "$(grep -c '^be[123]$' "$SB_DIR/answers3")" = 30 ] \
+    || sb_fail "while lb3 drained: $(sort "$SB_DIR/answers3" | uniq -c)"
+[ "$(group_packets 3)" = "$before" ] || sb_fail "drained lb3 took new connections"
+wait "$held"
+broken=$(grep -c BROKEN "$SB_DIR/drain-conns" || true)
+[ "$broken" = 0 ] || sb_fail "$broken connections broke on drain: $(grep BROKEN "$SB_DIR/drain-conns" | head)"
+ctl3 node undrain > /dev/null || sb_fail "node undrain failed"
+SB_WAIT=30 sb_wait_until paths_are 3 || sb_fail "lb3 not back after undrain"
+echo "drain: 0 of 30 connections broken, no new connection on the drained node"
+
+# 3. lb2 dies under 30 long-lived connections: 0 broken.
+in_ns client python3 "$TOP_SRCDIR/bench/longlived_client.py" "$VIP" 7 30 12 \
+    > "$SB_DIR/conns" &
+held=$!
 sb_wait_until established || sb_fail "long-lived connections not up"
 kill -9 "$(cat "$SB_DIR/lb2/ovs-vswitchd.pid")"
 in_ns sw ip link set p-lb2 down

@@ -75,6 +75,14 @@ in_table || sb_fail "route not in table 100: $(ip -n "$SB_LB" route show table 1
 api GET /v1/status
 expect 200 '.announce.mode == "bgp"' ".announce.announced == [\"$VIP\"]"
 
+# Bad drain requests change nothing.
+api PUT /v1/node '{"drained": "yes"}'
+expect 422 '.path == "$.drained"'
+api PUT /v1/node '{"drained": true, "now": 1}'
+expect 422 '.path == "$.now"'
+api GET /v1/node
+expect 200 '.drained == false' ".announce.announced == [\"$VIP\"]"
+
 # The service loses its backends: withdrawn at once.
 sb_pkill be1 "http-backend.py be1 " || true
 sb_pkill be2 "http-backend.py be2 " || true
