@@ -42,6 +42,7 @@ struct vip_route {
     const char *device;         /* This pass: the bridge of its services,
                                  * or NULL if one of them cannot serve. */
     bool blocked;               /* This pass: one of them cannot. */
+    char *why_not;              /* Why it is not announced, or NULL. */
 };
 
 /* A bridge's readiness: connected, and in sync once since it connected. */
@@ -289,6 +290,7 @@ announcer_destroy(struct announcer *a)
     if (a) {
         struct vip_route *r;
         HMAP_FOR_EACH_POP (r, node, &a->vips) {
+            free(r->why_not);
             free(r);
         }
         hmap_destroy(&a->vips);
@@ -338,13 +340,17 @@ update_bridges(struct announcer *a, const struct dsr_config *cfg,
     }
 }
 
-static bool
-service_can_serve(struct announcer *a, const struct lb *lb,
-                  const struct dsr_service *svc)
+/* Why 'svc' cannot serve on this node, or NULL if it can: a string
+ * constant, for the log and /v1/status. */
+static const char *
+service_cannot_serve(struct announcer *a, const struct lb *lb,
+                     const struct dsr_service *svc)
 {
-    return (find_bridge(a, svc->bridge)->ready
-            && !lb_service_rejection(lb, svc)
-            && lb_count_healthy(lb, svc) > 0);
+    return (!find_bridge(a, svc->bridge)->ready
+            ? "its bridge is not connected, or its flows not back yet"
+            : lb_service_rejection(lb, svc) ? "OVS rejected its flows"
+            : !lb_count_healthy(lb, svc) ? "no backend takes connections"
+            : NULL);
 }
 
 static void
@@ -363,7 +369,9 @@ set_route(struct announcer *a, struct vip_route *r, const char *device,
                      ovs_strerror(error));
         return;
     }
-    VLOG_INFO("%s: %s", ip, announce ? "announced" : "withdrawn");
+    VLOG_INFO("%s: %s%s%s", ip, announce ? "announced" : "withdrawn",
+              !announce && r->why_not ? ": " : "",
+              !announce && r->why_not ? r->why_not : "");
     r->announced = announce;
     r->inherited = false;
 }
@@ -394,6 +402,13 @@ judge_vip(struct announcer *a, struct vip_route *r, const char *device,
     }
 }
 
+static void
+set_why_not(struct vip_route *r, char *why_not)
+{
+    free(r->why_not);
+    r->why_not = why_not;
+}
+
 void
 announcer_run(struct announcer *a, const struct dsr_config *cfg,
               const struct lb *lb)
@@ -420,16 +435,26 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
             r = add_vip(a, vip);
         }
         r->seen = true;
-        if (!r->blocked && service_can_serve(a, lb, svc)) {
+        const char *reason = service_cannot_serve(a, lb, svc);
+        if (!reason) {
             r->device = svc->bridge;
-        } else {
+        } else if (!r->blocked) {
             r->blocked = true;
+            set_why_not(r, xasprintf("service %s: %s", svc->name, reason));
         }
     }
     HMAP_FOR_EACH_SAFE (r, node, &a->vips) {
+        if (a->drained) {
+            set_why_not(r, xstrdup("the node is drained"));
+        } else if (!r->seen) {
+            set_why_not(r, xstrdup("no service has it"));
+        } else if (!r->blocked) {
+            set_why_not(r, NULL);
+        }
         judge_vip(a, r, r->blocked || a->drained ? NULL : r->device, now);
         if (!r->seen && !r->announced) {
             hmap_remove(&a->vips, &r->node);
+            free(r->why_not);
             free(r);
         }
     }
@@ -478,20 +503,26 @@ announcer_to_json(const struct announcer *a)
     }
 
     json_t *vips = json_array();
+    json_t *not_announced = json_object();
     const struct vip_route *r;
     HMAP_FOR_EACH (r, node, &a->vips) {
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
         if (r->announced) {
-            char ip[INET_ADDRSTRLEN];
-            inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
             json_array_append_new(vips, json_string(ip));
+        } else {
+            json_object_set_new(not_announced, ip, json_string(
+                                    r->why_not ? r->why_not
+                                    : "hold-down after a withdrawal"));
         }
     }
-    return json_pack("{s:s, s:I, s:i, s:I, s:b, s:o}", "mode", "bgp",
+    return json_pack("{s:s, s:I, s:i, s:I, s:b, s:o, s:o}", "mode", "bgp",
                      "table", (json_int_t) a->cfg.table,
                      "protocol", a->cfg.protocol,
                      "hold_down_ms", (json_int_t) a->cfg.hold_down_ms,
                      "drained", a->drained,
-                     "announced", vips);
+                     "announced", vips,
+                     "not_announced", not_announced);
 }
 
 /* Deletes every route of 'cfg''s table and protocol: what the service

@@ -88,7 +88,10 @@ sb_pkill be1 "http-backend.py be1 " || true
 sb_pkill be2 "http-backend.py be2 " || true
 sb_wait_until unrouted || sb_fail "not withdrawn without backends"
 api GET /v1/status
-expect 200 '.announce.announced == []'
+expect 200 '.announce.announced == []' \
+    ".announce.not_announced[\"$VIP\"] == \"service web: no backend takes connections\""
+grep -q "$VIP: withdrawn: service web: no backend takes connections" \
+    "$SB_DIR/dsrd.log" || sb_fail "withdrawal not logged with its reason"
 
 # One comes back: announced again, but not before the hold-down.
 sb_spawn be1 python3 "$TOP_SRCDIR/deploy/http-backend.py" be1 \
