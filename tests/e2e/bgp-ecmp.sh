@@ -12,6 +12,8 @@
 #  5. "dsrctl node drain" under 30 long-lived connections: the node's path
 #     goes, 0 connections break, it takes no new one; undrain brings it
 #     back.
+#  6. Active-standby: the standby exports a longer AS path and takes no
+#     connection until the active node dies, then takes them all.
 . "$(dirname "$0")/lib.sh"
 if ! command -v bird > /dev/null; then
     echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
@@ -235,7 +237,31 @@ wait "$held"
 broken=$(grep -c BROKEN "$SB_DIR/conns" || true)
 [ "$(wc -l < "$SB_DIR/conns")" = 30 ] || sb_fail "connections not reported"
 [ "$broken" = 0 ] || sb_fail "$broken long-lived connections broke: $(grep BROKEN "$SB_DIR/conns" | head)"
+# 6. Active-standby between lb1 and lb3: lb3 exports a longer AS path,
+# so the router uses lb1 alone; lb1 dies, lb3 takes over.
+sed -i 's/export where proto = "kvips";/export filter { if proto = "kvips" then { bgp_path.prepend(65001); accept; } reject; };/' \
+    "$SB_DIR/lb3/bird.conf"
+birdc -s "$SB_DIR/lb3/bird.ctl" configure > /dev/null || sb_fail "birdc configure"
+via_only() {
+    [ "$(rt_paths)" = 1 ] && in_ns rt ip route show "$VIP" | grep -q "via $1 "
+}
+SB_WAIT=30 sb_wait_until via_only 10.0.0.21 \
+    || sb_fail "standby still used: $(in_ns rt ip route show "$VIP")"
+before=$(group_packets 3)
+in_ns client curl -sS --max-time 10 "http://$VIP/?[1-20]" > "$SB_DIR/answers4"
+[ "$(grep -c '^be[123]$' "$SB_DIR/answers4")" = 20 ] \
+    || sb_fail "active-standby: $(sort "$SB_DIR/answers4" | uniq -c)"
+[ "$(group_packets 3)" = "$before" ] || sb_fail "the standby took connections"
+kill -9 "$(cat "$SB_DIR/lb1/ovs-vswitchd.pid")"
+in_ns sw ip link set p-lb1 down
+start=$(date +%s%N)
+SB_WAIT=30 sb_wait_until via_only 10.0.0.23 || sb_fail "no failover to the standby"
+echo "standby took over $(( ($(date +%s%N) - start) / 1000000 )) ms after the active node's link went down"
+in_ns client curl -sS --max-time 10 "http://$VIP/?[1-20]" > "$SB_DIR/answers5"
+[ "$(grep -c '^be[123]$' "$SB_DIR/answers5")" = 20 ] \
+    || sb_fail "after failover: $(sort "$SB_DIR/answers5" | uniq -c)"
+
 for i in 1 3; do
     in_node "$i" ovs-appctl -t "$SB_DIR/lb$i/dsrd.$(cat "$SB_DIR/lb$i/dsrd.pid").ctl" exit
 done
-echo "PASS: 3 nodes behind ECMP: spread, same choice, withdraw on failed health, node loss with 0 broken"
+echo "PASS: 3 nodes behind ECMP: spread, same choice, withdraw on failed health, drain and node loss with 0 broken, active-standby failover"
