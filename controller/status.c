@@ -86,6 +86,28 @@ ct_timeouts_to_json(const struct dsr_ct_timeouts *t)
                      "icmp", (json_int_t) t->icmp);
 }
 
+/* Whether every node on datapath 'dp' sends a connection's 5-tuple to the
+ * same slot (deploy/bgp/README.md, "The same backend on every node"):
+ * {"consistent": true|false, "because": "..."}. */
+static json_t *
+cross_node_to_json(enum datapath_kind dp)
+{
+    bool yes = dp == DATAPATH_USERSPACE;
+    const char *because
+        = (dp == DATAPATH_USERSPACE
+           ? "the userspace datapath's 5-tuple hash is the same on every "
+             "node with the same OVS build and CPU features"
+           : dp == DATAPATH_KERNEL
+           ? "the kernel datapath seeds its hash at boot: a connection "
+             "moved to another node lands on another slot unless pinned "
+             "there or its service hashes by source-ip"
+           : dp == DATAPATH_DPDK
+           ? "a DPDK port's hash may come from the NIC (RSS), which "
+             "differs between NICs and their settings"
+           : "the datapath is not known yet");
+    return json_pack("{s:b, s:s}", "consistent", yes, "because", because);
+}
+
 static json_t *
 bridges_status(const struct dsr_config *cfg, const struct lb *lb,
                const struct datapath_monitor *dpm)
@@ -101,7 +123,7 @@ bridges_status(const struct dsr_config *cfg, const struct lb *lb,
         lb_bridge_status(lb, name, &connected, &synced);
         json_array_append_new(bridges,
                               json_pack("{s:s, s:b, s:b, s:s, s:s, s:I, "
-                                        "s:o, s:s}",
+                                        "s:o, s:s, s:o}",
                                         "name", name,
                                         "connected", connected,
                                         "in_sync", synced,
@@ -114,7 +136,8 @@ bridges_status(const struct dsr_config *cfg, const struct lb *lb,
                                             &cfg->bridges[i].ct_timeouts),
                                         "ct_timeouts_state",
                                         datapath_monitor_ct_policy_state(
-                                            dpm)));
+                                            dpm),
+                                        "cross_node", cross_node_to_json(dp)));
     }
     return bridges;
 }

@@ -73,7 +73,9 @@ not_in_table() { ! in_table; }
 SB_WAIT=60 sb_wait_until routed || sb_fail "never announced: $(birdc -s "$SB_DIR/bird-rt.ctl" show protocols all lb1)"
 in_table || sb_fail "route not in table 100: $(ip -n "$SB_LB" route show table 100)"
 api GET /v1/status
-expect 200 '.announce.mode == "bgp"' ".announce.announced == [\"$VIP\"]"
+expect 200 '.announce.mode == "bgp"' ".announce.announced == [\"$VIP\"]" \
+    '.bridges[0].cross_node.consistent == (.bridges[0].datapath == "userspace")' \
+    '.bridges[0].cross_node.because | length > 20'
 
 # Bad drain requests change nothing.
 api PUT /v1/node '{"drained": "yes"}'
