@@ -1,6 +1,4 @@
-/* Announcing VIPs by BGP, through a kernel routing table (announce.h).
- * rtnetlink through libmnl, one request at a time, as controller/ipip.c
- * does: the kernel answers at once. */
+/* Announcing VIPs by BGP, through a kernel routing table (announce.h). */
 #include <config.h>
 #include "controller/announce.h"
 
@@ -15,6 +13,7 @@
 #include <arpa/inet.h>
 #include "controller/lb.h"
 #include "controller/model.h"
+#include "controller/rtnl.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -54,9 +53,7 @@ struct bridge_ready {
 
 struct announcer {
     struct dsr_announce cfg;
-    struct mnl_socket *nl;
-    unsigned int seq;
-    char *buf;                  /* MNL_SOCKET_BUFFER_SIZE. */
+    struct rtnl rtnl;
     struct hmap vips;           /* struct vip_route. */
     struct hmap bridges;        /* struct bridge_ready. */
     long long int started;
@@ -66,42 +63,9 @@ struct announcer {
 };
 
 static struct nlmsghdr *
-start_request(struct announcer *a, int type, int flags)
-{
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(a->buf);
-
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-    nlh->nlmsg_seq = ++a->seq;
-    return nlh;
-}
-
-/* Sends 'nlh' and reads the answer to its end, 'cb' seeing each message
- * of a dump.  Returns 0 or an errno value. */
-static int
-transact(struct announcer *a, struct nlmsghdr *nlh, mnl_cb_t cb, void *aux)
-{
-    unsigned int seq = nlh->nlmsg_seq;
-    unsigned int portid = mnl_socket_get_portid(a->nl);
-    int ret;
-
-    if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0) {
-        return errno;
-    }
-    do {
-        ret = mnl_socket_recvfrom(a->nl, a->buf, MNL_SOCKET_BUFFER_SIZE);
-        if (ret < 0) {
-            return errno;
-        }
-        ret = mnl_cb_run(a->buf, ret, seq, portid, cb, aux);
-    } while (ret > 0);
-    return ret < 0 ? errno : 0;
-}
-
-static struct nlmsghdr *
 route_request(struct announcer *a, int type, int flags, ovs_be32 vip)
 {
-    struct nlmsghdr *nlh = start_request(a, type, flags);
+    struct nlmsghdr *nlh = rtnl_request(&a->rtnl, type, flags);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
 
     rtm->rtm_family = AF_INET;
@@ -125,13 +89,13 @@ add_route(struct announcer *a, ovs_be32 vip, const char *device)
     struct nlmsghdr *nlh = route_request(a, RTM_NEWROUTE,
                                          NLM_F_CREATE | NLM_F_REPLACE, vip);
     mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-    return transact(a, nlh, NULL, NULL);
+    return rtnl_transact(&a->rtnl, nlh, NULL, NULL);
 }
 
 static int
 del_route(struct announcer *a, ovs_be32 vip)
 {
-    int error = transact(a, route_request(a, RTM_DELROUTE, 0, vip), NULL,
+    int error = rtnl_transact(&a->rtnl, route_request(a, RTM_DELROUTE, 0, vip), NULL,
                          NULL);
     return error == ESRCH || error == ENOENT ? 0 : error;
 }
@@ -192,11 +156,11 @@ note_route(const struct nlmsghdr *nlh, void *a_)
 static int
 dump_routes(struct announcer *a)
 {
-    struct nlmsghdr *nlh = start_request(a, RTM_GETROUTE, NLM_F_DUMP);
+    struct nlmsghdr *nlh = rtnl_request(&a->rtnl, RTM_GETROUTE, NLM_F_DUMP);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
 
     rtm->rtm_family = AF_INET;
-    return transact(a, nlh, note_route, a);
+    return rtnl_transact(&a->rtnl, nlh, note_route, a);
 }
 
 static struct announcer *
@@ -205,15 +169,14 @@ announcer_open(const struct dsr_announce *cfg, char **errorp)
     struct announcer *a = xzalloc(sizeof *a);
 
     a->cfg = *cfg;
-    a->seq = time(NULL);
-    a->buf = xmalloc(MNL_SOCKET_BUFFER_SIZE);
+    rtnl_init(&a->rtnl);
     hmap_init(&a->vips);
     hmap_init(&a->bridges);
     a->started = time_msec();
-    a->nl = mnl_socket_open(NETLINK_ROUTE);
-    int error = (!a->nl ? errno
-                 : mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0 ? errno
-                 : dump_routes(a));
+    int error = rtnl_open(&a->rtnl);
+    if (!error) {
+        error = dump_routes(a);
+    }
     *errorp = (error
                ? xasprintf("announce: reading routing table %"PRIu32": %s",
                            cfg->table, ovs_strerror(error))
@@ -300,11 +263,8 @@ announcer_destroy(struct announcer *a)
             free(b);
         }
         hmap_destroy(&a->bridges);
-        if (a->nl) {
-            mnl_socket_close(a->nl);
-        }
+        rtnl_destroy(&a->rtnl);
         free(a->drain_file);
-        free(a->buf);
         free(a);
     }
 }

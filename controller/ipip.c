@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include "controller/rtnl.h"
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_tunnel.h>
@@ -29,12 +30,10 @@ VLOG_DEFINE_THIS_MODULE(ipip);
 
 struct ipip {
     char *port;                 /* Internal port into the kernel. */
-    struct mnl_socket *nl;
-    unsigned int seq;
+    struct rtnl rtnl;
     bool ready;                 /* Device, qdisc and 'installed' known. */
     uint32_t *installed;        /* Filter handles (marks), host order. */
     size_t n_installed, allocated;
-    char *buf;                  /* MNL_SOCKET_BUFFER_SIZE. */
 };
 
 struct ipip *
@@ -43,8 +42,7 @@ ipip_create(const char *port)
     struct ipip *ipip = xzalloc(sizeof *ipip);
 
     ipip->port = xstrdup(port);
-    ipip->seq = time(NULL);
-    ipip->buf = xmalloc(MNL_SOCKET_BUFFER_SIZE);
+    rtnl_init(&ipip->rtnl);
     return ipip;
 }
 
@@ -52,12 +50,9 @@ void
 ipip_destroy(struct ipip *ipip)
 {
     if (ipip) {
-        if (ipip->nl) {
-            mnl_socket_close(ipip->nl);
-        }
+        rtnl_destroy(&ipip->rtnl);
         free(ipip->port);
         free(ipip->installed);
-        free(ipip->buf);
         free(ipip);
     }
 }
@@ -75,39 +70,6 @@ ipip_count(const struct ipip *ipip)
     return ipip ? ipip->n_installed : 0;
 }
 
-static struct nlmsghdr *
-start_request(struct ipip *ipip, int type, int flags)
-{
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(ipip->buf);
-
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-    nlh->nlmsg_seq = ++ipip->seq;
-    return nlh;
-}
-
-/* Sends 'nlh' and waits for its acknowledgement (or, for a dump, runs
- * 'cb' on every answer).  Returns 0 or a positive errno value. */
-static int
-transact(struct ipip *ipip, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-    unsigned int seq = nlh->nlmsg_seq;
-    unsigned int portid = mnl_socket_get_portid(ipip->nl);
-    int ret;
-
-    if (mnl_socket_sendto(ipip->nl, nlh, nlh->nlmsg_len) < 0) {
-        return errno;
-    }
-    do {
-        ret = mnl_socket_recvfrom(ipip->nl, ipip->buf,
-                                  MNL_SOCKET_BUFFER_SIZE);
-        if (ret < 0) {
-            return errno;
-        }
-        ret = mnl_cb_run(ipip->buf, ret, seq, portid, cb, data);
-    } while (ret > 0);
-    return ret < 0 ? errno : 0;
-}
 
 static struct tcmsg *
 put_tcmsg(struct nlmsghdr *nlh, int ifindex, uint32_t handle,
@@ -127,20 +89,20 @@ put_tcmsg(struct nlmsghdr *nlh, int ifindex, uint32_t handle,
 static int
 link_up(struct ipip *ipip, int ifindex)
 {
-    struct nlmsghdr *nlh = start_request(ipip, RTM_NEWLINK, 0);
+    struct nlmsghdr *nlh = rtnl_request(&ipip->rtnl, RTM_NEWLINK, 0);
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
 
     ifi->ifi_family = AF_UNSPEC;
     ifi->ifi_index = ifindex;
     ifi->ifi_flags = ifi->ifi_change = IFF_UP;
-    return transact(ipip, nlh, NULL, NULL);
+    return rtnl_transact(&ipip->rtnl, nlh, NULL, NULL);
 }
 
 /* "ip link add IPIP_TX_DEVICE type ipip external", unless it exists. */
 static int
 create_tx_device(struct ipip *ipip)
 {
-    struct nlmsghdr *nlh = start_request(ipip, RTM_NEWLINK,
+    struct nlmsghdr *nlh = rtnl_request(&ipip->rtnl, RTM_NEWLINK,
                                          NLM_F_CREATE | NLM_F_EXCL);
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
 
@@ -153,7 +115,7 @@ create_tx_device(struct ipip *ipip)
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, linkinfo);
 
-    int error = transact(ipip, nlh, NULL, NULL);
+    int error = rtnl_transact(&ipip->rtnl, nlh, NULL, NULL);
     if (!error) {
         VLOG_INFO("created %s (ipip, external) for ipip services",
                   IPIP_TX_DEVICE);
@@ -190,7 +152,7 @@ dump_cb(const struct nlmsghdr *nlh, void *ipip_)
 static int
 put_filter(struct ipip *ipip, int port, int tx, ovs_be32 ip)
 {
-    struct nlmsghdr *nlh = start_request(ipip, RTM_NEWTFILTER, NLM_F_CREATE);
+    struct nlmsghdr *nlh = rtnl_request(&ipip->rtnl, RTM_NEWTFILTER, NLM_F_CREATE);
 
     put_tcmsg(nlh, port, ntohl(ip), INGRESS_PARENT, filter_info());
     mnl_attr_put_strz(nlh, TCA_KIND, "fw");
@@ -227,17 +189,17 @@ put_filter(struct ipip *ipip, int port, int tx, ovs_be32 ip)
 
     mnl_attr_nest_end(nlh, acts);
     mnl_attr_nest_end(nlh, opts);
-    return transact(ipip, nlh, NULL, NULL);
+    return rtnl_transact(&ipip->rtnl, nlh, NULL, NULL);
 }
 
 static int
 delete_filter(struct ipip *ipip, int port, uint32_t handle)
 {
-    struct nlmsghdr *nlh = start_request(ipip, RTM_DELTFILTER, 0);
+    struct nlmsghdr *nlh = rtnl_request(&ipip->rtnl, RTM_DELTFILTER, 0);
 
     put_tcmsg(nlh, port, handle, INGRESS_PARENT, filter_info());
     mnl_attr_put_strz(nlh, TCA_KIND, "fw");
-    int error = transact(ipip, nlh, NULL, NULL);
+    int error = rtnl_transact(&ipip->rtnl, nlh, NULL, NULL);
     return error == ENOENT ? 0 : error;
 }
 
@@ -247,16 +209,9 @@ prepare(struct ipip *ipip, int port)
 {
     int error;
 
-    if (!ipip->nl) {
-        ipip->nl = mnl_socket_open(NETLINK_ROUTE);
-        if (!ipip->nl || mnl_socket_bind(ipip->nl, 0, MNL_SOCKET_AUTOPID)) {
-            error = errno;
-            if (ipip->nl) {
-                mnl_socket_close(ipip->nl);
-                ipip->nl = NULL;
-            }
-            return xasprintf("rtnetlink: %s", ovs_strerror(error));
-        }
+    error = rtnl_open(&ipip->rtnl);
+    if (error) {
+        return xasprintf("rtnetlink: %s", ovs_strerror(error));
     }
     error = create_tx_device(ipip);
     if (error) {
@@ -271,23 +226,23 @@ prepare(struct ipip *ipip, int port)
                          ipip->port, ovs_strerror(tx ? error : errno));
     }
 
-    struct nlmsghdr *nlh = start_request(ipip, RTM_NEWQDISC,
+    struct nlmsghdr *nlh = rtnl_request(&ipip->rtnl, RTM_NEWQDISC,
                                          NLM_F_CREATE | NLM_F_EXCL);
     put_tcmsg(nlh, port, INGRESS_PARENT, TC_H_INGRESS, 0);
     mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
-    error = transact(ipip, nlh, NULL, NULL);
+    error = rtnl_transact(&ipip->rtnl, nlh, NULL, NULL);
     if (error && error != EEXIST) {
         return xasprintf("cannot add an ingress qdisc to %s: %s",
                          ipip->port, ovs_strerror(error));
     }
 
     ipip->n_installed = 0;
-    nlh = mnl_nlmsg_put_header(ipip->buf);
+    nlh = mnl_nlmsg_put_header(ipip->rtnl.buf);
     nlh->nlmsg_type = RTM_GETTFILTER;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = ++ipip->seq;
+    nlh->nlmsg_seq = ++ipip->rtnl.seq;
     put_tcmsg(nlh, port, 0, INGRESS_PARENT, 0);
-    error = transact(ipip, nlh, dump_cb, ipip);
+    error = rtnl_transact(&ipip->rtnl, nlh, dump_cb, ipip);
     if (error) {
         return xasprintf("cannot list the filters of %s: %s", ipip->port,
                          ovs_strerror(error));
