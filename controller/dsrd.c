@@ -498,13 +498,16 @@ parse_options(int argc, char *argv[])
             withdraw_only = true;
             break;
         case 'h':
+            free(short_options);    /* usage() exits: a clean leak check. */
             usage();
         case 'V':
+            free(short_options);
             ovs_print_version(0, 0);
             exit(EXIT_SUCCESS);
         VLOG_OPTION_HANDLERS
         DAEMON_OPTION_HANDLERS
         case '?':
+            free(short_options);
             exit(EXIT_FAILURE);
         default:
             abort();
