@@ -25,7 +25,6 @@ if [ "$DSR_DATAPATH" != userspace ]; then
 fi
 sb_init bgp-ecmp
 VIP=192.0.2.10
-SEG=$SB_ID-sw RT=$SB_ID-rt
 
 ns_add() { ip netns add "$SB_ID-$1"; ip -n "$SB_ID-$1" link set lo up; }
 in_ns() { local n=$1; shift; ip netns exec "$SB_ID-$n" "$@"; }
@@ -90,8 +89,12 @@ done
 
 # LB node I: OVS (br0 with eth0, br0 = 10.0.0.2I at its own MAC), dsrd,
 # BIRD.  Everything of node I lives in $SB_DIR/lbI.
-node_env() { echo "OVS_RUNDIR=$SB_DIR/lb$1 OVS_DBDIR=$SB_DIR/lb$1 OVS_LOGDIR=$SB_DIR/lb$1"; }
-in_node() { local i=$1; shift; in_ns "lb$i" env $(node_env "$i") "$@"; }
+in_node() {
+    local i=$1
+    shift
+    in_ns "lb$i" env "OVS_RUNDIR=$SB_DIR/lb$i" "OVS_DBDIR=$SB_DIR/lb$i" \
+        "OVS_LOGDIR=$SB_DIR/lb$i" "$@"
+}
 for i in 1 2 3; do
     mkdir "$SB_DIR/lb$i"
     ns_add "lb$i"

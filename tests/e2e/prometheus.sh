@@ -51,7 +51,7 @@ grep -qx "dsr_service_announced{service=\"web\",vip=\"$VIP\"} 1" \
     "$SB_DIR/body" || sb_fail "announced VIP not 1 in /metrics"
 for m in process_start_time_seconds dsr_service_programmed \
          dsr_backend_probe_duration_seconds dsr_build_info; do
-    grep -q "^$m[{ ]" "$SB_DIR/body" || sb_fail "no $m in /metrics"
+    grep -q "^${m}[{ ]" "$SB_DIR/body" || sb_fail "no $m in /metrics"
 done
 
 # The dashboard asks only for what exists: dsrd's metrics, the rules'
