@@ -56,6 +56,9 @@ int dsrctl_stats(const struct dsrctl_api *, int argc, char *argv[],
                  bool json_output);
 int dsrctl_watch(const struct dsrctl_api *, int argc, char *argv[]);
 
+/* dsrctl-usage.c: --help. */
+void dsrctl_print_usage(const char *default_url);
+
 /* dsrctl-node.c: "node drain|undrain|show". */
 int dsrctl_node(const struct dsrctl_api *, int argc, char *argv[],
                 bool json_output);

@@ -1,0 +1,67 @@
+/* dsrctl's --help text: every command and option, the one place that
+ * lists them (tests/manpages.sh holds dsrctl(8) to it). */
+#include <config.h>
+#include "controller/dsrctl.h"
+
+#include <stdio.h>
+
+void
+dsrctl_print_usage(const char *default_url)
+{
+    printf("dsrctl: command-line client of dsrd's REST API\n"
+"usage: dsrctl [OPTIONS] COMMAND [ARG...]\n"
+"\n"
+"Commands:\n"
+"  service list                     one line per service\n"
+"  service show NAME                a service and its backends, live\n"
+"  service add NAME --vip IP --proto tcp|udp|both --port N|'*'\n"
+"              [--hash 5-tuple|source-ip] [--mac MAC] [--bridge BR]\n"
+"              [--backend IP[,weight=N][,state=S][,mac=M]]...\n"
+"  service add --file FILE.json     a service document ('-': stdin)\n"
+"  service set NAME [--vip IP] [--proto P] [--port N] [--hash H]\n"
+"              [--mac MAC|none] [--bridge BR]\n"
+"  service del NAME\n"
+"  backend list SERVICE             IP, weight, state, bucket, MAC\n"
+"  backend add SERVICE IP [--weight N] [--state S] [--mac MAC]\n"
+"  backend set SERVICE IP [--weight N] [--state S] [--mac MAC|none]\n"
+"  backend del SERVICE IP\n"
+"  status                           bridges, services and backends\n"
+"  stats [--rate [--interval S]]    packets and bytes per service and "
+"backend,\n"
+"                                   or per second over S seconds "
+"(default 1)\n"
+"  watch [--interval S] [--count N] health and rates, redrawn every S "
+"seconds\n"
+"                                   (default 2) until Ctrl-C\n"
+"  history [SERVICE]                who changed what and when (the audit "
+"trail)\n"
+"  node drain [--wait S]            withdraw every VIP from BGP, keep "
+"forwarding,\n"
+"                                   wait S seconds (default 2) for the "
+"routers\n"
+"  node undrain | node show         announce again after the hold-down; "
+"state\n"
+"  import keepalived|ipvsadm FILE   map keepalived.conf or ipvsadm -Sn "
+"output\n"
+"              [--dry-run|--apply] [--force] [--tunnel=ipip|gre] "
+"[--bridge=BR]\n"
+"  trace tcp|udp CLIENT_IP[:PORT] VIP[:PORT]\n"
+"                                   the backend that connection goes to, "
+"and why\n"
+"\n"
+"Options (before the command):\n"
+"  --url URL            dsrd's API (env DSRCTL_URL, default %s)\n"
+"  --token TOKEN        bearer token (env DSRCTL_TOKEN)\n"
+"  --token-file FILE    read the token from FILE (dsrd's: its first)\n"
+"  --cacert FILE        CA certificates to check an https:// URL with\n"
+"  --insecure           do not check the server's certificate\n"
+"  --timeout SECONDS    per request (default 10)\n"
+"  --json               print the API's JSON instead of tables\n"
+"  -h, --help           this help\n"
+"  -V, --version        print the version\n"
+"\n"
+"Backend states: active, drain, disabled.  Exit status: 0 success, 1 dsrd\n"
+"answered with an error, 2 usage error, 3 dsrd could not be reached,\n"
+"4 import: the file cannot be mapped (FILE:LINE says why).\n",
+           default_url);
+}
