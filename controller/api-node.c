@@ -4,7 +4,7 @@
 
 #include <string.h>
 #include "controller/announce.h"
-#include "controller/api-request.h"
+#include "controller/api-respond.h"
 #include "controller/http.h"
 #include "util.h"
 
@@ -20,15 +20,8 @@ respond_node(const struct announcer *a, struct http_request *req)
 static void
 put_node(struct announcer *a, struct http_request *req)
 {
-    struct api_request_error e;
-    size_t len;
-    const char *body = http_request_body(req, &len);
-    json_t *json = api_body_parse(http_request_header(req, "Content-Type"),
-                                  body, len, &e);
-
+    json_t *json = api_parse_body(req);
     if (!json) {
-        http_respond_error(req, e.status, e.error, NULL, e.reason);
-        free(e.reason);
         return;
     }
 

@@ -5,19 +5,17 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <sys/random.h>
 #include "controller/api-request.h"
 #include "controller/api-history.h"
 #include "controller/api-node.h"
+#include "controller/api-respond.h"
 #include "controller/api-trace.h"
+#include "controller/api-views.h"
 #include "controller/config.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
 #include "controller/lb.h"
 #include "controller/model.h"
-#include "controller/stats.h"
-#include "controller/status.h"
-#include "controller/status-page.h"
 #include "controller/txn.h"
 #include "controller/utf8.h"
 #include "openvswitch/dynamic-string.h"
@@ -62,13 +60,10 @@ struct api_txn {
     char *location;
 };
 
-/* A write waiting for its turn, or a read waiting for OVS's counters. */
+/* A write waiting for its turn. */
 struct api_queued {
     struct ovs_list node;
     struct http_request *req;
-    unsigned long long stats_token;
-    long long int deadline;
-    bool prometheus;
 };
 
 struct api {
@@ -77,11 +72,9 @@ struct api {
     struct txn_store *store;
     struct http_server *http;
     struct ovs_list queue;      /* struct api_queued: writes. */
-    struct ovs_list stats_waiters;  /* struct api_queued: stats reads. */
     struct api_txn *pending;
-    const struct datapath_monitor *datapaths;   /* May be null. */
+    struct api_views views;     /* Reads. */
     struct trace *trace;        /* Answers /v1/trace; may be null. */
-    long long start_wall_msec;  /* When dsrd started serving. */
     struct announcer *announcer;    /* BGP mode's; may be null. */
 };
 
@@ -96,9 +89,8 @@ api_create(struct dsr_config *cfg, struct lb *lb, struct txn_store *store,
     api->cfg = cfg;
     api->lb = lb;
     api->store = store;
-    api->start_wall_msec = time_wall_msec();
+    api_views_init(&api->views, cfg, lb);
     ovs_list_init(&api->queue);
-    ovs_list_init(&api->stats_waiters);
     api->http = http_server_create(opts, handle_request, api, errorp);
     if (!api->http) {
         free(api);
@@ -113,71 +105,10 @@ void
 api_set_sources(struct api *api, const struct datapath_monitor *dpm,
                 struct trace *trace, struct announcer *announcer)
 {
-    api->datapaths = dpm;
+    api->views.datapaths = dpm;
+    api->views.announcer = announcer;
     api->trace = trace;
     api->announcer = announcer;
-}
-
-/* Error responses. */
-
-static void
-respond_not_found(struct http_request *req, const char *what)
-{
-    char *reason = xasprintf("no %s", what);
-    http_respond_error(req, 404, "not-found", NULL, reason);
-    free(reason);
-}
-
-/* Answers with an error "PATH: REASON" from config.c, txn.c or the schema
- * validator, the path going into its own field. */
-static void
-respond_path_error(struct http_request *req, unsigned int status,
-                   const char *kind, const char *error)
-{
-    const char *sep = error[0] == '$' ? strstr(error, ": ") : NULL;
-
-    if (sep) {
-        char *path = xmemdup0(error, sep - error);
-        http_respond_error(req, status, kind, path, sep + 2);
-        free(path);
-    } else {
-        http_respond_error(req, status, kind, NULL, error);
-    }
-}
-
-/* Checks If-Match against 'version'; answers 412 and returns false on a
- * mismatch. */
-static bool
-check_if_match(struct http_request *req, uint64_t version)
-{
-    const char *if_match = http_request_header(req, "If-Match");
-    bool ok = api_if_match(if_match, version);
-
-    if (!ok) {
-        char *reason = xasprintf("If-Match %s does not match the current "
-                                 "version %"PRIu64, if_match, version);
-        http_respond_error(req, 412, "precondition-failed", NULL, reason);
-        free(reason);
-    }
-    return ok;
-}
-
-/* Parses the request body as JSON; answers 400/415 and returns NULL if it
- * is not (see api_body_parse()). */
-static json_t *
-parse_body(struct http_request *req)
-{
-    struct api_request_error e;
-    size_t len;
-    const char *body = http_request_body(req, &len);
-    json_t *json = api_body_parse(http_request_header(req, "Content-Type"),
-                                  body, len, &e);
-
-    if (!json) {
-        http_respond_error(req, e.status, e.error, NULL, e.reason);
-        free(e.reason);
-    }
-    return json;
 }
 
 /* Writes. */
@@ -334,7 +265,7 @@ replace_service(struct api *api, struct http_request *req,
                                         &svc);
     if (error) {
         error = api_backend_error_path(error, backend);
-        respond_path_error(req, 422, "invalid", error);
+        api_respond_path_error(req, 422, "invalid", error);
         free(error);
         return;
     }
@@ -352,9 +283,9 @@ replace_service(struct api *api, struct http_request *req,
     error = txn_check(txn, &kind);
     if (error) {
         error = api_backend_error_path(error, backend);
-        respond_path_error(req, 409, (kind == TXN_CHECK_LIMIT
-                                      ? "limit-reached" : "conflict"),
-                           error);
+        api_respond_path_error(req, 409, (kind == TXN_CHECK_LIMIT
+                                          ? "limit-reached" : "conflict"),
+                               error);
         free(error);
         txn_destroy(txn);
         return;
@@ -368,7 +299,7 @@ static void
 put_service(struct api *api, struct http_request *req,
             struct dsr_service *old, unsigned int status, bool patch)
 {
-    json_t *body = parse_body(req);
+    json_t *body = api_parse_body(req);
 
     if (!body) {
         return;
@@ -435,12 +366,12 @@ handle_services(struct api *api, struct http_request *req, const char *name)
     } else if (!strcmp(method, "PUT") && !svc) {
         put_service(api, req, NULL, 201, false);
     } else if (!svc) {
-        respond_not_found(req, "such service");
+        api_respond_not_found(req, "such service");
     } else if (!strcmp(method, "GET")) {
         char *etag = api_etag(svc->version);
         http_respond_json(req, 200, dsr_service_to_json(svc), etag, NULL);
         free(etag);
-    } else if (!check_if_match(req, svc->version)) {
+    } else if (!api_check_if_match(req, svc->version)) {
         /* Answered. */
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         put_service(api, req, svc, 200, !strcmp(method, "PATCH"));
@@ -461,7 +392,7 @@ post_backend(struct api *api, struct http_request *req,
              struct dsr_service *svc, json_t *current)
 {
     json_t *backends = json_object_get(current, "backends");
-    json_t *json = parse_body(req);
+    json_t *json = api_parse_body(req);
 
     if (!json) {
         return;
@@ -494,7 +425,7 @@ put_backend(struct api *api, struct http_request *req,
             struct dsr_service *svc, json_t *current, size_t index,
             const char *ip)
 {
-    json_t *json = parse_body(req);
+    json_t *json = api_parse_body(req);
 
     if (!json) {
         return;
@@ -537,13 +468,13 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     const struct dsr_backend *be = NULL;
 
     if (!svc) {
-        respond_not_found(req, "such service");
+        api_respond_not_found(req, "such service");
         return;
     }
     struct in6_addr addr;
     if (ip_text && (!dsr_ip_parse(ip_text, &addr)
                     || !(be = dsr_service_find_backend(svc, &addr)))) {
-        respond_not_found(req, "such backend in this service");
+        api_respond_not_found(req, "such backend in this service");
         return;
     }
 
@@ -565,7 +496,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
         http_respond_json(req, 200, dsr_backend_to_json(svc, be), etag,
                           NULL);
         free(etag);
-    } else if (!check_if_match(req, be->version)) {
+    } else if (!api_check_if_match(req, be->version)) {
         /* Answered. */
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
         put_backend(api, req, svc, current, index, ip_text);
@@ -618,7 +549,7 @@ put_config(struct api *api, struct http_request *req)
     char *error;
 
     if (!put_config_lines(req, txn, &error)) {
-        json = parse_body(req);
+        json = api_parse_body(req);
         if (!json) {
             txn_destroy(txn);
             return;
@@ -630,7 +561,7 @@ put_config(struct api *api, struct http_request *req)
     }
 
     if (error) {
-        respond_path_error(req, 422, "invalid", error);
+        api_respond_path_error(req, 422, "invalid", error);
         free(error);
         txn_destroy(txn);
     } else if (!txn_n_changes(txn)) {
@@ -654,84 +585,13 @@ handle_config(struct api *api, struct http_request *req)
     if (!strcmp(method, "GET")) {
         respond_config(api, req);
     } else if (!strcmp(method, "PUT")) {
-        if (check_if_match(req, api->cfg->version)) {
+        if (api_check_if_match(req, api->cfg->version)) {
             put_config(api, req);
         }
     } else {
         http_respond_error(req, 405, "method-not-allowed", NULL,
                            "use GET or PUT on /v1/config");
     }
-}
-
-/* GET /v1/stats and /metrics: answered once OVS has sent fresh counters
- * (or after a second, with the last ones). */
-static void
-handle_stats(struct api *api, struct http_request *req, bool prometheus)
-{
-    if (strcmp(http_request_method(req), "GET")) {
-        http_respond_error(req, 405, "method-not-allowed", NULL,
-                           "use GET");
-        return;
-    }
-    struct api_queued *q = xmalloc(sizeof *q);
-    q->req = req;
-    q->stats_token = lb_request_stats(api->lb);
-    q->deadline = time_msec() + 1000;
-    q->prometheus = prometheus;
-    ovs_list_push_back(&api->stats_waiters, &q->node);
-}
-
-static void
-run_stats_waiters(struct api *api)
-{
-    struct api_queued *q;
-
-    LIST_FOR_EACH_SAFE (q, node, &api->stats_waiters) {
-        if (!lb_stats_done(api->lb, q->stats_token)
-            && time_msec() < q->deadline) {
-            continue;
-        }
-        if (q->prometheus) {
-            char *text = stats_to_prometheus(api->cfg, api->lb,
-                                             api->announcer,
-                                             api->start_wall_msec);
-            http_respond(q->req, 200, "text/plain; version=0.0.4", text,
-                         strlen(text), NULL, NULL);
-            free(text);
-        } else {
-            http_respond_json(q->req, 200, stats_to_json(api->cfg, api->lb),
-                              NULL, NULL);
-        }
-        ovs_list_remove(&q->node);
-        free(q);
-    }
-}
-
-/* The status page (status-page.h), with a nonce of its own for its
- * Content-Security-Policy. */
-static void
-respond_page(struct api *api, struct http_request *req)
-{
-    uint8_t random[16];
-    char nonce[2 * sizeof random + 1];
-    struct ds html = DS_EMPTY_INITIALIZER;
-
-    if (strcmp(http_request_method(req), "GET")) {
-        http_respond_error(req, 405, "method-not-allowed", NULL, "use GET");
-        return;
-    }
-    if (getrandom(random, sizeof random, 0) != sizeof random) {
-        http_respond_error(req, 500, "internal", NULL, "no random bytes");
-        return;
-    }
-    for (size_t i = 0; i < sizeof random; i++) {
-        snprintf(&nonce[2 * i], 3, "%02x", random[i]);
-    }
-    json_t *status = status_to_json(api->cfg, api->lb, api->datapaths,
-                                    api->announcer);
-    status_page_render(api->cfg, status, nonce, &html);
-    json_decref(status);
-    http_respond_page(req, &html, nonce);
 }
 
 static bool
@@ -754,7 +614,7 @@ dispatch(struct api *api, struct http_request *req)
     switch (route.resource) {
     case API_METRICS:
     case API_STATS:
-        handle_stats(api, req, route.resource == API_METRICS);
+        api_views_stats(&api->views, req, route.resource == API_METRICS);
         break;
     case API_SERVICES:
         handle_services(api, req, route.service);
@@ -766,10 +626,7 @@ dispatch(struct api *api, struct http_request *req)
         handle_config(api, req);
         break;
     case API_STATUS:
-        http_respond_json(req, 200, status_to_json(api->cfg, api->lb,
-                                                   api->datapaths,
-                                                   api->announcer),
-                          NULL, NULL);
+        api_views_status(&api->views, req);
         break;
     case API_TRACE:
         api_trace_handle(api->trace, req);
@@ -778,13 +635,13 @@ dispatch(struct api *api, struct http_request *req)
         api_history_handle(api->store, req);
         break;
     case API_PAGE:
-        respond_page(api, req);
+        api_views_page(&api->views, req);
         break;
     case API_NODE:
         api_node_handle(api->announcer, req);
         break;
     case API_NOT_FOUND:
-        respond_not_found(req, route.not_found);
+        api_respond_not_found(req, route.not_found);
         break;
     }
     api_route_destroy(&route);
@@ -812,7 +669,7 @@ api_run(struct api *api)
     if (api->pending) {
         run_pending(api);
     }
-    run_stats_waiters(api);
+    api_views_run(&api->views);
     while (!api->pending && !ovs_list_is_empty(&api->queue)) {
         struct api_queued *q = CONTAINER_OF(ovs_list_pop_front(&api->queue),
                                             struct api_queued, node);
@@ -828,10 +685,7 @@ api_wait(struct api *api)
     if (api->pending) {
         poll_timer_wait_until(api->pending->deadline);
     }
-    const struct api_queued *q;
-    LIST_FOR_EACH (q, node, &api->stats_waiters) {
-        poll_timer_wait_until(q->deadline);
-    }
+    api_views_wait(&api->views);
 }
 
 void

@@ -10,77 +10,14 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include "controller/config-private.h"
 #include "controller/json-merge.h"
 #include "controller/model.h"
 #include "flows/slots.h"
 #include "dirs.h"
-#include "ovs-thread.h"
 #include "packets.h"
 #include "schemas/schemas.h"
 #include "util.h"
-
-/* The defaults that the schemas state for the members of a service, a
- * backend, a health check and a bridge, as objects from member name to
- * default (see dsr_config_schema_defaults()). */
-struct defaults {
-    json_t *service;            /* service.schema.json */
-    json_t *backend;            /* backend.schema.json */
-    json_t *check;              /* health-check.schema.json */
-    json_t *bridge;             /* config.schema.json's bridge */
-    json_t *ct_timeouts;        /* config.schema.json's ct_timeouts */
-};
-
-/* The defaults, read once: the schemas are compiled in, and a service is
- * parsed or compared many times a document. */
-static const struct defaults *
-defaults(void)
-{
-    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
-    static struct defaults d;
-
-    if (ovsthread_once_start(&once)) {
-        d.service = dsr_config_schema_defaults("service.schema.json", NULL);
-        d.backend = dsr_config_schema_defaults("backend.schema.json", NULL);
-        d.check = dsr_config_schema_defaults("health-check.schema.json",
-                                             NULL);
-        d.bridge = dsr_config_schema_defaults("config.schema.json",
-                                              "bridge");
-        d.ct_timeouts = dsr_config_schema_defaults("config.schema.json",
-                                                   "ct_timeouts");
-        ovsthread_once_done(&once);
-    }
-    return &d;
-}
-
-/* Member 'key' of 'j' or, if 'j' lacks it, its default among 'defaults'
- * (one of struct defaults), which must have one. */
-static const json_t *
-member(const json_t *j, const json_t *defaults, const char *key)
-{
-    const json_t *v = json_object_get(j, key);
-
-    if (!v) {
-        v = json_object_get(defaults, key);
-        ovs_assert(v);
-    }
-    return v;
-}
-
-static const char *
-member_string(const json_t *j, const json_t *defaults, const char *key)
-{
-    return json_string_value(member(j, defaults, key));
-}
-
-/* Whether member 'key' of 'j', or its default, is the string 'value'. */
-static bool
-member_is(const json_t *j, const json_t *defaults, const char *key,
-          const char *value)
-{
-    const char *s = member_string(j, defaults, key);
-
-    return s && !strcmp(s, value);
-}
 
 static struct eth_addr
 parse_mac(const char *s)
@@ -105,18 +42,18 @@ parse_ip(const char *s)
 static void
 parse_ct_timeouts(const json_t *j, struct dsr_ct_timeouts *t)
 {
-    const json_t *d = defaults()->ct_timeouts;
+    const json_t *d = config_defaults()->ct_timeouts;
 
-    t->tcp_syn = json_integer_value(member(j, d, "tcp_syn"));
-    t->tcp = json_integer_value(member(j, d, "tcp"));
-    t->udp = json_integer_value(member(j, d, "udp"));
-    t->icmp = json_integer_value(member(j, d, "icmp"));
+    t->tcp_syn = json_integer_value(config_member(j, d, "tcp_syn"));
+    t->tcp = json_integer_value(config_member(j, d, "tcp"));
+    t->udp = json_integer_value(config_member(j, d, "udp"));
+    t->icmp = json_integer_value(config_member(j, d, "icmp"));
 }
 
 static char *
 parse_bridges(const json_t *bridges, struct dsr_config *cfg)
 {
-    const json_t *d = defaults()->bridge;
+    const json_t *d = config_defaults()->bridge;
     const json_t *b;
     size_t i;
 
@@ -137,7 +74,7 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         br->target = target
                      ? xstrdup(json_string_value(target))
                      : xasprintf("unix:%s/%s.mgmt", ovs_rundir(), name);
-        br->mac = parse_mac(member_string(b, d, "mac"));
+        br->mac = parse_mac(config_member_string(b, d, "mac"));
         const json_t *probe_ip = json_object_get(b, "probe_ip");
         if (probe_ip) {
             struct in6_addr ip = parse_ip(json_string_value(probe_ip));
@@ -148,8 +85,9 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         const json_t *gre_port = json_object_get(b, "gre_port");
         br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
                         : NULL);
-        br->ipip_port = xstrdup(member_string(b, d, "ipip_port"));
-        br->ct_zone_limit = json_integer_value(member(b, d, "ct_zone_limit"));
+        br->ipip_port = xstrdup(config_member_string(b, d, "ipip_port"));
+        br->ct_zone_limit = json_integer_value(config_member(b, d,
+                                                             "ct_zone_limit"));
         parse_ct_timeouts(json_object_get(b, "ct_timeouts"),
                           &br->ct_timeouts);
         if (eth_addr_is_multicast(br->mac)) {
@@ -177,146 +115,6 @@ dsr_config_settings_from_json(const json_t *json, struct dsr_config *cfg)
     if (!error) {
         error = parse_bridges(json_object_get(json, "bridges"), cfg);
     }
-    return error;
-}
-
-/* Health checks. */
-
-static char *
-optional_strdup(const json_t *j, const char *key)
-{
-    const json_t *v = json_object_get(j, key);
-
-    return v ? xstrdup(json_string_value(v)) : NULL;
-}
-
-static enum dsr_check_type
-check_type(const json_t *j)
-{
-    const char *type = member_string(j, defaults()->check, "type");
-
-    for (int t = DSR_CHECK_NONE; t <= DSR_CHECK_EXEC; t++) {
-        if (!strcmp(type, dsr_check_type_to_string(t))) {
-            return t;
-        }
-    }
-    return DSR_CHECK_NONE;
-}
-
-/* The scalar fields of health check 'j'; its port defaults to the
- * service's. */
-static void
-read_check_fields(struct dsr_health_check *c, const json_t *j,
-                  uint16_t service_port)
-{
-    const json_t *d = defaults()->check;
-    const json_t *port = json_object_get(j, "port");
-
-    c->type = check_type(j);
-    c->interval_ms = json_integer_value(member(j, d, "interval_ms"));
-    c->timeout_ms = json_integer_value(member(j, d, "timeout_ms"));
-    c->rise = json_integer_value(member(j, d, "rise"));
-    c->fall = json_integer_value(member(j, d, "fall"));
-    c->port = port ? json_integer_value(port) : service_port;
-    c->dsr = json_is_true(member(j, d, "dsr"));
-    c->method = xstrdup(member_string(j, d, "method"));
-    c->path = xstrdup(member_string(j, d, "path"));
-    c->host = optional_strdup(j, "host");
-    c->body_contains = optional_strdup(j, "body_contains");
-    c->tls_verify = json_is_true(member(j, d, "tls_verify"));
-    c->payload = optional_strdup(j, "payload");
-    c->dns = json_object_get(j, "preset") != NULL;
-    c->dns_name = xstrdup(member_string(j, d, "dns_name"));
-    c->expect_reply = json_is_true(member(j, d, "expect_reply"));
-}
-
-/* The list fields of health check 'j'. */
-static void
-read_check_lists(struct dsr_health_check *c, const json_t *j)
-{
-    const json_t *list = json_object_get(j, "expect_status");
-    c->n_expect_status = json_array_size(list);
-    if (c->n_expect_status) {
-        c->expect_status = xmalloc(c->n_expect_status
-                                   * sizeof *c->expect_status);
-        for (size_t i = 0; i < c->n_expect_status; i++) {
-            c->expect_status[i] = json_integer_value(
-                json_array_get(list, i));
-        }
-    }
-    list = json_object_get(j, "command");
-    if (json_array_size(list)) {
-        c->command = xcalloc(json_array_size(list) + 1,
-                             sizeof *c->command);
-        for (size_t i = 0; i < json_array_size(list); i++) {
-            c->command[i] = xstrdup(json_string_value(
-                                        json_array_get(list, i)));
-        }
-    }
-}
-
-/* What the schema cannot say: the fields that a type of check needs.
- * 'path' names where the backend's fields are. */
-static char *
-check_error(const struct dsr_health_check *c, const char *path)
-{
-    bool needs_port = c->type != DSR_CHECK_NONE && c->type != DSR_CHECK_EXEC;
-
-    if ((needs_port || c->dsr) && !c->port) {
-        return xasprintf("%s.health_check.port: required for a %s check "
-                         "of an all-ports service", path,
-                         c->dsr ? "DSR-path"
-                                : dsr_check_type_to_string(c->type));
-    } else if (c->type == DSR_CHECK_EXEC && !c->command) {
-        return xasprintf("%s.health_check.command: required for exec "
-                         "checks", path);
-    } else if (c->dsr && c->type == DSR_CHECK_UDP && !c->expect_reply) {
-        return xasprintf("%s.health_check.dsr: the DSR-path probe judges "
-                         "the reply's source address: it needs "
-                         "\"expect_reply\": true", path);
-    } else if (c->type == DSR_CHECK_UDP && !c->dns && !c->payload) {
-        return xasprintf("%s.health_check.payload: required for udp "
-                         "checks (or \"preset\": \"dns\")", path);
-    }
-    return NULL;
-}
-
-/* The health check that a service's backends start from: its own fields
- * over the schema's defaults.  Made once a service, so that a backend
- * without fields of its own costs no merge and no lookup of defaults. */
-static json_t *
-service_check(const struct dsr_service *svc)
-{
-    json_t *defaults_ = defaults()->check;
-
-    return (svc->health_json
-            ? json_merge_patch(defaults_, svc->health_json)
-            : json_incref(defaults_));
-}
-
-/* Builds the effective check from the service's ('service_check') and the
- * backend's fields on top ('path' names where the backend's fields are,
- * for errors); both were validated against health-check.schema.json.
- * Type "none" gives no check ('*checkp' NULL). */
-static char *
-parse_health_check(const json_t *service_check, const json_t *own,
-                   uint16_t service_port, const char *path,
-                   struct dsr_health_check **checkp)
-{
-    json_t *j = (own ? json_merge_patch(service_check, own)
-                 : json_incref(CONST_CAST(json_t *, service_check)));
-    struct dsr_health_check *c = xzalloc(sizeof *c);
-
-    read_check_fields(c, j, service_port);
-    read_check_lists(c, j);
-    json_decref(j);
-
-    char *error = check_error(c, path);
-    if (error || c->type == DSR_CHECK_NONE) {
-        dsr_health_check_destroy(c);
-        c = NULL;
-    }
-    *checkp = c;
     return error;
 }
 
@@ -376,7 +174,7 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
               const json_t *service_check, const char *path, size_t j,
               bool trust_ids, struct dsr_backend *be)
 {
-    const json_t *d = defaults()->backend;
+    const json_t *d = config_defaults()->backend;
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
 
@@ -389,8 +187,8 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->ip = parse_ip(json_string_value(json_object_get(b, "ip")));
     be->has_mac = mac != NULL;
     be->mac = mac ? parse_mac(json_string_value(mac)) : eth_addr_zero;
-    be->weight = json_integer_value(member(b, d, "weight"));
-    be->state = backend_state(member_string(b, d, "state"));
+    be->weight = json_integer_value(config_member(b, d, "weight"));
+    be->state = backend_state(config_member_string(b, d, "state"));
     be->id = UINT32_MAX;
     be->version = 0;
     be->health_json = json_deep_copy(json_object_get(b, "health_check"));
@@ -398,7 +196,7 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     be->check = NULL;
     if (svc->health_json || be->health_json) {
         char *be_path = xasprintf("%s.backends[%"PRIuSIZE"]", path, j);
-        char *error = parse_health_check(service_check, be->health_json,
+        char *error = config_parse_check(service_check, be->health_json,
                                          svc->port, be_path, &be->check);
         free(be_path);
         if (error) {
@@ -458,16 +256,16 @@ static bool
 backend_json_same(const json_t *b, const struct dsr_service *svc,
                   const struct dsr_backend *be)
 {
-    const json_t *d = defaults()->backend;
+    const json_t *d = config_defaults()->backend;
     const json_t *mac = json_object_get(b, "mac");
     const json_t *port = json_object_get(b, "port");
 
     return (json_ip_is(b, "ip", &be->ip)
             && (mac ? be->has_mac && json_mac_is(b, "mac", be->mac)
                     : !be->has_mac)
-            && json_integer_value(member(b, d, "weight")) == be->weight
-            && member_is(b, d, "state",
-                         dsr_backend_state_to_string(be->state))
+            && json_integer_value(config_member(b, d, "weight")) == be->weight
+            && config_member_is(b, d, "state",
+                                dsr_backend_state_to_string(be->state))
             && (!port || json_integer_value(port) == svc->port)
             && json_equal_or_null(json_object_get(b, "health_check"),
                                   be->health_json));
@@ -594,7 +392,7 @@ static void
 read_service_fields(struct dsr_service *svc, const json_t *s,
                     bool trust_ids, const struct dsr_service *old)
 {
-    const json_t *d = defaults()->service;
+    const json_t *d = config_defaults()->service;
     const json_t *port = json_object_get(s, "port");
     const char *protocol = json_string_value(json_object_get(s, "protocol"));
 
@@ -610,13 +408,14 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
                      : DSR_PROTO_BOTH);
     svc->port = json_is_integer(port) ? json_integer_value(port) : 0;
     /* The schema allows no mode that dsr_mode_from_string() lacks. */
-    dsr_mode_from_string(member_string(s, d, "mode"), &svc->mode);
-    svc->hash = (member_is(s, d, "hash", "source-ip") ? DSR_HASH_SOURCE_IP
-                 : DSR_HASH_5TUPLE);
+    dsr_mode_from_string(config_member_string(s, d, "mode"), &svc->mode);
+    svc->hash = (config_member_is(s, d, "hash", "source-ip")
+                 ? DSR_HASH_SOURCE_IP : DSR_HASH_5TUPLE);
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
-    svc->on_all_down = (member_is(s, d, "on_all_down", "keep")
+    svc->on_all_down = (config_member_is(s, d, "on_all_down", "keep")
                         ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
-    svc->pin_connections = json_is_true(member(s, d, "pin_connections"));
+    svc->pin_connections = json_is_true(config_member(s, d,
+                                                      "pin_connections"));
 }
 
 /* The service's bridge (named, or the only one) and MAC (its own, or the
@@ -656,7 +455,7 @@ parse_backends(struct dsr_service *svc, const json_t *backends,
                const struct dsr_bridge_config *br, const char *path,
                bool trust_ids)
 {
-    json_t *check = service_check(svc);
+    json_t *check = config_service_check(svc);
     char *error = NULL;
 
     svc->n_backends = json_array_size(backends);
@@ -762,7 +561,7 @@ bool
 dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
                       const struct dsr_service *old)
 {
-    const json_t *d = defaults()->service;
+    const json_t *d = config_defaults()->service;
     const json_t *port = json_object_get(s, "port");
     const json_t *mac = json_object_get(s, "mac");
     const json_t *backends = json_object_get(s, "backends");
@@ -779,16 +578,16 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
                            dsr_protocol_to_string(old->protocol), NULL)
         || (json_is_integer(port) ? json_integer_value(port) : 0)
            != old->port
-        || !member_is(s, d, "hash", dsr_hash_to_string(old->hash))
-        || !member_is(s, d, "mode", dsr_mode_to_string(old->mode))
+        || !config_member_is(s, d, "hash", dsr_hash_to_string(old->hash))
+        || !config_member_is(s, d, "mode", dsr_mode_to_string(old->mode))
         || !(mac ? json_mac_is(s, "mac", old->mac)
                  : eth_addr_equals(br->mac, old->mac))
         || !json_equal_or_null(json_object_get(s, "health_check"),
                                old->health_json)
-        || !member_is(s, d, "on_all_down",
-                      (old->on_all_down == DSR_ALL_DOWN_KEEP
-                       ? "keep" : "drop"))
-        || json_is_true(member(s, d, "pin_connections"))
+        || !config_member_is(s, d, "on_all_down",
+                             (old->on_all_down == DSR_ALL_DOWN_KEEP
+                              ? "keep" : "drop"))
+        || json_is_true(config_member(s, d, "pin_connections"))
            != old->pin_connections
         || json_array_size(backends) != old->n_backends
         || !old->slots) {
