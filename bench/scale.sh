@@ -36,27 +36,7 @@ ovs_pid=$(cat "$SB_DIR/ovs-vswitchd.pid")
 api_url=http://127.0.0.1:9180
 
 config() {   # config N: the JSON config
-    python3 - "$1" "$per" <<'PY'
-import json, sys
-n, per = int(sys.argv[1]), int(sys.argv[2])
-services = []
-for i in range(n):
-    backends = []
-    for j in range(per):
-        k = i * per + j
-        backends.append({"ip": "172.%d.%d.%d" % (16 + (k >> 16), (k >> 8) & 255, k & 255),
-                         "mac": "02:00:%02x:%02x:%02x:%02x" % (k >> 24, (k >> 16) & 255, (k >> 8) & 255, k & 255)})
-    services.append({"name": "svc-%d" % i,
-                     "vip": "10.%d.%d.%d" % (100 + (i >> 16), (i >> 8) & 255, i & 255),
-                     "protocol": "tcp", "port": 80, "backends": backends})
-# The whole config read back (ids, versions and slots included) is about
-# 6 KB a service: PUT /v1/config needs a body limit above the 16 MiB
-# default at 10,000 services.
-print(json.dumps({"bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:01"}],
-                  "limits": {"max_services": max(n, 10000),
-                             "max_body_bytes": max(16 << 20, n * 8192)},
-                  "services": services}))
-PY
+    python3 "$top/bench/scale-config.py" "$1" "$per"
 }
 
 cpu() {   # cpu PID: user+system CPU seconds
