@@ -389,6 +389,9 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
     }
     struct dsr_service *svc;
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
+        if (!IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
+            continue;   /* config-parse.c refuses IPv6 VIPs in bgp mode. */
+        }
         ovs_be32 vip = dsr_ip4(&svc->vip);
         r = find_vip(a, vip);
         if (!r) {

@@ -423,8 +423,11 @@ post_backend(struct api *api, struct http_request *req,
 static void
 put_backend(struct api *api, struct http_request *req,
             struct dsr_service *svc, json_t *current, size_t index,
-            const char *ip)
+            const struct in6_addr *addr)
 {
+    char ip[INET6_ADDRSTRLEN];
+    dsr_ip_to_string(addr, ip);
+
     json_t *json = api_parse_body(req);
 
     if (!json) {
@@ -443,7 +446,9 @@ put_backend(struct api *api, struct http_request *req,
         json_object_set(patched, "slots", slots);
     }
     const char *new_ip = json_string_value(json_object_get(patched, "ip"));
-    if (new_ip && strcmp(new_ip, ip)) {
+    struct in6_addr new_addr;
+    if (new_ip && (!dsr_ip_parse(new_ip, &new_addr)
+                   || !ipv6_addr_equals(&new_addr, addr))) {
         http_respond_error(req, 422, "invalid", "$.ip",
                            "the address identifies the backend: "
                            "add a new backend instead");
@@ -499,7 +504,7 @@ handle_backends(struct api *api, struct http_request *req, const char *name,
     } else if (!api_check_if_match(req, be->version)) {
         /* Answered. */
     } else if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
-        put_backend(api, req, svc, current, index, ip_text);
+        put_backend(api, req, svc, current, index, &addr);
     } else if (!strcmp(method, "DELETE")) {
         struct api_reply reply = { 204, RESULT_NONE, NULL, NULL };
         json_array_remove(backends, index);

@@ -228,6 +228,17 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
                          "MAC address", path, j);
     }
     char s[INET6_ADDRSTRLEN];
+    bool v4 = IN6_IS_ADDR_V4MAPPED(&be->ip);
+    if (v4 != IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is %s but the VIP "
+                         "is %s: a service's backends have its VIP's address "
+                         "family", path, j, dsr_ip_to_string(&be->ip, s),
+                         v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4");
+    }
+    if (be->check && be->check->dsr && !v4) {
+        return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
+                         "DSR-path probes are IPv4 only so far", path, j);
+    }
     if (ipv6_addr_equals(&be->ip, &svc->vip)) {
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is the service's "
                          "own VIP", path, j, dsr_ip_to_string(&be->ip, s));
@@ -236,6 +247,18 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
         if (ipv6_addr_equals(&svc->backends[k].ip, &be->ip)) {
             return xasprintf("%s.backends[%"PRIuSIZE"].ip: duplicate backend "
                              "%s", path, j, dsr_ip_to_string(&be->ip, s));
+        }
+        /* Pins name an IPv6 backend by a 32-bit key (flows/README.md,
+         * "Connection pinning"): two alike would share their pins. */
+        if (dsr_ip_slot_key(&svc->backends[k].ip)
+            == dsr_ip_slot_key(&be->ip)) {
+            char t[INET6_ADDRSTRLEN];
+            return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s has the same "
+                             "pin key as backends[%"PRIuSIZE"] (%s), so "
+                             "their connections could not be told apart; "
+                             "use another address", path, j,
+                             dsr_ip_to_string(&be->ip, s), k,
+                             dsr_ip_to_string(&svc->backends[k].ip, t));
         }
     }
     return NULL;
@@ -418,6 +441,29 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
                                                       "pin_connections"));
 }
 
+/* What an IPv6 VIP cannot have yet: delivery by tunnel, announcement by
+ * BGP (issue 16's later stages). */
+static char *
+check_service_family(const struct dsr_config *cfg,
+                     const struct dsr_service *svc, const char *path)
+{
+    char s[INET6_ADDRSTRLEN];
+
+    if (IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
+        return NULL;
+    } else if (svc->mode != DSR_MODE_L2) {
+        return xasprintf("%s.vip: %s is IPv6, which mode \"%s\" does not "
+                         "support yet; IPv6 services use mode \"l2\"", path,
+                         dsr_ip_to_string(&svc->vip, s),
+                         dsr_mode_to_string(svc->mode));
+    } else if (cfg->announce.mode == DSR_ANNOUNCE_BGP) {
+        return xasprintf("%s.vip: %s is IPv6, which announce mode \"bgp\" "
+                         "does not support yet", path,
+                         dsr_ip_to_string(&svc->vip, s));
+    }
+    return NULL;
+}
+
 /* The service's bridge (named, or the only one) and MAC (its own, or the
  * bridge's). */
 static char *
@@ -496,7 +542,10 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
         return error;
     }
     read_service_fields(svc, s, trust_ids, old);
-    error = read_service_bridge(cfg, s, path, svc, &br);
+    error = check_service_family(cfg, svc, path);
+    if (!error) {
+        error = read_service_bridge(cfg, s, path, svc, &br);
+    }
     if (!error) {
         error = parse_backends(svc, backends, br, path, trust_ids);
     }

@@ -412,10 +412,6 @@ dsr_config_check_ip(const json_t *j, const char *key, const char *path,
                          dsr_ip_to_string(&ip, s),
                          kind[0] == 'u' ? "an" : "a", kind);
     }
-    if (!is_ipv4) {
-        return xasprintf("%s.%s: IPv6 addresses are not supported yet (got "
-                         "\"%s\")", path, key, text);
-    }
     return NULL;
 }
 

@@ -28,17 +28,18 @@ struct health_dsr_probe;
 /* A VIP on a bridge; several services may share it. */
 struct lb_vip {
     struct hmap_node node;          /* In struct lb_bridge's 'vips'. */
-    ovs_be32 ip;
+    struct in6_addr ip;             /* IPv6, or IPv4-mapped. */
     struct eth_addr mac;
     int refcount;                   /* Services using it. */
-    bool announce;                  /* Gratuitous ARP still to send. */
+    bool announce;                  /* Gratuitous ARP (unsolicited NA)
+                                     * still to send. */
 };
 
 /* The services that use one backend address, for recomputing them when
  * the address resolves. */
 struct lb_ip_users {
     struct hmap_node node;          /* In struct lb_bridge's 'ip_users'. */
-    ovs_be32 ip;
+    struct in6_addr ip;
     struct hmapx services;          /* struct dsr_service *. */
 };
 
@@ -78,6 +79,9 @@ struct lb_bridge {
                                      * (pipeline_base()). */
     struct hmap backend_states;     /* struct lb_backend_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
+    long long int na_second;        /* Second that 'na_budget' is for. */
+    int na_budget;                  /* Advertisements dsrd may still send
+                                     * this second (lb-vip.c). */
     struct tunnel_state tunnels;    /* Ports and routes of gre and ipip
                                      * services (controller/tunnel.h). */
 
@@ -154,6 +158,20 @@ bool lb_probe_packet_in(struct lb_bridge *, const struct flow *,
                         const struct dp_packet *);
 
 /* lb-reactions.c: how long health decisions take to reach OVS. */
+/* lb-vip.c: VIPs on the segment. */
+struct lb_vip *lb_find_vip(const struct lb_bridge *, const struct in6_addr *);
+void lb_vip_announce(struct lb_bridge *, const struct lb_vip *);
+bool lb_vip_answer_ns(struct lb_bridge *, const struct flow *,
+                      ofp_port_t in_port);
+
+/* Whether the bridge's datapath answers Neighbor Solicitations for IPv6
+ * VIPs in flows (it can rewrite ND fields: not the kernel's). */
+static inline bool
+lb_nd_in_flows(const struct lb_bridge *br)
+{
+    return br->tunnels.kind != DATAPATH_KERNEL;
+}
+
 void lb_reactions_note_programmed(struct lb_bridge *);
 void lb_reactions_record(struct lb_bridge *);
 

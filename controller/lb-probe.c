@@ -26,7 +26,7 @@ deliver(struct lb_bridge *br, const struct dsr_service *svc, ovs_be32 ip,
 {
     struct in6_addr ip6 = in6_addr_mapped_ipv4(ip);
     const struct dsr_backend *be = dsr_service_find_backend(svc, &ip6);
-    const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
+    const struct neighbor *nb = neighbor_find(&br->neighbors, &ip6);
     struct eth_addr mac = eth_addr_zero;
     uint32_t port = 0;
     uint64_t stub[128 / 8];

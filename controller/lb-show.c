@@ -26,8 +26,7 @@ static void
 format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                const struct dsr_backend *be, struct ds *s)
 {
-    const struct neighbor *nb = neighbor_find(&br->neighbors,
-                                              dsr_ip4(&be->ip));
+    const struct neighbor *nb = neighbor_find(&br->neighbors, &be->ip);
     bool known = be->has_mac || (nb && nb->resolved);
     uint32_t port;
     struct eth_addr mac;
@@ -52,7 +51,8 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
         ds_put_format(s, "mac "ETH_ADDR_FMT" (configured)",
                       ETH_ADDR_ARGS(be->mac));
     } else if (known) {
-        ds_put_format(s, "mac "ETH_ADDR_FMT" (arp)", ETH_ADDR_ARGS(nb->mac));
+        ds_put_format(s, "mac "ETH_ADDR_FMT" (%s)", ETH_ADDR_ARGS(nb->mac),
+                      IN6_IS_ADDR_V4MAPPED(&be->ip) ? "arp" : "nd");
     } else {
         ds_put_cstr(s, "mac unresolved");
     }

@@ -17,7 +17,9 @@
 
 /* A backend as lb sees it when it programs its service. */
 struct lb_backend_view {
-    ovs_be32 ip;
+    ovs_be32 ip;                /* Its pin key: the IPv4 address, or a
+                                 * 32-bit key of an IPv6 one
+                                 * (dsr_ip_slot_key()). */
     uint32_t id;                /* What its slots hold. */
     uint16_t weight;
     enum dsr_backend_state state;

@@ -18,11 +18,10 @@ view_backend(const struct lb *lb, const struct lb_bridge *br,
              const struct dsr_service *svc, const struct dsr_backend *be,
              struct lb_backend_view *v)
 {
-    const struct neighbor *nb = neighbor_find(&br->neighbors,
-                                              dsr_ip4(&be->ip));
+    const struct neighbor *nb = neighbor_find(&br->neighbors, &be->ip);
     bool resolved = nb && nb->resolved;
 
-    v->ip = dsr_ip4(&be->ip);
+    v->ip = htonl(dsr_ip_slot_key(&be->ip));
     v->id = be->id;
     v->weight = be->weight;
     v->state = be->state;
@@ -77,8 +76,7 @@ lb_get_backend_info(const struct lb *lb, const struct dsr_service *svc,
                     struct lb_backend_info *info)
 {
     const struct lb_bridge *br = lb_find_bridge(lb, svc->bridge);
-    const struct neighbor *nb = (br ? neighbor_find(&br->neighbors,
-                                                    dsr_ip4(&be->ip))
+    const struct neighbor *nb = (br ? neighbor_find(&br->neighbors, &be->ip)
                                     : NULL);
 
     memset(info, 0, sizeof *info);
@@ -169,7 +167,7 @@ lb_get_backend_counters(const struct lb *lb, const struct dsr_service *svc,
 
     c->packets = c->bytes = 0;
     return br && ofctrl_get_backend_counters(br->ofctrl, svc->id,
-                                             ntohl(dsr_ip4(&be->ip)), c);
+                                             dsr_ip_slot_key(&be->ip), c);
 }
 
 void

@@ -29,29 +29,14 @@
 VLOG_DEFINE_THIS_MODULE(lb);
 
 
-static struct lb_vip *
-find_vip(const struct lb_bridge *br, ovs_be32 ip)
-{
-    struct lb_vip *vip;
-
-    HMAP_FOR_EACH_WITH_HASH (vip, node, hash_int((OVS_FORCE uint32_t) ip, 0),
-                             &br->vips) {
-        if (vip->ip == ip) {
-            return vip;
-        }
-    }
-    return NULL;
-}
-
 static struct lb_ip_users *
-find_ip_users(const struct lb_bridge *br, ovs_be32 ip)
+find_ip_users(const struct lb_bridge *br, const struct in6_addr *ip)
 {
     struct lb_ip_users *users;
 
-    HMAP_FOR_EACH_WITH_HASH (users, node,
-                             hash_int((OVS_FORCE uint32_t) ip, 0),
+    HMAP_FOR_EACH_WITH_HASH (users, node, dsr_ip_hash(ip, 0),
                              &br->ip_users) {
-        if (users->ip == ip) {
+        if (ipv6_addr_equals(&users->ip, ip)) {
             return users;
         }
     }
@@ -122,7 +107,7 @@ service_to_pipeline(const struct lb_bridge *br, const struct dsr_service *svc,
 {
     memset(ps, 0, sizeof *ps);
     ps->id = svc->id;
-    ps->vip = dsr_ip4(&svc->vip);
+    ps->vip = svc->vip;
     ps->tcp = (svc->protocol & DSR_PROTO_TCP) != 0;
     ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
     ps->port = svc->port;
@@ -165,16 +150,25 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     lb_slots_destroy(&slots);
 }
 
+/* The VIP's flows, as the bridge's datapath can have them. */
+static void
+set_vip_owner(struct lb_bridge *br, const struct lb_vip *vip)
+{
+    struct dsr_owner *owner = pipeline_vip(&vip->ip, vip->mac, routed_to(br),
+                                           lb_nd_in_flows(br));
+    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
+    dsr_owner_unref(owner);
+}
+
 static void
 add_vip(struct lb_bridge *br, const struct dsr_service *svc)
 {
-    struct lb_vip *vip = find_vip(br, dsr_ip4(&svc->vip));
+    struct lb_vip *vip = lb_find_vip(br, &svc->vip);
 
     if (!vip) {
         vip = xzalloc(sizeof *vip);
-        vip->ip = dsr_ip4(&svc->vip);
-        hmap_insert(&br->vips, &vip->node,
-                    hash_int((OVS_FORCE uint32_t) vip->ip, 0));
+        vip->ip = svc->vip;
+        hmap_insert(&br->vips, &vip->node, dsr_ip_hash(&vip->ip, 0));
     }
     /* All services of a VIP share its MAC (config.c checks), so a new MAC
      * means the last service of the VIP is being replaced. */
@@ -183,11 +177,7 @@ add_vip(struct lb_bridge *br, const struct dsr_service *svc)
         /* A routed VIP is announced by BGP, not by gratuitous ARP. */
         vip->announce = !routed_to(br);
         br->any_to_announce |= vip->announce;
-
-        struct dsr_owner *owner = pipeline_vip(vip->ip, vip->mac,
-                                               routed_to(br));
-        ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
-        dsr_owner_unref(owner);
+        set_vip_owner(br, vip);
     }
     vip->refcount++;
 }
@@ -197,15 +187,14 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
 {
     add_vip(br, svc);
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
+        const struct in6_addr *ip = &svc->backends[i].ip;
         struct lb_ip_users *users = find_ip_users(br, ip);
 
         if (!users) {
             users = xmalloc(sizeof *users);
-            users->ip = ip;
+            users->ip = *ip;
             hmapx_init(&users->services);
-            hmap_insert(&br->ip_users, &users->node,
-                        hash_int((OVS_FORCE uint32_t) ip, 0));
+            hmap_insert(&br->ip_users, &users->node, dsr_ip_hash(ip, 0));
         }
         hmapx_add(&users->services, CONST_CAST(struct dsr_service *, svc));
         if (svc->mode == DSR_MODE_L2) {
@@ -230,12 +219,13 @@ release_location(struct lb_bridge *br, struct eth_addr mac)
 }
 
 static void
-release_vip(struct lb_bridge *br, ovs_be32 ip)
+release_vip(struct lb_bridge *br, const struct in6_addr *ip)
 {
-    struct lb_vip *vip = find_vip(br, ip);
+    struct lb_vip *vip = lb_find_vip(br, ip);
 
     if (vip && !--vip->refcount) {
-        ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_VIP, ntohl(ip)),
+        ofctrl_set_owner(br->ofctrl,
+                         dsr_cookie(DSR_COOKIE_VIP, pipeline_vip_id(ip)),
                          NULL);
         hmap_remove(&br->vips, &vip->node);
         free(vip);
@@ -248,9 +238,9 @@ static void
 release_service(struct lb_bridge *br, const struct dsr_service *svc)
 {
     hmapx_find_and_delete(&br->dirty_services, svc);
-    release_vip(br, dsr_ip4(&svc->vip));
+    release_vip(br, &svc->vip);
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
+        const struct in6_addr *ip = &svc->backends[i].ip;
         struct lb_ip_users *users = find_ip_users(br, ip);
         const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
 
@@ -327,34 +317,41 @@ lb_packet_in(void *br_, const struct flow *flow,
     if (lb_probe_packet_in(br, flow, packet)) {
         return;
     }
-    const struct neighbor *before = neighbor_find(&br->neighbors,
-                                                  flow->nw_src);
+    if (lb_vip_answer_ns(br, flow, in_port)) {
+        return;
+    }
+    struct in6_addr ip;
+    if (!neighbor_reply_address(flow, &ip)) {
+        return;
+    }
+    const struct neighbor *before = neighbor_find(&br->neighbors, &ip);
     bool was_resolved = before && before->resolved;
     struct eth_addr old_mac = before ? before->mac : eth_addr_zero;
     bool changed;
 
-    const struct neighbor *nb = neighbor_handle_arp(&br->neighbors, flow,
-                                                    in_port, &changed);
+    const struct neighbor *nb = neighbor_handle_reply(&br->neighbors, flow,
+                                                      in_port, &changed);
     if (!nb || !changed) {
         return;
     }
     update_location(br, was_resolved, old_mac, nb);
 
-    const struct lb_ip_users *users = find_ip_users(br, nb->ip);
+    const struct lb_ip_users *users = find_ip_users(br, &nb->ip);
     struct hmapx_node *node;
     if (users) {
         HMAPX_FOR_EACH (node, &users->services) {
             const struct dsr_service *svc = node->data;
             const struct dsr_backend *be = NULL;
             for (size_t i = 0; i < svc->n_backends; i++) {
-                if (dsr_ip4(&svc->backends[i].ip) == nb->ip) {
+                if (ipv6_addr_equals(&svc->backends[i].ip, &nb->ip)) {
                     be = &svc->backends[i];
                 }
             }
             if (be && be->has_mac && !eth_addr_equals(be->mac, nb->mac)) {
-                VLOG_WARN("service %s: backend "IP_FMT" is configured with "
-                          "MAC "ETH_ADDR_FMT" but answers ARP from "
-                          ETH_ADDR_FMT, svc->name, IP_ARGS(nb->ip),
+                char ip_s[INET6_ADDRSTRLEN];
+                VLOG_WARN("service %s: backend %s is configured with MAC "
+                          ETH_ADDR_FMT" but answers from "ETH_ADDR_FMT,
+                          svc->name, dsr_ip_to_string(&nb->ip, ip_s),
                           ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(nb->mac));
             }
             hmapx_add(&br->dirty_services, node->data);
@@ -538,23 +535,6 @@ lb_destroy(struct lb *lb)
     free(lb);
 }
 
-/* Gratuitous ARP for a VIP, so that neighbors learn the service MAC at
- * once instead of waiting for their cache entries to expire. */
-static void
-announce_vip(struct lb_bridge *br, const struct lb_vip *vip)
-{
-    struct dp_packet packet;
-
-    dp_packet_init(&packet, 0);
-    compose_arp(&packet, ARP_OP_REQUEST, vip->mac, eth_addr_zero, true,
-                vip->ip, vip->ip);
-    ofctrl_send_packet(br->ofctrl, &packet, OFPP_FLOOD);
-    dp_packet_uninit(&packet);
-    VLOG_INFO("%s: announced VIP "IP_FMT" at "ETH_ADDR_FMT, br->cfg->name,
-              IP_ARGS(vip->ip), ETH_ADDR_ARGS(vip->mac));
-}
-
-
 /* The bridge's tunnel ports or routes changed (or may have): its gre and
  * ipip services' flows are recomputed. */
 static void
@@ -621,6 +601,11 @@ run_bridge(struct lb_bridge *br)
     if (br->pin_syns != (br->tunnels.kind != DATAPATH_KERNEL)) {
         br->pin_syns = !br->pin_syns;
         set_base_owner(br);
+        HMAP_FOR_EACH (vip, node, &br->vips) {
+            if (!IN6_IS_ADDR_V4MAPPED(&vip->ip)) {
+                set_vip_owner(br, vip);     /* lb_nd_in_flows() changed. */
+            }
+        }
     }
     bool ipip_changed = tunnel_sync_ipip(&br->tunnels, br->lb->cfg);
     bool routes_changed = tunnel_run(&br->tunnels, br->lb->datapaths);
@@ -644,7 +629,7 @@ run_bridge(struct lb_bridge *br)
         HMAP_FOR_EACH (vip, node, &br->vips) {
             if (vip->announce) {
                 vip->announce = false;
-                announce_vip(br, vip);
+                lb_vip_announce(br, vip);
             }
         }
     }

@@ -121,9 +121,12 @@ dsr_ip_hash(const struct in6_addr *ip, uint32_t basis)
 uint32_t
 dsr_ip_slot_key(const struct in6_addr *ip)
 {
-    return (IN6_IS_ADDR_V4MAPPED(ip)
-            ? ntohl(in6_addr_get_mapped_ipv4(ip))
-            : dsr_ip_hash(ip, 0));
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        return ntohl(in6_addr_get_mapped_ipv4(ip));
+    }
+    /* Never 0, which means "no backend" in a slot and "no pin". */
+    uint32_t key = dsr_ip_hash(ip, 0);
+    return key ? key : 1;
 }
 
 struct dsr_backend *

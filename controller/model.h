@@ -219,9 +219,11 @@ const char *dsr_ip_to_string(const struct in6_addr *,
                              char buf[INET6_ADDRSTRLEN]);
 void dsr_ip_format(const struct in6_addr *, struct ds *);
 uint32_t dsr_ip_hash(const struct in6_addr *, uint32_t basis);
-/* The key that orders backends in the slot table (flows/slots.h): the
- * IPv4 address as a number, as before IPv6 (so tables do not move), or a
- * hash of an IPv6 address. */
+/* The key that orders backends in the slot table (flows/slots.h) and
+ * names them in connection pins (flows/README.md): the IPv4 address as a
+ * number, as before IPv6 (so tables and pins do not move), or a nonzero
+ * hash of an IPv6 address (config-parse.c refuses two alike in one
+ * service). */
 uint32_t dsr_ip_slot_key(const struct in6_addr *);
 
 /* The kind of special address 'ip' is ("unspecified", "loopback",

@@ -1,4 +1,4 @@
-/* ARP-based resolution of backend MACs and ports.  See neighbor.h. */
+/* ARP and ND resolution of backend MACs and ports.  See neighbor.h. */
 #include <config.h>
 #include "controller/neighbor.h"
 
@@ -15,7 +15,8 @@
 
 VLOG_DEFINE_THIS_MODULE(neighbor);
 
-/* ARP requests sent (ovs-appctl -t dsrd coverage/show). */
+/* ARP requests and Neighbor Solicitations sent (ovs-appctl -t dsrd
+ * coverage/show). */
 COVERAGE_DEFINE(neighbor_probe);
 
 /* Unresolved: probe quickly at first, then back off, doubling up to the
@@ -75,14 +76,19 @@ set_next_probe(struct neighbor_table *t, struct neighbor *n,
     t->next_wakeup = MIN(t->next_wakeup, when);
 }
 
+static uint32_t
+ip_hash(const struct in6_addr *ip)
+{
+    return hash_bytes(ip, sizeof *ip, 0);
+}
+
 const struct neighbor *
-neighbor_find(const struct neighbor_table *t, ovs_be32 ip)
+neighbor_find(const struct neighbor_table *t, const struct in6_addr *ip)
 {
     struct neighbor *n;
 
-    HMAP_FOR_EACH_WITH_HASH (n, node, hash_int((OVS_FORCE uint32_t) ip, 0),
-                             &t->neighbors) {
-        if (n->ip == ip) {
+    HMAP_FOR_EACH_WITH_HASH (n, node, ip_hash(ip), &t->neighbors) {
+        if (ipv6_addr_equals(&n->ip, ip)) {
             return n;
         }
     }
@@ -90,17 +96,16 @@ neighbor_find(const struct neighbor_table *t, ovs_be32 ip)
 }
 
 void
-neighbor_ref(struct neighbor_table *t, ovs_be32 ip)
+neighbor_ref(struct neighbor_table *t, const struct in6_addr *ip)
 {
     struct neighbor *n = CONST_CAST(struct neighbor *, neighbor_find(t, ip));
 
     if (!n) {
         n = xzalloc(sizeof *n);
-        n->ip = ip;
+        n->ip = *ip;
         n->next_probe = time_msec();
         t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
-        hmap_insert(&t->neighbors, &n->node,
-                    hash_int((OVS_FORCE uint32_t) ip, 0));
+        hmap_insert(&t->neighbors, &n->node, ip_hash(ip));
         heap_insert(&t->due, &n->due_node, due_priority(n->next_probe));
         t->n_unresolved++;
     }
@@ -108,7 +113,7 @@ neighbor_ref(struct neighbor_table *t, ovs_be32 ip)
 }
 
 void
-neighbor_unref(struct neighbor_table *t, ovs_be32 ip)
+neighbor_unref(struct neighbor_table *t, const struct in6_addr *ip)
 {
     struct neighbor *n = CONST_CAST(struct neighbor *, neighbor_find(t, ip));
 
@@ -145,8 +150,16 @@ send_probe(const struct neighbor_table *t, struct ofctrl *ofc,
 
     COVERAGE_INC(neighbor_probe);
     dp_packet_init(&packet, 0);
-    compose_arp(&packet, ARP_OP_REQUEST, t->mac, eth_addr_zero, !unicast,
-                htonl(0), n->ip);
+    if (IN6_IS_ADDR_V4MAPPED(&n->ip)) {
+        compose_arp(&packet, ARP_OP_REQUEST, t->mac, eth_addr_zero, !unicast,
+                    htonl(0), in6_addr_get_mapped_ipv4(&n->ip));
+    } else {
+        /* To the solicited-node group; a unicast refresh goes to the
+         * backend's MAC, which it accepts as it is in that group. */
+        struct in6_addr lla;
+        in6_generate_lla(t->mac, &lla);
+        compose_nd_ns(&packet, t->mac, &lla, &n->ip);
+    }
     if (unicast) {
         struct eth_header *eth = dp_packet_eth(&packet);
         eth->eth_dst = n->mac;
@@ -215,47 +228,72 @@ neighbor_wait(const struct neighbor_table *t)
     }
 }
 
-/* Learns from an ARP reply in 'flow' that arrived on 'in_port'.  Returns
- * the neighbor it concerns, or NULL if dsrd did not ask; '*changed' tells
- * whether its MAC or port differs from before. */
-const struct neighbor *
-neighbor_handle_arp(struct neighbor_table *t, const struct flow *flow,
-                    ofp_port_t in_port, bool *changed)
+/* The address an ARP reply or a Neighbor Advertisement in 'flow'
+ * resolves, into '*ip': false if 'flow' is neither. */
+bool
+neighbor_reply_address(const struct flow *flow, struct in6_addr *ip)
 {
+    if (flow->dl_type == htons(ETH_TYPE_ARP)
+        && flow->nw_proto == ARP_OP_REPLY) {
+        in6_addr_set_mapped_ipv4(ip, flow->nw_src);
+        return true;
+    }
+    if (flow->dl_type == htons(ETH_TYPE_IPV6)
+        && flow->nw_proto == IPPROTO_ICMPV6
+        && flow->tp_src == htons(ND_NEIGHBOR_ADVERT)) {
+        *ip = flow->nd_target;
+        return true;
+    }
+    return false;
+}
+
+/* Learns from an ARP reply or a Neighbor Advertisement in 'flow' that
+ * arrived on 'in_port'.  Returns the neighbor it concerns, or NULL if
+ * dsrd did not ask; '*changed' tells whether its MAC or port differs
+ * from before. */
+const struct neighbor *
+neighbor_handle_reply(struct neighbor_table *t, const struct flow *flow,
+                      ofp_port_t in_port, bool *changed)
+{
+    struct in6_addr ip;
     struct neighbor *n;
 
     *changed = false;
-    if (flow->dl_type != htons(ETH_TYPE_ARP)
-        || flow->nw_proto != ARP_OP_REPLY) {
+    if (!neighbor_reply_address(flow, &ip)) {
         return NULL;
     }
+    /* The sender's MAC (ARP) or the target link-layer option (ND, which
+     * an advertisement solicited by a multicast NS must carry: RFC 4861,
+     * 7.2.4). */
+    struct eth_addr mac = (flow->dl_type == htons(ETH_TYPE_ARP)
+                           ? flow->arp_sha : flow->arp_tha);
     /* Backends' traffic is sent to this MAC: a multicast or zero one
      * would flood it or blackhole it. */
-    if (eth_addr_is_multicast(flow->arp_sha)
-        || eth_addr_is_zero(flow->arp_sha)) {
+    if (eth_addr_is_multicast(mac) || eth_addr_is_zero(mac)) {
         return NULL;
     }
-    n = CONST_CAST(struct neighbor *, neighbor_find(t, flow->nw_src));
+    n = CONST_CAST(struct neighbor *, neighbor_find(t, &ip));
     if (!n || !n->n_probes) {
         /* Unsolicited: dsrd did not ask since the last answer.  Taking it
          * would let any host on the segment claim a backend's traffic. */
         return NULL;
     }
-    if (!n->resolved || !eth_addr_equals(n->mac, flow->arp_sha)
+    if (!n->resolved || !eth_addr_equals(n->mac, mac)
         || n->port != in_port) {
+        char s[INET6_ADDRSTRLEN];
+        ipv6_string_mapped(s, &n->ip);
         if (n->resolved) {
-            VLOG_INFO(IP_FMT" moved: "ETH_ADDR_FMT" port %"PRIu32" -> "
-                      ETH_ADDR_FMT" port %"PRIu32, IP_ARGS(n->ip),
+            VLOG_INFO("%s moved: "ETH_ADDR_FMT" port %"PRIu32" -> "
+                      ETH_ADDR_FMT" port %"PRIu32, s,
                       ETH_ADDR_ARGS(n->mac), ofp_to_u16(n->port),
-                      ETH_ADDR_ARGS(flow->arp_sha), ofp_to_u16(in_port));
+                      ETH_ADDR_ARGS(mac), ofp_to_u16(in_port));
         } else {
-            VLOG_INFO(IP_FMT" is at "ETH_ADDR_FMT" on port %"PRIu32,
-                      IP_ARGS(n->ip), ETH_ADDR_ARGS(flow->arp_sha),
-                      ofp_to_u16(in_port));
+            VLOG_INFO("%s is at "ETH_ADDR_FMT" on port %"PRIu32, s,
+                      ETH_ADDR_ARGS(mac), ofp_to_u16(in_port));
         }
         t->n_unresolved -= !n->resolved;
         n->resolved = true;
-        n->mac = flow->arp_sha;
+        n->mac = mac;
         n->port = in_port;
         *changed = true;
     }

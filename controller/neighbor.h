@@ -1,10 +1,14 @@
 /* Resolution of backend MAC addresses, and of the bridge port behind each,
- * by ARP through the switch: dsrd sends ARP probes as packet-outs and
- * learns from the replies that the bridge hands back as packet-ins.
- * Probes use sender IP 0.0.0.0 (RFC 5227), so backends answer without
- * adding dsrd to their neighbor tables.  Resolved entries are refreshed
- * every few seconds with unicast probes; when those go unanswered, probes
- * are broadcast again, which finds a backend that moved or changed MAC. */
+ * by ARP (IPv4) or Neighbor Discovery (IPv6) through the switch: dsrd
+ * sends probes as packet-outs and learns from the replies that the bridge
+ * hands back as packet-ins.  ARP probes use sender IP 0.0.0.0 (RFC 5227),
+ * so backends answer without adding dsrd to their neighbor tables;
+ * Neighbor Solicitations come from the bridge MAC's link-local address
+ * (never from ::, which a backend takes for duplicate address detection
+ * and which fails its own address if still tentative).  Resolved entries
+ * are refreshed every few seconds with unicast probes; when those go
+ * unanswered, probes are broadcast (multicast) again, which finds a
+ * backend that moved or changed MAC. */
 #ifndef DSR_NEIGHBOR_H
 #define DSR_NEIGHBOR_H 1
 
@@ -20,7 +24,7 @@ struct ofctrl;
 struct neighbor {
     struct hmap_node node;      /* In struct neighbor_table, by 'ip'. */
     struct heap_node due_node;  /* In struct neighbor_table's 'due'. */
-    ovs_be32 ip;
+    struct in6_addr ip;         /* IPv6, or IPv4-mapped. */
     bool resolved;              /* 'mac' and 'port' are valid. */
     struct eth_addr mac;
     ofp_port_t port;            /* Where the last reply came in. */
@@ -47,19 +51,20 @@ struct neighbor_table {
 void neighbor_table_init(struct neighbor_table *, struct eth_addr mac);
 void neighbor_table_destroy(struct neighbor_table *);
 
-void neighbor_ref(struct neighbor_table *, ovs_be32 ip);
-void neighbor_unref(struct neighbor_table *, ovs_be32 ip);
+void neighbor_ref(struct neighbor_table *, const struct in6_addr *ip);
+void neighbor_unref(struct neighbor_table *, const struct in6_addr *ip);
 const struct neighbor *neighbor_find(const struct neighbor_table *,
-                                     ovs_be32 ip);
+                                     const struct in6_addr *ip);
 
 void neighbor_probe_all_soon(struct neighbor_table *);
 bool neighbor_table_settled(const struct neighbor_table *);
 void neighbor_run(struct neighbor_table *, struct ofctrl *);
 void neighbor_wait(const struct neighbor_table *);
 
-const struct neighbor *neighbor_handle_arp(struct neighbor_table *,
-                                           const struct flow *,
-                                           ofp_port_t in_port,
-                                           bool *changed);
+bool neighbor_reply_address(const struct flow *, struct in6_addr *ip);
+const struct neighbor *neighbor_handle_reply(struct neighbor_table *,
+                                             const struct flow *,
+                                             ofp_port_t in_port,
+                                             bool *changed);
 
 #endif /* controller/neighbor.h */

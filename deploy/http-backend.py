@@ -4,12 +4,15 @@ and logs each client's address, so tests and the demo can see who
 answered and that the client's real IP arrived (DSR is transparent).
 If LOGFILE.status exists, it answers with the status code written there
 (to play a backend that returns 503).  With CERT and KEY in the
-environment (PEM files), it serves HTTPS.
+environment (PEM files), it serves HTTPS.  BIND in the environment is the
+address to listen on (default 0.0.0.0; "::" listens for IPv6 only, so
+that another instance can take IPv4 on the same port and log apart).
 
 usage: http-backend.py NAME LOGFILE PORT [PORT...]
 """
 import http.server
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -42,8 +45,16 @@ def main():
         def log_message(self, *args):
             pass
 
-    servers = [http.server.ThreadingHTTPServer(("0.0.0.0", int(p)), Handler)
-               for p in ports]
+    class Server6(http.server.ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+        def server_bind(self):
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            super().server_bind()
+
+    bind = os.environ.get("BIND", "0.0.0.0")
+    server_class = Server6 if ":" in bind else http.server.ThreadingHTTPServer
+    servers = [server_class((bind, int(p)), Handler) for p in ports]
     if os.environ.get("CERT"):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(os.environ["CERT"], os.environ["KEY"])

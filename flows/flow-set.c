@@ -328,9 +328,11 @@ slot_group_any(const struct dsr_slot_group *sg)
 static void
 format_slot_group(const struct dsr_slot_group *sg, struct ds *s)
 {
-    ds_put_cstr(s, sg->hash_ip_src
-                   ? "type=select,selection_method=hash,fields(ip_src)"
-                   : "type=select,selection_method=dp_hash");
+    ds_put_cstr(s, (!sg->hash_ip_src
+                    ? "type=select,selection_method=dp_hash"
+                    : sg->ipv6
+                    ? "type=select,selection_method=hash,fields(ipv6_src)"
+                    : "type=select,selection_method=hash,fields(ip_src)"));
     for (size_t i = 0; slot_group_any(sg) && i < DSR_SLOTS; i++) {
         ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
         if (sg->slot_ips[i]) {
@@ -451,8 +453,10 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
 
     memset(sg, 0, sizeof *sg);
     if (!strcmp(gd->props.selection_method, "hash") && n_fields == 1
-        && bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC)) {
+        && (bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC)
+            || bitmap_is_set(gd->props.fields.used.bm, MFF_IPV6_SRC))) {
         sg->hash_ip_src = true;
+        sg->ipv6 = bitmap_is_set(gd->props.fields.used.bm, MFF_IPV6_SRC);
     } else if (strcmp(gd->props.selection_method, "dp_hash") || n_fields) {
         return false;
     }
@@ -504,6 +508,7 @@ dsr_slot_group_equal(const struct dsr_slot_group *a,
                      const struct dsr_slot_group *b)
 {
     return (a->hash_ip_src == b->hash_ip_src
+            && (!a->hash_ip_src || a->ipv6 == b->ipv6)
             && !memcmp(a->slot_ips, b->slot_ips, sizeof a->slot_ips)
             && (a->next_table == b->next_table || !slot_group_any(a)));
 }
@@ -527,7 +532,8 @@ dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
     if (sg->hash_ip_src) {
         union mf_value ones;
         memset(&ones, 0xff, sizeof ones);
-        field_array_set(MFF_IPV4_SRC, &ones, &gm->props.fields);
+        field_array_set(sg->ipv6 ? MFF_IPV6_SRC : MFF_IPV4_SRC, &ones,
+                        &gm->props.fields);
     }
     if (!slot_group_any(sg)) {
         return;

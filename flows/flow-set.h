@@ -43,6 +43,8 @@ struct dsr_flow {
 struct dsr_slot_group {
     bool hash_ip_src;           /* selection_method=hash,fields(ip_src);
                                  * otherwise dp_hash. */
+    bool ipv6;                  /* With 'hash_ip_src': fields(ipv6_src)
+                                 * (ip_src ignores IPv6 packets). */
     uint8_t next_table;
     ovs_be32 slot_ips[DSR_SLOTS];     /* 0: the bucket drops. */
 };

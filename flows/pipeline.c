@@ -13,6 +13,7 @@
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
 #include "flow.h"
+#include "hash.h"
 #include "util.h"
 
 uint64_t
@@ -41,6 +42,64 @@ add_arp_responder(struct dsr_owner *owner, ovs_be32 ip, struct eth_addr mac)
     free(actions);
 }
 
+/* Connection pinning, shared by all services (see pipeline_service()),
+ * for IPv4 ('v6' false) or IPv6: the same layout for both, a pin's
+ * ct_mark names its backend (an IPv4 address, or an IPv6 backend's
+ * 32-bit key) and its ct_label[0..31] its service. */
+static void
+add_pin_flows(struct dsr_owner *owner, bool v6, bool pin_syns)
+{
+    const char *ip = v6 ? "ipv6" : "ip";
+    char *match, *actions;
+
+    /* A pinned connection's ct_mark says its backend; a new one is
+     * committed with the backend its slot chose. */
+    actions = xasprintf("move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,%d)",
+                        DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_LOOKUP, DSR_PRIO_NORMAL, ip,
+                       actions);
+    free(actions);
+    actions = xasprintf("ct(commit,zone=%d,exec(move:NXM_NX_REG1[]->"
+                        "NXM_NX_CT_MARK[],move:NXM_NX_REG0[]->"
+                        "NXM_NX_CT_LABEL[0..31])),resubmit(,%d)",
+                        DSR_CT_ZONE, DSR_TABLE_BACKEND);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, ip,
+                       actions);
+    free(actions);
+    if (!pin_syns) {
+        /* The kernel's TCP tracker takes the client's ACK after a SYN it
+         * saw alone (no SYN-ACK: DSR) for invalid, so a pin made by the
+         * SYN would never be found: the handshake's next packet, new to
+         * conntrack, commits the pin instead. */
+        match = xasprintf("%s,tcp_flags=+syn-ack", v6 ? "tcp6" : "tcp");
+        actions = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
+        dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
+                           match, actions);
+        free(match);
+        free(actions);
+    }
+    /* An ICMP error conntrack relates to a pinned connection (its inner
+     * header is the connection's reply) goes to that connection's
+     * backend: the pin's label names the service, its mark the backend.
+     * This is what makes path MTU discovery work through DSR. */
+    actions = xasprintf("move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
+                        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],"
+                        "set_field:1->reg2,resubmit(,%d)", DSR_TABLE_BACKEND);
+    match = xasprintf("ct_state=+rel+trk,%s", ip);
+    dsr_owner_add_flow(owner, DSR_TABLE_CT_RELATED, DSR_PRIO_NORMAL, match,
+                       actions);
+    free(match);
+    /* Fragments reassembled by conntrack carry their flow's pin, as the
+     * related ICMP errors do.  A flow whose first datagram comes in
+     * fragments has no pin yet and nothing to name its service (only
+     * the first fragment has ports): it is dropped. */
+    match = xasprintf("ct_state=+trk-inv,%s", ip);
+    dsr_owner_add_flow(owner, DSR_TABLE_FRAGMENTS, DSR_PRIO_NORMAL, match,
+                       actions);
+    free(match);
+    free(actions);
+}
+
 /* The bridge's own flows: normal switching for everything dsrd does not
  * claim, ARP replies addressed to dsrd's resolver, and, with a probe
  * address, ARP for it and the backends' answers to DSR-path probes.
@@ -60,53 +119,23 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
 
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
                        match, "controller");
+    free(match);
+    /* IPv6 backends answer dsrd's Neighbor Solicitations (sent from the
+     * bridge MAC's link-local address) to the bridge MAC; the host's own
+     * stack may use the same MAC and address, so it gets them too. */
+    match = xasprintf("icmp6,icmp_type=136,icmp_code=0,dl_dst="ETH_ADDR_FMT,
+                      ETH_ADDR_ARGS(bridge_mac));
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
+                       match, "controller,NORMAL");
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_NORMAL, "",
                        "NORMAL");
     dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_NORMAL, "",
                        "NORMAL");
     free(match);
 
-    /* Connection pinning, shared by all services (see pipeline_service()):
-     * a pinned connection's ct_mark says its backend; a new one is
-     * committed with the backend its slot chose. */
-    match = xasprintf("move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,%d)",
-                      DSR_TABLE_BACKEND);
-    dsr_owner_add_flow(owner, DSR_TABLE_CT_LOOKUP, DSR_PRIO_NORMAL, "ip",
-                       match);
-    free(match);
-    match = xasprintf("ct(commit,zone=%d,exec(move:NXM_NX_REG1[]->"
-                      "NXM_NX_CT_MARK[],move:NXM_NX_REG0[]->"
-                      "NXM_NX_CT_LABEL[0..31])),resubmit(,%d)",
-                      DSR_CT_ZONE, DSR_TABLE_BACKEND);
-    dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_NORMAL, "ip",
-                       match);
-    free(match);
-    if (!pin_syns) {
-        /* The kernel's TCP tracker takes the client's ACK after a SYN it
-         * saw alone (no SYN-ACK: DSR) for invalid, so a pin made by the
-         * SYN would never be found: the handshake's next packet, new to
-         * conntrack, commits the pin instead. */
-        match = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
-        dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
-                           "tcp,tcp_flags=+syn-ack", match);
-        free(match);
+    for (int v6 = 0; v6 <= 1; v6++) {
+        add_pin_flows(owner, v6, pin_syns);
     }
-    /* An ICMP error conntrack relates to a pinned connection (its inner
-     * header is the connection's reply) goes to that connection's
-     * backend: the pin's label names the service, its mark the backend.
-     * This is what makes path MTU discovery work through DSR. */
-    match = xasprintf("move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-                      "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],"
-                      "set_field:1->reg2,resubmit(,%d)", DSR_TABLE_BACKEND);
-    dsr_owner_add_flow(owner, DSR_TABLE_CT_RELATED, DSR_PRIO_NORMAL,
-                       "ct_state=+rel+trk,ip", match);
-    /* Fragments reassembled by conntrack carry their flow's pin, as the
-     * related ICMP errors do.  A flow whose first datagram comes in
-     * fragments has no pin yet and nothing to name its service (only
-     * the first fragment has ports): it is dropped. */
-    dsr_owner_add_flow(owner, DSR_TABLE_FRAGMENTS, DSR_PRIO_NORMAL,
-                       "ct_state=+trk-inv,ip", match);
-    free(match);
     /* Neither may pin anew (an ICMP error would re-pin its connection by
      * its own hash): without a valid pin they stop here. */
     dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_STALE_PIN_ONLY,
@@ -133,9 +162,117 @@ routed_match(const struct eth_addr *routed_to)
             : xstrdup(""));
 }
 
-/* A VIP: the bridge answers ARP for it with the service MAC (backends,
- * which hold the VIP on loopback, must never answer), and drops traffic to
- * it that no service claims instead of flooding it to every backend.
+/* The text of 'ip' in a match: "nw_dst=10.0.0.1" for IPv4 (mapped) or
+ * "ipv6_dst=2001:db8::1" for IPv6, with 'field' "dst" or "src". */
+static void
+put_ip_field(struct ds *s, const char *field, const struct in6_addr *ip)
+{
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        ds_put_format(s, "nw_%s="IP_FMT, field,
+                      IP_ARGS(in6_addr_get_mapped_ipv4(ip)));
+    } else {
+        ds_put_format(s, "ipv6_%s=", field);
+        ipv6_format_addr(ip, s);
+    }
+}
+
+/* The 48 bits of a VIP's cookie and owner: an IPv4 address as a number;
+ * for IPv6, bit 47 and 47 bits of a hash (a clash between two VIPs of a
+ * bridge, about 1 in 10^7 with 10,000 IPv6 VIPs, is refused by the
+ * configuration's checks). */
+uint64_t
+pipeline_vip_id(const struct in6_addr *vip)
+{
+    if (IN6_IS_ADDR_V4MAPPED(vip)) {
+        return ntohl(in6_addr_get_mapped_ipv4(vip));
+    }
+    return (UINT64_C(1) << 47) | (hash_bytes64((const uint64_t *) vip,
+                                               sizeof *vip, 0)
+                                  & ((UINT64_C(1) << 47) - 1));
+}
+
+/* Answers a Neighbor Solicitation for an IPv6 VIP with the service MAC,
+ * in flows (ovs-vswitchd's slow path, as for ARP): the NS is turned into
+ * a solicited Advertisement in place (flags S and O, its source link-layer
+ * option becoming the target link-layer option) and sent back, and table
+ * DSR_TABLE_ND_ADVERT fills the option (OVS sets nd_tll only in a flow
+ * that matches an NA).  The checksum is recomputed by OVS.  A
+ * solicitation without options (a unicast reachability probe) gets an
+ * advertisement without one (RFC 4861, 7.2.4): setting nd_options_type
+ * on it would write past its end.  Duplicate address detection of the VIP
+ * by some host (source ::) is not answered: the answer would go to ::,
+ * and a host configuring the VIP without "nodad" is misconfigured. */
+static void
+add_nd_responder(struct dsr_owner *owner, const struct in6_addr *vip,
+                 struct eth_addr mac)
+{
+    struct ds m = DS_EMPTY_INITIALIZER;
+    struct ds a = DS_EMPTY_INITIALIZER;
+    char vip_s[INET6_ADDRSTRLEN];
+
+    ipv6_string_mapped(vip_s, vip);
+    ds_put_format(&m, "icmp6,icmp_type=135,ipv6_src=::,nd_target=%s", vip_s);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ND_DAD,
+                       ds_cstr(&m), "drop");
+
+    for (int options = 1; options >= 0; options--) {
+        ds_clear(&m);
+        ds_put_format(&m, "icmp6,icmp_type=135,icmp_code=0,nw_ttl=255,"
+                      "nd_target=%s,nd_options_type=%d", vip_s, options);
+        ds_clear(&a);
+        ds_put_format(&a, "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                      "set_field:"ETH_ADDR_FMT"->eth_src,"
+                      "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+                      "set_field:%s->ipv6_src,"
+                      "set_field:136->icmpv6_type,"
+                      "set_field:%#"PRIx32"->nd_reserved,",
+                      ETH_ADDR_ARGS(mac), vip_s,
+                      ND_RSO_SOLICITED | ND_RSO_OVERRIDE);
+        if (options) {
+            ds_put_format(&a, "set_field:2->nd_options_type,resubmit(,%d)",
+                          DSR_TABLE_ND_ADVERT);
+        } else {
+            ds_put_cstr(&a, "IN_PORT");
+        }
+        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+                           ds_cstr(&m), ds_cstr(&a));
+    }
+    ds_clear(&m);
+    ds_put_format(&m, "icmp6,icmp_type=136,nd_target=%s", vip_s);
+    ds_clear(&a);
+    ds_put_format(&a, "set_field:"ETH_ADDR_FMT"->nd_tll,IN_PORT",
+                  ETH_ADDR_ARGS(mac));
+    dsr_owner_add_flow(owner, DSR_TABLE_ND_ADVERT, DSR_PRIO_ARP_RESPONDER,
+                       ds_cstr(&m), ds_cstr(&a));
+    ds_destroy(&m);
+    ds_destroy(&a);
+}
+
+/* Where a datapath cannot rewrite ND fields (the kernel's: no nd_ext),
+ * dsrd answers the VIP's Neighbor Solicitations itself (lb.c). */
+static void
+add_nd_to_dsrd(struct dsr_owner *owner, const struct in6_addr *vip)
+{
+    char vip_s[INET6_ADDRSTRLEN];
+
+    ipv6_string_mapped(vip_s, vip);
+    char *match = xasprintf("icmp6,icmp_type=135,ipv6_src=::,nd_target=%s",
+                            vip_s);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ND_DAD, match,
+                       "drop");
+    free(match);
+    match = xasprintf("icmp6,icmp_type=135,icmp_code=0,nw_ttl=255,"
+                      "nd_target=%s", vip_s);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+                       match, "controller");
+    free(match);
+}
+
+/* A VIP: the bridge answers ARP (or, for IPv6, Neighbor Solicitations)
+ * for it with the service MAC (backends, which hold the VIP on loopback,
+ * must never answer), and drops traffic to it that no service claims
+ * instead of flooding it to every backend.  'nd_in_flows' says whether
+ * the datapath can answer NS in flows (add_nd_responder()).
  *
  * A VIP routed to this node (announced by BGP, controller/announce.h) has
  * no ARP responder: routers send its packets to the node's own MAC,
@@ -143,46 +280,60 @@ routed_match(const struct eth_addr *routed_to)
  * node's MAC, which a switch floods when that node is gone, are dropped,
  * or every surviving node would deliver them. */
 struct dsr_owner *
-pipeline_vip(ovs_be32 vip, struct eth_addr mac,
-             const struct eth_addr *routed_to)
+pipeline_vip(const struct in6_addr *vip, struct eth_addr mac,
+             const struct eth_addr *routed_to, bool nd_in_flows)
 {
     struct dsr_owner *owner = dsr_owner_create(
-        dsr_cookie(DSR_COOKIE_VIP, ntohl(vip)));
+        dsr_cookie(DSR_COOKIE_VIP, pipeline_vip_id(vip)));
+    bool v4 = IN6_IS_ADDR_V4MAPPED(vip);
     char *routed = routed_match(routed_to);
-    char *match;
+    struct ds m = DS_EMPTY_INITIALIZER;
 
     if (!routed_to) {
-        add_arp_responder(owner, vip, mac);
+        if (v4) {
+            add_arp_responder(owner, in6_addr_get_mapped_ipv4(vip), mac);
+        } else if (nd_in_flows) {
+            add_nd_responder(owner, vip, mac);
+        } else {
+            add_nd_to_dsrd(owner, vip);
+        }
     }
-    match = xasprintf("ip,nw_dst="IP_FMT, IP_ARGS(vip));
+    ds_put_format(&m, "%s,", v4 ? "ip" : "ipv6");
+    put_ip_field(&m, "dst", vip);
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_NO_SERVICE,
-                       match, "drop");
-    free(match);
+                       ds_cstr(&m), "drop");
 
     /* Fragments carry no ports after the first: conntrack reassembles
      * the datagram and gives every fragment its tuple (ct_tp_dst...). */
-    match = xasprintf("ip,nw_dst="IP_FMT",ip_frag=yes%s", IP_ARGS(vip),
-                      routed);
-    char *frag_actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
-                                   DSR_TABLE_FRAGMENTS);
-    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_FRAGMENT,
-                       match, frag_actions);
-    free(frag_actions);
-    free(match);
-
-    /* ICMP errors (destination unreachable, time exceeded) about the
-     * backends' replies come to the VIP, their source. */
+    ds_put_format(&m, ",ip_frag=yes%s", routed);
     char *actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
-                              DSR_TABLE_CT_RELATED);
-    for (int type = 3; type <= 11; type += 8) {
-        match = xasprintf("icmp,nw_dst="IP_FMT",icmp_type=%d%s",
-                          IP_ARGS(vip), type, routed);
+                              DSR_TABLE_FRAGMENTS);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_FRAGMENT,
+                       ds_cstr(&m), actions);
+    free(actions);
+
+    /* ICMP errors about the backends' replies come to the VIP, their
+     * source: destination unreachable and time exceeded (IPv4: 3, 11),
+     * destination unreachable, packet too big, time exceeded and
+     * parameter problem (ICMPv6: 1 to 4). */
+    static const int icmp4_errors[] = { 3, 11 };
+    static const int icmp6_errors[] = { 1, 2, 3, 4 };
+    const int *types = v4 ? icmp4_errors : icmp6_errors;
+    size_t n_types = (v4 ? ARRAY_SIZE(icmp4_errors)
+                      : ARRAY_SIZE(icmp6_errors));
+    actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
+                        DSR_TABLE_CT_RELATED);
+    for (size_t i = 0; i < n_types; i++) {
+        ds_clear(&m);
+        ds_put_format(&m, "%s,", v4 ? "icmp" : "icmp6");
+        put_ip_field(&m, "dst", vip);
+        ds_put_format(&m, ",icmp_type=%d%s", types[i], routed);
         dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_VIP_ICMP_ERROR,
-                           match, actions);
-        free(match);
+                           ds_cstr(&m), actions);
     }
     free(actions);
     free(routed);
+    ds_destroy(&m);
     return owner;
 }
 
@@ -196,6 +347,7 @@ set_slot_group(struct dsr_owner *owner, const struct pipeline_service *svc,
 
     memset(&sg, 0, sizeof sg);
     sg.hash_ip_src = svc->hash_source_ip;
+    sg.ipv6 = svc->hash_source_ip && !IN6_IS_ADDR_V4MAPPED(&svc->vip);
     sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
                                           : DSR_TABLE_BACKEND);
     memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);
@@ -332,8 +484,10 @@ pipeline_service(const struct pipeline_service *svc,
     for (int tcp = 1; tcp >= 0; tcp--) {
         if (tcp ? svc->tcp : svc->udp) {
             ds_clear(&s);
-            ds_put_format(&s, "%s,nw_dst="IP_FMT, tcp ? "tcp" : "udp",
-                          IP_ARGS(svc->vip));
+            bool v4 = IN6_IS_ADDR_V4MAPPED(&svc->vip);
+            ds_put_format(&s, "%s,", (tcp ? (v4 ? "tcp" : "tcp6")
+                                      : (v4 ? "udp" : "udp6")));
+            put_ip_field(&s, "dst", &svc->vip);
             if (svc->routed) {
                 ds_put_format(&s, ",dl_dst="ETH_ADDR_FMT,
                               ETH_ADDR_ARGS(svc->routed_to));

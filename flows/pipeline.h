@@ -33,6 +33,10 @@ enum dsr_table {
                                  * the backend that owns it. */
     DSR_TABLE_FRAGMENTS = 24,   /* Fragments, after conntrack reassembled
                                  * them: the flow's pin, as above. */
+    DSR_TABLE_ND_ADVERT = 30,   /* A Neighbor Solicitation for an IPv6 VIP,
+                                 * turned into an Advertisement in table 0,
+                                 * gets its target MAC here (OVS sets nd_tll
+                                 * only in a flow that matches an NA). */
 };
 
 /* Every packet starts in table 0.  The tables' numbers rise in the
@@ -45,7 +49,8 @@ BUILD_ASSERT_DECL(DSR_TABLE_CT_LOOKUP < DSR_TABLE_CT_COMMIT);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_COMMIT < DSR_TABLE_BACKEND);
 BUILD_ASSERT_DECL(DSR_TABLE_BACKEND < DSR_TABLE_CT_RELATED);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_RELATED < DSR_TABLE_FRAGMENTS);
-BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < 255);
+BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < DSR_TABLE_ND_ADVERT);
+BUILD_ASSERT_DECL(DSR_TABLE_ND_ADVERT < 255);
 
 /* The conntrack zone of dsrd's connection pins, apart from the
  * operator's own uses of conntrack. */
@@ -53,8 +58,12 @@ BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < 255);
 
 /* Priorities in DSR_TABLE_INGRESS. */
 enum {
-    DSR_PRIO_ARP_FOR_DSRD = 400,    /* ARP replies to dsrd's resolver. */
-    DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests for a VIP. */
+    DSR_PRIO_ARP_FOR_DSRD = 400,    /* ARP replies (and Neighbor
+                                     * Advertisements) to dsrd's resolver. */
+    DSR_PRIO_ND_DAD = 310,          /* Duplicate address detection of a
+                                     * VIP by some host: not answered. */
+    DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests (Neighbor
+                                     * Solicitations) for a VIP. */
     DSR_PRIO_SERVICE_PORT = 200,    /* A service on one port. */
     DSR_PRIO_SERVICE_ALL_PORTS = 190,   /* A service on all ports. */
     DSR_PRIO_SYN_BONUS = 5,         /* Added for a TCP service's SYNs. */
@@ -84,6 +93,7 @@ BUILD_ASSERT_DECL(DSR_PRIO_VIP_ICMP_ERROR > DSR_PRIO_VIP_NO_SERVICE);
 BUILD_ASSERT_DECL(DSR_PRIO_VIP_NO_SERVICE > DSR_PRIO_NORMAL);
 BUILD_ASSERT_DECL(DSR_PRIO_ARP_RESPONDER > DSR_PRIO_NORMAL);
 BUILD_ASSERT_DECL(DSR_PRIO_ARP_FOR_DSRD > DSR_PRIO_NORMAL);
+BUILD_ASSERT_DECL(DSR_PRIO_ND_DAD > DSR_PRIO_ARP_RESPONDER);
 
 /* Priorities in DSR_TABLE_CT_COMMIT. */
 enum {
@@ -117,6 +127,8 @@ BUILD_ASSERT_DECL((int) DSR_PRIO_DELIVER > (int) DSR_PRIO_NORMAL);
  *   0xd500000000000000  base flows of the bridge
  *   0xd50100000000002a  service 42 (its group is group 42)
  *   0xd5020000c0a80a64  VIP 192.168.10.100
+ *   0xd5028...          an IPv6 VIP: bit 47 set, 47 bits of a hash of it
+ *                       (pipeline_vip_id())
  *   0xd503aabbccddeeff  location of backend MAC aa:bb:cc:dd:ee:ff
  * so `ovs-ofctl dump-flows BR cookie=0xd50100000000002a/-1` shows one
  * service and `cookie=0xd500000000000000/0xff00000000000000` all of
@@ -142,7 +154,9 @@ dsr_cookie(enum dsr_cookie_kind kind, uint64_t id)
  * for tunnel modes, the bridge's tunnel port known) its connections wait
  * (are dropped) rather than lose their pins. */
 struct pipeline_backend {
-    ovs_be32 ip;                /* Names it in pins and slots. */
+    ovs_be32 ip;                /* Names it in pins and slots: the IPv4
+                                 * address, or for IPv6 a 32-bit key
+                                 * (flows/README.md, "Connection pinning"). */
     bool has_mac;               /* Deliverable: 'mac' (l2) or 'port'. */
     struct eth_addr mac;        /* l2: the backend's MAC; ipip: the MAC of
                                  * the internal port into the kernel. */
@@ -162,7 +176,7 @@ enum pipeline_mode {
  * of, filled by the controller from its configuration. */
 struct pipeline_service {
     uint32_t id;                /* reg0, group id, low bits of the cookie. */
-    ovs_be32 vip;
+    struct in6_addr vip;        /* IPv6, or IPv4-mapped for IPv4. */
     bool tcp;                   /* Classifies TCP to the VIP... */
     bool udp;                   /* ...and/or UDP. */
     uint16_t port;              /* Destination port; 0 means all ports. */
@@ -176,8 +190,11 @@ struct pipeline_service {
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
                                 ovs_be32 probe_ip, bool pin_syns);
-struct dsr_owner *pipeline_vip(ovs_be32 vip, struct eth_addr mac,
-                               const struct eth_addr *routed_to);
+struct dsr_owner *pipeline_vip(const struct in6_addr *vip,
+                               struct eth_addr mac,
+                               const struct eth_addr *routed_to,
+                               bool nd_in_flows);
+uint64_t pipeline_vip_id(const struct in6_addr *vip);
 struct dsr_owner *pipeline_service(const struct pipeline_service *,
                                    const struct pipeline_backend *,
                                    size_t n_backends,

@@ -322,7 +322,7 @@ static const struct {
     {BACKEND_IS("255.255.255.255"), "$.services[0].backends[1].ip: "
      "255.255.255.255 is a broadcast"},
     /* IPv6: malformed text, special addresses (in RFC 5952 form), then
-     * the family, which the data path does not take yet. */
+     * mixed families and what IPv6 services cannot have yet. */
     {VIP_IS("2001:db8::1::2"), "$.services[0].vip: \"2001:db8::1::2\" is "
      "not an IPv4 or IPv6 address"},
     {VIP_IS("2001:db8:0:0:0:0:0:10000"), "$.services[0].vip: "
@@ -333,10 +333,15 @@ static const struct {
     {VIP_IS("fe80::1"), "$.services[0].vip: fe80::1 is a link-local"},
     {BACKEND_IS("fe80::0:11"), "$.services[0].backends[1].ip: fe80::11 is "
      "a link-local"},
-    {VIP_IS("2001:db8::100"), "$.services[0].vip: IPv6 addresses are not "
-     "supported yet (got \"2001:db8::100\")"},
-    {BACKEND_IS("2001:DB8::11"), "$.services[0].backends[1].ip: IPv6 "
-     "addresses are not supported yet (got \"2001:DB8::11\")"},
+    {VIP_IS("2001:db8::100"), "$.services[0].backends[0].ip: 10.0.0.11 is "
+     "IPv4 but the VIP is IPv6: a service's backends have its VIP's address "
+     "family"},
+    {BACKEND_IS("2001:DB8::11"), "$.services[0].backends[1].ip: "
+     "2001:db8::11 is IPv6 but the VIP is IPv4"},
+    {CONFIG("{\"name\": \"web\", \"vip\": \"2001:db8::100\", \"protocol\":"
+            " \"tcp\", \"port\": 80, \"mode\": \"gre\", \"backends\": []}"),
+     "$.services[0].vip: 2001:db8::100 is IPv6, which mode \"gre\" does "
+     "not support yet; IPv6 services use mode \"l2\""},
 };
 
 /* Tunnel modes and the bridge's tunnel ports survive a round trip

@@ -57,9 +57,25 @@ service(const char *vip)
         .pin_connections = true,
     };
 
-    ck_assert(ip_parse(vip, &svc.vip));
+    ovs_be32 ip4;
+    if (ip_parse(vip, &ip4)) {
+        svc.vip = in6_addr_mapped_ipv4(ip4);
+    } else {
+        ck_assert(ipv6_parse(vip, &svc.vip));
+    }
     return svc;
 }
+
+/* A pin flow of the base, for IPv4 and its twin for IPv6. */
+#define PIN_FLOWS(TABLE, MATCH, ACTIONS)                                \
+    "table=" #TABLE ",priority=0,cookie=0xd500000000000000," MATCH " "  \
+    ACTIONS "\n"                                                        \
+    "table=" #TABLE ",priority=0,cookie=0xd500000000000000," MATCH "v6 " \
+    ACTIONS "\n"
+#define RELATED_ACTIONS                                                 \
+    "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"               \
+    "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:0x1->reg2,"         \
+    "resubmit(,22)"
 
 START_TEST(test_base)
 {
@@ -71,32 +87,32 @@ START_TEST(test_base)
         "table=0,priority=400,cookie=0xd500000000000000,"
         "arp,dl_dst=02:d5:d5:00:00:01,arp_tpa=0.0.0.0,arp_op=2 "
         "actions=CONTROLLER:65535\n"
+        "table=0,priority=400,cookie=0xd500000000000000,"
+        "icmp6,dl_dst=02:d5:d5:00:00:01,icmp_type=136,icmp_code=0 "
+        "actions=CONTROLLER:65535,NORMAL\n"
         "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
-        "table=20,priority=0,cookie=0xd500000000000000,ip "
-        "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],resubmit(,22)\n"
-        "table=21,priority=0,cookie=0xd500000000000000,ip "
-        "actions=ct(commit,zone=54741,"
-        "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[],"
-        "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),resubmit(,22)\n"
+        PIN_FLOWS(20, "ip", "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],"
+                  "resubmit(,22)")
+        PIN_FLOWS(21, "ip", "actions=ct(commit,zone=54741,"
+                  "exec(move:NXM_NX_REG1[]->NXM_NX_CT_MARK[],"
+                  "move:NXM_NX_REG0[]->NXM_NX_CT_LABEL[0..31])),"
+                  "resubmit(,22)")
         "table=22,priority=1,cookie=0xd500000000000000,reg2=0x1 "
         "actions=drop\n"
-        "table=23,priority=0,cookie=0xd500000000000000,ct_state=+rel+trk,ip "
-        "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:0x1->reg2,"
-        "resubmit(,22)\n"
-        "table=24,priority=0,cookie=0xd500000000000000,ct_state=-inv+trk,ip "
-        "actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[],"
-        "move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],set_field:0x1->reg2,"
-        "resubmit(,22)\n");
+        PIN_FLOWS(23, "ct_state=+rel+trk,ip", RELATED_ACTIONS)
+        PIN_FLOWS(24, "ct_state=-inv+trk,ip", RELATED_ACTIONS));
     free(text);
 }
 END_TEST
 
+static const struct in6_addr vip_10_0_0_100 = {{{
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 100 }}};
+
 START_TEST(test_vip)
 {
-    char *text = format_and_release(pipeline_vip(htonl(0x0a000064),
+    char *text = format_and_release(pipeline_vip(&vip_10_0_0_100,
                                                  mac("02:d5:d5:00:00:01"),
-                                                 NULL));
+                                                 NULL, true));
 
     ck_assert_str_eq(text,
         "table=0,priority=100,cookie=0xd50200000a000064,"
@@ -127,9 +143,9 @@ END_TEST
 START_TEST(test_routed_vip)
 {
     struct eth_addr node = mac("02:d5:d5:00:00:21");
-    char *text = format_and_release(pipeline_vip(htonl(0x0a000064),
+    char *text = format_and_release(pipeline_vip(&vip_10_0_0_100,
                                                  mac("02:d5:d5:00:00:01"),
-                                                 &node));
+                                                 &node, true));
 
     ck_assert_str_eq(text,
         "table=0,priority=100,cookie=0xd50200000a000064,"
@@ -143,6 +159,63 @@ START_TEST(test_routed_vip)
         "table=0,priority=250,cookie=0xd50200000a000064,"
         "ip,dl_dst=02:d5:d5:00:00:21,nw_dst=10.0.0.100,nw_frag=yes "
         "actions=ct(table=24,zone=54741)\n");
+    free(text);
+}
+END_TEST
+
+/* An IPv6 VIP: Neighbor Solicitations are answered in flows (the NA's
+ * target link-layer option filled in table 30), duplicate address
+ * detection is not, and ICMPv6 errors 1 to 4 go to conntrack. */
+START_TEST(test_vip6)
+{
+    struct in6_addr vip;
+    ck_assert(ipv6_parse("2001:db8::100", &vip));
+    struct dsr_owner *owner = pipeline_vip(&vip, mac("02:d5:d5:00:00:01"),
+                                           NULL, true);
+    uint64_t cookie = owner->cookie;
+    char *text = format_and_release(owner);
+
+    ck_assert_uint_eq(cookie >> 47, UINT64_C(0xd502) << 1 | 1);
+#define COOKIE6 "0xd502800054fbb855"
+    ck_assert_str_eq(text,
+        "table=0,priority=100,cookie=" COOKIE6 ",ipv6,"
+        "ipv6_dst=2001:db8::100 actions=drop\n"
+        "table=0,priority=150,cookie=" COOKIE6 ",icmp6,"
+        "ipv6_dst=2001:db8::100,icmp_type=1 actions=ct(table=23,"
+        "zone=54741)\n"
+        "table=0,priority=150,cookie=" COOKIE6 ",icmp6,"
+        "ipv6_dst=2001:db8::100,icmp_type=2 actions=ct(table=23,"
+        "zone=54741)\n"
+        "table=0,priority=150,cookie=" COOKIE6 ",icmp6,"
+        "ipv6_dst=2001:db8::100,icmp_type=3 actions=ct(table=23,"
+        "zone=54741)\n"
+        "table=0,priority=150,cookie=" COOKIE6 ",icmp6,"
+        "ipv6_dst=2001:db8::100,icmp_type=4 actions=ct(table=23,"
+        "zone=54741)\n"
+        "table=0,priority=250,cookie=" COOKIE6 ",ipv6,"
+        "ipv6_dst=2001:db8::100,nw_frag=yes actions=ct(table=24,"
+        "zone=54741)\n"
+        "table=0,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
+        "icmp_type=135,icmp_code=0,nd_target=2001:db8::100,"
+        "nd_options_type=0 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "set_field:02:d5:d5:00:00:01->eth_src,"
+        "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+        "set_field:2001:db8::100->ipv6_src,set_field:136->icmpv6_type,"
+        "set_field:1610612736->nd_reserved,IN_PORT\n"
+        "table=0,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
+        "icmp_type=135,icmp_code=0,nd_target=2001:db8::100,"
+        "nd_options_type=1 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "set_field:02:d5:d5:00:00:01->eth_src,"
+        "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
+        "set_field:2001:db8::100->ipv6_src,set_field:136->icmpv6_type,"
+        "set_field:1610612736->nd_reserved,"
+        "set_field:2->nd_options_type,resubmit(,30)\n"
+        "table=0,priority=310,cookie=" COOKIE6 ",icmp6,ipv6_src=::,"
+        "icmp_type=135,nd_target=2001:db8::100 actions=drop\n"
+        "table=30,priority=300,cookie=" COOKIE6 ",icmp6,icmp_type=136,"
+        "nd_target=2001:db8::100 actions=set_field:02:d5:d5:00:00:01->nd_tll,"
+        "IN_PORT\n");
+#undef COOKIE6
     free(text);
 }
 END_TEST
@@ -449,6 +522,25 @@ START_TEST(test_source_ip_hash)
 }
 END_TEST
 
+/* An IPv6 service: tcp6 to the VIP, source-ip over ipv6_src (ip_src
+ * would put every IPv6 client in one bucket), pins as for IPv4. */
+START_TEST(test_ipv6_service)
+{
+    struct pipeline_service web = service("2001:db8::100");
+    web.hash_source_ip = true;
+    char *text = one_backend_pipeline(&web);
+
+    ck_assert(strstr(text, ",tcp6,ipv6_dst=2001:db8::100,tp_dst=80 "
+                     "actions=set_field:0x1->reg0,ct(table=20,zone=54741)\n"));
+    ck_assert(strstr(text, ",tcp6,ipv6_dst=2001:db8::100,tp_dst=80,"
+                     "tcp_flags=+syn-ack actions=set_field:0x1->reg0,"
+                     "group:1\n"));
+    ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
+                     "fields(ipv6_src),bucket=bucket_id:0,"));
+    free(text);
+}
+END_TEST
+
 START_TEST(test_backend_location)
 {
     char *text = format_and_release(pipeline_backend_location(
@@ -479,6 +571,7 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_base),
            CHECK_TEST(test_vip),
            CHECK_TEST(test_routed_vip),
+           CHECK_TEST(test_vip6),
            CHECK_TEST(test_tcp_service),
            CHECK_TEST(test_tunnel_services),
            CHECK_TEST(test_both_protocols_all_ports),
@@ -486,5 +579,6 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_built_flows_equal_their_text),
            CHECK_TEST(test_backend_change_costs_one_flow),
            CHECK_TEST(test_source_ip_hash),
+           CHECK_TEST(test_ipv6_service),
            CHECK_TEST(test_backend_location),
            CHECK_TEST(test_cookie_layout))

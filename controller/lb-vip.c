@@ -1,0 +1,113 @@
+/* VIPs on the segment: the packets dsrd itself sends for them.  A VIP
+ * is announced when first programmed and after each reconnection
+ * (gratuitous ARP for IPv4, an unsolicited Neighbor Advertisement for
+ * IPv6), and on a datapath that cannot answer Neighbor Solicitations in
+ * flows (flows/pipeline.c, add_nd_to_dsrd()) dsrd answers them. */
+#include <config.h>
+
+#include "controller/lb-private.h"
+#include "controller/ofctrl.h"
+#include "coverage.h"
+#include "dp-packet.h"
+#include "flow.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+
+VLOG_DEFINE_THIS_MODULE(lb_vip);
+
+/* Neighbor Advertisements dsrd sent in answer to a solicitation, and
+ * solicitations it left unanswered over its budget. */
+COVERAGE_DEFINE(lb_vip_na_sent);
+COVERAGE_DEFINE(lb_vip_na_over_budget);
+
+/* Answers per second and bridge, at most: a flood of solicitations costs
+ * dsrd a bounded amount (the datapath's flows answer for free where they
+ * can). */
+#define MAX_NA_PER_SEC 1000
+
+struct lb_vip *
+lb_find_vip(const struct lb_bridge *br, const struct in6_addr *ip)
+{
+    struct lb_vip *vip;
+
+    HMAP_FOR_EACH_WITH_HASH (vip, node, dsr_ip_hash(ip, 0), &br->vips) {
+        if (ipv6_addr_equals(&vip->ip, ip)) {
+            return vip;
+        }
+    }
+    return NULL;
+}
+
+/* Gratuitous ARP for an IPv4 VIP, an unsolicited Neighbor Advertisement
+ * (override, not solicited, to all nodes) for an IPv6 one, so that
+ * neighbors that know the VIP learn the service MAC at once instead of
+ * waiting for their cache entries to expire. */
+void
+lb_vip_announce(struct lb_bridge *br, const struct lb_vip *vip)
+{
+    struct dp_packet packet;
+    char ip_s[INET6_ADDRSTRLEN];
+
+    dp_packet_init(&packet, 0);
+    if (IN6_IS_ADDR_V4MAPPED(&vip->ip)) {
+        ovs_be32 ip4 = in6_addr_get_mapped_ipv4(&vip->ip);
+        compose_arp(&packet, ARP_OP_REQUEST, vip->mac, eth_addr_zero, true,
+                    ip4, ip4);
+    } else {
+        static const struct in6_addr all_nodes = IN6ADDR_ALL_HOSTS_INIT;
+        struct eth_addr dst;
+        ipv6_multicast_to_ethernet(&dst, &all_nodes);
+        compose_nd_na(&packet, vip->mac, dst, &vip->ip, &all_nodes,
+                      htonl(ND_RSO_OVERRIDE));
+    }
+    ofctrl_send_packet(br->ofctrl, &packet, OFPP_FLOOD);
+    dp_packet_uninit(&packet);
+    VLOG_INFO("%s: announced VIP %s at "ETH_ADDR_FMT, br->cfg->name,
+              dsr_ip_to_string(&vip->ip, ip_s), ETH_ADDR_ARGS(vip->mac));
+}
+
+static bool
+take_na_budget(struct lb_bridge *br)
+{
+    long long int second = time_msec() / 1000;
+
+    if (second != br->na_second) {
+        br->na_second = second;
+        br->na_budget = MAX_NA_PER_SEC;
+    }
+    if (!br->na_budget) {
+        COVERAGE_INC(lb_vip_na_over_budget);
+        return false;
+    }
+    br->na_budget--;
+    return true;
+}
+
+/* If 'flow' is a Neighbor Solicitation for one of the bridge's VIPs
+ * (sent to dsrd by add_nd_to_dsrd()'s flow), answers it out of the port
+ * it came in on, with the service MAC, and returns true. */
+bool
+lb_vip_answer_ns(struct lb_bridge *br, const struct flow *flow,
+                 ofp_port_t in_port)
+{
+    if (flow->dl_type != htons(ETH_TYPE_IPV6)
+        || flow->nw_proto != IPPROTO_ICMPV6
+        || flow->tp_src != htons(ND_NEIGHBOR_SOLICIT)) {
+        return false;
+    }
+    const struct lb_vip *vip = lb_find_vip(br, &flow->nd_target);
+    if (!vip || !ipv6_addr_is_set(&flow->ipv6_src)) {
+        return vip != NULL;     /* Duplicate address detection: silence. */
+    }
+    if (take_na_budget(br)) {
+        struct dp_packet na;
+
+        dp_packet_init(&na, 0);
+        compose_nd_na(&na, vip->mac, flow->dl_src, &vip->ip, &flow->ipv6_src,
+                      htonl(ND_RSO_SOLICITED | ND_RSO_OVERRIDE));
+        ofctrl_send_packet(br->ofctrl, &na, in_port);
+        dp_packet_uninit(&na);
+        COVERAGE_INC(lb_vip_na_sent);
+    }
+    return true;
+}
