@@ -3,7 +3,7 @@
 "NAME DATAGRAM" and logs the client's address.  It binds to the VIP so
 that replies leave from the VIP, as DSR requires (a socket bound to
 0.0.0.0 would answer from the real IP).  With several PORTs, one process
-serves them all.
+serves them all.  VIP may be IPv4 or IPv6.
 
 usage: udp-backend.py NAME LOGFILE VIP PORT [PORT...]
 """
@@ -17,7 +17,8 @@ def main():
     log = open(log_path, "a", buffering=1)
     sel = selectors.DefaultSelector()
     for port in map(int, sys.argv[4:]):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ":" in vip else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
         sock.bind((vip, port))
         sel.register(sock, selectors.EVENT_READ, port)
     while True:

@@ -12,14 +12,8 @@ if [ "$DSR_DATAPATH" = system ]; then
     exit 77
 fi
 
-VIP6=2001:db8::100
-CLIENT_IP6=2001:db8::2
 e2e_setup l2-ipv6 3 "$VIP" "$VIP6"
-# nodad: usable at once (the addresses are ours alone in the sandbox).
-sb_exec client ip -6 addr add "$CLIENT_IP6/64" dev eth0 nodad
-for i in 1 2 3; do
-    sb_exec "be$i" ip -6 addr add "2001:db8::1$i/64" dev eth0 nodad
-done
+e2e_add_ipv6 3
 e2e_http_backends 3 80
 for i in 1 2 3; do
     BIND=:: sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/http-backend.py" \
@@ -43,12 +37,9 @@ EOC
 # IPv6 alone first, counted as l2-tcp.sh counts IPv4: the service's
 # flows and its backends' see exactly the client's segments to the VIP;
 # the replies (which the client received) never touched them.
-snmp() { sb_exec client awk -v k="$1" '/^Tcp:/ && !seen {seen = 1;
-    split($0, names); next} /^Tcp:/ {for (i in names) if (names[i] == k)
-    print $i}' /proc/net/snmp; }
-out0=$(( $(snmp OutSegs) + $(snmp RetransSegs) ))
+out0=$(( $(e2e_client_tcp OutSegs) + $(e2e_client_tcp RetransSegs) ))
 e2e_curl -6 "http://[$VIP6]/?[1-100]" > "$SB_DIR/answers6a"
-out=$(( $(snmp OutSegs) + $(snmp RetransSegs) - out0 ))
+out=$(( $(e2e_client_tcp OutSegs) + $(e2e_client_tcp RetransSegs) - out0 ))
 [ "$(wc -l < "$SB_DIR/answers6a")" = 100 ] \
     || sb_fail "IPv6: $(wc -l < "$SB_DIR/answers6a") of 100 requests answered"
 sb_wait_stats "$out" sb_flow_packets "cookie=0xd501000000000002/-1" 0

@@ -8,10 +8,8 @@ e2e_setup l2-tcp 4
 e2e_http_backends 4 80
 e2e_web_service 4 '.backends[3].state = "disabled"'
 
-snmp() { sb_exec client awk -v k="$1" '/^Tcp:/ && !seen {seen = 1;
-    split($0, names); next} /^Tcp:/ {for (i in names) if (names[i] == k)
-    print $i}' /proc/net/snmp; }
-out0=$(snmp OutSegs) retrans0=$(snmp RetransSegs) in0=$(snmp InSegs)
+out0=$(e2e_client_tcp OutSegs) retrans0=$(e2e_client_tcp RetransSegs)
+in0=$(e2e_client_tcp InSegs)
 
 e2e_curl "http://$VIP/?[1-300]" > "$SB_DIR/answers"
 n=$(wc -l < "$SB_DIR/answers")
@@ -26,8 +24,8 @@ e2e_expect_spread http.log 80 50 be1 be2 be3 < "$SB_DIR/answers"
 # received) never touched them.  Only a connection's first segments go
 # through the group's slots: its SYN, which commits the pin that every
 # later segment follows.
-out=$(( $(snmp OutSegs) + $(snmp RetransSegs) - out0 - retrans0 ))
-in=$(( $(snmp InSegs) - in0 ))
+out=$(( $(e2e_client_tcp OutSegs) + $(e2e_client_tcp RetransSegs) - out0 - retrans0 ))
+in=$(( $(e2e_client_tcp InSegs) - in0 ))
 backends=(10.0.0.11 10.0.0.12 10.0.0.13)
 sb_wait_stats "$out" sb_flow_packets "cookie=0xd501000000000001/-1" 0
 sb_wait_stats "$out" sb_backend_packets 1 "${backends[@]}"
@@ -40,7 +38,7 @@ echo "client sent $out segments, received $in; flow $flow, group $group," \
 [ "$flow" = "$out" ] || sb_fail "service flow counted $flow, client sent $out"
 [ "$delivered" = "$out" ] \
     || sb_fail "backend flows counted $delivered, client sent $out"
-retrans=$(( $(snmp RetransSegs) - retrans0 ))
+retrans=$(( $(e2e_client_tcp RetransSegs) - retrans0 ))
 if [ "$DSR_DATAPATH" = system ]; then
     # The kernel's tracker cannot pin a SYN seen alone (flows/README.md):
     # the group sees each connection's SYN and its packets until the pin

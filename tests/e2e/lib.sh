@@ -65,6 +65,8 @@ e2e_datapath_kind() {
 VIP=10.0.0.100
 CLIENT_IP=10.0.0.2
 SERVICE_MAC=02:d5:d5:00:00:01
+VIP6=2001:db8::100
+CLIENT_IP6=2001:db8::2
 
 # e2e_setup NAME N_BACKENDS [VIP...]: OVS, client, backends be1..beN at
 # 10.0.0.11.. owning the VIPs (default $VIP).
@@ -78,6 +80,27 @@ e2e_setup() {
     for i in $(seq 1 "$n"); do
         sb_add_backend "be$i" "10.0.0.$((10 + i))/24" "$@"
     done
+}
+
+# e2e_add_ipv6 N: IPv6 on the link: the client at $CLIENT_IP6, be1..beN
+# at 2001:db8::11..  (nodad: usable at once; the sandbox's addresses are
+# its own).  Give e2e_setup $VIP6 for the backends to own it.
+e2e_add_ipv6() {
+    local i
+    sb_exec client ip -6 addr add "$CLIENT_IP6/64" dev eth0 nodad
+    for i in $(seq 1 "$1"); do
+        sb_exec "be$i" ip -6 addr add "2001:db8::$((10 + i))/64" dev eth0 \
+            nodad
+    done
+}
+
+# e2e_client_tcp COUNTER: the client's TCP counter (OutSegs, InSegs,
+# RetransSegs...) from /proc/net/snmp, IPv4 and IPv6 together.
+e2e_client_tcp() {
+    # shellcheck disable=SC2016
+    sb_exec client awk -v k="$1" '/^Tcp:/ && !seen {seen = 1;
+        split($0, names); next} /^Tcp:/ {for (i in names) if (names[i] == k)
+        print $i}' /proc/net/snmp
 }
 
 # e2e_http_backends N PORT...: HTTP servers answering with their name.

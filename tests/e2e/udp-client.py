@@ -6,7 +6,7 @@ come from the VIP (DSR replies must).  A reply may take up to 30 s (an
 emulated guest on a busy host is slow; a lost datagram still shows as
 "timeout"); those slower than a second are counted on stderr.
 
-usage: udp-client.py VIP PORT COUNT
+usage: udp-client.py VIP PORT COUNT   (VIP IPv4 or IPv6)
 """
 import socket
 import sys
@@ -16,8 +16,9 @@ import time
 def main():
     vip, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     slow = 0
+    family = socket.AF_INET6 if ":" in vip else socket.AF_INET
     for i in range(count):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.settimeout(30)
             start = time.monotonic()
             sock.sendto(b"ping %d" % i, (vip, port))
@@ -27,8 +28,8 @@ def main():
                 print("timeout")
                 continue
             slow += time.monotonic() - start > 1
-            if peer != (vip, port):
-                print("wrong-source %s:%d" % peer)
+            if peer[:2] != (vip, port):
+                print("wrong-source %s:%d" % peer[:2])
             else:
                 print(data.split()[0].decode())
     if slow:
