@@ -22,10 +22,13 @@
 
 VLOG_DEFINE_THIS_MODULE(announce);
 
-/* How often the VIPs are looked at: a withdrawal waits at most this long
- * (BFD's own detection is 300 ms), and a large configuration is not
- * walked on every pass of the main loop. */
-#define ANNOUNCE_INTERVAL_MS 100
+/* The VIPs are looked at when something they depend on changed (the
+ * configuration, a service's flows or health, a bridge's readiness, the
+ * drain) or a hold-down or grace period ends, and at most this often, so
+ * that a burst of changes walks a large configuration a few times, not
+ * once each.  A withdrawal waits at most this long after the change that
+ * causes it (BFD's own detection is 300 ms). */
+#define ANNOUNCE_MIN_INTERVAL_MS 50
 
 /* After a start, routes a previous dsrd left are kept this long while the
  * switch connection comes up, so a restart of dsrd does not flap them. */
@@ -33,7 +36,7 @@ VLOG_DEFINE_THIS_MODULE(announce);
 
 struct vip_route {
     struct hmap_node node;      /* In struct announcer's 'vips'. */
-    ovs_be32 vip;
+    struct in6_addr vip;        /* IPv6, or IPv4-mapped. */
     bool announced;             /* The route is in the table. */
     bool inherited;             /* Found there at start, not yet judged. */
     long long int able_since;   /* Servable since; 0: not servable. */
@@ -57,30 +60,43 @@ struct announcer {
     struct hmap vips;           /* struct vip_route. */
     struct hmap bridges;        /* struct bridge_ready. */
     long long int started;
-    long long int next_run;
+    long long int last_walk;    /* time_msec() of the last look at all. */
+    long long int next_deadline;    /* A hold-down or grace period ends. */
+    bool dirty;                 /* Something changed since 'last_walk'. */
+    uint64_t cfg_version;       /* What the last look saw. */
+    uint64_t lb_seqno;
     char *drain_file;           /* Exists while the node is drained. */
     bool drained;               /* Withdraw everything, keep forwarding. */
 };
 
+/* A request about the host route of 'vip': VIP/32 or VIP/128. */
 static struct nlmsghdr *
-route_request(struct announcer *a, int type, int flags, ovs_be32 vip)
+route_request(struct announcer *a, int type, int flags,
+              const struct in6_addr *vip)
 {
     struct nlmsghdr *nlh = rtnl_request(&a->rtnl, type, flags);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+    bool v4 = IN6_IS_ADDR_V4MAPPED(vip);
 
-    rtm->rtm_family = AF_INET;
-    rtm->rtm_dst_len = 32;
+    rtm->rtm_family = v4 ? AF_INET : AF_INET6;
+    rtm->rtm_dst_len = v4 ? 32 : 128;
     rtm->rtm_table = a->cfg.table < 256 ? a->cfg.table : RT_TABLE_UNSPEC;
     rtm->rtm_protocol = a->cfg.protocol;
     rtm->rtm_scope = RT_SCOPE_LINK;
     rtm->rtm_type = RTN_UNICAST;
     mnl_attr_put_u32(nlh, RTA_TABLE, a->cfg.table);
-    mnl_attr_put(nlh, RTA_DST, sizeof vip, &vip);
+    if (v4) {
+        ovs_be32 vip4 = in6_addr_get_mapped_ipv4(vip);
+        mnl_attr_put(nlh, RTA_DST, sizeof vip4, &vip4);
+    } else {
+        mnl_attr_put(nlh, RTA_DST, sizeof *vip, vip);
+    }
     return nlh;
 }
 
 static int
-add_route(struct announcer *a, ovs_be32 vip, const char *device)
+add_route(struct announcer *a, const struct in6_addr *vip,
+          const char *device)
 {
     unsigned int ifindex = if_nametoindex(device);
     if (!ifindex) {
@@ -93,21 +109,21 @@ add_route(struct announcer *a, ovs_be32 vip, const char *device)
 }
 
 static int
-del_route(struct announcer *a, ovs_be32 vip)
+del_route(struct announcer *a, const struct in6_addr *vip)
 {
-    int error = rtnl_transact(&a->rtnl, route_request(a, RTM_DELROUTE, 0, vip), NULL,
-                         NULL);
+    int error = rtnl_transact(&a->rtnl,
+                              route_request(a, RTM_DELROUTE, 0, vip),
+                              NULL, NULL);
     return error == ESRCH || error == ENOENT ? 0 : error;
 }
 
 static struct vip_route *
-find_vip(const struct announcer *a, ovs_be32 vip)
+find_vip(const struct announcer *a, const struct in6_addr *vip)
 {
     struct vip_route *r;
 
-    HMAP_FOR_EACH_WITH_HASH (r, node, hash_int((OVS_FORCE uint32_t) vip, 0),
-                             &a->vips) {
-        if (r->vip == vip) {
+    HMAP_FOR_EACH_WITH_HASH (r, node, dsr_ip_hash(vip, 0), &a->vips) {
+        if (ipv6_addr_equals(&r->vip, vip)) {
             return r;
         }
     }
@@ -115,12 +131,12 @@ find_vip(const struct announcer *a, ovs_be32 vip)
 }
 
 static struct vip_route *
-add_vip(struct announcer *a, ovs_be32 vip)
+add_vip(struct announcer *a, const struct in6_addr *vip)
 {
     struct vip_route *r = xzalloc(sizeof *r);
 
-    r->vip = vip;
-    hmap_insert(&a->vips, &r->node, hash_int((OVS_FORCE uint32_t) vip, 0));
+    r->vip = *vip;
+    hmap_insert(&a->vips, &r->node, dsr_ip_hash(vip, 0));
     return r;
 }
 
@@ -132,35 +148,55 @@ note_route(const struct nlmsghdr *nlh, void *a_)
     const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
     struct nlattr *attr;
     uint32_t table = rtm->rtm_table;
-    ovs_be32 dst = 0;
+    struct in6_addr dst = in6addr_any;
+    bool v4 = rtm->rtm_family == AF_INET;
 
-    if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 32
+    if ((v4 ? rtm->rtm_dst_len != 32
+         : rtm->rtm_family != AF_INET6 || rtm->rtm_dst_len != 128)
         || rtm->rtm_protocol != a->cfg.protocol) {
         return MNL_CB_OK;
     }
     mnl_attr_for_each (attr, nlh, sizeof *rtm) {
+        const void *payload = mnl_attr_get_payload(attr);
+        size_t len = mnl_attr_get_payload_len(attr);
         if (mnl_attr_get_type(attr) == RTA_TABLE) {
             table = mnl_attr_get_u32(attr);
-        } else if (mnl_attr_get_type(attr) == RTA_DST
-                   && mnl_attr_get_payload_len(attr) == sizeof dst) {
-            memcpy(&dst, mnl_attr_get_payload(attr), sizeof dst);
+        } else if (mnl_attr_get_type(attr) == RTA_DST && v4
+                   && len == sizeof(ovs_be32)) {
+            ovs_be32 dst4;
+            memcpy(&dst4, payload, sizeof dst4);
+            in6_addr_set_mapped_ipv4(&dst, dst4);
+        } else if (mnl_attr_get_type(attr) == RTA_DST && len == sizeof dst) {
+            memcpy(&dst, payload, sizeof dst);
         }
     }
-    if (table == a->cfg.table && dst && !find_vip(a, dst)) {
-        struct vip_route *r = add_vip(a, dst);
+    if (table == a->cfg.table && ipv6_addr_is_set(&dst)
+        && !find_vip(a, &dst)) {
+        struct vip_route *r = add_vip(a, &dst);
         r->announced = r->inherited = true;
     }
     return MNL_CB_OK;
 }
 
+/* Notes the host routes of both families that a previous dsrd left in
+ * our table. */
 static int
 dump_routes(struct announcer *a)
 {
-    struct nlmsghdr *nlh = rtnl_request(&a->rtnl, RTM_GETROUTE, NLM_F_DUMP);
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+    static const int families[] = { AF_INET, AF_INET6 };
+    int error = 0;
 
-    rtm->rtm_family = AF_INET;
-    return rtnl_transact(&a->rtnl, nlh, note_route, a);
+    for (size_t i = 0; !error && i < ARRAY_SIZE(families); i++) {
+        struct nlmsghdr *nlh = rtnl_request(&a->rtnl, RTM_GETROUTE,
+                                            NLM_F_DUMP);
+        struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
+        rtm->rtm_family = families[i];
+        error = rtnl_transact(&a->rtnl, nlh, note_route, a);
+        if (error == ENOENT) {
+            error = 0;      /* No IPv6 route yet, so no IPv6 table. */
+        }
+    }
+    return error;
 }
 
 static struct announcer *
@@ -233,7 +269,7 @@ announcer_set_drained(struct announcer *a, bool drained)
         VLOG_INFO("node %s", drained ? "drained: withdrawing every VIP"
                                      : "undrained");
         a->drained = drained;
-        a->next_run = 0;
+        a->dirty = true;
         if (drained) {
             announcer_withdraw_all(a);
         }
@@ -287,17 +323,22 @@ find_bridge(struct announcer *a, const char *name)
 
 /* Updates each bridge's readiness: a bridge that reconnects is not ready
  * until its flows are back (in sync), and a pending write later does not
- * make it unready. */
-static void
+ * make it unready.  Returns true if one changed. */
+static bool
 update_bridges(struct announcer *a, const struct dsr_config *cfg,
                const struct lb *lb)
 {
+    bool changed = false;
+
     for (size_t i = 0; i < cfg->n_bridges; i++) {
         struct bridge_ready *b = find_bridge(a, cfg->bridges[i].name);
         bool connected, synced;
         lb_bridge_status(lb, b->name, &connected, &synced);
-        b->ready = connected && (b->ready || synced);
+        bool ready = connected && (b->ready || synced);
+        changed |= ready != b->ready;
+        b->ready = ready;
     }
+    return changed;
 }
 
 /* Why 'svc' cannot serve on this node, or NULL if it can: a string
@@ -318,11 +359,12 @@ set_route(struct announcer *a, struct vip_route *r, const char *device,
           bool announce)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
-    char ip[INET_ADDRSTRLEN];
+    char ip[INET6_ADDRSTRLEN];
     int error;
 
-    inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
-    error = announce ? add_route(a, r->vip, device) : del_route(a, r->vip);
+    dsr_ip_to_string(&r->vip, ip);
+    error = (announce ? add_route(a, &r->vip, device)
+             : del_route(a, &r->vip));
     if (error) {
         VLOG_WARN_RL(&rl, "%s: could not %s its route in table %"PRIu32
                      ": %s", ip, announce ? "add" : "delete", a->cfg.table,
@@ -337,29 +379,32 @@ set_route(struct announcer *a, struct vip_route *r, const char *device,
 }
 
 /* Decides one VIP: 'device' is the bridge of its services, or NULL if one
- * of them cannot serve. */
-static void
+ * of them cannot serve.  Returns when it must be looked at again even if
+ * nothing changes (its hold-down or the startup grace ends), or
+ * LLONG_MAX. */
+static long long int
 judge_vip(struct announcer *a, struct vip_route *r, const char *device,
           long long int now)
 {
     if (!device) {
         r->able_since = 0;
+        long long int grace_end = a->started + ANNOUNCE_STARTUP_GRACE_MS;
         if (r->announced && (!r->inherited || a->drained
-                             || now - a->started
-                                >= ANNOUNCE_STARTUP_GRACE_MS)) {
+                             || now >= grace_end)) {
             set_route(a, r, NULL, false);
         }
-        return;
+        return r->announced ? grace_end : LLONG_MAX;
     }
     if (!r->able_since) {
         r->able_since = now;
     }
+    long long int hold_end = r->able_since + a->cfg.hold_down_ms;
     if (r->inherited) {
         r->inherited = false;   /* Kept: it was right all along. */
-    } else if (!r->announced
-               && now - r->able_since >= a->cfg.hold_down_ms) {
+    } else if (!r->announced && now >= hold_end) {
         set_route(a, r, device, true);
     }
+    return r->announced ? LLONG_MAX : hold_end;
 }
 
 static void
@@ -373,13 +418,23 @@ void
 announcer_run(struct announcer *a, const struct dsr_config *cfg,
               const struct lb *lb)
 {
-    long long int now = time_msec();
-
-    if (!a || now < a->next_run) {
+    if (!a) {
         return;
     }
-    a->next_run = now + ANNOUNCE_INTERVAL_MS;
-    update_bridges(a, cfg, lb);
+    long long int now = time_msec();
+    uint64_t lb_seqno = lb_service_state_seqno(lb);
+    a->dirty |= (update_bridges(a, cfg, lb)
+                 || cfg->version != a->cfg_version
+                 || lb_seqno != a->lb_seqno);
+    if ((!a->dirty && now < a->next_deadline)
+        || now < a->last_walk + ANNOUNCE_MIN_INTERVAL_MS) {
+        return;
+    }
+    a->dirty = false;
+    a->cfg_version = cfg->version;
+    a->lb_seqno = lb_seqno;
+    a->last_walk = now;
+    a->next_deadline = LLONG_MAX;
 
     struct vip_route *r;
     HMAP_FOR_EACH (r, node, &a->vips) {
@@ -389,13 +444,9 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
     }
     struct dsr_service *svc;
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
-        if (!IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
-            continue;   /* config-parse.c refuses IPv6 VIPs in bgp mode. */
-        }
-        ovs_be32 vip = dsr_ip4(&svc->vip);
-        r = find_vip(a, vip);
+        r = find_vip(a, &svc->vip);
         if (!r) {
-            r = add_vip(a, vip);
+            r = add_vip(a, &svc->vip);
         }
         r->seen = true;
         const char *reason = service_cannot_serve(a, lb, svc);
@@ -414,7 +465,9 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
         } else if (!r->blocked) {
             set_why_not(r, NULL);
         }
-        judge_vip(a, r, r->blocked || a->drained ? NULL : r->device, now);
+        long long int deadline = judge_vip(a, r, (r->blocked || a->drained
+                                                  ? NULL : r->device), now);
+        a->next_deadline = MIN(a->next_deadline, deadline);
         if (!r->seen && !r->announced) {
             hmap_remove(&a->vips, &r->node);
             free(r->why_not);
@@ -427,7 +480,9 @@ void
 announcer_wait(struct announcer *a)
 {
     if (a) {
-        poll_timer_wait_until(a->next_run);
+        poll_timer_wait_until(a->dirty
+                              ? a->last_walk + ANNOUNCE_MIN_INTERVAL_MS
+                              : a->next_deadline);
     }
 }
 
@@ -448,12 +503,11 @@ announcer_withdraw_all(struct announcer *a)
     }
 }
 
-/* Whether 'vip''s route is in the table now (false for an IPv6 VIP, which
- * BGP mode does not announce): for /metrics. */
+/* Whether 'vip''s route is in the table now: for /metrics. */
 bool
 announcer_is_announced(const struct announcer *a, const struct in6_addr *vip)
 {
-    const struct vip_route *r = find_vip(a, dsr_ip4(vip));
+    const struct vip_route *r = find_vip(a, vip);
     return r && r->announced;
 }
 
@@ -469,8 +523,8 @@ announcer_to_json(const struct announcer *a)
     json_t *not_announced = json_object();
     const struct vip_route *r;
     HMAP_FOR_EACH (r, node, &a->vips) {
-        char ip[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &r->vip, ip, sizeof ip);
+        char ip[INET6_ADDRSTRLEN];
+        dsr_ip_to_string(&r->vip, ip);
         if (r->announced) {
             json_array_append_new(vips, json_string(ip));
         } else {

@@ -1,10 +1,10 @@
 /* Announcing VIPs by BGP, through a kernel routing table.
  *
  * With "announce": {"mode": "bgp"}, dsrd talks to no BGP daemon: it keeps
- * a VIP/32 route in its own kernel table (announce.table, protocol
- * announce.protocol, through the bridge's LOCAL port) exactly while this
- * node can serve the VIP, and a routing daemon that learns that table
- * (BIRD's "protocol kernel { kernel table N; learn; }", FRR's "ip
+ * a VIP/32 (IPv6: VIP/128) route in its own kernel table (announce.table,
+ * protocol announce.protocol, through the bridge's LOCAL port) exactly
+ * while this node can serve the VIP, and a routing daemon that learns that
+ * table (BIRD's "protocol kernel { kernel table N; learn; }", FRR's "ip
  * import-table N") announces it.  Either side may restart: the table is
  * the contract (deploy/bgp/README.md).
  *
@@ -14,8 +14,9 @@
  * connections.  (A node that announced a VIP one of whose services it
  * cannot serve would attract that service's clients and lose them; the
  * services of one VIP share its fate, and a service that must not takes
- * a VIP of its own.)  A VIP that stops being servable is withdrawn at once; one
- * that becomes servable again is announced after announce.hold_down_ms.
+ * a VIP of its own.)  A VIP that stops being servable is withdrawn at
+ * once; one that becomes servable again is announced after
+ * announce.hold_down_ms.
  * Losing the switch withdraws every VIP on that bridge: the userspace
  * datapath's LOCAL port outlives ovs-vswitchd, and with it the route. */
 #ifndef DSR_ANNOUNCE_H

@@ -441,11 +441,10 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
                                                       "pin_connections"));
 }
 
-/* What an IPv6 VIP cannot have yet: delivery by tunnel, announcement by
- * BGP (issue 16's later stages). */
+/* What an IPv6 VIP cannot have yet: delivery by tunnel (issue 16's later
+ * stages). */
 static char *
-check_service_family(const struct dsr_config *cfg,
-                     const struct dsr_service *svc, const char *path)
+check_service_family(const struct dsr_service *svc, const char *path)
 {
     char s[INET6_ADDRSTRLEN];
 
@@ -456,10 +455,6 @@ check_service_family(const struct dsr_config *cfg,
                          "support yet; IPv6 services use mode \"l2\"", path,
                          dsr_ip_to_string(&svc->vip, s),
                          dsr_mode_to_string(svc->mode));
-    } else if (cfg->announce.mode == DSR_ANNOUNCE_BGP) {
-        return xasprintf("%s.vip: %s is IPv6, which announce mode \"bgp\" "
-                         "does not support yet", path,
-                         dsr_ip_to_string(&svc->vip, s));
     }
     return NULL;
 }
@@ -542,7 +537,7 @@ dsr_service_from_valid_json(const struct dsr_config *cfg, const json_t *s,
         return error;
     }
     read_service_fields(svc, s, trust_ids, old);
-    error = check_service_family(cfg, svc, path);
+    error = check_service_family(svc, path);
     if (!error) {
         error = read_service_bridge(cfg, s, path, svc, &br);
     }

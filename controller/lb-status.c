@@ -104,6 +104,22 @@ lb_bridge_status(const struct lb *lb, const char *bridge, bool *connected,
     return br != NULL;
 }
 
+/* Changes whenever lb_service_rejection() or lb_count_healthy() may answer
+ * differently for some service: every change of health, state, tunnel
+ * or configuration reprograms its service (ofctrl_set_owner()), and OVS
+ * rejecting an owner is counted too. */
+uint64_t
+lb_service_state_seqno(const struct lb *lb)
+{
+    const struct lb_bridge *br;
+    uint64_t seqno = 0;
+
+    HMAP_FOR_EACH (br, node, &lb->bridges) {
+        seqno += ofctrl_get_rejection_seqno(br->ofctrl);
+    }
+    return seqno;
+}
+
 const char *
 lb_service_rejection(const struct lb *lb, const struct dsr_service *svc)
 {

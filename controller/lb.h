@@ -62,6 +62,7 @@ void lb_get_backend_info(const struct lb *, const struct dsr_service *,
                          struct lb_backend_info *);
 bool lb_bridge_status(const struct lb *, const char *bridge,
                       bool *connected, bool *synced);
+uint64_t lb_service_state_seqno(const struct lb *);
 const char *lb_service_rejection(const struct lb *,
                                  const struct dsr_service *);
 struct lb_slots;

@@ -301,6 +301,7 @@ diff_owner(struct ofctrl *ofc, uint64_t cookie, struct dsr_ofmsgs *msgs)
         dsr_ofmsgs_destroy(msgs);
         if (want) {
             ofctrl_entry_set(&ofc->rejected, cookie, want->owner);
+            ofc->rejected_seqno++;
         }
         if (have) {
             /* Remove what the switch has of it. */
@@ -413,6 +414,7 @@ ofctrl_handle_error(struct ofctrl *ofc, const struct ofp_header *oh)
                          "switch until it changes", ofc->bridge,
                          xo->cookie);
             ofctrl_entry_set(&ofc->rejected, xo->cookie, want->owner);
+            ofc->rejected_seqno++;
         }
     }
     if (in_flight && oh->xid == ofc->commit_xid) {

@@ -144,6 +144,7 @@ struct ofctrl {
     /* Change tracking (see ofctrl.h): changes up to 'acked_seqno' are on
      * the switch; those in [failed_from, failed_to] were rejected. */
     uint64_t change_seqno;      /* Latest ofctrl_set_owner(). */
+    uint64_t rejected_seqno;    /* Bumped when OVS rejects an owner. */
     uint64_t sending_seqno;     /* Latest change in the bundle in flight. */
     uint64_t acked_seqno;
     uint64_t failed_from, failed_to;

@@ -89,6 +89,14 @@ ofctrl_set_owner(struct ofctrl *ofc, uint64_t cookie, struct dsr_owner *owner)
     ofc->change_seqno++;
 }
 
+/* Changes whenever ofctrl_get_rejection() may answer differently: an
+ * owner set (which clears its rejection) or rejected by OVS. */
+uint64_t
+ofctrl_get_rejection_seqno(const struct ofctrl *ofc)
+{
+    return ofc->change_seqno + ofc->rejected_seqno;
+}
+
 uint64_t
 ofctrl_get_change_seqno(const struct ofctrl *ofc)
 {

@@ -71,5 +71,6 @@ void ofctrl_format_status(const struct ofctrl *, struct ds *);
 void ofctrl_set_group_limit(struct ofctrl *, uint32_t limit);
 void ofctrl_release_hold(struct ofctrl *);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
+uint64_t ofctrl_get_rejection_seqno(const struct ofctrl *);
 
 #endif /* controller/ofctrl.h */
