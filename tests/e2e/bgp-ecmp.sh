@@ -15,10 +15,7 @@
 #  6. Active-standby: the standby exports a longer AS path and takes no
 #     connection until the active node dies, then takes them all.
 . "$(dirname "$0")/lib.sh"
-if ! command -v bird > /dev/null; then
-    echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
-    exit 77
-fi
+e2e_require_bird
 if [ "$DSR_DATAPATH" != userspace ]; then
     echo "SKIP: three switches of one datapath kind; runs with userspace"
     exit 77

@@ -7,14 +7,7 @@
 # route a killed one left, and "dsrd --withdraw" removes both families'.
 # (bgp.sh covers the rest of BGP mode for IPv4, the router included.)
 . "$(dirname "$0")/lib.sh"
-if ! command -v bird > /dev/null; then
-    echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
-    exit 77
-fi
-if [ "$DSR_DATAPATH" = system ]; then
-    echo "SKIP: the kernel datapath's VM has no BIRD"
-    exit 77
-fi
+e2e_require_bird
 
 e2e_setup bgp-ipv6 2 "$VIP" "$VIP6"
 e2e_add_ipv6 2

@@ -7,14 +7,7 @@
 # stays), back once the flows are; gone from the router with BIRD, back
 # with it; withdrawn by SIGTERM; after SIGKILL, by "dsrd --withdraw".
 . "$(dirname "$0")/lib.sh"
-if ! command -v bird > /dev/null; then
-    echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
-    exit 77
-fi
-if [ "$DSR_DATAPATH" = system ]; then
-    echo "SKIP: the kernel datapath's VM has no BIRD"
-    exit 77
-fi
+e2e_require_bird
 
 e2e_setup bgp 2
 sb_lb_address 10.0.0.5/24

@@ -82,6 +82,19 @@ e2e_setup() {
     done
 }
 
+# e2e_require_bird: skips the test (exit 77) without BIRD 2, or on the
+# kernel datapath, whose VM has no BIRD.
+e2e_require_bird() {
+    if ! command -v bird > /dev/null; then
+        echo "SKIP: needs BIRD 2 (bird2, deploy/install-deps.sh)"
+        exit 77
+    fi
+    if [ "$DSR_DATAPATH" = system ]; then
+        echo "SKIP: the kernel datapath's VM has no BIRD"
+        exit 77
+    fi
+}
+
 # e2e_add_ipv6 N: IPv6 on the link: the client at $CLIENT_IP6, be1..beN
 # at 2001:db8::11..  (nodad: usable at once; the sandbox's addresses are
 # its own).  Give e2e_setup $VIP6 for the backends to own it.
