@@ -6,9 +6,10 @@
  * usage: newconn-gen IFACE DST_MAC DST_IP DST_PORT SECONDS [PPS] [tcp|udp]
  *                    [SRC_NET]
  *
- * Source addresses run through SRC_NET/16 (default 10.200.0.0) and source
- * ports through 1024..65535, so 4 billion packets pass before a 5-tuple
- * repeats.  Run it in a network namespace you own; it sends nothing
+ * DST_IP is IPv4 or IPv6.  Source addresses run through SRC_NET/16
+ * (default 10.200.0.0; for IPv6, SRC_NET/112, default 2001:db8:c8::) and
+ * source ports through 1024..65535, so 4 billion packets pass before a
+ * 5-tuple repeats.  Run it in a network namespace you own; it sends nothing
  * anywhere else. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stdbool.h>
@@ -31,7 +33,8 @@
 #include <unistd.h>
 
 #define BATCH 64
-#define FRAME_LEN 64
+#define FRAME_LEN 64            /* IPv4: 54 bytes of headers, padded. */
+#define FRAME_LEN6 80           /* IPv6: 74 bytes of headers, padded. */
 #define FRAME_PAD 2
 
 static uint16_t
@@ -59,6 +62,36 @@ now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The TCP SYN or UDP datagram at 'l4', 'l4_len' bytes, whose
+ * pseudo-header sums to 'sum'. */
+static void
+build_l4(void *l4, size_t l4_len, uint32_t sum, uint16_t sport,
+         uint16_t dport, bool tcp)
+{
+    if (tcp) {
+        struct tcphdr *th = l4;
+        th->source = htons(sport);
+        th->dest = htons(dport);
+        th->seq = htonl(sport * 2654435761u);
+        th->doff = 5;
+        th->syn = 1;
+        th->window = htons(64240);
+        th->check = checksum(th, l4_len, sum);
+    } else {
+        struct udphdr *uh = l4;
+        uh->source = htons(sport);
+        uh->dest = htons(dport);
+        uh->len = htons(l4_len);
+        uh->check = checksum(uh, l4_len, sum);
+    }
+}
+
+static size_t
+l4_length(bool tcp)
+{
+    return tcp ? sizeof(struct tcphdr) : sizeof(struct udphdr) + 8;
+}
+
 static void
 build_frame(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
             uint32_t src_ip, uint32_t dst_ip, uint16_t sport,
@@ -66,7 +99,7 @@ build_frame(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
 {
     struct ether_header *eth = (struct ether_header *) f;
     struct iphdr *ip = (struct iphdr *) (eth + 1);
-    size_t l4_len = tcp ? sizeof(struct tcphdr) : sizeof(struct udphdr) + 8;
+    size_t l4_len = l4_length(tcp);
 
     memset(f, 0, FRAME_LEN);
     memcpy(eth->ether_dhost, dst_mac, 6);
@@ -85,22 +118,41 @@ build_frame(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
     uint32_t sum = (ntohl(src_ip) >> 16) + (ntohl(src_ip) & 0xffff)
                    + (ntohl(dst_ip) >> 16) + (ntohl(dst_ip) & 0xffff)
                    + ip->protocol + l4_len;
-    if (tcp) {
-        struct tcphdr *th = (struct tcphdr *) (ip + 1);
-        th->source = htons(sport);
-        th->dest = htons(dport);
-        th->seq = htonl(sport * 2654435761u);
-        th->doff = 5;
-        th->syn = 1;
-        th->window = htons(64240);
-        th->check = checksum(th, l4_len, sum);
-    } else {
-        struct udphdr *uh = (struct udphdr *) (ip + 1);
-        uh->source = htons(sport);
-        uh->dest = htons(dport);
-        uh->len = htons(l4_len);
-        uh->check = checksum(uh, l4_len, sum);
+    build_l4(ip + 1, l4_len, sum, sport, dport, tcp);
+}
+
+static uint32_t
+sum16(const struct in6_addr *a)
+{
+    uint32_t sum = 0;
+
+    for (int i = 0; i < 16; i += 2) {
+        sum += (a->s6_addr[i] << 8) | a->s6_addr[i + 1];
     }
+    return sum;
+}
+
+static void
+build_frame6(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
+             const struct in6_addr *src_ip, const struct in6_addr *dst_ip,
+             uint16_t sport, uint16_t dport, bool tcp)
+{
+    struct ether_header *eth = (struct ether_header *) f;
+    struct ip6_hdr *ip = (struct ip6_hdr *) (eth + 1);
+    size_t l4_len = l4_length(tcp);
+
+    memset(f, 0, FRAME_LEN6);
+    memcpy(eth->ether_dhost, dst_mac, 6);
+    memcpy(eth->ether_shost, src_mac, 6);
+    eth->ether_type = htons(ETHERTYPE_IPV6);
+    ip->ip6_flow = htonl(6 << 28);
+    ip->ip6_plen = htons(l4_len);
+    ip->ip6_nxt = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    ip->ip6_hlim = 64;
+    ip->ip6_src = *src_ip;
+    ip->ip6_dst = *dst_ip;
+    uint32_t sum = sum16(src_ip) + sum16(dst_ip) + l4_len + ip->ip6_nxt;
+    build_l4(ip + 1, l4_len, sum, sport, dport, tcp);
 }
 
 int
@@ -114,15 +166,21 @@ main(int argc, char *argv[])
     const char *iface = argv[1];
     uint8_t dst_mac[6], src_mac[6];
     struct in_addr dst_ip, src_net = { htonl(0x0ac80000) };
+    struct in6_addr dst_ip6, src_net6;
     uint16_t dport = atoi(argv[4]);
     double seconds = atof(argv[5]);
     double pps = argc > 6 ? atof(argv[6]) : 0;
     bool tcp = argc <= 7 || strcmp(argv[7], "udp");
 
+    bool v6 = strchr(argv[3], ':') != NULL;
+    inet_pton(AF_INET6, "2001:db8:c8::", &src_net6);
     if (sscanf(argv[2], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst_mac[0],
                &dst_mac[1], &dst_mac[2], &dst_mac[3], &dst_mac[4],
-               &dst_mac[5]) != 6 || !inet_aton(argv[3], &dst_ip)
-        || (argc > 8 && !inet_aton(argv[8], &src_net))
+               &dst_mac[5]) != 6
+        || (v6 ? inet_pton(AF_INET6, argv[3], &dst_ip6) != 1
+            : !inet_aton(argv[3], &dst_ip))
+        || (argc > 8 && (v6 ? inet_pton(AF_INET6, argv[8], &src_net6) != 1
+                         : !inet_aton(argv[8], &src_net)))
         || seconds <= 0 || seconds > 600) {
         fprintf(stderr, "%s: bad arguments (SECONDS at most 600)\n",
                 argv[0]);
@@ -148,7 +206,7 @@ main(int argc, char *argv[])
     /* Each frame starts FRAME_PAD bytes into its 4-byte aligned slot, so
      * that its IP header, after 14 bytes of Ethernet, is aligned as
      * struct iphdr requires. */
-    static uint8_t slots[BATCH][FRAME_LEN + 4] __attribute__((aligned(4)));
+    static uint8_t slots[BATCH][FRAME_LEN6 + 4] __attribute__((aligned(4)));
     uint8_t *frames[BATCH];
     struct iovec iov[BATCH];
     struct mmsghdr msgs[BATCH];
@@ -157,7 +215,7 @@ main(int argc, char *argv[])
 
     for (int i = 0; i < BATCH; i++) {
         frames[i] = slots[i] + FRAME_PAD;
-        iov[i] = (struct iovec) { frames[i], FRAME_LEN };
+        iov[i] = (struct iovec) { frames[i], v6 ? FRAME_LEN6 : FRAME_LEN };
         msgs[i].msg_hdr = (struct msghdr) {
             .msg_name = &sll, .msg_namelen = sizeof sll,
             .msg_iov = &iov[i], .msg_iovlen = 1,
@@ -168,10 +226,19 @@ main(int argc, char *argv[])
             continue;           /* Ahead of the rate: spin. */
         }
         for (int i = 0; i < BATCH; i++, n++) {
-            uint32_t host = n / 64512;
-            build_frame(frames[i], src_mac, dst_mac,
-                        htonl(ntohl(src_net.s_addr) + (host & 0xffff)),
-                        dst_ip.s_addr, 1024 + n % 64512, dport, tcp);
+            uint32_t host = (n / 64512) & 0xffff;
+            uint16_t sport = 1024 + n % 64512;
+            if (v6) {
+                struct in6_addr src = src_net6;
+                src.s6_addr[14] = host >> 8;
+                src.s6_addr[15] = host;
+                build_frame6(frames[i], src_mac, dst_mac, &src, &dst_ip6,
+                             sport, dport, tcp);
+            } else {
+                build_frame(frames[i], src_mac, dst_mac,
+                            htonl(ntohl(src_net.s_addr) + host), dst_ip.s_addr,
+                            sport, dport, tcp);
+            }
         }
         int r = sendmmsg(fd, msgs, BATCH, 0);
         if (r > 0) {

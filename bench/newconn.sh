@@ -13,10 +13,14 @@
 # no reply traffic competes).  Upcalls are the datapath's "missed"
 # lookups over the run.  Runs alternate plain/dsr; medians are printed.
 #
+# With FAMILY 6 the same runs go to an IPv6 service (and plain IPv6
+# forwarding); with 46 both families alternate in one run, and the IPv6
+# service's rate is also printed as a ratio to the IPv4 one's.
+#
 # usage: sudo bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS] [tcp|udp]
-#                              [pin|nopin]
+#                              [pin|nopin] [4|6|46]
 #        (defaults: build-plain, 5, 5, tcp, pin: the service's
-#        pin_connections)
+#        pin_connections, 4)
 set -e -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build-plain}" && pwd)
@@ -24,31 +28,44 @@ runs=${2:-5}
 seconds=${3:-5}
 proto=${4:-tcp}
 pin=${5:-pin}
+families=${6:-4}
 export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-newconn
 VIP=10.0.0.100
+VIP6=2001:db8::100
 SERVICE_MAC=02:d5:d5:00:00:01
 
 sb_start_ovs
 sb_add_host client 10.0.0.2/24
+sb_exec client ip -6 addr add 2001:db8::2/64 dev eth0 nodad
 for i in 1 2 3 4; do
     sb_add_host "be$i" "10.0.0.1$i/24"
+    sb_exec "be$i" ip -6 addr add "2001:db8::1$i/64" dev eth0 nodad
 done
-cat > "$SB_DIR/dsrd.json" <<EOF
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "services": [{"name": "gen", "vip": "$VIP", "protocol": "$proto",
-               "port": 9, "pin_connections": $([ "$pin" = pin ] && echo true || echo false),
-               "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
-                            {"ip": "10.0.0.13"}, {"ip": "10.0.0.14"}]}]}
-EOF
+# service FAMILY: one service, on VIP or VIP6, over the four backends.
+service() {
+    local vip=$VIP net=10.0.0.1
+    [ "$1" = 4 ] || vip=$VIP6 net=2001:db8::1
+    jq -n --arg f "$1" --arg vip "$vip" --arg net "$net" --arg p "$proto" \
+        --argjson pins "$([ "$pin" = pin ] && echo true || echo false)" \
+        '{name: "gen\($f)", vip: $vip, protocol: $p, port: 9,
+          pin_connections: $pins,
+          backends: [range(1; 5) | {ip: "\($net)\(.)"}]}'
+}
+fams=$(echo "$families" | grep -o .)
+n_services=$(echo "$fams" | wc -l)
+for f in $fams; do service "$f"; done \
+    | jq -s --arg mac "$SERVICE_MAC" \
+        '{bridges: [{name: "br0", mac: $mac}], services: .}' \
+    > "$SB_DIR/dsrd.json"
 sb_start_dsrd "$SB_DIR/dsrd.json"
 # The bridge learns where backend 1 is; dsrd resolves every backend.
 sb_exec be1 ping -c 2 -W 2 10.0.0.2 > /dev/null || true
 be1_mac=$(sb_exec be1 cat /sys/class/net/eth0/address)
 groups_ready() {
     [ "$(ovs-ofctl -O OpenFlow15 dump-groups br0 | grep -o 'reg1' | wc -l)" \
-      = 256 ]
+      = $((256 * n_services)) ]
 }
 sb_wait_until groups_ready
 
@@ -81,25 +98,47 @@ measure() {
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 : > "$SB_DIR/plain"
-: > "$SB_DIR/dsr"
+for f in $fams; do
+    : > "$SB_DIR/plain$f"
+    : > "$SB_DIR/dsr$f"
+done
 for run in $(seq 1 "$runs"); do
-    measure plain "$be1_mac" 10.0.0.200 >> "$SB_DIR/plain"
-    measure dsr "$SERVICE_MAC" "$VIP" >> "$SB_DIR/dsr"
-    echo "run $run: plain $(tail -1 "$SB_DIR/plain"), dsr $(tail -1 "$SB_DIR/dsr")" >&2
+    for f in $fams; do
+        if [ "$f" = 4 ]; then
+            measure plain "$be1_mac" 10.0.0.200 >> "$SB_DIR/plain$f"
+            measure dsr "$SERVICE_MAC" "$VIP" >> "$SB_DIR/dsr$f"
+        else
+            measure plain "$be1_mac" 2001:db8::200 >> "$SB_DIR/plain$f"
+            measure dsr "$SERVICE_MAC" "$VIP6" >> "$SB_DIR/dsr$f"
+        fi
+        echo "run $run: IPv$f plain $(tail -1 "$SB_DIR/plain$f"), dsr $(tail -1 "$SB_DIR/dsr$f")" >&2
+    done
 done
 ct=$(ovs-appctl dpctl/dump-conntrack zone=54741 | wc -l)
 
-plain=$(cut -d' ' -f1 "$SB_DIR/plain" | median)
-dsr=$(cut -d' ' -f1 "$SB_DIR/dsr" | median)
 printf '\nnew %s connections/s (%s), median of %s runs of %s s (every packet a new 5-tuple)\n' \
     "$proto" "$pin" "$runs" "$seconds"
 printf '%-8s %12s %14s %12s\n' path delivered/s upcalls/run offered/s
-printf '%-8s %12s %14s %12s\n' plain "$plain" \
-    "$(cut -d' ' -f2 "$SB_DIR/plain" | median)" \
-    "$(cut -d' ' -f3 "$SB_DIR/plain" | median)"
-printf '%-8s %12s %14s %12s\n' dsr "$dsr" \
-    "$(cut -d' ' -f2 "$SB_DIR/dsr" | median)" \
-    "$(cut -d' ' -f3 "$SB_DIR/dsr" | median)"
-awk -v d="$dsr" -v p="$plain" \
-    'BEGIN {printf "ratio dsr/plain: %.2f (goal >= 0.80)\n", d / p}'
+row() {   # row NAME FILE
+    printf '%-8s %12s %14s %12s\n' "$1" "$(cut -d' ' -f1 "$2" | median)" \
+        "$(cut -d' ' -f2 "$2" | median)" "$(cut -d' ' -f3 "$2" | median)"
+}
+for f in $fams; do
+    suffix=$([ "$families" = 4 ] || echo "$f")
+    row "plain$suffix" "$SB_DIR/plain$f"
+    row "dsr$suffix" "$SB_DIR/dsr$f"
+done
+for f in $fams; do
+    plain=$(cut -d' ' -f1 "$SB_DIR/plain$f" | median)
+    dsr=$(cut -d' ' -f1 "$SB_DIR/dsr$f" | median)
+    awk -v d="$dsr" -v p="$plain" -v f="$([ "$families" = 4 ] || echo "$f")" \
+        'BEGIN {printf "ratio dsr%s/plain%s: %.2f (goal >= 0.80)\n", f, f, d / p}'
+done
+if [ "$families" = 46 ]; then
+    # Per run, IPv6 over IPv4 (the runs alternate, so each pair shares
+    # the machine's state), then the median of those ratios.
+    paste -d' ' "$SB_DIR/dsr6" "$SB_DIR/dsr4" \
+        | awk '{print $1 / $4}' | median \
+        | awk '{printf "ratio dsr6/dsr4 (paired by run): %.2f (goal >= 0.90)\n", $1}'
+fi
 echo "conntrack entries of dsrd's zone after the last run: $ct"
