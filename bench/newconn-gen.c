@@ -92,19 +92,29 @@ l4_length(bool tcp)
     return tcp ? sizeof(struct tcphdr) : sizeof(struct udphdr) + 8;
 }
 
+/* Zeroes the 'len' bytes of frame 'f' and writes its Ethernet header;
+ * returns what follows it. */
+static void *
+put_eth(uint8_t *f, size_t len, const uint8_t *src_mac,
+        const uint8_t *dst_mac, uint16_t type)
+{
+    struct ether_header *eth = (struct ether_header *) f;
+
+    memset(f, 0, len);
+    memcpy(eth->ether_dhost, dst_mac, 6);
+    memcpy(eth->ether_shost, src_mac, 6);
+    eth->ether_type = htons(type);
+    return eth + 1;
+}
+
 static void
 build_frame(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
             uint32_t src_ip, uint32_t dst_ip, uint16_t sport,
             uint16_t dport, bool tcp)
 {
-    struct ether_header *eth = (struct ether_header *) f;
-    struct iphdr *ip = (struct iphdr *) (eth + 1);
+    struct iphdr *ip = put_eth(f, FRAME_LEN, src_mac, dst_mac, ETHERTYPE_IP);
     size_t l4_len = l4_length(tcp);
 
-    memset(f, 0, FRAME_LEN);
-    memcpy(eth->ether_dhost, dst_mac, 6);
-    memcpy(eth->ether_shost, src_mac, 6);
-    eth->ether_type = htons(ETHERTYPE_IP);
     ip->version = 4;
     ip->ihl = 5;
     ip->tot_len = htons(sizeof *ip + l4_len);
@@ -137,14 +147,10 @@ build_frame6(uint8_t *f, const uint8_t *src_mac, const uint8_t *dst_mac,
              const struct in6_addr *src_ip, const struct in6_addr *dst_ip,
              uint16_t sport, uint16_t dport, bool tcp)
 {
-    struct ether_header *eth = (struct ether_header *) f;
-    struct ip6_hdr *ip = (struct ip6_hdr *) (eth + 1);
+    struct ip6_hdr *ip = put_eth(f, FRAME_LEN6, src_mac, dst_mac,
+                                 ETHERTYPE_IPV6);
     size_t l4_len = l4_length(tcp);
 
-    memset(f, 0, FRAME_LEN6);
-    memcpy(eth->ether_dhost, dst_mac, 6);
-    memcpy(eth->ether_shost, src_mac, 6);
-    eth->ether_type = htons(ETHERTYPE_IPV6);
     ip->ip6_flow = htonl(6 << 28);
     ip->ip6_plen = htons(l4_len);
     ip->ip6_nxt = tcp ? IPPROTO_TCP : IPPROTO_UDP;
