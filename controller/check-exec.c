@@ -34,8 +34,9 @@ exec_start(struct probe *p)
 
     p->priv = ep;
     /* dsrd is single-threaded: the child inherits exactly these. */
-    set_env("DSR_BACKEND_IP", IP_FMT, IP_ARGS(p->ip));
-    set_env("DSR_VIP", IP_FMT, IP_ARGS(p->vip));
+    char ip[INET6_ADDRSTRLEN];
+    set_env("DSR_BACKEND_IP", "%s", dsr_ip_to_string(&p->ip, ip));
+    set_env("DSR_VIP", "%s", dsr_ip_to_string(&p->vip, ip));
     set_env("DSR_PORT", "%"PRIu16, p->check->port);
     set_env("DSR_SERVICE", "%s", p->service);
     int error = process_start(p->check->command, &ep->process);

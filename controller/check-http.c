@@ -277,8 +277,11 @@ http_start(struct probe *p)
     p->priv = hp;
     ds_init(&hp->body);
     hp->easy = hc->n_spares ? hc->spares[--hc->n_spares] : curl_easy_init();
-    char *url = xasprintf("%s://"IP_FMT":%"PRIu16"%s", tls ? "https" : "http",
-                          IP_ARGS(p->ip), c->port, c->path);
+    char ip[INET6_ADDRSTRLEN];
+    bool v4 = IN6_IS_ADDR_V4MAPPED(&p->ip);
+    char *url = xasprintf("%s://%s%s%s:%"PRIu16"%s", tls ? "https" : "http",
+                          v4 ? "" : "[", dsr_ip_to_string(&p->ip, ip),
+                          v4 ? "" : "]", c->port, c->path);
     curl_easy_setopt(hp->easy, CURLOPT_URL, url);
     free(url);
     curl_easy_setopt(hp->easy, CURLOPT_PRIVATE, p);

@@ -21,19 +21,17 @@ static void
 tcp_start(struct probe *p)
 {
     struct tcp_probe *tp = xzalloc(sizeof *tp);
-    struct sockaddr_in sin = {
-        .sin_family = AF_INET,
-        .sin_port = htons(p->check->port),
-        .sin_addr.s_addr = p->ip,
-    };
+    struct sockaddr_storage ss;
+    socklen_t ss_len = probe_sockaddr(p, &ss);
 
     p->priv = tp;
-    tp->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    tp->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    0);
     if (tp->fd < 0) {
         probe_finish(p, false, "socket: %s", ovs_strerror(errno));
         return;
     }
-    if (!connect(tp->fd, (struct sockaddr *) &sin, sizeof sin)) {
+    if (!connect(tp->fd, (struct sockaddr *) &ss, ss_len)) {
         probe_finish(p, true, NULL);
     } else if (errno != EINPROGRESS) {
         probe_finish(p, false, "connect: %s", ovs_strerror(errno));

@@ -26,23 +26,21 @@ static void
 udp_start(struct probe *p)
 {
     struct udp_probe *up = xzalloc(sizeof *up);
-    struct sockaddr_in sin = {
-        .sin_family = AF_INET,
-        .sin_port = htons(p->check->port),
-        .sin_addr.s_addr = p->ip,
-    };
+    struct sockaddr_storage ss;
+    socklen_t ss_len = probe_sockaddr(p, &ss);
     uint8_t buf[1500];
     size_t len;
 
     p->priv = up;
-    up->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    up->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    0);
     if (up->fd < 0) {
         probe_finish(p, false, "socket: %s", ovs_strerror(errno));
         return;
     }
     /* connect() so that an ICMP port unreachable comes back as
      * ECONNREFUSED. */
-    if (connect(up->fd, (struct sockaddr *) &sin, sizeof sin)) {
+    if (connect(up->fd, (struct sockaddr *) &ss, ss_len)) {
         probe_finish(p, false, "connect: %s", ovs_strerror(errno));
         return;
     }

@@ -21,8 +21,8 @@ struct probe {
     const struct probe_class *class;
     void *class_state;          /* What class_create() returned. */
     const struct dsr_health_check *check;
-    ovs_be32 ip;                /* Backend's real IP. */
-    ovs_be32 vip;
+    struct in6_addr ip;         /* Backend's real IP (model.h's form). */
+    struct in6_addr vip;
     const char *service;        /* Service name. */
     long long int started;      /* time_msec(). */
     long long int deadline;
@@ -54,6 +54,8 @@ struct probe_class {
 
 void probe_finish(struct probe *, bool up, const char *reason_fmt, ...)
     OVS_PRINTF_FORMAT(3, 4);
+struct sockaddr_storage;
+socklen_t probe_sockaddr(const struct probe *, struct sockaddr_storage *);
 
 extern const struct probe_class check_tcp_class;
 extern const struct probe_class check_udp_class;

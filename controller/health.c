@@ -3,6 +3,7 @@
 #include <config.h>
 #include "controller/health.h"
 
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,8 +57,8 @@ struct target {
     struct heap_node heap_node;     /* In 'schedule' while waiting. */
     struct ovs_list list_node;      /* In 'in_flight' while probing. */
     uint32_t service_id;
-    ovs_be32 ip;
-    ovs_be32 vip;
+    struct in6_addr ip;             /* IPv6, or IPv4-mapped. */
+    struct in6_addr vip;
     char *service;
     const struct dsr_health_check *check;   /* The backend's own. */
 
@@ -87,19 +88,20 @@ struct health {
 };
 
 static uint32_t
-target_hash(uint32_t service_id, ovs_be32 ip)
+target_hash(uint32_t service_id, const struct in6_addr *ip)
 {
-    return hash_2words(service_id, (OVS_FORCE uint32_t) ip);
+    return dsr_ip_hash(ip, service_id);
 }
 
 static struct target *
-find_target(const struct health *h, uint32_t service_id, ovs_be32 ip)
+find_target(const struct health *h, uint32_t service_id,
+            const struct in6_addr *ip)
 {
     struct target *t;
 
     HMAP_FOR_EACH_WITH_HASH (t, node, target_hash(service_id, ip),
                              &h->targets) {
-        if (t->service_id == service_id && t->ip == ip) {
+        if (t->service_id == service_id && ipv6_addr_equals(&t->ip, ip)) {
             return t;
         }
     }
@@ -204,9 +206,8 @@ health_set_service(struct health *h, const struct dsr_service *svc)
     /* Drop targets of backends that are gone or lost their check. */
     HMAP_FOR_EACH_SAFE (t, node, &h->targets) {
         if (t->service_id == svc->id) {
-            struct in6_addr ip = in6_addr_mapped_ipv4(t->ip);
             const struct dsr_backend *be = dsr_service_find_backend(svc,
-                                                                    &ip);
+                                                                    &t->ip);
             if (!be || !be->check) {
                 remove_target(h, t);
             }
@@ -217,17 +218,16 @@ health_set_service(struct health *h, const struct dsr_service *svc)
         if (!be->check) {
             continue;
         }
-        t = find_target(h, svc->id, dsr_ip4(&be->ip));
+        t = find_target(h, svc->id, &be->ip);
         if (!t) {
             t = xzalloc(sizeof *t);
             t->service_id = svc->id;
-            t->ip = dsr_ip4(&be->ip);
+            t->ip = be->ip;
             t->dsr.service_id = svc->id;
-            t->dsr.ip = dsr_ip4(&be->ip);
+            t->dsr.ip = dsr_ip4(&be->ip);   /* DSR-path probes: IPv4. */
             t->up = true;
             t->since = time_wall_msec();
-            hmap_insert(&h->targets, &t->node,
-                        target_hash(svc->id, dsr_ip4(&be->ip)));
+            hmap_insert(&h->targets, &t->node, target_hash(svc->id, &be->ip));
             /* Spread first probes over one interval. */
             t->check = be->check;
             schedule(h, t, time_msec()
@@ -250,7 +250,7 @@ health_set_service(struct health *h, const struct dsr_service *svc)
                                + be->check->interval_ms));
         }
         t->check = be->check;
-        t->vip = dsr_ip4(&svc->vip);
+        t->vip = svc->vip;
         t->dsr.vip = dsr_ip4(&svc->vip);
         t->dsr.tunnel = svc->mode != DSR_MODE_L2;
         free(t->service);
@@ -276,6 +276,26 @@ void
 health_set_max_in_flight(struct health *h, unsigned int max)
 {
     h->max_in_flight = MAX(max, 1);
+}
+
+/* The socket address of the probe's backend and port, IPv4 or IPv6;
+ * returns its length. */
+socklen_t
+probe_sockaddr(const struct probe *p, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (IN6_IS_ADDR_V4MAPPED(&p->ip)) {
+        struct sockaddr_in *sin = (struct sockaddr_in *) ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(p->check->port);
+        sin->sin_addr.s_addr = in6_addr_get_mapped_ipv4(&p->ip);
+        return sizeof *sin;
+    }
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(p->check->port);
+    sin6->sin6_addr = p->ip;
+    return sizeof *sin6;
 }
 
 void
@@ -375,10 +395,11 @@ record_result(struct health *h, struct target *t, bool up,
         } else {
             COVERAGE_INC(health_down);
         }
-        VLOG_INFO("service %s: backend "IP_FMT" is %s%s%s", t->service,
-                  IP_ARGS(t->ip), up ? "up" : "down", up ? "" : ": ",
-                  up ? "" : t->reason);
-        h->change_cb(h->aux, t->service_id, t->ip, up);
+        char ip[INET6_ADDRSTRLEN];
+        VLOG_INFO("service %s: backend %s is %s%s%s", t->service,
+                  dsr_ip_to_string(&t->ip, ip), up ? "up" : "down",
+                  up ? "" : ": ", up ? "" : t->reason);
+        h->change_cb(h->aux, t->service_id, &t->ip, up);
     }
 }
 
@@ -494,7 +515,8 @@ health_reschedule_all(struct health *h)
 }
 
 bool
-health_is_down(const struct health *h, uint32_t service_id, ovs_be32 ip)
+health_is_down(const struct health *h, uint32_t service_id,
+               const struct in6_addr *ip)
 {
     const struct target *t = find_target(h, service_id, ip);
 
@@ -502,8 +524,8 @@ health_is_down(const struct health *h, uint32_t service_id, ovs_be32 ip)
 }
 
 void
-health_get_status(const struct health *h, uint32_t service_id, ovs_be32 ip,
-                  struct health_status *s)
+health_get_status(const struct health *h, uint32_t service_id,
+                  const struct in6_addr *ip, struct health_status *s)
 {
     const struct target *t = find_target(h, service_id, ip);
 

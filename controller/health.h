@@ -21,12 +21,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include "openvswitch/types.h"
 
 struct dsr_service;
 
-typedef void health_change_cb(void *aux, uint32_t service_id, ovs_be32 ip,
-                              bool up);
+/* Addresses are IPv6 or IPv4-mapped (controller/model.h); the DSR-path
+ * probe is IPv4 only. */
+typedef void health_change_cb(void *aux, uint32_t service_id,
+                              const struct in6_addr *ip, bool up);
 
 /* One DSR-path probe to send: from the bridge's probe address and
  * 'sport' to the VIP's 'port', delivered to backend 'ip'. */
@@ -86,8 +89,8 @@ struct health_status {
     const char *type;
 };
 bool health_is_down(const struct health *, uint32_t service_id,
-                    ovs_be32 ip);
+                    const struct in6_addr *ip);
 void health_get_status(const struct health *, uint32_t service_id,
-                       ovs_be32 ip, struct health_status *);
+                       const struct in6_addr *ip, struct health_status *);
 
 #endif /* controller/health.h */

@@ -64,7 +64,7 @@ format_backend(const struct lb_bridge *br, const struct dsr_service *svc,
                   be->id, in_slots ? "" : " (no slots)");
 
     struct health_status health;
-    health_get_status(br->lb->health, svc->id, dsr_ip4(&be->ip), &health);
+    health_get_status(br->lb->health, svc->id, &be->ip, &health);
     if (health.checked && !health.up) {
         ds_put_format(s, "      health down (%s): %s\n", health.type,
                       health.reason);

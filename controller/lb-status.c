@@ -25,7 +25,7 @@ view_backend(const struct lb *lb, const struct lb_bridge *br,
     v->id = be->id;
     v->weight = be->weight;
     v->state = be->state;
-    v->down = health_is_down(lb->health, svc->id, dsr_ip4(&be->ip));
+    v->down = health_is_down(lb->health, svc->id, &be->ip);
     if (svc->mode != DSR_MODE_L2) {
         /* Tunnel modes: no MAC to learn, the bridge's port decides. */
         v->deliverable = tunnel_delivery(&br->tunnels, svc, &v->port,
@@ -190,7 +190,7 @@ void
 lb_get_health(const struct lb *lb, const struct dsr_service *svc,
               const struct dsr_backend *be, struct health_status *status)
 {
-    health_get_status(lb->health, svc->id, dsr_ip4(&be->ip),
+    health_get_status(lb->health, svc->id, &be->ip,
                       status);
 }
 
@@ -204,7 +204,7 @@ lb_count_healthy(const struct lb *lb, const struct dsr_service *svc)
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct dsr_backend *be = &svc->backends[i];
         n += (be->state == DSR_BACKEND_ACTIVE
-              && !health_is_down(lb->health, svc->id, dsr_ip4(&be->ip)));
+              && !health_is_down(lb->health, svc->id, &be->ip));
     }
     return n;
 }

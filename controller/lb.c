@@ -291,8 +291,8 @@ update_location(struct lb_bridge *br, bool was_resolved,
 
 /* A backend's health changed: recompute its service's group. */
 static void
-lb_health_changed(void *lb_, uint32_t service_id, ovs_be32 ip OVS_UNUSED,
-                  bool up OVS_UNUSED)
+lb_health_changed(void *lb_, uint32_t service_id,
+                  const struct in6_addr *ip OVS_UNUSED, bool up OVS_UNUSED)
 {
     struct lb *lb = lb_;
     const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,

@@ -14,6 +14,10 @@ fi
 
 e2e_setup l2-ipv6 3 "$VIP" "$VIP6"
 e2e_add_ipv6 3
+# The load balancer's own IPv6 address, from which dsrd's health checks
+# reach the backends.
+sb_lb_address 10.0.0.5/24
+ip -n "$SB_LB" addr add 2001:db8::5/64 dev br0 nodad
 e2e_http_backends 3 80
 for i in 1 2 3; do
     BIND=:: sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/http-backend.py" \
@@ -23,6 +27,7 @@ for i in 1 2 3; do
     sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep -q '\[::\]:80 '"
 done
 
+fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
 e2e_start_dsrd <<EOC
 {"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
  "services": [
@@ -30,7 +35,9 @@ e2e_start_dsrd <<EOC
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
                 {"ip": "10.0.0.13"}]},
   {"name": "web6", "vip": "2001:DB8:0::100", "protocol": "tcp", "port": 80,
-   "backends": [{"ip": "2001:db8::11"}, {"ip": "2001:db8::12"},
+   "health_check": {"type": "http", "path": "/health", $fast},
+   "backends": [{"ip": "2001:db8::11", "health_check": {"type": "tcp"}},
+                {"ip": "2001:db8::12"},
                 {"ip": "2001:db8::13", "state": "disabled"}]}]}
 EOC
 
@@ -38,6 +45,9 @@ EOC
 # flows and its backends' see exactly the client's segments to the VIP;
 # the replies (which the client received) never touched them.
 out0=$(( $(e2e_client_tcp OutSegs) + $(e2e_client_tcp RetransSegs) ))
+# One request first: a broken service fails here, not after 100 timeouts.
+e2e_curl -6 --max-time 5 "http://[$VIP6]/" > /dev/null \
+    || sb_fail "the IPv6 service does not answer: $(grep health "$SB_DIR/dsrd.log")"
 e2e_curl -6 "http://[$VIP6]/?[1-100]" > "$SB_DIR/answers6a"
 out=$(( $(e2e_client_tcp OutSegs) + $(e2e_client_tcp RetransSegs) - out0 ))
 [ "$(wc -l < "$SB_DIR/answers6a")" = 100 ] \
@@ -100,5 +110,22 @@ expect 200
 e2e_curl -6 "http://[$VIP6]/?[1-150]" > "$SB_DIR/answers6b"
 [ "$(e2e_count be3 < "$SB_DIR/answers6b")" -ge 20 ] \
     || sb_fail "be3 took $(e2e_count be3 < "$SB_DIR/answers6b") of 150 after being enabled"
+
+# Health checks over IPv6 (http for the service, tcp for be1): be2's IPv6
+# server stops, be2 goes down for web6 only and takes no new IPv6
+# connections, while its IPv4 server keeps serving web.
+sb_pkill be2 "http-backend.py be2 .*http6.log"
+sb_wait_until grep -q "service web6: backend 2001:db8::12 is down" \
+    "$SB_DIR/dsrd.log" || sb_fail "be2 not down for web6"
+grep -q "service web6: backend 2001:db8::11 is down" "$SB_DIR/dsrd.log" \
+    && sb_fail "be1's tcp check over IPv6 failed"
+e2e_curl -6 "http://[$VIP6]/?[1-100]" > "$SB_DIR/answers6c"
+[ "$(e2e_count be2 < "$SB_DIR/answers6c")" = 0 ] \
+    || sb_fail "be2, down over IPv6, received IPv6 requests"
+[ "$(wc -l < "$SB_DIR/answers6c")" = 100 ] \
+    || sb_fail "$(wc -l < "$SB_DIR/answers6c") of 100 IPv6 requests answered with be2 down"
+e2e_curl -4 "http://$VIP/?[1-60]" > "$SB_DIR/answers4b"
+[ "$(e2e_count be2 < "$SB_DIR/answers4b")" -ge 5 ] \
+    || sb_fail "be2 stopped serving IPv4 when its IPv6 server stopped"
 
 e2e_pass "L2 DSR over IPv6, dual stack"
