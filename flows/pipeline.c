@@ -191,17 +191,40 @@ pipeline_vip_id(const struct in6_addr *vip)
                                   & ((UINT64_C(1) << 47) - 1));
 }
 
+/* Sends Neighbor Solicitations for an IPv6 VIP from table 0 to
+ * DSR_TABLE_ND, which matches what else an answer depends on (source,
+ * hop limit, options).  Were those matched in table 0, every TCP or UDP
+ * megaflow to any VIP would match them too (OVS's staged lookup reads the
+ * L3 fields of a subtable together), and each IPv6 client address would
+ * cost an upcall.  Duplicate address detection of the VIP by some host
+ * (source ::) is not answered: the answer would go to ::, and a host
+ * configuring the VIP without "nodad" is misconfigured.  A solicitation
+ * whose hop limit is not 255 is invalid (RFC 4861, 7.1.1) and dropped by
+ * the table's miss. */
+static void
+add_nd_entry(struct dsr_owner *owner, const char *vip_s)
+{
+    char *match = xasprintf("icmp6,icmp_type=135,icmp_code=0,nd_target=%s",
+                            vip_s);
+    char *actions = xasprintf("resubmit(,%d)", DSR_TABLE_ND);
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+                       match, actions);
+    free(match);
+    free(actions);
+    match = xasprintf("icmp6,icmp_type=135,ipv6_src=::,nd_target=%s", vip_s);
+    dsr_owner_add_flow(owner, DSR_TABLE_ND, DSR_PRIO_ND_DAD, match, "drop");
+    free(match);
+}
+
 /* Answers a Neighbor Solicitation for an IPv6 VIP with the service MAC,
  * in flows (ovs-vswitchd's slow path, as for ARP): the NS is turned into
  * a solicited Advertisement in place (flags S and O, its source link-layer
- * option becoming the target link-layer option) and sent back, and table
- * DSR_TABLE_ND_ADVERT fills the option (OVS sets nd_tll only in a flow
+ * option becoming the target link-layer option) and sent back, and the NA
+ * flow of the same table fills the option (OVS sets nd_tll only in a flow
  * that matches an NA).  The checksum is recomputed by OVS.  A
  * solicitation without options (a unicast reachability probe) gets an
  * advertisement without one (RFC 4861, 7.2.4): setting nd_options_type
- * on it would write past its end.  Duplicate address detection of the VIP
- * by some host (source ::) is not answered: the answer would go to ::,
- * and a host configuring the VIP without "nodad" is misconfigured. */
+ * on it would write past its end. */
 static void
 add_nd_responder(struct dsr_owner *owner, const struct in6_addr *vip,
                  struct eth_addr mac)
@@ -211,14 +234,11 @@ add_nd_responder(struct dsr_owner *owner, const struct in6_addr *vip,
     char vip_s[INET6_ADDRSTRLEN];
 
     ipv6_string_mapped(vip_s, vip);
-    ds_put_format(&m, "icmp6,icmp_type=135,ipv6_src=::,nd_target=%s", vip_s);
-    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ND_DAD,
-                       ds_cstr(&m), "drop");
-
+    add_nd_entry(owner, vip_s);
     for (int options = 1; options >= 0; options--) {
         ds_clear(&m);
-        ds_put_format(&m, "icmp6,icmp_type=135,icmp_code=0,nw_ttl=255,"
-                      "nd_target=%s,nd_options_type=%d", vip_s, options);
+        ds_put_format(&m, "icmp6,icmp_type=135,nw_ttl=255,nd_target=%s,"
+                      "nd_options_type=%d", vip_s, options);
         ds_clear(&a);
         ds_put_format(&a, "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
                       "set_field:"ETH_ADDR_FMT"->eth_src,"
@@ -230,11 +250,11 @@ add_nd_responder(struct dsr_owner *owner, const struct in6_addr *vip,
                       ND_RSO_SOLICITED | ND_RSO_OVERRIDE);
         if (options) {
             ds_put_format(&a, "set_field:2->nd_options_type,resubmit(,%d)",
-                          DSR_TABLE_ND_ADVERT);
+                          DSR_TABLE_ND);
         } else {
             ds_put_cstr(&a, "IN_PORT");
         }
-        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
+        dsr_owner_add_flow(owner, DSR_TABLE_ND, DSR_PRIO_ARP_RESPONDER,
                            ds_cstr(&m), ds_cstr(&a));
     }
     ds_clear(&m);
@@ -242,29 +262,25 @@ add_nd_responder(struct dsr_owner *owner, const struct in6_addr *vip,
     ds_clear(&a);
     ds_put_format(&a, "set_field:"ETH_ADDR_FMT"->nd_tll,IN_PORT",
                   ETH_ADDR_ARGS(mac));
-    dsr_owner_add_flow(owner, DSR_TABLE_ND_ADVERT, DSR_PRIO_ARP_RESPONDER,
+    dsr_owner_add_flow(owner, DSR_TABLE_ND, DSR_PRIO_ARP_RESPONDER,
                        ds_cstr(&m), ds_cstr(&a));
     ds_destroy(&m);
     ds_destroy(&a);
 }
 
 /* Where a datapath cannot rewrite ND fields (the kernel's: no nd_ext),
- * dsrd answers the VIP's Neighbor Solicitations itself (lb.c). */
+ * dsrd answers the VIP's Neighbor Solicitations itself (lb-vip.c). */
 static void
 add_nd_to_dsrd(struct dsr_owner *owner, const struct in6_addr *vip)
 {
     char vip_s[INET6_ADDRSTRLEN];
 
     ipv6_string_mapped(vip_s, vip);
-    char *match = xasprintf("icmp6,icmp_type=135,ipv6_src=::,nd_target=%s",
+    add_nd_entry(owner, vip_s);
+    char *match = xasprintf("icmp6,icmp_type=135,nw_ttl=255,nd_target=%s",
                             vip_s);
-    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ND_DAD, match,
-                       "drop");
-    free(match);
-    match = xasprintf("icmp6,icmp_type=135,icmp_code=0,nw_ttl=255,"
-                      "nd_target=%s", vip_s);
-    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_RESPONDER,
-                       match, "controller");
+    dsr_owner_add_flow(owner, DSR_TABLE_ND, DSR_PRIO_ARP_RESPONDER, match,
+                       "controller");
     free(match);
 }
 

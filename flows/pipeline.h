@@ -33,10 +33,11 @@ enum dsr_table {
                                  * the backend that owns it. */
     DSR_TABLE_FRAGMENTS = 24,   /* Fragments, after conntrack reassembled
                                  * them: the flow's pin, as above. */
-    DSR_TABLE_ND_ADVERT = 30,   /* A Neighbor Solicitation for an IPv6 VIP,
-                                 * turned into an Advertisement in table 0,
-                                 * gets its target MAC here (OVS sets nd_tll
-                                 * only in a flow that matches an NA). */
+    DSR_TABLE_ND = 30,          /* Neighbor Solicitations for IPv6 VIPs:
+                                 * answered (turned into Advertisements,
+                                 * whose target MAC a flow matching the NA
+                                 * sets: OVS sets nd_tll only there), sent
+                                 * to dsrd, or dropped. */
 };
 
 /* Every packet starts in table 0.  The tables' numbers rise in the
@@ -49,8 +50,8 @@ BUILD_ASSERT_DECL(DSR_TABLE_CT_LOOKUP < DSR_TABLE_CT_COMMIT);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_COMMIT < DSR_TABLE_BACKEND);
 BUILD_ASSERT_DECL(DSR_TABLE_BACKEND < DSR_TABLE_CT_RELATED);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_RELATED < DSR_TABLE_FRAGMENTS);
-BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < DSR_TABLE_ND_ADVERT);
-BUILD_ASSERT_DECL(DSR_TABLE_ND_ADVERT < 255);
+BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < DSR_TABLE_ND);
+BUILD_ASSERT_DECL(DSR_TABLE_ND < 255);
 
 /* The conntrack zone of dsrd's connection pins, apart from the
  * operator's own uses of conntrack. */
@@ -60,8 +61,9 @@ BUILD_ASSERT_DECL(DSR_TABLE_ND_ADVERT < 255);
 enum {
     DSR_PRIO_ARP_FOR_DSRD = 400,    /* ARP replies (and Neighbor
                                      * Advertisements) to dsrd's resolver. */
-    DSR_PRIO_ND_DAD = 310,          /* Duplicate address detection of a
-                                     * VIP by some host: not answered. */
+    DSR_PRIO_ND_DAD = 310,          /* DSR_TABLE_ND: duplicate address
+                                     * detection of a VIP by some host:
+                                     * not answered. */
     DSR_PRIO_ARP_RESPONDER = 300,   /* ARP requests (Neighbor
                                      * Solicitations) for a VIP. */
     DSR_PRIO_SERVICE_PORT = 200,    /* A service on one port. */

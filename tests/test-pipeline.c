@@ -163,9 +163,9 @@ START_TEST(test_routed_vip)
 }
 END_TEST
 
-/* An IPv6 VIP: Neighbor Solicitations are answered in flows (the NA's
- * target link-layer option filled in table 30), duplicate address
- * detection is not, and ICMPv6 errors 1 to 4 go to conntrack. */
+/* An IPv6 VIP: Neighbor Solicitations go to table 30, which answers them
+ * (filling the NA's target link-layer option in its NA flow) but not
+ * duplicate address detection; ICMPv6 errors 1 to 4 go to conntrack. */
 START_TEST(test_vip6)
 {
     struct in6_addr vip;
@@ -195,26 +195,28 @@ START_TEST(test_vip6)
         "table=0,priority=250,cookie=" COOKIE6 ",ipv6,"
         "ipv6_dst=2001:db8::100,nw_frag=yes actions=ct(table=24,"
         "zone=54741)\n"
-        "table=0,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
-        "icmp_type=135,icmp_code=0,nd_target=2001:db8::100,"
-        "nd_options_type=0 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "table=0,priority=300,cookie=" COOKIE6 ",icmp6,icmp_type=135,"
+        "icmp_code=0,nd_target=2001:db8::100 actions=resubmit(,30)\n"
+        "table=30,priority=300,cookie=" COOKIE6 ",icmp6,icmp_type=136,"
+        "nd_target=2001:db8::100 actions=set_field:02:d5:d5:00:00:01->nd_tll,"
+        "IN_PORT\n"
+        "table=30,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
+        "icmp_type=135,nd_target=2001:db8::100,nd_options_type=0 "
+        "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
         "set_field:02:d5:d5:00:00:01->eth_src,"
         "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
         "set_field:2001:db8::100->ipv6_src,set_field:136->icmpv6_type,"
         "set_field:1610612736->nd_reserved,IN_PORT\n"
-        "table=0,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
-        "icmp_type=135,icmp_code=0,nd_target=2001:db8::100,"
-        "nd_options_type=1 actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+        "table=30,priority=300,cookie=" COOKIE6 ",icmp6,nw_ttl=255,"
+        "icmp_type=135,nd_target=2001:db8::100,nd_options_type=1 "
+        "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
         "set_field:02:d5:d5:00:00:01->eth_src,"
         "move:NXM_NX_IPV6_SRC[]->NXM_NX_IPV6_DST[],"
         "set_field:2001:db8::100->ipv6_src,set_field:136->icmpv6_type,"
         "set_field:1610612736->nd_reserved,"
         "set_field:2->nd_options_type,resubmit(,30)\n"
-        "table=0,priority=310,cookie=" COOKIE6 ",icmp6,ipv6_src=::,"
-        "icmp_type=135,nd_target=2001:db8::100 actions=drop\n"
-        "table=30,priority=300,cookie=" COOKIE6 ",icmp6,icmp_type=136,"
-        "nd_target=2001:db8::100 actions=set_field:02:d5:d5:00:00:01->nd_tll,"
-        "IN_PORT\n");
+        "table=30,priority=310,cookie=" COOKIE6 ",icmp6,ipv6_src=::,"
+        "icmp_type=135,nd_target=2001:db8::100 actions=drop\n");
 #undef COOKIE6
     free(text);
 }

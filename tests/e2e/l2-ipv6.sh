@@ -92,6 +92,22 @@ pins=$(ovs-appctl dpctl/dump-conntrack zone=54741 \
     | grep -c "src=$CLIENT_IP6,dst=$VIP6.*labels=0x2" || true)
 [ "$pins" -ge 1 ] || sb_fail "no IPv6 pins in zone 54741"
 
+# A new IPv6 connection's SYN, traced with the datapath's hash given (as
+# dsrctl trace does for IPv4): slot 0xaa's bucket pins it in table 21's
+# ipv6 flow and delivers it to a backend of web6; one megaflow per slot.
+trace=$(ovs-appctl ofproto/trace br0 "in_port=1,tcp6,dp_hash=0xaa,ipv6_src=$CLIENT_IP6,ipv6_dst=$VIP6,tcp_src=40001,tcp_dst=80,tcp_flags=syn")
+echo "$trace"
+echo "$trace" | grep -q "21. ipv6, priority 0" \
+    || sb_fail "the IPv6 SYN did not commit its pin in table 21's ipv6 flow"
+echo "$trace" | grep -Eq "^Megaflow: .*dp_hash=0xaa/0xff,.*ipv6_dst=$VIP6" \
+    || sb_fail "no per-slot megaflow for the IPv6 SYN"
+# Not per client: the ND flows' source and hop-limit matches stay out of
+# the service's megaflows (flows/pipeline.c, add_nd_entry()).
+! echo "$trace" | grep -Eq "^Megaflow: .*(ipv6_src|nw_ttl)=" \
+    || sb_fail "the IPv6 SYN's megaflow matches the client's address or hop limit"
+echo "$trace" | grep -Eq "^Datapath actions: ct\(commit,zone=54741,mark=0x[0-9a-f]+/0xffffffff,label=0x2/0xffffffff(,timeout=[0-9]+)?\),set\(eth\(src=$SERVICE_MAC" \
+    || sb_fail "the IPv6 SYN was not pinned and delivered"
+
 # dsr/show and the API print the VIP and backends in RFC 5952 form, and
 # say how their MACs were found.
 sb_dsrctl dsr/show | tee "$SB_DIR/show"
