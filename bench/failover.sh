@@ -4,9 +4,11 @@
 # link is cut).  Prints the time from the kill to the last failed request,
 # median of RUNS runs, for the fast profile (interval 100 ms, fall 2) and
 # for the default one (interval 500 ms, timeout 400 ms, fall 3).  The
-# baseline in the same run is the client's own request period.
+# baseline in the same run is the client's own request period.  FAMILY=6
+# runs it all over IPv6 (VIP, backends, health checks).
 #
-# usage: sudo bench/failover.sh [BUILD_DIR] [RUNS]   (default build-plain, 5)
+# usage: sudo [FAMILY=4|6] bench/failover.sh [BUILD_DIR] [RUNS]
+#        (default build-plain, 5)
 set -e -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build-plain}
@@ -14,17 +16,27 @@ runs=${2:-5}
 export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-failover
-VIP=10.0.0.100
+if [ "${FAMILY:-4}" = 6 ]; then
+    VIP=2001:db8::100 net=2001:db8::1 bind=::
+else
+    VIP=10.0.0.100 net=10.0.0.1 bind=0.0.0.0
+fi
 
 sb_start_ovs
 sb_lb_address 10.0.0.5/24
+ip -n "$SB_LB" addr add 2001:db8::5/64 dev br0 nodad
 sb_add_host client 10.0.0.2/24
+sb_exec client ip addr add 2001:db8::2/64 dev eth0 nodad
 for i in 1 2 3; do
     sb_add_backend "be$i" "10.0.0.1$i/24" "$VIP"
+    sb_exec "be$i" ip addr add "2001:db8::1$i/64" dev eth0 nodad
+    # The link cut below is "ip link set eth0 down": without this, Linux
+    # drops a link's IPv6 addresses with it, and the backend never returns.
+    sb_exec "be$i" sysctl -qw net.ipv6.conf.eth0.keep_addr_on_down=1
 done
 
 start_server() {
-    sb_spawn "$1" python3 "$top/deploy/http-backend.py" "$1" \
+    BIND=$bind sb_spawn "$1" python3 "$top/deploy/http-backend.py" "$1" \
         "$SB_DIR/$1.http.log" 80
     sb_wait_listening "$1" 80
 }
@@ -35,7 +47,7 @@ status_of() {
                                | select(.ip == $ip) | .health'
 }
 all_up() {
-    [ "$(status_of 10.0.0.11)$(status_of 10.0.0.12)$(status_of 10.0.0.13)" \
+    [ "$(status_of "${net}1")$(status_of "${net}2")$(status_of "${net}3")" \
       = upupup ]
 }
 
@@ -74,7 +86,7 @@ profile() {   # profile NAME CHECK_JSON
 {"bridges": [{"name": "br0"}],
  "services": [{"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
    "health_check": $2,
-   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]}]}
+   "backends": [{"ip": "${net}1"}, {"ip": "${net}2"}, {"ip": "${net}3"}]}]}
 EOC
     sb_start_dsrd "$SB_DIR/dsrd.json"
     local kills=() cuts=()
@@ -89,7 +101,7 @@ EOC
 }
 
 for i in 1 2 3; do start_server "be$i"; done
-echo "time from the fault to the last failed request, median of $runs:"
+echo "IPv${FAMILY:-4}: time from the fault to the last failed request, median of $runs:"
 profile "fast (http, 100 ms, timeout 100 ms, fall 2)" \
     '{"type": "http", "interval_ms": 100, "timeout_ms": 100, "fall": 2, "rise": 2}'
 profile "default (http, 500 ms, timeout 400 ms, fall 3)" '{"type": "http"}'
