@@ -144,4 +144,16 @@ e2e_curl -4 "http://$VIP/?[1-60]" > "$SB_DIR/answers4b"
 [ "$(e2e_count be2 < "$SB_DIR/answers4b")" -ge 5 ] \
     || sb_fail "be2 stopped serving IPv4 when its IPv6 server stopped"
 
+# /v1/status and /metrics name IPv6 backends in RFC 5952 form; be2 is
+# down for web6 only.
+api GET /v1/status
+expect 200 '.services[] | select(.name == "web6") | .backends[]
+            | select(.ip == "2001:db8::12") | .health == "down"' \
+    '.services[] | select(.name == "web") | .backends[]
+     | select(.ip == "10.0.0.12") | .health == "unchecked"'
+api GET /metrics
+expect 200
+grep -q '^dsr_backend_up{service="web6",backend="2001:db8::12",check="http"} 0$' \
+    "$SB_DIR/body" || sb_fail "/metrics: $(grep 'dsr_backend_up{service="web6"' "$SB_DIR/body")"
+
 e2e_pass "L2 DSR over IPv6, dual stack"
