@@ -33,6 +33,8 @@ struct lb_vip {
     int refcount;                   /* Services using it. */
     bool announce;                  /* Gratuitous ARP (unsolicited NA)
                                      * still to send. */
+    bool programmed;                /* Its flows are set: false only for
+                                     * a clash (lb_vip_clash()). */
 };
 
 /* The services that use one backend address, for recomputing them when
@@ -159,7 +161,10 @@ bool lb_probe_packet_in(struct lb_bridge *, const struct flow *,
 
 /* lb-reactions.c: how long health decisions take to reach OVS. */
 /* lb-vip.c: VIPs on the segment. */
+uint32_t lb_vip_hash(const struct in6_addr *);
 struct lb_vip *lb_find_vip(const struct lb_bridge *, const struct in6_addr *);
+const struct lb_vip *lb_vip_clash(const struct lb_bridge *,
+                                  const struct lb_vip *);
 void lb_vip_announce(struct lb_bridge *, const struct lb_vip *);
 bool lb_vip_answer_ns(struct lb_bridge *, const struct flow *,
                       ofp_port_t in_port);

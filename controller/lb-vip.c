@@ -25,14 +25,38 @@ COVERAGE_DEFINE(lb_vip_na_over_budget);
  * can). */
 #define MAX_NA_PER_SEC 1000
 
+/* VIPs are hashed by their owner's id, so that VIPs whose ids clash
+ * meet in one bucket (lb_vip_clash()). */
+uint32_t
+lb_vip_hash(const struct in6_addr *ip)
+{
+    return hash_uint64(pipeline_vip_id(ip));
+}
+
 struct lb_vip *
 lb_find_vip(const struct lb_bridge *br, const struct in6_addr *ip)
 {
     struct lb_vip *vip;
 
-    HMAP_FOR_EACH_WITH_HASH (vip, node, dsr_ip_hash(ip, 0), &br->vips) {
+    HMAP_FOR_EACH_WITH_HASH (vip, node, lb_vip_hash(ip), &br->vips) {
         if (ipv6_addr_equals(&vip->ip, ip)) {
             return vip;
+        }
+    }
+    return NULL;
+}
+
+/* Another VIP of the bridge whose flows would share 'vip''s cookie (two
+ * IPv6 VIPs whose 47-bit hashes clash, pipeline_vip_id()), or NULL. */
+const struct lb_vip *
+lb_vip_clash(const struct lb_bridge *br, const struct lb_vip *vip)
+{
+    const struct lb_vip *other;
+    uint64_t id = pipeline_vip_id(&vip->ip);
+
+    HMAP_FOR_EACH_WITH_HASH (other, node, lb_vip_hash(&vip->ip), &br->vips) {
+        if (other != vip && pipeline_vip_id(&other->ip) == id) {
+            return other;
         }
     }
     return NULL;

@@ -152,8 +152,20 @@ program_service(const struct lb *lb, struct lb_bridge *br,
 
 /* The VIP's flows, as the bridge's datapath can have them. */
 static void
-set_vip_owner(struct lb_bridge *br, const struct lb_vip *vip)
+set_vip_owner(struct lb_bridge *br, struct lb_vip *vip)
 {
+    const struct lb_vip *clash = lb_vip_clash(br, vip);
+    vip->programmed = !clash || !clash->programmed;
+    if (!vip->programmed) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+        char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+        VLOG_ERR_RL(&rl, "%s: VIP %s not programmed: its flows' cookie is "
+                    "VIP %s's (a 1 in 10^14 clash of their hashes); give "
+                    "it another address", br->cfg->name,
+                    dsr_ip_to_string(&vip->ip, a),
+                    dsr_ip_to_string(&clash->ip, b));
+        return;
+    }
     struct dsr_owner *owner = pipeline_vip(&vip->ip, vip->mac, routed_to(br),
                                            lb_nd_in_flows(br));
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
@@ -168,7 +180,7 @@ add_vip(struct lb_bridge *br, const struct dsr_service *svc)
     if (!vip) {
         vip = xzalloc(sizeof *vip);
         vip->ip = svc->vip;
-        hmap_insert(&br->vips, &vip->node, dsr_ip_hash(&vip->ip, 0));
+        hmap_insert(&br->vips, &vip->node, lb_vip_hash(&vip->ip));
     }
     /* All services of a VIP share its MAC (config.c checks), so a new MAC
      * means the last service of the VIP is being replaced. */
@@ -224,11 +236,19 @@ release_vip(struct lb_bridge *br, const struct in6_addr *ip)
     struct lb_vip *vip = lb_find_vip(br, ip);
 
     if (vip && !--vip->refcount) {
-        ofctrl_set_owner(br->ofctrl,
-                         dsr_cookie(DSR_COOKIE_VIP, pipeline_vip_id(ip)),
-                         NULL);
+        struct lb_vip *clash = CONST_CAST(struct lb_vip *,
+                                          lb_vip_clash(br, vip));
+        bool programmed = vip->programmed;
         hmap_remove(&br->vips, &vip->node);
         free(vip);
+        if (programmed) {
+            ofctrl_set_owner(br->ofctrl,
+                             dsr_cookie(DSR_COOKIE_VIP, pipeline_vip_id(ip)),
+                             NULL);
+            if (clash) {
+                set_vip_owner(br, clash);   /* Its turn. */
+            }
+        }
     }
 }
 

@@ -177,9 +177,9 @@ put_ip_field(struct ds *s, const char *field, const struct in6_addr *ip)
 }
 
 /* The 48 bits of a VIP's cookie and owner: an IPv4 address as a number;
- * for IPv6, bit 47 and 47 bits of a hash (a clash between two VIPs of a
- * bridge, about 1 in 10^7 with 10,000 IPv6 VIPs, is refused by the
- * configuration's checks). */
+ * for IPv6, bit 47 and 47 bits of a hash.  Two IPv6 VIPs of a bridge
+ * clash about once in 3 million bridges of 10,000 IPv6 VIPs; lb-vip.c
+ * detects it and leaves the second unprogrammed, with an error. */
 uint64_t
 pipeline_vip_id(const struct in6_addr *vip)
 {

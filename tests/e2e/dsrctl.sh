@@ -136,9 +136,9 @@ ctl service add x --vip 10.0.0.102 --proto sctp --port 80
 expect_rc 1 '^dsrctl: 422 invalid: \$\.protocol: '
 ctl service add x --vip 224.0.0.5 --proto tcp --port 80
 expect_rc 1 '^dsrctl: 422 invalid: \$\.vip: 224\.0\.0\.5 is a multicast address'
-# IPv6 reaches dsrd (which refuses it for now, with its reason).
+# An IPv6 backend reaches dsrd, which refuses it under an IPv4 VIP.
 ctl service add x --vip 10.0.0.102 --proto tcp --port 80 --backend 2001:db8::11,weight=5
-expect_rc 1 '^dsrctl: 422 invalid: \$\.backends\[0\]\.ip: IPv6 addresses are not supported yet'
+expect_rc 1 '^dsrctl: 422 invalid: \$\.backends\[0\]\.ip: 2001:db8::11 is IPv6 but the VIP is IPv4'
 ctl backend add web 10.0.0.13
 expect_rc 1 '^dsrctl: 409 conflict: \$\.ip: '
 ctl backend add web 10.0.0.14 --state asleep
