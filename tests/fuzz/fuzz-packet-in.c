@@ -1,6 +1,6 @@
 /* libFuzzer harness: a packet that the bridge hands dsrd as a packet-in,
  * as ofctrl.c and neighbor.c read it: any frame from the network can
- * claim to be an ARP reply for a backend. */
+ * claim to be an ARP reply or a Neighbor Advertisement for a backend. */
 #include <config.h>
 #include "tests/fuzz/fuzz.h"
 
@@ -20,10 +20,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     neighbor_table_init(&table, mac);
-    /* Backends 10.0.0.11 and 10.0.0.12; the second one twice. */
-    neighbor_ref(&table, htonl(0x0a00000b));
-    neighbor_ref(&table, htonl(0x0a00000c));
-    neighbor_ref(&table, htonl(0x0a00000c));
+    /* Backends 10.0.0.11, 10.0.0.12 (twice) and 2001:db8::11. */
+    struct in6_addr be1 = in6_addr_mapped_ipv4(htonl(0x0a00000b));
+    struct in6_addr be2 = in6_addr_mapped_ipv4(htonl(0x0a00000c));
+    struct in6_addr be6;
+    ovs_assert(ipv6_parse("2001:db8::11", &be6));
+    neighbor_ref(&table, &be1);
+    neighbor_ref(&table, &be2);
+    neighbor_ref(&table, &be2);
+    neighbor_ref(&table, &be6);
     /* As if dsrd had sent its ARP probes: only answers are taken. */
     struct neighbor *nb;
     HMAP_FOR_EACH (nb, node, &table.neighbors) {
@@ -33,14 +38,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dp_packet_use_const(&packet, data, size);
     flow_extract(&packet, &flow);
     for (int i = 0; i < 2; i++) {
-        const struct neighbor *n = neighbor_handle_arp(&table, &flow,
-                                                        u16_to_ofp(i + 1),
-                                                        &changed);
+        const struct neighbor *n = neighbor_handle_reply(&table, &flow,
+                                                          u16_to_ofp(i + 1),
+                                                          &changed);
         /* Backend traffic goes to that MAC: it must be a host's. */
         ovs_assert(!n || (!eth_addr_is_multicast(n->mac)
                           && !eth_addr_is_zero(n->mac)));
     }
-    neighbor_unref(&table, htonl(0x0a00000c));
+    neighbor_unref(&table, &be2);
     neighbor_table_destroy(&table);
     dp_packet_uninit(&packet);
     return 0;
