@@ -60,6 +60,10 @@ for variant in $variants; do
     # Tests run two at a time (one per core): each has its own namespaces,
     # OVS and dsrd, and waits for conditions, so a busy neighbour slows it
     # without failing it.
+    # A summary left by an earlier run must not count for this one (when
+    # the tests do not even build, make writes none).
+    summary=$dir/test-suite.log
+    rm -f "$summary"
     # shellcheck disable=SC2086
     if ! make -C "$dir" -s -j"$(nproc)" $check; then
         status=1
@@ -70,7 +74,11 @@ for variant in $variants; do
             fi
         done
     fi
-    summary=$dir/test-suite.log
+    if [ ! -e "$summary" ]; then
+        echo "$variant: the tests did not build or run ($((SECONDS - start)) s)"
+        failed=$((failed + 1))
+        continue
+    fi
     p=$(sed -n 's/^# PASS: *//p' "$summary")
     f=$(( $(sed -n 's/^# FAIL: *//p' "$summary") \
           + $(sed -n 's/^# ERROR: *//p' "$summary") ))
