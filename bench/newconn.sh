@@ -97,7 +97,6 @@ measure() {
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-: > "$SB_DIR/plain"
 for f in $fams; do
     : > "$SB_DIR/plain$f"
     : > "$SB_DIR/dsr$f"
