@@ -61,6 +61,8 @@ api_route_parse(const char *path, struct api_route *route)
         route->resource = API_HISTORY;
     } else if (!strcmp(segs[1], "node") && n == 2) {
         route->resource = API_NODE;
+    } else if (!strcmp(segs[1], "cluster") && n == 2) {
+        route->resource = API_CLUSTER;
     }
     free(copy);
     return NULL;

@@ -23,6 +23,7 @@ enum api_resource {
     API_HISTORY,                /* /v1/history */
     API_PAGE,                   /* /, the status page */
     API_NODE,                   /* /v1/node */
+    API_CLUSTER,                /* /v1/cluster */
 };
 
 /* Where a request goes. */

@@ -5,12 +5,14 @@
 
 #include <arpa/inet.h>
 #include <string.h>
+#include "controller/api-commit.h"
 #include "controller/api-request.h"
 #include "controller/api-history.h"
 #include "controller/api-node.h"
 #include "controller/api-respond.h"
 #include "controller/api-trace.h"
 #include "controller/api-views.h"
+#include "controller/cluster.h"
 #include "controller/config.h"
 #include "controller/http.h"
 #include "controller/json-merge.h"
@@ -27,43 +29,11 @@
 
 VLOG_DEFINE_THIS_MODULE(api);
 
-/* How long a write waits for OVS before answering 202 Accepted. */
-#define API_ACK_TIMEOUT_MS 2000
-
-/* What a successful write answers with. */
-enum api_result {
-    RESULT_NONE,                /* No body (204). */
-    RESULT_SERVICE,             /* The service written. */
-    RESULT_BACKEND,             /* Backend 'ip' of the service written. */
-    RESULT_CONFIG,              /* The whole configuration. */
-};
-
-/* How to answer a write once OVS has it. */
-struct api_reply {
-    unsigned int status;        /* On success. */
-    enum api_result result;
-    const char *ip;             /* RESULT_BACKEND's backend. */
-    const char *location;       /* May be NULL. */
-};
-
-/* A committed write waiting for OVS's verdict, and its answer. */
-struct api_txn {
-    struct http_request *req;
-    struct txn *txn;
-    long long int deadline;
-    unsigned int status;        /* Success response. */
-    json_t *body;
-    struct ds text;             /* Success response as text, if 'body' is
-                                 * NULL and 'text_body'. */
-    bool text_body;
-    char *etag;
-    char *location;
-};
-
 /* A write waiting for its turn. */
 struct api_queued {
     struct ovs_list node;
     struct http_request *req;
+    long long int deadline;     /* For the clustered store to be back. */
 };
 
 struct api {
@@ -72,10 +42,11 @@ struct api {
     struct txn_store *store;
     struct http_server *http;
     struct ovs_list queue;      /* struct api_queued: writes. */
-    struct api_txn *pending;
+    struct api_commit *pending;
     struct api_views views;     /* Reads. */
     struct trace *trace;        /* Answers /v1/trace; may be null. */
     struct announcer *announcer;    /* BGP mode's; may be null. */
+    struct cluster *cluster;    /* The clustered store; may be null. */
 };
 
 static void handle_request(void *api, struct http_request *);
@@ -111,54 +82,25 @@ api_set_sources(struct api *api, const struct datapath_monitor *dpm,
     api->announcer = announcer;
 }
 
-/* Writes. */
-
-static void
-api_txn_destroy(struct api_txn *p)
+/* Makes the clustered store 'cluster' the one writes go to. */
+void
+api_set_cluster(struct api *api, struct cluster *cluster)
 {
-    txn_destroy(p->txn);
-    json_decref(p->body);
-    ds_destroy(&p->text);
-    free(p->etag);
-    free(p->location);
-    free(p);
+    api->cluster = cluster;
 }
 
-/* The body of a successful write, for service 'name' (if any); sets
- * '*version' to what it shows, for the ETag. */
-static json_t *
-build_result(const struct api *api, struct api_txn *p,
-             enum api_result result, const char *name, const char *ip,
-             uint64_t *version)
-{
-    const struct dsr_service *svc;
-    struct in6_addr addr;
+/* Writes. */
 
-    switch (result) {
-    case RESULT_NONE:
-        return NULL;
-    case RESULT_SERVICE:
-        svc = dsr_config_find_service(api->cfg, name);
-        *version = svc->version;
-        return dsr_service_to_json(svc);
-    case RESULT_BACKEND:
-        svc = dsr_config_find_service(api->cfg, name);
-        if (dsr_ip_parse(ip, &addr)) {
-            const struct dsr_backend *be = dsr_service_find_backend(svc,
-                                                                    &addr);
-            if (be) {
-                *version = be->version;
-                return dsr_backend_to_json(svc, be);
-            }
-        }
-        return NULL;
-    case RESULT_CONFIG:
-        *version = api->cfg->version;
-        dsr_config_put_json(&p->text, api->cfg);
-        p->text_body = true;
-        return NULL;
-    }
-    return NULL;
+/* How long a queued write waits, with a clustered store, for this node to
+ * be in sync with the store before it is answered 503. */
+#define API_STORE_WAIT_MS 10000
+
+static void
+commit(struct api *api, struct http_request *req, struct txn *txn,
+       const char *name, const struct api_reply *reply)
+{
+    ovs_assert(!api->pending);
+    api->pending = api_commit(api->cluster, api->cfg, req, txn, name, reply);
 }
 
 /* A transaction for a write 'req' asks for, with its audit entry. */
@@ -173,79 +115,6 @@ begin(struct api *api, const struct http_request *req)
                   request);
     free(request);
     return txn;
-}
-
-/* Commits 'txn', which passed txn_check(), taking it; 'name' is the
- * service written (NULL: none or several).  The answer goes out once OVS
- * has the change (see run_pending()). */
-static void
-commit(struct api *api, struct http_request *req, struct txn *txn,
-       const char *name, const struct api_reply *reply)
-{
-    char *error = txn_commit(txn);
-    if (error) {
-        http_respond_error(req, 500, "internal", NULL, error);
-        free(error);
-        txn_destroy(txn);
-        return;
-    }
-
-    struct api_txn *p = xzalloc(sizeof *p);
-    uint64_t version = 0;
-
-    ds_init(&p->text);
-    p->req = req;
-    p->txn = txn;
-    p->status = reply->status;
-    p->body = build_result(api, p, reply->result, name, reply->ip, &version);
-    p->etag = version ? api_etag(version) : NULL;
-    p->location = nullable_xstrdup(reply->location);
-    p->deadline = time_msec() + API_ACK_TIMEOUT_MS;
-    api->pending = p;
-}
-
-/* Answers 202 Accepted: the write is saved and in force, and OVS gets it
- * once its bridge is back (or has answered). */
-static void
-respond_accepted(struct api_txn *p)
-{
-    if (p->text_body) {
-        struct ds body = DS_EMPTY_INITIALIZER;
-        ds_put_cstr(&body, "{\"status\": \"pending\", \"result\": ");
-        ds_put_buffer(&body, p->text.string, p->text.length);
-        ds_put_cstr(&body, "}\n");
-        http_respond_ds(p->req, 202, &body, p->etag, p->location);
-    } else {
-        json_t *body = json_pack("{s:s, s:O}", "status", "pending",
-                                 "result", p->body ? p->body : json_null());
-        http_respond_json(p->req, 202, body, p->etag, p->location);
-    }
-}
-
-/* Answers the pending write once every bridge has its verdict, or once it
- * is clear that OVS will have it later. */
-static void
-run_pending(struct api *api)
-{
-    struct api_txn *p = api->pending;
-    const char *failure;
-    enum txn_state state = txn_poll(p->txn, &failure);
-
-    if (state == TXN_FAILED) {
-        /* Already undone: the state does not claim what OVS lacks. */
-        http_respond_error(p->req, 502, "switch-error", NULL, failure);
-    } else if (state == TXN_DONE && p->text_body) {
-        http_respond_ds(p->req, p->status, &p->text, p->etag, p->location);
-    } else if (state == TXN_DONE) {
-        http_respond_json(p->req, p->status, json_incref(p->body), p->etag,
-                          p->location);
-    } else if (state == TXN_DISCONNECTED || time_msec() >= p->deadline) {
-        respond_accepted(p);
-    } else {
-        return;
-    }
-    api_txn_destroy(p);
-    api->pending = NULL;
 }
 
 /* Resources. */
@@ -599,6 +468,21 @@ handle_config(struct api *api, struct http_request *req)
     }
 }
 
+static void
+respond_cluster(struct api *api, struct http_request *req)
+{
+    if (!api->cluster) {
+        api_respond_not_found(req, "clustered store (dsrd runs without "
+                              "--db)");
+    } else if (strcmp(http_request_method(req), "GET")) {
+        http_respond_error(req, 405, "method-not-allowed", NULL,
+                           "use GET on /v1/cluster");
+    } else {
+        http_respond_json(req, 200, cluster_to_json(api->cluster), NULL,
+                          NULL);
+    }
+}
+
 static bool
 is_write(const char *method)
 {
@@ -645,6 +529,9 @@ dispatch(struct api *api, struct http_request *req)
     case API_NODE:
         api_node_handle(api->announcer, req);
         break;
+    case API_CLUSTER:
+        respond_cluster(api, req);
+        break;
     case API_NOT_FOUND:
         api_respond_not_found(req, route.not_found);
         break;
@@ -658,27 +545,58 @@ handle_request(void *api_, struct http_request *req)
     struct api *api = api_;
 
     if (is_write(http_request_method(req))
-        && (api->pending || !ovs_list_is_empty(&api->queue))) {
+        && (api->pending || !ovs_list_is_empty(&api->queue)
+            || (api->cluster && !cluster_is_current(api->cluster)))) {
         struct api_queued *q = xmalloc(sizeof *q);
         q->req = req;
+        q->deadline = time_msec() + API_STORE_WAIT_MS;
         ovs_list_push_back(&api->queue, &q->node);
         return;
     }
     dispatch(api, req);
 }
 
+/* Whether the next queued write may go: with a clustered store, once this
+ * node is current with it, or (to answer 503) once it waited too long. */
+static bool
+may_dispatch(const struct api *api)
+{
+    if (api->pending || ovs_list_is_empty(&api->queue)) {
+        return false;
+    } else if (!api->cluster || cluster_is_current(api->cluster)) {
+        return true;
+    }
+    const struct api_queued *q = CONTAINER_OF(ovs_list_front(&api->queue),
+                                              struct api_queued, node);
+    return time_msec() >= q->deadline;
+}
+
 void
 api_run(struct api *api)
 {
     http_server_run(api->http);
-    if (api->pending) {
-        run_pending(api);
+    struct http_request *retry;
+    if (api->pending && api_commit_run(api->pending, &retry)) {
+        api_commit_destroy(api->pending);
+        api->pending = NULL;
+        if (retry) {
+            struct api_queued *q = xmalloc(sizeof *q);
+            q->req = retry;
+            q->deadline = time_msec() + API_STORE_WAIT_MS;
+            ovs_list_push_front(&api->queue, &q->node);
+        }
     }
     api_views_run(&api->views);
-    while (!api->pending && !ovs_list_is_empty(&api->queue)) {
+    while (may_dispatch(api)) {
         struct api_queued *q = CONTAINER_OF(ovs_list_pop_front(&api->queue),
                                             struct api_queued, node);
-        dispatch(api, q->req);
+        if (api->cluster && !cluster_is_current(api->cluster)) {
+            http_respond_error(q->req, 503, "store-unavailable", NULL,
+                               "this node is not in sync with the "
+                               "clustered store (see /v1/cluster)");
+        } else {
+            dispatch(api, q->req);
+        }
         free(q);
     }
 }
@@ -688,7 +606,11 @@ api_wait(struct api *api)
 {
     http_server_wait(api->http);
     if (api->pending) {
-        poll_timer_wait_until(api->pending->deadline);
+        poll_timer_wait_until(api_commit_deadline(api->pending));
+    } else if (!ovs_list_is_empty(&api->queue)) {
+        const struct api_queued *q = CONTAINER_OF(
+            ovs_list_front(&api->queue), struct api_queued, node);
+        poll_timer_wait_until(q->deadline);
     }
     api_views_wait(&api->views);
 }
@@ -699,7 +621,7 @@ api_destroy(struct api *api)
     if (api) {
         http_server_destroy(api->http);
         if (api->pending) {
-            api_txn_destroy(api->pending);
+            api_commit_destroy(api->pending);
         }
         free(api);
     }

@@ -18,6 +18,8 @@ struct txn_store;
 
 struct api *api_create(struct dsr_config *, struct lb *, struct txn_store *,
                        const struct http_server_options *, char **errorp);
+struct cluster;
+void api_set_cluster(struct api *, struct cluster *);
 void api_set_sources(struct api *, const struct datapath_monitor *,
                      struct trace *, struct announcer *);
 void api_destroy(struct api *);

@@ -464,12 +464,18 @@ dsr_config_remove_service(struct dsr_config *cfg, struct dsr_service *svc)
 void
 dsr_config_stamp_service(struct dsr_config *cfg, struct dsr_service *svc)
 {
+    dsr_service_stamp(svc, cfg->version);
+}
+
+void
+dsr_service_stamp(struct dsr_service *svc, uint64_t version)
+{
     if (!svc->version) {
-        svc->version = cfg->version;
+        svc->version = version;
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         if (!svc->backends[j].version) {
-            svc->backends[j].version = cfg->version;
+            svc->backends[j].version = version;
         }
     }
 }

@@ -70,6 +70,7 @@ char *dsr_config_check_ip(const json_t *j, const char *key,
 void dsr_config_add_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_remove_service(struct dsr_config *, struct dsr_service *);
 void dsr_config_stamp_service(struct dsr_config *, struct dsr_service *);
+void dsr_service_stamp(struct dsr_service *, uint64_t version);
 
 /* config-parse.c: JSON to model. */
 

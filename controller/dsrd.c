@@ -11,9 +11,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include "command-line.h"
 #include "controller/announce.h"
 #include "controller/api.h"
+#include "controller/cluster.h"
 #include "controller/config.h"
 #include "controller/datapath.h"
 #include "controller/http.h"
@@ -29,6 +31,7 @@
 #include "openvswitch/vlog.h"
 #include "openvswitch/poll-loop.h"
 #include "sset.h"
+#include "stream-ssl.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -44,6 +47,8 @@ static bool withdraw_only;
 static char *api_tls_cert_file;
 static char *api_tls_key_file;
 static size_t api_max_body;     /* 0: limits.max_body_bytes. */
+static char *db_remote;         /* The clustered store, or NULL. */
+static char *node_name;         /* This node's name in the store. */
 
 #define DSR_DEFAULT_API "127.0.0.1:9180"
 
@@ -131,6 +136,11 @@ main(int argc, char *argv[])
     set_ct_policy(datapaths, cfg);
     lb_set_datapaths(lb, datapaths);
     struct trace *trace = trace_create(cfg, lb, datapaths);
+    struct cluster *cluster = (db_remote
+                               ? cluster_create(db_remote, node_name, cfg,
+                                                store_get_txn_store(store),
+                                                lb)
+                               : NULL);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store_get_txn_store(store), &api_options,
@@ -139,6 +149,9 @@ main(int argc, char *argv[])
             ovs_fatal(0, "%s", error);
         }
         api_set_sources(api, datapaths, trace, announcer);
+        if (cluster) {
+            api_set_cluster(api, cluster);
+        }
     }
     free(token);
     free(CONST_CAST(struct http_token *, api_options.tokens));
@@ -159,6 +172,9 @@ main(int argc, char *argv[])
               cfg->n_bridges, from_state ? state_file : config_file);
     while (!exiting) {
         unixctl_server_run(unixctl);
+        if (cluster) {
+            cluster_run(cluster);
+        }
         lb_run(lb);
         announcer_run(announcer, cfg, lb);
         datapath_monitor_run(datapaths);
@@ -168,6 +184,9 @@ main(int argc, char *argv[])
         }
 
         unixctl_server_wait(unixctl);
+        if (cluster) {
+            cluster_wait(cluster);
+        }
         lb_wait(lb);
         announcer_wait(announcer);
         datapath_monitor_wait(datapaths);
@@ -188,6 +207,7 @@ main(int argc, char *argv[])
     announcer_destroy(announcer);
     trace_destroy(trace);       /* Answers its API requests first. */
     api_destroy(api);
+    cluster_destroy(cluster);
     datapath_monitor_destroy(datapaths);
     lb_destroy(lb);
     store_close(store);
@@ -198,6 +218,8 @@ main(int argc, char *argv[])
     free(config_file);
     free(state_file);
     free(unixctl_path);
+    free(db_remote);
+    free(node_name);
     free(api_address);
     free(ovsdb_remote);
     free(api_token_file);
@@ -426,6 +448,11 @@ parse_options(int argc, char *argv[])
         OPT_API_MAX_BODY,
         OPT_OVSDB,
         OPT_WITHDRAW,
+        OPT_DB,
+        OPT_NODE_NAME,
+        OPT_DB_PRIVATE_KEY,
+        OPT_DB_CERTIFICATE,
+        OPT_DB_CA_CERT,
         VLOG_OPTION_ENUMS,
         DAEMON_OPTION_ENUMS,
     };
@@ -440,6 +467,11 @@ parse_options(int argc, char *argv[])
         {"api-max-body", required_argument, NULL, OPT_API_MAX_BODY},
         {"ovsdb", required_argument, NULL, OPT_OVSDB},
         {"withdraw", no_argument, NULL, OPT_WITHDRAW},
+        {"db", required_argument, NULL, OPT_DB},
+        {"node-name", required_argument, NULL, OPT_NODE_NAME},
+        {"db-private-key", required_argument, NULL, OPT_DB_PRIVATE_KEY},
+        {"db-certificate", required_argument, NULL, OPT_DB_CERTIFICATE},
+        {"db-ca-cert", required_argument, NULL, OPT_DB_CA_CERT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         VLOG_LONG_OPTIONS,
@@ -494,6 +526,23 @@ parse_options(int argc, char *argv[])
             free(ovsdb_remote);
             ovsdb_remote = xstrdup(optarg);
             break;
+        case OPT_DB:
+            free(db_remote);
+            db_remote = xstrdup(optarg);
+            break;
+        case OPT_NODE_NAME:
+            free(node_name);
+            node_name = xstrdup(optarg);
+            break;
+        case OPT_DB_PRIVATE_KEY:
+            stream_ssl_set_private_key_file(optarg);
+            break;
+        case OPT_DB_CERTIFICATE:
+            stream_ssl_set_certificate_file(optarg);
+            break;
+        case OPT_DB_CA_CERT:
+            stream_ssl_set_ca_cert_file(optarg, false);
+            break;
         case OPT_WITHDRAW:
             withdraw_only = true;
             break;
@@ -526,6 +575,10 @@ parse_options(int argc, char *argv[])
     if (!ovsdb_remote) {
         ovsdb_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
     }
+    if (!node_name) {
+        char host[HOST_NAME_MAX + 1];
+        node_name = xstrdup(gethostname(host, sizeof host) ? "dsrd" : host);
+    }
 }
 
 static void
@@ -555,6 +608,15 @@ usage(void)
            "tcp:IP:PORT works too)\n"
            "      --unixctl=SOCKET    control socket "
            "(default %s/dsrd.PID.ctl)\n"
+           "      --db=REMOTE[,REMOTE...]  a clustered OVSDB store "
+           "(schemas/ovs-dsr.ovsschema)\n"
+           "                          holds the services of every node "
+           "(tcp:, ssl:, unix:)\n"
+           "      --node-name=NAME    this node in the store (default the "
+           "host name)\n"
+           "      --db-private-key=FILE, --db-certificate=FILE, "
+           "--db-ca-cert=FILE\n"
+           "                          for ssl: store remotes\n"
            "      --withdraw          delete the routes of the state's "
            "\"announce\" (bgp) and exit:\n"
            "                          what the service manager runs after "

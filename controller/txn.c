@@ -61,6 +61,7 @@ struct txn {
     enum txn_state state;
     char *error;                /* OVS's, if TXN_FAILED. */
     json_t *audit;              /* See txn_set_audit(). */
+    uint64_t version;           /* See txn_set_version(); 0: the next. */
 };
 
 struct txn *
@@ -132,6 +133,20 @@ size_t
 txn_n_changes(const struct txn *txn)
 {
     return txn->n_changes;
+}
+
+const struct txn_change *
+txn_get_changes(const struct txn *txn, size_t *n)
+{
+    *n = txn->n_changes;
+    return txn->changes;
+}
+
+void
+txn_set_version(struct txn *txn, uint64_t version)
+{
+    ovs_assert(version);
+    txn->version = version;
 }
 
 /* Checking. */
@@ -282,7 +297,7 @@ txn_commit(struct txn *txn)
 
     ovs_assert(!txn->applied);
     txn->applied = true;
-    txn->cfg->version++;
+    txn->cfg->version = txn->version ? txn->version : prev_version + 1;
     apply_changes(txn);
 
     char *error = save_changes(txn);

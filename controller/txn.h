@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "openvswitch/compiler.h"
 
 struct dsr_config;
@@ -76,6 +77,14 @@ char *txn_put_document(struct txn *, const json_t *json)
 bool txn_put_document_lines(struct txn *, const char *text, size_t len,
                             char **errorp);
 size_t txn_n_changes(const struct txn *);
+const struct txn_change *txn_get_changes(const struct txn *, size_t *n);
+
+/* Makes txn_commit() give the configuration 'version' instead of the
+ * next: a clustered store's version, the same on every node (cluster.c).
+ * It may be lower than the one in force when a node with a history of its
+ * own joins a newer store; its writes are checked against the store's
+ * contents all the same, since they wait until the node follows it. */
+void txn_set_version(struct txn *, uint64_t version);
 
 /* Checks the staged changes against the configuration as it will be, as
  * the whole document would be checked; leaves the configuration as it

@@ -7,7 +7,10 @@ Write N creates service "svc-N" (VIP 10.200.N/256.N%256, one backend with
 a configured MAC), so that every acknowledged write has its own group in
 OVS.
 
-usage: api-writer.py URL COUNT THREADS OUTFILE
+URL may be several, comma-separated (the nodes of a clustered store):
+thread K writes through URL K modulo their number.
+
+usage: api-writer.py URL[,URL...] COUNT THREADS OUTFILE
 """
 import http.client
 import json
@@ -19,12 +22,12 @@ import urllib.parse
 def main():
     url, count, threads, out_path = (sys.argv[1], int(sys.argv[2]),
                                      int(sys.argv[3]), sys.argv[4])
-    parsed = urllib.parse.urlparse(url)
+    urls = [urllib.parse.urlparse(u) for u in url.split(",")]
     out = open(out_path, "w", buffering=1)
     lock = threading.Lock()
     next_i = [0]
 
-    def worker():
+    def worker(parsed):
         conn = None
         while True:
             with lock:
@@ -41,19 +44,23 @@ def main():
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(parsed.hostname,
-                                                      parsed.port, timeout=5)
+                                                      parsed.port, timeout=15)
                 conn.request("POST", "/v1/services", body,
                              {"Content-Type": "application/json"})
                 resp = conn.getresponse()
-                resp.read()
+                answer = resp.read()
                 status = str(resp.status)
+                if resp.status >= 300:
+                    # Its reason, for the test's log.
+                    status += " " + json.loads(answer).get("reason", "")
             except Exception:
                 status = "error"
                 conn = None
             with lock:
                 out.write("create %d %s\n" % (i, status))
 
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    workers = [threading.Thread(target=worker, args=(urls[k % len(urls)],))
+               for k in range(threads)]
     for w in workers:
         w.start()
     for w in workers:

@@ -1,0 +1,48 @@
+/* cluster.c and cluster-write.c's shared state.  See cluster.h. */
+#ifndef DSR_CLUSTER_PRIVATE_H
+#define DSR_CLUSTER_PRIVATE_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "controller/cluster.h"
+#include "openvswitch/list.h"
+
+struct dsr_config;
+struct lb;
+struct txn_store;
+
+struct cluster {
+    struct cluster_idl *store;
+    char *node_name;
+    struct dsr_config *cfg;
+    struct txn_store *local;
+    struct lb *lb;
+
+    /* Following the store. */
+    bool synced;                /* The whole store was applied since the
+                                 * connection (re)started. */
+    unsigned int idl_seqno;     /* The IDL's seqno when last followed. */
+    uint64_t store_cfg;         /* DSR_Global's cfg when last followed. */
+    char *error;                /* Why a change of the store is not in
+                                 * force here, or NULL. */
+    struct ovs_list applying;   /* struct cluster_applying, oldest first. */
+    uint64_t bridged_cfg;       /* Last store version on every bridge. */
+
+    /* Reporting: the Node row. */
+    struct cluster_idl_txn *node_txn;
+
+    /* Writing. */
+    struct cluster_idl_txn *seed_txn;     /* Seeding an empty store. */
+    struct cluster_idl_txn *write_txn;
+    uint64_t write_cfg;         /* The version the write makes. */
+    bool write_committed;
+};
+
+/* cluster.c. */
+enum cluster_write_state cluster_applied_here(const struct cluster *,
+                                              uint64_t cfg);
+
+/* cluster-write.c. */
+void cluster_seed(struct cluster *);
+
+#endif /* controller/cluster-private.h */

@@ -1,0 +1,364 @@
+/* Following a clustered store.  See cluster.h. */
+#include <config.h>
+#include "controller/cluster.h"
+
+#include <string.h>
+#include "controller/cluster-private.h"
+#include "controller/config.h"
+#include "controller/cluster-idl.h"
+#include "controller/lb.h"
+#include "controller/model.h"
+#include "controller/txn.h"
+#include "coverage.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "sset.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(cluster);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+COVERAGE_DEFINE(cluster_apply);
+
+/* A store version in force here, waiting for this node's bridges. */
+struct cluster_applying {
+    struct ovs_list node;
+    struct txn *txn;
+    uint64_t cfg;
+};
+
+struct cluster *
+cluster_create(const char *remote, const char *node_name,
+               struct dsr_config *cfg, struct txn_store *local, struct lb *lb)
+{
+    struct cluster *c = xzalloc(sizeof *c);
+
+    c->store = cluster_idl_create(remote);
+    c->node_name = xstrdup(node_name);
+    c->cfg = cfg;
+    c->local = local;
+    c->lb = lb;
+    ovs_list_init(&c->applying);
+    return c;
+}
+
+void
+cluster_destroy(struct cluster *c)
+{
+    if (c) {
+        struct cluster_applying *a;
+        LIST_FOR_EACH_POP (a, node, &c->applying) {
+            txn_destroy(a->txn);
+            free(a);
+        }
+        cluster_write_end(c);
+        cluster_idl_txn_destroy(c->node_txn);
+        cluster_idl_txn_destroy(c->seed_txn);
+        cluster_idl_destroy(c->store);
+        free(c->node_name);
+        free(c->error);
+        free(c);
+    }
+}
+
+static void
+set_error(struct cluster *c, char *error)
+{
+    if (error) {
+        VLOG_ERR("the store's configuration is not in force here: %s",
+                 error);
+    }
+    free(c->error);
+    c->error = error;
+}
+
+/* Stages the service that the Service row 'name' holds as 'config' in
+ * place of the one of that name in force (if any).  Returns an error,
+ * staging nothing, if 'config' is not a valid service of that name. */
+static char *
+stage_row(struct cluster *c, struct txn *txn, const char *name,
+          const char *config)
+{
+    struct dsr_service *old = dsr_config_find_service(c->cfg, name);
+    json_error_t jerror;
+    json_t *json = json_loads(config, 0, &jerror);
+
+    if (!json) {
+        return xasprintf("Service[\"%s\"].config: %s", name, jerror.text);
+    }
+    char *error = NULL;
+    if (!old || !dsr_service_json_same(c->cfg, json, old)) {
+        char *path = xasprintf("Service[\"%s\"].config", name);
+        struct dsr_service *svc;
+        error = dsr_service_from_json(c->cfg, json, path, true, old, &svc);
+        if (!error && strcmp(svc->name, name)) {
+            error = xasprintf("%s: names service \"%s\"", path, svc->name);
+            dsr_service_destroy(svc);
+        } else if (!error) {
+            txn_replace(txn, old, svc, path);
+        }
+        free(path);
+    }
+    json_decref(json);
+    return error;
+}
+
+/* The rows of one pass: the last state of each name. */
+static void
+collect_row(void *rows_, const char *name, const char *config)
+{
+    struct shash *rows = rows_;
+
+    if (config) {
+        shash_replace(rows, name, CONST_CAST(char *, config));
+    } else if (!shash_find(rows, name)) {
+        shash_add(rows, name, NULL);
+    }
+}
+
+/* Stages the difference between the store's services and those in force:
+ * all of them ('full', on a new connection) or those that changed since
+ * the last pass.  A name deleted and inserted again in one pass is one
+ * replacement. */
+static char *
+stage(struct cluster *c, struct txn *txn, bool full)
+{
+    struct shash rows = SHASH_INITIALIZER(&rows);
+    char *error = NULL;
+
+    cluster_idl_services(c->store, !full, collect_row, &rows);
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &rows) {
+        struct dsr_service *old = dsr_config_find_service(c->cfg,
+                                                          node->name);
+        if (node->data) {
+            error = stage_row(c, txn, node->name, node->data);
+            if (error) {
+                break;
+            }
+        } else if (old) {
+            txn_replace(txn, old, NULL, NULL);
+        }
+    }
+    struct dsr_service *svc;
+    HMAP_FOR_EACH (svc, name_node, &c->cfg->services) {
+        if (full && !error && !shash_find(&rows, svc->name)) {
+            txn_replace(txn, svc, NULL, NULL);
+        }
+    }
+    shash_destroy(&rows);
+    return error;
+}
+
+/* Waits for 'txn' (may be NULL: nothing to wait for but the versions
+ * before) to reach this node's bridges, as store version 'cfg'. */
+static void
+push_applying(struct cluster *c, struct txn *txn, uint64_t cfg)
+{
+    struct cluster_applying *a = xmalloc(sizeof *a);
+
+    a->txn = txn;
+    a->cfg = cfg;
+    ovs_list_push_back(&c->applying, &a->node);
+}
+
+/* Puts the store's configuration in force here, as of its version 'store_cfg'. */
+static void
+follow(struct cluster *c, uint64_t store_cfg)
+{
+    struct txn *txn = txn_begin(c->cfg, c->local, c->lb);
+    bool full = !c->synced;
+    char *error = stage(c, txn, full);
+
+    txn_set_audit(txn, "store", NULL, full ? "follow (all)" : "follow");
+    c->synced = true;
+    c->store_cfg = store_cfg;
+    if (!error && txn_n_changes(txn)) {
+        error = txn_check(txn, NULL);
+    }
+    if (error || !txn_n_changes(txn)) {
+        set_error(c, error);
+        txn_destroy(txn);
+        if (!error) {
+            /* In force here once the versions before it are. */
+            push_applying(c, NULL, store_cfg);
+        }
+        return;
+    }
+    txn_set_version(txn, store_cfg);
+    error = txn_commit(txn);
+    if (error) {
+        set_error(c, error);
+        txn_destroy(txn);
+        c->synced = false;      /* Try everything again next time. */
+        return;
+    }
+    set_error(c, NULL);
+    COVERAGE_INC(cluster_apply);
+    VLOG_INFO("store version %"PRIu64": %"PRIuSIZE" services change",
+              store_cfg, txn_n_changes(txn));
+
+    push_applying(c, txn, store_cfg);
+}
+
+/* Follows this node's bridges: a version leaves 'applying' once every
+ * bridge has it (or refused it). */
+static void
+run_applying(struct cluster *c)
+{
+    struct cluster_applying *a;
+
+    LIST_FOR_EACH_SAFE (a, node, &c->applying) {
+        const char *failure = NULL;
+        enum txn_state state = a->txn ? txn_poll(a->txn, &failure) : TXN_DONE;
+        if (state == TXN_PENDING || state == TXN_DISCONNECTED) {
+            break;
+        }
+        if (state == TXN_FAILED) {
+            set_error(c, xasprintf("store version %"PRIu64": OVS refused "
+                                   "it: %s", a->cfg, failure));
+        }
+        c->bridged_cfg = a->cfg;
+        ovs_list_remove(&a->node);
+        txn_destroy(a->txn);
+        free(a);
+    }
+}
+
+/* Says in this node's Node row which version it has applied, and how. */
+static void
+report(struct cluster *c)
+{
+    const char *status = c->error ? c->error : "ok";
+    char *error;
+
+    if (c->node_txn) {
+        enum cluster_idl_status st = cluster_idl_txn_poll(c->node_txn, &error);
+        if (st == CLUSTER_IDL_PENDING) {
+            return;
+        }
+        if (error) {
+            VLOG_WARN_RL(&rl, "reporting to the store: %s", error);
+            free(error);
+        }
+        cluster_idl_txn_destroy(c->node_txn);
+        c->node_txn = NULL;
+    }
+    if (!cluster_idl_node_says(c->store, c->node_name, c->bridged_cfg,
+                               status)) {
+        char *comment = xasprintf("dsrd %s: applied", c->node_name);
+        c->node_txn = cluster_idl_txn_begin(c->store, comment);
+        free(comment);
+        cluster_idl_txn_set_node(c->node_txn, c->node_name, c->bridged_cfg,
+                                 status);
+        cluster_idl_txn_commit(c->node_txn);
+    }
+}
+
+void
+cluster_run(struct cluster *c)
+{
+    cluster_idl_run(c->store);
+
+    bool connected = cluster_idl_is_connected(c->store);
+    if (!connected) {
+        /* The next contents are compared whole: a new connection may
+         * start over from a full copy. */
+        c->synced = false;
+    }
+    /* Disconnected, the replica may be old: the configuration in force
+     * stays as it is until the store is back. */
+    unsigned int seqno = cluster_idl_seqno(c->store);
+    if (connected && cluster_idl_has_contents(c->store)
+        && (seqno != c->idl_seqno || !c->synced)) {
+        uint64_t store_cfg;
+        uint32_t next_service_id;
+        c->idl_seqno = seqno;
+        if (cluster_idl_get_global(c->store, &store_cfg, &next_service_id)) {
+            follow(c, store_cfg);
+        } else {
+            cluster_seed(c);
+        }
+        cluster_idl_track_clear(c->store);
+    } else if (c->seed_txn) {
+        cluster_seed(c);
+    }
+    run_applying(c);
+    if (connected && c->synced) {
+        report(c);
+    }
+}
+
+void
+cluster_wait(struct cluster *c)
+{
+    cluster_idl_wait(c->store);
+    if (c->node_txn) {
+        cluster_idl_txn_wait(c->node_txn);
+    }
+    if (c->write_txn) {
+        cluster_idl_txn_wait(c->write_txn);
+    }
+    if (c->seed_txn) {
+        cluster_idl_txn_wait(c->seed_txn);
+    }
+}
+
+bool
+cluster_is_current(const struct cluster *c)
+{
+    uint64_t store_cfg;
+    uint32_t next_service_id;
+
+    return (cluster_idl_is_connected(c->store) && c->synced && !c->error
+            && cluster_idl_get_global(c->store, &store_cfg,
+                                      &next_service_id));
+}
+
+/* Whether the store's version 'cfg' is in force here: APPLIED once every
+ * bridge has it, ACCEPTED while a disconnected bridge waits for it, else
+ * PENDING. */
+enum cluster_write_state
+cluster_applied_here(const struct cluster *c, uint64_t cfg)
+{
+    if (c->bridged_cfg >= cfg) {
+        return CLUSTER_WRITE_APPLIED;
+    }
+    struct cluster_applying *a;
+    LIST_FOR_EACH (a, node, &c->applying) {
+        if (a->cfg >= cfg) {
+            const char *failure;
+            return (a->txn && txn_poll(a->txn, &failure) == TXN_DISCONNECTED
+                    ? CLUSTER_WRITE_ACCEPTED : CLUSTER_WRITE_PENDING);
+        }
+    }
+    return CLUSTER_WRITE_PENDING;
+}
+
+static void
+node_to_json(void *nodes_, const char *name, uint64_t applied_cfg,
+             const char *status)
+{
+    json_t *nodes = nodes_;
+
+    json_array_append_new(nodes, json_pack(
+        "{s:s, s:I, s:s}", "name", name,
+        "applied_version", (json_int_t) applied_cfg, "status", status));
+}
+
+json_t *
+cluster_to_json(const struct cluster *c)
+{
+    json_t *nodes = json_array();
+
+    cluster_idl_nodes(c->store, node_to_json, nodes);
+    return json_pack("{s:s, s:b, s:b, s:I, s:I, s:s?, s:o}",
+                     "node", c->node_name,
+                     "connected", cluster_idl_is_connected(c->store),
+                     "current", cluster_is_current(c),
+                     "store_version", (json_int_t) c->store_cfg,
+                     "applied_version", (json_int_t) c->bridged_cfg,
+                     "error", c->error, "nodes", nodes);
+}

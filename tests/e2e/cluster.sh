@@ -1,0 +1,191 @@
+#!/bin/bash
+# Three dsrd nodes share their services through a real 3-member clustered
+# ovsdb-server (Raft): a write through any node's API is applied on every
+# node's bridge; If-Match holds across nodes; killing the Raft leader
+# during a burst of writes spread over the three nodes loses no
+# acknowledged write; a node that was down catches up; with the whole
+# store gone, the data plane keeps forwarding.  Node a is the sandbox's
+# dsrd on br0 (with the client and backends); nodes b and c are dsrds on
+# bridges br1 and br2 of the same ovs-vswitchd, whose groups must equal
+# br0's.
+. "$(dirname "$0")/lib.sh"
+e2e_any_datapath "the clustered store"
+
+e2e_setup cluster 3
+e2e_http_backends 3 80
+SB_WAIT=20
+schema=$TOP_SRCDIR/schemas/ovs-dsr.ovsschema
+
+# The store: three members on the LB namespace's loopback.
+member() {
+    ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/s$1.db" \
+        --remote="punix:$SB_DIR/s$1.sock" --pidfile="$SB_DIR/s$1.pid" \
+        --unixctl="$SB_DIR/s$1.ctl" --log-file="$SB_DIR/s$1.log" \
+        -vconsole:off --detach
+}
+member_role() {
+    ovs-appctl -t "$SB_DIR/s$1.ctl" cluster/status OVS_DSR 2>/dev/null \
+        | sed -n 's/^Role: //p'
+}
+has_leader() { member_role 1 | grep -q leader || member_role 2 \
+    | grep -q leader || member_role 3 | grep -q leader; }
+ovsdb-tool create-cluster "$SB_DIR/s1.db" "$schema" tcp:127.0.0.1:6641
+for i in 2 3; do
+    ovsdb-tool join-cluster "$SB_DIR/s$i.db" OVS_DSR \
+        "tcp:127.0.0.1:664$i" tcp:127.0.0.1:6641
+done
+for i in 1 2 3; do member $i; done
+sb_wait_until has_leader
+db=unix:$SB_DIR/s1.sock,unix:$SB_DIR/s2.sock,unix:$SB_DIR/s3.sock
+
+mac() { ip -n "$SB_ID-$1" -j link show eth0 | jq -r '.[0].address'; }
+config() {
+    jq -n --arg br "$1" --arg vip "$VIP" --arg mac "$SERVICE_MAC" \
+        --arg m1 "$(mac be1)" --arg m2 "$(mac be2)" --arg m3 "$(mac be3)" \
+        --argjson services "$2" '
+        {bridges: [{name: $br, mac: $mac}],
+         services: (if $services then
+            [{name: "web", vip: $vip, protocol: "tcp", port: 80,
+              backends: [{ip: "10.0.0.11", mac: $m1},
+                         {ip: "10.0.0.12", mac: $m2},
+                         {ip: "10.0.0.13", mac: $m3}]}] else [] end)}'
+}
+
+# Nodes b and c: their own bridge, no services of their own.
+node() {
+    local name=$1 br=$2 port=$3
+    config "$br" false > "$SB_DIR/$name.json"
+    ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
+    UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
+    ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
+        --config="$SB_DIR/$name.json" --state-file="$SB_DIR/$name.state.json" \
+        --unixctl="$SB_DIR/$name.ctl" --pidfile="$SB_DIR/$name.pid" \
+        --log-file="$SB_DIR/$name.log" -vconsole:off --detach \
+        --api="127.0.0.1:$port" --db="$db" --node-name="$name"
+}
+for br in br1 br2; do
+    sb_vsctl add-br $br -- set bridge $br datapath_type=netdev \
+        fail_mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow15
+done
+
+# Node a seeds the empty store with its service.
+config br0 true | SB_DSRD_ARGS="--db=$db --node-name=a" e2e_start_dsrd
+node b br1 9181
+node c br2 9182
+B=http://127.0.0.1:9181 C=http://127.0.0.1:9182
+
+groups() { sb_ofctl dump-groups "$1" | grep group_id | sort; }
+converged() {
+    local a
+    a=$(groups br0)
+    [ -n "$a" ] && [ "$a" = "$(groups br1)" ] && [ "$a" = "$(groups br2)" ]
+}
+all_applied() {
+    api GET /v1/cluster
+    jq -e '.store_version as $v | (.nodes | length) == 3
+           and all(.nodes[]; .applied_version == $v and .status == "ok")' \
+        "$SB_DIR/body" > /dev/null
+}
+sb_wait_until converged
+sb_wait_until all_applied
+echo "three nodes, one configuration: $(groups br1 | wc -l) group(s) alike"
+
+# A write through a: answered once a's bridge has it; b and c follow.
+api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 3}'
+expect 200 '.weight == 3'
+etag=$(header ETag)
+sb_wait_until converged
+API_URL=$B api GET /v1/services/web
+expect 200 '.backends[1].weight == 3'
+[ "$(header ETag)" = "$etag" ] \
+    || sb_fail "node b's ETag $(header ETag) is not node a's $etag"
+
+# A write through b, read through c, with the same version everywhere.
+API_URL=$B api POST /v1/services \
+    "$(jq -n --arg vip "$VIP" '{name: "dns", vip: $vip, protocol: "udp",
+        port: 53, backends: [{ip: "10.0.0.11", mac: "02:00:00:00:00:11"}]}')"
+expect 201
+sb_wait_until converged
+API_URL=$C api GET /v1/services/dns
+expect 200 '.backends[0].ip == "10.0.0.11"'
+
+# If-Match across nodes: of two writers holding the same version, the
+# second gets 412 whichever node it goes through.
+api GET /v1/services/web/backends/10.0.0.13
+etag=$(header ETag)
+API_URL=$B api PATCH /v1/services/web/backends/10.0.0.13 '{"weight": 2}' \
+    -H "If-Match: $etag"
+expect 200
+API_URL=$C api PATCH /v1/services/web/backends/10.0.0.13 '{"weight": 5}' \
+    -H "If-Match: $etag"
+expect 412
+sb_wait_until converged
+api GET /v1/services/web
+expect 200 '.backends[2].weight == 2'
+echo "writes through a, b and c: applied everywhere, no lost update"
+
+# The Raft leader dies during 300 writes spread over the three nodes.
+writes=$SB_DIR/writes
+ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/api-writer.py" \
+    "http://127.0.0.1:9180,$B,$C" 300 3 "$writes" &
+writer=$!
+acked() { grep -c ' 201$' "$writes" 2>/dev/null || echo 0; }
+sb_wait_stats 60 acked
+for i in 1 2 3; do
+    if member_role $i | grep -q leader; then
+        kill -9 "$(cat "$SB_DIR/s$i.pid")"
+        killed=$i
+        break
+    fi
+done
+[ -n "$killed" ] || sb_fail "no leader to kill"
+before=$(acked)
+wait $writer
+after=$(acked)
+echo "leader s$killed killed after $before acknowledged writes; $after of 300 acknowledged in all"
+[ "$after" -gt "$before" ] || sb_fail "no write acknowledged after the leader died"
+grep -v ' 201$' "$writes" | head -5 >&2 || true
+member "$killed"
+
+# Every acknowledged write is on every node, and the nodes agree.
+names() { API_URL=$1 api GET /v1/services; jq -r '.[].name' "$SB_DIR/body" | sort; }
+nodes_agree() {
+    [ "$(names http://127.0.0.1:9180)" = "$(names "$B")" ] \
+        && [ "$(names "$B")" = "$(names "$C")" ] && converged
+}
+sb_wait_until nodes_agree
+names http://127.0.0.1:9180 > "$SB_DIR/names"
+lost=0
+for i in $(awk '$3 == 201 {print $2}' "$writes"); do
+    grep -qx "svc-$i" "$SB_DIR/names" || lost=$((lost + 1))
+done
+[ "$lost" = 0 ] || sb_fail "$lost acknowledged writes lost"
+echo "0 of $after acknowledged writes lost; $(wc -l < "$SB_DIR/names") services on each node"
+
+# The data plane never depended on the store.
+out=$(e2e_curl "http://$VIP/?[1-30]")
+[ "$(echo "$out" | grep -c '^be[123]$')" = 30 ] || sb_fail "requests failed: $out"
+
+# A node that was down catches up when it returns.
+kill -9 "$(cat "$SB_DIR/c.pid")"
+api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 1}'
+expect 200
+node c br2 9182
+sb_wait_until converged
+sb_wait_until all_applied
+echo "node c caught up after its restart"
+
+# The whole store gone: every node keeps forwarding with its last
+# configuration, and says it is not current.
+for i in 1 2 3; do kill -9 "$(cat "$SB_DIR/s$i.pid")"; done
+sb_wait_until e2e_wait_api /v1/cluster '.connected == false' '.current == false'
+out=$(e2e_curl "http://$VIP/?[1-30]")
+[ "$(echo "$out" | grep -c '^be[123]$')" = 30 ] || sb_fail "requests failed: $out"
+converged || sb_fail "a node changed its bridge without the store"
+echo "store gone: 30 of 30 requests answered, bridges unchanged"
+
+for n in b c; do
+    ovs-appctl -t "$SB_DIR/$n.ctl" exit
+done
+E2E_EXPECTED_LOG='reconnect|jsonrpc|ovsdb_cs|connection dropped|Connection refused|No such file'
+e2e_pass "three nodes, one clustered store"
