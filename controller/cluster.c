@@ -11,6 +11,7 @@
 #include "controller/txn.h"
 #include "coverage.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "sset.h"
@@ -304,6 +305,18 @@ cluster_wait(struct cluster *c)
     if (c->seed_txn) {
         cluster_idl_txn_wait(c->seed_txn);
     }
+    /* The bridges answer in lb_run(), after cluster_run(): report what
+     * they took without waiting for the next event. */
+    if (!ovs_list_is_empty(&c->applying)) {
+        struct cluster_applying *a = CONTAINER_OF(ovs_list_front(&c->applying),
+                                                  struct cluster_applying,
+                                                  node);
+        const char *failure;
+        enum txn_state state = a->txn ? txn_poll(a->txn, &failure) : TXN_DONE;
+        if (state != TXN_PENDING && state != TXN_DISCONNECTED) {
+            poll_immediate_wake();
+        }
+    }
 }
 
 bool
@@ -330,8 +343,11 @@ cluster_applied_here(const struct cluster *c, uint64_t cfg)
     LIST_FOR_EACH (a, node, &c->applying) {
         if (a->cfg >= cfg) {
             const char *failure;
-            return (a->txn && txn_poll(a->txn, &failure) == TXN_DISCONNECTED
-                    ? CLUSTER_WRITE_ACCEPTED : CLUSTER_WRITE_PENDING);
+            enum txn_state state = (a->txn ? txn_poll(a->txn, &failure)
+                                    : TXN_DONE);
+            return (state == TXN_PENDING ? CLUSTER_WRITE_PENDING
+                    : state == TXN_DISCONNECTED ? CLUSTER_WRITE_ACCEPTED
+                    : CLUSTER_WRITE_APPLIED);
         }
     }
     return CLUSTER_WRITE_PENDING;
