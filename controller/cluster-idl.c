@@ -158,6 +158,14 @@ find_service(const struct cluster_idl *store, const char *name)
     return row;
 }
 
+const char *
+cluster_idl_service_config(const struct cluster_idl *store, const char *name)
+{
+    const struct dsrrec_service *row = find_service(store, name);
+
+    return row ? row->config : NULL;
+}
+
 /* Transactions. */
 
 struct cluster_idl_txn *

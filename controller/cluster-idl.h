@@ -31,6 +31,9 @@ typedef void cluster_idl_service_cb(void *aux, const char *name,
 void cluster_idl_services(const struct cluster_idl *, bool tracked,
                           cluster_idl_service_cb *, void *aux);
 void cluster_idl_track_clear(struct cluster_idl *);
+/* Service row 'name''s config, or NULL if there is none. */
+const char *cluster_idl_service_config(const struct cluster_idl *,
+                                       const char *name);
 
 /* Calls 'cb' for each Node row. */
 typedef void cluster_idl_node_cb(void *aux, const char *name,

@@ -6,10 +6,15 @@
 #include <stdint.h>
 #include "controller/cluster.h"
 #include "openvswitch/list.h"
+#include "openvswitch/shash.h"
 
 struct dsr_config;
 struct lb;
 struct txn_store;
+
+/* How long a write the store answered "try again" waits for the store's
+ * contents to say whether it was committed, at most. */
+#define CLUSTER_UNSURE_MS 1000
 
 struct cluster {
     struct cluster_idl *store;
@@ -36,6 +41,15 @@ struct cluster {
     struct cluster_idl_txn *write_txn;
     uint64_t write_cfg;         /* The version the write makes. */
     bool write_committed;
+    struct shash write_rows;    /* Service name to the config written, or
+                                 * NULL for a deletion. */
+    /* The store answered "try again", yet the write may have been
+     * committed (a connection lost with the answer): decided once the
+     * store's contents have been followed since. */
+    bool write_unsure;
+    unsigned int write_follows;
+    long long int write_unsure_since;
+    unsigned int n_follows;     /* Passes of follow() so far. */
 };
 
 /* cluster.c. */

@@ -11,6 +11,7 @@
 #include "coverage.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(cluster_write);
@@ -23,7 +24,7 @@ COVERAGE_DEFINE(cluster_write_retry);
  * MAC), so that each node reads its own: nodes in bgp mode each have
  * their own MAC. */
 static void
-put_service(const struct cluster *c, struct cluster_idl_txn *t,
+put_service(struct cluster *c, struct cluster_idl_txn *t,
             const struct dsr_service *svc)
 {
     const struct dsr_bridge_config *br = dsr_config_find_bridge(c->cfg,
@@ -41,7 +42,7 @@ put_service(const struct cluster *c, struct cluster_idl_txn *t,
     }
     char *text = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cluster_idl_txn_put_service(t, svc->name, text);
-    free(text);
+    free(shash_replace(&c->write_rows, svc->name, text));
     json_decref(json);
     ds_destroy(&doc);
 }
@@ -77,6 +78,7 @@ cluster_seed(struct cluster *c)
     HMAP_FOR_EACH (svc, name_node, &c->cfg->services) {
         put_service(c, t, svc);
     }
+    shash_clear_free_data(&c->write_rows);
     cluster_idl_txn_commit(t);
     c->seed_txn = t;
 }
@@ -90,6 +92,7 @@ cluster_propose(struct cluster *c, struct txn *txn)
                && cluster_idl_get_global(c->store, &store_cfg,
                                          &store_next_id));
 
+    shash_clear_free_data(&c->write_rows);
     char *comment = xasprintf("dsrd %s: write", c->node_name);
     struct cluster_idl_txn *t = cluster_idl_txn_begin(c->store, comment);
     free(comment);
@@ -102,6 +105,7 @@ cluster_propose(struct cluster *c, struct txn *txn)
         const struct txn_change *ch = &changes[i];
         if (!ch->new) {
             cluster_idl_txn_delete_service(t, ch->old->name);
+            free(shash_replace(&c->write_rows, ch->old->name, NULL));
             continue;
         }
         /* Ids and versions are the writer's to give, so that every node
@@ -128,6 +132,55 @@ cluster_write_end(struct cluster *c)
     cluster_idl_txn_destroy(c->write_txn);
     c->write_txn = NULL;
     c->write_committed = false;
+    c->write_unsure = false;
+    shash_clear_free_data(&c->write_rows);
+}
+
+/* Whether the store holds what the write wrote, with its version: then it
+ * was committed, whatever the answer said. */
+static bool
+write_landed(const struct cluster *c)
+{
+    uint64_t store_cfg;
+    uint32_t next_service_id;
+
+    if (!cluster_idl_get_global(c->store, &store_cfg, &next_service_id)
+        || store_cfg < c->write_cfg) {
+        return false;
+    }
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &c->write_rows) {
+        const char *config = cluster_idl_service_config(c->store,
+                                                        node->name);
+        if (!nullable_string_is_equal(config, node->data)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* After "try again": PENDING until the store's contents tell whether the
+ * write was committed after all (its rows are there, with its version),
+ * then RETRY if it was not. */
+static enum cluster_write_state
+decide_unsure(struct cluster *c)
+{
+    bool followed = c->n_follows != c->write_follows;
+    if (!cluster_is_current(c)
+        || (!followed
+            && time_msec() < c->write_unsure_since + CLUSTER_UNSURE_MS)) {
+        return CLUSTER_WRITE_PENDING;
+    }
+    c->write_unsure = false;
+    if (!write_landed(c)) {
+        COVERAGE_INC(cluster_write_retry);
+        cluster_write_end(c);
+        return CLUSTER_WRITE_RETRY;
+    }
+    VLOG_INFO("store version %"PRIu64": committed, although the store's "
+              "answer said to try again", c->write_cfg);
+    c->write_committed = true;
+    return cluster_applied_here(c, c->write_cfg);
 }
 
 enum cluster_write_state
@@ -141,9 +194,11 @@ cluster_write_poll(struct cluster *c, char **errorp)
         if (status == CLUSTER_IDL_PENDING) {
             return CLUSTER_WRITE_PENDING;
         } else if (status == CLUSTER_IDL_TRY_AGAIN) {
-            COVERAGE_INC(cluster_write_retry);
-            cluster_write_end(c);
-            return CLUSTER_WRITE_RETRY;
+            cluster_idl_txn_destroy(c->write_txn);
+            c->write_txn = NULL;
+            c->write_unsure = true;
+            c->write_follows = c->n_follows;
+            c->write_unsure_since = time_msec();
         } else if (status == CLUSTER_IDL_FAILED) {
             *errorp = xasprintf("the store did not take the change: %s",
                                 error);
@@ -151,9 +206,14 @@ cluster_write_poll(struct cluster *c, char **errorp)
             cluster_write_end(c);
             return CLUSTER_WRITE_FAILED;
         }
-        cluster_idl_txn_destroy(c->write_txn);
-        c->write_txn = NULL;
-        c->write_committed = true;
+        if (!c->write_unsure) {
+            cluster_idl_txn_destroy(c->write_txn);
+            c->write_txn = NULL;
+            c->write_committed = true;
+        }
+    }
+    if (c->write_unsure) {
+        return decide_unsure(c);
     }
     ovs_assert(c->write_committed);
     return cluster_applied_here(c, c->write_cfg);

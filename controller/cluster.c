@@ -42,6 +42,7 @@ cluster_create(const char *remote, const char *node_name,
     c->local = local;
     c->lb = lb;
     ovs_list_init(&c->applying);
+    shash_init(&c->write_rows);
     return c;
 }
 
@@ -55,6 +56,7 @@ cluster_destroy(struct cluster *c)
             free(a);
         }
         cluster_write_end(c);
+        shash_destroy(&c->write_rows);
         cluster_idl_txn_destroy(c->node_txn);
         cluster_idl_txn_destroy(c->seed_txn);
         cluster_idl_destroy(c->store);
@@ -279,6 +281,7 @@ cluster_run(struct cluster *c)
         c->idl_seqno = seqno;
         if (cluster_idl_get_global(c->store, &store_cfg, &next_service_id)) {
             follow(c, store_cfg);
+            c->n_follows++;
         } else {
             cluster_seed(c);
         }
@@ -304,6 +307,9 @@ cluster_wait(struct cluster *c)
     }
     if (c->seed_txn) {
         cluster_idl_txn_wait(c->seed_txn);
+    }
+    if (c->write_unsure) {
+        poll_timer_wait_until(c->write_unsure_since + CLUSTER_UNSURE_MS);
     }
     /* The bridges answer in lb_run(), after cluster_run(): report what
      * they took without waiting for the next event. */
