@@ -184,7 +184,11 @@ follow(struct cluster *c, uint64_t store_cfg)
     if (error || !txn_n_changes(txn)) {
         set_error(c, error);
         txn_destroy(txn);
-        if (!error) {
+        if (error) {
+            /* The whole store again at its next change, which may be the
+             * fix: this pass's changes are applied with it. */
+            c->synced = false;
+        } else {
             /* In force here once the versions before it are. */
             push_applying(c, NULL, store_cfg);
         }
@@ -275,7 +279,7 @@ cluster_run(struct cluster *c)
      * stays as it is until the store is back. */
     unsigned int seqno = cluster_idl_seqno(c->store);
     if (connected && cluster_idl_has_contents(c->store)
-        && (seqno != c->idl_seqno || !c->synced)) {
+        && (seqno != c->idl_seqno || (!c->synced && !c->error))) {
         uint64_t store_cfg;
         uint32_t next_service_id;
         c->idl_seqno = seqno;
@@ -290,7 +294,7 @@ cluster_run(struct cluster *c)
         cluster_seed(c);
     }
     run_applying(c);
-    if (connected && c->synced) {
+    if (connected && cluster_idl_has_contents(c->store)) {
         report(c);
     }
 }

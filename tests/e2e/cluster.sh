@@ -124,6 +124,27 @@ api GET /v1/services/web
 expect 200 '.backends[2].weight == 2'
 echo "writes through a, b and c: applied everywhere, no lost update"
 
+# A row that is not a valid service, written into the store behind the
+# API's back: every node says so and keeps what it has; once the row is
+# gone, they follow the store again.
+bad='{"name": "bad", "vip": "not an address"}'
+transact() {
+    ovsdb-client transact "unix:$SB_DIR/s1.sock" "[\"OVS_DSR\", $1]" > /dev/null
+}
+transact "$(jq -nc --arg c "$bad" '{op: "insert", table: "Service",
+                                     row: {name: "bad", config: $c}}')"
+node_errors() {
+    api GET /v1/cluster
+    jq -e '[.nodes[] | select(.status | test("Service\\[\"bad\"\\]"))]
+           | length == 3' "$SB_DIR/body" > /dev/null
+}
+sb_wait_until node_errors
+expect 200 '.current == false' '.error | test("not an address|vip")'
+converged || sb_fail "a node changed its bridge for an invalid row"
+transact '{"op": "delete", "table": "Service", "where": [["name", "==", "bad"]]}'
+sb_wait_until all_applied
+echo "an invalid row in the store: reported by every node, then forgotten"
+
 # The Raft leader dies during 300 writes spread over the three nodes.
 writes=$SB_DIR/writes
 ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/api-writer.py" \
@@ -190,5 +211,5 @@ echo "store gone: 30 of 30 requests answered, bridges unchanged"
 for n in b c; do
     ovs-appctl -t "$SB_DIR/$n.ctl" exit
 done
-E2E_EXPECTED_LOG='reconnect|jsonrpc|ovsdb_cs|connection dropped|Connection refused|No such file'
+E2E_EXPECTED_LOG='reconnect|jsonrpc|ovsdb_cs|connection dropped|Connection refused|No such file|not in force here: Service\["bad"\]'
 e2e_pass "three nodes, one clustered store"
