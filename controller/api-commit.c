@@ -99,18 +99,14 @@ build_result(struct api_commit *p,
     return NULL;
 }
 
-/* commit() to a clustered store: the answer waits for the store to
- * commit the write and for this node to apply it from there. */
+/* A write of 'txn' by 'req', to be answered as 'reply' says. */
 static struct api_commit *
-propose(struct cluster *cluster, const struct dsr_config *cfg,
-        struct http_request *req, struct txn *txn, const char *name,
-        const struct api_reply *reply)
+create(const struct dsr_config *cfg, struct http_request *req,
+       struct txn *txn, const char *name, const struct api_reply *reply)
 {
     struct api_commit *p = xzalloc(sizeof *p);
 
-    cluster_propose(cluster, txn);
     p->cfg = cfg;
-    p->cluster = cluster;
     ds_init(&p->text);
     p->req = req;
     p->txn = txn;
@@ -119,20 +115,35 @@ propose(struct cluster *cluster, const struct dsr_config *cfg,
     p->name = nullable_xstrdup(name);
     p->ip = nullable_xstrdup(reply->ip);
     p->location = nullable_xstrdup(reply->location);
-    p->deadline = time_msec() + API_STORE_TIMEOUT_MS;
     return p;
+}
+
+/* Builds the success answer's body and ETag from the configuration in
+ * force. */
+static void
+build_answer(struct api_commit *p)
+{
+    uint64_t version = 0;
+
+    p->body = build_result(p, p->result, p->name, p->ip, &version);
+    p->etag = version ? api_etag(version) : NULL;
 }
 
 /* Commits 'txn', which passed txn_check(), taking it; 'name' is the
  * service written (NULL: none or several).  The answer goes out once OVS
- * has the change (see run_pending()). */
+ * has the change (api_commit_run()); with a clustered store, once the
+ * store has committed it and this node applied it from there. */
 struct api_commit *
 api_commit(struct cluster *cluster, const struct dsr_config *cfg,
            struct http_request *req, struct txn *txn, const char *name,
            const struct api_reply *reply)
 {
     if (cluster) {
-        return propose(cluster, cfg, req, txn, name, reply);
+        struct api_commit *p = create(cfg, req, txn, name, reply);
+        cluster_propose(cluster, txn);
+        p->cluster = cluster;
+        p->deadline = time_msec() + API_STORE_TIMEOUT_MS;
+        return p;
     }
 
     char *error = txn_commit(txn);
@@ -142,18 +153,8 @@ api_commit(struct cluster *cluster, const struct dsr_config *cfg,
         txn_destroy(txn);
         return NULL;
     }
-
-    struct api_commit *p = xzalloc(sizeof *p);
-    uint64_t version = 0;
-
-    p->cfg = cfg;
-    ds_init(&p->text);
-    p->req = req;
-    p->txn = txn;
-    p->status = reply->status;
-    p->body = build_result(p, reply->result, name, reply->ip, &version);
-    p->etag = version ? api_etag(version) : NULL;
-    p->location = nullable_xstrdup(reply->location);
+    struct api_commit *p = create(cfg, req, txn, name, reply);
+    build_answer(p);
     p->deadline = time_msec() + API_ACK_TIMEOUT_MS;
     return p;
 }
@@ -176,6 +177,17 @@ respond_accepted(struct api_commit *p)
     }
 }
 
+static void
+respond_done(struct api_commit *p)
+{
+    if (p->text_body) {
+        http_respond_ds(p->req, p->status, &p->text, p->etag, p->location);
+    } else {
+        http_respond_json(p->req, p->status, json_incref(p->body), p->etag,
+                          p->location);
+    }
+}
+
 /* Answers the pending write once every bridge has its verdict, or once it
  * is clear that OVS will have it later. */
 static bool
@@ -183,7 +195,6 @@ run_cluster(struct api_commit *p, struct http_request **retry)
 {
     char *error;
     enum cluster_write_state state = cluster_write_poll(p->cluster, &error);
-    uint64_t version = 0;
 
     switch (state) {
     case CLUSTER_WRITE_PENDING:
@@ -206,16 +217,11 @@ run_cluster(struct api_commit *p, struct http_request **retry)
         break;
     case CLUSTER_WRITE_APPLIED:
     case CLUSTER_WRITE_ACCEPTED:
-        p->body = build_result(p, p->result, p->name, p->ip, &version);
-        p->etag = version ? api_etag(version) : NULL;
+        build_answer(p);
         if (state == CLUSTER_WRITE_ACCEPTED) {
             respond_accepted(p);
-        } else if (p->text_body) {
-            http_respond_ds(p->req, p->status, &p->text, p->etag,
-                            p->location);
         } else {
-            http_respond_json(p->req, p->status, json_incref(p->body),
-                              p->etag, p->location);
+            respond_done(p);
         }
         break;
     }
@@ -236,11 +242,8 @@ api_commit_run(struct api_commit *p, struct http_request **retry)
     if (state == TXN_FAILED) {
         /* Already undone: the state does not claim what OVS lacks. */
         http_respond_error(p->req, 502, "switch-error", NULL, failure);
-    } else if (state == TXN_DONE && p->text_body) {
-        http_respond_ds(p->req, p->status, &p->text, p->etag, p->location);
     } else if (state == TXN_DONE) {
-        http_respond_json(p->req, p->status, json_incref(p->body), p->etag,
-                          p->location);
+        respond_done(p);
     } else if (state == TXN_DISCONNECTED || time_msec() >= p->deadline) {
         respond_accepted(p);
     } else {

@@ -539,6 +539,22 @@ dispatch(struct api *api, struct http_request *req)
     api_route_destroy(&route);
 }
 
+/* Queues write 'req' at the back, or at the 'front' (a write to check
+ * again). */
+static void
+enqueue(struct api *api, struct http_request *req, bool front)
+{
+    struct api_queued *q = xmalloc(sizeof *q);
+
+    q->req = req;
+    q->deadline = time_msec() + API_STORE_WAIT_MS;
+    if (front) {
+        ovs_list_push_front(&api->queue, &q->node);
+    } else {
+        ovs_list_push_back(&api->queue, &q->node);
+    }
+}
+
 static void
 handle_request(void *api_, struct http_request *req)
 {
@@ -547,10 +563,7 @@ handle_request(void *api_, struct http_request *req)
     if (is_write(http_request_method(req))
         && (api->pending || !ovs_list_is_empty(&api->queue)
             || (api->cluster && !cluster_is_current(api->cluster)))) {
-        struct api_queued *q = xmalloc(sizeof *q);
-        q->req = req;
-        q->deadline = time_msec() + API_STORE_WAIT_MS;
-        ovs_list_push_back(&api->queue, &q->node);
+        enqueue(api, req, false);
         return;
     }
     dispatch(api, req);
@@ -580,10 +593,7 @@ api_run(struct api *api)
         api_commit_destroy(api->pending);
         api->pending = NULL;
         if (retry) {
-            struct api_queued *q = xmalloc(sizeof *q);
-            q->req = retry;
-            q->deadline = time_msec() + API_STORE_WAIT_MS;
-            ovs_list_push_front(&api->queue, &q->node);
+            enqueue(api, retry, true);
         }
     }
     api_views_run(&api->views);

@@ -40,7 +40,6 @@ struct cluster {
     struct cluster_idl_txn *seed_txn;     /* Seeding an empty store. */
     struct cluster_idl_txn *write_txn;
     uint64_t write_cfg;         /* The version the write makes. */
-    bool write_committed;
     struct shash write_rows;    /* Service name to the config written, or
                                  * NULL for a deletion. */
     /* The store answered "try again", yet the write may have been

@@ -9,7 +9,6 @@
 #include "controller/model.h"
 #include "controller/txn.h"
 #include "coverage.h"
-#include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 #include "util.h"
@@ -19,21 +18,18 @@ VLOG_DEFINE_THIS_MODULE(cluster_write);
 COVERAGE_DEFINE(cluster_write);
 COVERAGE_DEFINE(cluster_write_retry);
 
-/* Writes 'svc' as its Service row.  Its bridge and MAC stay out of it
- * where they are this node's defaults (its only bridge, that bridge's
- * MAC), so that each node reads its own: nodes in bgp mode each have
- * their own MAC. */
-static void
-put_service(struct cluster *c, struct cluster_idl_txn *t,
+/* Writes 'svc' as its Service row and returns the row's config, for the
+ * caller to free.  Its bridge and MAC stay out of it where they are this
+ * node's defaults (its only bridge, that bridge's MAC), so that each node
+ * reads its own: nodes in bgp mode each have their own MAC. */
+static char *
+put_service(const struct cluster *c, struct cluster_idl_txn *t,
             const struct dsr_service *svc)
 {
     const struct dsr_bridge_config *br = dsr_config_find_bridge(c->cfg,
                                                                 svc->bridge);
-    struct ds doc = DS_EMPTY_INITIALIZER;
+    json_t *json = dsr_service_to_json(svc);
 
-    dsr_service_put_json(&doc, svc);
-    json_t *json = json_loadb(doc.string, doc.length, 0, NULL);
-    ovs_assert(json);
     if (c->cfg->n_bridges == 1) {
         json_object_del(json, "bridge");
     }
@@ -42,9 +38,8 @@ put_service(struct cluster *c, struct cluster_idl_txn *t,
     }
     char *text = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
     cluster_idl_txn_put_service(t, svc->name, text);
-    free(shash_replace(&c->write_rows, svc->name, text));
     json_decref(json);
-    ds_destroy(&doc);
+    return text;
 }
 
 /* Seeds an empty store (no DSR_Global row) with this node's services and
@@ -76,9 +71,8 @@ cluster_seed(struct cluster *c)
 
     const struct dsr_service *svc;
     HMAP_FOR_EACH (svc, name_node, &c->cfg->services) {
-        put_service(c, t, svc);
+        free(put_service(c, t, svc));
     }
-    shash_clear_free_data(&c->write_rows);
     cluster_idl_txn_commit(t);
     c->seed_txn = t;
 }
@@ -114,7 +108,8 @@ cluster_propose(struct cluster *c, struct txn *txn)
             ch->new->id = next_id++;
         }
         dsr_service_stamp(ch->new, cfg);
-        put_service(c, t, ch->new);
+        free(shash_replace(&c->write_rows, ch->new->name,
+                           put_service(c, t, ch->new)));
     }
     /* Verifies that the configuration the write was checked against is
      * still the store's. */
@@ -122,7 +117,6 @@ cluster_propose(struct cluster *c, struct txn *txn)
     cluster_idl_txn_commit(t);
     c->write_txn = t;
     c->write_cfg = cfg;
-    c->write_committed = false;
     COVERAGE_INC(cluster_write);
 }
 
@@ -131,7 +125,6 @@ cluster_write_end(struct cluster *c)
 {
     cluster_idl_txn_destroy(c->write_txn);
     c->write_txn = NULL;
-    c->write_committed = false;
     c->write_unsure = false;
     shash_clear_free_data(&c->write_rows);
 }
@@ -179,7 +172,6 @@ decide_unsure(struct cluster *c)
     }
     VLOG_INFO("store version %"PRIu64": committed, although the store's "
               "answer said to try again", c->write_cfg);
-    c->write_committed = true;
     return cluster_applied_here(c, c->write_cfg);
 }
 
@@ -193,12 +185,6 @@ cluster_write_poll(struct cluster *c, char **errorp)
                                                               &error);
         if (status == CLUSTER_IDL_PENDING) {
             return CLUSTER_WRITE_PENDING;
-        } else if (status == CLUSTER_IDL_TRY_AGAIN) {
-            cluster_idl_txn_destroy(c->write_txn);
-            c->write_txn = NULL;
-            c->write_unsure = true;
-            c->write_follows = c->n_follows;
-            c->write_unsure_since = time_msec();
         } else if (status == CLUSTER_IDL_FAILED) {
             *errorp = xasprintf("the store did not take the change: %s",
                                 error);
@@ -206,15 +192,15 @@ cluster_write_poll(struct cluster *c, char **errorp)
             cluster_write_end(c);
             return CLUSTER_WRITE_FAILED;
         }
-        if (!c->write_unsure) {
-            cluster_idl_txn_destroy(c->write_txn);
-            c->write_txn = NULL;
-            c->write_committed = true;
+        cluster_idl_txn_destroy(c->write_txn);
+        c->write_txn = NULL;
+        if (status == CLUSTER_IDL_TRY_AGAIN) {
+            c->write_unsure = true;
+            c->write_follows = c->n_follows;
+            c->write_unsure_since = time_msec();
         }
     }
-    if (c->write_unsure) {
-        return decide_unsure(c);
-    }
-    ovs_assert(c->write_committed);
-    return cluster_applied_here(c, c->write_cfg);
+    /* Committed, unless 'write_unsure'. */
+    return (c->write_unsure ? decide_unsure(c)
+            : cluster_applied_here(c, c->write_cfg));
 }

@@ -10,7 +10,6 @@
 #include "controller/model.h"
 #include "controller/txn.h"
 #include "coverage.h"
-#include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -145,10 +144,12 @@ stage(struct cluster *c, struct txn *txn, bool full)
             txn_replace(txn, old, NULL, NULL);
         }
     }
-    struct dsr_service *svc;
-    HMAP_FOR_EACH (svc, name_node, &c->cfg->services) {
-        if (full && !error && !shash_find(&rows, svc->name)) {
-            txn_replace(txn, svc, NULL, NULL);
+    if (full && !error) {
+        struct dsr_service *svc;
+        HMAP_FOR_EACH (svc, name_node, &c->cfg->services) {
+            if (!shash_find(&rows, svc->name)) {
+                txn_replace(txn, svc, NULL, NULL);
+            }
         }
     }
     shash_destroy(&rows);
@@ -210,6 +211,13 @@ follow(struct cluster *c, uint64_t store_cfg)
     push_applying(c, txn, store_cfg);
 }
 
+static enum txn_state
+applying_state(const struct cluster_applying *a, const char **failure)
+{
+    *failure = NULL;
+    return a->txn ? txn_poll(a->txn, failure) : TXN_DONE;
+}
+
 /* Follows this node's bridges: a version leaves 'applying' once every
  * bridge has it (or refused it). */
 static void
@@ -218,8 +226,8 @@ run_applying(struct cluster *c)
     struct cluster_applying *a;
 
     LIST_FOR_EACH_SAFE (a, node, &c->applying) {
-        const char *failure = NULL;
-        enum txn_state state = a->txn ? txn_poll(a->txn, &failure) : TXN_DONE;
+        const char *failure;
+        enum txn_state state = applying_state(a, &failure);
         if (state == TXN_PENDING || state == TXN_DISCONNECTED) {
             break;
         }
@@ -315,18 +323,6 @@ cluster_wait(struct cluster *c)
     if (c->write_unsure) {
         poll_timer_wait_until(c->write_unsure_since + CLUSTER_UNSURE_MS);
     }
-    /* The bridges answer in lb_run(), after cluster_run(): report what
-     * they took without waiting for the next event. */
-    if (!ovs_list_is_empty(&c->applying)) {
-        struct cluster_applying *a = CONTAINER_OF(ovs_list_front(&c->applying),
-                                                  struct cluster_applying,
-                                                  node);
-        const char *failure;
-        enum txn_state state = a->txn ? txn_poll(a->txn, &failure) : TXN_DONE;
-        if (state != TXN_PENDING && state != TXN_DISCONNECTED) {
-            poll_immediate_wake();
-        }
-    }
 }
 
 bool
@@ -353,8 +349,7 @@ cluster_applied_here(const struct cluster *c, uint64_t cfg)
     LIST_FOR_EACH (a, node, &c->applying) {
         if (a->cfg >= cfg) {
             const char *failure;
-            enum txn_state state = (a->txn ? txn_poll(a->txn, &failure)
-                                    : TXN_DONE);
+            enum txn_state state = applying_state(a, &failure);
             return (state == TXN_PENDING ? CLUSTER_WRITE_PENDING
                     : state == TXN_DISCONNECTED ? CLUSTER_WRITE_ACCEPTED
                     : CLUSTER_WRITE_APPLIED);

@@ -172,10 +172,13 @@ main(int argc, char *argv[])
               cfg->n_bridges, from_state ? state_file : config_file);
     while (!exiting) {
         unixctl_server_run(unixctl);
+        lb_run(lb);
+        /* After lb_run(), which reads the bridges' answers that tell the
+         * cluster what this node has applied; what it follows goes to the
+         * bridges in the next pass, as an API write does. */
         if (cluster) {
             cluster_run(cluster);
         }
-        lb_run(lb);
         announcer_run(announcer, cfg, lb);
         datapath_monitor_run(datapaths);
         trace_run(trace);
