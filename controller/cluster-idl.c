@@ -5,6 +5,7 @@
 #include <string.h>
 #include "controller/dsr-idl.h"
 #include "ovsdb-idl.h"
+#include "sset.h"
 #include "util.h"
 
 struct cluster_idl {
@@ -118,7 +119,14 @@ cluster_idl_nodes(const struct cluster_idl *store, cluster_idl_node_cb *cb,
     const struct dsrrec_node *row;
 
     DSRREC_NODE_FOR_EACH (row, store->idl) {
-        cb(aux, row->name, row->applied_cfg, row->status);
+        struct cluster_idl_node node = {
+            .name = row->name,
+            .applied_cfg = row->applied_cfg,
+            .status = row->status,
+            .backends_down = row->backends_down,
+            .n_backends_down = row->n_backends_down,
+        };
+        cb(aux, &node);
     }
 }
 
@@ -137,12 +145,22 @@ find_node(const struct cluster_idl *store, const char *name)
 
 bool
 cluster_idl_node_says(const struct cluster_idl *store, const char *name,
-                      uint64_t applied_cfg, const char *status)
+                      uint64_t applied_cfg, const char *status,
+                      const struct sset *backends_down)
 {
     const struct dsrrec_node *row = find_node(store, name);
 
-    return (row && row->applied_cfg == (int64_t) applied_cfg
-            && !strcmp(row->status, status));
+    if (!row || row->applied_cfg != (int64_t) applied_cfg
+        || strcmp(row->status, status)
+        || row->n_backends_down != sset_count(backends_down)) {
+        return false;
+    }
+    for (size_t i = 0; i < row->n_backends_down; i++) {
+        if (!sset_contains(backends_down, row->backends_down[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static const struct dsrrec_service *
@@ -221,7 +239,8 @@ cluster_idl_txn_delete_service(struct cluster_idl_txn *t, const char *name)
 
 void
 cluster_idl_txn_set_node(struct cluster_idl_txn *t, const char *name,
-                         uint64_t applied_cfg, const char *status)
+                         uint64_t applied_cfg, const char *status,
+                         const struct sset *backends_down)
 {
     const struct dsrrec_node *row = find_node(t->store, name);
 
@@ -231,6 +250,10 @@ cluster_idl_txn_set_node(struct cluster_idl_txn *t, const char *name,
     }
     dsrrec_node_set_applied_cfg(row, applied_cfg);
     dsrrec_node_set_status(row, status);
+
+    const char **down = sset_sort(backends_down);
+    dsrrec_node_set_backends_down(row, down, sset_count(backends_down));
+    free(down);
 }
 
 void

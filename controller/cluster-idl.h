@@ -7,6 +7,7 @@
 #define DSR_CLUSTER_IDL_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cluster_idl *cluster_idl_create(const char *remote);
@@ -35,13 +36,24 @@ void cluster_idl_track_clear(struct cluster_idl *);
 const char *cluster_idl_service_config(const struct cluster_idl *,
                                        const char *name);
 
+/* A Node row: what a node applied, and the backends it sees down
+ * ("SERVICE/IP"). */
+struct cluster_idl_node {
+    const char *name;
+    uint64_t applied_cfg;
+    const char *status;
+    char **backends_down;
+    size_t n_backends_down;
+};
+
 /* Calls 'cb' for each Node row. */
-typedef void cluster_idl_node_cb(void *aux, const char *name,
-                                 uint64_t applied_cfg, const char *status);
+typedef void cluster_idl_node_cb(void *aux, const struct cluster_idl_node *);
 void cluster_idl_nodes(const struct cluster_idl *, cluster_idl_node_cb *,
                        void *aux);
+struct sset;
 bool cluster_idl_node_says(const struct cluster_idl *, const char *name,
-                           uint64_t applied_cfg, const char *status);
+                           uint64_t applied_cfg, const char *status,
+                           const struct sset *backends_down);
 
 /* Transactions.  Build one in a single pass of the main loop (between two
  * cluster_idl_run()s), then commit it and poll until not PENDING. */
@@ -57,7 +69,8 @@ void cluster_idl_txn_put_service(struct cluster_idl_txn *, const char *name,
 void cluster_idl_txn_delete_service(struct cluster_idl_txn *,
                                     const char *name);
 void cluster_idl_txn_set_node(struct cluster_idl_txn *, const char *name,
-                              uint64_t applied_cfg, const char *status);
+                              uint64_t applied_cfg, const char *status,
+                              const struct sset *backends_down);
 void cluster_idl_txn_commit(struct cluster_idl_txn *);
 
 enum cluster_idl_status {

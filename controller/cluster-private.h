@@ -7,6 +7,7 @@
 #include "controller/cluster.h"
 #include "openvswitch/list.h"
 #include "openvswitch/shash.h"
+#include "sset.h"
 
 struct dsr_config;
 struct lb;
@@ -15,6 +16,11 @@ struct txn_store;
 /* How long a write the store answered "try again" waits for the store's
  * contents to say whether it was committed, at most. */
 #define CLUSTER_UNSURE_MS 1000
+
+/* A node writes its Node row at most this often: in a burst of writes,
+ * every node reporting every version would multiply the store's own
+ * writes by the number of nodes.  A lone change is reported at once. */
+#define CLUSTER_REPORT_MS 10
 
 struct cluster {
     struct cluster_idl *store;
@@ -35,6 +41,11 @@ struct cluster {
 
     /* Reporting: the Node row. */
     struct cluster_idl_txn *node_txn;
+    struct sset backends_down;  /* This node's health view ("SVC/IP"). */
+    uint64_t health_seqno;      /* lb_health_seqno() it is of. */
+    long long int reported_ms;  /* When the Node row was last written. */
+    long long int report_ms;    /* When it is to be written next, or
+                                 * LLONG_MAX if it says what it should. */
 
     /* Writing. */
     struct cluster_idl_txn *seed_txn;     /* Seeding an empty store. */

@@ -14,6 +14,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "sset.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(cluster);
@@ -42,6 +43,9 @@ cluster_create(const char *remote, const char *node_name,
     c->lb = lb;
     ovs_list_init(&c->applying);
     shash_init(&c->write_rows);
+    sset_init(&c->backends_down);
+    c->reported_ms = LLONG_MIN;
+    c->report_ms = LLONG_MAX;
     return c;
 }
 
@@ -56,6 +60,7 @@ cluster_destroy(struct cluster *c)
         }
         cluster_write_end(c);
         shash_destroy(&c->write_rows);
+        sset_destroy(&c->backends_down);
         cluster_idl_txn_destroy(c->node_txn);
         cluster_idl_txn_destroy(c->seed_txn);
         cluster_idl_destroy(c->store);
@@ -242,13 +247,29 @@ run_applying(struct cluster *c)
     }
 }
 
-/* Says in this node's Node row which version it has applied, and how. */
+/* The backends this node's health checks take out of their slots. */
+static void
+refresh_health_view(struct cluster *c)
+{
+    uint64_t health_seqno = lb_health_seqno(c->lb);
+
+    if (health_seqno != c->health_seqno) {
+        c->health_seqno = health_seqno;
+        sset_clear(&c->backends_down);
+        lb_get_backends_down(c->lb, &c->backends_down);
+    }
+}
+
+/* Says in this node's Node row which version it has applied, how, and
+ * which backends it sees down: at once, or CLUSTER_REPORT_MS after the
+ * last time. */
 static void
 report(struct cluster *c)
 {
     const char *status = c->error ? c->error : "ok";
     char *error;
 
+    refresh_health_view(c);
     if (c->node_txn) {
         enum cluster_idl_status st = cluster_idl_txn_poll(c->node_txn, &error);
         if (st == CLUSTER_IDL_PENDING) {
@@ -261,15 +282,26 @@ report(struct cluster *c)
         cluster_idl_txn_destroy(c->node_txn);
         c->node_txn = NULL;
     }
-    if (!cluster_idl_node_says(c->store, c->node_name, c->bridged_cfg,
-                               status)) {
-        char *comment = xasprintf("dsrd %s: applied", c->node_name);
-        c->node_txn = cluster_idl_txn_begin(c->store, comment);
-        free(comment);
-        cluster_idl_txn_set_node(c->node_txn, c->node_name, c->bridged_cfg,
-                                 status);
-        cluster_idl_txn_commit(c->node_txn);
+    if (cluster_idl_node_says(c->store, c->node_name, c->bridged_cfg,
+                              status, &c->backends_down)) {
+        c->report_ms = LLONG_MAX;
+        return;
     }
+    long long int now = time_msec();
+    c->report_ms = (c->reported_ms > now - CLUSTER_REPORT_MS
+                    ? c->reported_ms + CLUSTER_REPORT_MS : now);
+    if (c->report_ms > now) {
+        return;                 /* cluster_wait() wakes us then. */
+    }
+    c->reported_ms = now;
+    c->report_ms = LLONG_MAX;
+
+    char *comment = xasprintf("dsrd %s: applied", c->node_name);
+    c->node_txn = cluster_idl_txn_begin(c->store, comment);
+    free(comment);
+    cluster_idl_txn_set_node(c->node_txn, c->node_name, c->bridged_cfg,
+                             status, &c->backends_down);
+    cluster_idl_txn_commit(c->node_txn);
 }
 
 void
@@ -282,6 +314,7 @@ cluster_run(struct cluster *c)
         /* The next contents are compared whole: a new connection may
          * start over from a full copy. */
         c->synced = false;
+        c->report_ms = LLONG_MAX;   /* Reported again once connected. */
     }
     /* Disconnected, the replica may be old: the configuration in force
      * stays as it is until the store is back. */
@@ -323,6 +356,9 @@ cluster_wait(struct cluster *c)
     if (c->write_unsure) {
         poll_timer_wait_until(c->write_unsure_since + CLUSTER_UNSURE_MS);
     }
+    if (c->report_ms != LLONG_MAX) {
+        poll_timer_wait_until(c->report_ms);
+    }
 }
 
 bool
@@ -358,28 +394,74 @@ cluster_applied_here(const struct cluster *c, uint64_t cfg)
     return CLUSTER_WRITE_PENDING;
 }
 
-static void
-node_to_json(void *nodes_, const char *name, uint64_t applied_cfg,
-             const char *status)
-{
-    json_t *nodes = nodes_;
+/* The nodes and, for each backend some node sees down, which ones. */
+struct nodes_json {
+    json_t *nodes;
+    struct shash down_on;       /* "SVC/IP" to a JSON array of nodes. */
+};
 
-    json_array_append_new(nodes, json_pack(
-        "{s:s, s:I, s:s}", "name", name,
-        "applied_version", (json_int_t) applied_cfg, "status", status));
+static void
+node_to_json(void *nj_, const struct cluster_idl_node *node)
+{
+    struct nodes_json *nj = nj_;
+    json_t *down = json_array();
+
+    for (size_t i = 0; i < node->n_backends_down; i++) {
+        const char *backend = node->backends_down[i];
+        json_t *on = shash_find_data(&nj->down_on, backend);
+        if (!on) {
+            on = json_array();
+            shash_add(&nj->down_on, backend, on);
+        }
+        json_array_append_new(on, json_string(node->name));
+        json_array_append_new(down, json_string(backend));
+    }
+    json_array_append_new(nj->nodes, json_pack(
+        "{s:s, s:I, s:s, s:o}", "name", node->name,
+        "applied_version", (json_int_t) node->applied_cfg,
+        "status", node->status, "backends_down", down));
+}
+
+/* The backends that some nodes see down and others up: each node's health
+ * is its own, so an operator wants to see where they disagree. */
+static json_t *
+health_disagreements(struct nodes_json *nj)
+{
+    size_t n_nodes = json_array_size(nj->nodes);
+    json_t *disagree = json_array();
+    const struct shash_node **sorted = shash_sort(&nj->down_on);
+
+    for (size_t i = 0; i < shash_count(&nj->down_on); i++) {
+        json_t *on = sorted[i]->data;
+        if (json_array_size(on) < n_nodes) {
+            json_array_append_new(disagree, json_pack(
+                "{s:s, s:O}", "backend", sorted[i]->name, "down_on", on));
+        }
+    }
+    free(sorted);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &nj->down_on) {
+        json_decref(node->data);
+    }
+    shash_destroy(&nj->down_on);
+    return disagree;
 }
 
 json_t *
 cluster_to_json(const struct cluster *c)
 {
-    json_t *nodes = json_array();
+    struct nodes_json nj = { .nodes = json_array() };
 
-    cluster_idl_nodes(c->store, node_to_json, nodes);
-    return json_pack("{s:s, s:b, s:b, s:I, s:I, s:s?, s:o}",
+    shash_init(&nj.down_on);
+    cluster_idl_nodes(c->store, node_to_json, &nj);
+    json_t *disagree = health_disagreements(&nj);
+    return json_pack("{s:s, s:b, s:b, s:I, s:I, s:s?, s:o, s:o}",
                      "node", c->node_name,
                      "connected", cluster_idl_is_connected(c->store),
                      "current", cluster_is_current(c),
                      "store_version", (json_int_t) c->store_cfg,
                      "applied_version", (json_int_t) c->bridged_cfg,
-                     "error", c->error, "nodes", nodes);
+                     "error", c->error, "nodes", nj.nodes,
+                     "health_disagreements", disagree);
 }

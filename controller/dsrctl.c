@@ -530,6 +530,13 @@ cmd_node(int argc, char *argv[])
     return dsrctl_node(&api, argc, argv, json_output);
 }
 
+/* "cluster" (dsrctl-node.c). */
+static int
+cmd_cluster(int argc, char *argv[])
+{
+    return dsrctl_cluster(&api, argc, argv, json_output);
+}
+
 /* "import keepalived|ipvsadm FILE": see dsrctl-import.c. */
 static int
 cmd_import(int argc, char *argv[])
@@ -588,6 +595,7 @@ static const struct command commands[] = {
     {"node", "drain", cmd_node},
     {"node", "undrain", cmd_node},
     {"node", "show", cmd_node},
+    {"cluster", NULL, cmd_cluster},
     {"import", "keepalived", cmd_import},
     {"import", "ipvsadm", cmd_import},
     {"trace", NULL, cmd_trace},

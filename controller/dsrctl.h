@@ -59,9 +59,11 @@ int dsrctl_watch(const struct dsrctl_api *, int argc, char *argv[]);
 /* dsrctl-usage.c: --help. */
 void dsrctl_print_usage(const char *default_url);
 
-/* dsrctl-node.c: "node drain|undrain|show". */
+/* dsrctl-node.c: "node drain|undrain|show" and "cluster". */
 int dsrctl_node(const struct dsrctl_api *, int argc, char *argv[],
                 bool json_output);
+int dsrctl_cluster(const struct dsrctl_api *, int argc, char *argv[],
+                   bool json_output);
 
 /* dsrctl-import.c: "import keepalived|ipvsadm FILE". */
 int dsrctl_import(const struct dsrctl_api *, int argc, char *argv[]);

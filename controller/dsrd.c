@@ -141,6 +141,7 @@ main(int argc, char *argv[])
                                                 store_get_txn_store(store),
                                                 lb)
                                : NULL);
+    store_set_cache_only(store, cluster != NULL);
     struct api *api = NULL;
     if (api_enabled) {
         api = api_create(cfg, lb, store_get_txn_store(store), &api_options,

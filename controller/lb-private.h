@@ -111,7 +111,16 @@ struct lb {
     size_t n_reactions;             /* Total recorded. */
     bool probing;                   /* Health checks have started. */
     const struct datapath_monitor *datapaths;   /* May be null. */
+    struct hmap health_down;        /* struct lb_down: backends the checks
+                                     * found down (maybe stale: see
+                                     * lb_get_backends_down()). */
+    uint64_t health_seqno;          /* Changes with 'health_down'. */
 };
+
+/* lb-status.c: the record behind lb_get_backends_down(). */
+void lb_note_health(struct lb *, uint32_t service_id,
+                    const struct in6_addr *, bool up);
+void lb_forget_health(struct lb *, uint32_t service_id);
 
 /* How the pipeline delivers to a backend of a service in 'mode'. */
 static inline enum pipeline_mode

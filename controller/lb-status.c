@@ -10,6 +10,10 @@
 #include "controller/ofctrl.h"
 #include "flows/pipeline.h"
 #include "flow.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "packets.h"
+#include "sset.h"
 #include "util.h"
 
 /* What lb-slots.c needs to know of 'be', a backend of 'svc'. */
@@ -207,4 +211,95 @@ lb_count_healthy(const struct lb *lb, const struct dsr_service *svc)
               && !health_is_down(lb->health, svc->id, &be->ip));
     }
     return n;
+}
+
+/* A backend the health checks found down. */
+struct lb_down {
+    struct hmap_node node;
+    uint32_t service_id;
+    struct in6_addr ip;
+};
+
+static uint32_t
+hash_down(uint32_t service_id, const struct in6_addr *ip)
+{
+    return hash_bytes(ip, sizeof *ip, service_id);
+}
+
+static struct lb_down *
+find_down(const struct lb *lb, uint32_t service_id, const struct in6_addr *ip)
+{
+    struct lb_down *d;
+
+    HMAP_FOR_EACH_WITH_HASH (d, node, hash_down(service_id, ip),
+                             &lb->health_down) {
+        if (d->service_id == service_id && ipv6_addr_equals(&d->ip, ip)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps the record of backends seen down, so that listing them costs in
+ * proportion to them, not to every backend of every service. */
+void
+lb_note_health(struct lb *lb, uint32_t service_id, const struct in6_addr *ip,
+               bool up)
+{
+    struct lb_down *d = find_down(lb, service_id, ip);
+
+    if (up && d) {
+        hmap_remove(&lb->health_down, &d->node);
+        free(d);
+    } else if (!up && !d) {
+        d = xmalloc(sizeof *d);
+        d->service_id = service_id;
+        d->ip = *ip;
+        hmap_insert(&lb->health_down, &d->node, hash_down(service_id, ip));
+    }
+    lb->health_seqno++;
+}
+
+/* Forgets what the checks said of service 'service_id''s backends (of
+ * every service if 0). */
+void
+lb_forget_health(struct lb *lb, uint32_t service_id)
+{
+    struct lb_down *d;
+
+    HMAP_FOR_EACH_SAFE (d, node, &lb->health_down) {
+        if (!service_id || d->service_id == service_id) {
+            hmap_remove(&lb->health_down, &d->node);
+            free(d);
+        }
+    }
+    lb->health_seqno++;
+}
+
+/* Changes whenever lb_get_backends_down() may answer differently. */
+uint64_t
+lb_health_seqno(const struct lb *lb)
+{
+    return lb->health_seqno;
+}
+
+/* Adds to 'down' "SERVICE/IP" for each backend that the health checks
+ * take out of its service's slots now. */
+void
+lb_get_backends_down(const struct lb *lb, struct sset *down)
+{
+    const struct lb_down *d;
+
+    HMAP_FOR_EACH (d, node, &lb->health_down) {
+        const struct dsr_service *svc
+            = dsr_config_find_service_by_id(lb->cfg, d->service_id);
+        /* A backend that left its service, or came back into it, and has
+         * not been checked since is not down. */
+        if (svc && health_is_down(lb->health, d->service_id, &d->ip)) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+            ds_put_format(&s, "%s/", svc->name);
+            dsr_ip_format(&d->ip, &s);
+            sset_add_and_free(down, ds_steal_cstr(&s));
+        }
+    }
 }

@@ -312,13 +312,14 @@ update_location(struct lb_bridge *br, bool was_resolved,
 /* A backend's health changed: recompute its service's group. */
 static void
 lb_health_changed(void *lb_, uint32_t service_id,
-                  const struct in6_addr *ip OVS_UNUSED, bool up OVS_UNUSED)
+                  const struct in6_addr *ip, bool up)
 {
     struct lb *lb = lb_;
     const struct dsr_service *svc = dsr_config_find_service_by_id(lb->cfg,
                                                                   service_id);
     struct lb_bridge *br = svc ? lb_find_bridge(lb, svc->bridge) : NULL;
 
+    lb_note_health(lb, service_id, ip, up);
     if (br) {
         hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *, svc));
         if (!br->decided_usec) {
@@ -458,6 +459,7 @@ lb_create(const struct dsr_config *cfg)
 
     lb->cfg = cfg;
     hmap_init(&lb->bridges);
+    hmap_init(&lb->health_down);
     lb->health = health_create(lb_health_changed, lb_probe_send, lb);
     lb->reactions = xcalloc(LB_REACTION_SAMPLES, sizeof *lb->reactions);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
@@ -502,6 +504,7 @@ lb_remove_service(struct lb *lb, const struct dsr_service *svc)
     ofctrl_set_owner(br->ofctrl, dsr_cookie(DSR_COOKIE_SERVICE, svc->id),
                      NULL);
     health_remove_service(lb->health, svc);
+    lb_forget_health(lb, svc->id);
     tunnel_note_service(&br->tunnels, NULL, svc->id);
     forget_backend_states(br, svc);
     release_service(br, svc);
@@ -520,6 +523,7 @@ lb_replace_service(struct lb *lb, const struct dsr_service *old,
     } else {
         struct lb_bridge *br = lb_find_bridge(lb, new->bridge);
         health_set_service(lb->health, new);
+        lb->health_seqno++;     /* A backend seen down may be gone. */
         add_service(br, new);
         for (size_t i = 0; i < old->n_backends; i++) {
             const struct dsr_backend *be = &old->backends[i];
@@ -547,6 +551,8 @@ lb_destroy(struct lb *lb)
         return;
     }
     health_destroy(lb->health);
+    lb_forget_health(lb, 0);
+    hmap_destroy(&lb->health_down);
     free(lb->reactions);
     HMAP_FOR_EACH_POP (br, node, &lb->bridges) {
         destroy_bridge(br);

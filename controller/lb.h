@@ -72,6 +72,9 @@ struct health_status;
 void lb_get_health(const struct lb *, const struct dsr_service *,
                    const struct dsr_backend *, struct health_status *);
 size_t lb_count_healthy(const struct lb *, const struct dsr_service *);
+struct sset;
+uint64_t lb_health_seqno(const struct lb *);
+void lb_get_backends_down(const struct lb *, struct sset *);
 
 /* Counters from OVS (see ofctrl.h): lb_request_stats() starts a round on
  * every bridge and returns a token for lb_stats_done(). */

@@ -32,6 +32,7 @@ struct store {
     size_t journal_bytes;
     size_t snapshot_bytes;
     struct audit_log *audit;    /* STATE.audit. */
+    bool cache_only;            /* See store_set_cache_only(). */
 };
 
 static char *store_commit(struct txn_store *, const struct dsr_config *,
@@ -442,7 +443,7 @@ store_commit(struct txn_store *txn_store, const struct dsr_config *cfg,
 
     size_t len = text.length - 1;
     int error = write_all(store->journal_fd, text.string, text.length);
-    if (!error && fdatasync(store->journal_fd)) {
+    if (!error && !store->cache_only && fdatasync(store->journal_fd)) {
         error = errno;
     }
     ds_destroy(&text);
@@ -478,6 +479,12 @@ store_history(struct txn_store *txn_store, const char *service, size_t max)
     struct store *store = CONTAINER_OF(txn_store, struct store, up);
 
     return audit_log_read(store->audit, service, max);
+}
+
+void
+store_set_cache_only(struct store *store, bool cache_only)
+{
+    store->cache_only = cache_only;
 }
 
 struct txn_store *

@@ -25,6 +25,12 @@ void store_close(struct store *);
 char *store_snapshot(struct store *, const struct dsr_config *)
     OVS_WARN_UNUSED_RESULT;
 
+/* With a clustered store (cluster.h) the state file is only this node's
+ * cache of it: a change is in force once the cluster committed it, and a
+ * record the machine's crash loses is read from the cluster again, so
+ * the journal is not synced before each change. */
+void store_set_cache_only(struct store *, bool cache_only);
+
 /* The store as txn.c sees it: its 'commit' writes one journal record
  * (see txn.h). */
 struct txn_store *store_get_txn_store(struct store *);

@@ -19,6 +19,8 @@
 #                           a backend host behind a router, with its own
 #                           OVS decapsulating GRE for it (L3 DSR tests)
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
+#   sb_start_store [ARGS]   a new 3-member clustered store (Raft) in $SB_LB
+#                           for dsrd --db=$SB_STORE (deploy/cluster/)
 #   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
 #   sb_wait_stats MIN CMD...
 #                           poll CMD until it prints a count >= MIN
@@ -42,6 +44,7 @@
 # ask tests/vm/dsrd-agent.py on the host to do their work.
 
 SB_TOP=${SB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SB_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SB_WAIT=${SB_WAIT:-10}
 SB_HOSTS=()
 DSR_DATAPATH=${DSR_DATAPATH:-userspace}
@@ -317,6 +320,48 @@ sb_start_dsrd() {
         $config --pidfile="$SB_DIR/dsrd.pid" \
         --log-file="$SB_DIR/dsrd.log" \
         -vconsole:off --detach ${SB_DSRD_ARGS:-}
+}
+
+# The clustered store (deploy/cluster/README.md): members 1 to 3 in $SB_LB,
+# Raft on tcp:127.0.0.1:6641..6643, clients on unix:$SB_DIR/sN.sock.
+# sb_store_member N [ARGS...]: starts member N (again), ARGS added.
+sb_store_member() {
+    local i=$1
+    shift
+    ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/s$i.db" \
+        --remote="punix:$SB_DIR/s$i.sock" --pidfile="$SB_DIR/s$i.pid" \
+        --unixctl="$SB_DIR/s$i.ctl" --log-file="$SB_DIR/s$i.log" \
+        -vconsole:off --detach "$@"
+}
+# sb_store_role N: leader, follower or candidate.
+sb_store_role() {
+    ovs-appctl -t "$SB_DIR/s$1.ctl" cluster/status OVS_DSR 2>/dev/null \
+        | sed -n 's/^Role: //p'
+}
+# sb_store_leader: the number of the leader, if there is one.
+sb_store_leader() {
+    local i
+    for i in 1 2 3; do
+        sb_store_role $i | grep -q leader && { echo $i; return; }
+    done
+    return 1
+}
+# sb_start_store [ARGS...]: a new store with a leader elected, ARGS given
+# to every member; $SB_STORE is what dsrd --db takes.
+sb_start_store() {
+    local i
+    rm -f "$SB_DIR"/s[123].db
+    ovsdb-tool create-cluster "$SB_DIR/s1.db" \
+        "$SB_SRCDIR/schemas/ovs-dsr.ovsschema" tcp:127.0.0.1:6641
+    for i in 2 3; do
+        ovsdb-tool join-cluster "$SB_DIR/s$i.db" OVS_DSR \
+            "tcp:127.0.0.1:664$i" tcp:127.0.0.1:6641
+    done
+    for i in 1 2 3; do
+        sb_store_member $i "$@"
+    done
+    sb_wait_until sb_store_leader > /dev/null
+    SB_STORE=unix:$SB_DIR/s1.sock,unix:$SB_DIR/s2.sock,unix:$SB_DIR/s3.sock
 }
 
 sb_dsrctl() {

@@ -7,36 +7,45 @@
 # store gone, the data plane keeps forwarding.  Node a is the sandbox's
 # dsrd on br0 (with the client and backends); nodes b and c are dsrds on
 # bridges br1 and br2 of the same ovs-vswitchd, whose groups must equal
-# br0's.
+# br0's.  Each node publishes the backends its own health checks see down;
+# the store's rows are valid services (schemas/service.schema.json); node
+# c reaches the store over TLS (ssl: remotes, ovs-pki certificates); node
+# a, cut off from the store, keeps forwarding and says it is not current,
+# then catches up.
 . "$(dirname "$0")/lib.sh"
 e2e_any_datapath "the clustered store"
 
 e2e_setup cluster 3
 e2e_http_backends 3 80
 SB_WAIT=20
-schema=$TOP_SRCDIR/schemas/ovs-dsr.ovsschema
 
-# The store: three members on the LB namespace's loopback.
-member() {
-    ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/s$1.db" \
-        --remote="punix:$SB_DIR/s$1.sock" --pidfile="$SB_DIR/s$1.pid" \
-        --unixctl="$SB_DIR/s$1.ctl" --log-file="$SB_DIR/s$1.log" \
-        -vconsole:off --detach
+# The store: three members on the LB namespace's loopback, each also
+# listening on 127.0.0.2 for node a alone, and with TLS for node c
+# (certificates from ovs-pki: the members' signed by its switch CA, node
+# c's by its controller CA, each side checking the other's).
+(cd "$SB_DIR" && ovs-pki --dir="$SB_DIR/pki" --log="$SB_DIR/pki.log" init \
+    && ovs-pki --dir="$SB_DIR/pki" --log="$SB_DIR/pki.log" req+sign store switch \
+    && ovs-pki --dir="$SB_DIR/pki" --log="$SB_DIR/pki.log" req+sign c controller) \
+    > "$SB_DIR/pki.out" 2>&1 || sb_fail "ovs-pki: $(cat "$SB_DIR/pki.out")"
+tls=(--private-key="$SB_DIR/store-privkey.pem"
+     --certificate="$SB_DIR/store-cert.pem"
+     --ca-cert="$SB_DIR/pki/controllerca/cacert.pem")
+member() {   # member N: member N started again
+    sb_store_member "$1" "${tls[@]}" --remote="ptcp:665$1:127.0.0.2" \
+        --remote="pssl:666$1:127.0.0.1"
 }
-member_role() {
-    ovs-appctl -t "$SB_DIR/s$1.ctl" cluster/status OVS_DSR 2>/dev/null \
-        | sed -n 's/^Role: //p'
-}
-has_leader() { member_role 1 | grep -q leader || member_role 2 \
-    | grep -q leader || member_role 3 | grep -q leader; }
-ovsdb-tool create-cluster "$SB_DIR/s1.db" "$schema" tcp:127.0.0.1:6641
-for i in 2 3; do
-    ovsdb-tool join-cluster "$SB_DIR/s$i.db" OVS_DSR \
-        "tcp:127.0.0.1:664$i" tcp:127.0.0.1:6641
+sb_start_store "${tls[@]}"
+for i in 1 2 3; do
+    ovs-appctl -t "$SB_DIR/s$i.ctl" ovsdb-server/add-remote "ptcp:665$i:127.0.0.2"
+    ovs-appctl -t "$SB_DIR/s$i.ctl" ovsdb-server/add-remote "pssl:666$i:127.0.0.1"
 done
-for i in 1 2 3; do member $i; done
-sb_wait_until has_leader
-db=unix:$SB_DIR/s1.sock,unix:$SB_DIR/s2.sock,unix:$SB_DIR/s3.sock
+db=$SB_STORE
+db_c=(--db=ssl:127.0.0.1:6661,ssl:127.0.0.1:6662,ssl:127.0.0.1:6663
+      --db-private-key="$SB_DIR/c-privkey.pem"
+      --db-certificate="$SB_DIR/c-cert.pem"
+      --db-ca-cert="$SB_DIR/pki/switchca/cacert.pem")
+# Node a reaches the store over TCP on 127.0.0.2 alone, to be cut off.
+db_a=tcp:127.0.0.2:6651,tcp:127.0.0.2:6652,tcp:127.0.0.2:6653
 
 mac() { ip -n "$SB_ID-$1" -j link show eth0 | jq -r '.[0].address'; }
 config() {
@@ -52,16 +61,17 @@ config() {
 }
 
 # Nodes b and c: their own bridge, no services of their own.
-node() {
+node() {   # node NAME BRIDGE API_PORT STORE_ARGS...
     local name=$1 br=$2 port=$3
+    shift 3
     config "$br" false > "$SB_DIR/$name.json"
     ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
     UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
-    ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
+    DSR_TEST_NODE=$name ip netns exec "$SB_LB" "${DSRD:-$SB_TOP/controller/dsrd}" \
         --config="$SB_DIR/$name.json" --state-file="$SB_DIR/$name.state.json" \
         --unixctl="$SB_DIR/$name.ctl" --pidfile="$SB_DIR/$name.pid" \
         --log-file="$SB_DIR/$name.log" -vconsole:off --detach \
-        --api="127.0.0.1:$port" --db="$db" --node-name="$name"
+        --api="127.0.0.1:$port" "$@" --node-name="$name"
 }
 for br in br1 br2; do
     sb_vsctl add-br $br -- set bridge $br datapath_type=netdev \
@@ -69,9 +79,10 @@ for br in br1 br2; do
 done
 
 # Node a seeds the empty store with its service.
-config br0 true | SB_DSRD_ARGS="--db=$db --node-name=a" e2e_start_dsrd
-node b br1 9181
-node c br2 9182
+config br0 true \
+    | DSR_TEST_NODE=a SB_DSRD_ARGS="--db=$db_a --node-name=a" e2e_start_dsrd
+node b br1 9181 --db="$db"
+node c br2 9182 "${db_c[@]}"
 B=http://127.0.0.1:9181 C=http://127.0.0.1:9182
 
 groups() { sb_ofctl dump-groups "$1" | grep group_id | sort; }
@@ -88,6 +99,8 @@ all_applied() {
 }
 sb_wait_until converged
 sb_wait_until all_applied
+grep -q 'ssl:127.0.0.1:666[123]: connected' "$SB_DIR/c.log" \
+    || sb_fail "node c is not connected over TLS"
 echo "three nodes, one configuration: $(groups br1 | wc -l) group(s) alike"
 
 # A write through a: answered once a's bridge has it; b and c follow.
@@ -124,6 +137,54 @@ api GET /v1/services/web
 expect 200 '.backends[2].weight == 2'
 echo "writes through a, b and c: applied everywhere, no lost update"
 
+# The store's rows are what the API's JSON Schema says a service is.
+ovsdb-client transact "unix:$SB_DIR/s1.sock" \
+    '["OVS_DSR", {"op": "select", "table": "Service", "where": []}]' \
+    | jq -c '.[0].rows[]' > "$SB_DIR/rows"
+[ "$(wc -l < "$SB_DIR/rows")" = 2 ] || sb_fail "Service rows: $(cat "$SB_DIR/rows")"
+while read -r row; do
+    jq -r .config <<< "$row" > "$SB_DIR/row.json"
+    "$VALIDATE_JSON" service.schema.json "$SB_DIR/row.json" \
+        || sb_fail "Service row does not match service.schema.json: $row"
+    [ "$(jq -r .name <<< "$row")" = "$(jq -r .name "$SB_DIR/row.json")" ] \
+        || sb_fail "Service row's name is not its config's: $row"
+done < "$SB_DIR/rows"
+
+# Health is each node's own, and published: be3, down for node b's checks
+# alone, is out of b's group only, and every node shows the disagreement.
+api PATCH /v1/services/web "$(jq -n --arg down "$SB_DIR/down" '
+    {health_check: {type: "exec", interval_ms: 200, timeout_ms: 2000,
+                    rise: 1, fall: 1, command: ["/bin/sh", "-c",
+        "test ! -e \"$0-$DSR_TEST_NODE-$DSR_BACKEND_IP\"", $down]}}')"
+expect 200
+sb_wait_until converged
+touch "$SB_DIR/down-b-10.0.0.13"
+b_sees_be3_down() {
+    API_URL=$C api GET /v1/cluster
+    jq -e '(.nodes[] | select(.name == "b") | .backends_down)
+               == ["web/10.0.0.13"]
+           and ([.nodes[] | select(.name != "b") | .backends_down[]]
+               == [])
+           and .health_disagreements == [{backend: "web/10.0.0.13",
+                                          down_on: ["b"]}]' \
+        "$SB_DIR/body" > /dev/null
+}
+sb_wait_until b_sees_be3_down
+[ "$(groups br0)" = "$(groups br2)" ] && [ "$(groups br0)" != "$(groups br1)" ] \
+    || sb_fail "be3 should be out of br1's group only"
+out=$(ip netns exec "$SB_LB" "${DSRCTL:?set DSRCTL to the dsrctl binary}" \
+    --url "$C" cluster)
+echo "$out" | grep -q '^b .* web/10.0.0.13$' \
+    && echo "$out" | grep -q 'health disagreement: web/10.0.0.13 down on b' \
+    || sb_fail "dsrctl cluster: $out"
+rm "$SB_DIR/down-b-10.0.0.13"
+sb_wait_until e2e_wait_api /v1/cluster '.health_disagreements == []' \
+    '[.nodes[].backends_down[]] == []'
+api PATCH /v1/services/web '{"health_check": null}'
+expect 200
+sb_wait_until converged
+echo "node b's view of be3 published and shown as a disagreement, then healed"
+
 # A row that is not a valid service, written into the store behind the
 # API's back: every node says so and keeps what it has; once the row is
 # gone, they follow the store again.
@@ -145,25 +206,19 @@ transact '{"op": "delete", "table": "Service", "where": [["name", "==", "bad"]]}
 sb_wait_until all_applied
 echo "an invalid row in the store: reported by every node, then forgotten"
 
-# The Raft leader dies during 300 writes spread over the three nodes.
+# The Raft leader dies during 1,000 writes spread over the three nodes.
 writes=$SB_DIR/writes
 ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/api-writer.py" \
-    "http://127.0.0.1:9180,$B,$C" 300 3 "$writes" &
+    "http://127.0.0.1:9180,$B,$C" 1000 3 "$writes" &
 writer=$!
 acked() { grep -c ' 201$' "$writes" 2>/dev/null || echo 0; }
 sb_wait_stats 60 acked
-for i in 1 2 3; do
-    if member_role $i | grep -q leader; then
-        kill -9 "$(cat "$SB_DIR/s$i.pid")"
-        killed=$i
-        break
-    fi
-done
+killed=$(sb_store_leader) && kill -9 "$(cat "$SB_DIR/s$killed.pid")"
 [ -n "$killed" ] || sb_fail "no leader to kill"
 before=$(acked)
 wait $writer
 after=$(acked)
-echo "leader s$killed killed after $before acknowledged writes; $after of 300 acknowledged in all"
+echo "leader s$killed killed after $before acknowledged writes; $after of 1000 acknowledged in all"
 [ "$after" -gt "$before" ] || sb_fail "no write acknowledged after the leader died"
 # A write the store committed although its answer was lost with the
 # leader is answered 201 too, not 409 when checked again.
@@ -194,10 +249,36 @@ out=$(e2e_curl "http://$VIP/?[1-30]")
 kill -9 "$(cat "$SB_DIR/c.pid")"
 api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 1}'
 expect 200
-node c br2 9182
+node c br2 9182 "${db_c[@]}"
 sb_wait_until converged
 sb_wait_until all_applied
 echo "node c caught up after its restart"
+
+# Node a cut off from every member (its only route to them refused): it
+# keeps forwarding with its last configuration and says it is not current;
+# a write through it is refused, one through b is not lost on a; once
+# the route is back, a catches up.
+ip -n "$SB_LB" rule add pref 10 to 127.0.0.2 prohibit
+ip -n "$SB_LB" rule del pref 0
+ip -n "$SB_LB" rule add pref 100 lookup local
+sb_wait_until e2e_wait_api /v1/cluster '.connected == false' '.current == false'
+API_URL=$B api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 4}'
+expect 200
+api GET /v1/services/web
+expect 200 '.backends[1].weight == 1'
+out=$(e2e_curl "http://$VIP/?[1-30]")
+[ "$(echo "$out" | grep -c '^be[123]$')" = 30 ] || sb_fail "requests failed: $out"
+api PATCH /v1/services/web/backends/10.0.0.11 '{"weight": 9}' --max-time 30
+expect 503 '.error == "store-unavailable"'
+API_URL=$B api GET /v1/cluster
+expect 200 '.store_version as $v | .nodes[] | select(.name == "a")
+            | .applied_version < $v'
+ip -n "$SB_LB" rule del pref 10
+sb_wait_until converged
+sb_wait_until all_applied
+api GET /v1/services/web
+expect 200 '.backends[1].weight == 4' '.backends[0].weight == 100'
+echo "node a cut off: forwarded, said so, refused a write; caught up after"
 
 # The whole store gone: every node keeps forwarding with its last
 # configuration, and says it is not current.
@@ -211,5 +292,5 @@ echo "store gone: 30 of 30 requests answered, bridges unchanged"
 for n in b c; do
     ovs-appctl -t "$SB_DIR/$n.ctl" exit
 done
-E2E_EXPECTED_LOG='reconnect|jsonrpc|ovsdb_cs|connection dropped|Connection refused|No such file|not in force here: Service\["bad"\]'
+E2E_EXPECTED_LOG='reconnect|jsonrpc|ovsdb_cs|connection dropped|Connection refused|No such file|127.0.0.2:665[123]: connect: Permission denied|not in force here: Service\["bad"\]'
 e2e_pass "three nodes, one clustered store"

@@ -20,7 +20,7 @@ if dpkg-query -W -f='${Status}' ovs-dsr ovs-dsr-backend 2>/dev/null \
     echo "SKIP: ovs-dsr is installed on this machine; not touching it"
     exit 77
 fi
-for dir in /var/lib/ovs-dsr /etc/ovs-dsr; do
+for dir in /var/lib/ovs-dsr /etc/ovs-dsr /run/ovs-dsr /var/log/ovs-dsr; do
     [ ! -e $dir ] || { echo "FAIL: $dir exists without the package" \
                             "(a failed run's leftover?): remove it"; exit 1; }
 done
@@ -33,8 +33,9 @@ pkg_cleanup() {
     # Else, under set -e, "(exit 1)" below would end the trap before
     # sb_cleanup and leave the sandbox's OVS and dsrd running.
     set +e
+    ovs-appctl -t /run/ovs-dsr/store.ctl exit > /dev/null 2>&1
     dpkg -P ovs-dsr ovs-dsr-backend > /dev/null 2>&1
-    rm -rf /var/lib/ovs-dsr /etc/ovs-dsr
+    rm -rf /var/lib/ovs-dsr /etc/ovs-dsr /run/ovs-dsr /var/log/ovs-dsr
     (exit "$status")
     sb_cleanup
 }
@@ -76,6 +77,8 @@ dpkg-deb -c "$deb" > "$SB_DIR/ovs-dsr.files"
 dpkg-deb -c "$backend_deb" > "$SB_DIR/ovs-dsr-backend.files"
 for f in ./usr/sbin/dsrd ./usr/sbin/dsrctl ./etc/ovs-dsr/dsrd.json \
          ./lib/systemd/system/dsrd.service \
+         ./lib/systemd/system/ovs-dsr-store.service \
+         ./usr/share/ovs-dsr/ovs-dsr.ovsschema \
          ./usr/share/man/man8/dsrd.8.gz ./usr/share/man/man8/dsrctl.8.gz \
          ./usr/share/bash-completion/completions/dsrctl \
          ./usr/share/doc/ovs-dsr/examples/prometheus/ovs-dsr.rules.yml \
@@ -102,8 +105,10 @@ state=/var/lib/ovs-dsr/dsrd.state.json
 grep -q -- "--config=/etc/ovs-dsr/dsrd.json" $unit \
     && grep -q -- "--state-file=$state" $unit \
     || sb_fail "$unit: not the paths this test runs dsrd with"
-[ ! -e /etc/systemd/system/multi-user.target.wants/dsrd.service ] \
-    || sb_fail "dsrd.service enabled by the install"
+for u in dsrd ovs-dsr-store; do
+    [ ! -e /etc/systemd/system/multi-user.target.wants/$u.service ] \
+        || sb_fail "$u.service enabled by the install"
+done
 
 # The installed dsrd, with the unit's paths, on a sandbox bridge named as
 # the installed configuration says.
@@ -124,6 +129,36 @@ ovs-appctl -t "$SB_DIR/dsrd.$pid.ctl" exit
 gone() { ! kill -0 "$pid" 2> /dev/null; }
 sb_wait_until gone || sb_fail "dsrd $pid did not exit"
 [ -s "$state" ] || sb_fail "no state in /var/lib/ovs-dsr"
+
+# The store's unit: a one-member cluster of the installed schema, started
+# by the unit's own command line (as systemd would: its directories
+# made, its default options), seeded by the installed dsrd with --db.
+store_unit=/lib/systemd/system/ovs-dsr-store.service
+store_cmd=$(sed -n '/^ExecStart=/,/[^\\]$/p' $store_unit \
+            | sed 's/^ExecStart=//; s/\\$//' | tr '\n' ' ')
+store_opts=$(sed -n 's/^Environment=OVS_DSR_STORE_OPTS=//p' $store_unit)
+mkdir -p /run/ovs-dsr /var/log/ovs-dsr
+ovsdb-tool create-cluster /var/lib/ovs-dsr/store.db \
+    /usr/share/ovs-dsr/ovs-dsr.ovsschema tcp:127.0.0.1:6644
+OVS_DSR_STORE_OPTS=$store_opts eval "ip netns exec $SB_LB $store_cmd" \
+    || sb_fail "$store_unit: $store_cmd"
+ip netns exec "$SB_LB" /usr/sbin/dsrd --config=/etc/ovs-dsr/dsrd.json \
+    --state-file=$state --pidfile="$SB_DIR/dsrd.pid" \
+    --log-file="$SB_DIR/dsrd.log" -vconsole:off --detach \
+    --db=unix:/run/ovs-dsr/store.sock,tcp:127.0.0.1:6641 --node-name=pkg
+seeded() {
+    ctl cluster 2>/dev/null | grep -q '^pkg  *[1-9]'
+}
+sb_wait_until seeded || sb_fail "dsrctl cluster: $(ctl cluster 2>&1)"
+ctl cluster
+ip netns exec "$SB_LB" ovsdb-client dump tcp:127.0.0.1:6641 OVS_DSR \
+    Service name 2>&1 | grep -qx 'web' \
+    || sb_fail "the store on port 6641 does not hold web"
+pid=$(cat "$SB_DIR/dsrd.pid")
+ovs-appctl -t "$SB_DIR/dsrd.$pid.ctl" exit
+sb_wait_until gone || sb_fail "dsrd $pid did not exit"
+eval "$(sed -n 's/^ExecStop=//p' $store_unit)"
+rm -rf /run/ovs-dsr /var/log/ovs-dsr /var/lib/ovs-dsr/store.db
 
 dpkg -r ovs-dsr ovs-dsr-backend > /dev/null
 [ ! -e /usr/sbin/dsrd ] || sb_fail "dsrd left after remove"
