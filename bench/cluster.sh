@@ -4,7 +4,11 @@
 # ovs-vswitchd.  Prints, each over RUNS runs (median, min-max):
 #   - the API latency of a backend PATCH through node a with the store,
 #     against the same PATCH to a dsrd with its local store, with N
-#     services, in the same run (goal: ratio <= 2);
+#     services, in the same run (goal: ratio <= 2); and the floor under
+#     it: one OVSDB write committed by the store alone (no dsrd),
+#     through the leader and through a follower;
+#   - the same PATCH with nodes b and c stopped (on this one machine they
+#     share the cores and the ovs-vswitchd with node a);
 #   - propagation: from the PATCH to every node's Node row saying it has
 #     it on its bridges (goal: <= 50 ms median);
 #   - the Raft leader killed: the longest time between two acknowledged
@@ -19,7 +23,7 @@ runs=${RUNS:-3}
 export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-bench-cluster
-SB_WAIT=30
+SB_WAIT=$(( n > 1000 ? 600 : 30 ))
 sb_start_ovs
 for br in br1 br2; do
     sb_vsctl add-br $br -- set bridge $br datapath_type=netdev \
@@ -39,25 +43,27 @@ print(json.dumps({"bridges": [{"name": br, "mac": "02:d5:d5:00:00:01"}],
                   "services": services}))
 PY
 }
-in_sync() { ovs-appctl -t "$1" dsr/show 2>/dev/null | grep -q 'in sync'; }
+# in_sync NAME: its bridge is in sync (from the log: dsr/show at 10,000
+# services is megabytes, and grep -q's early exit fails the pipe).
+in_sync() { grep -q ': in sync ' "$SB_DIR/$1.log" 2>/dev/null; }
 dsrd() {   # dsrd NAME BRIDGE PORT SERVICES [ARGS...]
     local name=$1 br=$2 port=$3 services=$4
     shift 4
     config "$br" "$services" > "$SB_DIR/$name.json"
-    rm -f "$SB_DIR/$name.state.json"*
+    rm -f "$SB_DIR/$name.state.json"* "$SB_DIR/$name.log"
     ip netns exec "$SB_LB" "$DSRD" --config="$SB_DIR/$name.json" \
         --state-file="$SB_DIR/$name.state.json" \
         --unixctl="$SB_DIR/$name.ctl" --pidfile="$SB_DIR/$name.pid" \
         --log-file="$SB_DIR/$name.log" -vconsole:off --detach \
         --api="127.0.0.1:$port" "$@"
-    sb_wait_until in_sync "$SB_DIR/$name.ctl"
+    sb_wait_until in_sync "$name"
 }
 stop() { ovs-appctl -t "$SB_DIR/$1.ctl" exit; }
-member_role() {
-    ovs-appctl -t "$SB_DIR/s$1.ctl" cluster/status OVS_DSR 2>/dev/null \
-        | sed -n 's/^Role: //p'
+all_applied() {
+    ip netns exec "$SB_LB" curl -sS --max-time 5 "$url/v1/cluster" 2>/dev/null \
+        | jq -e '.store_version as $v | (.nodes | length) == 3
+                 and all(.nodes[]; .applied_version == $v)' > /dev/null
 }
-has_leader() { for i in 1 2 3; do member_role $i | grep -q leader && return; done; return 1; }
 client() { ip netns exec "$SB_LB" python3 "$top/bench/$1" "${@:2}"; }
 url=http://127.0.0.1:9180
 
@@ -69,32 +75,31 @@ for run in $(seq 1 "$runs"); do
     stop a
 
     # The store, new for each run.
-    rm -f "$SB_DIR"/s?.db
-    ovsdb-tool create-cluster "$SB_DIR/s1.db" "$top/schemas/ovs-dsr.ovsschema" \
-        tcp:127.0.0.1:6641
-    for i in 2 3; do
-        ovsdb-tool join-cluster "$SB_DIR/s$i.db" OVS_DSR \
-            "tcp:127.0.0.1:664$i" tcp:127.0.0.1:6641
-    done
-    for i in 1 2 3; do
-        ip netns exec "$SB_LB" ovsdb-server "$SB_DIR/s$i.db" \
-            --remote="punix:$SB_DIR/s$i.sock" --pidfile="$SB_DIR/s$i.pid" \
-            --unixctl="$SB_DIR/s$i.ctl" --log-file="$SB_DIR/s$i.log" \
-            -vconsole:off --detach
-    done
-    sb_wait_until has_leader
-    db=unix:$SB_DIR/s1.sock,unix:$SB_DIR/s2.sock,unix:$SB_DIR/s3.sock
+    sb_start_store
+    # The floor: the store's own commit of one small write, through the
+    # leader and through a follower, before any dsrd connects.
+    lead=$(sb_store_leader)
+    read -r floor_leader _ <<< "$(client ovsdb_transact.py "$SB_DIR/s$lead.sock" 300)"
+    read -r floor_follower _ <<< "$(client ovsdb_transact.py \
+        "$SB_DIR/s$((lead % 3 + 1)).sock" 300)"
+    db=$SB_STORE
     dsrd a br0 9180 "$n" --db="$db" --node-name=a
     dsrd b br1 9181 0 --db="$db" --node-name=b
     dsrd c br2 9182 0 --db="$db" --node-name=c
+    # b and c have the store's services on their bridges.
+    sb_wait_until all_applied
     read -r cluster_med _ <<< "$(client api_client.py $url patch svc-7 10.1.0.7 300)"
     read -r prop_med _ <<< "$(client cluster_client.py $url propagate svc-7 10.1.0.7 100)"
-    for i in 1 2 3; do
-        member_role $i | grep -q leader && leader=$(cat "$SB_DIR/s$i.pid")
-    done
+    # The same PATCH with nodes b and c gone: what their following (on
+    # the same two cores and the same ovs-vswitchd) costs node a's write.
+    stop b
+    stop c
+    read -r alone_med _ <<< "$(client api_client.py $url patch svc-7 10.1.0.7 300)"
+    leader=$(cat "$SB_DIR/s$(sb_store_leader).pid")
     stall=$(client cluster_client.py $url failover svc-7 10.1.0.7 "$leader")
-    echo "$local_med $cluster_med $prop_med $stall" | tee -a "$results" >&2
-    for node in a b c; do stop $node; done
+    echo "$local_med $cluster_med $prop_med $stall $floor_leader $floor_follower" \
+        "$alone_med" | tee -a "$results" >&2
+    stop a
     for i in 1 2 3; do
         kill "$(cat "$SB_DIR/s$i.pid")" 2>/dev/null || true
     done
@@ -109,6 +114,13 @@ def show(name, values, unit):
 show("PATCH, local store (baseline), median", [r[0] for r in rows], "ms")
 show("PATCH, clustered store, median", [r[1] for r in rows], "ms")
 show("ratio clustered / local", [r[1] / r[0] for r in rows], "")
+show("floor: one OVSDB write through the leader", [r[4] for r in rows], "ms")
+show("floor: one OVSDB write through a follower", [r[5] for r in rows], "ms")
+show("floor (leader) / local PATCH", [r[4] / r[0] for r in rows], "")
+show("dsrd's part: clustered - floor (follower)",
+     [r[1] - r[5] for r in rows], "ms")
+show("PATCH, clustered store, nodes b and c stopped", [r[6] for r in rows], "ms")
+show("ratio clustered (b, c stopped) / local", [r[6] / r[0] for r in rows], "")
 show("propagation to 3 nodes' bridges, median", [r[2] for r in rows], "ms")
 show("writes stalled by a leader kill", [r[3] for r in rows], "ms")
 print("%d runs, %s services" % (len(rows), sys.argv[2]))
