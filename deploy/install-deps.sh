@@ -25,7 +25,7 @@ PACKAGES="
     keepalived ipvsadm
     chromium python3-websocket file prometheus
     debhelper lintian fakeroot dpkg-dev rsync man-db bash-completion
-    bird2
+    bird2 frr
 "
 
 missing=

@@ -1,0 +1,104 @@
+#!/bin/bash
+# bgp mode with FRR instead of BIRD on the load balancer: zebra imports
+# dsrd's kernel table 100 ("ip import-table 100") and bgpd redistributes
+# it ("redistribute table 100"), the configuration deploy/bgp/README.md
+# gives; a real BIRD on a router learns it.  The VIP is announced while the
+# node can serve it, withdrawn when the service loses its backends, back
+# after the hold-down, and withdrawn by SIGTERM.  The table is the
+# contract: dsrd does not know which daemon reads it.
+. "$(dirname "$0")/lib.sh"
+e2e_require_bird
+if [ ! -x /usr/lib/frr/bgpd ] || ! id frr > /dev/null 2>&1; then
+    echo "SKIP: needs FRR (frr, deploy/install-deps.sh)"
+    exit 77
+fi
+
+e2e_setup bgp-frr 2
+sb_lb_address 10.0.0.5/24
+e2e_http_backends 2 80
+
+# The router, on a link of its own to the load balancer.
+RT=$SB_ID-rt
+ip netns add "$RT"
+ip -n "$RT" link set lo up
+ip -n "$SB_LB" link add up1 type veth peer name rt0 netns "$RT"
+ip -n "$SB_LB" addr add 10.98.0.11/24 dev up1
+ip -n "$SB_LB" link set up1 up
+ip -n "$RT" addr add 10.98.0.1/24 dev rt0
+ip -n "$RT" link set rt0 up
+cat > "$SB_DIR/bird-rt.conf" <<EOC
+router id 10.98.0.1;
+protocol device { }
+protocol bgp lb1 { local 10.98.0.1 as 65000; neighbor 10.98.0.11 as 65001;
+  hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5;
+  ipv4 { import all; export none; }; }
+EOC
+ip netns exec "$RT" bird -c "$SB_DIR/bird-rt.conf" -s "$SB_DIR/bird-rt.ctl" \
+    -P "$SB_DIR/bird-rt.pid"
+
+# FRR on the load balancer, as its own user (its vty group is frrvty), in
+# a directory of its own under the run directory.
+frr=$SB_DIR/frr
+mkdir "$frr"
+chmod o+x "$SB_DIR"
+cat > "$frr/zebra.conf" <<EOC
+ip import-table 100
+EOC
+cat > "$frr/bgpd.conf" <<EOC
+router bgp 65001
+ bgp router-id 10.98.0.11
+ no bgp ebgp-requires-policy
+ neighbor 10.98.0.1 remote-as 65000
+ neighbor 10.98.0.1 timers 1 3
+ neighbor 10.98.0.1 timers connect 1
+ address-family ipv4 unicast
+  redistribute table 100
+ exit-address-family
+EOC
+chown -R frr:frr "$frr"
+for daemon in zebra bgpd; do
+    ip netns exec "$SB_LB" "/usr/lib/frr/$daemon" -d -u frr -g frr \
+        -f "$frr/$daemon.conf" -i "$frr/$daemon.pid" -z "$frr/zserv.api" \
+        --vty_socket "$frr" -A 127.0.0.1 -P 0 \
+        --log file:"$frr/$daemon.log" \
+        || sb_fail "$daemon did not start: $(cat "$frr/$daemon.log" 2>/dev/null)"
+done
+
+fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
+e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "announce": {"mode": "bgp", "hold_down_ms": 2000},
+ "services": [
+  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+   "health_check": {"type": "http", "path": "/health", $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
+EOC
+
+routed() {
+    birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
+        | grep -q "^$VIP/32 .*unicast"
+}
+unrouted() { ! routed; }
+frr_sh() { ip netns exec "$SB_LB" vtysh --vty_socket "$frr" -c "$1" 2>&1; }
+SB_WAIT=60 sb_wait_until routed \
+    || sb_fail "never announced: $(frr_sh 'show bgp summary'; frr_sh "show ip route table 100")"
+echo "announced through FRR (the router has no other source for the VIP)"
+
+# The service loses its backends: withdrawn at once; one comes back:
+# announced again after the hold-down.
+sb_pkill be1 "http-backend.py be1 " || true
+sb_pkill be2 "http-backend.py be2 " || true
+sb_wait_until unrouted || sb_fail "not withdrawn without backends"
+echo "withdrawn without backends"
+sb_spawn be1 python3 "$TOP_SRCDIR/deploy/http-backend.py" be1 \
+    "$SB_DIR/be1.http.log" 80
+sb_wait_until routed || sb_fail "not announced again"
+echo "announced again with a backend"
+
+# SIGTERM: withdrawn before dsrd exits.
+pid=$(cat "$SB_DIR/dsrd.pid")
+kill -TERM "$pid"
+sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
+sb_wait_until unrouted || sb_fail "router kept the route after SIGTERM"
+E2E_EXPECTED_LOG='.'    # dsrd was stopped by a signal
+e2e_pass "VIP announced by FRR from dsrd's table exactly while the node can serve it"
