@@ -17,24 +17,8 @@ e2e_setup bgp-frr 2
 sb_lb_address 10.0.0.5/24
 e2e_http_backends 2 80
 
-# The router, on a link of its own to the load balancer.
-RT=$SB_ID-rt
-ip netns add "$RT"
-ip -n "$RT" link set lo up
-ip -n "$SB_LB" link add up1 type veth peer name rt0 netns "$RT"
-ip -n "$SB_LB" addr add 10.98.0.11/24 dev up1
-ip -n "$SB_LB" link set up1 up
-ip -n "$RT" addr add 10.98.0.1/24 dev rt0
-ip -n "$RT" link set rt0 up
-cat > "$SB_DIR/bird-rt.conf" <<EOC
-router id 10.98.0.1;
-protocol device { }
-protocol bgp lb1 { local 10.98.0.1 as 65000; neighbor 10.98.0.11 as 65001;
-  hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5;
-  ipv4 { import all; export none; }; }
-EOC
-ip netns exec "$RT" bird -c "$SB_DIR/bird-rt.conf" -s "$SB_DIR/bird-rt.ctl" \
-    -P "$SB_DIR/bird-rt.pid"
+# The router, on a link of its own to the load balancer, with BIRD.
+e2e_bgp_router
 
 # FRR on the load balancer, as its own user (its vty group is frrvty), in
 # a directory of its own under the run directory.
@@ -64,20 +48,9 @@ for daemon in zebra bgpd; do
         || sb_fail "$daemon did not start: $(cat "$frr/$daemon.log" 2>/dev/null)"
 done
 
-fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "announce": {"mode": "bgp", "hold_down_ms": 2000},
- "services": [
-  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-   "health_check": {"type": "http", "path": "/health", $fast},
-   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
-EOC
+e2e_bgp_start_dsrd
 
-routed() {
-    birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
-        | grep -q "^$VIP/32 .*unicast"
-}
+routed() { e2e_bgp_routed; }
 unrouted() { ! routed; }
 frr_sh() { ip netns exec "$SB_LB" vtysh --vty_socket "$frr" -c "$1" 2>&1; }
 SB_WAIT=60 sb_wait_until routed \

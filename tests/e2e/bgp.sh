@@ -14,50 +14,24 @@ sb_lb_address 10.0.0.5/24
 e2e_http_backends 2 80
 
 # The router, on a link of its own to the load balancer.
-RT=$SB_ID-rt
-ip netns add "$RT"
-ip -n "$RT" link set lo up
-ip -n "$SB_LB" link add up1 type veth peer name rt0 netns "$RT"
-ip -n "$SB_LB" addr add 10.98.0.11/24 dev up1
-ip -n "$SB_LB" link set up1 up
-ip -n "$RT" addr add 10.98.0.1/24 dev rt0
-ip -n "$RT" link set rt0 up
-timers='hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5;'
+e2e_bgp_router
 cat > "$SB_DIR/bird-lb.conf" <<EOC
 router id 10.98.0.11;
 protocol device { }
 protocol kernel kvips { kernel table 100; learn; ipv4 { import all; export none; }; }
-protocol bgp up { local 10.98.0.11 as 65001; neighbor 10.98.0.1 as 65000; $timers
+protocol bgp up { local 10.98.0.11 as 65001; neighbor 10.98.0.1 as 65000; $E2E_BGP_TIMERS
   ipv4 { import none; export where proto = "kvips"; next hop self; }; }
-EOC
-cat > "$SB_DIR/bird-rt.conf" <<EOC
-router id 10.98.0.1;
-protocol device { }
-protocol bgp lb1 { local 10.98.0.1 as 65000; neighbor 10.98.0.11 as 65001; $timers
-  ipv4 { import all; export none; }; }
 EOC
 start_bird() {
     ip netns exec "$1" bird -c "$SB_DIR/bird-$2.conf" -s "$SB_DIR/bird-$2.ctl" \
         -P "$SB_DIR/bird-$2.pid"
 }
-start_bird "$RT" rt
 start_bird "$SB_LB" lb
 
-fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
-e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
- "announce": {"mode": "bgp", "hold_down_ms": 2000},
- "services": [
-  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-   "health_check": {"type": "http", "path": "/health", $fast},
-   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
-EOC
+e2e_bgp_start_dsrd
 
 # What the router has learned, and what dsrd's table holds.
-routed() {
-    birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
-        | grep -q "^$VIP/32 .*unicast"
-}
+routed() { e2e_bgp_routed; }
 unrouted() { ! routed; }
 in_table() {
     ip -n "$SB_LB" route show table 100 proto 213 | grep -q "^$VIP dev br0"

@@ -82,6 +82,50 @@ e2e_setup() {
     done
 }
 
+# The bgp-mode tests' common part (bgp.sh, bgp-frr.sh).  e2e_bgp_router:
+# namespace $RT, linked to the load balancer (its up1 10.98.0.11/24, the
+# router's rt0 10.98.0.1/24), running a BIRD of AS 65000 that learns from
+# AS 65001 at 10.98.0.11 with short timers.
+E2E_BGP_TIMERS='hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5;'
+e2e_bgp_router() {
+    RT=$SB_ID-rt
+    ip netns add "$RT"
+    ip -n "$RT" link set lo up
+    ip -n "$SB_LB" link add up1 type veth peer name rt0 netns "$RT"
+    ip -n "$SB_LB" addr add 10.98.0.11/24 dev up1
+    ip -n "$SB_LB" link set up1 up
+    ip -n "$RT" addr add 10.98.0.1/24 dev rt0
+    ip -n "$RT" link set rt0 up
+    cat > "$SB_DIR/bird-rt.conf" <<EOC
+router id 10.98.0.1;
+protocol device { }
+protocol bgp lb1 { local 10.98.0.1 as 65000; neighbor 10.98.0.11 as 65001;
+  $E2E_BGP_TIMERS ipv4 { import all; export none; }; }
+EOC
+    ip netns exec "$RT" bird -c "$SB_DIR/bird-rt.conf" \
+        -s "$SB_DIR/bird-rt.ctl" -P "$SB_DIR/bird-rt.pid"
+}
+
+# e2e_bgp_start_dsrd: dsrd in bgp mode (2-s hold-down) with service web on
+# backends 10.0.0.11 and .12, checked by HTTP every 100 ms.
+e2e_bgp_start_dsrd() {
+    local fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
+    e2e_start_dsrd <<EOC
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+ "announce": {"mode": "bgp", "hold_down_ms": 2000},
+ "services": [
+  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
+   "health_check": {"type": "http", "path": "/health", $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
+EOC
+}
+
+# e2e_bgp_routed: the router has a route to the VIP.
+e2e_bgp_routed() {
+    birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
+        | grep -q "^$VIP/32 .*unicast"
+}
+
 # e2e_require_bird: skips the test (exit 77) without BIRD 2, or on the
 # kernel datapath, whose VM has no BIRD.
 e2e_require_bird() {
