@@ -23,129 +23,17 @@ fi
 sb_init bgp-ecmp
 VIP=192.0.2.10
 
-ns_add() { ip netns add "$SB_ID-$1"; ip -n "$SB_ID-$1" link set lo up; }
-in_ns() { local n=$1; shift; ip netns exec "$SB_ID-$n" "$@"; }
-
-# The segment: a Linux bridge in a namespace of its own.
-ns_add sw
-in_ns sw ip link add seg type bridge
-in_ns sw ip link set seg up
-# seg_port HOST IF: a veth from the segment into HOST as IF.
-# (Checksums complete everywhere: the userspace datapath does not
-# complete partial ones.)
-seg_port() {
-    in_ns sw ip link add "p-$1" type veth peer name "$2" netns "$SB_ID-$1"
-    in_ns sw ip link set "p-$1" master seg up
-    in_ns sw ethtool -K "p-$1" tx off > /dev/null
-    in_ns "$1" ethtool -K "$2" tx off > /dev/null
-}
-
-# The router: 10.0.0.1 on the segment, 198.18.1.1 towards the client.
-ns_add rt
-seg_port rt eth0
-in_ns rt ip addr add 10.0.0.1/24 dev eth0
-in_ns rt ip link set eth0 up
-ns_add client
-in_ns rt ip link add eth1 type veth peer name eth0 netns "$SB_ID-client"
-in_ns rt ip addr add 198.18.1.1/24 dev eth1
-in_ns rt ip link set eth1 up
-in_ns client ethtool -K eth0 tx off > /dev/null
-in_ns rt ethtool -K eth1 tx off > /dev/null
-in_ns client ip addr add 198.18.1.2/24 dev eth0
-in_ns client ip link set eth0 up
-in_ns client ip route add default via 198.18.1.1
-for k in ip_forward=1 fib_multipath_hash_policy=3 \
-         fib_multipath_hash_fields=0x37 conf.all.rp_filter=0 \
-         conf.eth0.rp_filter=0 conf.eth1.rp_filter=0; do
-    in_ns rt sysctl -qw "net.ipv4.$k"
-done
-timers='hold time 3; keepalive time 1; connect retry time 1; error wait time 1,5; bfd on;'
-{
-    echo "router id 10.0.0.1; protocol device { }"
-    echo "protocol kernel { merge paths on; ipv4 { import none; export all; }; }"
-    echo 'protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }'
-    for i in 1 2 3; do
-        echo "protocol bgp lb$i { local 10.0.0.1 as 65000; neighbor 10.0.0.2$i as 65001; $timers ipv4 { import all; export none; }; }"
-    done
-} > "$SB_DIR/bird-rt.conf"
-in_ns rt bird -c "$SB_DIR/bird-rt.conf" -s "$SB_DIR/bird-rt.ctl" \
-    -P "$SB_DIR/bird-rt.pid"
-
-# Backends: the VIP on lo, replies through the router.
+# The lab (deploy/bgp/lab.sh): the router with BIRD and BFD, the client,
+# the segment, the backends, and each node's OVS, BIRD and dsrd.
+. "$TOP_SRCDIR/deploy/bgp/lab.sh"
+lab_router 3
+lab_backends
 for i in 1 2 3; do
-    ns_add "be$i"
-    seg_port "be$i" eth0
-    in_ns "be$i" ip addr add "10.0.0.1$i/24" dev eth0
-    in_ns "be$i" ip link set eth0 up
-    in_ns "be$i" ip route add default via 10.0.0.1
-    in_ns "be$i" "$TOP_SRCDIR/deploy/dsr-backend" setup "$VIP" > /dev/null
-    sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/http-backend.py" "be$i" \
-        "$SB_DIR/be$i.http.log" 80
-    sb_spawn "be$i" python3 "$TOP_SRCDIR/bench/echo-backend.py" "be$i" 7
+    lab_node "$i"
+    lab_start_dsrd "$i"
 done
 
-# LB node I: OVS (br0 with eth0, br0 = 10.0.0.2I at its own MAC), dsrd,
-# BIRD.  Everything of node I lives in $SB_DIR/lbI.
-in_node() {
-    local i=$1
-    shift
-    in_ns "lb$i" env "OVS_RUNDIR=$SB_DIR/lb$i" "OVS_DBDIR=$SB_DIR/lb$i" \
-        "OVS_LOGDIR=$SB_DIR/lb$i" "$@"
-}
-for i in 1 2 3; do
-    mkdir "$SB_DIR/lb$i"
-    ns_add "lb$i"
-    seg_port "lb$i" eth0
-    in_ns "lb$i" ip link set eth0 arp off up
-    ovsdb-tool create "$SB_DIR/lb$i/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    in_node "$i" ovsdb-server "$SB_DIR/lb$i/conf.db" \
-        --remote="punix:$SB_DIR/lb$i/db.sock" \
-        --pidfile="$SB_DIR/lb$i/ovsdb-server.pid" \
-        --log-file="$SB_DIR/lb$i/ovsdb-server.log" -vconsole:off --detach
-    vsctl="ovs-vsctl --db=unix:$SB_DIR/lb$i/db.sock --timeout=10"
-    in_node "$i" $vsctl --no-wait init
-    in_node "$i" $vsctl --no-wait set Open_vSwitch . \
-        other_config:n-handler-threads=1 other_config:n-revalidator-threads=1
-    in_node "$i" ovs-vswitchd "unix:$SB_DIR/lb$i/db.sock" \
-        --pidfile="$SB_DIR/lb$i/ovs-vswitchd.pid" \
-        --log-file="$SB_DIR/lb$i/ovs-vswitchd.log" -vconsole:off --detach
-    in_node "$i" $vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
-        fail_mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow15 \
-        other_config:hwaddr=02:d5:d5:00:00:2$i \
-        -- add-port br0 eth0 -- set interface eth0 ofport_request=1
-    in_ns "lb$i" ip addr add "10.0.0.2$i/24" dev br0
-    in_ns "lb$i" ip link set br0 up
-    in_ns "lb$i" ethtool -K br0 tx off > /dev/null 2>&1 || true
-    cat > "$SB_DIR/lb$i/bird.conf" <<EOC
-router id 10.0.0.2$i;
-protocol device { }
-protocol kernel kvips { kernel table 100; learn; ipv4 { import all; export none; }; }
-protocol bfd { interface "*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
-protocol bgp up { local 10.0.0.2$i as 65001; neighbor 10.0.0.1 as 65000; $timers
-  ipv4 { import none; export where proto = "kvips"; next hop self; }; }
-EOC
-    in_ns "lb$i" bird -c "$SB_DIR/lb$i/bird.conf" -s "$SB_DIR/lb$i/bird.ctl" \
-        -P "$SB_DIR/lb$i/bird.pid"
-    # The same slot table everywhere: the same configuration.
-    cat > "$SB_DIR/lb$i/dsrd.json" <<EOC
-{"bridges": [{"name": "br0", "mac": "02:d5:d5:00:00:2$i"}],
- "announce": {"mode": "bgp", "hold_down_ms": 500},
- "services": [
-  {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
-   "health_check": {"type": "tcp", "interval_ms": 100, "timeout_ms": 500,
-                    "rise": 2, "fall": 2},
-   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]},
-  {"name": "echo", "vip": "$VIP", "protocol": "tcp", "port": 7,
-   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]}]}
-EOC
-    in_node "$i" "$DSRD" --config="$SB_DIR/lb$i/dsrd.json" \
-        --pidfile="$SB_DIR/lb$i/dsrd.pid" --log-file="$SB_DIR/lb$i/dsrd.log" \
-        -vconsole:off --detach
-done
-
-rt_paths() {
-    in_ns rt ip route show "$VIP" | grep -c 'nexthop via\|^192.0.2.10 via' || true
-}
+rt_paths() { lab_rt_paths; }
 paths_are() { [ "$(rt_paths)" = "$1" ]; }
 SB_WAIT=90 sb_wait_until paths_are 3 \
     || sb_fail "router has $(rt_paths) paths: $(in_ns rt ip route; birdc -s "$SB_DIR/bird-rt.ctl" show protocols)"
