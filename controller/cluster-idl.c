@@ -88,6 +88,12 @@ cluster_idl_get_global(const struct cluster_idl *store, uint64_t *cfg,
     return true;
 }
 
+bool
+cluster_idl_has_global(const struct cluster_idl *store)
+{
+    return dsrrec_dsr_global_first(store->idl) != NULL;
+}
+
 void
 cluster_idl_services(const struct cluster_idl *store, bool tracked,
                      cluster_idl_service_cb *cb, void *aux)

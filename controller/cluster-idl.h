@@ -24,6 +24,7 @@ unsigned int cluster_idl_seqno(const struct cluster_idl *);
 /* DSR_Global: false if the store has none yet (a new, empty store). */
 bool cluster_idl_get_global(const struct cluster_idl *, uint64_t *cfg,
                             uint32_t *next_service_id);
+bool cluster_idl_has_global(const struct cluster_idl *);
 
 /* Calls 'cb' for each Service row, or with 'tracked' for each one that
  * changed since cluster_idl_track_clear() ('config' NULL: deleted). */

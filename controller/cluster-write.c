@@ -82,9 +82,9 @@ cluster_propose(struct cluster *c, struct txn *txn)
 {
     uint64_t store_cfg;
     uint32_t store_next_id;
-    ovs_assert(!c->write_txn
-               && cluster_idl_get_global(c->store, &store_cfg,
-                                         &store_next_id));
+    bool has_global = cluster_idl_get_global(c->store, &store_cfg,
+                                             &store_next_id);
+    ovs_assert(!c->write_txn && has_global);
 
     shash_clear_free_data(&c->write_rows);
     char *comment = xasprintf("dsrd %s: write", c->node_name);

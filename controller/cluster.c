@@ -364,12 +364,8 @@ cluster_wait(struct cluster *c)
 bool
 cluster_is_current(const struct cluster *c)
 {
-    uint64_t store_cfg;
-    uint32_t next_service_id;
-
     return (cluster_idl_is_connected(c->store) && c->synced && !c->error
-            && cluster_idl_get_global(c->store, &store_cfg,
-                                      &next_service_id));
+            && cluster_idl_has_global(c->store));
 }
 
 /* Whether the store's version 'cfg' is in force here: APPLIED once every

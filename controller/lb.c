@@ -341,21 +341,13 @@ lb_packet_in(void *br_, const struct flow *flow,
     if (lb_vip_answer_ns(br, flow, in_port)) {
         return;
     }
-    struct in6_addr ip;
-    if (!neighbor_reply_address(flow, &ip)) {
-        return;
-    }
-    const struct neighbor *before = neighbor_find(&br->neighbors, &ip);
-    bool was_resolved = before && before->resolved;
-    struct eth_addr old_mac = before ? before->mac : eth_addr_zero;
-    bool changed;
-
+    struct neighbor_change change;
     const struct neighbor *nb = neighbor_handle_reply(&br->neighbors, flow,
-                                                      in_port, &changed);
-    if (!nb || !changed) {
+                                                      in_port, &change);
+    if (!nb || !change.changed) {
         return;
     }
-    update_location(br, was_resolved, old_mac, nb);
+    update_location(br, change.was_resolved, change.old_mac, nb);
 
     const struct lb_ip_users *users = find_ip_users(br, &nb->ip);
     struct hmapx_node *node;

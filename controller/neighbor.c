@@ -2,11 +2,12 @@
 #include <config.h>
 #include "controller/neighbor.h"
 
+#include <string.h>
+#include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "coverage.h"
 #include "dp-packet.h"
 #include "flow.h"
-#include "hash.h"
 #include "openvswitch/ofp-port.h"
 #include "openvswitch/vlog.h"
 #include "openvswitch/poll-loop.h"
@@ -76,18 +77,12 @@ set_next_probe(struct neighbor_table *t, struct neighbor *n,
     t->next_wakeup = MIN(t->next_wakeup, when);
 }
 
-static uint32_t
-ip_hash(const struct in6_addr *ip)
-{
-    return hash_bytes(ip, sizeof *ip, 0);
-}
-
 const struct neighbor *
 neighbor_find(const struct neighbor_table *t, const struct in6_addr *ip)
 {
     struct neighbor *n;
 
-    HMAP_FOR_EACH_WITH_HASH (n, node, ip_hash(ip), &t->neighbors) {
+    HMAP_FOR_EACH_WITH_HASH (n, node, dsr_ip_hash(ip, 0), &t->neighbors) {
         if (ipv6_addr_equals(&n->ip, ip)) {
             return n;
         }
@@ -105,7 +100,7 @@ neighbor_ref(struct neighbor_table *t, const struct in6_addr *ip)
         n->ip = *ip;
         n->next_probe = time_msec();
         t->next_wakeup = MIN(t->next_wakeup, n->next_probe);
-        hmap_insert(&t->neighbors, &n->node, ip_hash(ip));
+        hmap_insert(&t->neighbors, &n->node, dsr_ip_hash(ip, 0));
         heap_insert(&t->due, &n->due_node, due_priority(n->next_probe));
         t->n_unresolved++;
     }
@@ -230,8 +225,8 @@ neighbor_wait(const struct neighbor_table *t)
 
 /* The address an ARP reply or a Neighbor Advertisement in 'flow'
  * resolves, into '*ip': false if 'flow' is neither. */
-bool
-neighbor_reply_address(const struct flow *flow, struct in6_addr *ip)
+static bool
+reply_address(const struct flow *flow, struct in6_addr *ip)
 {
     if (flow->dl_type == htons(ETH_TYPE_ARP)
         && flow->nw_proto == ARP_OP_REPLY) {
@@ -249,17 +244,16 @@ neighbor_reply_address(const struct flow *flow, struct in6_addr *ip)
 
 /* Learns from an ARP reply or a Neighbor Advertisement in 'flow' that
  * arrived on 'in_port'.  Returns the neighbor it concerns, or NULL if
- * dsrd did not ask; '*changed' tells whether its MAC or port differs
- * from before. */
+ * 'flow' is neither or dsrd did not ask; '*change' says what it changed. */
 const struct neighbor *
 neighbor_handle_reply(struct neighbor_table *t, const struct flow *flow,
-                      ofp_port_t in_port, bool *changed)
+                      ofp_port_t in_port, struct neighbor_change *change)
 {
     struct in6_addr ip;
     struct neighbor *n;
 
-    *changed = false;
-    if (!neighbor_reply_address(flow, &ip)) {
+    memset(change, 0, sizeof *change);
+    if (!reply_address(flow, &ip)) {
         return NULL;
     }
     /* The sender's MAC (ARP) or the target link-layer option (ND, which
@@ -278,6 +272,8 @@ neighbor_handle_reply(struct neighbor_table *t, const struct flow *flow,
          * would let any host on the segment claim a backend's traffic. */
         return NULL;
     }
+    change->was_resolved = n->resolved;
+    change->old_mac = n->mac;
     if (!n->resolved || !eth_addr_equals(n->mac, mac)
         || n->port != in_port) {
         char s[INET6_ADDRSTRLEN];
@@ -295,7 +291,7 @@ neighbor_handle_reply(struct neighbor_table *t, const struct flow *flow,
         n->resolved = true;
         n->mac = mac;
         n->port = in_port;
-        *changed = true;
+        change->changed = true;
     }
     n->resolved_at = time_msec();
     n->n_probes = 0;

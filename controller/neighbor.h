@@ -61,10 +61,15 @@ bool neighbor_table_settled(const struct neighbor_table *);
 void neighbor_run(struct neighbor_table *, struct ofctrl *);
 void neighbor_wait(const struct neighbor_table *);
 
-bool neighbor_reply_address(const struct flow *, struct in6_addr *ip);
+/* What an answer changed of its neighbor. */
+struct neighbor_change {
+    bool changed;               /* Its MAC or port differs from before. */
+    bool was_resolved;          /* Before the answer. */
+    struct eth_addr old_mac;    /* Before the answer, if 'was_resolved'. */
+};
 const struct neighbor *neighbor_handle_reply(struct neighbor_table *,
                                              const struct flow *,
                                              ofp_port_t in_port,
-                                             bool *changed);
+                                             struct neighbor_change *);
 
 #endif /* controller/neighbor.h */

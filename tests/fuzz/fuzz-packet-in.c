@@ -16,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct neighbor_table table;
     struct dp_packet packet;
     struct flow flow;
-    bool changed;
+    struct neighbor_change change;
 
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     neighbor_table_init(&table, mac);
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 2; i++) {
         const struct neighbor *n = neighbor_handle_reply(&table, &flow,
                                                           u16_to_ofp(i + 1),
-                                                          &changed);
+                                                          &change);
         /* Backend traffic goes to that MAC: it must be a host's. */
         ovs_assert(!n || (!eth_addr_is_multicast(n->mac)
                           && !eth_addr_is_zero(n->mac)));
