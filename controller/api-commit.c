@@ -10,6 +10,7 @@
 #include "controller/http.h"
 #include "controller/model.h"
 #include "controller/txn.h"
+#include <string.h>
 #include "openvswitch/dynamic-string.h"
 #include "timeval.h"
 #include "util.h"
@@ -42,6 +43,12 @@ struct api_commit {
     enum api_result result;
     char *name;
     char *ip;
+    bool wait_nodes;            /* "?wait=nodes": answer once every node
+                                 * has applied the write, or at the
+                                 * deadline. */
+    uint64_t store_version;     /* The version the write made, once it is
+                                 * in force here; else 0. */
+    bool accepted;              /* In force here, yet not on a bridge. */
 };
 
 void
@@ -138,8 +145,19 @@ api_commit(struct cluster *cluster, const struct dsr_config *cfg,
            struct http_request *req, struct txn *txn, const char *name,
            const struct api_reply *reply)
 {
+    const char *wait = http_request_query(req, "wait");
+    if (wait && (strcmp(wait, "nodes") || !cluster)) {
+        http_respond_error(req, 400, "bad-request", NULL,
+                           cluster ? "query parameter wait: \"nodes\" is "
+                           "its only value"
+                           : "query parameter wait=nodes: dsrd has no "
+                           "clustered store (--db)");
+        txn_destroy(txn);
+        return NULL;
+    }
     if (cluster) {
         struct api_commit *p = create(cfg, req, txn, name, reply);
+        p->wait_nodes = wait != NULL;
         cluster_propose(cluster, txn);
         p->cluster = cluster;
         p->deadline = time_msec() + API_STORE_TIMEOUT_MS;
@@ -188,10 +206,16 @@ respond_done(struct api_commit *p)
     }
 }
 
-/* Answers the pending write once every bridge has its verdict, or once it
- * is clear that OVS will have it later. */
-static bool
-run_cluster(struct api_commit *p, struct http_request **retry)
+enum write_progress {
+    WRITE_PENDING,
+    WRITE_ENDED,                /* Answered with an error, or to retry. */
+    WRITE_IN_FORCE,             /* Here: 'store_version' says which. */
+};
+
+/* Follows the write in the store until it is in force here, or ends
+ * otherwise. */
+static enum write_progress
+run_write(struct api_commit *p, struct http_request **retry)
 {
     char *error;
     enum cluster_write_state state = cluster_write_poll(p->cluster, &error);
@@ -199,7 +223,7 @@ run_cluster(struct api_commit *p, struct http_request **retry)
     switch (state) {
     case CLUSTER_WRITE_PENDING:
         if (time_msec() < p->deadline) {
-            return false;
+            return WRITE_PENDING;
         }
         /* Neither refused nor known to be committed. */
         http_respond_error(p->req, 504, "store-timeout", NULL,
@@ -217,15 +241,46 @@ run_cluster(struct api_commit *p, struct http_request **retry)
         break;
     case CLUSTER_WRITE_APPLIED:
     case CLUSTER_WRITE_ACCEPTED:
-        build_answer(p);
-        if (state == CLUSTER_WRITE_ACCEPTED) {
-            respond_accepted(p);
-        } else {
-            respond_done(p);
-        }
-        break;
+        p->store_version = cluster_write_version(p->cluster);
+        p->accepted = state == CLUSTER_WRITE_ACCEPTED;
+        cluster_write_end(p->cluster);
+        return WRITE_IN_FORCE;
     }
     cluster_write_end(p->cluster);
+    return WRITE_ENDED;
+}
+
+/* Answers the pending write once every bridge has its verdict, or once it
+ * is clear that OVS will have it later; with "?wait=nodes", once every
+ * node says it applied it too.  The answer says which nodes had. */
+static bool
+run_cluster(struct api_commit *p, struct http_request **retry)
+{
+    if (!p->store_version) {
+        enum write_progress progress = run_write(p, retry);
+        if (progress != WRITE_IN_FORCE) {
+            return progress == WRITE_ENDED;
+        }
+    }
+
+    struct ds applied = DS_EMPTY_INITIALIZER;
+    bool all = cluster_nodes_applied(p->cluster, p->store_version, &applied);
+    if (p->wait_nodes && !all && !p->accepted
+        && time_msec() < p->deadline) {
+        ds_destroy(&applied);
+        return false;
+    }
+    build_answer(p);
+    if (p->accepted) {
+        respond_accepted(p);
+    } else {
+        respond_done(p);
+    }
+    char version[32];
+    snprintf(version, sizeof version, "%"PRIu64, p->store_version);
+    http_add_header(p->req, "DSR-Store-Version", version);
+    http_add_header(p->req, "DSR-Applied-On", ds_cstr(&applied));
+    ds_destroy(&applied);
     return true;
 }
 

@@ -129,6 +129,12 @@ cluster_write_end(struct cluster *c)
     shash_clear_free_data(&c->write_rows);
 }
 
+uint64_t
+cluster_write_version(const struct cluster *c)
+{
+    return c->write_cfg;
+}
+
 /* Whether the store holds what the write wrote, with its version: then it
  * was committed, whatever the answer said. */
 static bool

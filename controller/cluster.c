@@ -10,6 +10,7 @@
 #include "controller/model.h"
 #include "controller/txn.h"
 #include "coverage.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -388,6 +389,35 @@ cluster_applied_here(const struct cluster *c, uint64_t cfg)
         }
     }
     return CLUSTER_WRITE_PENDING;
+}
+
+struct nodes_applied {
+    uint64_t cfg;
+    struct ds *names;
+    bool all;
+};
+
+static void
+node_applied(void *na_, const struct cluster_idl_node *node)
+{
+    struct nodes_applied *na = na_;
+
+    if (node->applied_cfg >= na->cfg) {
+        ds_put_format(na->names, "%s%s", na->names->length ? "," : "",
+                      node->name);
+    } else {
+        na->all = false;
+    }
+}
+
+bool
+cluster_nodes_applied(const struct cluster *c, uint64_t cfg,
+                      struct ds *names)
+{
+    struct nodes_applied na = { .cfg = cfg, .names = names, .all = true };
+
+    cluster_idl_nodes(c->store, node_applied, &na);
+    return na.all;
 }
 
 /* The nodes and, for each backend some node sees down, which ones. */

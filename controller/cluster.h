@@ -62,6 +62,15 @@ enum cluster_write_state cluster_write_poll(struct cluster *, char **error);
  * change of the store. */
 void cluster_write_end(struct cluster *);
 
+/* The store version the write makes (while it is not ended). */
+uint64_t cluster_write_version(const struct cluster *);
+
+/* Appends to 'names' the nodes whose Node row says they applied store
+ * version 'cfg' (comma-separated); returns whether every node's does. */
+struct ds;
+bool cluster_nodes_applied(const struct cluster *, uint64_t cfg,
+                           struct ds *names);
+
 /* GET /v1/cluster: this node, its view of the store and every node's
  * applied version. */
 json_t *cluster_to_json(const struct cluster *);

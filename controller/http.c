@@ -538,6 +538,14 @@ respond__(struct http_request *req, unsigned int status,
 }
 
 void
+http_add_header(struct http_request *req, const char *name,
+                const char *value)
+{
+    ovs_assert(req->response);
+    MHD_add_response_header(req->response, name, value);
+}
+
+void
 http_respond(struct http_request *req, unsigned int status,
              const char *content_type, const char *body, size_t len,
              const char *etag, const char *location)

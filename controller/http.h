@@ -76,5 +76,8 @@ void http_respond_page(struct http_request *, struct ds *html,
 void http_respond_error(struct http_request *, unsigned int status,
                         const char *error, const char *path,
                         const char *reason);
+/* Adds a header to the response just given with http_respond*(). */
+void http_add_header(struct http_request *, const char *name,
+                     const char *value);
 
 #endif /* controller/http.h */

@@ -127,6 +127,12 @@ api PATCH /v1/services/web '{"hash": "5-tuple"}' -H "If-Match: $etag2"
 expect 200 '.hash == "5-tuple"' '.backends | length == 2'
 api PATCH /v1/services/web '{"name": "renamed"}'
 expect 422 '.path == "$.name"'
+# ?wait=nodes waits for a clustered store's nodes: without one, a 400
+# that changes nothing.
+api PATCH "/v1/services/web?wait=nodes" '{"hash": "source-ip"}'
+expect 400 '.reason | test("wait=nodes")'
+api GET /v1/services/web
+expect 200 '.hash == "5-tuple"'
 
 # Backends.
 api GET /v1/services/web/backends

@@ -103,11 +103,19 @@ grep -q 'ssl:127.0.0.1:666[123]: connected' "$SB_DIR/c.log" \
     || sb_fail "node c is not connected over TLS"
 echo "three nodes, one configuration: $(groups br1 | wc -l) group(s) alike"
 
-# A write through a: answered once a's bridge has it; b and c follow.
-api PATCH /v1/services/web/backends/10.0.0.12 '{"weight": 3}'
+# A write through a: answered once a's bridge has it; with ?wait=nodes,
+# once b and c say they have it too, and the answer says which nodes have.
+api PATCH "/v1/services/web/backends/10.0.0.12?wait=all" '{"weight": 4}'
+expect 400 '.reason | test("wait")'
+api PATCH "/v1/services/web/backends/10.0.0.12?wait=nodes" '{"weight": 3}'
 expect 200 '.weight == 3'
 etag=$(header ETag)
-sb_wait_until converged
+[ "$(header DSR-Applied-On | tr , '\n' | sort | tr -d '\n')" = abc ] \
+    || sb_fail "DSR-Applied-On: $(header DSR-Applied-On)"
+version=$(header DSR-Store-Version)
+converged || sb_fail "answered before every bridge had the write"
+API_URL=$C api GET /v1/cluster
+expect 200 ".store_version == $version"
 API_URL=$B api GET /v1/services/web
 expect 200 '.backends[1].weight == 3'
 [ "$(header ETag)" = "$etag" ] \
