@@ -229,9 +229,17 @@ after=$(acked)
 echo "leader s$killed killed after $before acknowledged writes; $after of 1000 acknowledged in all"
 [ "$after" -gt "$before" ] || sb_fail "no write acknowledged after the leader died"
 # A write the store committed although its answer was lost with the
-# leader is answered 201 too, not 409 when checked again.
-! grep -v ' 201$' "$writes" \
-    || sb_fail "writes answered otherwise than 201 (above)"
+# leader is answered 201 too, not 409 when checked again.  The only other
+# answer allowed is 504 store-timeout ("may or may not be committed": not
+# acknowledged), for a write the store has not decided within the API's
+# 10 s: through a Raft follower, a write whose prerequisite another write
+# beat is retried by ovsdb-server until it wins, and on a slow build
+# beside the rest of the suite one was seen to lose for 10 s.  Rare, or
+# it is a regression.
+! grep -v ' 201$' "$writes" | grep -v '^create [0-9]* 504 ' \
+    || sb_fail "writes answered otherwise than 201 or 504 (above)"
+timeouts=$(grep -c '^create [0-9]* 504 ' "$writes" || true)
+[ "$timeouts" -le 10 ] || sb_fail "$timeouts of 1000 writes timed out"
 member "$killed"
 
 # Every acknowledged write is on every node, and the nodes agree.
@@ -248,6 +256,13 @@ for i in $(awk '$3 == 201 {print $2}' "$writes"); do
 done
 [ "$lost" = 0 ] || sb_fail "$lost acknowledged writes lost"
 echo "0 of $after acknowledged writes lost; $(wc -l < "$SB_DIR/names") services on each node"
+for i in $(awk '$3 == 504 {print $2}' "$writes"); do
+    if grep -qx "svc-$i" "$SB_DIR/names"; then
+        echo "write $i, answered 504, was committed (on every node)"
+    else
+        echo "write $i, answered 504, was not committed (on no node)"
+    fi
+done
 
 # The data plane never depended on the store.
 out=$(e2e_curl "http://$VIP/?[1-30]")
