@@ -17,6 +17,7 @@ export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-announce-rt
 SB_WAIT=120
+SB_POLL=0.05
 VIP=192.0.2.10      # the lab's; the N VIPs are 10.100.0.0 up
 . "$top/deploy/bgp/lab.sh"
 lab_router 1
@@ -42,14 +43,8 @@ established() {
 lab_start_dsrd 1
 sb_wait_until established || sb_fail "BGP session not established"
 stop_dsrd
-# poll CMD COUNT: until CMD prints COUNT, every 50 ms.
-poll() {
-    local deadline=$((SECONDS + SB_WAIT))
-    until [ "$($1)" -ge "$2" ]; do
-        [ $SECONDS -lt $deadline ] || sb_fail "timed out: $1 at $($1) of $2"
-        sleep 0.05
-    done
-}
+table_full() { [ "$(in_table)" -ge "$n" ]; }
+fib_full() { [ "$(in_fib)" -ge "$n" ]; }
 
 for run in $(seq 1 "$runs"); do
     rm -f "$SB_DIR"/lb1/dsrd.state.json*
@@ -57,9 +52,9 @@ for run in $(seq 1 "$runs"); do
     in_node 1 "$DSRD" --config="$SB_DIR/lb1/scale.json" \
         --pidfile="$SB_DIR/lb1/dsrd.pid" --log-file="$SB_DIR/lb1/dsrd.log" \
         -vconsole:off --detach
-    poll in_table "$n"
+    sb_wait_until table_full || sb_fail "table 100: $(in_table) of $n"
     table=$(echo "$(now) - $start" | bc)
-    poll in_fib "$n"
+    sb_wait_until fib_full || sb_fail "router's FIB: $(in_fib) of $n"
     fib=$(echo "$(now) - $start" | bc)
     echo "$table $fib" | tee -a "$SB_DIR/results" >&2
     # SIGTERM withdraws every VIP; the next run starts from an empty FIB.

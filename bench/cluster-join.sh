@@ -24,6 +24,7 @@ export DSRD=$build/controller/dsrd
 . "$top/deploy/sandbox.sh"
 sb_init dsr-bench-join
 SB_WAIT=900
+SB_POLL=0.02
 sb_start_ovs
 
 python3 "$top/bench/scale-config.py" "$n" "$per" > "$SB_DIR/services.json"
@@ -53,14 +54,6 @@ stop() {
     ovs-appctl -t "$SB_DIR/$1.ctl" exit
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 }
-# poll CMD...: until CMD succeeds, every 20 ms.
-poll() {
-    local deadline=$((SECONDS + SB_WAIT))
-    until "$@"; do
-        [ $SECONDS -lt $deadline ] || sb_fail "timed out: $*"
-        sleep 0.02
-    done
-}
 in_sync() { grep -q ': in sync ' "$SB_DIR/$1.log" 2>/dev/null; }
 cluster() {
     ip netns exec "$SB_LB" curl -sS --max-time 5 "http://127.0.0.1:$1/v1/cluster" 2>/dev/null
@@ -76,7 +69,7 @@ sb_start_store
 db=$SB_STORE
 new_bridge br1
 dsrd seed "$SB_DIR/seed.json" --db="$db" --node-name=seed --api=127.0.0.1:9181
-poll applied 9181
+sb_wait_until applied 9181 || sb_fail "the store was not seeded"
 stop seed
 sb_vsctl del-br br1
 echo "store seeded: $n services x $per backends" >&2
@@ -86,7 +79,7 @@ for run in $(seq 1 "$runs"); do
     new_bridge br0
     start=$(now)
     dsrd single "$SB_DIR/services.json"
-    poll in_sync single
+    sb_wait_until in_sync single || sb_fail "single: never in sync"
     single=$(echo "$(now) - $start" | bc)
     stop single
 
@@ -94,7 +87,7 @@ for run in $(seq 1 "$runs"); do
     start=$(now)
     dsrd join "$SB_DIR/empty.json" --db="$db" --node-name=join \
         --api=127.0.0.1:9180
-    poll applied 9180
+    sb_wait_until applied 9180 || sb_fail "join: never applied"
     join=$(echo "$(now) - $start" | bc)
     stop join
     grep -q 'in sync .* ([1-9][0-9]* flow mods' "$SB_DIR/single.log" \

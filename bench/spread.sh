@@ -22,31 +22,20 @@ VIP=192.0.2.10
 . "$top/deploy/bgp/lab.sh"
 lab_router 3
 lab_backends
-for i in 1 2 3; do
-    lab_node "$i"
-    lab_start_dsrd "$i"
-done
+lab_nodes 3
 three_paths() { [ "$(lab_rt_paths)" = 3 ]; }
 sb_wait_until three_paths || sb_fail "the router has $(lab_rt_paths) paths"
 
-# SYNs node I's service group took so far.
-node_packets() {
-    in_node "$1" ovs-appctl -t "$SB_DIR/lb$1/ovs-vswitchd.$(cat "$SB_DIR/lb$1/ovs-vswitchd.pid").ctl" \
-        revalidator/wait > /dev/null 2>&1 || true
-    in_node "$1" ovs-ofctl -O OpenFlow15 dump-group-stats br0 \
-        | sed -n 's/.*group_id=1,[^:]*packet_count=\([0-9]*\),.*/\1/p'
-}
-
 for run in $(seq 1 "$runs"); do
     before=()
-    for i in 1 2 3; do before[i]=$(node_packets "$i"); done
+    for i in 1 2 3; do before[i]=$(lab_group_packets "$i"); done
     in_ns client curl -sS --max-time 10 "http://$VIP/?[1-$n]" \
         > "$SB_DIR/answers" || sb_fail "requests failed"
     [ "$(grep -c '^be[123]$' "$SB_DIR/answers")" = "$n" ] \
         || sb_fail "answers: $(sort "$SB_DIR/answers" | uniq -c)"
     nodes=""
     for i in 1 2 3; do
-        nodes="$nodes $(( $(node_packets "$i") - before[i] ))"
+        nodes="$nodes $(( $(lab_group_packets "$i") - before[i] ))"
     done
     backends=$(for b in be1 be2 be3; do grep -c "^$b\$" "$SB_DIR/answers"; done)
     echo $nodes $backends | tee -a "$SB_DIR/results" >&2

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "controller/api-commit.h"
 
+#include <string.h>
 #include "controller/api-request.h"
 #include "controller/api-respond.h"
 #include "controller/cluster.h"
@@ -10,7 +11,6 @@
 #include "controller/http.h"
 #include "controller/model.h"
 #include "controller/txn.h"
-#include <string.h>
 #include "openvswitch/dynamic-string.h"
 #include "timeval.h"
 #include "util.h"

@@ -21,7 +21,8 @@
 #   sb_start_dsrd CONFIG    dsrd in $SB_LB against br0
 #   sb_start_store [ARGS]   a new 3-member clustered store (Raft) in $SB_LB
 #                           for dsrd --db=$SB_STORE (deploy/cluster/)
-#   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default)
+#   sb_wait_until CMD...    poll CMD until it succeeds (10 s by default,
+#                           every $SB_POLL seconds, 0.1 by default)
 #   sb_wait_stats MIN CMD...
 #                           poll CMD until it prints a count >= MIN
 #                           (OpenFlow statistics lag the datapath's)
@@ -102,7 +103,7 @@ sb_wait_until() {
             sb_log "timed out after ${SB_WAIT}s waiting for: $*"
             return 1
         fi
-        sleep 0.1
+        sleep "${SB_POLL:-0.1}"
     done
 }
 

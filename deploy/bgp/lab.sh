@@ -14,7 +14,9 @@
 #                      $SB_DIR/lbI/dsrd.json (bgp mode, services web and
 #                      echo on the three backends)
 #   lab_start_dsrd I   dsrd of node I;  lab_start_vswitchd I  its switch
+#   lab_nodes N        nodes 1..N, each with its dsrd started
 #   lab_rt_paths       the router's paths to $VIP
+#   lab_group_packets I   packets node I's service group 1 took (its SYNs)
 #
 # $VIP must be set.  The segment is a Linux bridge in namespace $SB_ID-sw;
 # host H's port on it is p-H there.
@@ -158,6 +160,22 @@ EOC
   {"name": "echo", "vip": "$VIP", "protocol": "tcp", "port": 7,
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}, {"ip": "10.0.0.13"}]}]}
 EOC
+}
+
+lab_nodes() {
+    local i
+    for i in $(seq 1 "$1"); do
+        lab_node "$i"
+        lab_start_dsrd "$i"
+    done
+}
+
+lab_group_packets() {
+    local ctl
+    ctl=$SB_DIR/lb$1/ovs-vswitchd.$(cat "$SB_DIR/lb$1/ovs-vswitchd.pid").ctl
+    in_node "$1" ovs-appctl -t "$ctl" revalidator/wait > /dev/null 2>&1 || true
+    in_node "$1" ovs-ofctl -O OpenFlow15 dump-group-stats br0 \
+        | sed -n 's/.*group_id=1,[^:]*packet_count=\([0-9]*\),.*/\1/p'
 }
 
 lab_rt_paths() {

@@ -28,10 +28,7 @@ VIP=192.0.2.10
 . "$TOP_SRCDIR/deploy/bgp/lab.sh"
 lab_router 3
 lab_backends
-for i in 1 2 3; do
-    lab_node "$i"
-    lab_start_dsrd "$i"
-done
+lab_nodes 3
 
 rt_paths() { lab_rt_paths; }
 paths_are() { [ "$(rt_paths)" = "$1" ]; }
@@ -39,11 +36,7 @@ SB_WAIT=90 sb_wait_until paths_are 3 \
     || sb_fail "router has $(rt_paths) paths: $(in_ns rt ip route; birdc -s "$SB_DIR/bird-rt.ctl" show protocols)"
 
 # 1. Spread: 90 connections, each node takes some, all answered.
-group_packets() {
-    in_node "$1" ovs-appctl -t "$SB_DIR/lb$1/ovs-vswitchd.$(cat "$SB_DIR/lb$1/ovs-vswitchd.pid").ctl" revalidator/wait > /dev/null 2>&1 || true
-    in_node "$1" ovs-ofctl -O OpenFlow15 dump-group-stats br0 \
-        | sed -n 's/.*group_id=1,[^:]*packet_count=\([0-9]*\),.*/\1/p'
-}
+group_packets() { lab_group_packets "$1"; }
 in_ns client curl -sS --max-time 10 "http://$VIP/?[1-90]" > "$SB_DIR/answers" \
     || sb_fail "requests failed: $(sort "$SB_DIR/answers" | uniq -c)"
 [ "$(grep -c '^be[123]$' "$SB_DIR/answers")" = 90 ] \
