@@ -38,6 +38,8 @@ struct vip_route {
     struct hmap_node node;      /* In struct announcer's 'vips'. */
     struct in6_addr vip;        /* IPv6, or IPv4-mapped. */
     bool announced;             /* The route is in the table. */
+    uint32_t metric;            /* Its metric there, if 'announced'. */
+    uint32_t want_metric;       /* This pass: its services' highest. */
     bool inherited;             /* Found there at start, not yet judged. */
     long long int able_since;   /* Servable since; 0: not servable. */
     bool seen;                  /* In the configuration this pass. */
@@ -65,6 +67,8 @@ struct announcer {
     bool dirty;                 /* Something changed since 'last_walk'. */
     uint64_t cfg_version;       /* What the last look saw. */
     uint64_t lb_seqno;
+    char *node_name;            /* Matched against services'
+                                 * announce.nodes. */
     char *drain_file;           /* Exists while the node is drained. */
     bool drained;               /* Withdraw everything, keep forwarding. */
 };
@@ -96,7 +100,7 @@ route_request(struct announcer *a, int type, int flags,
 
 static int
 add_route(struct announcer *a, const struct in6_addr *vip,
-          const char *device)
+          const char *device, uint32_t metric)
 {
     unsigned int ifindex = if_nametoindex(device);
     if (!ifindex) {
@@ -105,15 +109,16 @@ add_route(struct announcer *a, const struct in6_addr *vip,
     struct nlmsghdr *nlh = route_request(a, RTM_NEWROUTE,
                                          NLM_F_CREATE | NLM_F_REPLACE, vip);
     mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+    mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
     return rtnl_transact(&a->rtnl, nlh, NULL, NULL);
 }
 
 static int
-del_route(struct announcer *a, const struct in6_addr *vip)
+del_route(struct announcer *a, const struct in6_addr *vip, uint32_t metric)
 {
-    int error = rtnl_transact(&a->rtnl,
-                              route_request(a, RTM_DELROUTE, 0, vip),
-                              NULL, NULL);
+    struct nlmsghdr *nlh = route_request(a, RTM_DELROUTE, 0, vip);
+    mnl_attr_put_u32(nlh, RTA_PRIORITY, metric);
+    int error = rtnl_transact(&a->rtnl, nlh, NULL, NULL);
     return error == ESRCH || error == ENOENT ? 0 : error;
 }
 
@@ -149,6 +154,7 @@ note_route(const struct nlmsghdr *nlh, void *a_)
     struct nlattr *attr;
     uint32_t table = rtm->rtm_table;
     struct in6_addr dst = in6addr_any;
+    uint32_t metric = 0;
     bool v4 = rtm->rtm_family == AF_INET;
 
     if ((v4 ? rtm->rtm_dst_len != 32
@@ -161,6 +167,8 @@ note_route(const struct nlmsghdr *nlh, void *a_)
         size_t len = mnl_attr_get_payload_len(attr);
         if (mnl_attr_get_type(attr) == RTA_TABLE) {
             table = mnl_attr_get_u32(attr);
+        } else if (mnl_attr_get_type(attr) == RTA_PRIORITY) {
+            metric = mnl_attr_get_u32(attr);
         } else if (mnl_attr_get_type(attr) == RTA_DST && v4
                    && len == sizeof(ovs_be32)) {
             ovs_be32 dst4;
@@ -170,10 +178,13 @@ note_route(const struct nlmsghdr *nlh, void *a_)
             memcpy(&dst, payload, sizeof dst);
         }
     }
-    if (table == a->cfg.table && ipv6_addr_is_set(&dst)
-        && !find_vip(a, &dst)) {
+    if (table != a->cfg.table || !ipv6_addr_is_set(&dst)) {
+        return MNL_CB_OK;
+    }
+    if (!find_vip(a, &dst)) {
         struct vip_route *r = add_vip(a, &dst);
         r->announced = r->inherited = true;
+        r->metric = metric;
     }
     return MNL_CB_OK;
 }
@@ -223,7 +234,8 @@ announcer_open(const struct dsr_announce *cfg, char **errorp)
 /* Returns the announcer of 'cfg', or NULL if it announces by ARP.  Exits
  * if rtnetlink cannot be used: announcing is the node's availability. */
 struct announcer *
-announcer_create(const struct dsr_announce *cfg, const char *drain_file)
+announcer_create(const struct dsr_announce *cfg, const char *drain_file,
+                 const char *node_name)
 {
     if (cfg->mode != DSR_ANNOUNCE_BGP) {
         return NULL;
@@ -235,6 +247,7 @@ announcer_create(const struct dsr_announce *cfg, const char *drain_file)
         ovs_fatal(0, "%s", error);
     }
     a->drain_file = xstrdup(drain_file);
+    a->node_name = xstrdup(node_name);
     a->drained = !access(drain_file, F_OK);
     VLOG_INFO("announcing VIPs by BGP: routes in kernel table %"PRIu32
               ", protocol %u (%"PRIuSIZE" found there), hold-down %u ms%s",
@@ -301,6 +314,7 @@ announcer_destroy(struct announcer *a)
         hmap_destroy(&a->bridges);
         rtnl_destroy(&a->rtnl);
         free(a->drain_file);
+        free(a->node_name);
         free(a);
     }
 }
@@ -354,27 +368,66 @@ service_cannot_serve(struct announcer *a, const struct lb *lb,
             : NULL);
 }
 
+/* The metric that 'svc' gives its VIP's route on this node, or 0 if it
+ * does not let this node announce the VIP at all. */
+static uint32_t
+service_metric(const struct announcer *a, const struct dsr_service *svc)
+{
+    const json_t *metric = json_object_get(svc->announce_json, "metric");
+    const json_t *nodes = json_object_get(svc->announce_json, "nodes");
+    uint32_t m = metric ? json_integer_value(metric) : 1;  /* Schema's. */
+    const json_t *node;
+    size_t i;
+
+    if (!nodes) {
+        return m;
+    }
+    json_array_foreach (nodes, i, node) {
+        const char *name = json_string_value(json_object_get(node, "name"));
+        if (!strcmp(name, a->node_name)) {
+            metric = json_object_get(node, "metric");
+            return metric ? json_integer_value(metric) : m;
+        }
+    }
+    return 0;
+}
+
+/* Adds the route with r->want_metric, or deletes it.  The metric is part
+ * of a route's key, so a new one is a new route: the old one is deleted
+ * just before it is added, not after, since FRR's "ip import-table" (8.4)
+ * forgets a prefix whose route goes while another one stays. */
 static void
 set_route(struct announcer *a, struct vip_route *r, const char *device,
           bool announce)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+    bool moved = announce && r->announced && r->metric != r->want_metric;
     char ip[INET6_ADDRSTRLEN];
     int error;
 
     dsr_ip_to_string(&r->vip, ip);
-    error = (announce ? add_route(a, &r->vip, device)
-             : del_route(a, &r->vip));
+    const char *op = "delete";
+    error = (!announce || moved ? del_route(a, &r->vip, r->metric) : 0);
+    if (!error && announce) {
+        op = "add";
+        r->announced = false;
+        error = add_route(a, &r->vip, device, r->want_metric);
+    }
     if (error) {
         VLOG_WARN_RL(&rl, "%s: could not %s its route in table %"PRIu32
-                     ": %s", ip, announce ? "add" : "delete", a->cfg.table,
-                     ovs_strerror(error));
+                     ": %s", ip, op, a->cfg.table, ovs_strerror(error));
         return;
     }
-    VLOG_INFO("%s: %s%s%s", ip, announce ? "announced" : "withdrawn",
-              !announce && r->why_not ? ": " : "",
-              !announce && r->why_not ? r->why_not : "");
+    if (moved) {
+        VLOG_INFO("%s: metric now %"PRIu32, ip, r->want_metric);
+    } else if (announce) {
+        VLOG_INFO("%s: announced, metric %"PRIu32, ip, r->want_metric);
+    } else {
+        VLOG_INFO("%s: withdrawn%s%s", ip, r->why_not ? ": " : "",
+                  r->why_not ? r->why_not : "");
+    }
     r->announced = announce;
+    r->metric = r->want_metric;
     r->inherited = false;
 }
 
@@ -399,7 +452,9 @@ judge_vip(struct announcer *a, struct vip_route *r, const char *device,
         r->able_since = now;
     }
     long long int hold_end = r->able_since + a->cfg.hold_down_ms;
-    if (r->inherited) {
+    if (r->announced && r->metric != r->want_metric) {
+        set_route(a, r, device, true);
+    } else if (r->inherited) {
         r->inherited = false;   /* Kept: it was right all along. */
     } else if (!r->announced && now >= hold_end) {
         set_route(a, r, device, true);
@@ -441,6 +496,7 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
         r->seen = false;
         r->device = NULL;
         r->blocked = false;
+        r->want_metric = 0;
     }
     struct dsr_service *svc;
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
@@ -449,9 +505,13 @@ announcer_run(struct announcer *a, const struct dsr_config *cfg,
             r = add_vip(a, &svc->vip);
         }
         r->seen = true;
-        const char *reason = service_cannot_serve(a, lb, svc);
+        uint32_t metric = service_metric(a, svc);
+        const char *reason = (!metric ? "not announced from this node "
+                                        "(its announce.nodes)"
+                              : service_cannot_serve(a, lb, svc));
         if (!reason) {
             r->device = svc->bridge;
+            r->want_metric = MAX(r->want_metric, metric);
         } else if (!r->blocked) {
             r->blocked = true;
             set_why_not(r, xasprintf("service %s: %s", svc->name, reason));
@@ -511,7 +571,8 @@ announcer_is_announced(const struct announcer *a, const struct in6_addr *vip)
     return r && r->announced;
 }
 
-/* {"mode": "bgp", "table": N, "protocol": N, "announced": [VIP...]} */
+/* {"mode": "bgp", "node": NAME, "table": N, ..., "announced": [VIP...],
+ *  "metrics": {VIP: N}, "not_announced": {VIP: WHY}} */
 json_t *
 announcer_to_json(const struct announcer *a)
 {
@@ -520,6 +581,7 @@ announcer_to_json(const struct announcer *a)
     }
 
     json_t *vips = json_array();
+    json_t *metrics = json_object();
     json_t *not_announced = json_object();
     const struct vip_route *r;
     HMAP_FOR_EACH (r, node, &a->vips) {
@@ -527,18 +589,20 @@ announcer_to_json(const struct announcer *a)
         dsr_ip_to_string(&r->vip, ip);
         if (r->announced) {
             json_array_append_new(vips, json_string(ip));
+            json_object_set_new(metrics, ip, json_integer(r->metric));
         } else {
             json_object_set_new(not_announced, ip, json_string(
                                     r->why_not ? r->why_not
                                     : "hold-down after a withdrawal"));
         }
     }
-    return json_pack("{s:s, s:I, s:i, s:I, s:b, s:o, s:o}", "mode", "bgp",
+    return json_pack("{s:s, s:s, s:I, s:i, s:I, s:b, s:o, s:o, s:o}",
+                     "mode", "bgp", "node", a->node_name,
                      "table", (json_int_t) a->cfg.table,
                      "protocol", a->cfg.protocol,
                      "hold_down_ms", (json_int_t) a->cfg.hold_down_ms,
                      "drained", a->drained,
-                     "announced", vips,
+                     "announced", vips, "metrics", metrics,
                      "not_announced", not_announced);
 }
 

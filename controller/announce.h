@@ -17,6 +17,9 @@
  * a VIP of its own.)  A VIP that stops being servable is withdrawn at
  * once; one that becomes servable again is announced after
  * announce.hold_down_ms.
+ * A service's own "announce" may keep its VIP off some nodes and give the
+ * route a metric per node, which the routing daemon sends as the MED:
+ * active-standby per VIP.
  * Losing the switch withdraws every VIP on that bridge: the userspace
  * datapath's LOCAL port outlives ovs-vswitchd, and with it the route. */
 #ifndef DSR_ANNOUNCE_H
@@ -32,7 +35,8 @@ struct dsr_config;
 struct lb;
 
 struct announcer *announcer_create(const struct dsr_announce *,
-                                   const char *drain_file);
+                                   const char *drain_file,
+                                   const char *node_name);
 void announcer_destroy(struct announcer *);
 void announcer_run(struct announcer *, const struct dsr_config *,
                    const struct lb *);

@@ -435,6 +435,7 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
     svc->hash = (config_member_is(s, d, "hash", "source-ip")
                  ? DSR_HASH_SOURCE_IP : DSR_HASH_5TUPLE);
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
+    svc->announce_json = json_deep_copy(json_object_get(s, "announce"));
     svc->on_all_down = (config_member_is(s, d, "on_all_down", "keep")
                         ? DSR_ALL_DOWN_KEEP : DSR_ALL_DOWN_DROP);
     svc->pin_connections = json_is_true(config_member(s, d,
@@ -582,6 +583,7 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
         || !json_equal_or_null(a->health_json, b->health_json)
         || a->on_all_down != b->on_all_down
         || a->pin_connections != b->pin_connections
+        || !json_equal_or_null(a->announce_json, b->announce_json)
         || a->n_backends != b->n_backends
         || !a->slots != !b->slots
         || (a->slots && memcmp(a->slots, b->slots,
@@ -633,6 +635,8 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
                               ? "keep" : "drop"))
         || json_is_true(config_member(s, d, "pin_connections"))
            != old->pin_connections
+        || !json_equal_or_null(json_object_get(s, "announce"),
+                               old->announce_json)
         || json_array_size(backends) != old->n_backends
         || !old->slots) {
         return false;

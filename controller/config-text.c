@@ -180,6 +180,10 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
                                                          : "\"drop\"");
     put_key(s, "pin_connections", false);
     ds_put_cstr(s, svc->pin_connections ? "true" : "false");
+    if (svc->announce_json) {
+        put_key(s, "announce", false);
+        put_value(s, svc->announce_json);
+    }
     put_key(s, "backends", false);
     ds_put_char(s, '[');
     for (size_t i = 0; i < svc->n_backends; i++) {

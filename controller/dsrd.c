@@ -125,7 +125,7 @@ main(int argc, char *argv[])
     lb = lb_create(cfg);
     char *drain_file = xasprintf("%s.drained", state_file);
     struct announcer *announcer = announcer_create(&cfg->announce,
-                                                   drain_file);
+                                                   drain_file, node_name);
     free(drain_file);
     lb_set_max_probes_in_flight(lb, limits.max_probes_in_flight);
     /* Loading a big state file peaks far above what dsrd keeps (its JSON
@@ -616,8 +616,9 @@ usage(void)
            "(schemas/ovs-dsr.ovsschema)\n"
            "                          holds the services of every node "
            "(tcp:, ssl:, unix:)\n"
-           "      --node-name=NAME    this node in the store (default the "
-           "host name)\n"
+           "      --node-name=NAME    this node in the store and in "
+           "announce.nodes\n"
+           "                          (default the host name)\n"
            "      --db-private-key=FILE, --db-certificate=FILE, "
            "--db-ca-cert=FILE\n"
            "                          for ssl: store remotes\n"

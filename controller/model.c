@@ -37,6 +37,7 @@ dsr_service_destroy(struct dsr_service *svc)
             dsr_health_check_destroy(svc->backends[i].check);
         }
         json_decref(svc->health_json);
+        json_decref(svc->announce_json);
         free(svc->name);
         free(svc->bridge);
         free(svc->backends);

@@ -118,6 +118,7 @@ struct dsr_service {
     json_t *health_json;        /* Its health_check, or NULL. */
     enum dsr_all_down on_all_down;
     bool pin_connections;       /* Conntrack pins (flows/README.md). */
+    json_t *announce_json;      /* Its "announce" (bgp mode), or NULL. */
 };
 
 /* One OVS bridge that dsrd programs. */

@@ -212,6 +212,12 @@ static const struct {
      "$.bridges[0].target: \"br0.mgmt\" does not match"},
     {CONFIG("{\"name\": \"web\"}"),
      "$.services[0].vip: required field is missing"},
+    {CONFIG(SERVICE(", \"announce\": {\"metric\": 0}")),
+     "$.services[0].announce.metric: must be at least 1"},
+    {CONFIG(SERVICE(", \"announce\": {\"nodes\": [{\"metric\": 5}]}")),
+     "$.services[0].announce.nodes[0].name: required field is missing"},
+    {CONFIG(SERVICE(", \"announce\": {\"nodes\": []}")),
+     "$.services[0].announce.nodes: must have at least 1 item"},
     {CONFIG(SERVICE(", \"vip\": 5")), "duplicate"},
     {"{\"bridges\": [" BRIDGE "], \"services\": [{\"name\": \"web\","
      " \"vip\": \"10.0.0\", \"protocol\": \"tcp\", \"port\": 80,"
@@ -400,7 +406,10 @@ END_TEST
 START_TEST(test_announce_round_trip)
 {
     static const char text[] =
-        "{\"bridges\": [" BRIDGE "], \"services\": [],"
+        "{\"bridges\": [" BRIDGE "], \"services\": ["
+        SERVICE(", \"announce\": {\"metric\": 9,"
+                "  \"nodes\": [{\"name\": \"a\"},"
+                "            {\"name\": \"b\", \"metric\": 90}]}") "],"
         " \"announce\": {\"mode\": \"bgp\", \"hold_down_ms\": 500}}";
     struct dsr_config cfg, again;
     char *error = parse(text, &cfg);
@@ -415,6 +424,12 @@ START_TEST(test_announce_round_trip)
     error = parse(dumped, &again);
     ck_assert_msg(!error, "%s", error);
     ck_assert(dsr_announce_equal(&cfg.announce, &again.announce));
+    ck_assert(dsr_service_equal(dsr_config_find_service(&cfg, "web"),
+                                dsr_config_find_service(&again, "web")));
+    const json_t *announce = dsr_config_find_service(&again, "web")
+                             ->announce_json;
+    ck_assert_int_eq(json_integer_value(json_object_get(announce, "metric")),
+                     9);
     json_decref(j);
     free(dumped);
     dsr_config_destroy(&again);
@@ -835,6 +850,7 @@ START_TEST(test_service_json_same_sees_changes)
         { "{\"mac\": \"02:00:00:00:00:99\"}", false },
         { "{\"on_all_down\": \"keep\"}", false },
         { "{\"pin_connections\": false}", false },
+        { "{\"announce\": {\"metric\": 7}}", false },
         { "{\"health_check\": {\"type\": \"none\"}}", false },
         { "{\"health_check\": {\"type\": \"tcp\", \"rise\": 3}}", false },
         { "{\"weight\": 31}", true }, { "{\"state\": \"drain\"}", true },

@@ -113,7 +113,8 @@ lab_start_bird() {
 }
 lab_start_dsrd() {
     in_node "$1" "$DSRD" --config="$SB_DIR/lb$1/dsrd.json" \
-        --pidfile="$SB_DIR/lb$1/dsrd.pid" --log-file="$SB_DIR/lb$1/dsrd.log" \
+        --node-name="lb$1" --pidfile="$SB_DIR/lb$1/dsrd.pid" \
+        --log-file="$SB_DIR/lb$1/dsrd.log" \
         -vconsole:off --detach
 }
 
@@ -145,7 +146,9 @@ protocol device { }
 protocol kernel kvips { kernel table 100; learn; ipv4 { import all; export none; }; }
 $LAB_BFD
 protocol bgp up { local 10.0.0.2$i as 65001; neighbor 10.0.0.1 as 65000; $LAB_BGP_TIMERS
-  ipv4 { import none; export where proto = "kvips"; next hop self; }; }
+  ipv4 { import none; next hop self; export filter {
+           if proto = "kvips" then { bgp_med = krt_metric; accept; } reject; };
+  }; }
 EOC
     lab_start_bird "$i"
     # The same slot table everywhere: the same configuration.

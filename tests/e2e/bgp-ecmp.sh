@@ -14,6 +14,7 @@
 #     back.
 #  6. Active-standby: the standby exports a longer AS path and takes no
 #     connection until the active node dies, then takes them all.
+#  7. Active-standby per VIP, by the services' announce metrics (the MED).
 . "$(dirname "$0")/lib.sh"
 e2e_require_bird
 if [ "$DSR_DATAPATH" != userspace ]; then
@@ -62,6 +63,75 @@ for port in 40001 40002 40003 40004 40005; do
     [ $# = 3 ] && [ "$1" = "$2" ] && [ "$2" = "$3" ] \
         || sb_fail "client port $port: backends$chosen on lb1..lb3"
 done
+
+# 7. Active-standby per VIP: service web2 on VIP2 is announced by lb1
+# (metric 10) and lb2 (the service's 50), not by lb3; the router uses lb1
+# alone (lowest MED).  lb1's metric goes to 100: the router moves to lb2,
+# and lb1 still announces it, as a standby.
+VIP2=192.0.2.20
+for i in 1 2 3; do
+    in_ns "be$i" "$TOP_SRCDIR/deploy/dsr-backend" setup "$VIP2" > /dev/null
+done
+web2() {
+    jq -n --arg vip "$VIP2" --argjson m1 "$1" '{name: "web2", vip: $vip,
+        protocol: "tcp", port: 80,
+        backends: [{ip: "10.0.0.11"}, {ip: "10.0.0.12"}, {ip: "10.0.0.13"}],
+        announce: {metric: 50, nodes: [{name: "lb1", metric: $m1},
+                                       {name: "lb2"}]}}'
+}
+api_on() {
+    local i=$1
+    shift
+    in_ns "lb$i" curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+        -H 'Content-Type: application/json' "$@"
+}
+for i in 1 2 3; do
+    code=$(api_on "$i" -X PUT --data "$(web2 10)" \
+               http://127.0.0.1:9180/v1/services/web2)
+    [ "$code" = 201 ] || sb_fail "PUT web2 on lb$i: $code"
+done
+via2_only() {
+    [ "$(in_ns rt ip route show "$VIP2" | grep -c via)" = 1 ] \
+        && in_ns rt ip route show "$VIP2" | grep -q "via $1 "
+}
+SB_WAIT=30 sb_wait_until via2_only 10.0.0.21 \
+    || sb_fail "VIP2 not via lb1 alone: $(in_ns rt ip route show "$VIP2")"
+status_on() {
+    in_ns "lb$1" curl -sS --max-time 5 http://127.0.0.1:9180/v1/status
+}
+status_on 2 | jq -e ".announce.metrics[\"$VIP2\"] == 50" > /dev/null \
+    || sb_fail "lb2's metric for VIP2: $(status_on 2 | jq -c .announce)"
+why="service web2: not announced from this node (its announce.nodes)"
+status_on 3 | jq -e --arg v "$VIP2" --arg why "$why" \
+        '.announce.not_announced[$v] == $why' > /dev/null \
+    || sb_fail "lb3 and VIP2: $(status_on 3 | jq -c .announce)"
+in_ns client curl -sS --max-time 10 "http://$VIP2/?[1-20]" > "$SB_DIR/answers7"
+[ "$(grep -c '^be[123]$' "$SB_DIR/answers7")" = 20 ] \
+    || sb_fail "VIP2: $(sort "$SB_DIR/answers7" | uniq -c)"
+code=$(api_on 1 -X PUT --data "$(web2 100)" \
+           http://127.0.0.1:9180/v1/services/web2)
+[ "$code" = 200 ] || sb_fail "PUT web2 with metric 100 on lb1: $code"
+SB_WAIT=30 sb_wait_until via2_only 10.0.0.22 \
+    || sb_fail "VIP2 not moved to lb2: $(in_ns rt ip route show "$VIP2")"
+routes=$(in_ns lb1 ip route show table 100 "$VIP2")
+[ "$routes" = "$VIP2 dev br0 proto 213 scope link metric 100 " ] \
+    || [ "$routes" = "$VIP2 dev br0 proto 213 scope link metric 100" ] \
+    || sb_fail "lb1's table 100 for VIP2: $routes"
+grep -q "$VIP2: metric now 100" "$SB_DIR/lb1/dsrd.log" \
+    || sb_fail "lb1 did not log the new metric"
+lb1_exports_100() {
+    birdc -s "$SB_DIR/lb1/bird.ctl" show route all "$VIP2/32" \
+        | grep -q 'Kernel.metric: 100$'
+}
+sb_wait_until lb1_exports_100 \
+    || sb_fail "lb1's BIRD: $(birdc -s "$SB_DIR/lb1/bird.ctl" show route all "$VIP2/32")"
+for i in 1 2 3; do
+    code=$(api_on "$i" -X DELETE http://127.0.0.1:9180/v1/services/web2)
+    [ "$code" = 204 ] || sb_fail "DELETE web2 on lb$i: $code"
+done
+vip2_gone() { [ -z "$(in_ns rt ip route show "$VIP2")" ]; }
+SB_WAIT=30 sb_wait_until vip2_gone || sb_fail "VIP2 still routed"
+echo "active-standby per VIP: lb1 (metric 10) alone, lb2 (50) after lb1's metric went to 100, lb3 never"
 
 # 2. Every health check of lb1 fails (the backends cannot answer it):
 # lb1 withdraws, the others stay, new connections keep working.
@@ -120,7 +190,7 @@ broken=$(grep -c BROKEN "$SB_DIR/conns" || true)
 [ "$broken" = 0 ] || sb_fail "$broken long-lived connections broke: $(grep BROKEN "$SB_DIR/conns" | head)"
 # 6. Active-standby between lb1 and lb3: lb3 exports a longer AS path,
 # so the router uses lb1 alone; lb1 dies, lb3 takes over.
-sed -i 's/export where proto = "kvips";/export filter { if proto = "kvips" then { bgp_path.prepend(65001); accept; } reject; };/' \
+sed -i 's/bgp_med = krt_metric;/& bgp_path.prepend(65001);/' \
     "$SB_DIR/lb3/bird.conf"
 birdc -s "$SB_DIR/lb3/bird.ctl" configure > /dev/null || sb_fail "birdc configure"
 via_only() {
@@ -145,4 +215,4 @@ in_ns client curl -sS --max-time 10 "http://$VIP/?[1-20]" > "$SB_DIR/answers5"
 for i in 1 3; do
     in_node "$i" ovs-appctl -t "$SB_DIR/lb$i/dsrd.$(cat "$SB_DIR/lb$i/dsrd.pid").ctl" exit
 done
-echo "PASS: 3 nodes behind ECMP: spread, same choice, withdraw on failed health, drain and node loss with 0 broken, active-standby failover"
+echo "PASS: 3 nodes behind ECMP: spread, same choice, withdraw on failed health, drain and node loss with 0 broken, active-standby failover, per-VIP metrics"

@@ -4,7 +4,8 @@
 # it ("redistribute table 100"), the configuration deploy/bgp/README.md
 # gives; a real BIRD on a router learns it.  The VIP is announced while the
 # node can serve it, withdrawn when the service loses its backends, back
-# after the hold-down, and withdrawn by SIGTERM.  The table is the
+# after the hold-down, and withdrawn by SIGTERM.  The service's announce
+# metric reaches the router as the MED.  The table is the
 # contract: dsrd does not know which daemon reads it.
 . "$(dirname "$0")/lib.sh"
 e2e_require_bird
@@ -56,6 +57,22 @@ frr_sh() { ip netns exec "$SB_LB" vtysh --vty_socket "$frr" -c "$1" 2>&1; }
 SB_WAIT=60 sb_wait_until routed \
     || sb_fail "never announced: $(frr_sh 'show bgp summary'; frr_sh "show ip route table 100")"
 echo "announced through FRR (the router has no other source for the VIP)"
+# The route's metric is the MED that bgpd sends: 1 by default, then the
+# service's own, changed without a withdrawal.
+med_is() {
+    birdc -s "$SB_DIR/bird-rt.ctl" show route all "$VIP/32" 2>/dev/null \
+        | grep -q "BGP.med: $1\$"
+}
+sb_wait_until med_is 1 || sb_fail "MED not 1: $(birdc -s "$SB_DIR/bird-rt.ctl" show route all "$VIP/32")"
+api GET /v1/services/web
+expect 200
+api PUT /v1/services/web "$(jq '.announce = {metric: 7}' "$SB_DIR/body")"
+expect 200
+sb_wait_until med_is 7 || sb_fail "MED not 7: $(birdc -s "$SB_DIR/bird-rt.ctl" show route all "$VIP/32")"
+[ "$(ip -n "$SB_LB" route show table 100 | wc -l)" = 1 ] \
+    || sb_fail "table 100: $(ip -n "$SB_LB" route show table 100)"
+grep -q "withdrawn" "$SB_DIR/dsrd.log" && sb_fail "withdrawn to change the metric"
+echo "the service's metric reaches the router as the MED"
 
 # The service loses its backends: withdrawn at once; one comes back:
 # announced again after the hold-down.
