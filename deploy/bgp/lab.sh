@@ -6,8 +6,9 @@
 #   lab_router N       a router (BIRD, BFD 100 ms x 3, 5-tuple multipath,
 #                      10.0.0.1 on the segment) peering with nodes 1..N,
 #                      and a client behind it (198.18.1.2)
-#   lab_backends       backends 10.0.0.11-13 on the segment: $VIP on lo,
-#                      HTTP on port 80 and echo on port 7
+#   lab_backends [N]   backends 10.0.0.11-1N (N 3 by default, at most 9)
+#                      on the segment: $VIP on lo, HTTP on port 80 and
+#                      echo on port 7
 #   lab_node I         LB node I (10.0.0.2I): its own ovsdb-server and
 #                      ovs-vswitchd (userspace, one-armed on the segment),
 #                      BIRD learning dsrd's table 100 with BFD, and
@@ -16,7 +17,8 @@
 #   lab_start_dsrd I   dsrd of node I;  lab_start_vswitchd I  its switch
 #   lab_nodes N        nodes 1..N, each with its dsrd started
 #   lab_rt_paths       the router's paths to $VIP
-#   lab_group_packets I   packets node I's service group 1 took (its SYNs)
+#   lab_group_packets I [G]  packets node I's group G (1: service web,
+#                      2: echo) took: its SYNs
 #
 # $VIP must be set.  The segment is a Linux bridge in namespace $SB_ID-sw;
 # host H's port on it is p-H there.
@@ -77,7 +79,7 @@ lab_router() {
 # Backends: the VIP on lo, replies through the router.
 lab_backends() {
     local i
-    for i in 1 2 3; do
+    for i in $(seq 1 "${1:-3}"); do
         ns_add "be$i"
         seg_port "be$i" eth0
         in_ns "be$i" ip addr add "10.0.0.1$i/24" dev eth0
@@ -174,11 +176,11 @@ lab_nodes() {
 }
 
 lab_group_packets() {
-    local ctl
+    local ctl group=${2:-1}
     ctl=$SB_DIR/lb$1/ovs-vswitchd.$(cat "$SB_DIR/lb$1/ovs-vswitchd.pid").ctl
     in_node "$1" ovs-appctl -t "$ctl" revalidator/wait > /dev/null 2>&1 || true
     in_node "$1" ovs-ofctl -O OpenFlow15 dump-group-stats br0 \
-        | sed -n 's/.*group_id=1,[^:]*packet_count=\([0-9]*\),.*/\1/p'
+        | sed -n "s/.*group_id=$group,[^:]*packet_count=\([0-9]*\),.*/\1/p"
 }
 
 lab_rt_paths() {
