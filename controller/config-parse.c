@@ -433,7 +433,9 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
     /* The schema allows no mode that dsr_mode_from_string() lacks. */
     dsr_mode_from_string(config_member_string(s, d, "mode"), &svc->mode);
     svc->hash = (config_member_is(s, d, "hash", "source-ip")
-                 ? DSR_HASH_SOURCE_IP : DSR_HASH_5TUPLE);
+                 ? DSR_HASH_SOURCE_IP
+                 : config_member_is(s, d, "hash", "5-tuple-cross-node")
+                 ? DSR_HASH_5TUPLE_CROSS_NODE : DSR_HASH_5TUPLE);
     svc->health_json = json_deep_copy(json_object_get(s, "health_check"));
     svc->announce_json = json_deep_copy(json_object_get(s, "announce"));
     svc->on_all_down = (config_member_is(s, d, "on_all_down", "keep")

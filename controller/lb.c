@@ -112,7 +112,9 @@ service_to_pipeline(const struct lb_bridge *br, const struct dsr_service *svc,
     ps->udp = (svc->protocol & DSR_PROTO_UDP) != 0;
     ps->port = svc->port;
     ps->mode = lb_pipeline_mode(svc->mode);
-    ps->hash_source_ip = svc->hash == DSR_HASH_SOURCE_IP;
+    ps->hash = (svc->hash == DSR_HASH_SOURCE_IP ? DSR_SLOT_HASH_IP_SRC
+                : svc->hash == DSR_HASH_5TUPLE_CROSS_NODE
+                ? DSR_SLOT_HASH_5TUPLE : DSR_SLOT_HASH_DP);
     ps->mac = svc->mac;
     ps->pin_connections = svc->pin_connections;
     if (routed_to(br)) {

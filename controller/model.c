@@ -206,7 +206,9 @@ dsr_protocol_to_string(enum dsr_protocol protocol)
 const char *
 dsr_hash_to_string(enum dsr_hash hash)
 {
-    return hash == DSR_HASH_SOURCE_IP ? "source-ip" : "5-tuple";
+    return (hash == DSR_HASH_SOURCE_IP ? "source-ip"
+            : hash == DSR_HASH_5TUPLE_CROSS_NODE ? "5-tuple-cross-node"
+            : "5-tuple");
 }
 
 const char *

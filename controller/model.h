@@ -34,6 +34,9 @@ enum dsr_mode {
 enum dsr_hash {
     DSR_HASH_5TUPLE,            /* Addresses, protocol and ports. */
     DSR_HASH_SOURCE_IP,         /* Client address only: persistence. */
+    DSR_HASH_5TUPLE_CROSS_NODE, /* The 5-tuple, hashed by ovs-vswitchd (an
+                                 * upcall per connection): the same on
+                                 * every node, whatever its datapath. */
 };
 
 /* An operator's choice for a backend; health never overrides it. */

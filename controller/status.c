@@ -100,7 +100,8 @@ cross_node_to_json(enum datapath_kind dp)
            : dp == DATAPATH_KERNEL
            ? "the kernel datapath seeds its hash at boot: a connection "
              "moved to another node lands on another slot unless pinned "
-             "there or its service hashes by source-ip"
+             "there or its service hashes by source-ip or "
+             "5-tuple-cross-node"
            : dp == DATAPATH_DPDK
            ? "a DPDK port's hash may come from the NIC (RSS), which "
              "differs between NICs and their settings"

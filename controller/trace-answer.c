@@ -51,6 +51,12 @@ compute_slot(struct trace_result *r)
     } else if (!q->client_port || !r->dport) {
         r->slot_note = "a 5-tuple service: give CLIENT_IP:PORT and "
                        "VIP:PORT to compute the slot";
+    } else if (r->svc->hash == DSR_HASH_5TUPLE_CROSS_NODE) {
+        r->slot = trace_slot_5tuple_fields(q->client, q->client_port,
+                                           q->vip, r->dport);
+        r->slot_note = "ovs-vswitchd's hash of addresses and ports "
+                       "(selection_method=hash), the same on every "
+                       "datapath";
     } else if (r->datapath == DATAPATH_KERNEL) {
         r->slot_note = "unknown: the kernel datapath seeds its 5-tuple hash "
                        "randomly at boot; answered from the pin and the "
@@ -258,7 +264,7 @@ result_json(const struct lb *lb, const struct trace_result *r,
         "protocol", q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
         "client", endpoint_json(q->client, q->client_port),
         "vip", endpoint_json(q->vip, r->dport),
-        "hash", r->svc->hash == DSR_HASH_SOURCE_IP ? "source-ip" : "5-tuple",
+        "hash", dsr_hash_to_string(r->svc->hash),
         "dp_hash", (r->hash_known ? json_sprintf("%#"PRIx32, r->dp_hash)
                     : json_null()),
         "slot", r->slot >= 0 ? json_integer(r->slot) : json_null(),

@@ -58,12 +58,11 @@ trace_hash_to_slot(uint32_t dp_hash)
     return dp_hash & (TRACE_N_SLOTS - 1);
 }
 
-/* The bucket, hence the slot, ovs-vswitchd picks for a client address in
- * a source-ip service's group: 256 buckets of weight 1, ids 0..255. */
-unsigned int
-trace_slot_source_ip(ovs_be32 src)
+/* The bucket, hence the slot, ovs-vswitchd picks in a "hash" group of 256
+ * buckets of weight 1, ids 0..255, given the hash of the fields. */
+static unsigned int
+slot_of_fields_hash(uint32_t basis)
 {
-    uint32_t basis = hash_bytes(&src, sizeof src, hash_uint64(0));
     unsigned int best = 0;
     uint32_t best_score = 0;
 
@@ -75,4 +74,31 @@ trace_slot_source_ip(ovs_be32 src)
         }
     }
     return best;
+}
+
+/* A source-ip service's slot for a client address: fields(ip_src). */
+unsigned int
+trace_slot_source_ip(ovs_be32 src)
+{
+    return slot_of_fields_hash(hash_bytes(&src, sizeof src,
+                                          hash_uint64(0)));
+}
+
+/* A 5-tuple-cross-node service's slot (host-order ports): of the fields
+ * in flows/slots.h's DSR_SLOT_HASH_5TUPLE_FIELDS, an IPv4 TCP or UDP
+ * packet has ip_src, ip_dst and its protocol's two ports, in that
+ * order. */
+unsigned int
+trace_slot_5tuple_fields(ovs_be32 src, uint16_t sport, ovs_be32 dst,
+                         uint16_t dport)
+{
+    ovs_be16 sport_be = htons(sport);
+    ovs_be16 dport_be = htons(dport);
+    uint32_t basis = hash_uint64(0);
+
+    basis = hash_bytes(&src, sizeof src, basis);
+    basis = hash_bytes(&dst, sizeof dst, basis);
+    basis = hash_bytes(&sport_be, sizeof sport_be, basis);
+    basis = hash_bytes(&dport_be, sizeof dport_be, basis);
+    return slot_of_fields_hash(basis);
 }

@@ -2,7 +2,8 @@
  * Open vSwitch 3.1 computes it, with libopenvswitch's own functions: the
  * userspace datapath's software 5-tuple hash for "dp_hash" groups
  * (5-tuple services), ovs-vswitchd's rendezvous hash over the buckets for
- * "hash,fields(ip_src)" groups (source-ip services).  Pure functions;
+ * "hash,fields(ip_src)" groups (source-ip services) and the 5-tuple
+ * fields of 5-tuple-cross-node services.  Pure functions;
  * controller/trace.c answers "where does this client go?" with them. */
 #ifndef DSR_TRACE_HASH_H
 #define DSR_TRACE_HASH_H 1
@@ -14,5 +15,7 @@ uint32_t trace_hash_5tuple(uint8_t ip_proto, ovs_be32 src, uint16_t sport,
                            ovs_be32 dst, uint16_t dport);
 unsigned int trace_hash_to_slot(uint32_t dp_hash);
 unsigned int trace_slot_source_ip(ovs_be32 src);
+unsigned int trace_slot_5tuple_fields(ovs_be32 src, uint16_t sport,
+                                      ovs_be32 dst, uint16_t dport);
 
 #endif /* controller/trace-hash.h */

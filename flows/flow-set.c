@@ -324,12 +324,21 @@ slot_group_any(const struct dsr_slot_group *sg)
     return false;
 }
 
+/* DSR_SLOT_HASH_5TUPLE_FIELDS, in the order ovs-vswitchd hashes them. */
+static const enum mf_field_id five_tuple_fields[] = {
+    MFF_IPV4_SRC, MFF_IPV4_DST, MFF_IPV6_SRC, MFF_IPV6_DST,
+    MFF_TCP_SRC, MFF_TCP_DST, MFF_UDP_SRC, MFF_UDP_DST,
+};
+
 /* The ovs-ofctl text of a slot group, after "group_id=N,". */
 static void
 format_slot_group(const struct dsr_slot_group *sg, struct ds *s)
 {
-    ds_put_cstr(s, (!sg->hash_ip_src
+    ds_put_cstr(s, (sg->hash == DSR_SLOT_HASH_DP
                     ? "type=select,selection_method=dp_hash"
+                    : sg->hash == DSR_SLOT_HASH_5TUPLE
+                    ? "type=select,selection_method=hash,fields("
+                      DSR_SLOT_HASH_5TUPLE_FIELDS ")"
                     : sg->ipv6
                     ? "type=select,selection_method=hash,fields(ipv6_src)"
                     : "type=select,selection_method=hash,fields(ip_src)"));
@@ -442,6 +451,17 @@ dsr_flow_same_on_wire(const struct dsr_flow *a, const struct dsr_flow *b)
 
 /* Reads a group from a switch as a slot group: false if it is not one
  * (another type, other actions, buckets out of order). */
+static bool
+has_five_tuple_fields(const struct field_array *fields)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(five_tuple_fields); i++) {
+        if (!bitmap_is_set(fields->used.bm, five_tuple_fields[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool
 dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
                          struct dsr_slot_group *sg)
@@ -455,8 +475,12 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
     if (!strcmp(gd->props.selection_method, "hash") && n_fields == 1
         && (bitmap_is_set(gd->props.fields.used.bm, MFF_IPV4_SRC)
             || bitmap_is_set(gd->props.fields.used.bm, MFF_IPV6_SRC))) {
-        sg->hash_ip_src = true;
+        sg->hash = DSR_SLOT_HASH_IP_SRC;
         sg->ipv6 = bitmap_is_set(gd->props.fields.used.bm, MFF_IPV6_SRC);
+    } else if (!strcmp(gd->props.selection_method, "hash")
+               && n_fields == ARRAY_SIZE(five_tuple_fields)
+               && has_five_tuple_fields(&gd->props.fields)) {
+        sg->hash = DSR_SLOT_HASH_5TUPLE;
     } else if (strcmp(gd->props.selection_method, "dp_hash") || n_fields) {
         return false;
     }
@@ -507,8 +531,8 @@ bool
 dsr_slot_group_equal(const struct dsr_slot_group *a,
                      const struct dsr_slot_group *b)
 {
-    return (a->hash_ip_src == b->hash_ip_src
-            && (!a->hash_ip_src || a->ipv6 == b->ipv6)
+    return (a->hash == b->hash
+            && (a->hash != DSR_SLOT_HASH_IP_SRC || a->ipv6 == b->ipv6)
             && !memcmp(a->slot_ips, b->slot_ips, sizeof a->slot_ips)
             && (a->next_table == b->next_table || !slot_group_any(a)));
 }
@@ -527,13 +551,17 @@ dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
     };
     ovs_list_init(&gm->buckets);
     ovs_strlcpy(gm->props.selection_method,
-                sg->hash_ip_src ? "hash" : "dp_hash",
+                sg->hash == DSR_SLOT_HASH_DP ? "dp_hash" : "hash",
                 sizeof gm->props.selection_method);
-    if (sg->hash_ip_src) {
-        union mf_value ones;
-        memset(&ones, 0xff, sizeof ones);
+    union mf_value ones;
+    memset(&ones, 0xff, sizeof ones);
+    if (sg->hash == DSR_SLOT_HASH_IP_SRC) {
         field_array_set(sg->ipv6 ? MFF_IPV6_SRC : MFF_IPV4_SRC, &ones,
                         &gm->props.fields);
+    } else if (sg->hash == DSR_SLOT_HASH_5TUPLE) {
+        for (size_t i = 0; i < ARRAY_SIZE(five_tuple_fields); i++) {
+            field_array_set(five_tuple_fields[i], &ones, &gm->props.fields);
+        }
     }
     if (!slot_group_any(sg)) {
         return;

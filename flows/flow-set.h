@@ -41,10 +41,10 @@ struct dsr_flow {
 /* A select group whose bucket i (bucket_id i) loads slot i's backend
  * address into reg1 and resubmits to 'next_table' (flows/slots.h). */
 struct dsr_slot_group {
-    bool hash_ip_src;           /* selection_method=hash,fields(ip_src);
-                                 * otherwise dp_hash. */
-    bool ipv6;                  /* With 'hash_ip_src': fields(ipv6_src)
-                                 * (ip_src ignores IPv6 packets). */
+    enum dsr_slot_hash hash;
+    bool ipv6;                  /* With DSR_SLOT_HASH_IP_SRC:
+                                 * fields(ipv6_src) (ip_src ignores IPv6
+                                 * packets). */
     uint8_t next_table;
     ovs_be32 slot_ips[DSR_SLOTS];     /* 0: the bucket drops. */
 };

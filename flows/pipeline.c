@@ -362,8 +362,9 @@ set_slot_group(struct dsr_owner *owner, const struct pipeline_service *svc,
     struct dsr_slot_group sg;
 
     memset(&sg, 0, sizeof sg);
-    sg.hash_ip_src = svc->hash_source_ip;
-    sg.ipv6 = svc->hash_source_ip && !IN6_IS_ADDR_V4MAPPED(&svc->vip);
+    sg.hash = svc->hash;
+    sg.ipv6 = (svc->hash == DSR_SLOT_HASH_IP_SRC
+               && !IN6_IS_ADDR_V4MAPPED(&svc->vip));
     sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
                                           : DSR_TABLE_BACKEND);
     memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "openvswitch/compiler.h"
 #include "openvswitch/types.h"
+#include "flows/slots.h"
 #include "packets.h"
 
 struct dsr_owner;
@@ -183,7 +184,7 @@ struct pipeline_service {
     bool udp;                   /* ...and/or UDP. */
     uint16_t port;              /* Destination port; 0 means all ports. */
     enum pipeline_mode mode;
-    bool hash_source_ip;        /* Slots by client address, not 5-tuple. */
+    enum dsr_slot_hash hash;    /* How the group picks a packet's slot. */
     struct eth_addr mac;        /* l2: eth_src of frames to backends. */
     bool pin_connections;       /* Conntrack pins (README.md). */
     bool routed;                /* Its VIP is routed to this node (BGP): */

@@ -16,6 +16,19 @@
 #define DSR_SLOTS 256
 #define DSR_SLOT_NONE UINT32_MAX
 
+/* How a slot group picks a packet's bucket. */
+enum dsr_slot_hash {
+    DSR_SLOT_HASH_DP,           /* selection_method=dp_hash: the
+                                 * datapath's 5-tuple hash. */
+    DSR_SLOT_HASH_IP_SRC,       /* selection_method=hash,fields(ip_src). */
+    DSR_SLOT_HASH_5TUPLE,       /* selection_method=hash over addresses and
+                                 * ports (DSR_SLOT_HASH_5TUPLE_FIELDS):
+                                 * ovs-vswitchd's hash, the same on every
+                                 * node and datapath. */
+};
+#define DSR_SLOT_HASH_5TUPLE_FIELDS \
+    "ip_src,ip_dst,ipv6_src,ipv6_dst,tcp_src,tcp_dst,udp_src,udp_dst"
+
 struct slots_backend {
     uint32_t id;                /* What a slot holds: the bucket id. */
     uint64_t key;               /* The same on every node: its address. */

@@ -279,7 +279,11 @@ START_TEST(test_slot_group_read_back)
     b.next_table = 22;
     ck_assert(!slot_group_round_trip(&a, &b));
     b = a;
-    b.hash_ip_src = true;
+    b.hash = DSR_SLOT_HASH_5TUPLE;
+    ck_assert(!slot_group_round_trip(&a, &b));
+    ck_assert(slot_group_round_trip(&b, &b));
+    b = a;
+    b.hash = DSR_SLOT_HASH_IP_SRC;
     ck_assert(!slot_group_round_trip(&a, &b));
     ck_assert(slot_group_round_trip(&b, &b));
 

@@ -510,17 +510,34 @@ START_TEST(test_both_protocols_all_ports)
 }
 END_TEST
 
-START_TEST(test_source_ip_hash)
+/* Groups hashed by ovs-vswitchd: source-ip over the client address;
+ * 5-tuple-cross-node over addresses and ports of either family (it skips
+ * the fields whose prerequisites a packet lacks). */
+START_TEST(test_vswitchd_hashed_groups)
 {
-    struct pipeline_service dns = dns_service();
-    dns.hash_source_ip = true;
-    char *text = one_backend_pipeline(&dns);
+    static const struct {
+        enum dsr_slot_hash hash;
+        const char *fields;
+    } cases[] = {
+        { DSR_SLOT_HASH_IP_SRC, "fields(ip_src)" },
+        { DSR_SLOT_HASH_5TUPLE, "fields(ip_src,ip_dst,ipv6_src,ipv6_dst,"
+                                "tcp_src,tcp_dst,udp_src,udp_dst)" },
+    };
 
-    ck_assert(strstr(text, "\ngroup_id=1,type=select,selection_method=hash,"
-                     "fields(ip_src),bucket=bucket_id:0,actions="
-                     "set_field:0xa00000b->reg1,resubmit(,21),"
-                     "bucket=bucket_id:1,"));
-    free(text);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct pipeline_service dns = dns_service();
+        dns.hash = cases[i].hash;
+        char *text = one_backend_pipeline(&dns);
+        char *group = xasprintf("\ngroup_id=1,type=select,"
+                                "selection_method=hash,%s,bucket=bucket_id:0,"
+                                "actions=set_field:0xa00000b->reg1,"
+                                "resubmit(,21),bucket=bucket_id:1,",
+                                cases[i].fields);
+
+        ck_assert_msg(strstr(text, group), "%s", text);
+        free(group);
+        free(text);
+    }
 }
 END_TEST
 
@@ -529,7 +546,7 @@ END_TEST
 START_TEST(test_ipv6_service)
 {
     struct pipeline_service web = service("2001:db8::100");
-    web.hash_source_ip = true;
+    web.hash = DSR_SLOT_HASH_IP_SRC;
     char *text = one_backend_pipeline(&web);
 
     ck_assert(strstr(text, ",tcp6,ipv6_dst=2001:db8::100,tp_dst=80 "
@@ -580,7 +597,7 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_no_pins),
            CHECK_TEST(test_built_flows_equal_their_text),
            CHECK_TEST(test_backend_change_costs_one_flow),
-           CHECK_TEST(test_source_ip_hash),
+           CHECK_TEST(test_vswitchd_hashed_groups),
            CHECK_TEST(test_ipv6_service),
            CHECK_TEST(test_backend_location),
            CHECK_TEST(test_cookie_layout))

@@ -1,23 +1,27 @@
 #!/bin/bash
 # "Where does this client go?" (dsr/trace, GET /v1/trace, dsrctl trace):
-# dsrd predicts the backend of 1,000 new connections with distinct
-# 5-tuples (TCP and UDP on 5-tuple services, TCP on a source-ip service)
-# before they are made, and every one lands there; after a drain and a
+# dsrd predicts the backend of 1,200 new connections with distinct
+# 5-tuples (TCP and UDP on 5-tuple services, TCP on a source-ip service
+# and on a 5-tuple-cross-node one) before they are made, and every one
+# lands there; after a drain and a
 # weight change, established connections are reported pinned to their old
 # backend (and UDP flows really stay there) while new ones follow the new
 # slots.  On the kernel datapath (make check-vm) the hash is seeded per
-# boot: dsrd must say it is unknown and answer from the pins.
+# boot: dsrd must say it is unknown and answer from the pins, except for
+# the 5-tuple-cross-node service, hashed by ovs-vswitchd: predicted there
+# too.
 . "$(dirname "$0")/lib.sh"
 
 QUERY="$TOP_SRCDIR/tests/e2e/trace-query.py"
 CLIENT="$TOP_SRCDIR/tests/e2e/trace-client.py"
 
 e2e_setup trace 3
-e2e_http_backends 3 80 8080
+e2e_http_backends 3 80 8080 8081
 e2e_udp_backends 3 5353
 e2e_web_service 3 \
     '., (.name = "dns" | .protocol = "udp" | .port = 5353),
-     (.name = "sticky" | .port = 8080 | .hash = "source-ip")'
+     (.name = "sticky" | .port = 8080 | .hash = "source-ip"),
+     (.name = "cross" | .port = 8081 | .hash = "5-tuple-cross-node")'
 for i in 1 2 3; do
     sb_wait_listening "be$i" 5353 u
 done
@@ -89,6 +93,13 @@ if [ "$DSR_DATAPATH" = system ]; then
     [ -z "$bad" ] || sb_fail "kernel datapath: $bad"
     api GET "/v1/trace?protocol=udp&client=$CLIENT_IP:31000&vip=$VIP:5353"
     expect 200 '.slot == null' '.backend == null' '.decided_by == "unknown"'
+    queries tcp "$CLIENT_IP" 8081 21000 50 > "$SB_DIR/q"
+    ask "$SB_DIR/q" > "$SB_DIR/predicted"
+    bad=$(awk '$4 != "slot" || $3 != $7' "$SB_DIR/predicted" | head -3)
+    [ -z "$bad" ] || sb_fail "kernel datapath, 5-tuple-cross-node: $bad"
+    send tcp "$CLIENT_IP" 8081 21000 50 | names > "$SB_DIR/sent"
+    same "$SB_DIR/predicted" "$SB_DIR/sent" \
+        "kernel datapath, 5-tuple-cross-node service"
     e2e_pass "trace on the kernel datapath: hash unknown, pins and slot table"
     exit 0
 fi
@@ -99,17 +110,18 @@ ip netns exec "$SB_LB" "$DSRCTL" trace tcp "$CLIENT_IP:40000" "$VIP:80" \
 grep -q "^trace: ovs-appctl ofproto/trace br0 'tcp,dp_hash=0x" "$SB_DIR/text" \
     || sb_fail "dsrctl trace: no ofproto/trace command with the hash"
 
-# 1. Predictions for 1,000 new connections, asked before they exist.
+# 1. Predictions for 1,200 new connections, asked before they exist.
 {
     queries tcp "$CLIENT_IP" 80 20000 400
     queries udp "$CLIENT_IP" 5353 30000 400
     for i in $(seq 150 169); do
         queries tcp "10.0.0.$i" 8080 20000 10
     done
+    queries tcp "$CLIENT_IP" 8081 21000 200
 } > "$SB_DIR/q1"
 start=$(date +%s%N)
 ask "$SB_DIR/q1" > "$SB_DIR/predicted"
-echo "1,000 traces in $((($(date +%s%N) - start) / 1000000)) ms"
+echo "1,200 traces in $((($(date +%s%N) - start) / 1000000)) ms"
 bad=$(awk '$4 != "slot" || $3 != $7' "$SB_DIR/predicted" | head -3)
 [ -z "$bad" ] || sb_fail "new connections not answered by their slot: $bad"
 {
@@ -118,10 +130,11 @@ bad=$(awk '$4 != "slot" || $3 != $7' "$SB_DIR/predicted" | head -3)
     for i in $(seq 150 169); do
         send tcp "10.0.0.$i" 8080 20000 10
     done
+    send tcp "$CLIENT_IP" 8081 21000 200
 } > "$SB_DIR/sent1.raw"
 names < "$SB_DIR/sent1.raw" > "$SB_DIR/sent1"
 ! grep -q timeout "$SB_DIR/sent1" || sb_fail "connections without an answer"
-same "$SB_DIR/predicted" "$SB_DIR/sent1" "1,000 new connections"
+same "$SB_DIR/predicted" "$SB_DIR/sent1" "1,200 new connections"
 for b in be1 be2 be3; do
     echo "$b: $(awk -v b="$b" '$3 == b' "$SB_DIR/sent1" | wc -l) connections"
 done
@@ -180,4 +193,4 @@ for q in "tcp $CLIENT_IP:23000 $VIP:80" "udp $CLIENT_IP:32000 $VIP:5353"; do
 done
 sb_pkill client "trace-client.py"
 
-e2e_pass "trace: 1,000 new connections predicted, pins after a drain"
+e2e_pass "trace: 1,200 new connections predicted, pins after a drain"
