@@ -17,8 +17,11 @@
 # forwarding); with 46 both families alternate in one run, and the IPv6
 # service's rate is also printed as a ratio to the IPv4 one's.
 #
-# usage: sudo bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS] [tcp|udp]
-#                              [pin|nopin] [4|6|46]
+# HASH=5-tuple-cross-node (or source-ip) gives the service that hash
+# instead of 5-tuple: ovs-vswitchd hashes each new 5-tuple in an upcall.
+#
+# usage: sudo [HASH=H] bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS]
+#                              [tcp|udp] [pin|nopin] [4|6|46]
 #        (defaults: build-plain, 5, 5, tcp, pin: the service's
 #        pin_connections, 4)
 set -e -o pipefail
@@ -49,8 +52,9 @@ service() {
     [ "$1" = 4 ] || vip=$VIP6 net=2001:db8::1
     jq -n --arg f "$1" --arg vip "$vip" --arg net "$net" --arg p "$proto" \
         --argjson pins "$([ "$pin" = pin ] && echo true || echo false)" \
+        --arg hash "${HASH:-5-tuple}" \
         '{name: "gen\($f)", vip: $vip, protocol: $p, port: 9,
-          pin_connections: $pins,
+          pin_connections: $pins, hash: $hash,
           backends: [range(1; 5) | {ip: "\($net)\(.)"}]}'
 }
 fams=$(echo "$families" | grep -o .)
@@ -115,8 +119,8 @@ for run in $(seq 1 "$runs"); do
 done
 ct=$(ovs-appctl dpctl/dump-conntrack zone=54741 | wc -l)
 
-printf '\nnew %s connections/s (%s), median of %s runs of %s s (every packet a new 5-tuple)\n' \
-    "$proto" "$pin" "$runs" "$seconds"
+printf '\nnew %s connections/s (%s, hash %s), median of %s runs of %s s (every packet a new 5-tuple)\n' \
+    "$proto" "$pin" "${HASH:-5-tuple}" "$runs" "$seconds"
 printf '%-8s %12s %14s %12s\n' path delivered/s upcalls/run offered/s
 row() {   # row NAME FILE
     printf '%-8s %12s %14s %12s\n' "$1" "$(cut -d' ' -f1 "$2" | median)" \
