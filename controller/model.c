@@ -113,6 +113,19 @@ dsr_ip_format(const struct in6_addr *ip, struct ds *s)
     ds_put_cstr(s, dsr_ip_to_string(ip, buf));
 }
 
+void
+dsr_endpoint_format(const struct in6_addr *ip, uint16_t port, struct ds *s)
+{
+    bool brackets = port && !IN6_IS_ADDR_V4MAPPED(ip);
+
+    ds_put_cstr(s, brackets ? "[" : "");
+    dsr_ip_format(ip, s);
+    ds_put_cstr(s, brackets ? "]" : "");
+    if (port) {
+        ds_put_format(s, ":%"PRIu16, port);
+    }
+}
+
 uint32_t
 dsr_ip_hash(const struct in6_addr *ip, uint32_t basis)
 {

@@ -222,6 +222,9 @@ dsr_ip4(const struct in6_addr *ip)
 const char *dsr_ip_to_string(const struct in6_addr *,
                              char buf[INET6_ADDRSTRLEN]);
 void dsr_ip_format(const struct in6_addr *, struct ds *);
+/* "IP:PORT", "[IPv6]:PORT", or just the address when 'port' is 0. */
+void dsr_endpoint_format(const struct in6_addr *, uint16_t port,
+                         struct ds *);
 uint32_t dsr_ip_hash(const struct in6_addr *, uint32_t basis);
 /* The key that orders backends in the slot table (flows/slots.h) and
  * names them in connection pins (flows/README.md): the IPv4 address as a

@@ -26,14 +26,15 @@ struct trace_result {
     uint32_t dp_hash;           /* 5-tuple services, when 'hash_known'. */
     int slot;                   /* -1: unknown. */
     const char *slot_note;      /* Why unknown, or how it is computed. */
-    ovs_be32 slot_backend;      /* 0: the slot drops (no backend). */
+    ovs_be32 slot_backend;      /* Slot key (dsr_ip_slot_key(), network
+                                 * order); 0: the slot drops. */
     bool pin_looked_up;
     const char *pin_error;      /* Could not read conntrack. */
     bool pinned;
     struct trace_pin pin;
     bool pin_in_use;            /* Its backend still takes pinned
                                  * connections (table 22 has its flow). */
-    ovs_be32 backend;           /* 0: unknown or none. */
+    ovs_be32 backend;           /* Slot key; 0: unknown or none. */
     const char *decided_by;     /* "pin", "slot" or "unknown". */
 };
 
@@ -45,15 +46,15 @@ compute_slot(struct trace_result *r)
 
     r->slot = -1;
     if (r->svc->hash == DSR_HASH_SOURCE_IP) {
-        r->slot = trace_slot_source_ip(q->client);
+        r->slot = trace_slot_source_ip(&q->client);
         r->slot_note = "ovs-vswitchd's hash of the client address "
                        "(selection_method=hash), the same on every datapath";
     } else if (!q->client_port || !r->dport) {
         r->slot_note = "a 5-tuple service: give CLIENT_IP:PORT and "
                        "VIP:PORT to compute the slot";
     } else if (r->svc->hash == DSR_HASH_5TUPLE_CROSS_NODE) {
-        r->slot = trace_slot_5tuple_fields(q->client, q->client_port,
-                                           q->vip, r->dport);
+        r->slot = trace_slot_5tuple_fields(&q->client, q->client_port,
+                                           &q->vip, r->dport);
         r->slot_note = "ovs-vswitchd's hash of addresses and ports "
                        "(selection_method=hash), the same on every "
                        "datapath";
@@ -67,8 +68,8 @@ compute_slot(struct trace_result *r)
                        "(--ovsdb); answered from the pin and the slot table";
     } else {
         r->hash_known = true;
-        r->dp_hash = trace_hash_5tuple(q->ip_proto, q->client,
-                                       q->client_port, q->vip, r->dport);
+        r->dp_hash = trace_hash_5tuple(q->ip_proto, &q->client,
+                                       q->client_port, &q->vip, r->dport);
         r->slot = trace_hash_to_slot(r->dp_hash);
         r->slot_note = (r->datapath == DATAPATH_DPDK
                         ? "the software 5-tuple hash: exact unless the "
@@ -103,17 +104,37 @@ decide(struct trace_result *r, const struct lb_slots *slots)
     }
 }
 
+/* The address of the backend that slot key 'key' (network order) names
+ * in 'svc': an IPv4 key is the address itself, even for a backend since
+ * removed (a pin may outlive it); an IPv6 one is looked up. */
 static json_t *
-ip_or_null(ovs_be32 ip)
+backend_json(const struct dsr_service *svc, ovs_be32 key)
 {
-    return ip ? json_sprintf(IP_FMT, IP_ARGS(ip)) : json_null();
+    char buf[INET6_ADDRSTRLEN];
+
+    if (!key) {
+        return json_null();
+    } else if (IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
+        return json_sprintf(IP_FMT, IP_ARGS(key));
+    }
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        const struct in6_addr *ip = &svc->backends[i].ip;
+        if (htonl(dsr_ip_slot_key(ip)) == key) {
+            return json_string(dsr_ip_to_string(ip, buf));
+        }
+    }
+    return json_sprintf("backend key %#"PRIx32" (gone)", ntohl(key));
 }
 
 static json_t *
-endpoint_json(ovs_be32 ip, uint16_t port)
+endpoint_json(const struct in6_addr *ip, uint16_t port)
 {
-    return (port ? json_sprintf(IP_FMT":%"PRIu16, IP_ARGS(ip), port)
-                 : json_sprintf(IP_FMT, IP_ARGS(ip)));
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    dsr_endpoint_format(ip, port, &s);
+    json_t *j = json_string(ds_cstr(&s));
+    ds_destroy(&s);
+    return j;
 }
 
 /* How packets leave for 'r''s backend (flows/README.md, "Delivery by
@@ -134,10 +155,12 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
     }
     if (r->svc->mode == DSR_MODE_GRE) {
         return json_pack("{s:s, s:o, s:I}", "mode", "gre", "tunnel_dst",
-                         ip_or_null(pb->ip), "port", (json_int_t) pb->port);
+                         backend_json(r->svc, pb->ip),
+                         "port", (json_int_t) pb->port);
     } else if (r->svc->mode == DSR_MODE_IPIP) {
         return json_pack("{s:s, s:o, s:I}", "mode", "ipip", "tunnel_dst",
-                         ip_or_null(pb->ip), "port", (json_int_t) pb->port);
+                         backend_json(r->svc, pb->ip),
+                         "port", (json_int_t) pb->port);
     }
 
     /* l2: the port is where the backend's ARP reply came from. */
@@ -146,7 +169,7 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
         const struct dsr_backend *be = &r->svc->backends[i];
         struct lb_backend_info info;
 
-        if (dsr_ip4(&be->ip) == pb->ip) {
+        if (htonl(dsr_ip_slot_key(&be->ip)) == pb->ip) {
             lb_get_backend_info(lb, r->svc, be, &info);
             if (info.resolved) {
                 json_decref(port);
@@ -161,21 +184,19 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
 
 /* How many of the service's slots each backend holds now. */
 static json_t *
-slot_shares_json(const struct lb_slots *slots)
+slot_shares_json(const struct dsr_service *svc,
+                 const struct lb_slots *slots)
 {
     json_t *shares = json_object();
 
     for (size_t i = 0; i < DSR_SLOTS; i++) {
-        char ip[INET_ADDRSTRLEN];
-
-        if (!slots->slot_ips[i]) {
-            snprintf(ip, sizeof ip, "drop");
-        } else {
-            snprintf(ip, sizeof ip, IP_FMT, IP_ARGS(slots->slot_ips[i]));
-        }
+        json_t *backend = backend_json(svc, slots->slot_ips[i]);
+        const char *ip = json_is_string(backend) ? json_string_value(backend)
+                                                 : "drop";
         json_t *n = json_object_get(shares, ip);
         json_object_set_new(shares, ip, json_integer(
                                 n ? json_integer_value(n) + 1 : 1));
+        json_decref(backend);
     }
     return shares;
 }
@@ -193,8 +214,10 @@ ofproto_trace_json(const struct trace_result *r)
     struct ds s = DS_EMPTY_INITIALIZER;
     const char *ct_next = NULL;
 
-    ds_put_format(&s, "ovs-appctl ofproto/trace %s '%s,", r->svc->bridge,
-                  proto);
+    bool v4 = IN6_IS_ADDR_V4MAPPED(&q->vip);
+
+    ds_put_format(&s, "ovs-appctl ofproto/trace %s '%s%s,", r->svc->bridge,
+                  proto, v4 ? "" : "6");
     if (r->pin_in_use) {
         ds_put_format(&s, "ct_mark=%#"PRIx32",ct_label=%#"PRIx32",",
                       ntohl(r->pin.backend), r->pin.service_id);
@@ -202,8 +225,10 @@ ofproto_trace_json(const struct trace_result *r)
     } else if (r->hash_known) {
         ds_put_format(&s, "dp_hash=%#"PRIx32",", r->dp_hash);
     }
-    ds_put_format(&s, "nw_src="IP_FMT",nw_dst="IP_FMT, IP_ARGS(q->client),
-                  IP_ARGS(q->vip));
+    ds_put_cstr(&s, v4 ? "nw_src=" : "ipv6_src=");
+    dsr_ip_format(&q->client, &s);
+    ds_put_cstr(&s, v4 ? ",nw_dst=" : ",ipv6_dst=");
+    dsr_ip_format(&q->vip, &s);
     if (q->client_port) {
         ds_put_format(&s, ",%s_src=%"PRIu16, proto, q->client_port);
     }
@@ -231,7 +256,7 @@ pin_json(const struct trace_result *r)
         return json_null();
     }
     return json_pack("{s:o, s:I, s:s, s:b}",
-                     "backend", ip_or_null(r->pin.backend),
+                     "backend", backend_json(r->svc, r->pin.backend),
                      "service_id", (json_int_t) r->pin.service_id,
                      "state", r->pin.state, "in_use", r->pin_in_use);
 }
@@ -262,19 +287,21 @@ result_json(const struct lb *lb, const struct trace_result *r,
         "service", r->svc->name, "bridge", r->svc->bridge,
         "datapath", datapath_kind_to_string(r->datapath),
         "protocol", q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
-        "client", endpoint_json(q->client, q->client_port),
-        "vip", endpoint_json(q->vip, r->dport),
+        "client", endpoint_json(&q->client, q->client_port),
+        "vip", endpoint_json(&q->vip, r->dport),
         "hash", dsr_hash_to_string(r->svc->hash),
         "dp_hash", (r->hash_known ? json_sprintf("%#"PRIx32, r->dp_hash)
                     : json_null()),
         "slot", r->slot >= 0 ? json_integer(r->slot) : json_null(),
         "slot_note", r->slot_note,
-        "slot_backend", (r->slot >= 0 ? ip_or_null(r->slot_backend)
+        "slot_backend", (r->slot >= 0
+                         ? backend_json(r->svc, r->slot_backend)
                          : json_null()),
         "pin", pin_json(r), "pin_lookup", pin_lookup_text(r),
-        "backend", ip_or_null(r->backend), "decided_by", r->decided_by,
+        "backend", backend_json(r->svc, r->backend),
+        "decided_by", r->decided_by,
         "delivery", delivery_json(lb, r, slots),
-        "slot_shares", slot_shares_json(slots),
+        "slot_shares", slot_shares_json(r->svc, slots),
         "ofproto_trace", ofproto_trace_json(r));
 }
 

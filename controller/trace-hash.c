@@ -35,17 +35,23 @@
 #define TRACE_N_SLOTS 256
 
 /* The dp_hash the userspace datapath gives a packet of this 5-tuple
- * (host-order ports). */
+ * (host-order ports; addresses IPv6 or IPv4-mapped, of one family). */
 uint32_t
-trace_hash_5tuple(uint8_t ip_proto, ovs_be32 src, uint16_t sport,
-                  ovs_be32 dst, uint16_t dport)
+trace_hash_5tuple(uint8_t ip_proto, const struct in6_addr *src,
+                  uint16_t sport, const struct in6_addr *dst, uint16_t dport)
 {
     struct flow flow;
 
     memset(&flow, 0, sizeof flow);
-    flow.dl_type = htons(ETH_TYPE_IP);
-    flow.nw_src = src;
-    flow.nw_dst = dst;
+    if (IN6_IS_ADDR_V4MAPPED(src)) {
+        flow.dl_type = htons(ETH_TYPE_IP);
+        flow.nw_src = in6_addr_get_mapped_ipv4(src);
+        flow.nw_dst = in6_addr_get_mapped_ipv4(dst);
+    } else {
+        flow.dl_type = htons(ETH_TYPE_IPV6);
+        flow.ipv6_src = *src;
+        flow.ipv6_dst = *dst;
+    }
     flow.nw_proto = ip_proto;
     flow.tp_src = htons(sport);
     flow.tp_dst = htons(dport);
@@ -76,28 +82,40 @@ slot_of_fields_hash(uint32_t basis)
     return best;
 }
 
-/* A source-ip service's slot for a client address: fields(ip_src). */
-unsigned int
-trace_slot_source_ip(ovs_be32 src)
+/* hash_bytes() of an address as its field holds it: ip_src's 4 bytes, or
+ * ipv6_src's 16. */
+static uint32_t
+hash_address(const struct in6_addr *ip, uint32_t basis)
 {
-    return slot_of_fields_hash(hash_bytes(&src, sizeof src,
-                                          hash_uint64(0)));
+    if (IN6_IS_ADDR_V4MAPPED(ip)) {
+        ovs_be32 ip4 = in6_addr_get_mapped_ipv4(ip);
+        return hash_bytes(&ip4, sizeof ip4, basis);
+    }
+    return hash_bytes(ip, sizeof *ip, basis);
+}
+
+/* A source-ip service's slot for a client address: fields(ip_src), or
+ * fields(ipv6_src) for an IPv6 service. */
+unsigned int
+trace_slot_source_ip(const struct in6_addr *src)
+{
+    return slot_of_fields_hash(hash_address(src, hash_uint64(0)));
 }
 
 /* A 5-tuple-cross-node service's slot (host-order ports): of the fields
- * in flows/slots.h's DSR_SLOT_HASH_5TUPLE_FIELDS, an IPv4 TCP or UDP
- * packet has ip_src, ip_dst and its protocol's two ports, in that
- * order. */
+ * in flows/slots.h's DSR_SLOT_HASH_5TUPLE_FIELDS, a TCP or UDP packet has
+ * its family's source and destination addresses and its protocol's two
+ * ports, in that order. */
 unsigned int
-trace_slot_5tuple_fields(ovs_be32 src, uint16_t sport, ovs_be32 dst,
-                         uint16_t dport)
+trace_slot_5tuple_fields(const struct in6_addr *src, uint16_t sport,
+                         const struct in6_addr *dst, uint16_t dport)
 {
     ovs_be16 sport_be = htons(sport);
     ovs_be16 dport_be = htons(dport);
     uint32_t basis = hash_uint64(0);
 
-    basis = hash_bytes(&src, sizeof src, basis);
-    basis = hash_bytes(&dst, sizeof dst, basis);
+    basis = hash_address(src, basis);
+    basis = hash_address(dst, basis);
     basis = hash_bytes(&sport_be, sizeof sport_be, basis);
     basis = hash_bytes(&dport_be, sizeof dport_be, basis);
     return slot_of_fields_hash(basis);

@@ -11,11 +11,16 @@
 #include <stdint.h>
 #include "openvswitch/types.h"
 
-uint32_t trace_hash_5tuple(uint8_t ip_proto, ovs_be32 src, uint16_t sport,
-                           ovs_be32 dst, uint16_t dport);
+struct in6_addr;
+
+uint32_t trace_hash_5tuple(uint8_t ip_proto, const struct in6_addr *src,
+                           uint16_t sport, const struct in6_addr *dst,
+                           uint16_t dport);
 unsigned int trace_hash_to_slot(uint32_t dp_hash);
-unsigned int trace_slot_source_ip(ovs_be32 src);
-unsigned int trace_slot_5tuple_fields(ovs_be32 src, uint16_t sport,
-                                      ovs_be32 dst, uint16_t dport);
+unsigned int trace_slot_source_ip(const struct in6_addr *src);
+unsigned int trace_slot_5tuple_fields(const struct in6_addr *src,
+                                      uint16_t sport,
+                                      const struct in6_addr *dst,
+                                      uint16_t dport);
 
 #endif /* controller/trace-hash.h */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "controller/model.h"
 #include "controller/trace.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
@@ -50,11 +51,15 @@ trace_pins_find(const char *dump, const struct trace_query *q,
     struct ds prefix = DS_EMPTY_INITIALIZER;
     bool found = false;
 
-    ds_put_format(&prefix, "%s,orig=(src="IP_FMT",dst="IP_FMT",sport=%"
-                  PRIu16",dport=%"PRIu16"),",
-                  q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
-                  IP_ARGS(q->client), IP_ARGS(q->vip), q->client_port,
-                  q->vip_port);
+    /* OVS prints IPv6 addresses with inet_ntop(), as dsr_ip_format()
+     * does. */
+    ds_put_format(&prefix, "%s,orig=(src=",
+                  q->ip_proto == IPPROTO_TCP ? "tcp" : "udp");
+    dsr_ip_format(&q->client, &prefix);
+    ds_put_cstr(&prefix, ",dst=");
+    dsr_ip_format(&q->vip, &prefix);
+    ds_put_format(&prefix, ",sport=%"PRIu16",dport=%"PRIu16"),",
+                  q->client_port, q->vip_port);
     for (const char *line = dump; line && *line && !found; ) {
         const char *end = strchrnul(line, '\n');
 

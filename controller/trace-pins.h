@@ -14,7 +14,9 @@ struct trace_query;
 /* A connection's conntrack entry in dsrd's zone (flows/README.md,
  * "Connection pinning"). */
 struct trace_pin {
-    ovs_be32 backend;           /* ct_mark: the backend's address. */
+    ovs_be32 backend;           /* ct_mark: the backend's slot key (its
+                                 * IPv4 address, or model.h's key of an
+                                 * IPv6 one). */
     uint32_t service_id;        /* ct_label bits 0-31. */
     char state[24];             /* TCP state ("ESTABLISHED"), or "". */
 };

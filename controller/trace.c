@@ -15,6 +15,7 @@
 #include "controller/vswitchd.h"
 #include "coverage.h"
 #include "flows/pipeline.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -52,26 +53,50 @@ struct trace {
     long long int dump_deadline;
 };
 
-/* Parses "IP" or "IP:PORT" (a port of 0 when absent); 'what' names the
- * argument in the error returned. */
+/* Splits 'copy' ("IPv4", "IPv4:PORT", "IPv6", "[IPv6]" or
+ * "[IPv6]:PORT") in place into its address and its port text (NULL if
+ * none).  Returns false if the brackets are wrong. */
+static bool
+split_endpoint(char *copy, char **addr, char **port)
+{
+    *addr = copy;
+    *port = NULL;
+    if (*copy == '[') {
+        char *close = strchr(copy, ']');
+        if (!close || (close[1] && close[1] != ':')) {
+            return false;
+        }
+        *close = '\0';
+        *addr = copy + 1;
+        *port = close[1] ? close + 2 : NULL;
+    } else {
+        char *colon = strchr(copy, ':');
+        if (colon && !strchr(colon + 1, ':')) {
+            *colon = '\0';
+            *port = colon + 1;
+        }
+    }
+    return true;
+}
+
+/* Parses an endpoint (split_endpoint()), with a port of 0 when absent;
+ * 'what' names the argument in the error returned. */
 static char *
-parse_endpoint(const char *s, const char *what, ovs_be32 *ip,
+parse_endpoint(const char *s, const char *what, struct in6_addr *ip,
                uint16_t *port)
 {
     char *copy = xstrdup(s ? s : "");
-    char *colon = strchr(copy, ':');
+    char *addr, *port_text;
     char *error = NULL;
     int n = 0;
 
-    if (colon) {
-        *colon = '\0';
-        if (!str_to_int(colon + 1, 10, &n) || n < 1 || n > 65535) {
-            error = xasprintf("%s \"%s\": bad port (1 to 65535)", what, s);
-        }
-    }
-    if (!error && !ip_parse(copy, ip)) {
-        error = xasprintf("%s \"%s\": expected IPv4[:PORT]", what,
-                          s ? s : "");
+    if (!split_endpoint(copy, &addr, &port_text)
+        || !dsr_ip_parse(addr, ip)) {
+        error = xasprintf("%s \"%s\": expected IP[:PORT], an IPv6 address "
+                          "with a port as [IPv6]:PORT", what, s ? s : "");
+    } else if (port_text
+               && (!str_to_int(port_text, 10, &n) || n < 1 || n > 65535)) {
+        error = xasprintf("%s \"%s\": bad port (1 to 65535)", what, s);
     }
     *port = n;
     free(copy);
@@ -95,8 +120,15 @@ trace_query_parse(const char *protocol, const char *client,
     }
     char *error = parse_endpoint(client, "client", &q->client,
                                  &q->client_port);
-    return error ? error : parse_endpoint(vip, "vip", &q->vip,
-                                          &q->vip_port);
+    if (!error) {
+        error = parse_endpoint(vip, "vip", &q->vip, &q->vip_port);
+    }
+    if (!error && (IN6_IS_ADDR_V4MAPPED(&q->client)
+                   != IN6_IS_ADDR_V4MAPPED(&q->vip))) {
+        error = xasprintf("client \"%s\" and vip \"%s\": not of one "
+                          "address family", client, vip);
+    }
+    return error;
 }
 
 /* The service that takes 'q''s packets: the one on its VIP, protocol and
@@ -113,7 +145,8 @@ find_service(const struct dsr_config *cfg, const struct trace_query *q,
     size_t n_candidates = 0;
 
     HMAP_FOR_EACH (svc, name_node, &cfg->services) {
-        if (dsr_ip4(&svc->vip) != q->vip || !(svc->protocol & proto)) {
+        if (!ipv6_addr_equals(&svc->vip, &q->vip)
+            || !(svc->protocol & proto)) {
             continue;
         }
         n_candidates++;
@@ -124,18 +157,21 @@ find_service(const struct dsr_config *cfg, const struct trace_query *q,
         }
     }
     *error = NULL;
-    if (!q->vip_port && n_candidates > 1) {
-        *error = xasprintf("several services on "IP_FMT" for %s: give the "
-                           "VIP's port", IP_ARGS(q->vip),
-                           q->ip_proto == IPPROTO_TCP ? "tcp" : "udp");
-        return NULL;
-    }
     svc = port_match ? port_match : any_port;
-    if (!svc) {
-        *error = xasprintf("no service takes %s to "IP_FMT"%s%.0"PRIu16,
-                           q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
-                           IP_ARGS(q->vip), q->vip_port ? ":" : "",
-                           q->vip_port);
+    if ((!q->vip_port && n_candidates > 1) || !svc) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+        const char *proto_name = q->ip_proto == IPPROTO_TCP ? "tcp" : "udp";
+
+        if (svc) {
+            ds_put_cstr(&s, "several services on ");
+            dsr_ip_format(&q->vip, &s);
+            ds_put_format(&s, " for %s: give the VIP's port", proto_name);
+        } else {
+            ds_put_format(&s, "no service takes %s to ", proto_name);
+            dsr_endpoint_format(&q->vip, q->vip_port, &s);
+        }
+        *error = ds_steal_cstr(&s);
+        return NULL;
     }
     return svc;
 }

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include "openvswitch/types.h"
 
 struct datapath_monitor;
@@ -23,9 +24,9 @@ struct lb;
 /* A connection to trace.  A port of 0 was not given. */
 struct trace_query {
     uint8_t ip_proto;           /* IPPROTO_TCP or IPPROTO_UDP. */
-    ovs_be32 client;
+    struct in6_addr client;     /* IPv6, or IPv4-mapped (model.h). */
     uint16_t client_port;
-    ovs_be32 vip;
+    struct in6_addr vip;        /* Of the client's family. */
     uint16_t vip_port;
 };
 

@@ -9,6 +9,7 @@
 #include "tests/check-run.h"
 #include <netinet/in.h>
 #include <string.h>
+#include "controller/model.h"
 #include "controller/trace-hash.h"
 #include "controller/trace-pins.h"
 #include "controller/trace.h"
@@ -24,39 +25,52 @@ ip(const char *s)
     return addr;
 }
 
+/* An address in model.h's form (IPv4-mapped for IPv4). */
+static struct in6_addr
+addr(const char *s)
+{
+    struct in6_addr a;
+
+    ck_assert(dsr_ip_parse(s, &a));
+    return a;
+}
+
 START_TEST(test_hash_5tuple)
 {
     /* ofproto/trace with these dp_hash values shows "using bucket 46" and
      * "bucket 200", the buckets these connections took. */
-    uint32_t h = trace_hash_5tuple(IPPROTO_TCP, ip("10.0.0.2"), 40000,
-                                   ip("10.0.0.100"), 80);
+    const struct in6_addr client = addr("10.0.0.2");
+    const struct in6_addr vip = addr("10.0.0.100");
+    uint32_t h = trace_hash_5tuple(IPPROTO_TCP, &client, 40000, &vip, 80);
     ck_assert_uint_eq(h, 0xf408672e);
     ck_assert_uint_eq(trace_hash_to_slot(h), 46);
 
-    h = trace_hash_5tuple(IPPROTO_UDP, ip("10.0.0.2"), 41000,
-                          ip("10.0.0.100"), 5353);
+    h = trace_hash_5tuple(IPPROTO_UDP, &client, 41000, &vip, 5353);
     ck_assert_uint_eq(h, 0x0e064fc8);
     ck_assert_uint_eq(trace_hash_to_slot(h), 200);
 
     /* Ports and protocol count. */
-    ck_assert_uint_ne(trace_hash_5tuple(IPPROTO_UDP, ip("10.0.0.2"), 40000,
-                                        ip("10.0.0.100"), 80),
+    ck_assert_uint_ne(trace_hash_5tuple(IPPROTO_UDP, &client, 40000, &vip,
+                                        80),
                       0xf408672e);
-    ck_assert_uint_ne(trace_hash_5tuple(IPPROTO_TCP, ip("10.0.0.2"), 40001,
-                                        ip("10.0.0.100"), 80),
+    ck_assert_uint_ne(trace_hash_5tuple(IPPROTO_TCP, &client, 40001, &vip,
+                                        80),
                       0xf408672e);
 }
 END_TEST
 
 START_TEST(test_slot_source_ip)
 {
-    ck_assert_uint_eq(trace_slot_source_ip(ip("10.0.0.2")), 229);
+    const struct in6_addr client = addr("10.0.0.2");
+    ck_assert_uint_eq(trace_slot_source_ip(&client), 229);
 
     /* Clients spread over the slots. */
     bool seen[256] = { false };
     size_t n = 0;
     for (uint32_t i = 0; i < 4096; i++) {
-        unsigned int slot = trace_slot_source_ip(htonl(0x0a000000 + i));
+        struct in6_addr a;
+        in6_addr_set_mapped_ipv4(&a, htonl(0x0a000000 + i));
+        unsigned int slot = trace_slot_source_ip(&a);
         ck_assert_uint_lt(slot, 256);
         n += !seen[slot];
         seen[slot] = true;
@@ -125,6 +139,15 @@ START_TEST(test_query_parse)
     ck_assert_uint_eq(q.client_port, 0);
     ck_assert_uint_eq(q.vip_port, 0);
 
+    /* IPv6, bare or bracketed with a port. */
+    query("tcp", "[2001:DB8::2]:40000", "2001:db8::100", &q);
+    ck_assert_uint_eq(q.client_port, 40000);
+    ck_assert_uint_eq(q.vip_port, 0);
+    const struct in6_addr client6 = addr("2001:db8::2");
+    ck_assert(ipv6_addr_equals(&q.client, &client6));
+    query("tcp", "2001:db8::2", "[2001:db8::100]:80", &q);
+    ck_assert_uint_eq(q.vip_port, 80);
+
     static const char *bad[][3] = {
         { "sctp", "10.0.0.2", "10.0.0.100" },
         { NULL, "10.0.0.2", "10.0.0.100" },
@@ -134,6 +157,10 @@ START_TEST(test_query_parse)
         { "tcp", "host", "10.0.0.100" },
         { "tcp", "10.0.0.2", NULL },
         { "tcp", "10.0.0.2", "10.0.0.100:x" },
+        { "tcp", "[2001:db8::2", "2001:db8::100" },
+        { "tcp", "[2001:db8::2]80", "2001:db8::100" },
+        { "tcp", "2001:db8::2", "10.0.0.100" },
+        { "tcp", "10.0.0.2:40000", "[2001:db8::100]:80" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         error = trace_query_parse(bad[i][0], bad[i][1], bad[i][2], &q);

@@ -3,11 +3,13 @@
 # same bridge and backends, IPv6 and IPv4 clients at the same time.  OVS
 # answers Neighbor Solicitations for the IPv6 VIP with the service MAC,
 # dsrd finds the backends' MACs by Neighbor Discovery, connections are
-# pinned, a disabled backend gets nothing, and replies bypass the load
-# balancer.
+# pinned, a disabled backend gets nothing, replies bypass the load
+# balancer, and dsrctl trace predicts where IPv6 connections go.
 . "$(dirname "$0")/lib.sh"
 if [ "$DSR_DATAPATH" = system ]; then
-    # dsrd answers NS itself there (no nd_ext): not yet tested in the VM.
+    # dsrd answers NS itself there (no nd_ext).  Tried in the VM: the
+    # backends' IPv6 HTTP servers never listened (the check below says
+    # what they printed); not in the VM suite until that is understood.
     echo "SKIP: IPv6 on the kernel datapath is not in the VM suite yet"
     exit 77
 fi
@@ -24,7 +26,8 @@ for i in 1 2 3; do
         "be$i" "$SB_DIR/be$i.http6.log" 80
 done
 for i in 1 2 3; do
-    sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep -q '\[::\]:80 '"
+    sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep -q '\[::\]:80 '" \
+        || sb_fail "be$i's IPv6 server: $(cat "$SB_DIR/be$i.out"; sb_exec "be$i" ss -Hltn)"
 done
 
 fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
@@ -126,6 +129,47 @@ expect 200
 e2e_curl -6 "http://[$VIP6]/?[1-150]" > "$SB_DIR/answers6b"
 [ "$(e2e_count be3 < "$SB_DIR/answers6b")" -ge 20 ] \
     || sb_fail "be3 took $(e2e_count be3 < "$SB_DIR/answers6b") of 150 after being enabled"
+
+# "Where does this client go?" over IPv6: dsrd predicts the backend of 100
+# new connections (the userspace datapath's 5-tuple hash over IPv6
+# addresses) and each lands there; 20 held ones are answered from their
+# pins.  Addresses print in RFC 5952 form, with brackets around an IPv6
+# address followed by a port.
+names6() { sed 's/2001:db8::1\([1-3]\)\b/be\1/g'; }
+ask6() {
+    ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/trace-query.py" \
+        "$API_URL" | names6
+}
+for p in $(seq 41000 41099); do
+    echo "tcp [$CLIENT_IP6]:$p [$VIP6]:80"
+done > "$SB_DIR/q6"
+ask6 < "$SB_DIR/q6" > "$SB_DIR/predicted6"
+bad=$(awk '$4 != "slot" || $3 != $7 || $3 !~ /^be[123]$/' "$SB_DIR/predicted6" | head -3)
+[ -z "$bad" ] || sb_fail "IPv6 traces not answered by a slot: $bad"
+sb_exec client python3 "$TOP_SRCDIR/tests/e2e/trace-client.py" tcp \
+    "$CLIENT_IP6" "$VIP6" 80 41000 100 > "$SB_DIR/sent6"
+diff <(awk '{ print $2, $3 }' "$SB_DIR/predicted6") \
+     <(awk '{ print $2, $3 }' "$SB_DIR/sent6") \
+    || sb_fail "IPv6 connections did not go where dsrd said"
+sb_spawn client python3 "$TOP_SRCDIR/tests/e2e/trace-client.py" tcp \
+    "$CLIENT_IP6" "$VIP6" 80 42000 20 --hold
+held6() { [ "$(grep -c '^tcp \[' "$SB_DIR/client.out" 2>/dev/null)" = 20 ]; }
+sb_wait_until held6 || sb_fail "held IPv6 connections not up"
+for p in $(seq 42000 42019); do
+    echo "tcp [$CLIENT_IP6]:$p [$VIP6]:80"
+done | ask6 > "$SB_DIR/pinned6"
+bad=$(join <(awk '{ print $2, $3 }' "$SB_DIR/pinned6" | sort) \
+           <(grep '^tcp \[' "$SB_DIR/client.out" | awk '{ print $2, $3 }' | sort) \
+      | awk '$2 != $3' | head -3)
+[ -z "$bad" ] && [ "$(grep -c ' pin be' "$SB_DIR/pinned6")" = 20 ] \
+    || sb_fail "held IPv6 connections not answered from their pins: $(head -3 "$SB_DIR/pinned6") $bad"
+ip netns exec "$SB_LB" "$DSRCTL" trace tcp "[$CLIENT_IP6]:43000" "[$VIP6]:80" \
+    | tee "$SB_DIR/text6"
+grep -q "^service web6 (bridge br0, $(e2e_datapath_kind) datapath, 5-tuple hash): tcp \[$CLIENT_IP6\]:43000 -> \[$VIP6\]:80$" \
+    "$SB_DIR/text6" || sb_fail "dsrctl trace: no IPv6 service line"
+grep -q "^trace: ovs-appctl ofproto/trace br0 'tcp6,dp_hash=0x[0-9a-f]*,ipv6_src=$CLIENT_IP6,ipv6_dst=$VIP6,tcp_src=43000,tcp_dst=80,tcp_flags=syn'$" \
+    "$SB_DIR/text6" || sb_fail "dsrctl trace: no IPv6 ofproto/trace command"
+sb_pkill client "trace-client.py tcp $CLIENT_IP6"
 
 # Health checks over IPv6 (http for the service, tcp for be1): be2's IPv6
 # server stops, be2 goes down for web6 only and takes no new IPv6

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Opens one connection per source port to VIP:PORT and prints, for each,
-"PROTO CLIENT_IP:SPORT BACKEND": TCP sends an HTTP GET and takes the name
+"PROTO CLIENT_IP:SPORT BACKEND" ("[IPv6]:SPORT" for IPv6): TCP sends an HTTP GET and takes the name
 from the answer (deploy/http-backend.py), UDP sends a datagram and takes
 the first word of the reply (deploy/udp-backend.py); "timeout" when no
 answer came.  With --hold, TCP connections stay open until the client is killed
@@ -13,14 +13,19 @@ import socket
 import sys
 
 
+def family(address):
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
 def tcp_one(client, sport, vip, port, hold):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(family(client), socket.SOCK_STREAM)
     sock.settimeout(5)
     sock.bind((client, sport))
     try:
         sock.connect((vip, port))
         sock.sendall(b"GET /trace HTTP/1.1\r\nHost: %s\r\n\r\n"
-                     % vip.encode())
+                     % (b"[%s]" % vip.encode() if ":" in vip
+                        else vip.encode()))
         data = b""
         while b"\r\n\r\n" not in data or not data.split(b"\r\n\r\n")[1]:
             chunk = sock.recv(4096)
@@ -37,7 +42,7 @@ def tcp_one(client, sport, vip, port, hold):
 
 
 def udp_one(client, sport, vip, port):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    with socket.socket(family(client), socket.SOCK_DGRAM) as sock:
         sock.settimeout(2)
         sock.bind((client, sport))
         for attempt in range(3):
@@ -62,7 +67,8 @@ def main():
                 held.append(sock)
         else:
             name = udp_one(client, sport, vip, port)
-        print("%s %s:%d %s" % (proto, client, sport, name), flush=True)
+        shown = "[%s]" % client if ":" in client else client
+        print("%s %s:%d %s" % (proto, shown, sport, name), flush=True)
     if hold:
         signal.pause()
 
