@@ -134,28 +134,29 @@ e2e_curl -6 "http://[$VIP6]/?[1-150]" > "$SB_DIR/answers6b"
 # new connections (the userspace datapath's 5-tuple hash over IPv6
 # addresses) and each lands there; 20 held ones are answered from their
 # pins.  Addresses print in RFC 5952 form, with brackets around an IPv6
-# address followed by a port.
+# address followed by a port.  Source ports below the ephemeral range
+# (32768-), so that no pin of the curl connections above matches.
 names6() { sed 's/2001:db8::1\([1-3]\)\b/be\1/g'; }
 ask6() {
     ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/trace-query.py" \
         "$API_URL" | names6
 }
-for p in $(seq 41000 41099); do
+for p in $(seq 21000 21099); do
     echo "tcp [$CLIENT_IP6]:$p [$VIP6]:80"
 done > "$SB_DIR/q6"
 ask6 < "$SB_DIR/q6" > "$SB_DIR/predicted6"
 bad=$(awk '$4 != "slot" || $3 != $7 || $3 !~ /^be[123]$/' "$SB_DIR/predicted6" | head -3)
 [ -z "$bad" ] || sb_fail "IPv6 traces not answered by a slot: $bad"
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/trace-client.py" tcp \
-    "$CLIENT_IP6" "$VIP6" 80 41000 100 > "$SB_DIR/sent6"
+    "$CLIENT_IP6" "$VIP6" 80 21000 100 > "$SB_DIR/sent6"
 diff <(awk '{ print $2, $3 }' "$SB_DIR/predicted6") \
      <(awk '{ print $2, $3 }' "$SB_DIR/sent6") \
     || sb_fail "IPv6 connections did not go where dsrd said"
 sb_spawn client python3 "$TOP_SRCDIR/tests/e2e/trace-client.py" tcp \
-    "$CLIENT_IP6" "$VIP6" 80 42000 20 --hold
+    "$CLIENT_IP6" "$VIP6" 80 22000 20 --hold
 held6() { [ "$(grep -c '^tcp \[' "$SB_DIR/client.out" 2>/dev/null)" = 20 ]; }
 sb_wait_until held6 || sb_fail "held IPv6 connections not up"
-for p in $(seq 42000 42019); do
+for p in $(seq 22000 22019); do
     echo "tcp [$CLIENT_IP6]:$p [$VIP6]:80"
 done | ask6 > "$SB_DIR/pinned6"
 bad=$(join <(awk '{ print $2, $3 }' "$SB_DIR/pinned6" | sort) \
@@ -163,11 +164,11 @@ bad=$(join <(awk '{ print $2, $3 }' "$SB_DIR/pinned6" | sort) \
       | awk '$2 != $3' | head -3)
 [ -z "$bad" ] && [ "$(grep -c ' pin be' "$SB_DIR/pinned6")" = 20 ] \
     || sb_fail "held IPv6 connections not answered from their pins: $(head -3 "$SB_DIR/pinned6") $bad"
-ip netns exec "$SB_LB" "$DSRCTL" trace tcp "[$CLIENT_IP6]:43000" "[$VIP6]:80" \
+ip netns exec "$SB_LB" "$DSRCTL" trace tcp "[$CLIENT_IP6]:23000" "[$VIP6]:80" \
     | tee "$SB_DIR/text6"
-grep -q "^service web6 (bridge br0, $(e2e_datapath_kind) datapath, 5-tuple hash): tcp \[$CLIENT_IP6\]:43000 -> \[$VIP6\]:80$" \
+grep -q "^service web6 (bridge br0, $(e2e_datapath_kind) datapath, 5-tuple hash): tcp \[$CLIENT_IP6\]:23000 -> \[$VIP6\]:80$" \
     "$SB_DIR/text6" || sb_fail "dsrctl trace: no IPv6 service line"
-grep -q "^trace: ovs-appctl ofproto/trace br0 'tcp6,dp_hash=0x[0-9a-f]*,ipv6_src=$CLIENT_IP6,ipv6_dst=$VIP6,tcp_src=43000,tcp_dst=80,tcp_flags=syn'$" \
+grep -q "^trace: ovs-appctl ofproto/trace br0 'tcp6,dp_hash=0x[0-9a-f]*,ipv6_src=$CLIENT_IP6,ipv6_dst=$VIP6,tcp_src=23000,tcp_dst=80,tcp_flags=syn'$" \
     "$SB_DIR/text6" || sb_fail "dsrctl trace: no IPv6 ofproto/trace command"
 sb_pkill client "trace-client.py tcp $CLIENT_IP6"
 
