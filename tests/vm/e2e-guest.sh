@@ -14,6 +14,9 @@ for t in $VM_E2E_TESTS; do
     0) pass=$((pass + 1)); echo "PASS: $took" ;;
     77) skip=$((skip + 1)); echo "SKIP: $took: $(grep -m1 SKIP "$VM_RUN/$t.log")" ;;
     *) fail=$((fail + 1)); echo "FAIL: $took"
+       # The reason first: the logs the test dumps after it fill the tail.
+       grep -E '^(FAIL: |timed out)' "$VM_RUN/$t.log" | head -n 5 \
+           | sed "s/^/    /"
        grep -v '^20[0-9][0-9]-' "$VM_RUN/$t.log" | tail -n 30 | sed "s/^/    /" ;;
     esac
 done
