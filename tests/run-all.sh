@@ -31,6 +31,7 @@ if [ ! -x configure ] || [ configure.ac -nt configure ] \
 fi
 
 passed=0 failed=0 status=0
+failed_logs=()
 for variant in $variants; do
     check=check
     case $variant in
@@ -55,6 +56,7 @@ for variant in $variants; do
         [ -n "$p" ] || { p=0 f=1 status=1; }
         echo "$variant: $p passed, $f failed ($((SECONDS - start)) s)"
         passed=$((passed + p)) failed=$((failed + f))
+        [ "$f" = 0 ] || failed_logs+=("$dir/check-vm.log")
         continue
     fi
     # Tests run two at a time (one per core): each has its own namespaces,
@@ -71,6 +73,7 @@ for variant in $variants; do
             if grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null; then
                 echo "---- $log"
                 cat "$log"
+                failed_logs+=("$log")
             fi
         done
     fi
@@ -86,5 +89,12 @@ for variant in $variants; do
     passed=$((passed + p)) failed=$((failed + f))
 done
 
+# What failed, again at the very end: a CI page that shows only the
+# output's tail still says why.
+for log in "${failed_logs[@]}"; do
+    echo "==== failed: $log"
+    grep -a 'FAIL' "$log" | head -5
+    tail -n 25 "$log"
+done
 echo "$passed passed, $failed failed"
 exit $status
