@@ -229,15 +229,22 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
     }
     char s[INET6_ADDRSTRLEN];
     bool v4 = IN6_IS_ADDR_V4MAPPED(&be->ip);
-    if (v4 != IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
+    bool vip_v4 = IN6_IS_ADDR_V4MAPPED(&svc->vip);
+    if (v4 != vip_v4 && svc->mode != DSR_MODE_GRE) {
+        /* l2 delivers the client's frame on the segment, ipip through
+         * the kernel's IPv4-only IPIP: only GRE carries either family
+         * over either. */
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is %s but the VIP "
-                         "is %s: a service's backends have its VIP's address "
-                         "family", path, j, dsr_ip_to_string(&be->ip, s),
-                         v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4");
+                         "is %s: in mode \"%s\" a service's backends have "
+                         "its VIP's address family (mode \"gre\" may mix "
+                         "them)", path, j, dsr_ip_to_string(&be->ip, s),
+                         v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4",
+                         dsr_mode_to_string(svc->mode));
     }
-    if (be->check && be->check->dsr && !v4) {
+    if (be->check && be->check->dsr && !(v4 && vip_v4)) {
         return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
-                         "DSR-path probes are IPv4 only so far", path, j);
+                         "DSR-path probes need an IPv4 VIP and an IPv4 "
+                         "backend so far", path, j);
     }
     if (ipv6_addr_equals(&be->ip, &svc->vip)) {
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is the service's "
@@ -444,8 +451,8 @@ read_service_fields(struct dsr_service *svc, const json_t *s,
                                                       "pin_connections"));
 }
 
-/* What an IPv6 VIP cannot have yet: delivery by tunnel (issue 16's later
- * stages). */
+/* What an IPv6 VIP cannot have: ipip, the kernel's IPIP being IPv4 in
+ * IPv4 (flows/README.md, "Delivery by mode"). */
 static char *
 check_service_family(const struct dsr_service *svc, const char *path)
 {
@@ -453,11 +460,11 @@ check_service_family(const struct dsr_service *svc, const char *path)
 
     if (IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
         return NULL;
-    } else if (svc->mode != DSR_MODE_L2) {
-        return xasprintf("%s.vip: %s is IPv6, which mode \"%s\" does not "
-                         "support yet; IPv6 services use mode \"l2\"", path,
-                         dsr_ip_to_string(&svc->vip, s),
-                         dsr_mode_to_string(svc->mode));
+    } else if (svc->mode == DSR_MODE_IPIP) {
+        return xasprintf("%s.vip: %s is IPv6, which mode \"ipip\" cannot "
+                         "carry (the kernel's IPIP is IPv4 in IPv4); IPv6 "
+                         "services use mode \"l2\" or \"gre\"", path,
+                         dsr_ip_to_string(&svc->vip, s));
     }
     return NULL;
 }

@@ -23,6 +23,7 @@ classify_backends(const struct lb_backend_view *views, size_t n,
         }
         struct pipeline_backend *r = &out->reachable[out->n_reachable++];
         r->ip = v->ip;
+        r->addr = v->addr;
         r->has_mac = v->deliverable;
         r->port = v->port;
         r->mac = v->mac;

@@ -20,6 +20,7 @@ struct lb_backend_view {
     ovs_be32 ip;                /* Its pin key: the IPv4 address, or a
                                  * 32-bit key of an IPv6 one
                                  * (dsr_ip_slot_key()). */
+    struct in6_addr addr;       /* Its address (IPv4-mapped for IPv4). */
     uint32_t id;                /* What its slots hold. */
     uint16_t weight;
     enum dsr_backend_state state;

@@ -26,6 +26,7 @@ view_backend(const struct lb *lb, const struct lb_bridge *br,
     bool resolved = nb && nb->resolved;
 
     v->ip = htonl(dsr_ip_slot_key(&be->ip));
+    v->addr = be->ip;
     v->id = be->id;
     v->weight = be->weight;
     v->state = be->state;

@@ -21,6 +21,13 @@ VLOG_DEFINE_THIS_MODULE(tunnel);
 #define NO_OFPORT_YET "has no OpenFlow port number"
 #define NOT_PROGRAMMED_YET "the kernel side is not programmed yet"
 
+/* The kernel datapath's gre vport is Linux's ip_gre, which drops tunnel
+ * metadata of any family but IPv4 (flows/README.md, "Delivery by
+ * mode"). */
+#define KERNEL_GRE_IPV4_ONLY "the kernel datapath's GRE port sends over " \
+    "IPv4 only (Linux's ip_gre): IPv6 backend addresses need the " \
+    "userspace or DPDK datapath"
+
 /* How often the kernel side of ipip services is read back. */
 #define IPIP_VERIFY_MS 2000
 
@@ -47,7 +54,7 @@ struct tunnel_route {
     struct ovs_list list_node;  /* In 'to_ask' or 'asked', if 'looking'. */
     bool looking;               /* Being looked up. */
     long long int id;           /* Request id, once asked. */
-    ovs_be32 ip;
+    struct in6_addr ip;         /* IPv4-mapped for IPv4. */
     char *error;                /* NULL: routed (or not known yet). */
 };
 
@@ -197,13 +204,13 @@ tunnel_delivery(const struct tunnel_state *ts, const struct dsr_service *svc,
 }
 
 static struct tunnel_route *
-find_route(const struct tunnel_state *ts, ovs_be32 ip)
+find_route(const struct tunnel_state *ts, const struct in6_addr *ip)
 {
     struct tunnel_route *r;
 
-    HMAP_FOR_EACH_WITH_HASH (r, node, hash_int((OVS_FORCE uint32_t) ip, 0),
+    HMAP_FOR_EACH_WITH_HASH (r, node, hash_bytes(ip, sizeof *ip, 0),
                              &ts->routes) {
-        if (r->ip == ip) {
+        if (ipv6_addr_equals(&r->ip, ip)) {
             return r;
         }
     }
@@ -216,14 +223,17 @@ find_route(const struct tunnel_state *ts, ovs_be32 ip)
  * source address lives.  Returns NULL if that is so, else an error. */
 static char *
 route_error(const struct tunnel_state *ts,
-            const struct datapath_monitor *dpm, ovs_be32 ip,
+            const struct datapath_monitor *dpm, const struct in6_addr *ip,
             const char *result, const char *error_text)
 {
+    char ips[INET6_ADDRSTRLEN];
+
+    dsr_ip_to_string(ip, ips);
     if (error_text) {
-        return xasprintf("ovs-vswitchd has no route to backend "IP_FMT
-                         " (%s): add one in its network namespace (ip "
-                         "route add ...) or with ovs-appctl ovs/route/add",
-                         IP_ARGS(ip), error_text);
+        return xasprintf("ovs-vswitchd has no route to backend %s (%s): add "
+                         "one in its network namespace (ip route add ...) "
+                         "or with ovs-appctl ovs/route/add", ips,
+                         error_text);
     }
 
     char src[64] = "", dev[64] = "";
@@ -236,18 +246,17 @@ route_error(const struct tunnel_state *ts,
         sscanf(d, "dev %63s", dev);
     }
     if (!src[0] || !strcmp(src, "0.0.0.0") || !strcmp(src, "::")) {
-        return xasprintf("ovs-vswitchd's route to backend "IP_FMT
-                         " has no source address: give the bridge a "
-                         "tunnel address (ip addr add IP/LEN dev %s)",
-                         IP_ARGS(ip), ts->cfg->name);
+        return xasprintf("ovs-vswitchd's route to backend %s has no source "
+                         "address: give the bridge a tunnel address (ip "
+                         "addr add IP/LEN dev %s)", ips, ts->cfg->name);
     } else if ((ts->kind == DATAPATH_USERSPACE || ts->kind == DATAPATH_DPDK)
                && !datapath_monitor_is_bridge(dpm, dev)) {
-        return xasprintf("ovs-vswitchd routes backend "IP_FMT" through "
-                         "%s, which is not an OVS bridge: the userspace "
+        return xasprintf("ovs-vswitchd routes backend %s through %s, "
+                         "which is not an OVS bridge: the userspace "
                          "datapath sends tunnel packets from a "
                          "bridge's LOCAL port (ip addr add IP/LEN dev "
-                         "%s, and a route through it)", IP_ARGS(ip),
-                         dev, ts->cfg->name);
+                         "%s, and a route through it)", ips, dev,
+                         ts->cfg->name);
     }
     return NULL;
 }
@@ -263,8 +272,9 @@ finish_lookup(struct tunnel_state *ts, struct tunnel_route *r, char *error)
     if (changed && error) {
         VLOG_WARN("%s: %s", ts->cfg->name, error);
     } else if (changed) {
-        VLOG_INFO("%s: ovs-vswitchd has a route to backend "IP_FMT,
-                  ts->cfg->name, IP_ARGS(r->ip));
+        char ips[INET6_ADDRSTRLEN];
+        VLOG_INFO("%s: ovs-vswitchd has a route to backend %s",
+                  ts->cfg->name, dsr_ip_to_string(&r->ip, ips));
     }
     free(r->error);
     r->error = error;
@@ -296,15 +306,17 @@ send_lookups(struct tunnel_state *ts)
         struct tunnel_route *r = CONTAINER_OF(ovs_list_front(&ts->to_ask),
                                               struct tunnel_route,
                                               list_node);
-        char *arg = xasprintf(IP_FMT"/32", IP_ARGS(r->ip));
+        char ips[INET6_ADDRSTRLEN];
+        dsr_ip_to_string(&r->ip, ips);
+        char *arg = xasprintf("%s/%d", ips,
+                              IN6_IS_ADDR_V4MAPPED(&r->ip) ? 32 : 128);
         int error = vswitchd_client_send(ts->vswitchd, "ovs/route/lookup",
                                          1, &arg, &r->id);
         free(arg);
         if (error) {
             /* Cannot be told: as if routed. */
-            VLOG_DBG("%s: cannot ask ovs-vswitchd for a route to "IP_FMT
-                     " (%s)", ts->cfg->name, IP_ARGS(r->ip),
-                     ovs_strerror(error));
+            VLOG_DBG("%s: cannot ask ovs-vswitchd for a route to %s (%s)",
+                     ts->cfg->name, ips, ovs_strerror(error));
             changed |= finish_lookup(ts, r, NULL);
         } else {
             ovs_list_remove(&r->list_node);
@@ -334,12 +346,14 @@ receive_lookups(struct tunnel_state *ts, const struct datapath_monitor *dpm)
         }
         LIST_FOR_EACH_SAFE (r, next, list_node, &ts->asked) {
             if (error || r->id == id) {
-                char *e = (error ? NULL : route_error(ts, dpm, r->ip, result,
-                                                      error_text));
+                char *e = (error ? NULL : route_error(ts, dpm, &r->ip,
+                                                      result, error_text));
                 if (error) {
+                    char ips[INET6_ADDRSTRLEN];
                     VLOG_DBG("%s: no answer from ovs-vswitchd about a route "
-                             "to "IP_FMT" (%s)", ts->cfg->name,
-                             IP_ARGS(r->ip), ovs_strerror(error));
+                             "to %s (%s)", ts->cfg->name,
+                             dsr_ip_to_string(&r->ip, ips),
+                             ovs_strerror(error));
                 }
                 changed |= finish_lookup(ts, r, e);
                 ts->n_asked--;
@@ -370,12 +384,11 @@ tunnel_check_routes(struct tunnel_state *ts, const struct dsr_service *svc)
         return;
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
-        ovs_be32 ip = dsr_ip4(&svc->backends[i].ip);
+        const struct in6_addr *ip = &svc->backends[i].ip;
         if (!find_route(ts, ip)) {
             struct tunnel_route *r = xzalloc(sizeof *r);
-            r->ip = ip;
-            hmap_insert(&ts->routes, &r->node,
-                        hash_int((OVS_FORCE uint32_t) ip, 0));
+            r->ip = *ip;
+            hmap_insert(&ts->routes, &r->node, hash_bytes(ip, sizeof *ip, 0));
             queue_lookup(ts, r);
         }
     }
@@ -422,9 +435,11 @@ tunnel_service_error(const struct tunnel_state *ts,
         return ts->gre_error;
     }
     for (size_t i = 0; i < svc->n_backends; i++) {
-        const struct tunnel_route *r
-            = find_route(ts, dsr_ip4(&svc->backends[i].ip));
-        if (r && r->error) {
+        const struct in6_addr *ip = &svc->backends[i].ip;
+        const struct tunnel_route *r = find_route(ts, ip);
+        if (ts->kind == DATAPATH_KERNEL && !IN6_IS_ADDR_V4MAPPED(ip)) {
+            return KERNEL_GRE_IPV4_ONLY;
+        } else if (r && r->error) {
             return r->error;
         }
     }

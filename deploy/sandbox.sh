@@ -489,6 +489,7 @@ sb_flow_packets() {
 # decapsulates (tnl_pop) what arrives for IP, and a flow that hands the
 # inner packet (all-zero Ethernet header) to the host's stack.  Replies
 # leave by the default route, through the router, never through the LB.
+# IPv6 VIPs go on lo as /128, and inner IPv6 is handed over as IPv4 is.
 # sb_tunnel_vsctl H ARGS / sb_tunnel_ofctl H ARGS reach that OVS.
 sb_add_tunnel_host() {
     local name=$1 addr=$2 gw=$3 link=$4 ns=$SB_ID-$1 dir=$SB_DIR/$1 vip
@@ -522,12 +523,27 @@ sb_add_tunnel_host() {
     local mac
     mac=$(ip netns exec "$ns" cat /sys/class/net/brh/address)
     sb_tunnel_ofctl "$name" add-flow brh "priority=0,actions=NORMAL"
-    sb_tunnel_ofctl "$name" add-flow brh \
-        "priority=100,in_port=gre0,ip,actions=set_field:$mac->eth_dst,set_field:02:d5:00:00:00:fe->eth_src,LOCAL"
+    local eth inner
+    eth="set_field:$mac->eth_dst,set_field:02:d5:00:00:00:fe->eth_src,LOCAL"
+    for inner in ip ipv6; do
+        sb_tunnel_ofctl "$name" add-flow brh \
+            "priority=100,in_port=gre0,$inner,actions=$eth"
+    done
     for vip in "$@"; do
-        ip -n "$ns" addr add "$vip/32" dev lo
+        case $vip in
+        *:*) ip -n "$ns" addr add "$vip/128" dev lo ;;
+        *) ip -n "$ns" addr add "$vip/32" dev lo ;;
+        esac
     done
     SB_HOSTS+=("$name")
+}
+
+# sb_tunnel_host_ipv6 H IP6/LEN GW6: an IPv6 address on tunnel host H's
+# LOCAL port too, its tunnel endpoint for an IPv6 underlay, and its IPv6
+# default route through the router.
+sb_tunnel_host_ipv6() {
+    ip -n "$SB_ID-$1" -6 addr add "$2" dev brh nodad
+    ip -n "$SB_ID-$1" -6 route add default via "$3"
 }
 
 sb_tunnel_vsctl() {

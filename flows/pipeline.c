@@ -450,6 +450,31 @@ pipeline_put_delivery(enum pipeline_mode mode, struct eth_addr service_mac,
     }
 }
 
+/* The DSR_TABLE_BACKEND flow of a gre backend with an IPv6 address: a
+ * 16-byte row has no room for its tunnel destination, so it is a flow of
+ * its own.  OVS's one flow-based gre port builds the outer IPv6 header
+ * from tun_ipv6_dst, whatever the client's family. */
+static void
+add_gre6_backend_flow(struct dsr_owner *owner, uint32_t service_id,
+                      const struct pipeline_backend *be)
+{
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    char match[64];
+
+    snprintf(match, sizeof match, "reg0=%"PRIu32",reg1=%"PRIu32,
+             service_id, ntohl(be->ip));
+    if (be->has_mac) {
+        ds_put_cstr(&actions, "set_field:");
+        ipv6_format_addr(&be->addr, &actions);
+        ds_put_format(&actions, "->tun_ipv6_dst,output:%"PRIu32, be->port);
+    } else {
+        ds_put_cstr(&actions, "drop");
+    }
+    dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
+                       ds_cstr(&actions));
+    ds_destroy(&actions);
+}
+
 static void
 set_backend_rows(struct dsr_owner *owner,
                  const struct pipeline_service *svc,
@@ -462,15 +487,23 @@ set_backend_rows(struct dsr_owner *owner,
     ctx.service_id = svc->id;
     ctx.mode = svc->mode;
     ctx.service_mac = svc->mac;
+    size_t n_rows = 0;
     for (size_t i = 0; i < n; i++) {
-        rows[i] = (struct dsr_row) {
-            .key = ntohl(backends[i].ip),
-            .mac = backends[i].has_mac ? backends[i].mac : eth_addr_zero,
-            .flags = backends[i].has_mac ? ROW_DELIVERABLE : 0,
-            .port = backends[i].has_mac ? backends[i].port : 0,
+        const struct pipeline_backend *be = &backends[i];
+        if (svc->mode == PIPELINE_MODE_GRE
+            && !IN6_IS_ADDR_V4MAPPED(&be->addr)) {
+            add_gre6_backend_flow(owner, svc->id, be);
+            continue;
+        }
+        rows[n_rows++] = (struct dsr_row) {
+            .key = ntohl(be->ip),
+            .mac = be->has_mac ? be->mac : eth_addr_zero,
+            .flags = be->has_mac ? ROW_DELIVERABLE : 0,
+            .port = be->has_mac ? be->port : 0,
         };
     }
-    dsr_owner_set_rows(owner, build_backend_flow, &ctx, sizeof ctx, rows, n);
+    dsr_owner_set_rows(owner, build_backend_flow, &ctx, sizeof ctx, rows,
+                       n_rows);
     free(rows);
 }
 

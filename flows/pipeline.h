@@ -165,6 +165,8 @@ struct pipeline_backend {
                                  * the internal port into the kernel. */
     uint32_t port;              /* gre: the GRE port; ipip: the internal
                                  * port (OpenFlow port numbers). */
+    struct in6_addr addr;       /* Its address (IPv4-mapped for IPv4): the
+                                 * tunnel destination of gre. */
 };
 
 /* How a service's packets leave for a backend (flows/README.md,

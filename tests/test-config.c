@@ -340,14 +340,26 @@ static const struct {
     {BACKEND_IS("fe80::0:11"), "$.services[0].backends[1].ip: fe80::11 is "
      "a link-local"},
     {VIP_IS("2001:db8::100"), "$.services[0].backends[0].ip: 10.0.0.11 is "
-     "IPv4 but the VIP is IPv6: a service's backends have its VIP's address "
-     "family"},
+     "IPv4 but the VIP is IPv6: in mode \"l2\" a service's backends have "
+     "its VIP's address family (mode \"gre\" may mix them)"},
     {BACKEND_IS("2001:DB8::11"), "$.services[0].backends[1].ip: "
      "2001:db8::11 is IPv6 but the VIP is IPv4"},
     {CONFIG("{\"name\": \"web\", \"vip\": \"2001:db8::100\", \"protocol\":"
-            " \"tcp\", \"port\": 80, \"mode\": \"gre\", \"backends\": []}"),
-     "$.services[0].vip: 2001:db8::100 is IPv6, which mode \"gre\" does "
-     "not support yet; IPv6 services use mode \"l2\""},
+            " \"tcp\", \"port\": 80, \"mode\": \"ipip\", \"backends\": []}"),
+     "$.services[0].vip: 2001:db8::100 is IPv6, which mode \"ipip\" cannot "
+     "carry (the kernel's IPIP is IPv4 in IPv4); IPv6 services use mode "
+     "\"l2\" or \"gre\""},
+    {CONFIG("{\"name\": \"web\", \"vip\": \"10.0.0.100\", \"protocol\":"
+            " \"tcp\", \"port\": 80, \"mode\": \"ipip\", \"backends\":"
+            " [{\"ip\": \"2001:db8:1::11\"}]}"),
+     "$.services[0].backends[0].ip: 2001:db8:1::11 is IPv6 but the VIP is "
+     "IPv4: in mode \"ipip\""},
+    {CONFIG("{\"name\": \"web\", \"vip\": \"2001:db8::100\", \"protocol\":"
+            " \"tcp\", \"port\": 80, \"mode\": \"gre\", \"backends\":"
+            " [{\"ip\": \"10.1.0.11\", \"health_check\": {\"type\":"
+            " \"tcp\", \"dsr\": true}}]}"),
+     "$.services[0].backends[0].health_check.dsr: DSR-path probes need an "
+     "IPv4 VIP and an IPv4 backend so far"},
 };
 
 /* Tunnel modes and the bridge's tunnel ports survive a round trip
@@ -364,6 +376,10 @@ START_TEST(test_tunnel_modes_round_trip)
         "  {\"name\": \"i\", \"bridge\": \"br0\", \"vip\": \"10.0.0.53\","
         "   \"protocol\": \"udp\", \"port\": 53, \"mode\": \"ipip\","
         "   \"backends\": [{\"ip\": \"10.1.0.2\"}]},"
+        "  {\"name\": \"g6\", \"bridge\": \"br0\","
+        "   \"vip\": \"2001:db8::53\", \"protocol\": \"tcp\", \"port\": 80,"
+        "   \"mode\": \"gre\", \"backends\": [{\"ip\": \"10.1.0.3\"},"
+        "                                    {\"ip\": \"2001:db8:1::3\"}]},"
         "  {\"name\": \"l\", \"bridge\": \"br1\", \"vip\": \"10.0.0.54\","
         "   \"protocol\": \"udp\", \"port\": 53, \"backends\": []}]}";
     struct dsr_config cfg, again;
@@ -371,6 +387,8 @@ START_TEST(test_tunnel_modes_round_trip)
 
     ck_assert_msg(!error, "%s", error);
     ck_assert_int_eq(dsr_config_find_service(&cfg, "g")->mode, DSR_MODE_GRE);
+    /* gre may carry either family over either. */
+    ck_assert_uint_eq(dsr_config_find_service(&cfg, "g6")->n_backends, 2);
     ck_assert_int_eq(dsr_config_find_service(&cfg, "i")->mode, DSR_MODE_IPIP);
     ck_assert_int_eq(dsr_config_find_service(&cfg, "l")->mode, DSR_MODE_L2);
     ck_assert_str_eq(cfg.bridges[0].gre_port, "gre0");

@@ -234,6 +234,16 @@ alternating_slots(ovs_be32 a, ovs_be32 b)
     return slots;
 }
 
+/* An IPv4 backend 'ip' (host order). */
+static struct pipeline_backend
+backend4(uint32_t ip, bool has_mac, struct eth_addr mac, uint32_t port)
+{
+    return (struct pipeline_backend) {
+        .ip = htonl(ip), .has_mac = has_mac, .mac = mac, .port = port,
+        .addr = in6_addr_mapped_ipv4(htonl(ip)),
+    };
+}
+
 /* The text of 'svc' over its 'n' 'backends', its slots alternating
  * between the backends at 'a' and 'b'. */
 static char *
@@ -261,9 +271,9 @@ START_TEST(test_tcp_service)
     struct pipeline_service web = service("10.0.0.100");
     const struct pipeline_service *svc = &web;
     const struct pipeline_backend backends[] = {
-        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
-        { htonl(0x0a00000d), true, mac("aa:00:00:00:00:03"), 0 },
-        { htonl(0x0a00000e), false, eth_addr_zero, 0 },
+        backend4(0x0a00000b, true, mac("aa:00:00:00:00:01"), 0),
+        backend4(0x0a00000d, true, mac("aa:00:00:00:00:03"), 0),
+        backend4(0x0a00000e, false, eth_addr_zero, 0),
     };
     char *text = service_text(svc, backends, 3, htonl(0x0a00000b),
                               htonl(0x0a00000d));
@@ -305,8 +315,8 @@ START_TEST(test_built_flows_equal_their_text)
     struct pipeline_service web = service("10.0.0.100");
     const struct pipeline_service *svc = &web;
     const struct pipeline_backend backends[] = {
-        { htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0 },
-        { htonl(0x0a00000e), false, eth_addr_zero, 0 },
+        backend4(0x0a00000b, true, mac("aa:00:00:00:00:01"), 0),
+        backend4(0x0a00000e, false, eth_addr_zero, 0),
     };
     struct dsr_owner *built = pipeline_service(
         svc, backends, 2, alternating_slots(htonl(0x0a00000b),
@@ -365,9 +375,7 @@ START_TEST(test_backend_change_costs_one_flow)
     size_t nf, ng;
 
     for (int i = 0; i < 100; i++) {
-        a[i] = (struct pipeline_backend) {
-            htonl(0x0a000001 + i), true, mac("aa:00:00:00:00:01"), 0
-        };
+        a[i] = backend4(0x0a000001 + i, true, mac("aa:00:00:00:00:01"), 0);
         b[i] = a[i];
     }
     b[57].mac = mac("aa:00:00:00:00:57");
@@ -401,8 +409,8 @@ START_TEST(test_tunnel_services)
     gre.mode = PIPELINE_MODE_GRE;
     const struct pipeline_service *svc = &gre;
     const struct pipeline_backend backends[] = {
-        { htonl(0x0a01000b), true, eth_addr_zero, 7 },
-        { htonl(0x0a01000c), false, eth_addr_zero, 0 },
+        backend4(0x0a01000b, true, eth_addr_zero, 7),
+        backend4(0x0a01000c, false, eth_addr_zero, 0),
     };
     char *text = service_text(svc, backends, 2, htonl(0x0a01000b),
                               htonl(0x0a01000b));
@@ -421,15 +429,37 @@ START_TEST(test_tunnel_services)
                   "%s", text);
     free(text);
 
+    /* IPv6 backends, under an IPv6 VIP or an IPv4 one: the same gre port
+     * with an IPv6 outer header, by tun_ipv6_dst. */
+    for (int v6_vip = 0; v6_vip < 2; v6_vip++) {
+        struct pipeline_service gre6 = service(v6_vip ? "2001:db8::100"
+                                               : "10.0.0.100");
+        gre6.mode = PIPELINE_MODE_GRE;
+        struct pipeline_backend be6[2] = {
+            { .ip = htonl(0x1234), .has_mac = true, .port = 7 },
+            { .ip = htonl(0x5678) },
+        };
+        ovs_assert(ipv6_parse("2001:db8:1::b", &be6[0].addr));
+        ovs_assert(ipv6_parse("2001:db8:1::c", &be6[1].addr));
+        text = service_text(&gre6, be6, 2, htonl(0x1234), htonl(0x5678));
+        ck_assert_msg(strstr(text, "reg0=0x1,reg1=0x1234 actions="
+                             "set_field:2001:db8:1::b->tun_ipv6_dst,"
+                             "output:7\n"), "%s", text);
+        ck_assert_msg(strstr(text, "reg1=0x5678 actions=drop\n"), "%s",
+                      text);
+        ck_assert_msg(strstr(text, v6_vip ? "tcp6,ipv6_dst=2001:db8::100"
+                             : "tcp,nw_dst=10.0.0.100"), "%s", text);
+        free(text);
+    }
+
     struct pipeline_service ipip = service("10.0.0.100");
     ipip.tcp = false;
     ipip.udp = true;
     ipip.port = 53;
     ipip.mode = PIPELINE_MODE_IPIP;
     svc = &ipip;
-    const struct pipeline_backend ipip_backend = {
-        htonl(0x0a01000b), true, mac("aa:00:00:00:00:09"), 9
-    };
+    const struct pipeline_backend ipip_backend
+        = backend4(0x0a01000b, true, mac("aa:00:00:00:00:09"), 9);
     text = service_text(svc, &ipip_backend, 1, htonl(0x0a01000b),
                         htonl(0x0a01000b));
     ck_assert_msg(strstr(text, "reg1=0xa01000b "
@@ -444,9 +474,8 @@ END_TEST
 static char *
 one_backend_pipeline(const struct pipeline_service *svc)
 {
-    const struct pipeline_backend backend = {
-        htonl(0x0a00000b), true, mac("aa:00:00:00:00:01"), 0
-    };
+    const struct pipeline_backend backend
+        = backend4(0x0a00000b, true, mac("aa:00:00:00:00:01"), 0);
 
     return service_text(svc, &backend, 1, htonl(0x0a00000b),
                         htonl(0x0a00000b));

@@ -84,7 +84,7 @@ done
 api POST /v1/services '{"name": "x", "vip": "2001:db8::1::2", "protocol": "tcp", "port": 80}'
 expect 422 '.path == "$.vip"' '.reason | test("not an IPv4 or IPv6 address")'
 api POST /v1/services '{"name": "x", "vip": "2001:db8::100", "protocol": "tcp", "port": 80, "mode": "ipip"}'
-expect 422 '.path == "$.vip"' '.reason | test("IPv6, which mode \"ipip\" does not support yet")'
+expect 422 '.path == "$.vip"' '.reason | test("IPv6, which mode \"ipip\" cannot carry")'
 api POST /v1/services/web/backends '{"ip": "2001:db8::11"}'
 expect 422 '.path == "$.ip"' '.reason | test("is IPv6 but the VIP is IPv4")'
 api POST /v1/services '{"name": "x", "vip": "10.0.0.102", "protocol": "tcp", "port": "80"}'
