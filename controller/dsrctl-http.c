@@ -44,6 +44,22 @@ dsrctl_service_path(const char *name, bool backends, const char *ip)
     return ds_steal_cstr(&path);
 }
 
+/* Returns "/v1/trace?protocol=PROTO&client=CLIENT&vip=VIP", each value
+ * percent-encoded ("[2001:db8::2]:40000" has reserved characters). */
+char *
+dsrctl_trace_path(const char *protocol, const char *client, const char *vip)
+{
+    struct ds path = DS_EMPTY_INITIALIZER;
+
+    ds_put_cstr(&path, "/v1/trace?protocol=");
+    put_segment(&path, protocol);
+    ds_put_cstr(&path, "&client=");
+    put_segment(&path, client);
+    ds_put_cstr(&path, "&vip=");
+    put_segment(&path, vip);
+    return ds_steal_cstr(&path);
+}
+
 /* libcurl write callback: appends the received data to a struct ds. */
 static size_t
 write_body(char *data, size_t size, size_t n, void *body)

@@ -556,8 +556,8 @@ cmd_trace(int argc, char *argv[])
                                 "PROTO CLIENT_IP[:PORT] VIP[:PORT]"))) {
         return error;
     }
-    char *path = xasprintf("/v1/trace?protocol=%s&client=%s&vip=%s",
-                           argv[optind], argv[optind + 1], argv[optind + 2]);
+    char *path = dsrctl_trace_path(argv[optind], argv[optind + 1],
+                                   argv[optind + 2]);
     error = dsrctl_request(&api, "GET", path, NULL, &answer);
     free(path);
     if (!error && json_output) {

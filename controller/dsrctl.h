@@ -37,6 +37,8 @@ int dsrctl_request_if_match(const struct dsrctl_api *, const char *method,
                             const char *path, const json_t *body,
                             const char *if_match, json_t **replyp);
 char *dsrctl_service_path(const char *name, bool backends, const char *ip);
+char *dsrctl_trace_path(const char *protocol, const char *client,
+                        const char *vip);
 
 /* dsrctl-print.c: the human forms of the API's documents. */
 int dsrctl_usage_verror(const char *format, va_list)

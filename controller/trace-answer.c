@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include "controller/lb-slots.h"
 #include "controller/lb.h"
@@ -36,7 +37,40 @@ struct trace_result {
                                  * connections (table 22 has its flow). */
     ovs_be32 backend;           /* Slot key; 0: unknown or none. */
     const char *decided_by;     /* "pin", "slot" or "unknown". */
+    struct key_name *names;     /* The service's backends by slot key, */
+    size_t n_names;             /* sorted by key. */
 };
+
+/* A backend's address by its slot key. */
+struct key_name {
+    ovs_be32 key;
+    const struct in6_addr *ip;
+};
+
+static int
+compare_key_names(const void *a_, const void *b_)
+{
+    const struct key_name *a = a_, *b = b_;
+    uint32_t ka = ntohl(a->key), kb = ntohl(b->key);
+
+    return ka < kb ? -1 : ka > kb;
+}
+
+/* Fills 'r''s key table once per answer: 'slot_shares' names 256 slots,
+ * and a gre service's backends may be of either family. */
+static void
+index_backend_names(struct trace_result *r)
+{
+    const struct dsr_service *svc = r->svc;
+
+    r->names = xmalloc((svc->n_backends + 1) * sizeof *r->names);
+    r->n_names = svc->n_backends;
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        r->names[i].ip = &svc->backends[i].ip;
+        r->names[i].key = htonl(dsr_ip_slot_key(r->names[i].ip));
+    }
+    qsort(r->names, r->n_names, sizeof *r->names, compare_key_names);
+}
 
 /* The slot 'r''s connection hashes to, if it can be known. */
 static void
@@ -105,23 +139,26 @@ decide(struct trace_result *r, const struct lb_slots *slots)
 }
 
 /* The address of the backend that slot key 'key' (network order) names
- * in 'svc': an IPv4 key is the address itself, even for a backend since
- * removed (a pin may outlive it); an IPv6 one is looked up. */
+ * in 'r''s service.  A key no backend has is, in an IPv4 service that
+ * is not gre (whose backends are all IPv4), the address of a backend
+ * since removed: a pin may outlive it. */
 static json_t *
-backend_json(const struct dsr_service *svc, ovs_be32 key)
+backend_json(const struct trace_result *r, ovs_be32 key)
 {
+    struct key_name k = { .key = key };
+    const struct key_name *found;
     char buf[INET6_ADDRSTRLEN];
 
     if (!key) {
         return json_null();
-    } else if (IN6_IS_ADDR_V4MAPPED(&svc->vip)) {
-        return json_sprintf(IP_FMT, IP_ARGS(key));
     }
-    for (size_t i = 0; i < svc->n_backends; i++) {
-        const struct in6_addr *ip = &svc->backends[i].ip;
-        if (htonl(dsr_ip_slot_key(ip)) == key) {
-            return json_string(dsr_ip_to_string(ip, buf));
-        }
+    found = (r->n_names ? bsearch(&k, r->names, r->n_names, sizeof k,
+                                  compare_key_names) : NULL);
+    if (found) {
+        return json_string(dsr_ip_to_string(found->ip, buf));
+    } else if (IN6_IS_ADDR_V4MAPPED(&r->svc->vip)
+               && r->svc->mode != DSR_MODE_GRE) {
+        return json_sprintf(IP_FMT, IP_ARGS(key));
     }
     return json_sprintf("backend key %#"PRIx32" (gone)", ntohl(key));
 }
@@ -155,11 +192,11 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
     }
     if (r->svc->mode == DSR_MODE_GRE) {
         return json_pack("{s:s, s:o, s:I}", "mode", "gre", "tunnel_dst",
-                         backend_json(r->svc, pb->ip),
+                         backend_json(r, pb->ip),
                          "port", (json_int_t) pb->port);
     } else if (r->svc->mode == DSR_MODE_IPIP) {
         return json_pack("{s:s, s:o, s:I}", "mode", "ipip", "tunnel_dst",
-                         backend_json(r->svc, pb->ip),
+                         backend_json(r, pb->ip),
                          "port", (json_int_t) pb->port);
     }
 
@@ -184,13 +221,13 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
 
 /* How many of the service's slots each backend holds now. */
 static json_t *
-slot_shares_json(const struct dsr_service *svc,
+slot_shares_json(const struct trace_result *r,
                  const struct lb_slots *slots)
 {
     json_t *shares = json_object();
 
     for (size_t i = 0; i < DSR_SLOTS; i++) {
-        json_t *backend = backend_json(svc, slots->slot_ips[i]);
+        json_t *backend = backend_json(r, slots->slot_ips[i]);
         const char *ip = json_is_string(backend) ? json_string_value(backend)
                                                  : "drop";
         json_t *n = json_object_get(shares, ip);
@@ -256,7 +293,7 @@ pin_json(const struct trace_result *r)
         return json_null();
     }
     return json_pack("{s:o, s:I, s:s, s:b}",
-                     "backend", backend_json(r->svc, r->pin.backend),
+                     "backend", backend_json(r, r->pin.backend),
                      "service_id", (json_int_t) r->pin.service_id,
                      "state", r->pin.state, "in_use", r->pin_in_use);
 }
@@ -295,13 +332,13 @@ result_json(const struct lb *lb, const struct trace_result *r,
         "slot", r->slot >= 0 ? json_integer(r->slot) : json_null(),
         "slot_note", r->slot_note,
         "slot_backend", (r->slot >= 0
-                         ? backend_json(r->svc, r->slot_backend)
+                         ? backend_json(r, r->slot_backend)
                          : json_null()),
         "pin", pin_json(r), "pin_lookup", pin_lookup_text(r),
-        "backend", backend_json(r->svc, r->backend),
+        "backend", backend_json(r, r->backend),
         "decided_by", r->decided_by,
         "delivery", delivery_json(lb, r, slots),
-        "slot_shares", slot_shares_json(r->svc, slots),
+        "slot_shares", slot_shares_json(r, slots),
         "ofproto_trace", ofproto_trace_json(r));
 }
 
@@ -403,6 +440,7 @@ trace_answer(const struct lb *lb, const struct dsr_service *svc,
     r.pin_error = pin_error;
     r.pin_looked_up = dump != NULL;
     r.pinned = dump && trace_pins_find(dump, q, &r.pin) && r.pin.backend;
+    index_backend_names(&r);
     compute_slot(&r);
     decide(&r, &slots);
 
@@ -412,5 +450,6 @@ trace_answer(const struct lb *lb, const struct dsr_service *svc,
     json_object_set_new(j, "text", json_string(ds_cstr(&text)));
     ds_destroy(&text);
     lb_slots_destroy(&slots);
+    free(r.names);
     return j;
 }

@@ -107,6 +107,20 @@ for target in "-6 http://[$VIP6]/" "-6 http://[$VIP6]:8080/" \
     echo "$url: $(sort "$SB_DIR/answers" | uniq -c | tr -s ' \n' ' ')"
 done
 
+# dsr/trace names an IPv4 VIP's IPv6 backend by its address, and the
+# connection goes where it says (a source port below the ephemeral
+# range, so no earlier connection's pin).
+for port in 21000 21001 21002 21003; do
+    api GET "/v1/trace?protocol=tcp&client=$CLIENT_IP:$port&vip=$VIP:80"
+    expect 200 '.service == "v4-in-v6"' \
+        '.backend | test("^2001:db8:1::1[12]$")' \
+        '.delivery.tunnel_dst == .backend'
+    predicted=be$(jq -r '.backend | .[-1:]' "$SB_DIR/body")
+    answered=$(e2e_curl --local-port "$port" "http://$VIP/")
+    [ "$answered" = "$predicted" ] \
+        || sb_fail "trace said $predicted for port $port, $answered answered"
+done
+
 e2e_capture_stop rt
 sb_exec rt tcpdump -n -r "$SB_DIR/underlay.pcap" 2>/dev/null \
     > "$SB_DIR/underlay.txt"
