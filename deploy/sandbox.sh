@@ -191,7 +191,7 @@ sb_start_ovs() {
             -- add-port br0 up0 -- set interface up0 ofport_request=100
     fi
     if [ "$DSR_DATAPATH" = dpdk ] && ! sb_vsctl get Open_vSwitch . \
-            dpdk_initialized | grep -q true; then
+            dpdk_initialized | grep >/dev/null true; then
         sb_fail "DPDK did not initialize: $(grep -i dpdk "$SB_DIR/ovs-vswitchd.log" | tail -3)"
     fi
 }
@@ -284,7 +284,7 @@ sb_pids() {
     local pid
     for pid in $(ip netns pids "$SB_ID-$1"); do
         if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
-                | grep -Eq -- "$2"; then
+                | grep -E >/dev/null -- "$2"; then
             echo "$pid"
         fi
     done
@@ -302,7 +302,7 @@ sb_pkill() {
 # sb_wait_listening H PORT [t|u]: waits until host H listens on TCP (t,
 # the default) or UDP (u) PORT.
 sb_wait_listening() {
-    sb_wait_until sb_exec "$1" sh -c "ss -Hl${3:-t}n | grep -q ':$2 '"
+    sb_wait_until sb_exec "$1" sh -c "ss -Hl${3:-t}n | grep >/dev/null ':$2 '"
 }
 
 # Sanitizer reports (builds with --enable-sanitizers) go to
@@ -343,7 +343,7 @@ sb_store_role() {
 sb_store_leader() {
     local i
     for i in 1 2 3; do
-        sb_store_role $i | grep -q leader && { echo $i; return; }
+        sb_store_role $i | grep >/dev/null leader && { echo $i; return; }
     done
     return 1
 }

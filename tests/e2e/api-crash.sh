@@ -25,7 +25,7 @@ echo "killed dsrd after $at answers: $acked of 1000 writes acknowledged," \
      "$cut cut off"
 [ "$cut" -gt 0 ] || sb_fail "the kill came after the burst"
 [ "$acked" -gt 0 ] || sb_fail "no write was acknowledged before the kill"
-! grep -v ' 201$' "$SB_DIR/writes" | grep -qv ' error$' \
+! grep -v ' 201$' "$SB_DIR/writes" | grep -v >/dev/null ' error$' \
     || sb_fail "unexpected answers: $(grep -v ' 201$' "$SB_DIR/writes" | grep -v ' error$' | head)"
 
 sb_start_dsrd ""
@@ -37,7 +37,7 @@ lost=$(comm -23 "$SB_DIR/acked" "$SB_DIR/present")
 [ -z "$lost" ] || sb_fail "acknowledged writes lost: $(echo "$lost" | head)"
 
 # And OVS has exactly what the state says, once dsrd has reprogrammed it.
-sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep -q 'in sync'"
+sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep >/dev/null 'in sync'"
 jq -r '.services[].id' "$SB_DIR/body" | sort -n > "$SB_DIR/ids"
 sb_ofctl dump-groups br0 | sed -n 's/.*group_id=\([0-9]*\),.*/\1/p' \
     | sort -n > "$SB_DIR/groups"

@@ -31,7 +31,7 @@ api GET /v1/services "" "${tls[@]}" -H "Authorization: Bearer s3cret-token"
 expect 200 'length == 0'
 # Plain HTTP to the TLS port gets nowhere.
 ! ip netns exec "$SB_LB" curl -sS --max-time 3 http://127.0.0.1:9443/v1/status \
-    -H "Authorization: Bearer s3cret-token" 2>/dev/null | grep -q version \
+    -H "Authorization: Bearer s3cret-token" 2>/dev/null | grep >/dev/null version \
     || sb_fail "plain HTTP answered on the HTTPS port"
 
 # Slow clients: 20 connections that send half a request and stall until
@@ -58,8 +58,8 @@ wait
 sb_stop_dsrd
 SB_DSRD_ARGS=
 sb_start_dsrd ""
-sb_wait_until sh -c "ip netns exec $SB_LB ss -Hltn | grep -q '127.0.0.1:9180 '"
-! ip netns exec "$SB_LB" ss -Hltn | grep -q '0.0.0.0:9180 ' \
+sb_wait_until sh -c "ip netns exec $SB_LB ss -Hltn | grep >/dev/null '127.0.0.1:9180 '"
+! ip netns exec "$SB_LB" ss -Hltn | grep >/dev/null '0.0.0.0:9180 ' \
     || sb_fail "the API listens on all addresses by default"
 
 e2e_pass "API security"

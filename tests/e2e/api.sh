@@ -28,11 +28,11 @@ expect 201 '.name == "web"' '.id == 2' '.hash == "5-tuple"' \
 etag=$(header ETag)
 [ -n "$etag" ] || sb_fail "no ETag"
 # Answered only once OVS has it: the group is there right away.
-sb_ofctl dump-groups br0 | grep -q "group_id=2,type=select" \
+sb_ofctl dump-groups br0 | grep >/dev/null "group_id=2,type=select" \
     || sb_fail "group 2 missing after 201"
 
 # It carries real traffic.
-sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep -A2 'service web' | grep -vq unresolved"
+sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep -A2 'service web' | grep -v >/dev/null unresolved"
 e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
 [ "$(grep -c '^be[12]$' "$SB_DIR/answers")" = 40 ] \
     || sb_fail "traffic through the API-created service: $(sort "$SB_DIR/answers" | uniq -c)"
@@ -119,7 +119,7 @@ api PUT /v1/services/web "$(echo "$web" | jq '.hash = "source-ip"')" -H "If-Matc
 expect 200 '.hash == "source-ip"' '.id == 2'
 etag2=$(header ETag)
 [ "$etag2" != "$etag" ] || sb_fail "version did not change"
-sb_ofctl dump-groups br0 | grep "group_id=2," | grep -q "fields=ip_src," \
+sb_ofctl dump-groups br0 | grep "group_id=2," | grep >/dev/null "fields=ip_src," \
     || sb_fail "group 2 not updated to source-ip"
 api PATCH /v1/services/web '{"hash": "5-tuple"}' -H "If-Match: $etag"
 expect 412
@@ -253,7 +253,7 @@ cmp -s "$SB_DIR/body" "$SB_DIR/config.now" || sb_fail "a refused PUT changed the
 api DELETE /v1/services/web
 expect 204
 [ -z "$(sb_dump_flows cookie=0xd501000000000002/-1)" ] || sb_fail "flows of web remain"
-! sb_ofctl dump-groups br0 | grep -q "group_id=2," || sb_fail "group 2 remains"
+! sb_ofctl dump-groups br0 | grep >/dev/null "group_id=2," || sb_fail "group 2 remains"
 [ -z "$(sb_dump_flows cookie=0xd50200000a000064/-1)" ] || sb_fail "VIP flows of web remain"
 [ "$(sb_dump_flows cookie=0xd501000000000001/-1)" = "$other_flows" ] \
     || sb_fail "deleting web changed the other service's flows"

@@ -61,7 +61,7 @@ echo "announced through FRR (the router has no other source for the VIP)"
 # service's own, changed without a withdrawal.
 med_is() {
     birdc -s "$SB_DIR/bird-rt.ctl" show route all "$VIP/32" 2>/dev/null \
-        | grep -q "BGP.med: $1\$"
+        | grep >/dev/null "BGP.med: $1\$"
 }
 sb_wait_until med_is 1 || sb_fail "MED not 1: $(birdc -s "$SB_DIR/bird-rt.ctl" show route all "$VIP/32")"
 api GET /v1/services/web

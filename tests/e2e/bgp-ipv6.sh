@@ -34,16 +34,16 @@ EOC
 
 in_table6() {
     ip -n "$SB_LB" -6 route show table 100 proto 213 2>/dev/null \
-        | grep -q "^$VIP6 dev br0"
+        | grep >/dev/null "^$VIP6 dev br0"
 }
 not_in_table6() { ! in_table6; }
 learned6() {
     birdc -s "$SB_DIR/bird-lb.ctl" show route "$VIP6/128" 2>/dev/null \
-        | grep -q "^$VIP6/128 .*unicast \[kvips6"
+        | grep >/dev/null "^$VIP6/128 .*unicast \[kvips6"
 }
 unlearned6() { ! learned6; }
 in_table4() {
-    ip -n "$SB_LB" route show table 100 proto 213 | grep -q "^$VIP dev br0"
+    ip -n "$SB_LB" route show table 100 proto 213 | grep >/dev/null "^$VIP dev br0"
 }
 sb_wait_until in_table6 || sb_fail "IPv6 VIP not in table 100: $(ip -n "$SB_LB" -6 route show table 100)"
 sb_wait_until in_table4 || sb_fail "IPv4 VIP not in table 100"

@@ -34,7 +34,7 @@ e2e_bgp_start_dsrd
 routed() { e2e_bgp_routed; }
 unrouted() { ! routed; }
 in_table() {
-    ip -n "$SB_LB" route show table 100 proto 213 | grep -q "^$VIP dev br0"
+    ip -n "$SB_LB" route show table 100 proto 213 | grep >/dev/null "^$VIP dev br0"
 }
 not_in_table() { ! in_table; }
 SB_WAIT=60 sb_wait_until routed || sb_fail "never announced: $(birdc -s "$SB_DIR/bird-rt.ctl" show protocols all lb1)"

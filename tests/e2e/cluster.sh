@@ -185,8 +185,8 @@ out_of_br1_only() {
 sb_wait_until out_of_br1_only || sb_fail "be3 should be out of br1's group only"
 out=$(ip netns exec "$SB_LB" "${DSRCTL:?set DSRCTL to the dsrctl binary}" \
     --url "$C" cluster)
-echo "$out" | grep -q '^b .* web/10.0.0.13$' \
-    && echo "$out" | grep -q 'health disagreement: web/10.0.0.13 down on b' \
+echo "$out" | grep >/dev/null '^b .* web/10.0.0.13$' \
+    && echo "$out" | grep >/dev/null 'health disagreement: web/10.0.0.13 down on b' \
     || sb_fail "dsrctl cluster: $out"
 rm "$SB_DIR/down-b-10.0.0.13"
 sb_wait_until e2e_wait_api /v1/cluster '.health_disagreements == []' \

@@ -35,7 +35,7 @@ through() {
     sb_exec lb ping -c 2 -W 5 "$V1" > /dev/null || sb_fail "$mode: no answer to ping"
     [ "$(sb_exec lb curl -sS --max-time 10 "http://$V1/")" = be ] \
         || sb_fail "$mode: no HTTP answer"
-    tail -n 1 "$SB_DIR/be.http.log" | grep -q "$BE_CLIENT_IP" \
+    tail -n 1 "$SB_DIR/be.http.log" | grep >/dev/null "$BE_CLIENT_IP" \
         || sb_fail "$mode: the backend did not see the client's address: $(tail -n 1 "$SB_DIR/be.http.log")"
     [ "$(rx_packets be "$dev")" -gt "$before" ] || sb_fail "$mode: nothing came in on $dev"
     [ "$(rx_packets lb lbt0)" = 0 ] || sb_fail "$mode: answers came back through the tunnel"
@@ -62,7 +62,7 @@ for mode in gre ipip; do
     dsrb 0 setup "$V1" --mode "$mode" --local "$BE_IP"
     # Another VIP: the device keeps its local address.
     dsrb 0 setup "$V2" --mode "$mode"
-    ip -n "$SB_ID-be" -d -o link show dev "$dev" | grep -q "$mode .*remote any local $BE_IP " \
+    ip -n "$SB_ID-be" -d -o link show dev "$dev" | grep >/dev/null "$mode .*remote any local $BE_IP " \
         || sb_fail "$dev: $(ip -n "$SB_ID-be" -d link show dev "$dev")"
     for v in "$V1" "$V2"; do
         n=$(ip -n "$SB_ID-be" -4 -o addr show dev "$dev" | grep -c " $v/32 ")

@@ -55,7 +55,7 @@ e2e_start_dsrd <<EOC
 EOC
 
 status() { e2e_backend_health "$@"; }
-is() { status "$1" "$2" | grep -q "^$3"; }
+is() { status "$1" "$2" | grep >/dev/null "^$3"; }
 WRONG='UDP service answers from its real IP, not the VIP: clients drop these replies (bind the VIP or use IP_PKTINFO)'
 
 # The plain checks pass for both: each answers on its real IP.
@@ -72,7 +72,7 @@ sb_wait_until is dns 10.0.0.12 up
 [ "$(sb_group_slots 1 10.0.0.12)" = 256 ] || sb_fail "be2 lacks slots"
 sb_dsrctl dsr/show | tee "$SB_DIR/show"
 grep -A1 "backend 10.0.0.11" "$SB_DIR/show" \
-    | grep -qF "health down (udp): $WRONG" || sb_fail "dsr/show lacks the reason"
+    | grep -F >/dev/null "health down (udp): $WRONG" || sb_fail "dsr/show lacks the reason"
 grep -q "is down: $WRONG" "$SB_DIR/dsrd.log" || sb_fail "not logged"
 
 # A client's query to the VIP is answered, from the VIP (by be2).

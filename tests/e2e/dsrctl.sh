@@ -83,7 +83,7 @@ ctl service add web --vip "$VIP" --proto tcp --port 80 \
 expect_rc 0
 [ ! -s "$SB_DIR/out" ] && [ ! -s "$SB_DIR/err" ] \
     || sb_fail "service add printed: $(cat "$SB_DIR/out" "$SB_DIR/err")"
-group 1 | grep -q 'type=select' || sb_fail "no group 1 for web"
+group 1 | grep >/dev/null 'type=select' || sb_fail "no group 1 for web"
 sb_has_share 1 10.0.0.12 50 150 || sb_fail "weight 50 not in group"
 sb_wait_until e2e_dsrd_ready
 e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
@@ -176,7 +176,7 @@ expect_rc 1 '^dsrctl: 404 not-found: '
 # Service changes.
 ctl service set web --hash source-ip
 expect_rc 0
-group 1 | grep -q 'fields=ip_src,' || sb_fail "hash change not in group: $(group 1)"
+group 1 | grep >/dev/null 'fields=ip_src,' || sb_fail "hash change not in group: $(group 1)"
 ctl service list
 expect_rc 0 '^web +10\.0\.0\.100 +tcp +80 +source-ip +2$'
 cat > "$SB_DIR/dns.json" <<EOF
@@ -294,7 +294,7 @@ expect_rc 0 '^10\.0\.0\.12 +60 +active +1 +-$'
 
 # Bash completion, service names asked from dsrd with the options typed.
 comp=$TOP_SRCDIR/deploy/dsrctl.bash-completion
-bash -c ". '$comp'; complete -p dsrctl" | grep -q ' -F _dsrctl dsrctl$' \
+bash -c ". '$comp'; complete -p dsrctl" | grep >/dev/null ' -F _dsrctl dsrctl$' \
     || sb_fail "bash completion does not register"
 # completes WORD... EXPECTED: completing the last WORD offers EXPECTED.
 completes() {

@@ -49,7 +49,7 @@ echo "60 flows, small datagram first: $lost datagrams lost, $split flows" \
 [ "$lost" = 0 ] || sb_fail "$lost datagrams of pinned flows lost"
 [ "$split" = 0 ] || sb_fail "$split flows answered by two backends"
 for b in be1 be2 be3; do
-    echo "$pinned" | grep -q " $b $b\$" || sb_fail "$b got no flow"
+    echo "$pinned" | grep >/dev/null " $b $b\$" || sb_fail "$b got no flow"
 done
 echo "10 flows, fragmented first: $(echo "$first" | awk '$2 == "lost"' | wc -l)" \
      "first datagrams dropped, $(echo "$first" | awk '$3 != "lost"' | wc -l) next ones answered"

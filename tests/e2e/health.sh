@@ -66,7 +66,7 @@ reason() {
         | .backends[] | select(.ip == $ip) | .reason // ""' "$SB_DIR/body"
 }
 is() { [ "$(health "$1" "$2")" = "$3" ]; }
-reason_has() { reason "$1" "$2" | grep -qi "$3"; }
+reason_has() { reason "$1" "$2" | grep -i >/dev/null "$3"; }
 # slot_holders SERVICE: the ids of the backends with slots (the services
 # checked here list 10.0.0.11, .12, .13 in that order: ids 0, 1, 2).
 slot_holders() {
@@ -84,7 +84,7 @@ sb_wait_until is web 10.0.0.12 up
 sb_wait_until is dsr 10.0.0.11 up
 
 # The DSR-path probe finds what a plain check cannot.
-vip_reason() { reason dsr 10.0.0.12 | grep -q "VIP not configured on backend"; }
+vip_reason() { reason dsr 10.0.0.12 | grep >/dev/null "VIP not configured on backend"; }
 sb_wait_until vip_reason
 sb_wait_until is dsr 10.0.0.12 down
 sb_wait_until is plain 10.0.0.12 up

@@ -40,16 +40,16 @@ raw.sendto(icmp, (vip, 0))
 print(owner)' "$VIP" "$CLIENT_IP" > "$SB_DIR/owner"
 owner=$(cat "$SB_DIR/owner")
 echo "the flow went to $owner"
-lowered() { sb_exec "$owner" ip route get "$CLIENT_IP" | grep -q 'mtu 1280'; }
+lowered() { sb_exec "$owner" ip route get "$CLIENT_IP" | grep >/dev/null 'mtu 1280'; }
 sb_wait_until lowered || sb_fail "the owner $owner did not get the frag-needed"
 for b in be1 be2 be3; do
     route=$(sb_exec "$b" ip route get "$CLIENT_IP")
     echo "$b: $route" | head -2
     if [ "$b" = "$owner" ]; then
-        echo "$route" | grep -q 'mtu 1280' \
+        echo "$route" | grep >/dev/null 'mtu 1280' \
             || sb_fail "the owner $b did not get the frag-needed"
     else
-        ! echo "$route" | grep -q 'mtu 1280' \
+        ! echo "$route" | grep >/dev/null 'mtu 1280' \
             || sb_fail "$b got another backend's frag-needed"
     fi
 done

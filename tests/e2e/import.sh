@@ -26,7 +26,7 @@ imp() {
 # matches a line of its stdout or stderr.
 expect_import() {
     [ "$rc" = "$1" ] || sb_fail "dsrctl import exited $rc, expected $1"
-    cat "$SB_DIR/out" "$SB_DIR/err" | grep -Eq -- "$2" \
+    cat "$SB_DIR/out" "$SB_DIR/err" | grep -E >/dev/null -- "$2" \
         || sb_fail "no /$2/ in the output of dsrctl import"
 }
 

@@ -26,7 +26,7 @@ for i in 1 2 3; do
         "be$i" "$SB_DIR/be$i.http6.log" 80
 done
 for i in 1 2 3; do
-    sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep -q '\[::\]:80 '" \
+    sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep >/dev/null '\[::\]:80 '" \
         || sb_fail "be$i's IPv6 server: $(cat "$SB_DIR/be$i.out"; sb_exec "be$i" ss -Hltn)"
 done
 
@@ -81,11 +81,11 @@ e2e_expect_spread http.log 80 50 be1 be2 be3 < "$SB_DIR/answers4"
 # The client learned the IPv6 VIP at the service MAC, from OVS's flows
 # (no backend answers NS for an address on its lo); a fresh solicitation
 # gets the same answer.
-sb_exec client ip -6 neigh show "$VIP6" | grep -q "lladdr $SERVICE_MAC" \
+sb_exec client ip -6 neigh show "$VIP6" | grep >/dev/null "lladdr $SERVICE_MAC" \
     || sb_fail "client has $(sb_exec client ip -6 neigh show "$VIP6")"
 answer=$(sb_exec client ndisc6 -n -r 3 -w 1000 "$VIP6" eth0)
 echo "$answer"
-echo "$answer" | grep -qi "Target link-layer address: $SERVICE_MAC" \
+echo "$answer" | grep -i >/dev/null "Target link-layer address: $SERVICE_MAC" \
     || sb_fail "ndisc6 for the VIP was not answered with the service MAC"
 nd=$(sb_flow_packets "cookie=0xd502800000000000/0xffff800000000000,icmp6,icmp_type=135")
 [ "$nd" -ge 2 ] || sb_fail "the ND responder answered $nd solicitations"
@@ -100,15 +100,15 @@ pins=$(ovs-appctl dpctl/dump-conntrack zone=54741 \
 # ipv6 flow and delivers it to a backend of web6; one megaflow per slot.
 trace=$(ovs-appctl ofproto/trace br0 "in_port=1,tcp6,dp_hash=0xaa,ipv6_src=$CLIENT_IP6,ipv6_dst=$VIP6,tcp_src=40001,tcp_dst=80,tcp_flags=syn")
 echo "$trace"
-echo "$trace" | grep -q "21. ipv6, priority 0" \
+echo "$trace" | grep >/dev/null "21. ipv6, priority 0" \
     || sb_fail "the IPv6 SYN did not commit its pin in table 21's ipv6 flow"
-echo "$trace" | grep -Eq "^Megaflow: .*dp_hash=0xaa/0xff,.*ipv6_dst=$VIP6" \
+echo "$trace" | grep -E >/dev/null "^Megaflow: .*dp_hash=0xaa/0xff,.*ipv6_dst=$VIP6" \
     || sb_fail "no per-slot megaflow for the IPv6 SYN"
 # Not per client: the ND flows' source and hop-limit matches stay out of
 # the service's megaflows (flows/pipeline.c, add_nd_entry()).
-! echo "$trace" | grep -Eq "^Megaflow: .*(ipv6_src|nw_ttl)=" \
+! echo "$trace" | grep -E >/dev/null "^Megaflow: .*(ipv6_src|nw_ttl)=" \
     || sb_fail "the IPv6 SYN's megaflow matches the client's address or hop limit"
-echo "$trace" | grep -Eq "^Datapath actions: ct\(commit,zone=54741,mark=0x[0-9a-f]+/0xffffffff,label=0x2/0xffffffff(,timeout=[0-9]+)?\),set\(eth\(src=$SERVICE_MAC" \
+echo "$trace" | grep -E >/dev/null "^Datapath actions: ct\(commit,zone=54741,mark=0x[0-9a-f]+/0xffffffff,label=0x2/0xffffffff(,timeout=[0-9]+)?\),set\(eth\(src=$SERVICE_MAC" \
     || sb_fail "the IPv6 SYN was not pinned and delivered"
 
 # dsr/show and the API print the VIP and backends in RFC 5952 form, and

@@ -56,16 +56,16 @@ fi
 # A reply from a backend is switched by the NORMAL flow alone.
 trace=$(ovs-appctl ofproto/trace br0 \
     "in_port=2,tcp,dl_src=00:00:00:00:00:11,dl_dst=00:00:00:00:00:02,nw_src=$VIP,nw_dst=$CLIENT_IP,tp_src=80,tp_dst=40000")
-echo "$trace" | grep -q "priority 0, cookie 0xd500000000000000" \
+echo "$trace" | grep >/dev/null "priority 0, cookie 0xd500000000000000" \
     || sb_fail "reply did not hit the NORMAL flow: $trace"
-! echo "$trace" | grep -q "group:1" || sb_fail "reply went through the group"
+! echo "$trace" | grep >/dev/null "group:1" || sb_fail "reply went through the group"
 
 # The client learned the VIP at the service MAC, from OVS.
-sb_exec client ip neigh show "$VIP" | grep -q "lladdr $SERVICE_MAC" \
+sb_exec client ip neigh show "$VIP" | grep >/dev/null "lladdr $SERVICE_MAC" \
     || sb_fail "client has $(sb_exec client ip neigh show "$VIP")"
 sb_exec client ip neigh flush dev eth0
 sb_exec client ping -c 1 -W 2 "$VIP" >/dev/null 2>&1 || true
-sb_exec client ip neigh show "$VIP" | grep -q "lladdr $SERVICE_MAC" \
+sb_exec client ip neigh show "$VIP" | grep >/dev/null "lladdr $SERVICE_MAC" \
     || sb_fail "fresh ARP for the VIP not answered with the service MAC"
 # No backend answers ARP for the VIP, even one misconfigured to answer
 # for addresses on lo (arp_ignore=0): OVS answers before it can see it.
@@ -75,7 +75,7 @@ replies=$(sb_exec client arping -c 3 -w 3 -I eth0 "$VIP" | grep -i "reply from" 
 echo "$replies"
 [ "$(echo "$replies" | grep -ci "\[$SERVICE_MAC\]")" -ge 3 ] \
     || sb_fail "ARP for the VIP not answered by the service MAC"
-! echo "$replies" | grep -vqi "\[$SERVICE_MAC\]" \
+! echo "$replies" | grep -vi >/dev/null "\[$SERVICE_MAC\]" \
     || sb_fail "something other than OVS answered ARP for the VIP"
 sb_exec be1 sysctl -q -w net.ipv4.conf.all.arp_ignore=1 \
     net.ipv4.conf.eth0.arp_ignore=1

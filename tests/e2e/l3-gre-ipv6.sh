@@ -55,7 +55,7 @@ for b in be1 be2; do
     BIND=:: sb_spawn "$b" python3 "$TOP_SRCDIR/deploy/http-backend.py" \
         "$b" "$SB_DIR/$b.http6-8080.log" 8080
     for addr in 0.0.0.0:80 0.0.0.0:8080 '\[::\]:80' '\[::\]:8080'; do
-        sb_wait_until sb_exec "$b" sh -c "ss -Hltn | grep -q '$addr '" \
+        sb_wait_until sb_exec "$b" sh -c "ss -Hltn | grep >/dev/null '$addr '" \
             || sb_fail "$b: no server on $addr: $(sb_exec "$b" ss -Hltn)"
     done
 done
@@ -78,7 +78,7 @@ EOC
 # Table 22: IPv6 backends by tun_ipv6_dst, IPv4 ones by tun_dst, all out
 # of the one GRE port; every service programmed, with no error.
 has_flow() {
-    sb_ofctl dump-flows br0 table=22 | grep -q "$1"
+    sb_ofctl dump-flows br0 table=22 | grep >/dev/null "$1"
 }
 sb_wait_until has_flow "actions=set_field:2001:db8:1::11->tun_ipv6_dst,output:10" \
     || sb_fail "no IPv6 tunnel flow: $(sb_ofctl dump-flows br0 table=22)"

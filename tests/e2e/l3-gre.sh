@@ -79,20 +79,20 @@ sb_wait_until e2e_in_sync
 
 # Without the GRE port: a clear error in dsr/show, /v1/status and the
 # log; the gre backends get no traffic (drop), the L2 service works.
-sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep -q 'error: bridge br0 has no GRE port'"
+sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show | grep >/dev/null 'error: bridge br0 has no GRE port'"
 api GET /v1/status
 expect 200 '.services[] | select(.name == "web") | .programmed == false'
 expect 200 '.services[] | select(.name == "web") | .error | test("no GRE port.*ovs-vsctl add-port br0 gre0")'
 grep -q "service web (gre) cannot be delivered: bridge br0 has no GRE port" \
     "$SB_DIR/dsrd.log" || sb_fail "dsrd did not log the missing GRE port"
-sb_ofctl dump-flows br0 table=22 | grep "reg1=0xa01000b" | grep -q "actions=drop" \
+sb_ofctl dump-flows br0 table=22 | grep "reg1=0xa01000b" | grep >/dev/null "actions=drop" \
     || sb_fail "backend without a GRE port is not dropped"
 
 # The GRE port, as README.md says to create it.
 sb_vsctl add-port br0 gre0 -- set interface gre0 ofport_request=10 \
     type=gre options:remote_ip=flow options:packet_type=legacy_l3
-sb_wait_until sh -c "! ovs-appctl -t dsrd dsr/show | grep -q error:"
-sb_wait_until sh -c "ovs-ofctl -O OpenFlow15 dump-flows br0 table=22 | grep -q 'reg1=0xa01000b actions=set_field:10.1.0.11->tun_dst,output:10'" || { sb_ofctl dump-flows br0 table=22; sb_dsrctl dsr/show; false; }
+sb_wait_until sh -c "! ovs-appctl -t dsrd dsr/show | grep >/dev/null error:"
+sb_wait_until sh -c "ovs-ofctl -O OpenFlow15 dump-flows br0 table=22 | grep >/dev/null 'reg1=0xa01000b actions=set_field:10.1.0.11->tun_dst,output:10'" || { sb_ofctl dump-flows br0 table=22; sb_dsrctl dsr/show; false; }
 sb_ofctl dump-flows br0 table=22 | grep -v NXST | sed 's/^ *//' \
     | sed 's/duration=[^,]*, //' | tee "$SB_DIR/table22"
 api GET /v1/status
@@ -104,19 +104,19 @@ expect 200 '.services[] | select(.name == "web") | .programmed == true'
 sb_stop_dsrd
 ip -n "$SB_LB" route del 10.1.0.0/24
 sb_start_dsrd "$SB_DIR/dsrd.json"
-no_route() { sb_dsrctl dsr/show 2>/dev/null | grep -q "error: ovs-vswitchd has no route to backend 10.1.0.1[12]"; }
+no_route() { sb_dsrctl dsr/show 2>/dev/null | grep >/dev/null "error: ovs-vswitchd has no route to backend 10.1.0.1[12]"; }
 sb_wait_until no_route || sb_fail "no error for a missing route: $(sb_dsrctl dsr/show)"
 api GET /v1/status
 expect 200 '.services[] | select(.name == "web") | .error | test("no route to backend")'
 ip -n "$SB_LB" route add 10.1.0.0/24 via 10.0.0.254
-routed() { ! sb_dsrctl dsr/show | grep -q "error:"; }
+routed() { ! sb_dsrctl dsr/show | grep >/dev/null "error:"; }
 SB_WAIT=15 sb_wait_until routed || sb_fail "route error stayed: $(sb_dsrctl dsr/show)"
 
 # The DSR-path probe goes through the tunnel as client traffic does: be1
 # owns VIP2 and answers through it, be2 does not, although plain checks
 # (to the real IPs) pass for both.
 status() { e2e_backend_health "$@"; }
-is() { status "$1" "$2" | grep -q "^$3"; }
+is() { status "$1" "$2" | grep >/dev/null "^$3"; }
 NO_VIP="down VIP not configured on backend or no decapsulation: it answers on its real IP but not on the VIP through the tunnel"
 for s in dsr dsr-udp; do
     sb_wait_until is "$s" 10.1.0.12 down || sb_fail "$s be2: $(status "$s" 10.1.0.12)"

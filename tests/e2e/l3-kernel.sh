@@ -85,12 +85,12 @@ e2e_start_dsrd <<EOC
    {"name": "ipip", "vip": "10.0.0.101", "protocol": "tcp", "port": 80,
     "mode": "ipip", $check, "backends": [{"ip": "10.1.0.12"}]}]}
 EOC
-no_error() { ! sb_dsrctl dsr/show | grep -q "error:"; }
+no_error() { ! sb_dsrctl dsr/show | grep >/dev/null "error:"; }
 sb_wait_until no_error || sb_fail "$(sb_dsrctl dsr/show)"
 sb_dsrctl dsr/show
 sb_ofctl dump-flows br0 table=22 | sed 's/^ *//; s/duration=[^,]*, //'
 ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff:
-ip -n "$SB_LB" -d link show dsr-ipip-tx | grep -q "ipip external" \
+ip -n "$SB_LB" -d link show dsr-ipip-tx | grep >/dev/null "ipip external" \
     || sb_fail "no ipip external device: $(ip -n "$SB_LB" -d link show dsr-ipip-tx)"
 
 e2e_capture rt rtbr "$SB_DIR/underlay.pcap" -Z root ip
@@ -136,7 +136,7 @@ grep -q "IP 10.0.0.101\.80 > $CLIENT_IP\.[0-9]*: Flags \[S\.\]" \
 # What ovs-vswitchd does to the port when it (re)configures it: its
 # ingress qdisc goes, with dsrd's filter.  dsrd puts it back.
 ip netns exec "$SB_LB" tc qdisc del dev dsr-ipip ingress
-back() { ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff: | grep -q "handle 0xa01000c"; }
+back() { ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff: | grep >/dev/null "handle 0xa01000c"; }
 sb_wait_until back || sb_fail "the ipip filter was not restored"
 e2e_curl "http://10.0.0.101/?[1-3]" > "$SB_DIR/ipip-again"
 [ "$(e2e_count be2 < "$SB_DIR/ipip-again")" = 3 ] \
@@ -151,12 +151,12 @@ status() {
     jq -r --arg s "$1" '.services[] | select(.name == $s)
         | .backends[0] | "\(.health) \(.reason // "")"' "$SB_DIR/body"
 }
-is() { status "$1" | grep -q "^$2"; }
+is() { status "$1" | grep >/dev/null "^$2"; }
 for probe in "gre be1 dsr-gre0 $VIP" "ipip be2 dsr-ipip0 10.0.0.101"; do
     read -r svc host dev vip <<< "$probe"
     sb_exec "$host" ip addr del "$vip/32" dev "$dev"
     sb_wait_until is "$svc" down || sb_fail "$svc: $(status "$svc")"
-    status "$svc" | grep -q "VIP not configured on backend or no decapsulation" \
+    status "$svc" | grep >/dev/null "VIP not configured on backend or no decapsulation" \
         || sb_fail "$svc's reason: $(status "$svc")"
     echo "$svc without the VIP on $dev: $(status "$svc")"
     sb_exec "$host" ip addr add "$vip/32" dev "$dev"
@@ -168,7 +168,7 @@ echo "DSR-path probes: $(sb_dsrctl coverage/read-counter health_dsr_probe) sent,
 # dsrd's to clean up.
 api DELETE /v1/services/ipip
 expect 204
-gone() { ! ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff: | grep -q "handle 0xa01000c"; }
+gone() { ! ip netns exec "$SB_LB" tc filter show dev dsr-ipip parent ffff: | grep >/dev/null "handle 0xa01000c"; }
 sb_wait_until gone || sb_fail "filter of a deleted backend stayed"
 
 e2e_pass "L3 DSR over GRE and IPIP on the kernel datapath"

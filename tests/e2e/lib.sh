@@ -123,7 +123,7 @@ EOC
 # e2e_bgp_routed: the router has a route to the VIP.
 e2e_bgp_routed() {
     birdc -s "$SB_DIR/bird-rt.ctl" show route "$VIP/32" 2>/dev/null \
-        | grep -q "^$VIP/32 .*unicast"
+        | grep >/dev/null "^$VIP/32 .*unicast"
 }
 
 # e2e_require_bird: skips the test (exit 77) without BIRD 2, or on the
@@ -223,13 +223,13 @@ e2e_start_dsrd() {
 e2e_dsrd_ready() {
     local show
     show=$(sb_dsrctl dsr/show 2>/dev/null) || return 1
-    echo "$show" | grep -q "in sync" && ! echo "$show" | grep -q unresolved
+    echo "$show" | grep >/dev/null "in sync" && ! echo "$show" | grep >/dev/null unresolved
 }
 
 # e2e_in_sync: dsrd has nothing pending for the switch: whatever it
 # decided (a health change, an API write) is on the bridge.
 e2e_in_sync() {
-    sb_dsrctl dsr/show 2>/dev/null | grep -q "in sync"
+    sb_dsrctl dsr/show 2>/dev/null | grep >/dev/null "in sync"
 }
 
 # Requests to URL (curl globbing: http://VIP/?[1-300]), one connection

@@ -8,9 +8,9 @@ e2e_http_backends 2 80
 e2e_web_service 2 '.hash = "source-ip"' '.backends = [.backends[1]]'
 sb_exec be2 ip link set eth0 address 02:00:00:00:be:02
 start=$(date +%s%N)
-has_new_mac() { sb_ofctl dump-flows br0 | grep -q "02:00:00:00:be:02->eth_dst"; }
+has_new_mac() { sb_ofctl dump-flows br0 | grep >/dev/null "02:00:00:00:be:02->eth_dst"; }
 SB_WAIT=15 sb_wait_until has_new_mac
 echo "new MAC in the flows $(( ($(date +%s%N) - start) / 1000000 )) ms after the change"
-e2e_curl "http://$VIP/?[1-5]" | grep -c '^be2$' | grep -q '^5$' \
+e2e_curl "http://$VIP/?[1-5]" | grep -c '^be2$' | grep >/dev/null '^5$' \
     || sb_fail "no traffic to the backend with its new MAC"
 e2e_pass "backend MAC change"

@@ -16,7 +16,7 @@ sb_dump_flows > "$SB_DIR/flows.before"
 # turns them on again.  The kernel datapath's are a sysctl.
 seq_checks_off() {
     ovs-appctl dpctl/ct-get-tcp-seq-chk netdev@ovs-netdev \
-        | grep -q 'TCP sequence checking: disabled'
+        | grep >/dev/null 'TCP sequence checking: disabled'
 }
 if [ "$DSR_DATAPATH" != system ]; then
     sb_wait_until seq_checks_off || sb_fail "TCP sequence checks still on"

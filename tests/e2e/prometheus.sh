@@ -62,7 +62,7 @@ known=$(sed -n 's/^\([a-z_]*\)[{ ].*/\1/p' "$SB_DIR/body" | sort -u;
         sed -n 's/^ *- record: //p' "$RULES"; echo up)
 for m in $(jq -r '.panels[].targets[].expr, .templating.list[].query.query? // empty' \
                "$DASHBOARD" | grep -Eo '(dsr[:_][a-z0-9_:]*|process_start_time_seconds)' | sort -u); do
-    echo "$known" | grep -qx "$m" || sb_fail "dashboard uses unknown metric $m"
+    echo "$known" | grep -x >/dev/null "$m" || sb_fail "dashboard uses unknown metric $m"
 done
 
 # A real Prometheus in the load balancer's namespace, evaluating every

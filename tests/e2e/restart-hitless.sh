@@ -71,10 +71,10 @@ sb_ofctl add-group br0 "group_id=3,type=select,selection_method=hash,fields(ip_s
 sb_ofctl add-flow br0 "cookie=0xd501000000000003,priority=200,tcp,nw_dst=10.0.0.150,tp_dst=81,actions=group:3"
 sb_ofctl add-flow br0 "cookie=0x1234,priority=50,udp,tp_dst=9,actions=drop"
 sb_start_dsrd ""
-sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep -q 'in sync'"
+sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep >/dev/null 'in sync'"
 grep 'reconciled' "$SB_DIR/dsrd.log" | tail -1
 [ -z "$(sb_dump_flows cookie=0xd501000000000003/-1)" ] || sb_fail "stale flow kept"
-! sb_ofctl dump-groups br0 | grep -q "group_id=3," || sb_fail "stale group kept"
+! sb_ofctl dump-groups br0 | grep >/dev/null "group_id=3," || sb_fail "stale group kept"
 [ -n "$(sb_dump_flows cookie=0x1234/-1)" ] || sb_fail "the operator's flow was removed"
 
 # SIGTERM (systemctl stop) is a graceful stop: a clean exit, flows kept.
@@ -86,7 +86,7 @@ grep -q "terminating on a signal; flows stay" "$SB_DIR/dsrd.log" \
     || sb_fail "no graceful stop on SIGTERM"
 [ ! -e "$SB_DIR/dsrd.pid" ] || sb_fail "SIGTERM left the pidfile"
 [ "$(sb_dump_flows)" = "$flows" ] || sb_fail "SIGTERM changed the flows"
-e2e_curl "http://$VIP/?[1-5]" | grep -c '^be' | grep -q '^5$' \
+e2e_curl "http://$VIP/?[1-5]" | grep -c '^be' | grep >/dev/null '^5$' \
     || sb_fail "no traffic after SIGTERM"
 
 E2E_EXPECTED_LOG='.'    # logs of the killed runs are not checked

@@ -94,7 +94,7 @@ grep -q '^down' "$SB_DIR/browser.out" \
     && grep -q '^10.0.0.11 down$' "$SB_DIR/browser.out" \
     || sb_fail "page did not show be1 down: $(cat "$SB_DIR/browser.out")"
 for png in status-before status-after; do
-    file "$SB_DIR/$png.png" | grep -q 'PNG image data, 1280 x' \
+    file "$SB_DIR/$png.png" | grep >/dev/null 'PNG image data, 1280 x' \
         || sb_fail "$png.png: $(file "$SB_DIR/$png.png")"
 done
 # Kept where make check runs, for people to look at.

@@ -34,7 +34,7 @@ zone() {
     ovs-appctl dpctl/ct-get-limits netdev@ovs-netdev zone=$ZONE \
         | grep -o "zone=$ZONE,limit=[0-9]*,count=[0-9]*"
 }
-has_limit() { zone | grep -q "limit=$LIMIT,"; }
+has_limit() { zone | grep >/dev/null "limit=$LIMIT,"; }
 sb_wait_until has_limit || sb_fail "zone limit not set: $(zone)"
 api GET /v1/status
 expect 200 ".bridges[0].ct_zone_limit == $LIMIT"
@@ -53,7 +53,7 @@ sb_wait_until established
 sb_exec client "$GEN" eth0 "$SERVICE_MAC" "$VIP" 80 8 $((LIMIT * 20)) tcp \
     > "$SB_DIR/flood" &
 flood=$!
-full() { zone | grep -q "count=$LIMIT\$"; }
+full() { zone | grep >/dev/null "count=$LIMIT\$"; }
 sb_wait_until full || sb_fail "the flood never filled the zone: $(zone)"
 # New connections while the zone is full: delivered unpinned, by slot.
 e2e_curl "http://$VIP/?[1-20]" > "$SB_DIR/answers"

@@ -158,7 +158,7 @@ same "$SB_DIR/pinned" "$SB_DIR/established" "established connections"
 bad=$(awk '$4 != "pin" || $3 != $5' "$SB_DIR/pinned" | head -3)
 [ -z "$bad" ] || sb_fail "established connections not answered from their pins: $bad"
 # be1 drains: its slots went to the others, its connections stay.
-awk '$1 == "tcp" && $5 == "be1" && $7 != "be1"' "$SB_DIR/pinned" | grep -q . \
+awk '$1 == "tcp" && $5 == "be1" && $7 != "be1"' "$SB_DIR/pinned" | grep >/dev/null . \
     || sb_fail "no held connection pinned to be1 while its slot moved"
 # Their slots moved, the pins did not: the UDP flows still reach their
 # old backends, as dsrd said.

@@ -16,7 +16,7 @@ for tool in dpkg-buildpackage lintian dh fakeroot; do
         || { echo "SKIP: no $tool (deploy/install-deps.sh)"; exit 77; }
 done
 if dpkg-query -W -f='${Status}' ovs-dsr ovs-dsr-backend 2>/dev/null \
-        | grep -q installed; then
+        | grep >/dev/null installed; then
     echo "SKIP: ovs-dsr is installed on this machine; not touching it"
     exit 77
 fi
@@ -89,7 +89,7 @@ for f in ./usr/sbin/dsr-backend ./usr/share/man/man8/dsr-backend.8.gz; do
     grep -q " $f\$" "$SB_DIR/ovs-dsr-backend.files" \
         || sb_fail "ovs-dsr-backend lacks $f"
 done
-! dpkg-deb -f "$backend_deb" Depends | grep -q openvswitch \
+! dpkg-deb -f "$backend_deb" Depends | grep >/dev/null openvswitch \
     || sb_fail "ovs-dsr-backend depends on OVS"
 
 dpkg -i "$deb" "$backend_deb" > "$SB_DIR/install.log" 2>&1 \
@@ -119,7 +119,7 @@ ip netns exec "$SB_LB" /usr/sbin/dsrd --config=/etc/ovs-dsr/dsrd.json \
     --state-file=$state --pidfile="$SB_DIR/dsrd.pid" \
     --log-file="$SB_DIR/dsrd.log" -vconsole:off --detach
 ctl() { ip netns exec "$SB_LB" /usr/sbin/dsrctl "$@"; }
-connected() { ctl status 2>/dev/null | grep -q 'br-lb.*connected'; }
+connected() { ctl status 2>/dev/null | grep >/dev/null 'br-lb.*connected'; }
 sb_wait_until connected || sb_fail "dsrctl status: $(ctl status 2>&1)"
 ctl status
 ctl service add web --vip 192.0.2.10 --proto tcp --port 80 \
@@ -147,12 +147,12 @@ ip netns exec "$SB_LB" /usr/sbin/dsrd --config=/etc/ovs-dsr/dsrd.json \
     --log-file="$SB_DIR/dsrd.log" -vconsole:off --detach \
     --db=unix:/run/ovs-dsr/store.sock,tcp:127.0.0.1:6641 --node-name=pkg
 seeded() {
-    ctl cluster 2>/dev/null | grep -q '^pkg  *[1-9]'
+    ctl cluster 2>/dev/null | grep >/dev/null '^pkg  *[1-9]'
 }
 sb_wait_until seeded || sb_fail "dsrctl cluster: $(ctl cluster 2>&1)"
 ctl cluster
 ip netns exec "$SB_LB" ovsdb-client dump tcp:127.0.0.1:6641 OVS_DSR \
-    Service name 2>&1 | grep -qx 'web' \
+    Service name 2>&1 | grep -x >/dev/null 'web' \
     || sb_fail "the store on port 6641 does not hold web"
 pid=$(cat "$SB_DIR/dsrd.pid")
 ovs-appctl -t "$SB_DIR/dsrd.$pid.ctl" exit

@@ -143,7 +143,7 @@ mac_change() {
     start=$(now)
     sb_exec "be$N" ip link set eth0 address "02:00:00:00:be:0$N"
     sb_exec "be$N" arping -q -U -c 2 -I eth0 "10.0.0.$((10 + N))" || true
-    sb_wait_until sh -c "ovs-ofctl -O OpenFlow15 dump-flows br0 | grep -q '02:00:00:00:be:0$N->eth_dst'"
+    sb_wait_until sh -c "ovs-ofctl -O OpenFlow15 dump-flows br0 | grep >/dev/null '02:00:00:00:be:0$N->eth_dst'"
     event "$start" mac-change "be$N"
 }
 

@@ -96,7 +96,7 @@ soak_verdict() {
          "(floor $rss_first -> $rss_last KiB), fds $fds/min ($fds_first -> $fds_last)"
     soak_check "file descriptors do not grow (floor of the last third within 2 of the first's)" \
         test "$fds_last" -le $((fds_first + 2))
-    if ldd "${DSRD:-$SB_TOP/controller/dsrd}" | grep -q libasan; then
+    if ldd "${DSRD:-$SB_TOP/controller/dsrd}" | grep >/dev/null libasan; then
         echo "memory: not judged under ASan (its quarantine holds freed memory)"
     else
         soak_check "memory does not grow (floor of the last third within 10 % + 2 MiB of the first's)" \

@@ -46,7 +46,7 @@ cleanup() {
     local status=$?
     set +e
     [ -z "$host_pid" ] || kill "$host_pid" 2>/dev/null
-    if ip netns list | grep -q "^$VM_NS\b"; then
+    if ip netns list | grep >/dev/null "^$VM_NS\b"; then
         ip netns pids "$VM_NS" | xargs -r kill -9 2>/dev/null
         ip netns delete "$VM_NS"
     fi
