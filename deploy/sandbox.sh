@@ -299,10 +299,12 @@ sb_pkill() {
     return $found
 }
 
-# sb_wait_listening H PORT [t|u]: waits until host H listens on TCP (t,
-# the default) or UDP (u) PORT.
+# sb_wait_listening H PORT [t|u] [4|6]: waits until host H listens on TCP
+# (t, the default) or UDP (u) PORT, of either family or of the one given.
+# (By family, not by "[::]": ss prints a wildcard IPv6 socket as "*" where
+# the kernel does not report it v6-only, as in the VM of make check-vm.)
 sb_wait_listening() {
-    sb_wait_until sb_exec "$1" sh -c "ss -Hl${3:-t}n | grep >/dev/null ':$2 '"
+    sb_wait_until sb_exec "$1" sh -c "ss -Hl${3:-t}n${4:-} | grep >/dev/null ':$2 '"
 }
 
 # Sanitizer reports (builds with --enable-sanitizers) go to

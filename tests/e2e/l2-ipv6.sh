@@ -26,7 +26,7 @@ for i in 1 2 3; do
         "be$i" "$SB_DIR/be$i.http6.log" 80
 done
 for i in 1 2 3; do
-    sb_wait_until sb_exec "be$i" sh -c "ss -Hltn | grep >/dev/null '\[::\]:80 '" \
+    sb_wait_listening "be$i" 80 t 6 \
         || sb_fail "be$i's IPv6 server: $(cat "$SB_DIR/be$i.out"; sb_exec "be$i" ss -Hltn)"
 done
 

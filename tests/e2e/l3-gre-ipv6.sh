@@ -54,9 +54,10 @@ for b in be1 be2; do
         "$b" "$SB_DIR/$b.http6.log" 80
     BIND=:: sb_spawn "$b" python3 "$TOP_SRCDIR/deploy/http-backend.py" \
         "$b" "$SB_DIR/$b.http6-8080.log" 8080
-    for addr in 0.0.0.0:80 0.0.0.0:8080 '\[::\]:80' '\[::\]:8080'; do
-        sb_wait_until sb_exec "$b" sh -c "ss -Hltn | grep >/dev/null '$addr '" \
-            || sb_fail "$b: no server on $addr: $(sb_exec "$b" ss -Hltn)"
+    for port in "80 t 4" "8080 t 4" "80 t 6" "8080 t 6"; do
+        # shellcheck disable=SC2086
+        sb_wait_listening "$b" $port \
+            || sb_fail "$b: no server on $port: $(sb_exec "$b" ss -Hltn)"
     done
 done
 
