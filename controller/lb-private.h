@@ -79,6 +79,8 @@ struct lb_bridge {
                                      * settings; NULL for a remote one. */
     bool pin_syns;                  /* Not on the kernel datapath
                                      * (pipeline_base()). */
+    bool nd_in_flows;               /* What IPv6 VIPs were programmed
+                                     * with: lb_nd_in_flows(). */
     struct hmap backend_states;     /* struct lb_backend_state. */
     bool any_to_announce;           /* Some VIP's 'announce' is set. */
     long long int na_second;        /* Second that 'na_budget' is for. */
@@ -179,11 +181,14 @@ bool lb_vip_answer_ns(struct lb_bridge *, const struct flow *,
                       ofp_port_t in_port);
 
 /* Whether the bridge's datapath answers Neighbor Solicitations for IPv6
- * VIPs in flows (it can rewrite ND fields: not the kernel's). */
+ * VIPs in flows: one known to rewrite ND fields (userspace, DPDK; not the
+ * kernel's, whose switch refuses the flows, failing the whole bundle).
+ * Until OVSDB says which, dsrd answers them itself, which works on all. */
 static inline bool
 lb_nd_in_flows(const struct lb_bridge *br)
 {
-    return br->tunnels.kind != DATAPATH_KERNEL;
+    return (br->tunnels.kind == DATAPATH_USERSPACE
+            || br->tunnels.kind == DATAPATH_DPDK);
 }
 
 void lb_reactions_note_programmed(struct lb_bridge *);

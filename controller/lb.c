@@ -621,9 +621,12 @@ run_bridge(struct lb_bridge *br)
     if (br->pin_syns != (br->tunnels.kind != DATAPATH_KERNEL)) {
         br->pin_syns = !br->pin_syns;
         set_base_owner(br);
+    }
+    if (br->nd_in_flows != lb_nd_in_flows(br)) {
+        br->nd_in_flows = !br->nd_in_flows;
         HMAP_FOR_EACH (vip, node, &br->vips) {
             if (!IN6_IS_ADDR_V4MAPPED(&vip->ip)) {
-                set_vip_owner(br, vip);     /* lb_nd_in_flows() changed. */
+                set_vip_owner(br, vip);
             }
         }
     }
