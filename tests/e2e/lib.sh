@@ -317,9 +317,17 @@ e2e_capture_stop() {
 e2e_no_capture() { [ -z "$(sb_pids "$1" '^tcpdump ')" ]; }
 
 # Fails if dsrd logged warnings or errors other than those matching the
-# extended regex $E2E_EXPECTED_LOG.
+# extended regex $E2E_EXPECTED_LOG, or if ovs-vswitchd could not apply
+# dsrd's conntrack timeout policy.
 e2e_check_logs() {
     local bad
+    # ovs-vswitchd still names a policy it could not create in its ct
+    # actions, and the kernel refuses the packets it executes with them.
+    if grep -q 'failed to set timeout policy' "$SB_DIR/ovs-vswitchd.log" \
+            2>/dev/null; then
+        grep 'timeout policy' "$SB_DIR/ovs-vswitchd.log"
+        sb_fail "ovs-vswitchd could not set dsrd's conntrack timeout policy (kernel datapath: nfnetlink_cttimeout missing?)"
+    fi
     bad=$(grep -E '\|(WARN|ERR|EMER)\|' "$SB_DIR/dsrd.log" \
           | grep -Ev "${E2E_EXPECTED_LOG:-^$}" || true)
     if [ -n "$bad" ]; then

@@ -18,7 +18,8 @@ src=$(arg vmsrc)
 for m in crc32c_generic virtio_pci virtio_net 9pnet_virtio 9p openvswitch \
          vport-gre vport-vxlan vport-geneve ipip ip_gre veth dummy tun \
          sch_ingress cls_fw act_tunnel_key act_mirred bridge \
-         ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh; do
+         ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh nfnetlink nfnetlink_cttimeout \
+         nf_conntrack_netlink; do
     /sbin/modprobe "$m" 2>/dev/null
 done
 

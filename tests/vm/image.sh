@@ -74,11 +74,17 @@ done
 # crc32c_generic before openvswitch (libcrc32c's soft dependency); 9p and
 # virtio for the host's file system; the rest for the tests: IPVS and the
 # schedulers tests/e2e/import-ipvs.sh asks ipvsadm for (modules.dep
-# brings ip_vs's nf_conntrack, nf_defrag_ipv4/6 and libcrc32c along).
+# brings ip_vs's nf_conntrack, nf_defrag_ipv4/6 and libcrc32c along);
+# nfnetlink_cttimeout for the conntrack timeout policy dsrd writes (a
+# Debian host loads it on demand: without it ovs-vswitchd cannot create
+# the policy, yet names it in its ct actions, and the kernel refuses the
+# packets it executes with them); nf_conntrack_netlink for conntrack
+# dumps (dpctl/dump-conntrack, dsrctl trace's pins).
 want="crc32c_generic virtio_pci virtio_net 9p 9pnet_virtio openvswitch
       vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun
       sch_ingress cls_fw act_tunnel_key act_mirred bridge
-      ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh"
+      ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh nfnetlink nfnetlink_cttimeout
+      nf_conntrack_netlink"
 files=
 for m in $want; do
     line=$(grep -E "/$m\.ko(\.[a-z]+)?:" "$mods/modules.dep") || continue
