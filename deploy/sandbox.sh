@@ -216,16 +216,16 @@ sb_agent() {
         -H "X-Sandbox: $SB_ID" "$@" "$SB_DSRD_AGENT$path"
 }
 
-# sb_lb_address IP/LEN: gives the load balancer's own namespace (where
-# dsrd runs) an address on the bridge's internal port, as an LB host has,
-# so that health checks reach the backends' real IPs.  With dsrd on the
-# VM's host, the host's data link gets it.
+# sb_lb_address IP/LEN [FLAG...]: gives the load balancer's own namespace
+# (where dsrd runs) an address on the bridge's internal port, as an LB
+# host has, so that health checks reach the backends' real IPs ("nodad"
+# for IPv6).  With dsrd on the VM's host, the host's data link gets it.
 sb_lb_address() {
     if [ -n "$SB_DSRD_AGENT" ]; then
-        sb_agent /address --data-binary "$1" > /dev/null
+        sb_agent /address --data-binary "$*" > /dev/null
         return
     fi
-    ip -n "$SB_LB" addr add "$1" dev br0
+    ip -n "$SB_LB" addr add "$@" dev br0
     ip -n "$SB_LB" link set br0 up
     ip netns exec "$SB_LB" ethtool -K br0 tx off >/dev/null 2>&1 || true
 }

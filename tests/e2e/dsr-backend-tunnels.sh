@@ -126,4 +126,33 @@ dsrb 0 check "$V2"
 dsrb_says "mode ipip" "all good"
 dsrb 0 check 192.0.2.12
 dsrb_says "mode l2" "all good"
+# An IPv6 VIP over IPv4 GRE: on the gre device as /128, and the client's
+# IPv6 ping and HTTP request through the LB's gre tunnel (GRE protocol
+# 0x86dd inside IPv4), answered outside it.
+V6=2001:db8:ff::10
+C6=2001:db8:fe::2
+dsrb 2 setup "$V6" --mode ipip
+dsrb_says "VIP $V6: IPv6 VIPs are for modes l2 and gre"
+dsrb 0 setup "$V6" --mode gre
+dsrb 0 check "$V1" "$V6" gre
+dsrb_says "ok: VIP $V6 is on dsr-gre0" "all good"
+BIND=:: sb_spawn be python3 "$TOP_SRCDIR/deploy/http-backend.py" be \
+    "$SB_DIR/be.http6.log" 80
+sb_wait_listening be 80 t 6
+ip -n "$SB_ID-be" -6 addr add 2001:db8:fd::1/64 dev eth0 nodad
+ip -n "$SB_ID-lb" -6 addr add 2001:db8:fd::2/64 dev eth0 nodad
+ip -n "$SB_ID-lb" -6 addr add "$C6/128" dev lo
+ip -n "$SB_ID-be" -6 route add 2001:db8:fe::/64 via 2001:db8:fd::2
+ip -n "$SB_ID-lb" link add lbt0 type gre local "$BE_LB_IP" remote "$BE_IP"
+ip -n "$SB_ID-lb" link set lbt0 up
+ip -n "$SB_ID-lb" -6 route add "$V6/128" dev lbt0 src "$C6"
+before=$(rx_packets be dsr-gre0)
+sb_exec lb ping -6 -c 2 -W 5 "$V6" > /dev/null || sb_fail "IPv6 over gre: no answer to ping"
+[ "$(sb_exec lb curl -sS --max-time 10 "http://[$V6]/")" = be ] \
+    || sb_fail "IPv6 over gre: no HTTP answer"
+tail -n 1 "$SB_DIR/be.http6.log" | grep >/dev/null "$C6" \
+    || sb_fail "IPv6 over gre: the backend did not see the client's address: $(tail -n 1 "$SB_DIR/be.http6.log")"
+[ "$(rx_packets be dsr-gre0)" -gt "$before" ] || sb_fail "IPv6 over gre: nothing came in on dsr-gre0"
+[ "$(rx_packets lb lbt0)" = 0 ] || sb_fail "IPv6 over gre: answers came back through the tunnel"
+echo "gre: IPv6 ping and HTTP to $V6 through dsr-gre0, answers outside the tunnel"
 echo "PASS: dsr-backend gre and ipip devices, checks, and traffic through them"

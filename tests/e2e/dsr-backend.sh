@@ -245,10 +245,12 @@ dsrb 2 setup ::ffff:192.0.2.10
 dsrb_says "is an IPv4-mapped IPv6 address: give the IPv4 address"
 dsrb 2 setup 127.0.0.1
 dsrb_says "VIP '127.0.0.1' is a loopback address"
-dsrb 2 setup "$V6" --mode gre --local "$BE_IP"
-dsrb_says "VIP $V6: IPv6 VIPs are for mode l2 only"
+dsrb 2 setup "$V6" --mode ipip --local "$BE_IP"
+dsrb_says "VIP $V6: IPv6 VIPs are for modes l2 and gre (IPIP is IPv4 in IPv4)"
 dsrb 2 check "$V6" ipip
-dsrb_says "VIP $V6: IPv6 VIPs are for mode l2 only"
+dsrb_says "VIP $V6: IPv6 VIPs are for modes l2 and gre"
+dsrb 2 setup "$V6" --mode gre --local 2001:db8::5
+dsrb_says "--local '2001:db8::5' is not an IPv4 address"
 
 # IPv6 needs no ARP sysctl: with them off, an IPv6 VIP's check has only
 # the missing VIP to report, and setup leaves them alone.

@@ -11,7 +11,8 @@ and sanitizer reports, as $SB_DIR does for a local dsrd.
   POST /start     body {"config": TEXT or "", "args": "..."}: starts dsrd
   POST /stop      stops dsrd through its control socket and waits for it
   POST /appctl    body ["dsr/show", ...]: ovs-appctl -t dsrd ARGS
-  POST /address   body "IP/LEN": the address of this host on the data link
+  POST /address   body "IP/LEN [FLAG...]": an address of this host on the
+                  data link ("2001:db8::5/64 nodad")
   GET  /file/NAME a file of the test's directory (dsrd.log, sanitizer.*)
 
 usage: dsrd-agent.py DSRD LISTEN-PORT WORKDIR   (OpenFlow and OVSDB on
@@ -140,8 +141,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(200 if r.returncode == 0 else 500,
                                   r.stdout + r.stderr)
             if self.path == "/address":
-                r = subprocess.run(["ip", "addr", "replace", body.strip(),
-                                    "dev", "vmtap0"],
+                r = subprocess.run(["ip", "addr", "replace"] + body.split()
+                                   + ["dev", "vmtap0"],
                                    capture_output=True, text=True)
                 return self.reply(200 if r.returncode == 0 else 500,
                                   r.stdout + r.stderr)
