@@ -1,9 +1,10 @@
 #!/bin/bash
 # L3 DSR on the kernel datapath (make check-vm): a "gre" service whose
-# backend decapsulates with a Linux gre device, and an "ipip" service
-# whose packets the LB host's kernel encapsulates (dsrd programs it: an
-# ipip device in external mode and a tc filter per backend on the internal
-# port dsr-ipip) and whose backend decapsulates with "ipip ... remote any".
+# backend decapsulates with a Linux gre device (and an IPv6 VIP through
+# the same IPv4 GRE), and an "ipip" service whose packets the LB host's
+# kernel encapsulates (dsrd programs it: an ipip device in external mode
+# and a tc filter per backend on the internal port dsr-ipip) and whose
+# backend decapsulates with "ipip ... remote any".
 # Real TCP (HTTP) through both, captures of the underlay showing protocol
 # 47 and 4 with the client's packet inside, replies straight from the
 # backends.  The DSR-path probe goes through both tunnels: a backend
@@ -59,6 +60,19 @@ for b in be1 be2; do
         "$SB_DIR/$b.http.log" 80
     sb_wait_listening "$b" 80
 done
+# An IPv6 VIP over the same IPv4 GRE (ip_gre carries IPv6 inside): the
+# client and the router get IPv6, be1 the VIP on dsr-gre0 and an IPv6
+# route back to the client.
+sb_exec client ip -6 addr add "$CLIENT_IP6/64" dev eth0 nodad
+sb_exec rt sysctl -q -w net.ipv6.conf.all.forwarding=1
+sb_exec rt ip -6 addr add 2001:db8::fe/64 dev eth0 nodad
+sb_exec rt ip -6 addr add 2001:db8:1::fe/64 dev rtbr nodad
+sb_exec be1 ip -6 addr add 2001:db8:1::11/64 dev eth0 nodad
+sb_exec be1 ip -6 route add default via 2001:db8:1::fe
+backend_tunnel_setup be1 gre 10.1.0.11 "$VIP6"
+BIND=:: sb_spawn be1 python3 "$TOP_SRCDIR/deploy/http-backend.py" be1 \
+    "$SB_DIR/be1.http6.log" 80
+sb_wait_listening be1 80 t 6
 
 # The LB node: tunnel source on br0's LOCAL port, the route to the
 # backends, the GRE port and the ipip internal port (README.md, "L3 DSR");
@@ -83,7 +97,9 @@ e2e_start_dsrd <<EOC
    {"name": "gre", "vip": "$VIP", "protocol": "tcp", "port": 80,
     "mode": "gre", $check, "backends": [{"ip": "10.1.0.11"}]},
    {"name": "ipip", "vip": "10.0.0.101", "protocol": "tcp", "port": 80,
-    "mode": "ipip", $check, "backends": [{"ip": "10.1.0.12"}]}]}
+    "mode": "ipip", $check, "backends": [{"ip": "10.1.0.12"}]},
+   {"name": "gre6", "vip": "$VIP6", "protocol": "tcp", "port": 80,
+    "mode": "gre", "backends": [{"ip": "10.1.0.11"}]}]}
 EOC
 no_error() { ! sb_dsrctl dsr/show | grep >/dev/null "error:"; }
 sb_wait_until no_error || sb_fail "$(sb_dsrctl dsr/show)"
@@ -111,8 +127,19 @@ sb_wait_until e2e_curl -o /dev/null "http://10.0.0.101/" \
 e2e_curl "http://10.0.0.101/?[1-10]" > "$SB_DIR/ipip-answers"
 e2e_expect_spread http.log 80 10 be2 < "$SB_DIR/ipip-answers"
 
+# dsrd answers the client's solicitation for the IPv6 VIP (packet-in:
+# the kernel cannot rewrite ND fields), and GRE carries the client's
+# IPv6 packets inside IPv4 to be1.
+sb_wait_until e2e_curl -6 --max-time 5 -o /dev/null "http://[$VIP6]/" \
+    || sb_fail "the IPv6 VIP over GRE did not answer"
+e2e_curl -6 "http://[$VIP6]/?[1-10]" > "$SB_DIR/gre6-answers"
+CLIENT_IP=$CLIENT_IP6 e2e_expect_spread http6.log 80 10 be1 \
+    < "$SB_DIR/gre6-answers"
+
 e2e_capture_stop rt
 sb_exec rt tcpdump -n -r "$SB_DIR/underlay.pcap" 2>/dev/null > "$SB_DIR/underlay.txt"
+grep -m 1 "GREv0.*IP6 $CLIENT_IP6\.[0-9]* > $VIP6\.80: Flags \[S\]" \
+    "$SB_DIR/underlay.txt" || sb_fail "no IPv6 SYN inside IPv4 GRE"
 echo "underlay (router, backend side):"
 grep -m 1 "GREv0.*Flags \[S\]" "$SB_DIR/underlay.txt"
 grep -m 1 "IP $VIP.80 > $CLIENT_IP.*Flags \[S.\]" "$SB_DIR/underlay.txt"
