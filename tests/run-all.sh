@@ -70,7 +70,7 @@ for variant in $variants; do
     if ! make -C "$dir" -s -j"$(nproc)" $check; then
         status=1
         for log in "$dir"/tests/*.log "$dir"/tests/e2e/*.log; do
-            if grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null; then
+            if grep -Eq '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
                 echo "---- $log"
                 cat "$log"
                 failed_logs+=("$log")
