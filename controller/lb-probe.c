@@ -43,7 +43,7 @@ deliver(struct lb_bridge *br, const struct dsr_service *svc, ovs_be32 ip,
     } else {
         return false;
     }
-    pipeline_put_delivery(lb_pipeline_mode(svc->mode), svc->mac, ip, mac,
+    pipeline_put_delivery(lb_pipeline_mode(svc->mode), svc->mac, &ip6, mac,
                           port, &ofpacts);
     ofctrl_send_packet_out(br->ofctrl, packet, &ofpacts);
     ofpbuf_uninit(&ofpacts);

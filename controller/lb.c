@@ -598,8 +598,10 @@ run_connection(struct lb_bridge *br)
         vswitchd_relax_run(br->relax);
     }
     neighbor_run(&br->neighbors, br->ofctrl);
-    if (neighbor_table_settled(&br->neighbors)) {
-        /* The backends' MACs are known: the desired state is complete. */
+    if (neighbor_table_settled(&br->neighbors)
+        && tunnel_state_settled(&br->tunnels)) {
+        /* The backends' MACs and tunnel ports are known: the desired
+         * state is complete. */
         ofctrl_release_hold(br->ofctrl);
     }
 }

@@ -182,6 +182,17 @@ tunnel_state_refresh(struct tunnel_state *ts,
     return changed;
 }
 
+/* Whether the tunnel services' delivery is known: OVSDB read (the ports)
+ * and the ipip kernel side synced.  Until then their backends look
+ * undeliverable, and a desired state computed from that would turn the
+ * flows a restarted dsrd finds on the switch into drops. */
+bool
+tunnel_state_settled(const struct tunnel_state *ts)
+{
+    return (ts->read && !ts->ipip_dirty
+            && !(ts->gre_error && !strcmp(ts->gre_error, NOT_READ_YET)));
+}
+
 /* Whether a backend of 'svc' (a tunnel service) can be delivered to now,
  * and through which port (and, ipip, to which MAC). */
 bool

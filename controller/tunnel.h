@@ -60,6 +60,7 @@ bool tunnel_state_refresh(struct tunnel_state *,
 bool tunnel_run(struct tunnel_state *, const struct datapath_monitor *);
 void tunnel_wait(const struct tunnel_state *);
 void tunnel_forget_routes(struct tunnel_state *);
+bool tunnel_state_settled(const struct tunnel_state *);
 
 bool tunnel_delivery(const struct tunnel_state *, const struct dsr_service *,
                      uint32_t *port, struct eth_addr *mac);

@@ -405,7 +405,7 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
                    struct match *match, struct ofpbuf *ofpacts)
 {
     const struct backend_rows_ctx *ctx = ctx_;
-    ovs_be32 ip = htonl(row->key);
+    struct in6_addr addr = in6_addr_mapped_ipv4(htonl(row->key));
 
     *table_id = DSR_TABLE_BACKEND;
     *priority = DSR_PRIO_PINNED;
@@ -414,22 +414,32 @@ build_backend_flow(const void *ctx_, const struct dsr_row *row,
     if (!(row->flags & ROW_DELIVERABLE)) {
         return;
     }
-    pipeline_put_delivery(ctx->mode, ctx->service_mac, ip, row->mac,
+    pipeline_put_delivery(ctx->mode, ctx->service_mac, &addr, row->mac,
                           row->port, ofpacts);
 }
 
 /* Puts into 'ofpacts' what sends a packet of a service in 'mode' to the
- * backend 'ip' (at 'mac' or through 'port', as struct pipeline_backend
- * says): the actions of its DSR_TABLE_BACKEND flow, which dsrd's DSR-path
- * probes also use to travel as a client's packet does. */
+ * backend at 'addr' (IPv4-mapped for IPv4; at 'mac' or through 'port', as
+ * struct pipeline_backend says): the actions of its DSR_TABLE_BACKEND
+ * flow, which dsrd's DSR-path probes also use to travel as a client's
+ * packet does.  gre's outer family is the backend's: OVS's one flow-based
+ * GRE port builds the outer header from tun_dst or tun_ipv6_dst, whatever
+ * the client's family. */
 void
 pipeline_put_delivery(enum pipeline_mode mode, struct eth_addr service_mac,
-                      ovs_be32 ip, struct eth_addr mac, uint32_t port,
-                      struct ofpbuf *ofpacts)
+                      const struct in6_addr *addr, struct eth_addr mac,
+                      uint32_t port, struct ofpbuf *ofpacts)
 {
+    ovs_be32 ip = in6_addr_get_mapped_ipv4(addr);
+
     switch (mode) {
     case PIPELINE_MODE_GRE:
-        ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_DST), &ip, NULL);
+        if (IN6_IS_ADDR_V4MAPPED(addr)) {
+            ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_DST), &ip, NULL);
+        } else {
+            ofpact_put_set_field(ofpacts, mf_from_id(MFF_TUN_IPV6_DST), addr,
+                                 NULL);
+        }
         put_output(ofpacts, port);
         break;
     case PIPELINE_MODE_IPIP:
@@ -452,27 +462,25 @@ pipeline_put_delivery(enum pipeline_mode mode, struct eth_addr service_mac,
 
 /* The DSR_TABLE_BACKEND flow of a gre backend with an IPv6 address: a
  * 16-byte row has no room for its tunnel destination, so it is a flow of
- * its own.  OVS's one flow-based gre port builds the outer IPv6 header
- * from tun_ipv6_dst, whatever the client's family. */
+ * its own, with the same actions a row's flow would have. */
 static void
 add_gre6_backend_flow(struct dsr_owner *owner, uint32_t service_id,
                       const struct pipeline_backend *be)
 {
-    struct ds actions = DS_EMPTY_INITIALIZER;
-    char match[64];
+    uint64_t stub[64 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    struct match match;
 
-    snprintf(match, sizeof match, "reg0=%"PRIu32",reg1=%"PRIu32,
-             service_id, ntohl(be->ip));
+    match_init_catchall(&match);
+    match_set_reg(&match, 0, service_id);
+    match_set_reg(&match, 1, ntohl(be->ip));
     if (be->has_mac) {
-        ds_put_cstr(&actions, "set_field:");
-        ipv6_format_addr(&be->addr, &actions);
-        ds_put_format(&actions, "->tun_ipv6_dst,output:%"PRIu32, be->port);
-    } else {
-        ds_put_cstr(&actions, "drop");
+        pipeline_put_delivery(PIPELINE_MODE_GRE, eth_addr_zero, &be->addr,
+                              eth_addr_zero, be->port, &ofpacts);
     }
-    dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, match,
-                       ds_cstr(&actions));
-    ds_destroy(&actions);
+    dsr_owner_add_flow_match(owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED,
+                             &match, ofpacts.data, ofpacts.size);
+    ofpbuf_uninit(&ofpacts);
 }
 
 static void

@@ -209,7 +209,7 @@ struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
 
 uint64_t pipeline_mac_to_id(struct eth_addr);
 void pipeline_put_delivery(enum pipeline_mode, struct eth_addr service_mac,
-                           ovs_be32 ip, struct eth_addr mac, uint32_t port,
-                           struct ofpbuf *ofpacts);
+                           const struct in6_addr *addr, struct eth_addr mac,
+                           uint32_t port, struct ofpbuf *ofpacts);
 
 #endif /* flows/pipeline.h */

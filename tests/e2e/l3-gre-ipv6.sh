@@ -147,6 +147,18 @@ grep -q "IP $VIP\.80 > $CLIENT_IP\.[0-9]*: Flags \[S\.\]" "$SB_DIR/underlay.txt"
 ! grep -q "GREv0.*IP6\? \($VIP6\|$VIP\)\.[0-9]* >" "$SB_DIR/underlay.txt" \
     || sb_fail "a reply went back through a tunnel"
 
+# A SIGKILLed dsrd, restarted, reads the IPv6 tunnel flows back from the
+# switch as equal to what it would write: one reconciliation, nothing
+# sent (a flow built differently from its read-back form would be
+# rewritten on every restart).
+sb_kill_dsrd
+sb_start_dsrd "$SB_DIR/dsrd.json"
+sb_wait_until e2e_dsrd_ready || sb_fail "restarted dsrd: $(sb_dsrctl dsr/show)"
+n=$(sb_dsrctl coverage/read-counter ofctrl_reconcile)
+clean=$(sb_dsrctl coverage/read-counter ofctrl_reconcile_clean)
+[ "$n" = 1 ] && [ "$clean" = 1 ] \
+    || sb_fail "the restart changed the switch ($n reconciliations, $clean clean): $(grep reconciled "$SB_DIR/dsrd.log" | tail -3)"
+
 # Failover over IPv6: be2's IPv6 servers die, its checks (to
 # 2001:db8:1::12) take it out of the two services over IPv6 underlay;
 # the IPv4-underlay service (checks to 10.1.0.12:8080) keeps it.
