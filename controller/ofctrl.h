@@ -11,9 +11,10 @@
  * That first sync after a (re)connection holds: ofctrl reads the switch
  * back but changes nothing until the caller says, with
  * ofctrl_release_hold(), that its desired state is complete (the backends'
- * MACs are known), or for at most a second.  A restarted dsrd that sent
- * what it has at once would empty the groups the switch is forwarding
- * with.  A switch with none of dsrd's flows is programmed at once.
+ * MACs and tunnel ports are known), or for at most a second.  A restarted
+ * dsrd that sent what it has at once would empty the groups the switch
+ * is forwarding with.  A switch with none of dsrd's flows is programmed
+ * at once.
  *
  * The statistics rounds are declared in ofctrl-stats.h, included here. */
 #ifndef DSR_OFCTRL_H
