@@ -1,17 +1,31 @@
 #!/bin/bash
-# Hitless restarts: traffic (a UDP stream with sequence numbers and a
-# steady stream of TCP connections) flows through the VIP while dsrd is
-# SIGKILLed and restarted 20 times.  Nothing may be lost, and each restart
-# must find the switch already right (read back, nothing sent).
+# Hitless restarts: traffic (a UDP stream with sequence numbers and
+# steady streams of TCP connections, to an IPv4 VIP and to an IPv6 one
+# whose backends' MACs dsrd learns by Neighbor Discovery) flows while
+# dsrd is SIGKILLed and restarted 20 times.  Nothing may be lost, and each
+# restart must find the switch already right (read back, nothing sent).
 . "$(dirname "$0")/lib.sh"
 
 RESTARTS=${RESTARTS:-20}
-e2e_setup restart-hitless 3
+e2e_setup restart-hitless 3 "$VIP" "$VIP6"
+e2e_add_ipv6 3
 e2e_http_backends 3 80
 e2e_udp_backends 3 5353
-# web, and echo: the same backends for UDP.
-e2e_web_service 3 '., (.name = "echo" | .protocol = "udp" | .port = 5353)'
-for i in 1 2 3; do sb_wait_listening "be$i" 5353 u; done
+for i in 1 2 3; do
+    BIND=:: sb_spawn "be$i" python3 "$TOP_SRCDIR/deploy/http-backend.py" \
+        "be$i" "$SB_DIR/be$i.http6.log" 80
+done
+# web, echo (the same backends for UDP), and web6 (IPv6, last: the
+# stale-state part below expects the next service id to be 4).
+e2e_web_service 3 '., (.name = "echo" | .protocol = "udp" | .port = 5353),
+    (.name = "web6" | .vip = "'"$VIP6"'"
+     | .backends = [range(3) | {ip: "2001:db8::\(11 + .)"}])'
+for i in 1 2 3; do
+    sb_wait_listening "be$i" 5353 u
+    sb_wait_listening "be$i" 80 t 6
+done
+sb_wait_until e2e_curl -6 --max-time 5 -o /dev/null "http://[$VIP6]/" \
+    || sb_fail "the IPv6 service does not answer"
 
 # The traffic runs until the restarts are done (SIGTERM below), at most
 # this long.
@@ -23,8 +37,14 @@ udp=$!
 sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP" \
     "$limit" 1 10 > "$SB_DIR/tcp" &
 tcp=$!
+sb_exec client python3 "$TOP_SRCDIR/bench/failover_client.py" "$VIP6" \
+    "$limit" 1 20 > "$SB_DIR/tcp6" &
+tcp6=$!
 # answers: how many requests and datagrams the backends have answered.
-answers() { cat "$SB_DIR"/be*.http.log "$SB_DIR"/be*.udp.log | wc -l; }
+answers() {
+    cat "$SB_DIR"/be*.http.log "$SB_DIR"/be*.http6.log "$SB_DIR"/be*.udp.log \
+        | wc -l
+}
 traffic_since() { [ "$(answers)" -gt "$1" ]; }
 sb_wait_until traffic_since 0
 right=0
@@ -44,18 +64,22 @@ for _ in $(seq 1 "$RESTARTS"); do
     sb_wait_until traffic_since "$seen"
 done
 sb_pkill client 'udp-stream\.py|failover_client\.py'
-wait "$udp" "$tcp"
+wait "$udp" "$tcp" "$tcp6"
 duration=$((SECONDS - traffic_start))   # the checks below scale with it
 
 cat "$SB_DIR/udp"
 read -r _ sent _ lost _ < "$SB_DIR/udp"
 tcp_ok=$(awk '$2 == 1' "$SB_DIR/tcp" | wc -l)
 tcp_failed=$(awk '$2 == 0' "$SB_DIR/tcp" | wc -l)
-echo "$RESTARTS SIGKILL restarts: UDP $sent sent, $lost lost; TCP $tcp_ok requests, $tcp_failed failed"
+tcp6_ok=$(awk '$2 == 1' "$SB_DIR/tcp6" | wc -l)
+tcp6_failed=$(awk '$2 == 0' "$SB_DIR/tcp6" | wc -l)
+echo "$RESTARTS SIGKILL restarts: UDP $sent sent, $lost lost; TCP $tcp_ok requests, $tcp_failed failed; TCP over IPv6 $tcp6_ok requests, $tcp6_failed failed"
 [ "$sent" -gt $((500 * duration)) ] || sb_fail "too little UDP traffic"
 [ "$lost" = 0 ] || sb_fail "UDP packets lost"
 [ "$tcp_ok" -gt $((30 * duration)) ] || sb_fail "too little TCP traffic"
 [ "$tcp_failed" = 0 ] || sb_fail "TCP requests failed"
+[ "$tcp6_ok" -gt $((15 * duration)) ] || sb_fail "too little TCP traffic over IPv6"
+[ "$tcp6_failed" = 0 ] || sb_fail "TCP requests over IPv6 failed"
 echo "$right of $RESTARTS restarts found the switch right and sent nothing"
 [ "$right" = "$RESTARTS" ] || sb_fail "a restart changed the switch: $(grep reconciled "$SB_DIR/dsrd.log" | tail -3)"
 
@@ -63,18 +87,18 @@ echo "$right of $RESTARTS restarts found the switch right and sent nothing"
 # (its flow and its group) goes at the next reconciliation; an operator's
 # flow (another cookie) stays.
 api POST /v1/services '{"name": "tmp", "vip": "10.0.0.150", "protocol": "tcp", "port": 81}'
-expect 201 '.id == 3'
+expect 201 '.id == 4'
 api DELETE /v1/services/tmp
 expect 204
 kill -9 "$(cat "$SB_DIR/dsrd.pid")"
-sb_ofctl add-group br0 "group_id=3,type=select,selection_method=hash,fields(ip_src),bucket=bucket_id:0,actions=drop"
-sb_ofctl add-flow br0 "cookie=0xd501000000000003,priority=200,tcp,nw_dst=10.0.0.150,tp_dst=81,actions=group:3"
+sb_ofctl add-group br0 "group_id=4,type=select,selection_method=hash,fields(ip_src),bucket=bucket_id:0,actions=drop"
+sb_ofctl add-flow br0 "cookie=0xd501000000000004,priority=200,tcp,nw_dst=10.0.0.150,tp_dst=81,actions=group:4"
 sb_ofctl add-flow br0 "cookie=0x1234,priority=50,udp,tp_dst=9,actions=drop"
 sb_start_dsrd ""
 sb_wait_until sh -c "ovs-appctl -t dsrd dsr/show 2>/dev/null | grep >/dev/null 'in sync'"
 grep 'reconciled' "$SB_DIR/dsrd.log" | tail -1
-[ -z "$(sb_dump_flows cookie=0xd501000000000003/-1)" ] || sb_fail "stale flow kept"
-! sb_ofctl dump-groups br0 | grep >/dev/null "group_id=3," || sb_fail "stale group kept"
+[ -z "$(sb_dump_flows cookie=0xd501000000000004/-1)" ] || sb_fail "stale flow kept"
+! sb_ofctl dump-groups br0 | grep >/dev/null "group_id=4," || sb_fail "stale group kept"
 [ -n "$(sb_dump_flows cookie=0x1234/-1)" ] || sb_fail "the operator's flow was removed"
 
 # SIGTERM (systemctl stop) is a graceful stop: a clean exit, flows kept.
