@@ -84,6 +84,24 @@ echo "$answer" | grep -i >/dev/null "Target link-layer address: $SERVICE_MAC" \
 nd=$(sb_flow_packets "cookie=0xd502800000000000/0xffff800000000000,icmp6,icmp_type=135")
 [ "$nd" -ge 2 ] || sb_fail "the ND responder answered $nd solicitations"
 
+# Announcements: a client that knew the VIPs at another MAC (they moved
+# here from another node) learns the service MAC from the gratuitous ARP
+# and the unsolicited Neighbor Advertisement (override) that a restarted
+# dsrd sends, with no traffic of its own to ask.
+moved=02:00:00:00:00:99
+sb_exec client ip -4 neigh replace "$VIP" lladdr $moved dev eth0 nud stale
+sb_exec client ip -6 neigh replace "$VIP6" lladdr $moved dev eth0 nud stale
+sb_stop_dsrd
+sb_start_dsrd "$SB_DIR/dsrd.json"
+learned() {
+    sb_exec client ip "$1" neigh show "$2" | grep >/dev/null "lladdr $SERVICE_MAC"
+}
+sb_wait_until learned -4 "$VIP" \
+    || sb_fail "no gratuitous ARP: client has $(sb_exec client ip -4 neigh show "$VIP")"
+sb_wait_until learned -6 "$VIP6" \
+    || sb_fail "no unsolicited NA: client has $(sb_exec client ip -6 neigh show "$VIP6")"
+sb_wait_until e2e_dsrd_ready || sb_fail "restarted dsrd: $(sb_dsrctl dsr/show)"
+
 # Connections were pinned in dsrd's zone, named by service 2.
 pins=$(ovs-appctl dpctl/dump-conntrack zone=54741 \
     | grep -c "src=$CLIENT_IP6,dst=$VIP6.*labels=0x2" || true)
