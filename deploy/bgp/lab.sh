@@ -113,7 +113,11 @@ lab_start_bird() {
     in_ns "lb$1" bird -c "$SB_DIR/lb$1/bird.conf" -s "$SB_DIR/lb$1/bird.ctl" \
         -P "$SB_DIR/lb$1/bird.pid"
 }
+# Sanitizer reports (a sanitizer build) go where sb_check_sanitizers
+# looks, as sb_start_dsrd's do.
 lab_start_dsrd() {
+    ASAN_OPTIONS=log_path=$SB_DIR/sanitizer${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
+    UBSAN_OPTIONS=log_path=$SB_DIR/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
     in_node "$1" "$DSRD" --config="$SB_DIR/lb$1/dsrd.json" \
         --node-name="lb$1" --pidfile="$SB_DIR/lb$1/dsrd.pid" \
         --log-file="$SB_DIR/lb$1/dsrd.log" \
