@@ -65,6 +65,9 @@ lab_router() {
         in_ns rt sysctl -qw "net.ipv4.$k"
     done
     {
+        # Its sessions' state changes (BFD flaps under load included),
+        # printed when a test fails.
+        echo "log \"$SB_DIR/bird-rt.log\" all; debug protocols { states };"
         echo "router id 10.0.0.1; protocol device { }"
         echo "protocol kernel { merge paths on; ipv4 { import none; export all; }; }"
         echo "$LAB_BFD"
