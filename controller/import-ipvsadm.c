@@ -71,22 +71,40 @@ read_service(struct ipvs_line *l, char **keyp)
     return addr != NULL;
 }
 
-/* Splits "IP:PORT" into 'ip' (16 bytes) and '*port'.  'port_needed':
- * the ":PORT" must be there. */
+/* Splits "IP:PORT" or "[IPV6]:PORT" (ipvsadm -Sn's forms) into 'ip', in
+ * its RFC 5952 form, and '*port'.  'port_needed': the ":PORT" must be
+ * there. */
 static bool
-split_address(const char *s, char ip[16], int *port, bool port_needed)
+split_address(const char *s, char ip[INET6_ADDRSTRLEN], int *port,
+              bool port_needed)
 {
-    const char *colon = strrchr(s, ':');
-    size_t len = colon ? colon - s : strlen(s);
+    const char *end, *colon;
+    char text[INET6_ADDRSTRLEN];
 
+    if (s[0] == '[') {
+        s++;
+        end = strchr(s, ']');
+        if (!end || (end[1] && end[1] != ':')) {
+            return false;
+        }
+        colon = end[1] ? end + 1 : NULL;
+    } else {
+        colon = strchr(s, ':');
+        end = colon ? colon : s + strlen(s);
+        if (colon && strchr(colon + 1, ':')) {
+            return false;       /* IPv6 without brackets: where's the port? */
+        }
+    }
+
+    size_t len = end - s;
     *port = 0;
-    if (len > 15 || (port_needed && !colon)
+    if (len >= sizeof text || (port_needed && !colon)
         || (colon && !import_parse_port(colon + 1, port))) {
         return false;
     }
-    memcpy(ip, s, len);
-    ip[len] = '\0';
-    return import_parse_ipv4(ip);
+    memcpy(text, s, len);
+    text[len] = '\0';
+    return import_parse_ip(text, ip);
 }
 
 /* "-A SERVICE [-s SCHED] [-p [TIMEOUT]] [-M MASK]...": a virtual
@@ -95,23 +113,22 @@ static void
 add_service(struct ipvs_line *l, const char *key, struct svec *keys)
 {
     struct import_vs *vs = import_add_vs(l->m, l->where);
-    char ip[16];
+    char ip[INET6_ADDRSTRLEN];
 
     svec_add(keys, key);
     vs->vip = xstrdup(key + 2);
     vs->protocol = key[0] == 'u' ? "udp" : "tcp";
-    if (key[0] == 'f' || key[0] == 's' || strchr(key + 2, '[')) {
+    if (key[0] == 'f' || key[0] == 's') {
         import_refuse(l->m, l->where, "%s: %s; the whole service", key + 2,
                       key[0] == 'f' ? "a firewall-mark service: the mark "
                       "is invisible to OVS, which matches VIP, protocol "
                       "and port"
-                      : key[0] == 's' ? "SCTP: ovs-dsr balances TCP and "
-                      "UDP" : "IPv6: ovs-dsr's VIPs are IPv4");
+                      : "SCTP: ovs-dsr balances TCP and UDP");
         vs->left_out = true;
         return;
     } else if (!split_address(key + 2, ip, &vs->port, true)) {
-        import_error(l->m, l->where, "\"%s\" is not IPv4-ADDRESS:PORT (in "
-                     "numbers: use ipvsadm -Sn)", key + 2);
+        import_error(l->m, l->where, "\"%s\" is not IPV4:PORT or "
+                     "[IPV6]:PORT (in numbers: use ipvsadm -Sn)", key + 2);
         vs->left_out = true;
         return;
     }
@@ -152,7 +169,7 @@ add_server(struct ipvs_line *l, struct import_vs *vs)
 {
     int method = 'g', weight = 1, port = 0;
     const char *addr = NULL;
-    char ip[16];
+    char ip[INET6_ADDRSTRLEN];
 
     while (l->i < l->n) {
         const char *w = l->words[l->i++];
@@ -179,14 +196,16 @@ add_server(struct ipvs_line *l, struct import_vs *vs)
         }
     }
     if (!addr || !split_address(addr, ip, &port, false)) {
-        import_error(l->m, l->where, "-r \"%s\": expected an IPv4 address "
-                     "and a port, in numbers", addr ? addr : "");
+        import_error(l->m, l->where, "-r \"%s\": expected IPV4[:PORT] or "
+                     "[IPV6][:PORT], in numbers", addr ? addr : "");
         return;
     }
     if (method == 'm') {
         import_refuse(l->m, l->where, "-m (masquerading, NAT): ovs-dsr does "
                       "Direct Server Return only (-g or -i); virtual "
-                      "service %s:%d as a whole", vs->vip, vs->port);
+                      "service %s%s%s:%d as a whole",
+                      strchr(vs->vip, ':') ? "[" : "", vs->vip,
+                      strchr(vs->vip, ':') ? "]" : "", vs->port);
         vs->left_out = true;
         return;
     }

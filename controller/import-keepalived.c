@@ -1,8 +1,9 @@
 /* keepalived.conf, read for "dsrctl import keepalived": the reading of
  * virtual_server and real_server blocks into the model of import.h, from
  * the statements of import-keepalived-lex.c.  The checkers inside real
- * servers are import-keepalived-check.c's.  Everything else keepalived does (VRRP, global_defs) is not
- * a service: it is passed over with a note. */
+ * servers are import-keepalived-check.c's.  Everything else keepalived
+ * does (VRRP, global_defs) is not a service: it is passed over with a
+ * note. */
 #include <config.h>
 #include "controller/import-keepalived-private.h"
 
@@ -23,12 +24,13 @@ parse_real(struct ka_parse *p, const struct ka_stmt *st,
            const struct ka_token *vs_inhibit)
 {
     char *where = ka_where(st->kw);
+    char ip[INET6_ADDRSTRLEN];
     int port = 0;
 
     if (st->n_args < 1 || st->n_args > 2
-        || !import_parse_ipv4(st->args[0].text)
+        || !import_parse_ip(st->args[0].text, ip)
         || (st->n_args == 2 && !import_parse_port(st->args[1].text, &port))) {
-        import_error(p->m, where, "real_server: expected an IPv4 address "
+        import_error(p->m, where, "real_server: expected an IP address "
                      "and a port, got \"%s%s%s\"",
                      st->n_args ? st->args[0].text : "",
                      st->n_args > 1 ? " " : "",
@@ -42,7 +44,7 @@ parse_real(struct ka_parse *p, const struct ka_stmt *st,
     struct ka_stmt sub, checker;
     bool have_checker = false;
 
-    r->ip = xstrdup(st->args[0].text);
+    r->ip = xstrdup(ip);
     r->port = port;
     for (size_t i = st->body; ka_next_stmt(p, &i, st->body_end, &sub); ) {
         char *sub_where = ka_where(sub.kw);
@@ -187,6 +189,7 @@ parse_vs(struct ka_parse *p, const struct ka_stmt *st)
 {
     const char *what = st->n_args ? st->args[0].text : "";
     char *where = ka_where(st->kw);
+    char vip[INET6_ADDRSTRLEN];
     int port = 0;
 
     if (!strcmp(what, "fwmark") || !strcmp(what, "group")) {
@@ -197,13 +200,10 @@ parse_vs(struct ka_parse *p, const struct ka_stmt *st)
                       ? "a firewall mark is invisible to OVS: ovs-dsr "
                         "matches a VIP, protocol and port"
                       : "virtual_server_group is not supported");
-    } else if (strchr(what, ':')) {
-        import_refuse(p->m, where, "virtual_server %s: ovs-dsr's VIPs are "
-                      "IPv4; the whole virtual server", what);
-    } else if (!st->block || st->n_args > 2 || !import_parse_ipv4(what)
+    } else if (!st->block || st->n_args > 2 || !import_parse_ip(what, vip)
                || (st->n_args == 2
                    && !import_parse_port(st->args[1].text, &port))) {
-        import_error(p->m, where, "virtual_server: expected an IPv4 "
+        import_error(p->m, where, "virtual_server: expected an IP "
                      "address and a port, then '{', got \"%s%s%s\"", what,
                      st->n_args > 1 ? " " : "",
                      st->n_args > 1 ? st->args[1].text : "");
@@ -213,7 +213,7 @@ parse_vs(struct ka_parse *p, const struct ka_stmt *st)
         const struct ka_token *inhibit = NULL;
         struct ka_stmt sub;
 
-        vs->vip = xstrdup(what);
+        vs->vip = xstrdup(vip);
         vs->port = port;
         if (!parse_vs_settings(p, st, vs, &timers, &inhibit)) {
             import_refuse(p->m, where, "virtual_server %s: no lb_kind, so "

@@ -129,13 +129,20 @@ import_set_where(char **field, const char *where, const char *what)
     *field = xasprintf("%s: %s", where, what);
 }
 
-/* Is 's' a dotted-quad IPv4 address? */
+/* Is 's' an IPv4 address (a dotted quad) or an IPv6 one?  If so, puts
+ * its RFC 5952 form into 'canon' (an IPv4 address as it is), so that one
+ * address written two ways is one real server. */
 bool
-import_parse_ipv4(const char *s)
+import_parse_ip(const char *s, char canon[INET6_ADDRSTRLEN])
 {
+    struct in6_addr addr6;
     struct in_addr addr;
 
-    return strlen(s) <= 15 && inet_pton(AF_INET, s, &addr) == 1;
+    if (strlen(s) <= 15 && inet_pton(AF_INET, s, &addr) == 1) {
+        return inet_ntop(AF_INET, &addr, canon, INET6_ADDRSTRLEN) != NULL;
+    }
+    return (strlen(s) < INET6_ADDRSTRLEN && inet_pton(AF_INET6, s, &addr6) == 1
+            && inet_ntop(AF_INET6, &addr6, canon, INET6_ADDRSTRLEN));
 }
 
 /* Parses 's', digits only, as a port from 0 to 65535. */
@@ -158,8 +165,13 @@ service_name(const struct import_vs *vs)
     char port[8];
 
     snprintf(port, sizeof port, "%d", vs->port);
-    return xasprintf("%s_%s_%s", vs->vip, vs->port ? port : "all",
-                     vs->protocol);
+    char *name = xasprintf("%s_%s_%s", vs->vip, vs->port ? port : "all",
+                           vs->protocol);
+    /* A service name has no ':' (service.schema.json). */
+    for (char *c = name; *c; c++) {
+        *c = *c == ':' ? '-' : *c;
+    }
+    return name;
 }
 
 /* The hash for 'vs', with a note where IPVS did something else. */
@@ -255,6 +267,17 @@ map_vs(struct import_model *m, const struct import_vs *vs,
     return svc;
 }
 
+static bool
+has_ipv6(const struct import_vs *vs)
+{
+    bool v6 = strchr(vs->vip, ':') != NULL;
+
+    for (size_t i = 0; !v6 && i < vs->n_reals; i++) {
+        v6 = strchr(vs->reals[i].ip, ':') != NULL;
+    }
+    return v6;
+}
+
 /* Returns the services that 'm' maps to, as a JSON array, adding to 'm'
  * the notes on what was approximated (and an error for two virtual
  * servers with one name). */
@@ -267,6 +290,14 @@ import_to_services(struct import_model *m,
     for (size_t i = 0; i < m->n_vss; i++) {
         const struct import_vs *vs = &m->vss[i];
         if (vs->left_out) {
+            continue;
+        } else if (vs->kind == IMPORT_TUN && !options->gre
+                   && has_ipv6(vs)) {
+            import_refuse(m, vs->where, "virtual server %s: IPv6 through "
+                          "IPIP, which in ovs-dsr is the kernel's IPv4 in "
+                          "IPv4 (import with --tunnel=gre: GRE carries "
+                          "either family); the whole virtual server",
+                          vs->vip);
             continue;
         }
         json_t *svc = map_vs(m, vs, options);

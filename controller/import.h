@@ -19,13 +19,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include "openvswitch/compiler.h"
 #include "svec.h"
 
 /* A real server. */
 struct import_real {
     char *where;                /* "FILE:LINE". */
-    char *ip;                   /* Dotted quad. */
+    char *ip;                   /* IPv4 or IPv6 (RFC 5952 form). */
     int port;                   /* 0: the virtual server's. */
     int weight;                 /* 0 means drain. */
     json_t *check;              /* health_check object, or NULL. */
@@ -40,7 +41,7 @@ enum import_kind {
 /* A virtual server. */
 struct import_vs {
     char *where;                /* "FILE:LINE". */
-    char *vip;                  /* Dotted quad. */
+    char *vip;                  /* IPv4 or IPv6 (RFC 5952 form). */
     int port;                   /* 0: all ports. */
     const char *protocol;       /* "tcp" or "udp". */
     enum import_kind kind;
@@ -81,7 +82,7 @@ void import_note(struct import_model *, const char *where,
                  const char *format, ...) OVS_PRINTF_FORMAT(3, 4);
 void import_set_where(char **field, const char *where, const char *what);
 
-bool import_parse_ipv4(const char *s);
+bool import_parse_ip(const char *s, char canon[INET6_ADDRSTRLEN]);
 bool import_parse_port(const char *s, int *port);
 
 char *import_validate(const json_t *services, const char *bridge);

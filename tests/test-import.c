@@ -201,10 +201,10 @@ static const struct {
      "matching '{'"},
     {"bad-lb-kind.conf", "bad-lb-kind.conf:2: lb_kind: unknown forwarding "
      "method \"DSR\""},
-    {"bad-ip.conf", "bad-ip.conf:3: real_server: expected an IPv4 address"},
+    {"bad-ip.conf", "bad-ip.conf:3: real_server: expected an IP address"},
     {"missing-include.conf", "missing-include.conf:2: include "},
     {"ipvsadm-bad.save", "ipvsadm-bad.save:1: \"10.0.0.100:http\" is not "
-     "IPv4-ADDRESS:PORT"},
+     "IPV4:PORT or [IPV6]:PORT"},
     {"no-such-file.conf", "no-such-file.conf: cannot read"},
 };
 
@@ -362,8 +362,24 @@ static const struct {
      "192.0.2.1_80_tcp", "hash", "\"source-ip\"", NULL},
     {false, "-a -t 192.0.2.1:80 -r 198.51.100.1:80 -g -w 1\n",
      NULL, NULL, NULL, "t.save:1: 192.0.2.1:80: no such service"},
-    {false, "-A -t [2001:db8::1]:80 -s rr\n", NULL, NULL, NULL,
-     "t.save:1: [2001:db8::1]:80: IPv6"},
+    /* IPv6, as ipvsadm -Sn and keepalived write it: addresses in RFC 5952
+     * form, names without ':'. */
+    {false, "-A -t [2001:db8::1]:80 -s rr\n"
+     "-a -t [2001:db8::1]:80 -r [2001:DB8::11]:80 -g -w 2\n",
+     "2001-db8--1_80_tcp", "backends", "[{\"ip\":\"2001:db8::11\","
+     "\"weight\":2}]", NULL},
+    {true, "virtual_server 2001:DB8:0::1 80 {\n lb_kind DR\n"
+     " real_server 2001:db8::11 80 {\n }\n}\n",
+     "2001-db8--1_80_tcp", "vip", "\"2001:db8::1\"", NULL},
+    {true, "virtual_server 2001:db8::1 80 {\n lb_kind DR\n"
+     " real_server 2001:db8::11 80 {\n }\n real_server 2001:db8:0::11 80 "
+     "{\n }\n}\n", NULL, NULL, NULL, "t.conf:5: real server 2001:db8::11 "
+     "is listed twice (first at t.conf:3)"},
+    {false, "-A -t [2001:db8::1]:80 -s rr\n"
+     "-a -t [2001:db8::1]:80 -r [2001:db8::11]:80 -i -w 1\n", NULL, NULL,
+     NULL, "t.save:1: virtual server 2001:db8::1: IPv6 through IPIP"},
+    {false, "-A -t 2001:db8::1:80 -s rr\n", NULL, NULL, NULL,
+     "t.save:1: \"2001:db8::1:80\" is not IPV4:PORT or [IPV6]:PORT"},
     {false, "-E -t 192.0.2.1:80\n", NULL, NULL, NULL,
      "t.save:1: \"-E\": expected -A"},
 };

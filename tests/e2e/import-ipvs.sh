@@ -1,7 +1,8 @@
 #!/bin/bash
 # dsrctl import ipvsadm on what a real ipvsadm saves: virtual services
 # made with ipvsadm in a kernel's IPVS (DR, TUN and NAT real servers; wlc,
-# rr and sh; persistence, weight 0, a firewall-mark service, TCP and UDP),
+# rr and sh; persistence, weight 0, a firewall-mark service, TCP and UDP,
+# IPv4 and IPv6),
 # saved with "ipvsadm -Sn" and "ipvsadm-save -n", imported as a dry run:
 # DR is l2, TUN ipip (gre with --tunnel=gre), sh and -p source-ip, weight
 # 0 drain; NAT and the fwmark service are refused with FILE:LINE (exit 4)
@@ -27,6 +28,7 @@ fi
 ip -n "$ns" -batch - <<EOF
 link add eth0 type dummy
 addr add 10.0.0.1/24 dev eth0
+addr add 2001:db8::1/64 dev eth0 nodad
 link set eth0 up
 EOF
 
@@ -47,6 +49,9 @@ ip netns exec "$ns" ipvsadm -R <<EOF || sb_fail "ipvsadm -R failed"
 -a -u 10.0.0.100:123 -r 10.0.0.21:123 -i
 -A -t 10.0.0.100:0 -s wlc -p
 -a -t 10.0.0.100:0 -r 10.0.0.11:0 -g
+-A -t [2001:db8::100]:80 -s rr
+-a -t [2001:db8::100]:80 -r [2001:db8::11]:80 -g -w 2
+-a -t [2001:db8::100]:80 -r [2001:db8::12]:80 -g
 -A -t 10.0.0.101:80 -s rr
 -a -t 10.0.0.101:80 -r 10.0.0.31:8080 -m
 -A -f 7 -s wlc
@@ -111,7 +116,7 @@ says "left out: $save:$nat: -m"
 says "left out: $save:$fwmark: 7: a firewall-mark service"
 says "-s wlc: mapped to hash 5-tuple"
 says "-p: mapped to hash source-ip"
-says "dry run: 5 service\(s\), nothing applied"
+says "dry run: 6 service\(s\), nothing applied"
 # Each check one jq filter, giving true; IPVS may list real servers in
 # any order: by address.
 svc() { echo ".services[] | select(.name == \"10.0.0.100_$1\")"; }
@@ -119,7 +124,7 @@ by_ip='(.backends | map({(.ip): .}) | add)'
 checks=(
     '[.services[].name] | sort == ["10.0.0.100_123_udp",
      "10.0.0.100_443_tcp", "10.0.0.100_53_udp", "10.0.0.100_80_tcp",
-     "10.0.0.100_all_tcp"]'
+     "10.0.0.100_all_tcp", "2001-db8--100_80_tcp"]'
     "$(svc 80_tcp) | .vip == \"10.0.0.100\" and .port == 80
      and .protocol == \"tcp\" and .mode == \"l2\" and .hash == \"5-tuple\""
     "$(svc 80_tcp) | $by_ip | .\"10.0.0.11\".weight == 3
@@ -134,6 +139,10 @@ checks=(
      and .hash == \"5-tuple\""
     "$(svc all_tcp) | .port == \"*\" and .mode == \"l2\"
      and .hash == \"source-ip\" and .backends[0].ip == \"10.0.0.11\""
+    ".services[] | select(.name == \"2001-db8--100_80_tcp\")
+     | .vip == \"2001:db8::100\" and .mode == \"l2\"
+     and ($by_ip | .\"2001:db8::11\".weight == 2
+          and .\"2001:db8::12\".weight == 1)"
 )
 program=$(printf '([%s] == [true]),\n' "${checks[@]}")
 results=$(jq "${program%,}" "$SB_DIR/out" 2>&1)
@@ -154,7 +163,7 @@ jq -e '[.services[] | select(.mode == "gre") | .name] | sort
 grep -Ev -- '-f 7|10\.0\.0\.101:80' "$save" > dsr.save
 imp dsr.save
 expect_rc 0
-says "dry run: 5 service\(s\)"
+says "dry run: 6 service\(s\)"
 if [[ $err =~ cannot\ map|left\ out|error ]]; then
     sb_fail "the DSR services alone did not import cleanly"
 fi

@@ -61,11 +61,11 @@ expect_import 4 "unbalanced-close.conf:4: '\}' without a matching '\{'"
 imp keepalived --apply "$DATA/bad-lb-kind.conf"
 expect_import 4 'bad-lb-kind.conf:2: lb_kind: unknown forwarding method "DSR"'
 imp keepalived --apply --force "$DATA/bad-ip.conf"
-expect_import 4 'bad-ip.conf:3: real_server: expected an IPv4 address'
+expect_import 4 'bad-ip.conf:3: real_server: expected an IP address'
 imp keepalived --apply "$DATA/missing-include.conf"
 expect_import 4 'missing-include.conf:2: include .*does-not-exist.conf: no such file'
 imp ipvsadm --apply "$DATA/ipvsadm-bad.save"
-expect_import 4 'ipvsadm-bad.save:1: "10.0.0.100:http" is not IPv4-ADDRESS:PORT'
+expect_import 4 'ipvsadm-bad.save:1: "10.0.0.100:http" is not IPV4:PORT or \[IPV6\]:PORT'
 [ "$(config_version)" = "$v0" ] || sb_fail "a malformed import changed the configuration"
 
 # A Debian sample as shipped: NAT and a sorry server, refused by line.
