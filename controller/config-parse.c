@@ -82,6 +82,17 @@ parse_bridges(const json_t *bridges, struct dsr_config *cfg)
         } else {
             br->probe_ip = 0;
         }
+        const json_t *probe_ip6 = json_object_get(b, "probe_ip6");
+        br->probe_ip6 = (probe_ip6 ? parse_ip(json_string_value(probe_ip6))
+                         : in6addr_any);
+        if (probe_ip6) {
+            char *path = xasprintf("$.bridges[%"PRIuSIZE"]", i);
+            char *error = dsr_config_check_ip(b, "probe_ip6", path, false);
+            free(path);
+            if (error) {
+                return error;
+            }
+        }
         const json_t *gre_port = json_object_get(b, "gre_port");
         br->gre_port = (gre_port ? xstrdup(json_string_value(gre_port))
                         : NULL);
@@ -240,11 +251,6 @@ parse_backend(const json_t *b, const struct dsr_service *svc,
                          "them)", path, j, dsr_ip_to_string(&be->ip, s),
                          v4 ? "IPv4" : "IPv6", v4 ? "IPv6" : "IPv4",
                          dsr_mode_to_string(svc->mode));
-    }
-    if (be->check && be->check->dsr && !(v4 && vip_v4)) {
-        return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
-                         "DSR-path probes need an IPv4 VIP and an IPv4 "
-                         "backend so far", path, j);
     }
     if (ipv6_addr_equals(&be->ip, &svc->vip)) {
         return xasprintf("%s.backends[%"PRIuSIZE"].ip: %s is the service's "
@@ -521,10 +527,13 @@ parse_backends(struct dsr_service *svc, const json_t *backends,
     }
     for (size_t j = 0; j < svc->n_backends; j++) {
         const struct dsr_health_check *c = svc->backends[j].check;
-        if (c && c->dsr && !br->probe_ip) {
+        bool v4 = IN6_IS_ADDR_V4MAPPED(&svc->vip);
+        if (c && c->dsr && (v4 ? !br->probe_ip
+                            : !ipv6_addr_is_set(&br->probe_ip6))) {
             return xasprintf("%s.backends[%"PRIuSIZE"].health_check.dsr: "
-                             "bridge \"%s\" has no probe_ip for "
-                             "DSR-path probes", path, j, br->name);
+                             "bridge \"%s\" has no %s for the DSR-path "
+                             "probes of an IPv%d VIP", path, j, br->name,
+                             v4 ? "probe_ip" : "probe_ip6", v4 ? 4 : 6);
         }
     }
     return NULL;

@@ -298,6 +298,11 @@ bridges_to_json(const struct dsr_config *cfg)
             inet_ntop(AF_INET, &br->probe_ip, ip, sizeof ip);
             json_object_set_new(b, "probe_ip", json_string(ip));
         }
+        if (ipv6_addr_is_set(&br->probe_ip6)) {
+            char ip[INET6_ADDRSTRLEN];
+            json_object_set_new(b, "probe_ip6", json_string(
+                                    dsr_ip_to_string(&br->probe_ip6, ip)));
+        }
         if (br->gre_port) {
             json_object_set_new(b, "gre_port", json_string(br->gre_port));
         }

@@ -148,7 +148,7 @@ judge_reply(const struct dsr_path *path, const struct health_dsr_reply *r)
 {
     if (!r->udp) {
         return r->syn_ack ? DSR_PATH_ANSWERED : DSR_PATH_REFUSED;
-    } else if (r->src != path->vip) {
+    } else if (!ipv6_addr_equals(&r->src, &path->vip)) {
         return DSR_PATH_REAL_IP;
     } else if (path->dns && !check_udp_dns_reply_ok(r->payload,
                                                     r->payload_len,
@@ -179,7 +179,8 @@ health_dsr_reply_parse(const struct flow *flow, const struct dp_packet *packet,
     }
     *r = (struct health_dsr_reply) {
         .sport = ntohs(flow->tp_dst),
-        .src = flow->nw_src,
+        .src = (flow->dl_type == htons(ETH_TYPE_IPV6) ? flow->ipv6_src
+                : in6_addr_mapped_ipv4(flow->nw_src)),
         .udp = udp,
         .syn_ack = !(tcp_flags & TCP_RST),
         .payload = l4 + header,

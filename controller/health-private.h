@@ -83,8 +83,8 @@ enum dsr_path_result {
 /* One target's DSR-path probe. */
 struct dsr_path {
     uint32_t service_id;
-    ovs_be32 ip;                /* Backend's real IP. */
-    ovs_be32 vip;
+    struct in6_addr ip;         /* Backend's real IP. */
+    struct in6_addr vip;        /* The probes' family is the VIP's. */
     bool tunnel;                /* gre or ipip service. */
     uint16_t sport;             /* In flight, or 0. */
     bool udp;

@@ -224,7 +224,7 @@ health_set_service(struct health *h, const struct dsr_service *svc)
             t->service_id = svc->id;
             t->ip = be->ip;
             t->dsr.service_id = svc->id;
-            t->dsr.ip = dsr_ip4(&be->ip);   /* DSR-path probes: IPv4. */
+            t->dsr.ip = be->ip;
             t->up = true;
             t->since = time_wall_msec();
             hmap_insert(&h->targets, &t->node, target_hash(svc->id, &be->ip));
@@ -251,7 +251,7 @@ health_set_service(struct health *h, const struct dsr_service *svc)
         }
         t->check = be->check;
         t->vip = svc->vip;
-        t->dsr.vip = dsr_ip4(&svc->vip);
+        t->dsr.vip = svc->vip;
         t->dsr.tunnel = svc->mode != DSR_MODE_L2;
         free(t->service);
         t->service = xstrdup(svc->name);
@@ -362,7 +362,7 @@ start_probe(struct health *h, struct target *t)
  * returns true and that probe's service and backend. */
 bool
 health_dsr_reply(struct health *h, const struct health_dsr_reply *reply,
-                 uint32_t *service_id, ovs_be32 *ip)
+                 uint32_t *service_id, struct in6_addr *ip)
 {
     const struct dsr_path *path = dsr_ports_reply(&h->dsr_ports, reply);
 

@@ -26,8 +26,8 @@
 
 struct dsr_service;
 
-/* Addresses are IPv6 or IPv4-mapped (controller/model.h); the DSR-path
- * probe is IPv4 only. */
+/* Addresses are IPv6 or IPv4-mapped (controller/model.h), the DSR-path
+ * probe's too. */
 typedef void health_change_cb(void *aux, uint32_t service_id,
                               const struct in6_addr *ip, bool up);
 
@@ -35,7 +35,7 @@ typedef void health_change_cb(void *aux, uint32_t service_id,
  * 'sport' to the VIP's 'port', delivered to backend 'ip'. */
 struct health_dsr_probe {
     uint32_t service_id;
-    ovs_be32 ip;                /* The backend's real IP. */
+    struct in6_addr ip;         /* The backend's real IP. */
     uint16_t port;
     uint16_t sport;
     bool udp;                   /* A UDP datagram, else a TCP SYN. */
@@ -50,7 +50,7 @@ typedef bool health_dsr_send_cb(void *aux, const struct health_dsr_probe *);
 /* An answer to a DSR-path probe, addressed to its source port 'sport'. */
 struct health_dsr_reply {
     uint16_t sport;
-    ovs_be32 src;               /* The answer's source address. */
+    struct in6_addr src;        /* The answer's source address. */
     bool udp;
     bool syn_ack;               /* TCP: a SYN-ACK, else an RST. */
     const uint8_t *payload;     /* UDP: the datagram. */
@@ -72,7 +72,7 @@ void health_destroy(struct health *);
 void health_set_service(struct health *, const struct dsr_service *);
 void health_remove_service(struct health *, const struct dsr_service *);
 bool health_dsr_reply(struct health *, const struct health_dsr_reply *,
-                      uint32_t *service_id, ovs_be32 *ip);
+                      uint32_t *service_id, struct in6_addr *ip);
 
 void health_set_max_in_flight(struct health *, unsigned int max);
 void health_reschedule_all(struct health *);

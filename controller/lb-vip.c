@@ -107,9 +107,10 @@ take_na_budget(struct lb_bridge *br)
     return true;
 }
 
-/* If 'flow' is a Neighbor Solicitation for one of the bridge's VIPs
- * (sent to dsrd by add_nd_to_dsrd()'s flow), answers it out of the port
- * it came in on, with the service MAC, and returns true. */
+/* If 'flow' is a Neighbor Solicitation for one of the bridge's VIPs or
+ * its IPv6 probe address (sent to dsrd by add_nd_to_dsrd()'s flow),
+ * answers it out of the port it came in on, with the service (or bridge)
+ * MAC, and returns true. */
 bool
 lb_vip_answer_ns(struct lb_bridge *br, const struct flow *flow,
                  ofp_port_t in_port)
@@ -120,14 +121,19 @@ lb_vip_answer_ns(struct lb_bridge *br, const struct flow *flow,
         return false;
     }
     const struct lb_vip *vip = lb_find_vip(br, &flow->nd_target);
-    if (!vip || !ipv6_addr_is_set(&flow->ipv6_src)) {
-        return vip != NULL;     /* Duplicate address detection: silence. */
+    bool probe_ip = (ipv6_addr_is_set(&br->cfg->probe_ip6)
+                     && ipv6_addr_equals(&flow->nd_target,
+                                         &br->cfg->probe_ip6));
+    if ((!vip && !probe_ip) || !ipv6_addr_is_set(&flow->ipv6_src)) {
+        /* Not ours, or duplicate address detection: silence. */
+        return vip || probe_ip;
     }
     if (take_na_budget(br)) {
         struct dp_packet na;
 
         dp_packet_init(&na, 0);
-        compose_nd_na(&na, vip->mac, flow->dl_src, &vip->ip, &flow->ipv6_src,
+        compose_nd_na(&na, vip ? vip->mac : br->cfg->mac, flow->dl_src,
+                      &flow->nd_target, &flow->ipv6_src,
                       htonl(ND_RSO_SOLICITED | ND_RSO_OVERRIDE));
         ofctrl_send_packet(br->ofctrl, &na, in_port);
         dp_packet_uninit(&na);

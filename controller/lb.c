@@ -379,7 +379,8 @@ static void
 set_base_owner(struct lb_bridge *br)
 {
     struct dsr_owner *owner = pipeline_base(br->cfg->mac, br->cfg->probe_ip,
-                                            br->pin_syns);
+                                            &br->cfg->probe_ip6, br->pin_syns,
+                                            lb_nd_in_flows(br));
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
 }
@@ -626,6 +627,7 @@ run_bridge(struct lb_bridge *br)
     }
     if (br->nd_in_flows != lb_nd_in_flows(br)) {
         br->nd_in_flows = !br->nd_in_flows;
+        set_base_owner(br);     /* The probe address's ND answers. */
         HMAP_FOR_EACH (vip, node, &br->vips) {
             if (!IN6_IS_ADDR_V4MAPPED(&vip->ip)) {
                 set_vip_owner(br, vip);

@@ -130,6 +130,7 @@ struct dsr_bridge_config {
     char *target;               /* OpenFlow target, e.g. unix:.../br.mgmt. */
     struct eth_addr mac;        /* Default service MAC; source of ARPs. */
     ovs_be32 probe_ip;          /* Source of DSR-path probes, or 0. */
+    struct in6_addr probe_ip6;  /* Same for IPv6 VIPs, or all-zero. */
     char *gre_port;             /* GRE port of "gre" services, or NULL to
                                  * find it in OVSDB. */
     char *ipip_port;            /* Internal port that hands "ipip"

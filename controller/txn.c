@@ -394,6 +394,8 @@ check_settings(const struct dsr_config *cfg, const json_t *json)
                                                                    a->name);
         same_bridges = (b && !strcmp(a->target, b->target)
                         && eth_addr_equals(a->mac, b->mac)
+                        && a->probe_ip == b->probe_ip
+                        && ipv6_addr_equals(&a->probe_ip6, &b->probe_ip6)
                         && nullable_string_is_equal(a->gre_port, b->gre_port)
                         && !strcmp(a->ipip_port, b->ipip_port)
                         && a->ct_zone_limit == b->ct_zone_limit

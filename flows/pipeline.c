@@ -100,13 +100,19 @@ add_pin_flows(struct dsr_owner *owner, bool v6, bool pin_syns)
     free(actions);
 }
 
+static void add_probe_ip6_flows(struct dsr_owner *,
+                                const struct in6_addr *ip,
+                                struct eth_addr mac, bool nd_in_flows);
+
 /* The bridge's own flows: normal switching for everything dsrd does not
  * claim, ARP replies addressed to dsrd's resolver, and, with a probe
  * address, ARP for it and the backends' answers to DSR-path probes.
  * Without 'pin_syns' (the kernel datapath: see flows/README.md,
  * "Connection pinning") SYNs pass table 21 unpinned. */
 struct dsr_owner *
-pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
+pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip,
+              const struct in6_addr *probe_ip6, bool pin_syns,
+              bool nd_in_flows)
 {
     struct dsr_owner *owner = dsr_owner_create(dsr_cookie(DSR_COOKIE_BASE,
                                                           0));
@@ -149,6 +155,9 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip, bool pin_syns)
                                DSR_PRIO_ARP_FOR_DSRD, match, "controller");
             free(match);
         }
+    }
+    if (ipv6_addr_is_set(probe_ip6)) {
+        add_probe_ip6_flows(owner, probe_ip6, bridge_mac, nd_in_flows);
     }
     return owner;
 }
@@ -282,6 +291,29 @@ add_nd_to_dsrd(struct dsr_owner *owner, const struct in6_addr *vip)
     dsr_owner_add_flow(owner, DSR_TABLE_ND, DSR_PRIO_ARP_RESPONDER, match,
                        "controller");
     free(match);
+}
+
+/* The IPv6 probe address: answered by ND as a VIP is, and the answers to
+ * the probes sent from it to dsrd. */
+static void
+add_probe_ip6_flows(struct dsr_owner *owner, const struct in6_addr *ip,
+                    struct eth_addr mac, bool nd_in_flows)
+{
+    char ip_s[INET6_ADDRSTRLEN];
+
+    if (nd_in_flows) {
+        add_nd_responder(owner, ip, mac);
+    } else {
+        add_nd_to_dsrd(owner, ip);
+    }
+    ipv6_string_mapped(ip_s, ip);
+    for (int tcp = 1; tcp >= 0; tcp--) {
+        char *match = xasprintf("%s,ipv6_dst=%s", tcp ? "tcp6" : "udp6",
+                                ip_s);
+        dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
+                           match, "controller");
+        free(match);
+    }
 }
 
 /* A VIP: the bridge answers ARP (or, for IPv6, Neighbor Solicitations)

@@ -194,7 +194,9 @@ struct pipeline_service {
 };
 
 struct dsr_owner *pipeline_base(struct eth_addr bridge_mac,
-                                ovs_be32 probe_ip, bool pin_syns);
+                                ovs_be32 probe_ip,
+                                const struct in6_addr *probe_ip6,
+                                bool pin_syns, bool nd_in_flows);
 struct dsr_owner *pipeline_vip(const struct in6_addr *vip,
                                struct eth_addr mac,
                                const struct eth_addr *routed_to,

@@ -240,6 +240,11 @@ check_format__(struct validator *v, const char *format, const json_t *instance)
         if (inet_pton(AF_INET, s, &addr) != 1) {
             return error__(v, "\"%s\" is not an IPv4 address", s);
         }
+    } else if (!strcmp(format, "ipv6")) {
+        struct in6_addr addr;
+        if (inet_pton(AF_INET6, s, &addr) != 1) {
+            return error__(v, "\"%s\" is not an IPv6 address", s);
+        }
     } else if (!strcmp(format, "ip")) {
         /* Either family, in any form inet_pton() takes (RFC 4291 2.2). */
         struct in6_addr addr;

@@ -354,12 +354,17 @@ static const struct {
             " [{\"ip\": \"2001:db8:1::11\"}]}"),
      "$.services[0].backends[0].ip: 2001:db8:1::11 is IPv6 but the VIP is "
      "IPv4: in mode \"ipip\""},
+    {"{\"bridges\": [{\"name\": \"br0\", \"probe_ip6\": \"fe80::5\"}],"
+     " \"services\": []}",
+     "$.bridges[0].probe_ip6: fe80::5 is a link-local address"},
+    {"{\"bridges\": [{\"name\": \"br0\", \"probe_ip6\": \"10.0.0.5\"}],"
+     " \"services\": []}", "\"10.0.0.5\" is not an IPv6 address"},
     {CONFIG("{\"name\": \"web\", \"vip\": \"2001:db8::100\", \"protocol\":"
             " \"tcp\", \"port\": 80, \"mode\": \"gre\", \"backends\":"
             " [{\"ip\": \"10.1.0.11\", \"health_check\": {\"type\":"
             " \"tcp\", \"dsr\": true}}]}"),
-     "$.services[0].backends[0].health_check.dsr: DSR-path probes need an "
-     "IPv4 VIP and an IPv4 backend so far"},
+     "$.services[0].backends[0].health_check.dsr: bridge \"br0\" has no "
+     "probe_ip6 for the DSR-path probes of an IPv6 VIP"},
 };
 
 /* Tunnel modes and the bridge's tunnel ports survive a round trip
@@ -368,7 +373,9 @@ START_TEST(test_tunnel_modes_round_trip)
 {
     static const char text[] =
         "{\"bridges\": [{\"name\": \"br0\", \"gre_port\": \"gre0\","
-        "                \"ipip_port\": \"lb-ipip\"}, {\"name\": \"br1\"}],"
+        "                \"ipip_port\": \"lb-ipip\","
+        "                \"probe_ip6\": \"2001:DB8:0::250\"},"
+        "               {\"name\": \"br1\"}],"
         " \"services\": ["
         "  {\"name\": \"g\", \"bridge\": \"br0\", \"vip\": \"10.0.0.53\","
         "   \"protocol\": \"tcp\", \"port\": 80, \"mode\": \"gre\","
@@ -379,7 +386,8 @@ START_TEST(test_tunnel_modes_round_trip)
         "  {\"name\": \"g6\", \"bridge\": \"br0\","
         "   \"vip\": \"2001:db8::53\", \"protocol\": \"tcp\", \"port\": 80,"
         "   \"mode\": \"gre\", \"backends\": [{\"ip\": \"10.1.0.3\"},"
-        "                                    {\"ip\": \"2001:db8:1::3\"}]},"
+        "                                    {\"ip\": \"2001:db8:1::3\"}],"
+        "   \"health_check\": {\"type\": \"tcp\", \"dsr\": true}},"
         "  {\"name\": \"l\", \"bridge\": \"br1\", \"vip\": \"10.0.0.54\","
         "   \"protocol\": \"udp\", \"port\": 53, \"backends\": []}]}";
     struct dsr_config cfg, again;
@@ -410,6 +418,7 @@ START_TEST(test_tunnel_modes_round_trip)
     json_t *j2 = dsr_config_to_json(&again);
     ck_assert(json_equal(j, j2));
     ck_assert(strstr(dumped, "\"mode\": \"gre\""));
+    ck_assert(strstr(dumped, "\"probe_ip6\": \"2001:db8::250\""));
     ck_assert(!strstr(dumped, "\"ipip_port\": \"dsr-ipip\""));
     json_decref(j);
     json_decref(j2);

@@ -7,6 +7,7 @@
 #include "tests/check-run.h"
 #include <stdlib.h>
 #include <string.h>
+#include "controller/model.h"
 #include "flows/flow-set.h"
 #include "flows/pipeline.h"
 #include "flows/slots.h"
@@ -80,7 +81,8 @@ service(const char *vip)
 START_TEST(test_base)
 {
     char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01"),
-                                                  0, true));
+                                                  0, &in6addr_any, true,
+                                                  true));
 
     ck_assert_str_eq(text,
         "table=0,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
@@ -102,6 +104,32 @@ START_TEST(test_base)
         PIN_FLOWS(23, "ct_state=+rel+trk,ip", RELATED_ACTIONS)
         PIN_FLOWS(24, "ct_state=-inv+trk,ip", RELATED_ACTIONS));
     free(text);
+}
+END_TEST
+
+/* An IPv6 probe address: answered by ND (in flows, or by dsrd where the
+ * datapath cannot), and the probes' answers to it go to dsrd. */
+START_TEST(test_base_probe_ip6)
+{
+    struct in6_addr probe_ip6;
+
+    ck_assert(dsr_ip_parse("2001:db8::250", &probe_ip6));
+    for (int in_flows = 0; in_flows < 2; in_flows++) {
+        char *text = format_and_release(pipeline_base(
+            mac("02:d5:d5:00:00:01"), 0, &probe_ip6, true, in_flows));
+
+        ck_assert_msg(strstr(text, "table=0,priority=400,cookie="
+                             "0xd500000000000000,tcp6,ipv6_dst=2001:db8::250 "
+                             "actions=CONTROLLER:65535\n"), "%s", text);
+        ck_assert(strstr(text, "udp6,ipv6_dst=2001:db8::250 "
+                         "actions=CONTROLLER:65535\n"));
+        ck_assert(strstr(text, "nd_target=2001:db8::250"));
+        bool to_dsrd = strstr(text, "nw_ttl=255,icmp_type=135,"
+                              "nd_target=2001:db8::250 "
+                              "actions=CONTROLLER") != NULL;
+        ck_assert_msg(to_dsrd == !in_flows, "%s", text);
+        free(text);
+    }
 }
 END_TEST
 
@@ -617,6 +645,7 @@ END_TEST
 
 CHECK_MAIN("pipeline",
            CHECK_TEST(test_base),
+           CHECK_TEST(test_base_probe_ip6),
            CHECK_TEST(test_vip),
            CHECK_TEST(test_routed_vip),
            CHECK_TEST(test_vip6),

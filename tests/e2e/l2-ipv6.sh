@@ -26,14 +26,16 @@ done
 
 fast='"interval_ms": 100, "timeout_ms": 1000, "rise": 2, "fall": 2'
 e2e_start_dsrd <<EOC
-{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC"}],
+{"bridges": [{"name": "br0", "mac": "$SERVICE_MAC",
+               "probe_ip6": "2001:db8::250"}],
  "services": [
   {"name": "web", "vip": "$VIP", "protocol": "tcp", "port": 80,
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"},
                 {"ip": "10.0.0.13"}]},
   {"name": "web6", "vip": "2001:DB8:0::100", "protocol": "tcp", "port": 80,
-   "health_check": {"type": "http", "path": "/health", $fast},
-   "backends": [{"ip": "2001:db8::11", "health_check": {"type": "tcp"}},
+   "health_check": {"type": "http", "path": "/health", "dsr": true, $fast},
+   "backends": [{"ip": "2001:db8::11",
+                 "health_check": {"type": "tcp", "dsr": true}},
                 {"ip": "2001:db8::12"},
                 {"ip": "2001:db8::13", "state": "disabled"}]}]}
 EOC
@@ -236,5 +238,24 @@ api GET /metrics
 expect 200
 grep -q '^dsr_backend_up{service="web6",backend="2001:db8::12",check="http"} 0$' \
     "$SB_DIR/body" || sb_fail "/metrics: $(grep 'dsr_backend_up{service="web6"' "$SB_DIR/body")"
+
+# The DSR-path probe over IPv6 (a SYN from the bridge's probe_ip6 to the
+# VIP, delivered as a client's): be1 loses the VIP from its lo, its plain
+# check on its real address still passes, and the probe takes it down.
+web6_reason() {
+    api GET /v1/status
+    jq -r '.services[] | select(.name == "web6") | .backends[]
+        | select(.ip == "2001:db8::11") | .reason // ""' "$SB_DIR/body"
+}
+sb_exec be1 ip -6 addr del "$VIP6/128" dev lo
+no_vip() {
+    [ "$(web6_health 2001:db8::11)" = down ] \
+        && web6_reason | grep >/dev/null "VIP not configured on backend"
+}
+sb_wait_until no_vip \
+    || sb_fail "be1 without the VIP: $(web6_health 2001:db8::11), $(web6_reason)"
+sb_exec be1 ip -6 addr add "$VIP6/128" dev lo
+be1_up6() { [ "$(web6_health 2001:db8::11)" = up ]; }
+sb_wait_until be1_up6 || sb_fail "be1 with the VIP back: $(web6_reason)"
 
 e2e_pass "L2 DSR over IPv6, dual stack"

@@ -37,8 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
         paths[i] = (struct dsr_path) {
             .service_id = i + 1,
-            .ip = htonl(0x0a00000b + i),
-            .vip = htonl(0x0a000064),
+            .ip = in6_addr_mapped_ipv4(htonl(0x0a00000b + i)),
+            .vip = in6_addr_mapped_ipv4(htonl(0x0a000064)),
         };
         dsr_path_start(&ports, &paths[i], checks[i], sent, NULL);
         ovs_assert(paths[i].sport);

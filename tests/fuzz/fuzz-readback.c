@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct ofctrl *ofc = ofctrl_create("br0", "unix:/nonexistent", NULL,
                                        NULL);
-    struct dsr_owner *base = pipeline_base(mac, 0, true);
+    struct dsr_owner *base = pipeline_base(mac, 0, &in6addr_any, true,
+                                           true);
     ofctrl_set_owner(ofc, base->cookie, base);
     dsr_owner_unref(base);
 
