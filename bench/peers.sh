@@ -57,6 +57,9 @@ done
     || { echo "bench/peers: no $build/controller/dsrd" >&2; exit 1; }
 
 export DSRD=$build/controller/dsrd
+# The userspace datapath: its forwarding is ovs-vswitchd's CPU time, which
+# the kernel datapath's (softirq, no process) would not show.
+export DSR_DATAPATH=userspace
 # shellcheck source=SCRIPTDIR/../deploy/sandbox.sh
 . "$top/deploy/sandbox.sh"
 sb_init dsr-peers
