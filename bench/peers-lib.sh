@@ -181,9 +181,11 @@ peers_pids_haproxy() {
 # peers_ticks PID...: their CPU time (user + system, every thread) in
 # clock ticks, from /proc/PID/stat.
 peers_ticks() {
-    local pid t=0
+    local pid t=0 f
     for pid; do
-        t=$((t + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+        # After "PID (COMM) ": state is field 1, utime 12, stime 13.
+        read -r -a f <<< "$(sed 's/.*) //' "/proc/$pid/stat")"
+        t=$((t + f[11] + f[12]))
     done
     echo "$t"
 }
@@ -192,12 +194,14 @@ peers_ticks() {
 # client received, bytes into and out of the LB node (up0 + hap0), and
 # the CPU time of its processes so far.
 peers_sample() {
-    local d
-    d=/sys/class/net
+    local d=/sys/class/net c rx1 rx2 tx1 tx2
+    # Sums in the shell: its arithmetic is 64-bit, awk may print 1e+09.
+    c=$(sb_exec client cat $d/eth0/statistics/rx_bytes)
+    read -r rx1 rx2 tx1 tx2 <<< "$(ip netns exec "$SB_LB" cat \
+        $d/up0/statistics/rx_bytes $d/hap0/statistics/rx_bytes \
+        $d/up0/statistics/tx_bytes $d/hap0/statistics/tx_bytes | tr '\n' ' ')"
     # shellcheck disable=SC2046
-    echo "$(sb_exec client cat $d/eth0/statistics/rx_bytes)" \
-         "$(ip netns exec "$SB_LB" cat $d/up0/statistics/rx_bytes $d/hap0/statistics/rx_bytes | awk '{n += $1} END {print n}')" \
-         "$(ip netns exec "$SB_LB" cat $d/up0/statistics/tx_bytes $d/hap0/statistics/tx_bytes | awk '{n += $1} END {print n}')" \
+    echo "$c $((rx1 + rx2)) $((tx1 + tx2))" \
          "$(peers_ticks $(peers_pids_dsr))" \
          "$(peers_ticks $(peers_pids_haproxy))"
 }
@@ -269,7 +273,7 @@ CPU_10K="\$8 / hz / (\$3 / 1e4)"
 peers_num() {
     awk -v v="$1" 'BEGIN {
         a = v < 0 ? -v : v
-        if (v == "") print "-"
+        if (v !~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) print "-"
         else if (a >= 100) printf "%.0f\n", v
         else if (a >= 10) printf "%.1f\n", v
         else if (a >= 1) printf "%.2f\n", v

@@ -109,6 +109,9 @@ for w in $WORKLOADS; do
         done
     done
 done
+# (An error inside an arithmetic expansion ends the loop, not the script.)
+[ "$(wc -l < "$SB_DIR/results")" = $((runs * 11)) ] \
+    || sb_fail "$(wc -l < "$SB_DIR/results") runs recorded, not $((runs * 11))"
 
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
@@ -132,7 +135,7 @@ echo "Claims (DSR's load balancer against a proxy's, measured: DSR ÷ HAProxy)"
 for w in 1m 10k 10b; do
     r=$(peers_ratio "$w" dsr haproxy "$LB_IN")
     echo "  $(peers_pad 7 "$(peers_size "$w"):") bytes into the LB" \
-         "$(peers_num "$(awk -v r="$r" 'BEGIN {print (1 - r) * 100}')") % fewer" \
+         "$(peers_num "$(awk -v r="$r" 'BEGIN {if (r != "-") print (1 - r) * 100}')") % fewer" \
          "(Kemp: 87 % less traffic; Tula: 90 % or more less bandwidth);" \
          "requests/s $(peers_ratio "$w" dsr haproxy "$RPS")×" \
          "(Loadbalancer.org: 8× NAT mode for HTTP)"
