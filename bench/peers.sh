@@ -29,7 +29,8 @@
 # DSR, haproxy for HAProxy, all of them for direct (the LB idle, the
 # floor).  Then DSR ÷ HAProxy and DSR ÷ direct, the sources' claims and
 # issue 20's goals.  tcpdump counts the packets from the VIP (DSR
-# replies) that entered the LB node over the whole run: 0 expected.
+# replies) that entered the LB node over the whole run: 0 expected (a
+# control ping from the VIP at the end shows that it would see them).
 #
 # LB_CPUS=LIST pins the LB node's processes to those CPUs (taskset) and
 # gives HAProxy as many threads, to model a node of that size.
@@ -83,13 +84,14 @@ if [ -n "$LB_CPUS" ]; then
     done
 fi
 
-# Packets from the VIP entering the LB node on any link: DSR replies that
-# did not bypass it.  Outgoing ones (-Q in) and the real IPs' do not count.
-ip netns exec "$SB_LB" timeout -s INT "$lifetime" tcpdump -n -i any -Q in \
-    -Z root -w "$SB_DIR/vip.pcap" "src host $VIP" \
-    < /dev/null > /dev/null 2> "$SB_DIR/tcpdump.err" &
+# IP packets from the VIP entering the LB node on any link: DSR replies
+# that did not bypass it.  Outgoing ones (-Q in), the real IPs' and ARP
+# (OVS's answers for the VIP to the node's own kernel) do not count.
+ip netns exec "$SB_LB" timeout -s INT "$lifetime" tcpdump -n -l \
+    --immediate-mode -c 100000 -i any -Q in "ip and src host $VIP" \
+    < /dev/null > "$SB_DIR/vip.txt" 2> "$SB_DIR/tcpdump.err" &
 tcpdump_pid=$!
-sb_wait_until grep 'listening on' "$SB_DIR/tcpdump.err" > /dev/null
+sb_wait_until grep -s 'listening on' "$SB_DIR/tcpdump.err" > /dev/null
 
 # Warm-up, not recorded: ARP, megaflows, HAProxy's first checks.
 secs_run=$secs
@@ -113,9 +115,16 @@ done
 [ "$(wc -l < "$SB_DIR/results")" = $((runs * 11)) ] \
     || sb_fail "$(wc -l < "$SB_DIR/results") runs recorded, not $((runs * 11))"
 
+# The capture's control: a ping from the VIP to dsrd's address enters the
+# LB node (and is dropped there: OVS answers ARP for the VIP), and must
+# be seen, else "0 packets" below would mean nothing.
+sb_exec be1 ping -n -q -c 1 -w 1 -I "$VIP" "$LB_IP" > /dev/null 2>&1 || true
+sb_wait_until grep 'ICMP echo request' "$SB_DIR/vip.txt" > /dev/null \
+    || sb_fail "tcpdump did not see the control packet from the VIP"
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
-leaked=$(tcpdump -n -r "$SB_DIR/vip.pcap" 2> /dev/null | wc -l)
+leaked=$(awk '/ IP / && !/ICMP echo request/ {n++} END {print n + 0}' \
+             "$SB_DIR/vip.txt")
 
 echo "DSR against HAProxy (mode tcp), $(nproc) cores; wrk -t1 -c$conns" \
      "-d${secs}s; UDP: $window outstanding, $udp_req-byte requests," \
@@ -129,7 +138,7 @@ peers_table udp "UDP request/response ($udp_req B → $udp_resp B); HAProxy cann
 
 echo
 echo "DSR replies that entered the LB node: $leaked packets from the VIP" \
-     "(tcpdump -Q in on all its links, every run)"
+     "(tcpdump -Q in on all its links, every run; it saw the control ping)"
 echo
 echo "Claims (DSR's load balancer against a proxy's, measured: DSR ÷ HAProxy)"
 for w in 1m 10k 10b; do
