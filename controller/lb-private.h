@@ -177,6 +177,10 @@ struct lb_vip *lb_find_vip(const struct lb_bridge *, const struct in6_addr *);
 const struct lb_vip *lb_vip_clash(const struct lb_bridge *,
                                   const struct lb_vip *);
 void lb_vip_announce(struct lb_bridge *, const struct lb_vip *);
+void lb_vip_send_mld_report(struct lb_bridge *, const struct in6_addr *,
+                            size_t n, uint8_t type);
+bool lb_vip_answer_mld_query(struct lb_bridge *, const struct flow *,
+                             bool routed);
 bool lb_vip_answer_ns(struct lb_bridge *, const struct flow *,
                       ofp_port_t in_port);
 

@@ -9,6 +9,7 @@
 #include "controller/health.h"
 #include "controller/lb-private.h"
 #include "controller/lb-slots.h"
+#include "controller/mld.h"
 #include "controller/model.h"
 #include "controller/neighbor.h"
 #include "controller/ofctrl.h"
@@ -340,7 +341,8 @@ lb_packet_in(void *br_, const struct flow *flow,
     if (lb_probe_packet_in(br, flow, packet)) {
         return;
     }
-    if (lb_vip_answer_ns(br, flow, in_port)) {
+    if (lb_vip_answer_ns(br, flow, in_port)
+        || lb_vip_answer_mld_query(br, flow, routed_to(br) != NULL)) {
         return;
     }
     struct neighbor_change change;
@@ -658,6 +660,10 @@ run_bridge(struct lb_bridge *br)
                 vip->announce = false;
                 lb_vip_announce(br, vip);
             }
+        }
+        if (ipv6_addr_is_set(&br->cfg->probe_ip6) && !routed_to(br)) {
+            lb_vip_send_mld_report(br, &br->cfg->probe_ip6, 1,
+                                   MLD2_CHANGE_TO_EXCLUDE);
         }
     }
 }

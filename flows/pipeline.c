@@ -133,6 +133,12 @@ pipeline_base(struct eth_addr bridge_mac, ovs_be32 probe_ip,
                       ETH_ADDR_ARGS(bridge_mac));
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
                        match, "controller,NORMAL");
+    /* MLD queries: dsrd reports the groups of the addresses the bridge
+     * answers solicitations for (controller/mld.h); the others on the
+     * segment answer as ever. */
+    dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_ARP_FOR_DSRD,
+                       "icmp6,icmp_type=130,icmp_code=0",
+                       "controller,NORMAL");
     dsr_owner_add_flow(owner, DSR_TABLE_INGRESS, DSR_PRIO_NORMAL, "",
                        "NORMAL");
     dsr_owner_add_flow(owner, DSR_TABLE_DELIVER, DSR_PRIO_NORMAL, "",

@@ -92,6 +92,8 @@ START_TEST(test_base)
         "table=0,priority=400,cookie=0xd500000000000000,"
         "icmp6,dl_dst=02:d5:d5:00:00:01,icmp_type=136,icmp_code=0 "
         "actions=CONTROLLER:65535,NORMAL\n"
+        "table=0,priority=400,cookie=0xd500000000000000,"
+        "icmp6,icmp_type=130,icmp_code=0 actions=CONTROLLER:65535,NORMAL\n"
         "table=10,priority=0,cookie=0xd500000000000000 actions=NORMAL\n"
         PIN_FLOWS(20, "ip", "actions=move:NXM_NX_CT_MARK[]->NXM_NX_REG1[],"
                   "resubmit(,22)")
