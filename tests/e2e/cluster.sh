@@ -300,8 +300,11 @@ API_URL=$B api GET /v1/cluster
 expect 200 '.store_version as $v | .nodes[] | select(.name == "a")
             | .applied_version < $v'
 ip -n "$SB_LB" rule del pref 10
-sb_wait_until converged
-sb_wait_until all_applied
+# Node a retries the store after its reconnect backoff (up to 8 s by
+# then), then applies what it missed among 1,002 services: on a busy
+# machine that has taken over 20 s.
+SB_WAIT=60 sb_wait_until converged
+SB_WAIT=60 sb_wait_until all_applied
 api GET /v1/services/web
 expect 200 '.backends[1].weight == 4' '.backends[0].weight == 100'
 echo "node a cut off: forwarded, said so, refused a write; caught up after"
