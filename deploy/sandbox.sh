@@ -128,7 +128,9 @@ sb_count_reaches() {
 }
 
 sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
-sb_vsctl() { ovs-vsctl --timeout=10 "$@"; }
+# ovs-vsctl waits for ovs-vswitchd to apply the change; in the VM of make
+# check-vm (software emulation) on a busy host that has taken over 10 s.
+sb_vsctl() { ovs-vsctl --timeout=60 "$@"; }
 
 sb_start_vswitchd() {
     local vswitchd=ovs-vswitchd
@@ -551,7 +553,7 @@ sb_tunnel_host_ipv6() {
 sb_tunnel_vsctl() {
     local name=$1
     shift
-    OVS_RUNDIR=$SB_DIR/$name ovs-vsctl --timeout=10 \
+    OVS_RUNDIR=$SB_DIR/$name ovs-vsctl --timeout=60 \
         --db="unix:$SB_DIR/$name/db.sock" "$@"
 }
 

@@ -105,7 +105,7 @@ in_node() {
 lab_vsctl() {
     local i=$1
     shift
-    in_node "$i" ovs-vsctl --db="unix:$SB_DIR/lb$i/db.sock" --timeout=10 "$@"
+    in_node "$i" ovs-vsctl --db="unix:$SB_DIR/lb$i/db.sock" --timeout=60 "$@"
 }
 lab_start_vswitchd() {
     in_node "$1" ovs-vswitchd "unix:$SB_DIR/lb$1/db.sock" \
