@@ -118,6 +118,10 @@ service_to_pipeline(const struct lb_bridge *br, const struct dsr_service *svc,
                 ? DSR_SLOT_HASH_5TUPLE : DSR_SLOT_HASH_DP);
     ps->mac = svc->mac;
     ps->pin_connections = svc->pin_connections;
+    /* The kernel's dp_hash is the skb's hash, which a local sender's
+     * socket sets and changes at each retransmission timeout: a
+     * retransmitted SYN, unpinned there, would land in another slot. */
+    ps->sym_l4 = br->tunnels.kind == DATAPATH_KERNEL;
     if (routed_to(br)) {
         ps->routed = true;
         ps->routed_to = *routed_to(br);
@@ -558,15 +562,17 @@ lb_destroy(struct lb *lb)
     free(lb);
 }
 
-/* The bridge's tunnel ports or routes changed (or may have): its gre and
- * ipip services' flows are recomputed. */
+/* The bridge's services' flows are recomputed: with 'tunnels_only', its
+ * gre and ipip services' (its tunnel ports or routes changed, or may
+ * have), else all (its datapath changed). */
 static void
-mark_tunnel_services_dirty(struct lb_bridge *br)
+mark_services_dirty(struct lb_bridge *br, bool tunnels_only)
 {
     const struct dsr_service *svc;
 
     HMAP_FOR_EACH (svc, name_node, &br->lb->cfg->services) {
-        if (svc->mode != DSR_MODE_L2 && !strcmp(svc->bridge, br->cfg->name)) {
+        if ((!tunnels_only || svc->mode != DSR_MODE_L2)
+            && !strcmp(svc->bridge, br->cfg->name)) {
             hmapx_add(&br->dirty_services, CONST_CAST(struct dsr_service *,
                                                       svc));
         }
@@ -591,7 +597,7 @@ run_connection(struct lb_bridge *br)
         neighbor_probe_all_soon(&br->neighbors);
         tunnel_forget_routes(&br->tunnels);
         br->tunnels.ipip_dirty = true;
-        mark_tunnel_services_dirty(br);
+        mark_services_dirty(br, true);
         HMAP_FOR_EACH (vip, node, &br->vips) {
             vip->announce = true;
         }
@@ -626,6 +632,7 @@ run_bridge(struct lb_bridge *br)
     if (br->pin_syns != (br->tunnels.kind != DATAPATH_KERNEL)) {
         br->pin_syns = !br->pin_syns;
         set_base_owner(br);
+        mark_services_dirty(br, false);    /* Their groups' hash. */
     }
     if (br->nd_in_flows != lb_nd_in_flows(br)) {
         br->nd_in_flows = !br->nd_in_flows;
@@ -639,7 +646,7 @@ run_bridge(struct lb_bridge *br)
     bool ipip_changed = tunnel_sync_ipip(&br->tunnels, br->lb->cfg);
     bool routes_changed = tunnel_run(&br->tunnels, br->lb->datapaths);
     if (ports_changed || ipip_changed || routes_changed) {
-        mark_tunnel_services_dirty(br);
+        mark_services_dirty(br, true);
     }
     HMAPX_FOR_EACH (node, &br->dirty_services) {
         program_service(br->lb, br, node->data);

@@ -484,7 +484,11 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
     } else if (strcmp(gd->props.selection_method, "dp_hash") || n_fields) {
         return false;
     }
-    if (gd->type != OFPGT11_SELECT || gd->props.selection_method_param
+    uint64_t sym_l4_param = (uint64_t) OVS_HASH_ALG_SYM_L4 << 32;
+    sg->sym_l4 = (sg->hash == DSR_SLOT_HASH_DP
+                  && gd->props.selection_method_param == sym_l4_param);
+    if (gd->type != OFPGT11_SELECT
+        || (gd->props.selection_method_param && !sg->sym_l4)
         || (n_buckets != 0 && n_buckets != DSR_SLOTS)) {
         return false;
     }
@@ -533,6 +537,7 @@ dsr_slot_group_equal(const struct dsr_slot_group *a,
 {
     return (a->hash == b->hash
             && (a->hash != DSR_SLOT_HASH_IP_SRC || a->ipv6 == b->ipv6)
+            && a->sym_l4 == b->sym_l4
             && !memcmp(a->slot_ips, b->slot_ips, sizeof a->slot_ips)
             && (a->next_table == b->next_table || !slot_group_any(a)));
 }
@@ -553,6 +558,10 @@ dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
     ovs_strlcpy(gm->props.selection_method,
                 sg->hash == DSR_SLOT_HASH_DP ? "dp_hash" : "hash",
                 sizeof gm->props.selection_method);
+    if (sg->sym_l4) {
+        gm->props.selection_method_param = ((uint64_t) OVS_HASH_ALG_SYM_L4
+                                            << 32);
+    }
     union mf_value ones;
     memset(&ones, 0xff, sizeof ones);
     if (sg->hash == DSR_SLOT_HASH_IP_SRC) {

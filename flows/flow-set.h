@@ -45,6 +45,10 @@ struct dsr_slot_group {
     bool ipv6;                  /* With DSR_SLOT_HASH_IP_SRC:
                                  * fields(ipv6_src) (ip_src ignores IPv6
                                  * packets). */
+    bool sym_l4;                /* With DSR_SLOT_HASH_DP: the datapath
+                                 * hashes the packet's headers
+                                 * (OVS_HASH_ALG_SYM_L4), not the hash a
+                                 * sender's socket gave it. */
     uint8_t next_table;
     ovs_be32 slot_ips[DSR_SLOTS];     /* 0: the bucket drops. */
 };

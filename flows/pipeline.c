@@ -403,6 +403,7 @@ set_slot_group(struct dsr_owner *owner, const struct pipeline_service *svc,
     sg.hash = svc->hash;
     sg.ipv6 = (svc->hash == DSR_SLOT_HASH_IP_SRC
                && !IN6_IS_ADDR_V4MAPPED(&svc->vip));
+    sg.sym_l4 = svc->hash == DSR_SLOT_HASH_DP && svc->sym_l4;
     sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
                                           : DSR_TABLE_BACKEND);
     memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);

@@ -187,6 +187,10 @@ struct pipeline_service {
     uint16_t port;              /* Destination port; 0 means all ports. */
     enum pipeline_mode mode;
     enum dsr_slot_hash hash;    /* How the group picks a packet's slot. */
+    bool sym_l4;                /* dp_hash of the headers, not of the
+                                 * socket's hash (the kernel datapath:
+                                 * flows/README.md, "Connection
+                                 * pinning"). */
     struct eth_addr mac;        /* l2: eth_src of frames to backends. */
     bool pin_connections;       /* Conntrack pins (README.md). */
     bool routed;                /* Its VIP is routed to this node (BGP): */

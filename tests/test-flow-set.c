@@ -286,6 +286,12 @@ START_TEST(test_slot_group_read_back)
     b.hash = DSR_SLOT_HASH_IP_SRC;
     ck_assert(!slot_group_round_trip(&a, &b));
     ck_assert(slot_group_round_trip(&b, &b));
+    /* The kernel datapath's groups: dp_hash of the headers. */
+    b = a;
+    b.sym_l4 = true;
+    ck_assert(!slot_group_round_trip(&a, &b));
+    ck_assert(!slot_group_round_trip(&b, &a));
+    ck_assert(slot_group_round_trip(&b, &b));
 
     memset(b.slot_ips, 0, sizeof b.slot_ips);
     ck_assert(slot_group_round_trip(&b, &b));
