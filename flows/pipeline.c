@@ -554,6 +554,27 @@ set_backend_rows(struct dsr_owner *owner,
     free(rows);
 }
 
+/* The actions that hand a packet of 'svc' to its group.  With 'sym_l4'
+ * (the kernel datapath) an IPv6 packet's flow label is cleared first: the
+ * kernel hashes an IPv6 packet with a flow label by its addresses and
+ * label alone, and a Linux sender changes its label at every
+ * retransmission timeout, so one connection's packets would hash apart
+ * (flows/README.md, "Connection pinning"). */
+static bool
+clears_flow_label(const struct pipeline_service *svc)
+{
+    return (svc->sym_l4 && svc->hash == DSR_SLOT_HASH_DP
+            && !IN6_IS_ADDR_V4MAPPED(&svc->vip));
+}
+
+static char *
+group_actions(const struct pipeline_service *svc)
+{
+    return xasprintf("%sgroup:%"PRIu32,
+                     clears_flow_label(svc) ? "set_field:0->ipv6_label," : "",
+                     svc->id);
+}
+
 /* A service: its classifier flows (one per protocol) name the service in
  * reg0 and look the connection up in conntrack.  Per backend, a flow in
  * DSR_TABLE_BACKEND delivers the connections pinned to it (draining
@@ -569,8 +590,9 @@ pipeline_service(const struct pipeline_service *svc,
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
     struct ds s = DS_EMPTY_INITIALIZER;
-    char *syn_actions = xasprintf("set_field:%"PRIu32"->reg0,group:%"PRIu32,
-                                  svc->id, svc->id);
+    char *group = group_actions(svc);
+    char *syn_actions = xasprintf("set_field:%"PRIu32"->reg0,%s", svc->id,
+                                  group);
     /* Without pins every packet goes straight to the slots. */
     char *actions = (svc->pin_connections
                      ? xasprintf("set_field:%"PRIu32"->reg0,"
@@ -616,13 +638,14 @@ pipeline_service(const struct pipeline_service *svc,
 
     set_backend_rows(owner, svc, backends, n_backends);
     if (svc->pin_connections) {
-        char *match = xasprintf("reg0=%"PRIu32, svc->id);
-        actions = xasprintf("group:%"PRIu32, svc->id);
+        char *match = xasprintf("%sreg0=%"PRIu32,
+                                clears_flow_label(svc) ? "ipv6," : "",
+                                svc->id);
         dsr_owner_add_flow(owner, DSR_TABLE_BACKEND, DSR_PRIO_UNPINNED,
-                           match, actions);
+                           match, group);
         free(match);
-        free(actions);
     }
+    free(group);
 
     /* dp_hash: the datapath hashes the 5-tuple, no upcall per
      * connection.  source-ip needs OVS's hash method, one upcall per

@@ -296,6 +296,32 @@ count_substrings(const char *s, const char *needle)
     return n;
 }
 
+/* The kernel datapath (sym_l4): an IPv6 service's packets lose their
+ * flow label before the group hashes them; an IPv4 service's and the
+ * userspace datapath's are untouched. */
+START_TEST(test_kernel_ipv6_flow_label)
+{
+    const struct pipeline_backend be = backend4(0x0a00000b, true,
+                                                mac("aa:00:00:00:00:01"), 2);
+    struct pipeline_service v6 = service("2001:db8::100");
+    struct pipeline_service v4 = service("10.0.0.100");
+
+    v6.sym_l4 = v4.sym_l4 = true;
+    char *text = service_text(&v6, &be, 1, htonl(0x0a00000b),
+                              htonl(0x0a00000b));
+    ck_assert_msg(count_substrings(text, "set_field:0->ipv6_label,"
+                                   "group:1") == 2, "%s", text);
+    free(text);
+    text = service_text(&v4, &be, 1, htonl(0x0a00000b), htonl(0x0a00000b));
+    ck_assert_msg(!strstr(text, "ipv6_label"), "%s", text);
+    free(text);
+    v6.sym_l4 = false;
+    text = service_text(&v6, &be, 1, htonl(0x0a00000b), htonl(0x0a00000b));
+    ck_assert_msg(!strstr(text, "ipv6_label"), "%s", text);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_tcp_service)
 {
     struct pipeline_service web = service("10.0.0.100");
@@ -651,6 +677,7 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_vip),
            CHECK_TEST(test_routed_vip),
            CHECK_TEST(test_vip6),
+           CHECK_TEST(test_kernel_ipv6_flow_label),
            CHECK_TEST(test_tcp_service),
            CHECK_TEST(test_tunnel_services),
            CHECK_TEST(test_both_protocols_all_ports),
