@@ -116,8 +116,8 @@ done
 echo "one client's SYN, sent $total times, reached:$reached"
 [ "$total" -ge 2 ] || sb_fail "the SYN was not sent again ($total SYNs)"
 # The kernel datapath hashes the headers only where its kernel has
-# OVS_HASH_ALG_SYM_L4 (Linux 6.2 and later): Debian 12's 6.1 has not, and
-# there the SYNs still part (a known limit: flows/README.md).
+# OVS_HASH_ALG_SYM_L4: Debian 12's 6.1 has not, and there the SYNs still
+# part (a known limit: flows/README.md).
 alg=$(ovs-appctl dpif/show-dp-features br0 \
           | sed -n 's/^Max dp_hash algorithm: //p')
 if [ "$DSR_DATAPATH" = system ] && [ "${alg:-0}" = 0 ]; then
