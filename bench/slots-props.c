@@ -93,7 +93,7 @@ main(void)
             rm_worst = MAX(rm_worst, moved(t, t2) - own);
             rm_ideal = MAX(rm_ideal, own);
 
-            slots_effective(t, rest, n - 1, t2);
+            slots_effective(t, DSR_SLOTS, rest, n - 1, t2);
             fail_worst = MAX(fail_worst, moved(t, t2) - own);
             fail_ideal = MAX(fail_ideal, own);
         }

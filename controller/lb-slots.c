@@ -77,7 +77,7 @@ lb_slots_compute(const uint32_t base[DSR_SLOTS],
           compare_slots_backends);
 
     uint32_t slots[DSR_SLOTS];
-    slots_effective(base, out->usable, out->n_usable, slots);
+    slots_effective(base, DSR_SLOTS, out->usable, out->n_usable, slots);
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         const struct slots_backend *u = find_usable(out->usable,
                                                     out->n_usable, slots[s]);

@@ -30,11 +30,11 @@ find_backend(const struct slots_backend *backends, size_t n, uint32_t id)
     return SIZE_MAX;
 }
 
-/* Largest-remainder shares of DSR_SLOTS by weight; equal remainders are
+/* Largest-remainder shares of 'n_slots' by weight; equal remainders are
  * ordered by hash so that every node rounds the same way. */
 static void
 compute_quotas(const struct slots_backend *backends, size_t n,
-               size_t *quota)
+               size_t n_slots, size_t *quota)
 {
     uint64_t total = 0;
     size_t given = 0;
@@ -43,16 +43,16 @@ compute_quotas(const struct slots_backend *backends, size_t n,
         total += backends[i].weight;
     }
     for (size_t i = 0; i < n; i++) {
-        quota[i] = total ? (uint64_t) DSR_SLOTS * backends[i].weight / total
+        quota[i] = total ? (uint64_t) n_slots * backends[i].weight / total
                          : 0;
         given += quota[i];
     }
-    while (total && given < DSR_SLOTS) {
+    while (total && given < n_slots) {
         size_t best = SIZE_MAX;
         uint64_t best_rem = 0, best_hash = 0;
 
         for (size_t i = 0; i < n; i++) {
-            uint64_t exact = (uint64_t) DSR_SLOTS * backends[i].weight;
+            uint64_t exact = (uint64_t) n_slots * backends[i].weight;
             uint64_t rem = exact - quota[i] * total;
             uint64_t h = slots_hash(backends[i].key, DSR_SLOTS);
 
@@ -114,7 +114,7 @@ slots_rebalance(uint32_t table[DSR_SLOTS],
             count[i]++;
         }
     }
-    compute_quotas(backends, n, quota);
+    compute_quotas(backends, n, DSR_SLOTS, quota);
     for (size_t i = 0; i < n; i++) {
         if (count[i] > quota[i]) {
             release_excess(table, &backends[i], count[i], quota[i]);
@@ -192,28 +192,229 @@ score_beats(struct weighted_score a, struct weighted_score b)
     return a.weight * b.neg_log > b.weight * a.neg_log;
 }
 
-void
-slots_effective(const uint32_t base[DSR_SLOTS],
-                const struct slots_backend *usable, size_t n,
-                uint32_t out[DSR_SLOTS])
+/* 'usable''s indexes sorted by bucket id, for by_id(). */
+static int
+compare_ids(const void *a_, const void *b_, void *backends_)
 {
-    for (size_t s = 0; s < DSR_SLOTS; s++) {
-        if (find_backend(usable, n, base[s]) != SIZE_MAX) {
-            out[s] = base[s];
-            continue;
-        }
-        size_t best = SIZE_MAX;
-        struct weighted_score best_score = { 0, 1 };
-        for (size_t i = 0; i < n; i++) {
-            struct weighted_score score = weighted_score(&usable[i], s);
-            if (usable[i].weight
-                && (best == SIZE_MAX || score_beats(score, best_score)
-                    || (!score_beats(best_score, score)
-                        && usable[i].key > usable[best].key))) {
-                best = i;
-                best_score = score;
-            }
-        }
-        out[s] = best == SIZE_MAX ? DSR_SLOT_NONE : usable[best].id;
+    const struct slots_backend *backends = backends_;
+    uint32_t a = backends[*(const size_t *) a_].id;
+    uint32_t b = backends[*(const size_t *) b_].id;
+
+    return a < b ? -1 : a > b;
+}
+
+static size_t *
+index_by_id(const struct slots_backend *backends, size_t n)
+{
+    size_t *index = xmalloc((n + 1) * sizeof *index);
+
+    for (size_t i = 0; i < n; i++) {
+        index[i] = i;
     }
+    qsort_r(index, n, sizeof *index, compare_ids,
+            CONST_CAST(struct slots_backend *, backends));
+    return index;
+}
+
+/* The index in 'backends' of the backend with bucket 'id', or SIZE_MAX:
+ * O(log n) through 'index' from index_by_id(). */
+static size_t
+by_id(const struct slots_backend *backends, const size_t *index, size_t n,
+      uint32_t id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t mid_id = backends[index[mid]].id;
+
+        if (mid_id == id) {
+            return index[mid];
+        } else if (mid_id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The usable backend that weighted rendezvous hashing gives 'slot'. */
+static uint32_t
+rendezvous(const struct slots_backend *usable, size_t n, size_t slot)
+{
+    size_t best = SIZE_MAX;
+    struct weighted_score best_score = { 0, 1 };
+
+    for (size_t i = 0; i < n; i++) {
+        struct weighted_score score = weighted_score(&usable[i], slot);
+        if (usable[i].weight
+            && (best == SIZE_MAX || score_beats(score, best_score)
+                || (!score_beats(best_score, score)
+                    && usable[i].key > usable[best].key))) {
+            best = i;
+            best_score = score;
+        }
+    }
+    return best == SIZE_MAX ? DSR_SLOT_NONE : usable[best].id;
+}
+
+void
+slots_effective(const uint32_t *base, size_t n_slots,
+                const struct slots_backend *usable, size_t n,
+                uint32_t *out)
+{
+    size_t *index = index_by_id(usable, n);
+
+    for (size_t s = 0; s < n_slots; s++) {
+        bool kept = (s && base[s] == base[s - 1]
+                     ? out[s - 1] == base[s]
+                     : by_id(usable, index, n, base[s]) != SIZE_MAX);
+        out[s] = kept ? base[s] : rendezvous(usable, n, s);
+    }
+    free(index);
+}
+
+/* Fine tables. */
+
+bool
+slots_coarse_fits(const struct slots_backend *backends, size_t n)
+{
+    if (n > DSR_SLOTS) {
+        return false;
+    }
+
+    size_t *quota = xcalloc(n + 1, sizeof *quota);
+    uint64_t total = 0;
+    bool fits = true;
+
+    compute_quotas(backends, n, DSR_SLOTS, quota);
+    for (size_t i = 0; i < n; i++) {
+        total += backends[i].weight;
+    }
+    for (size_t i = 0; fits && i < n; i++) {
+        /* |quota - exact| <= exact / 100, scaled by the total weight. */
+        uint64_t exact = (uint64_t) DSR_SLOTS * backends[i].weight;
+        uint64_t got = quota[i] * total;
+        uint64_t diff = got > exact ? got - exact : exact - got;
+
+        fits = diff * 100 <= exact;
+    }
+    free(quota);
+    return fits;
+}
+
+/* Backends' indexes in the order free entries are given out: by key, so
+ * that a fresh table does not depend on the order of 'backends'. */
+static int
+compare_keys(const void *a_, const void *b_, void *backends_)
+{
+    const struct slots_backend *backends = backends_;
+    uint64_t a = backends[*(const size_t *) a_].key;
+    uint64_t b = backends[*(const size_t *) b_].key;
+
+    return a < b ? -1 : a > b;
+}
+
+void
+slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
+                     const struct slots_backend *backends, size_t n)
+{
+    size_t *count = xcalloc(n + 1, sizeof *count);
+    size_t *quota = xcalloc(n + 1, sizeof *quota);
+    size_t *index = index_by_id(backends, n);
+
+    for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
+        size_t i = by_id(backends, index, n, table[e]);
+        if (i == SIZE_MAX) {
+            table[e] = DSR_SLOT_NONE;
+        } else {
+            count[i]++;
+        }
+    }
+    compute_quotas(backends, n, DSR_SLOTS_FINE, quota);
+
+    /* Each backend above its share gives up its last entries: what it
+     * keeps stays in as few runs as it had. */
+    for (size_t e = DSR_SLOTS_FINE; e-- > 0;) {
+        size_t i = (table[e] == DSR_SLOT_NONE ? SIZE_MAX
+                    : by_id(backends, index, n, table[e]));
+        if (i != SIZE_MAX && count[i] > quota[i]) {
+            table[e] = DSR_SLOT_NONE;
+            count[i]--;
+        }
+    }
+
+    /* The free entries, in order, go in runs to the backends below their
+     * share, in the order of their keys. */
+    for (size_t i = 0; i < n; i++) {
+        index[i] = i;
+    }
+    qsort_r(index, n, sizeof *index, compare_keys,
+            CONST_CAST(struct slots_backend *, backends));
+    size_t e = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = index[k];
+        while (count[i] < quota[i]) {
+            while (table[e] != DSR_SLOT_NONE) {
+                e++;
+            }
+            table[e] = backends[i].id;
+            count[i]++;
+        }
+    }
+    free(index);
+    free(count);
+    free(quota);
+}
+
+/* Whether every slot of fine 'table' holds one backend only. */
+static bool
+fine_is_coarse(const uint32_t table[DSR_SLOTS_FINE])
+{
+    for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
+        if (table[e] != table[e & ~(size_t) (DSR_SLOTS_FINE / DSR_SLOTS
+                                             - 1)]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+size_t
+slots_update(uint32_t **table, size_t n_slots,
+             const struct slots_backend *backends, size_t n, bool allow_fine)
+{
+    const size_t sub = DSR_SLOTS_FINE / DSR_SLOTS;
+    bool fine = allow_fine && (n_slots == DSR_SLOTS_FINE
+                               || !slots_coarse_fits(backends, n));
+    uint32_t *t = *table;
+
+    if (fine && n_slots == DSR_SLOTS) {
+        t = xrealloc(t, DSR_SLOTS_FINE * sizeof *t);
+        for (size_t e = DSR_SLOTS_FINE; e-- > 0;) {
+            t[e] = t[e / sub];
+        }
+    } else if (!fine && n_slots == DSR_SLOTS_FINE) {
+        /* Fine tables no longer allowed: each slot keeps its first
+         * sub-slot's backend. */
+        for (size_t s = 0; s < DSR_SLOTS; s++) {
+            t[s] = t[s * sub];
+        }
+        t = xrealloc(t, DSR_SLOTS * sizeof *t);
+    }
+    *table = t;
+    if (!fine) {
+        slots_rebalance(t, backends, n);
+        return DSR_SLOTS;
+    }
+    slots_rebalance_fine(t, backends, n);
+    if (fine_is_coarse(t)) {
+        for (size_t s = 0; s < DSR_SLOTS; s++) {
+            t[s] = t[s * sub];
+        }
+        *table = xrealloc(t, DSR_SLOTS * sizeof *t);
+        return DSR_SLOTS;
+    }
+    return DSR_SLOTS_FINE;
 }

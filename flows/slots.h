@@ -7,6 +7,7 @@
 #ifndef DSR_SLOTS_H
 #define DSR_SLOTS_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,15 @@
  * buckets value i goes to bucket i. */
 #define DSR_SLOTS 256
 #define DSR_SLOT_NONE UINT32_MAX
+
+/* A service whose shares 256 slots cannot give to within 1 % (more than
+ * 256 backends, or weights finer than 1/256) gets a fine table instead:
+ * DSR_SLOTS_FINE entries, entry e being sub-slot e % 256 of slot e / 256.
+ * Bucket i of the group still takes dp_hash & 0xff; a slot that holds
+ * several backends sends its packets on to a table that matches the
+ * sub-slot, dp_hash bits 8 to 15, by prefix (flows/README.md). */
+#define DSR_SUBSLOT_BITS 8
+#define DSR_SLOTS_FINE (DSR_SLOTS << DSR_SUBSLOT_BITS)
 
 /* How a slot group picks a packet's bucket. */
 enum dsr_slot_hash {
@@ -41,13 +51,32 @@ struct slots_backend {
 void slots_rebalance(uint32_t table[DSR_SLOTS],
                      const struct slots_backend *backends, size_t n);
 
-/* The table OVS gets: 'base' with every slot whose backend is not in
- * 'usable' (down, draining, disabled, MAC unknown) given to a usable
- * backend by weighted rendezvous hashing, so a backend's failure and
- * recovery move exactly its own slots. */
-void slots_effective(const uint32_t base[DSR_SLOTS],
+/* The same for a fine table: each backend's share of DSR_SLOTS_FINE, the
+ * excess taken from the end of the table and the free entries given in
+ * runs, so that a backend holds few runs and its flows are few. */
+void slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
+                          const struct slots_backend *backends, size_t n);
+
+/* Whether 256 slots give every backend of 'backends' its share to
+ * within 1 %. */
+bool slots_coarse_fits(const struct slots_backend *backends, size_t n);
+
+/* The operator's table of a service, '*table' of 'n_slots' (DSR_SLOTS
+ * or DSR_SLOTS_FINE) entries, rebalanced for 'backends': made fine when
+ * 'allow_fine' and 256 slots do not fit, made coarse again when every
+ * slot ends up whole or fine tables are not allowed.  Returns the
+ * table's new size; '*table' may be reallocated. */
+size_t slots_update(uint32_t **table, size_t n_slots,
+                    const struct slots_backend *backends, size_t n,
+                    bool allow_fine);
+
+/* The table OVS gets: 'base' (of 'n_slots' entries) with every entry
+ * whose backend is not in 'usable' (down, draining, disabled, MAC
+ * unknown) given to a usable backend by weighted rendezvous hashing, so
+ * a backend's failure and recovery move exactly its own entries. */
+void slots_effective(const uint32_t *base, size_t n_slots,
                      const struct slots_backend *usable, size_t n,
-                     uint32_t out[DSR_SLOTS]);
+                     uint32_t *out);
 
 uint64_t slots_hash(uint64_t key, uint64_t slot);
 

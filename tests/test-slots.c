@@ -150,20 +150,20 @@ START_TEST(test_effective)
 
     make_backends(b, 16, 100);
     fresh(base, b, 16);
-    slots_effective(base, b, 16, eff);
+    slots_effective(base, DSR_SLOTS, b, 16, eff);
     ck_assert(!memcmp(base, eff, sizeof base));
 
     struct slots_backend up[15];
     memcpy(up, b, 5 * sizeof *b);
     memcpy(up + 5, b + 6, 10 * sizeof *b);
-    slots_effective(base, up, 15, eff);
+    slots_effective(base, DSR_SLOTS, up, 15, eff);
     ck_assert_uint_eq(moved(base, eff), count(base, 5));
     ck_assert_uint_eq(count(eff, 5), 0);
 
-    slots_effective(base, b, 16, back);
+    slots_effective(base, DSR_SLOTS, b, 16, back);
     ck_assert(!memcmp(base, back, sizeof base));
 
-    slots_effective(base, NULL, 0, eff);
+    slots_effective(base, DSR_SLOTS, NULL, 0, eff);
     ck_assert_uint_eq(count(eff, DSR_SLOT_NONE), DSR_SLOTS);
 }
 END_TEST
@@ -179,7 +179,7 @@ START_TEST(test_effective_weights)
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         base[s] = 0;            /* All of backend 0's, which fails. */
     }
-    slots_effective(base, b + 1, 2, eff);
+    slots_effective(base, DSR_SLOTS, b + 1, 2, eff);
     ck_assert_uint_eq(count(eff, 0), 0);
     /* 1:3 of 256 is 64:192; rendezvous is random around it. */
     ck_assert_uint_ge(count(eff, 1), 40);
