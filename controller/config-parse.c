@@ -13,6 +13,7 @@
 #include "controller/config-private.h"
 #include "controller/json-merge.h"
 #include "controller/model.h"
+#include "controller/config-slots.h"
 #include "flows/slots.h"
 #include "dirs.h"
 #include "packets.h"
@@ -347,78 +348,78 @@ assign_backend_ids(struct dsr_service *svc, const struct dsr_service *old)
     }
 }
 
-/* The service's table: the one its JSON carries (each backend's "slots"
- * bitmap, from the state file or another node), else the one it had,
- * then moved as little as the new backends and weights require. */
-static void
-build_slots(struct dsr_service *svc, const json_t *backends,
-            const struct dsr_service *old)
+/* The size of the table that 'backends'' "slots" give, or 0 if none
+ * does. */
+static size_t
+json_slots_size(const json_t *backends)
 {
-    struct slots_backend *sb = xmalloc((svc->n_backends + 1) * sizeof *sb);
-    bool from_json = false;
+    const json_t *b;
+    size_t i;
 
-    svc->slots = xmalloc(DSR_SLOTS * sizeof *svc->slots);
-    for (size_t s = 0; s < DSR_SLOTS; s++) {
-        svc->slots[s] = DSR_SLOT_NONE;
+    json_array_foreach (backends, i, b) {
+        const char *text = json_string_value(json_object_get(b, "slots"));
+        if (text) {
+            return config_slots_size(text);
+        }
     }
-    /* Bucket ids are each node's own: carry the old table over by
-     * address, so that a new backend that got a deleted one's id does not
-     * inherit its slots. */
-    for (size_t i = 0; old && old->slots && i < old->n_backends; i++) {
+    return 0;
+}
+
+/* Carries 'old''s table over into 'svc''s by address: bucket ids are
+ * each node's own, and a new backend that got a deleted one's id must not
+ * inherit its slots. */
+static void
+carry_slots(struct dsr_service *svc, const struct dsr_service *old)
+{
+    for (size_t i = 0; i < old->n_backends; i++) {
         const struct dsr_backend *prev = &old->backends[i];
         const struct dsr_backend *be = dsr_service_find_backend(svc,
                                                                 &prev->ip);
-        for (size_t s = 0; be && s < DSR_SLOTS; s++) {
+        for (size_t s = 0; be && s < svc->n_slots; s++) {
             if (old->slots[s] == prev->id) {
                 svc->slots[s] = be->id;
             }
         }
     }
-    for (size_t j = 0; j < svc->n_backends; j++) {
-        const char *hex = json_string_value(
+}
+
+/* The service's table: the one its JSON carries (each backend's "slots",
+ * from the state file or another node), else the one it had, then moved
+ * as little as the new backends and weights require. */
+static void
+build_slots(struct dsr_service *svc, const json_t *backends,
+            const struct dsr_service *old)
+{
+    size_t json_size = json_slots_size(backends);
+
+    svc->n_slots = (json_size ? json_size
+                    : old && old->slots ? old->n_slots : DSR_SLOTS);
+    svc->slots = xmalloc(svc->n_slots * sizeof *svc->slots);
+    for (size_t s = 0; s < svc->n_slots; s++) {
+        svc->slots[s] = DSR_SLOT_NONE;
+    }
+    if (!json_size && old && old->slots) {
+        carry_slots(svc, old);
+    }
+    for (size_t j = 0; json_size && j < svc->n_backends; j++) {
+        const char *text = json_string_value(
             json_object_get(json_array_get(backends, j), "slots"));
-        if (hex && !from_json) {
-            from_json = true;
-            for (size_t s = 0; s < DSR_SLOTS; s++) {
-                svc->slots[s] = DSR_SLOT_NONE;
-            }
-        }
-        for (size_t s = 0; hex && s < DSR_SLOTS; s += 4) {
-            int nibble = hexit_value(hex[s / 4]);
-            for (size_t k = 0; nibble && k < 4; k++) {
-                if (nibble & (8 >> k) && svc->slots[s + k] == DSR_SLOT_NONE) {
-                    svc->slots[s + k] = svc->backends[j].id;
-                }
-            }
+        if (text) {
+            config_slots_apply(text, svc->slots, svc->n_slots,
+                               svc->backends[j].id);
         }
     }
+
+    struct slots_backend *sb = xmalloc((svc->n_backends + 1) * sizeof *sb);
     for (size_t j = 0; j < svc->n_backends; j++) {
         sb[j].id = svc->backends[j].id;
         sb[j].key = dsr_ip_slot_key(&svc->backends[j].ip);
         sb[j].weight = svc->backends[j].weight;
     }
-    slots_rebalance(svc->slots, sb, svc->n_backends);
+    svc->n_slots = slots_update(&svc->slots, svc->n_slots, sb,
+                                svc->n_backends,
+                                dsr_hash_allows_fine_slots(svc->hash));
     free(sb);
-}
-
-/* Whether a backend's "slots" gives it the slots it holds in 'svc''s
- * table.  Reads no further than 'hex''s end, and never takes a bitmap
- * that the schema rejects for the same. */
-static bool
-slots_json_same(const char *hex, const struct dsr_service *svc,
-                const struct dsr_backend *be)
-{
-    if (strspn(hex, "0123456789abcdef") != DSR_SLOTS / 4
-        || hex[DSR_SLOTS / 4]) {
-        return false;
-    }
-    for (size_t s = 0; s < DSR_SLOTS; s++) {
-        bool has = hexit_value(hex[s / 4]) & (8 >> (s % 4));
-        if (has != (svc->slots[s] == be->id)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /* Services. */
@@ -507,6 +508,42 @@ read_service_bridge(const struct dsr_config *cfg, const json_t *s,
     return NULL;
 }
 
+/* Checks what the slot table allows: the same form of "slots" in every
+ * backend, and no more backends than a coarse table has slots where fine
+ * ones are not allowed. */
+static char *
+check_backends_slots(const struct dsr_service *svc, const json_t *backends,
+                     const char *path)
+{
+    if (!dsr_hash_allows_fine_slots(svc->hash)
+        && svc->n_backends > DSR_SLOTS) {
+        return xasprintf("%s.backends: %"PRIuSIZE" backends, but a service "
+                         "with \"hash\": \"%s\" has one group of %d "
+                         "slots, so at most %d (\"5-tuple\" allows more)",
+                         path, svc->n_backends, dsr_hash_to_string(svc->hash),
+                         DSR_SLOTS, DSR_SLOTS);
+    }
+    size_t size = 0;
+    for (size_t j = 0; j < svc->n_backends; j++) {
+        const char *text = json_string_value(
+            json_object_get(json_array_get(backends, j), "slots"));
+        size_t this = text ? config_slots_size(text) : 0;
+        if (text && (!this || (size && this != size))) {
+            return xasprintf("%s.backends[%"PRIuSIZE"].slots: \"%s\" is not "
+                             "%s", path, j, text,
+                             !this ? "a bitmap of 256 slots (64 hex digits) "
+                                     "nor ranges of entries 0 to 65535"
+                             : size == DSR_SLOTS
+                             ? "a bitmap of 256 slots (64 hex digits) like "
+                               "the first backend's"
+                             : "ranges of entries 0 to 65535 like the first "
+                               "backend's");
+        }
+        size = size ? size : this;
+    }
+    return NULL;
+}
+
 static char *
 parse_backends(struct dsr_service *svc, const json_t *backends,
                const struct dsr_bridge_config *br, const char *path,
@@ -522,6 +559,9 @@ parse_backends(struct dsr_service *svc, const json_t *backends,
                               j, trust_ids, &svc->backends[j]);
     }
     json_decref(check);
+    if (!error) {
+        error = check_backends_slots(svc, backends, path);
+    }
     if (error) {
         return error;
     }
@@ -604,8 +644,9 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
         || !json_equal_or_null(a->announce_json, b->announce_json)
         || a->n_backends != b->n_backends
         || !a->slots != !b->slots
+        || a->n_slots != b->n_slots
         || (a->slots && memcmp(a->slots, b->slots,
-                               DSR_SLOTS * sizeof *a->slots))) {
+                               a->n_slots * sizeof *a->slots))) {
         return false;
     }
     for (size_t i = 0; i < a->n_backends; i++) {
@@ -617,8 +658,28 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
     return true;
 }
 
+/* The "slots" of 'old''s backends, if 'backends' gives any, else NULL. */
+static struct ds *
+old_slots_texts(const struct dsr_service *old, const json_t *backends)
+{
+    if (!json_slots_size(backends)) {
+        return NULL;
+    }
+
+    uint32_t *ids = xmalloc((old->n_backends + 1) * sizeof *ids);
+    struct ds *texts = xmalloc((old->n_backends + 1) * sizeof *texts);
+    for (size_t j = 0; j < old->n_backends; j++) {
+        ids[j] = old->backends[j].id;
+    }
+    config_slots_format_all(old->slots, old->n_slots, ids, old->n_backends,
+                            texts);
+    free(ids);
+    return texts;
+}
+
 /* Whether the service JSON 's' would parse as 'old' replaced by itself:
- * the same service, nothing to change.  Cheap: no allocation.  It may
+ * the same service, nothing to change.  Cheap: no allocation, but for
+ * the slots' text when 's' carries it.  It may
  * answer false for an equal service (parse and dsr_service_equal() are
  * then the judge), never true for another one. */
 bool
@@ -663,15 +724,19 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
     /* The table: carried over when no backend gives its slots, taken from
      * the document when all do. */
     size_t n_slots = 0;
-    for (size_t j = 0; j < old->n_backends; j++) {
+    struct ds *texts = old_slots_texts(old, backends);
+    bool same = true;
+    for (size_t j = 0; same && j < old->n_backends; j++) {
         const json_t *b = json_array_get(backends, j);
-        const char *hex = json_string_value(json_object_get(b, "slots"));
+        const char *text = json_string_value(json_object_get(b, "slots"));
 
-        if (!backend_json_same(b, old, &old->backends[j])
-            || (hex && !slots_json_same(hex, old, &old->backends[j]))) {
-            return false;
-        }
-        n_slots += hex != NULL;
+        same = (backend_json_same(b, old, &old->backends[j])
+                && (!text || (texts && !strcmp(text, ds_cstr(&texts[j])))));
+        n_slots += text != NULL;
     }
-    return !n_slots || n_slots == old->n_backends;
+    for (size_t j = 0; texts && j < old->n_backends; j++) {
+        ds_destroy(&texts[j]);
+    }
+    free(texts);
+    return same && (!n_slots || n_slots == old->n_backends);
 }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "controller/model.h"
+#include "controller/config-slots.h"
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -103,9 +104,10 @@ put_key(struct ds *s, const char *key, bool first)
     ds_put_cstr(s, "\":");
 }
 
-void
-dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
-                     const struct dsr_backend *be)
+/* Appends backend 'be' of 'svc', its "slots" being 'slots' (NULL: the
+ * service has no table). */
+static void
+put_backend(struct ds *s, const struct dsr_backend *be, const char *slots)
 {
     ds_put_char(s, '{');
     put_key(s, "ip", true);
@@ -124,23 +126,26 @@ dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
     }
     put_key(s, "id", false);
     put_uint(s, be->id);
-    if (svc->slots) {
-        char hex[DSR_SLOTS / 4 + 2];
-        hex[0] = '"';
-        for (size_t i = 0; i < DSR_SLOTS; i += 4) {
-            int nibble = 0;
-            for (size_t k = 0; k < 4; k++) {
-                nibble = nibble << 1 | (svc->slots[i + k] == be->id);
-            }
-            hex[1 + i / 4] = "0123456789abcdef"[nibble];
-        }
-        hex[DSR_SLOTS / 4 + 1] = '"';
+    if (slots) {
         put_key(s, "slots", false);
-        ds_put_buffer(s, hex, sizeof hex);
+        put_string(s, slots);
     }
     put_key(s, "version", false);
     put_uint(s, be->version);
     ds_put_char(s, '}');
+}
+
+void
+dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
+                     const struct dsr_backend *be)
+{
+    struct ds slots = DS_EMPTY_INITIALIZER;
+
+    if (svc->slots) {
+        config_slots_format(svc->slots, svc->n_slots, be->id, &slots);
+    }
+    put_backend(s, be, svc->slots ? ds_cstr(&slots) : NULL);
+    ds_destroy(&slots);
 }
 
 void
@@ -186,12 +191,25 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
     }
     put_key(s, "backends", false);
     ds_put_char(s, '[');
+
+    /* All backends' slots in one pass over the table. */
+    struct ds *slots = xmalloc((svc->n_backends + 1) * sizeof *slots);
+    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ids[i] = svc->backends[i].id;
+    }
+    config_slots_format_all(svc->slots, svc->slots ? svc->n_slots : 0, ids,
+                            svc->n_backends, slots);
     for (size_t i = 0; i < svc->n_backends; i++) {
         if (i) {
             ds_put_char(s, ',');
         }
-        dsr_backend_put_json(s, svc, &svc->backends[i]);
+        put_backend(s, &svc->backends[i],
+                    svc->slots ? ds_cstr(&slots[i]) : NULL);
+        ds_destroy(&slots[i]);
     }
+    free(slots);
+    free(ids);
     ds_put_cstr(s, "]}");
 }
 

@@ -62,7 +62,7 @@ find_usable(const struct slots_backend *usable, size_t n, uint32_t id)
  * took out (fail static).  O(backends log backends + slots).  The caller
  * frees 'out' with lb_slots_destroy(). */
 void
-lb_slots_compute(const uint32_t base[DSR_SLOTS],
+lb_slots_compute(const uint32_t *base, size_t n_slots,
                  const struct lb_backend_view *views, size_t n,
                  enum dsr_all_down all_down, struct lb_slots *out)
 {
@@ -76,13 +76,20 @@ lb_slots_compute(const uint32_t base[DSR_SLOTS],
     qsort(out->usable, out->n_usable, sizeof *out->usable,
           compare_slots_backends);
 
-    uint32_t slots[DSR_SLOTS];
-    slots_effective(base, DSR_SLOTS, out->usable, out->n_usable, slots);
-    for (size_t s = 0; s < DSR_SLOTS; s++) {
+    uint32_t *slots = xmalloc(n_slots * sizeof *slots);
+    slots_effective(base, n_slots, out->usable, out->n_usable, slots);
+    out->n_slots = n_slots;
+    out->slot_ips = xmalloc(n_slots * sizeof *out->slot_ips);
+    for (size_t s = 0; s < n_slots; s++) {
+        if (s && slots[s] == slots[s - 1]) {
+            out->slot_ips[s] = out->slot_ips[s - 1];  /* Runs are common. */
+            continue;
+        }
         const struct slots_backend *u = find_usable(out->usable,
                                                     out->n_usable, slots[s]);
         out->slot_ips[s] = u ? htonl(u->key) : 0;
     }
+    free(slots);
 }
 
 /* Whether the backend with 'id' takes new connections. */
@@ -97,4 +104,5 @@ lb_slots_destroy(struct lb_slots *slots)
 {
     free(slots->usable);
     free(slots->reachable);
+    free(slots->slot_ips);
 }

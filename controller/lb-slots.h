@@ -36,10 +36,11 @@ struct lb_slots {
     size_t n_reachable;
     struct slots_backend *usable;   /* Take new connections, by bucket id. */
     size_t n_usable;
-    ovs_be32 slot_ips[DSR_SLOTS];   /* Each slot's backend, or 0: drop. */
+    ovs_be32 *slot_ips;             /* Each slot's backend, or 0: drop. */
+    size_t n_slots;                 /* DSR_SLOTS or DSR_SLOTS_FINE. */
 };
 
-void lb_slots_compute(const uint32_t base[DSR_SLOTS],
+void lb_slots_compute(const uint32_t *base, size_t n_slots,
                       const struct lb_backend_view *, size_t n,
                       enum dsr_all_down, struct lb_slots *);
 bool lb_slots_is_usable(const struct lb_slots *, uint32_t id);

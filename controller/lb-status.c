@@ -56,8 +56,8 @@ lb_bridge_slots(const struct lb *lb, const struct lb_bridge *br,
     for (size_t i = 0; i < svc->n_backends; i++) {
         view_backend(lb, br, svc, &svc->backends[i], &views[i]);
     }
-    lb_slots_compute(svc->slots, views, svc->n_backends, svc->on_all_down,
-                     slots);
+    lb_slots_compute(svc->slots, svc->n_slots, views, svc->n_backends,
+                     svc->on_all_down, slots);
     free(views);
 }
 

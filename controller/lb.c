@@ -151,7 +151,7 @@ program_service(const struct lb *lb, struct lb_bridge *br,
     service_to_pipeline(br, svc, &ps);
     struct dsr_owner *owner = pipeline_service(&ps, slots.reachable,
                                                slots.n_reachable,
-                                               slots.slot_ips);
+                                               slots.slot_ips, slots.n_slots);
     ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
     dsr_owner_unref(owner);
     lb_slots_destroy(&slots);

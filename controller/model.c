@@ -224,6 +224,15 @@ dsr_hash_to_string(enum dsr_hash hash)
             : "5-tuple");
 }
 
+/* Whether a service hashed so may have a fine slot table
+ * (flows/slots.h): its sub-slots are bits of the datapath's dp_hash,
+ * which ovs-vswitchd's "hash" groups never set. */
+bool
+dsr_hash_allows_fine_slots(enum dsr_hash hash)
+{
+    return hash == DSR_HASH_5TUPLE;
+}
+
 const char *
 dsr_mode_to_string(enum dsr_mode mode)
 {

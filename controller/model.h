@@ -115,8 +115,9 @@ struct dsr_service {
     struct eth_addr mac;        /* Answers ARP for the VIP; frames' eth_src. */
     struct dsr_backend *backends;
     size_t n_backends;
-    uint32_t *slots;            /* DSR_SLOTS bucket ids: the operator's
+    uint32_t *slots;            /* 'n_slots' bucket ids: the operator's
                                  * table (flows/slots.h), before health. */
+    size_t n_slots;             /* DSR_SLOTS or DSR_SLOTS_FINE. */
     uint64_t version;           /* Config version of its last change. */
     json_t *health_json;        /* Its health_check, or NULL. */
     enum dsr_all_down on_all_down;
@@ -202,6 +203,7 @@ struct dsr_backend *dsr_service_find_backend(const struct dsr_service *,
 
 const char *dsr_protocol_to_string(enum dsr_protocol);
 const char *dsr_hash_to_string(enum dsr_hash);
+bool dsr_hash_allows_fine_slots(enum dsr_hash);
 const char *dsr_mode_to_string(enum dsr_mode);
 bool dsr_mode_from_string(const char *, enum dsr_mode *);
 const char *dsr_backend_state_to_string(enum dsr_backend_state);

@@ -106,10 +106,10 @@ slot_share(const struct dsr_service *svc, const struct dsr_backend *be)
 {
     size_t n = 0;
 
-    for (size_t i = 0; svc->slots && i < DSR_SLOTS; i++) {
+    for (size_t i = 0; svc->slots && i < svc->n_slots; i++) {
         n += svc->slots[i] == be->id;
     }
-    return 100.0 * n / DSR_SLOTS;
+    return svc->slots ? 100.0 * n / svc->n_slots : 0;
 }
 
 static const json_t *

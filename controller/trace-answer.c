@@ -26,6 +26,7 @@ struct trace_result {
     bool hash_known;
     uint32_t dp_hash;           /* 5-tuple services, when 'hash_known'. */
     int slot;                   /* -1: unknown. */
+    int sub_slot;               /* In a fine table, else -1. */
     const char *slot_note;      /* Why unknown, or how it is computed. */
     ovs_be32 slot_backend;      /* Slot key (dsr_ip_slot_key(), network
                                  * order); 0: the slot drops. */
@@ -117,7 +118,13 @@ compute_slot(struct trace_result *r)
 static void
 decide(struct trace_result *r, const struct lb_slots *slots)
 {
-    if (r->slot >= 0) {
+    r->sub_slot = -1;
+    if (r->slot >= 0 && slots->n_slots == DSR_SLOTS_FINE && r->hash_known) {
+        /* Only dp_hash services have fine tables (flows/slots.h). */
+        r->sub_slot = (r->dp_hash >> DSR_SUBSLOT_BITS) % DSR_SLOTS;
+        r->slot_backend = slots->slot_ips[r->slot << DSR_SUBSLOT_BITS
+                                          | r->sub_slot];
+    } else if (r->slot >= 0) {
         r->slot_backend = slots->slot_ips[r->slot];
     }
     if (r->pinned) {
@@ -219,21 +226,28 @@ delivery_json(const struct lb *lb, const struct trace_result *r,
                      "port", port);
 }
 
-/* How many of the service's slots each backend holds now. */
+/* How many of the service's slots (of a fine table: entries) each
+ * backend holds now. */
 static json_t *
 slot_shares_json(const struct trace_result *r,
                  const struct lb_slots *slots)
 {
     json_t *shares = json_object();
 
-    for (size_t i = 0; i < DSR_SLOTS; i++) {
+    for (size_t i = 0; i < slots->n_slots;) {
+        size_t end = i + 1;
+        while (end < slots->n_slots
+               && slots->slot_ips[end] == slots->slot_ips[i]) {
+            end++;
+        }
         json_t *backend = backend_json(r, slots->slot_ips[i]);
         const char *ip = json_is_string(backend) ? json_string_value(backend)
                                                  : "drop";
         json_t *n = json_object_get(shares, ip);
         json_object_set_new(shares, ip, json_integer(
-                                n ? json_integer_value(n) + 1 : 1));
+                                (n ? json_integer_value(n) : 0) + end - i));
         json_decref(backend);
+        i = end;
     }
     return shares;
 }
@@ -320,7 +334,7 @@ result_json(const struct lb *lb, const struct trace_result *r,
 
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:o,"
-        " s:o, s:s, s:o, s:s, s:o, s:o, s:o}",
+        " s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:I}",
         "service", r->svc->name, "bridge", r->svc->bridge,
         "datapath", datapath_kind_to_string(r->datapath),
         "protocol", q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",
@@ -330,6 +344,8 @@ result_json(const struct lb *lb, const struct trace_result *r,
         "dp_hash", (r->hash_known ? json_sprintf("%#"PRIx32, r->dp_hash)
                     : json_null()),
         "slot", r->slot >= 0 ? json_integer(r->slot) : json_null(),
+        "sub_slot", (r->sub_slot >= 0 ? json_integer(r->sub_slot)
+                     : json_null()),
         "slot_note", r->slot_note,
         "slot_backend", (r->slot >= 0
                          ? backend_json(r, r->slot_backend)
@@ -339,7 +355,8 @@ result_json(const struct lb *lb, const struct trace_result *r,
         "decided_by", r->decided_by,
         "delivery", delivery_json(lb, r, slots),
         "slot_shares", slot_shares_json(r, slots),
-        "ofproto_trace", ofproto_trace_json(r));
+        "ofproto_trace", ofproto_trace_json(r),
+        "slot_table_size", (json_int_t) slots->n_slots);
 }
 
 static const char *
@@ -365,6 +382,10 @@ format_text(const json_t *j, struct ds *s)
     if (json_is_integer(slot)) {
         ds_put_format(s, "slot: %"JSON_INTEGER_FORMAT,
                       json_integer_value(slot));
+        if (json_is_integer(json_object_get(j, "sub_slot"))) {
+            ds_put_format(s, ", sub-slot %"JSON_INTEGER_FORMAT,
+                          json_integer_value(json_object_get(j, "sub_slot")));
+        }
         if (json_is_string(json_object_get(j, "dp_hash"))) {
             ds_put_format(s, " (dp_hash %s)", json_text(j, "dp_hash"));
         }

@@ -435,31 +435,47 @@ sb_reg1() {
     printf '0x%x' $(( ($1 << 24) | ($2 << 16) | ($3 << 8) | $4 ))
 }
 
+# sb_group_entries GROUP: "PIN ENTRIES" for each backend of service GROUP,
+# ENTRIES out of 65,536: 256 for each slot of its group, and for a slot
+# split among backends (a fine table, flows/README.md) the sub-slots of
+# each leaf of the slot's tree of flows in table 25 (256 >> its depth).
+sb_group_entries() {
+    {
+        sb_ofctl dump-groups br0 "$1" | tr ',' '\n' \
+            | sed -n 's/^actions=set_field:\(0x[0-9a-f]*\)->reg1$/\1 256/p'
+        sb_ofctl dump-flows br0 "table=25,reg0=$1" | grep -- '->reg1' \
+            | sed 's/.*reg3=\(0x[0-9a-f]*\).*set_field:\(0x[0-9a-f]*\)->reg1.*/\2 \1/' \
+            | while read -r pin node; do
+                local h=$((node & 0xffff)) size=256
+                while [ "$h" -gt 1 ]; do h=$((h >> 1)); size=$((size >> 1)); done
+                echo "$pin $size"
+            done
+    } | awk '{n[$1] += $2} END {for (p in n) print p, n[p]}'
+}
+
 # sb_group_slots GROUP IP: how many of the 256 slots of service GROUP's
-# group go to the backend at IP.
+# group go to the backend at IP (rounded up: parts of slots count).
 sb_group_slots() {
-    sb_ofctl dump-groups br0 "$1" \
-        | grep -o 'set_field:0x[0-9a-f]*->reg1' \
-        | grep -c "set_field:$(sb_reg1 "$2")->reg1" || true
+    sb_group_entries "$1" | awk -v pin="$(sb_reg1 "$2")" \
+        '$1 == pin {n = $2} END {print int((n + 255) / 256)}'
 }
 
 # sb_slot_shares GROUP: "IP: N slots" for each backend with slots.
 sb_slot_shares() {
-    sb_ofctl dump-groups br0 "$1" | grep -o 'set_field:0x[0-9a-f]*->reg1' \
-        | sort | uniq -c | while read -r n field; do
-            field=${field#set_field:}
-            field=$(( ${field%->reg1} ))
-            echo "$((field >> 24)).$((field >> 16 & 255)).$((field >> 8 & 255)).$((field & 255)): $n slots"
-        done
+    sb_group_entries "$1" | sort | while read -r field n; do
+        field=$((field))
+        echo "$((field >> 24)).$((field >> 16 & 255)).$((field >> 8 & 255)).$((field & 255)): $(awk -v n="$n" 'BEGIN {s = n / 256; printf (s == int(s) ? "%d" : "%.2f"), s}') slots"
+    done
 }
 
-# sb_has_share GROUP IP WEIGHT TOTAL: true if that backend holds its
-# share of the slots, WEIGHT of TOTAL (rounded either way).
+# sb_has_share GROUP IP WEIGHT TOTAL: whether the backend at IP holds its
+# share WEIGHT/TOTAL of the table, to a slot (256 entries).
 sb_has_share() {
-    local got want=$((256 * $3 / $4))
-    got=$(sb_group_slots "$1" "$2")
-    [ "$got" -ge "$want" ] && [ "$got" -le $((want + 1)) ] || {
-        sb_log "$2 has $got slots of group $1, not $want ($3/$4)"
+    local got want=$((65536 * $3 / $4))
+    got=$(sb_group_entries "$1" | awk -v pin="$(sb_reg1 "$2")" \
+              '$1 == pin {n = $2} END {print n + 0}')
+    [ "$got" -ge $((want - 256)) ] && [ "$got" -le $((want + 256)) ] || {
+        sb_log "$2 has $got of the 65,536 entries of group $1, not $want ($3/$4)"
         return 1
     }
 }

@@ -313,15 +313,34 @@ dsr_owner_has_group(const struct dsr_owner *owner)
     return owner->group || owner->slot_group;
 }
 
+/* Whether some bucket loads a backend (and so resubmits to next_table). */
 static bool
-slot_group_any(const struct dsr_slot_group *sg)
+slot_group_any_direct(const struct dsr_slot_group *sg)
 {
     for (size_t i = 0; i < DSR_SLOTS; i++) {
-        if (sg->slot_ips[i]) {
+        if (sg->slot_ips[i] && !sg->split[i]) {
             return true;
         }
     }
     return false;
+}
+
+static bool
+slot_group_any_split(const struct dsr_slot_group *sg)
+{
+    for (size_t i = 0; i < DSR_SLOTS; i++) {
+        if (sg->split[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether the group has buckets: one that does not drop. */
+static bool
+slot_group_any(const struct dsr_slot_group *sg)
+{
+    return slot_group_any_direct(sg) || slot_group_any_split(sg);
 }
 
 /* DSR_SLOT_HASH_5TUPLE_FIELDS, in the order ovs-vswitchd hashes them. */
@@ -344,7 +363,10 @@ format_slot_group(const struct dsr_slot_group *sg, struct ds *s)
                     : "type=select,selection_method=hash,fields(ip_src)"));
     for (size_t i = 0; slot_group_any(sg) && i < DSR_SLOTS; i++) {
         ds_put_format(s, ",bucket=bucket_id:%"PRIuSIZE",actions=", i);
-        if (sg->slot_ips[i]) {
+        if (sg->split[i]) {
+            ds_put_format(s, "set_field:%#"PRIx32"->reg3,resubmit(,%d)",
+                          DSR_SUBSLOT_NODE(i, 1), sg->split_table);
+        } else if (sg->slot_ips[i]) {
             ds_put_format(s, "set_field:%#"PRIx32"->reg1,resubmit(,%d)",
                           ntohl(sg->slot_ips[i]), sg->next_table);
         } else {
@@ -462,6 +484,26 @@ has_five_tuple_fields(const struct field_array *fields)
     return true;
 }
 
+/* Reads the resubmit that ends a bucket into 'table' (0: not known
+ * yet). */
+static bool
+read_bucket_resubmit(const struct ofpact *a, const struct ofpact *end,
+                     uint8_t *table)
+{
+    const struct ofpact_resubmit *rs;
+
+    if (a == end || a->type != OFPACT_RESUBMIT) {
+        return false;
+    }
+    rs = ofpact_get_RESUBMIT(a);
+    if (rs->in_port != OFPP_IN_PORT || rs->with_ct_orig
+        || ofpact_next(a) != end || (*table && *table != rs->table_id)) {
+        return false;
+    }
+    *table = rs->table_id;
+    return true;
+}
+
 bool
 dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
                          struct dsr_slot_group *sg)
@@ -496,7 +538,6 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
         const struct ofpact *a = bucket->ofpacts;
         const struct ofpact *end = ofpact_end(a, bucket->ofpacts_len);
         const struct ofpact_set_field *sf;
-        const struct ofpact_resubmit *rs;
 
         if (bucket->bucket_id != i || bucket->weight != 1) {
             return false;
@@ -509,22 +550,20 @@ dsr_slot_group_from_desc(const struct ofputil_group_desc *gd,
             return false;
         }
         sf = ofpact_get_SET_FIELD(a);
-        if (sf->field->id != MFF_REG1 || !sf->value->be32
-            || ofpact_set_field_mask(sf)->be32 != OVS_BE32_MAX) {
+        if (ofpact_set_field_mask(sf)->be32 != OVS_BE32_MAX) {
             return false;
         }
         a = ofpact_next(a);
-        if (a == end || a->type != OFPACT_RESUBMIT) {
+        if (sf->field->id == MFF_REG3
+            && ntohl(sf->value->be32) == DSR_SUBSLOT_NODE(i, 1)
+            && read_bucket_resubmit(a, end, &sg->split_table)) {
+            sg->split[i++] = true;
+        } else if (sf->field->id == MFF_REG1 && sf->value->be32
+                   && read_bucket_resubmit(a, end, &sg->next_table)) {
+            sg->slot_ips[i++] = sf->value->be32;
+        } else {
             return false;
         }
-        rs = ofpact_get_RESUBMIT(a);
-        if (rs->in_port != OFPP_IN_PORT || rs->with_ct_orig
-            || ofpact_next(a) != end
-            || (sg->next_table && sg->next_table != rs->table_id)) {
-            return false;
-        }
-        sg->next_table = rs->table_id;
-        sg->slot_ips[i++] = sf->value->be32;
     }
     return true;
 }
@@ -539,7 +578,11 @@ dsr_slot_group_equal(const struct dsr_slot_group *a,
             && (a->hash != DSR_SLOT_HASH_IP_SRC || a->ipv6 == b->ipv6)
             && a->sym_l4 == b->sym_l4
             && !memcmp(a->slot_ips, b->slot_ips, sizeof a->slot_ips)
-            && (a->next_table == b->next_table || !slot_group_any(a)));
+            && !memcmp(a->split, b->split, sizeof a->split)
+            && (a->split_table == b->split_table
+                || !slot_group_any_split(a))
+            && (a->next_table == b->next_table
+                || !slot_group_any_direct(a)));
 }
 
 
@@ -577,6 +620,7 @@ dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
     }
 
     const struct mf_field *reg1 = mf_from_id(MFF_REG1);
+    const struct mf_field *reg3 = mf_from_id(MFF_REG3);
     struct ofpbuf ofpacts;
     ofpbuf_init(&ofpacts, 64);
     for (size_t i = 0; i < DSR_SLOTS; i++) {
@@ -587,11 +631,14 @@ dsr_slot_group_to_mod(uint32_t group_id, const struct dsr_slot_group *sg,
         bucket->watch_port = OFPP_ANY;
         bucket->watch_group = OFPG_ANY;
         ofpbuf_clear(&ofpacts);
-        if (sg->slot_ips[i]) {
-            ofpact_put_set_field(&ofpacts, reg1, &sg->slot_ips[i], NULL);
+        if (sg->split[i] || sg->slot_ips[i]) {
+            ovs_be32 root = htonl(DSR_SUBSLOT_NODE(i, 1));
+            ofpact_put_set_field(&ofpacts, sg->split[i] ? reg3 : reg1,
+                                 sg->split[i] ? &root : &sg->slot_ips[i],
+                                 NULL);
             struct ofpact_resubmit *rs = ofpact_put_RESUBMIT(&ofpacts);
             rs->in_port = OFPP_IN_PORT;
-            rs->table_id = sg->next_table;
+            rs->table_id = sg->split[i] ? sg->split_table : sg->next_table;
             bucket->ofpacts = xmemdup(ofpacts.data, ofpacts.size);
             bucket->ofpacts_len = ofpacts.size;
         }

@@ -39,7 +39,9 @@ struct dsr_flow {
 };
 
 /* A select group whose bucket i (bucket_id i) loads slot i's backend
- * address into reg1 and resubmits to 'next_table' (flows/slots.h). */
+ * address into reg1 and resubmits to 'next_table' (flows/slots.h), or,
+ * for a slot split into sub-slots, resubmits to 'split_table', whose
+ * flows pick the backend by further bits of dp_hash. */
 struct dsr_slot_group {
     enum dsr_slot_hash hash;
     bool ipv6;                  /* With DSR_SLOT_HASH_IP_SRC:
@@ -50,7 +52,9 @@ struct dsr_slot_group {
                                  * (OVS_HASH_ALG_SYM_L4), not the hash a
                                  * sender's socket gave it. */
     uint8_t next_table;
+    uint8_t split_table;
     ovs_be32 slot_ips[DSR_SLOTS];     /* 0: the bucket drops. */
+    bool split[DSR_SLOTS];            /* Instead of slot_ips[i]. */
 };
 
 /* Many flows of one shape, a row each: the per-backend flows of a

@@ -391,25 +391,6 @@ pipeline_vip(const struct in6_addr *vip, struct eth_addr mac,
     return owner;
 }
 
-/* The service's group: bucket i is slot i and loads its backend's
- * address into reg1. */
-static void
-set_slot_group(struct dsr_owner *owner, const struct pipeline_service *svc,
-               const ovs_be32 *slot_ips)
-{
-    struct dsr_slot_group sg;
-
-    memset(&sg, 0, sizeof sg);
-    sg.hash = svc->hash;
-    sg.ipv6 = (svc->hash == DSR_SLOT_HASH_IP_SRC
-               && !IN6_IS_ADDR_V4MAPPED(&svc->vip));
-    sg.sym_l4 = svc->hash == DSR_SLOT_HASH_DP && svc->sym_l4;
-    sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
-                                          : DSR_TABLE_BACKEND);
-    memcpy(sg.slot_ips, slot_ips, sizeof sg.slot_ips);
-    dsr_owner_set_slot_group(owner, svc->id, &sg);
-}
-
 /* What the per-backend flows of a service share. */
 struct backend_rows_ctx {
     uint32_t service_id;
@@ -585,7 +566,7 @@ group_actions(const struct pipeline_service *svc)
 struct dsr_owner *
 pipeline_service(const struct pipeline_service *svc,
                  const struct pipeline_backend *backends, size_t n_backends,
-                 const ovs_be32 *slot_ips)
+                 const ovs_be32 *slot_ips, size_t n_slots)
 {
     struct dsr_owner *owner = dsr_owner_create(
         dsr_cookie(DSR_COOKIE_SERVICE, svc->id));
@@ -650,7 +631,7 @@ pipeline_service(const struct pipeline_service *svc,
     /* dp_hash: the datapath hashes the 5-tuple, no upcall per
      * connection.  source-ip needs OVS's hash method, one upcall per
      * client address. */
-    set_slot_group(owner, svc, slot_ips);
+    pipeline_set_slots(owner, svc, slot_ips, n_slots);
     ds_destroy(&s);
     return owner;
 }

@@ -34,6 +34,9 @@ enum dsr_table {
                                  * the backend that owns it. */
     DSR_TABLE_FRAGMENTS = 24,   /* Fragments, after conntrack reassembled
                                  * them: the flow's pin, as above. */
+    DSR_TABLE_SUBSLOT = 25,     /* A fine table's split slots: (service,
+                                 * tree node in reg3) -> reg1, or the
+                                 * next bit of dp_hash. */
     DSR_TABLE_ND = 30,          /* Neighbor Solicitations for IPv6 VIPs:
                                  * answered (turned into Advertisements,
                                  * whose target MAC a flow matching the NA
@@ -51,7 +54,8 @@ BUILD_ASSERT_DECL(DSR_TABLE_CT_LOOKUP < DSR_TABLE_CT_COMMIT);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_COMMIT < DSR_TABLE_BACKEND);
 BUILD_ASSERT_DECL(DSR_TABLE_BACKEND < DSR_TABLE_CT_RELATED);
 BUILD_ASSERT_DECL(DSR_TABLE_CT_RELATED < DSR_TABLE_FRAGMENTS);
-BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < DSR_TABLE_ND);
+BUILD_ASSERT_DECL(DSR_TABLE_FRAGMENTS < DSR_TABLE_SUBSLOT);
+BUILD_ASSERT_DECL(DSR_TABLE_SUBSLOT < DSR_TABLE_ND);
 BUILD_ASSERT_DECL(DSR_TABLE_ND < 255);
 
 /* The conntrack zone of dsrd's connection pins, apart from the
@@ -114,6 +118,11 @@ enum {
  * the group, which would pin its connection anew. */
 BUILD_ASSERT_DECL(DSR_PRIO_PINNED > DSR_PRIO_STALE_PIN_ONLY);
 BUILD_ASSERT_DECL(DSR_PRIO_STALE_PIN_ONLY > DSR_PRIO_UNPINNED);
+
+/* Priorities in DSR_TABLE_SUBSLOT. */
+enum {
+    DSR_PRIO_SUBSLOT = 100,         /* (service, node) -> backend or bit. */
+};
 
 /* Priorities in DSR_TABLE_DELIVER. */
 enum {
@@ -209,7 +218,9 @@ uint64_t pipeline_vip_id(const struct in6_addr *vip);
 struct dsr_owner *pipeline_service(const struct pipeline_service *,
                                    const struct pipeline_backend *,
                                    size_t n_backends,
-                                   const ovs_be32 *slot_ips);
+                                   const ovs_be32 *slot_ips, size_t n_slots);
+void pipeline_set_slots(struct dsr_owner *, const struct pipeline_service *,
+                        const ovs_be32 *slot_ips, size_t n_slots);
 struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
                                             ofp_port_t port);
 

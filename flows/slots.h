@@ -26,6 +26,11 @@
 #define DSR_SUBSLOT_BITS 8
 #define DSR_SLOTS_FINE (DSR_SLOTS << DSR_SUBSLOT_BITS)
 
+/* A node of a split slot's tree of sub-slot flows, as reg3 holds it: the
+ * slot, and the node's heap index (1: the root, whose children are 2 and
+ * 3) over the sub-slot's bits, most significant first. */
+#define DSR_SUBSLOT_NODE(SLOT, H) ((uint32_t) (SLOT) << 16 | (H))
+
 /* How a slot group picks a packet's bucket. */
 enum dsr_slot_hash {
     DSR_SLOT_HASH_DP,           /* selection_method=dp_hash: the

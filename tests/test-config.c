@@ -11,6 +11,7 @@
 #include "controller/config.h"
 #include "schemas/json-schema.h"
 #include "controller/model.h"
+#include "flows/slots.h"
 #include "packets.h"
 #include "util.h"
 
@@ -924,22 +925,26 @@ END_TEST
 
 /* The API compares a document's lines with the model before it validates
  * them: the comparison reads any JSON safely, and a "slots" that the
- * schema rejects (short, or in capitals) is not the table. */
+ * schema rejects (with a comma too many, or in capitals) is not the
+ * table.  The fixture's weights make its table fine (ranges). */
 START_TEST(test_service_json_same_reads_bad_slots)
 {
     struct dsr_config cfg;
     const struct dsr_service *old = json_same_fixture(&cfg);
     json_t *j = dsr_service_to_json(old);
     json_t *b = json_array_get(json_object_get(j, "backends"), 0);
-    char *upper = xstrdup(json_string_value(json_object_get(b, "slots")));
+    char *upper = xasprintf("%s,",
+                            json_string_value(json_object_get(b, "slots")));
 
-    for (char *p = upper; *p; p++) {
-        *p = toupper((unsigned char) *p);
-    }
-    ck_assert(strcmp(upper, json_string_value(json_object_get(b, "slots"))));
+    ck_assert_uint_eq(old->n_slots, DSR_SLOTS_FINE);
     json_object_set_new(b, "slots", json_string(upper));
     ck_assert(!dsr_service_json_same(&cfg, j, old));
     json_object_set_new(b, "slots", json_string("f"));
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_object_set_new(b, "slots", json_string("0-8547X"));
+    ck_assert(!dsr_service_json_same(&cfg, j, old));
+    json_object_set_new(b, "slots", json_string(
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
     ck_assert(!dsr_service_json_same(&cfg, j, old));
 
     free(upper);

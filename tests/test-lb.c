@@ -89,7 +89,8 @@ START_TEST(test_all_active_follow_the_table)
     struct lb_slots slots;
 
     make_service(v, base);
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
     ck_assert_uint_eq(slots.n_usable, N_BACKENDS);
     ck_assert_uint_eq(slots.n_reachable, N_BACKENDS);
     assert_others_kept(base, &slots, DSR_SLOT_NONE);
@@ -114,7 +115,8 @@ START_TEST(test_drained_keeps_pins_only)
 
     make_service(v, base);
     v[1].state = DSR_BACKEND_DRAIN;
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
     ck_assert_uint_eq(count_slots(&slots, backend_ip(1)), 0);
     ck_assert(!lb_slots_is_usable(&slots, 1));
     ck_assert_uint_eq(slots.n_reachable, N_BACKENDS);
@@ -141,7 +143,8 @@ START_TEST(test_down_and_disabled_leave)
         } else {
             v[2].down = true;
         }
-        lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+        lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
         ck_assert_uint_eq(count_slots(&slots, backend_ip(2)), 0);
         ck_assert(!find_reachable(&slots, backend_ip(2)));
         ck_assert_uint_eq(slots.n_reachable, 2);
@@ -163,7 +166,8 @@ START_TEST(test_undeliverable_waits)
     make_service(v, base);
     v[0].deliverable = false;
     v[0].mac = eth_addr_zero;
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
     ck_assert_uint_eq(count_slots(&slots, backend_ip(0)), 0);
     const struct pipeline_backend *r = find_reachable(&slots, backend_ip(0));
     ck_assert(r && !r->has_mac);
@@ -184,20 +188,21 @@ START_TEST(test_all_down)
     for (size_t i = 0; i < N_BACKENDS; i++) {
         v[i].down = true;
     }
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
     ck_assert_uint_eq(count_slots(&slots, 0), DSR_SLOTS);
     ck_assert_uint_eq(slots.n_usable, 0);
     ck_assert_uint_eq(slots.n_reachable, 0);
     lb_slots_destroy(&slots);
 
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
     ck_assert_uint_eq(slots.n_usable, N_BACKENDS);
     ck_assert_uint_eq(slots.n_reachable, N_BACKENDS);
     assert_others_kept(base, &slots, DSR_SLOT_NONE);
     lb_slots_destroy(&slots);
 
     v[1].state = DSR_BACKEND_DRAIN;
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
     ck_assert_uint_eq(count_slots(&slots, backend_ip(1)), 0);
     ck_assert_uint_eq(slots.n_reachable, N_BACKENDS);
     assert_others_kept(base, &slots, 1);
@@ -206,7 +211,7 @@ START_TEST(test_all_down)
     /* One backend up: "keep" changes nothing, the others stay out. */
     v[1].state = DSR_BACKEND_ACTIVE;
     v[0].down = false;
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_KEEP, &slots);
     ck_assert_uint_eq(count_slots(&slots, backend_ip(0)), DSR_SLOTS);
     ck_assert_uint_eq(slots.n_reachable, 1);
     lb_slots_destroy(&slots);
@@ -226,7 +231,8 @@ START_TEST(test_weights)
     }
     v[0].state = DSR_BACKEND_DRAIN;
     v[2].weight = 300;
-    lb_slots_compute(base, v, N_BACKENDS, DSR_ALL_DOWN_DROP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, v, N_BACKENDS, DSR_ALL_DOWN_DROP,
+                     &slots);
     /* 1:3 of 256 is 64:192; rendezvous is random around it. */
     size_t n1 = count_slots(&slots, backend_ip(1));
     ck_assert_uint_ge(n1, 40);
@@ -244,7 +250,7 @@ START_TEST(test_no_backends_drop)
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         base[s] = DSR_SLOT_NONE;
     }
-    lb_slots_compute(base, NULL, 0, DSR_ALL_DOWN_KEEP, &slots);
+    lb_slots_compute(base, DSR_SLOTS, NULL, 0, DSR_ALL_DOWN_KEEP, &slots);
     ck_assert_uint_eq(count_slots(&slots, 0), DSR_SLOTS);
     ck_assert_uint_eq(slots.n_reachable, 0);
     ck_assert(!lb_slots_is_usable(&slots, 0));

@@ -29,7 +29,7 @@ START_TEST(test_defaults_come_from_the_schema)
 
     ck_assert_msg(!error, "%s", error);
     ck_assert_uint_eq(cfg.limits.max_services, 10000);
-    ck_assert_uint_eq(cfg.limits.max_backends_per_service, 512);
+    ck_assert_uint_eq(cfg.limits.max_backends_per_service, 1000);
     ck_assert_uint_eq(cfg.limits.max_body_bytes, 16 * 1024 * 1024);
     ck_assert_uint_eq(cfg.limits.max_api_connections, 4096);
     ck_assert_uint_eq(cfg.limits.max_api_connections_per_ip, 64);
@@ -49,7 +49,7 @@ START_TEST(test_limits_are_read_and_saved)
     ck_assert_msg(!error, "%s", error);
     ck_assert_uint_eq(cfg.limits.max_services, 2);
     ck_assert_uint_eq(cfg.limits.max_api_connections_per_ip, 8);
-    ck_assert_uint_eq(cfg.limits.max_backends_per_service, 512);
+    ck_assert_uint_eq(cfg.limits.max_backends_per_service, 1000);
 
     /* The state file keeps them. */
     json_t *saved = dsr_config_to_json(&cfg);
@@ -83,8 +83,8 @@ START_TEST(test_limits_are_checked_by_the_schema)
 {
     assert_rejected(CONFIG(LIMITS("\"max_services\": 0"), ""),
                     "$.limits.max_services: must be at least 1");
-    assert_rejected(CONFIG(LIMITS("\"max_backends_per_service\": 513"), ""),
-                    "$.limits.max_backends_per_service: must be at most 512");
+    assert_rejected(CONFIG(LIMITS("\"max_backends_per_service\": 1001"), ""),
+                    "$.limits.max_backends_per_service: must be at most 1000");
     assert_rejected(CONFIG(LIMITS("\"max_body_bytes\": \"1M\""), ""),
                     "$.limits.max_body_bytes");
     assert_rejected(CONFIG(LIMITS("\"max_connections\": 5"), ""),

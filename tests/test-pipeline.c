@@ -282,7 +282,7 @@ service_text(const struct pipeline_service *svc,
              ovs_be32 a, ovs_be32 b)
 {
     return format_and_release(pipeline_service(svc, backends, n,
-                                               alternating_slots(a, b)));
+                                               alternating_slots(a, b), DSR_SLOTS));
 }
 
 static size_t
@@ -376,7 +376,7 @@ START_TEST(test_built_flows_equal_their_text)
     };
     struct dsr_owner *built = pipeline_service(
         svc, backends, 2, alternating_slots(htonl(0x0a00000b),
-                                            htonl(0x0a00000b)));
+                                            htonl(0x0a00000b)), DSR_SLOTS);
     struct dsr_owner *text = dsr_owner_create(built->cookie);
 
     dsr_owner_add_flow(text, 22, 100, "reg0=1,reg1=0xa00000b",
@@ -435,22 +435,22 @@ START_TEST(test_backend_change_costs_one_flow)
         b[i] = a[i];
     }
     b[57].mac = mac("aa:00:00:00:00:57");
-    count_mods(pipeline_service(svc, a, 100, slots),
-               pipeline_service(svc, b, 100, slots), &nf, &ng);
+    count_mods(pipeline_service(svc, a, 100, slots, DSR_SLOTS),
+               pipeline_service(svc, b, 100, slots, DSR_SLOTS), &nf, &ng);
     ck_assert_uint_eq(nf, 1);
     ck_assert_uint_eq(ng, 0);
 
     /* One backend fewer: one delete. */
-    count_mods(pipeline_service(svc, a, 100, slots),
-               pipeline_service(svc, a + 1, 99, slots), &nf, &ng);
+    count_mods(pipeline_service(svc, a, 100, slots, DSR_SLOTS),
+               pipeline_service(svc, a + 1, 99, slots, DSR_SLOTS), &nf, &ng);
     ck_assert_uint_eq(nf, 1);
     ck_assert_uint_eq(ng, 0);
 
     /* The same backends in another order: nothing. */
     b[57] = a[3];
     b[3] = a[57];
-    count_mods(pipeline_service(svc, a, 100, slots),
-               pipeline_service(svc, b, 100, slots), &nf, &ng);
+    count_mods(pipeline_service(svc, a, 100, slots, DSR_SLOTS),
+               pipeline_service(svc, b, 100, slots, DSR_SLOTS), &nf, &ng);
     ck_assert_uint_eq(nf, 0);
     ck_assert_uint_eq(ng, 0);
 }
@@ -576,7 +576,7 @@ START_TEST(test_both_protocols_all_ports)
     any.udp = true;
     any.port = 0;
     ovs_be32 none[DSR_SLOTS] = { 0 };
-    char *text = format_and_release(pipeline_service(&any, NULL, 0, none));
+    char *text = format_and_release(pipeline_service(&any, NULL, 0, none, DSR_SLOTS));
 
     ck_assert_str_eq(text,
         "table=0,priority=190,cookie=0xd501000000000001,"

@@ -187,13 +187,20 @@ diff <(jq -S . "$SB_DIR/config.before") <(jq -S . "$SB_DIR/body") \
 
 # Whole-config replace: only what differs is touched.
 before=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_msg)
+subslots_before=$(sb_dump_flows table=25)
 jq '(.services[] | select(.name == "web") | .backends[0].weight) = 33' \
     "$SB_DIR/config.before" > "$SB_DIR/config.new"
 api PUT /v1/config "$(cat "$SB_DIR/config.new")"
 expect 200 '.services | length == 2' \
     '(.services[] | select(.name == "web") | .backends[0].weight) == 33'
 after=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_msg)
-[ $((after - before)) = 1 ] || sb_fail "PUT /v1/config sent $((after - before)) messages for one changed group"
+# The group, and (web's weights make its table fine) each flow of its
+# sub-slot trees that was added, deleted or changed: one message each.
+subslot_changes=$({ diff <(echo "$subslots_before") <(sb_dump_flows table=25) \
+                       || true; } | sed -n 's/^[<>] \(.*\) actions=.*/\1/p' | sort -u | wc -l)
+[ "$subslot_changes" -gt 0 ] || sb_fail "web's table is not fine"
+[ $((after - before)) = $((1 + subslot_changes)) ] \
+    || sb_fail "PUT /v1/config sent $((after - before)) messages for one changed group and $subslot_changes changed flows"
 api PUT /v1/config '{"bridges": [{"name": "br9"}], "services": []}'
 expect 422 '.path == "$.bridges"'
 # The document is checked as a whole: a name twice, or a new VIP that an

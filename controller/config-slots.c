@@ -1,0 +1,198 @@
+/* See config-slots.h. */
+#include <config.h>
+#include "controller/config-slots.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "flows/slots.h"
+#include "openvswitch/dynamic-string.h"
+#include "util.h"
+
+static bool
+is_bitmap(const char *text)
+{
+    return (strspn(text, "0123456789abcdef") == DSR_SLOTS / 4
+            && !text[DSR_SLOTS / 4]);
+}
+
+size_t
+config_slots_size(const char *text)
+{
+    if (is_bitmap(text)) {
+        return DSR_SLOTS;
+    }
+    return config_slots_apply(text, NULL, DSR_SLOTS_FINE, 0)
+           ? DSR_SLOTS_FINE : 0;
+}
+
+/* Parses a decimal entry number below DSR_SLOTS_FINE at '*p'. */
+static bool
+parse_entry(const char **p, size_t *entry)
+{
+    size_t n = strspn(*p, "0123456789");
+    size_t value = 0;
+
+    if (!n || n > 5) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        value = value * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *entry = value;
+    return value < DSR_SLOTS_FINE;
+}
+
+/* Ranges "A" or "A-B", A <= B, separated by commas, or nothing.  With a
+ * null 'table' only checks. */
+static bool
+apply_ranges(const char *text, uint32_t *table, uint32_t id)
+{
+    const char *p = text;
+
+    while (*p) {
+        size_t first, last;
+
+        if (!parse_entry(&p, &first)) {
+            return false;
+        }
+        last = first;
+        if (*p == '-' && (p++, !parse_entry(&p, &last) || last < first)) {
+            return false;
+        }
+        if (*p == ',') {
+            if (!*++p) {
+                return false;
+            }
+        } else if (*p) {
+            return false;
+        }
+        for (size_t e = first; table && e <= last; e++) {
+            if (table[e] == DSR_SLOT_NONE) {
+                table[e] = id;
+            }
+        }
+    }
+    return true;
+}
+
+bool
+config_slots_apply(const char *text, uint32_t *table, size_t n_slots,
+                   uint32_t id)
+{
+    if (n_slots == DSR_SLOTS_FINE) {
+        return !is_bitmap(text) && apply_ranges(text, NULL, id)
+               && (!table || apply_ranges(text, table, id));
+    }
+    if (!is_bitmap(text)) {
+        return false;
+    }
+    for (size_t s = 0; table && s < DSR_SLOTS; s += 4) {
+        int nibble = hexit_value(text[s / 4]);
+        for (size_t k = 0; nibble && k < 4; k++) {
+            if (nibble & (8 >> k) && table[s + k] == DSR_SLOT_NONE) {
+                table[s + k] = id;
+            }
+        }
+    }
+    return true;
+}
+
+bool
+config_slots_same(const char *text, const uint32_t *table, size_t n_slots,
+                  uint32_t id)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    bool same;
+
+    config_slots_format(table, n_slots, id, &s);
+    same = !strcmp(text, ds_cstr(&s));
+    ds_destroy(&s);
+    return same;
+}
+
+static void
+format_bitmap(const uint32_t *table, uint32_t id, struct ds *s)
+{
+    for (size_t i = 0; i < DSR_SLOTS; i += 4) {
+        int nibble = 0;
+        for (size_t k = 0; k < 4; k++) {
+            nibble = nibble << 1 | (table[i + k] == id);
+        }
+        ds_put_char(s, "0123456789abcdef"[nibble]);
+    }
+}
+
+/* Appends the run [first, last] to 's', a comma first unless empty. */
+static void
+put_run(struct ds *s, size_t first, size_t last)
+{
+    if (s->length) {
+        ds_put_char(s, ',');
+    }
+    ds_put_format(s, "%"PRIuSIZE, first);
+    if (last > first) {
+        ds_put_format(s, "-%"PRIuSIZE, last);
+    }
+}
+
+void
+config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
+                    struct ds *s)
+{
+    config_slots_format_all(table, n_slots, &id, 1, s);
+}
+
+static int
+compare_u32(const void *a_, const void *b_)
+{
+    const uint32_t *a = a_, *b = b_;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* The position in 'ids' of 'id', through 'sorted' (pairs of id and
+ * position, sorted), or SIZE_MAX. */
+static size_t
+position_of(const uint32_t (*sorted)[2], size_t n, uint32_t id)
+{
+    uint32_t key[2] = { id, 0 };
+    const uint32_t (*found)[2] = (n ? bsearch(key, sorted, n, sizeof *sorted,
+                                              compare_u32) : NULL);
+
+    return found ? (*found)[1] : SIZE_MAX;
+}
+
+void
+config_slots_format_all(const uint32_t *table, size_t n_slots,
+                        const uint32_t *ids, size_t n, struct ds *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        ds_init(&out[i]);
+        if (n_slots == DSR_SLOTS) {
+            format_bitmap(table, ids[i], &out[i]);
+        }
+    }
+    if (n_slots != DSR_SLOTS_FINE) {
+        return;
+    }
+
+    uint32_t (*sorted)[2] = xmalloc((n + 1) * sizeof *sorted);
+    for (size_t i = 0; i < n; i++) {
+        sorted[i][0] = ids[i];
+        sorted[i][1] = i;
+    }
+    qsort(sorted, n, sizeof *sorted, compare_u32);
+    for (size_t e = 0; e < n_slots;) {
+        size_t last = e;
+        while (last + 1 < n_slots && table[last + 1] == table[e]) {
+            last++;
+        }
+        size_t i = position_of(sorted, n, table[e]);
+        if (i != SIZE_MAX) {
+            put_run(&out[i], e, last);
+        }
+        e = last + 1;
+    }
+    free(sorted);
+}

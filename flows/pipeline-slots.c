@@ -1,0 +1,106 @@
+/* A service's slot table as OpenFlow: its select group, bucket i being
+ * slot i, and for a fine table the flows of DSR_TABLE_SUBSLOT that split
+ * a slot among several backends by the sub-slot, bits 8 to 15 of the
+ * dp_hash the group's datapath hash left in the packet (flows/slots.h,
+ * flows/README.md).  Pure functions, as pipeline.c. */
+#include <config.h>
+#include "flows/pipeline.h"
+
+#include <string.h>
+#include "flows/flow-set.h"
+#include "flows/slots.h"
+#include "openvswitch/dynamic-string.h"
+#include "util.h"
+
+#define SUBSLOTS (DSR_SLOTS_FINE / DSR_SLOTS)
+BUILD_ASSERT_DECL(SUBSLOTS == 1 << DSR_SUBSLOT_BITS);
+
+/* Whether all of 'sub''s SUBSLOTS sub-slots hold one backend. */
+static bool
+slot_is_whole(const ovs_be32 *sub)
+{
+    for (size_t i = 1; i < SUBSLOTS; i++) {
+        if (sub[i] != sub[0]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The flows of node 'h' of 'slot', at 'depth', over sub-slots
+ * [first, first + (SUBSLOTS >> depth)).  OVS does not let OpenFlow match
+ * dp_hash, but an action may read it: a node whose sub-slots hold one
+ * backend delivers to it, any other copies the next bit of dp_hash into
+ * reg3 and looks again.  A megaflow so matches the dp_hash bits on its
+ * path and no more: one per run of sub-slots, not one per sub-slot. */
+static void
+add_subslot_node(struct dsr_owner *owner, uint32_t service_id, size_t slot,
+                 const ovs_be32 *sub, uint32_t h, int depth, size_t first,
+                 uint8_t next_table)
+{
+    size_t size = SUBSLOTS >> depth;
+    size_t end = first + 1;
+    while (end < first + size && sub[end] == sub[first]) {
+        end++;
+    }
+
+    char *match = xasprintf("reg0=%"PRIu32",reg3=%#"PRIx32, service_id,
+                            DSR_SUBSLOT_NODE(slot, h));
+    char *actions;
+    bool leaf = end == first + size;
+    if (leaf && sub[first]) {
+        actions = xasprintf("set_field:%#"PRIx32"->reg1,resubmit(,%d)",
+                            ntohl(sub[first]), next_table);
+    } else if (leaf) {
+        actions = xstrdup("drop");      /* A pin of 0 would mean "none". */
+    } else {
+        actions = xasprintf("set_field:%#"PRIx32"->reg3,"
+                            "move:NXM_NX_DP_HASH[%d]->NXM_NX_REG3[0],"
+                            "resubmit(,%d)", DSR_SUBSLOT_NODE(slot, 2 * h),
+                            DSR_SUBSLOT_BITS + DSR_SUBSLOT_BITS - 1 - depth,
+                            DSR_TABLE_SUBSLOT);
+    }
+    dsr_owner_add_flow(owner, DSR_TABLE_SUBSLOT, DSR_PRIO_SUBSLOT, match,
+                       actions);
+    free(match);
+    free(actions);
+    if (!leaf) {
+        add_subslot_node(owner, service_id, slot, sub, 2 * h, depth + 1,
+                         first, next_table);
+        add_subslot_node(owner, service_id, slot, sub, 2 * h + 1, depth + 1,
+                         first + size / 2, next_table);
+    }
+}
+
+/* The service's group and, for a fine table, its sub-slot flows: bucket
+ * i is slot i and loads its backend's address into reg1, or, when the
+ * slot is split, the root of its tree into reg3 for the sub-slot
+ * flows. */
+void
+pipeline_set_slots(struct dsr_owner *owner,
+                   const struct pipeline_service *svc,
+                   const ovs_be32 *slot_ips, size_t n_slots)
+{
+    struct dsr_slot_group sg;
+
+    memset(&sg, 0, sizeof sg);
+    sg.hash = svc->hash;
+    sg.ipv6 = (svc->hash == DSR_SLOT_HASH_IP_SRC
+               && !IN6_IS_ADDR_V4MAPPED(&svc->vip));
+    sg.sym_l4 = svc->hash == DSR_SLOT_HASH_DP && svc->sym_l4;
+    sg.next_table = (svc->pin_connections ? DSR_TABLE_CT_COMMIT
+                                          : DSR_TABLE_BACKEND);
+    sg.split_table = DSR_TABLE_SUBSLOT;
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        if (n_slots != DSR_SLOTS_FINE) {
+            sg.slot_ips[s] = slot_ips[s];
+        } else if (slot_is_whole(&slot_ips[s * SUBSLOTS])) {
+            sg.slot_ips[s] = slot_ips[s * SUBSLOTS];
+        } else {
+            sg.split[s] = true;
+            add_subslot_node(owner, svc->id, s, &slot_ips[s * SUBSLOTS], 1,
+                             0, 0, sg.next_table);
+        }
+    }
+    dsr_owner_set_slot_group(owner, svc->id, &sg);
+}
