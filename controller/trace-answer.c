@@ -333,8 +333,8 @@ result_json(const struct lb *lb, const struct trace_result *r,
     const struct trace_query *q = r->q;
 
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:o,"
-        " s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:I}",
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o,"
+        " s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:I}",
         "service", r->svc->name, "bridge", r->svc->bridge,
         "datapath", datapath_kind_to_string(r->datapath),
         "protocol", q->ip_proto == IPPROTO_TCP ? "tcp" : "udp",

@@ -259,19 +259,90 @@ rendezvous(const struct slots_backend *usable, size_t n, size_t slot)
     return best == SIZE_MAX ? DSR_SLOT_NONE : usable[best].id;
 }
 
+static int
+compare_u32(const void *a_, const void *b_)
+{
+    const uint32_t *a = a_, *b = b_;
+
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* How many times 'id' is in 'sorted' (n of them). */
+static size_t
+count_in_sorted(const uint32_t *sorted, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    size_t first = lo;
+    while (lo < n && sorted[lo] == id) {
+        lo++;
+    }
+    return lo - first;
+}
+
+/* The aligned blocks in which a fine table's entries of a backend that
+ * holds 'count' of them move when it cannot take connections: about 16
+ * blocks, each to one backend, so that its load spreads over several
+ * backends while its runs stay few (each block adds a flow or two, where
+ * entries moved one by one would add one each), at most a slot.  A coarse
+ * table's slots move one by one. */
+static size_t
+moving_block(size_t n_slots, size_t count)
+{
+    size_t unit = 1;
+
+    while (n_slots == DSR_SLOTS_FINE && unit * 32 <= count
+           && unit < DSR_SLOTS_FINE / DSR_SLOTS) {
+        unit *= 2;
+    }
+    return unit;
+}
+
 void
 slots_effective(const uint32_t *base, size_t n_slots,
                 const struct slots_backend *usable, size_t n,
                 uint32_t *out)
 {
     size_t *index = index_by_id(usable, n);
+    uint32_t *lost = xmalloc(n_slots * sizeof *lost);
+    size_t n_lost = 0;
 
     for (size_t s = 0; s < n_slots; s++) {
         bool kept = (s && base[s] == base[s - 1]
                      ? out[s - 1] == base[s]
                      : by_id(usable, index, n, base[s]) != SIZE_MAX);
-        out[s] = kept ? base[s] : rendezvous(usable, n, s);
+        out[s] = kept ? base[s] : DSR_SLOT_NONE;
+        if (!kept) {
+            lost[n_lost++] = base[s];
+        }
     }
+    qsort(lost, n_lost, sizeof *lost, compare_u32);
+
+    size_t unit = 1, block = SIZE_MAX;
+    uint32_t winner = DSR_SLOT_NONE;
+    for (size_t s = 0; s < n_slots; s++) {
+        if (out[s] != DSR_SLOT_NONE || !n_lost) {
+            continue;
+        }
+        if (!s || base[s] != base[s - 1] || out[s - 1] == base[s - 1]) {
+            unit = moving_block(n_slots, count_in_sorted(lost, n_lost,
+                                                         base[s]));
+        }
+        if ((s & ~(unit - 1)) != block) {
+            block = s & ~(unit - 1);
+            winner = rendezvous(usable, n, block);
+        }
+        out[s] = winner;
+    }
+    free(lost);
     free(index);
 }
 

@@ -282,7 +282,8 @@ service_text(const struct pipeline_service *svc,
              ovs_be32 a, ovs_be32 b)
 {
     return format_and_release(pipeline_service(svc, backends, n,
-                                               alternating_slots(a, b), DSR_SLOTS));
+                                               alternating_slots(a, b),
+                                               DSR_SLOTS));
 }
 
 static size_t
@@ -319,6 +320,59 @@ START_TEST(test_kernel_ipv6_flow_label)
     text = service_text(&v6, &be, 1, htonl(0x0a00000b), htonl(0x0a00000b));
     ck_assert_msg(!strstr(text, "ipv6_label"), "%s", text);
     free(text);
+}
+END_TEST
+
+/* Fails, printing 'text' whole (too long for check's message), unless it
+ * contains 'needle'. */
+static void
+assert_has(const char *text, const char *needle)
+{
+    if (!strstr(text, needle)) {
+        fprintf(stderr, "%s\n", text);
+        ck_abort_msg("no %s in the text above", needle);
+    }
+}
+
+/* A fine table: slot 5 split into sub-slots 0-127 (A), 128-191 (B) and
+ * 192-255 (C), every other slot whole (A).  Bucket 5 hands the packet to
+ * the root of slot 5's tree in table 25, whose nodes copy dp_hash bit 15,
+ * then 14, into reg3: five flows, the leaves matching 1 and 2 bits. */
+START_TEST(test_fine_table)
+{
+    const ovs_be32 a = htonl(0x0a00000b), b = htonl(0x0a00000c);
+    const ovs_be32 c = htonl(0x0a00000d);
+    const struct pipeline_backend be = backend4(0x0a00000b, true,
+                                                mac("aa:00:00:00:00:01"), 2);
+    struct pipeline_service web = service("10.0.0.100");
+    ovs_be32 *table = xmalloc(DSR_SLOTS_FINE * sizeof *table);
+
+    for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
+        size_t slot = e >> DSR_SUBSLOT_BITS, sub = e % 256;
+        table[e] = slot != 5 || sub < 128 ? a : sub < 192 ? b : c;
+    }
+    char *text = format_and_release(pipeline_service(&web, &be, 1, table,
+                                                     DSR_SLOTS_FINE));
+    assert_has(text, "bucket=bucket_id:5,actions=set_field:0x50001->reg3,"
+               "resubmit(,25),");
+    ck_assert_uint_eq(count_substrings(text, "->reg1,resubmit(,21)"),
+                      255 + 3);
+    ck_assert_uint_eq(count_substrings(text, "table=25,"), 5);
+    static const char *const flows[] = {
+        "table=25,priority=100,cookie=0xd501000000000001,reg0=0x1,"
+        "reg3=0x50001 actions=set_field:0x50002->reg3,"
+        "move:NXM_NX_DP_HASH[15]->NXM_NX_REG3[0],resubmit(,25)",
+        "reg3=0x50002 actions=set_field:0xa00000b->reg1,resubmit(,21)",
+        "reg3=0x50003 actions=set_field:0x50006->reg3,"
+        "move:NXM_NX_DP_HASH[14]->NXM_NX_REG3[0],resubmit(,25)",
+        "reg3=0x50006 actions=set_field:0xa00000c->reg1,resubmit(,21)",
+        "reg3=0x50007 actions=set_field:0xa00000d->reg1,resubmit(,21)",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(flows); i++) {
+        assert_has(text, flows[i]);
+    }
+    free(text);
+    free(table);
 }
 END_TEST
 
@@ -678,6 +732,7 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_routed_vip),
            CHECK_TEST(test_vip6),
            CHECK_TEST(test_kernel_ipv6_flow_label),
+           CHECK_TEST(test_fine_table),
            CHECK_TEST(test_tcp_service),
            CHECK_TEST(test_tunnel_services),
            CHECK_TEST(test_both_protocols_all_ports),
