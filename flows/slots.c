@@ -299,7 +299,7 @@ moving_block(size_t n_slots, size_t count)
 {
     size_t unit = 1;
 
-    while (n_slots == DSR_SLOTS_FINE && unit * 32 <= count
+    while (n_slots == DSR_SLOTS_FINE && unit * 16 <= count
            && unit < DSR_SLOTS_FINE / DSR_SLOTS) {
         unit *= 2;
     }
