@@ -190,8 +190,8 @@ map_hash(struct import_model *m, const struct import_vs *vs)
     } else if (vs->sched_where) {
         svec_add_nocopy(&m->notes, xasprintf(
                             "%s: mapped to hash 5-tuple (new connections "
-                            "spread over 256 slots in proportion to the "
-                            "weights; no connection counts)",
+                            "spread over the slot table in proportion to "
+                            "the weights; no connection counts)",
                             vs->sched_where));
     } else {
         import_note(m, vs->where, "virtual server without a scheduler "
