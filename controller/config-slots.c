@@ -140,7 +140,15 @@ void
 config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
                     struct ds *s)
 {
-    config_slots_format_all(table, n_slots, &id, 1, s);
+    if (n_slots == DSR_SLOTS) {
+        format_bitmap(table, id, s);
+    } else {
+        struct ds runs;
+
+        config_slots_format_all(table, n_slots, &id, 1, &runs);
+        ds_put_buffer(s, runs.string, runs.length);
+        ds_destroy(&runs);
+    }
 }
 
 static int

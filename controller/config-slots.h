@@ -27,12 +27,13 @@ bool config_slots_apply(const char *text, uint32_t *table, size_t n_slots,
 bool config_slots_same(const char *text, const uint32_t *table,
                        size_t n_slots, uint32_t id);
 
-/* Appends the text of the entries of 'table' that 'id' holds. */
+/* Appends the text of the entries of 'table' that 'id' holds: O(n_slots)
+ * for a fine table. */
 void config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
                          struct ds *);
 
 /* The same for all of 'ids' (n of them) at once, in O(n_slots + n log n):
- * out[i] for ids[i]; the caller destroys each. */
+ * initializes out[i] for ids[i]; the caller destroys each. */
 void config_slots_format_all(const uint32_t *table, size_t n_slots,
                              const uint32_t *ids, size_t n, struct ds *out);
 

@@ -104,10 +104,11 @@ put_key(struct ds *s, const char *key, bool first)
     ds_put_cstr(s, "\":");
 }
 
-/* Appends backend 'be' of 'svc', its "slots" being 'slots' (NULL: the
- * service has no table). */
+/* Appends backend 'be' of 'svc', with the "slots" of a fine table in
+ * 'fine_slots' (NULL: formatted here). */
 static void
-put_backend(struct ds *s, const struct dsr_backend *be, const char *slots)
+put_backend(struct ds *s, const struct dsr_service *svc,
+            const struct dsr_backend *be, const struct ds *fine_slots)
 {
     ds_put_char(s, '{');
     put_key(s, "ip", true);
@@ -126,9 +127,16 @@ put_backend(struct ds *s, const struct dsr_backend *be, const char *slots)
     }
     put_key(s, "id", false);
     put_uint(s, be->id);
-    if (slots) {
+    if (svc->slots) {
+        /* Hex digits, or digits, commas and hyphens: nothing to escape. */
         put_key(s, "slots", false);
-        put_string(s, slots);
+        ds_put_char(s, '"');
+        if (fine_slots) {
+            ds_put_buffer(s, fine_slots->string, fine_slots->length);
+        } else {
+            config_slots_format(svc->slots, svc->n_slots, be->id, s);
+        }
+        ds_put_char(s, '"');
     }
     put_key(s, "version", false);
     put_uint(s, be->version);
@@ -139,13 +147,23 @@ void
 dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
                      const struct dsr_backend *be)
 {
-    struct ds slots = DS_EMPTY_INITIALIZER;
+    put_backend(s, svc, be, NULL);
+}
 
-    if (svc->slots) {
-        config_slots_format(svc->slots, svc->n_slots, be->id, &slots);
+/* The "slots" of each backend of 'svc', whose table is fine. */
+static struct ds *
+fine_slots_texts(const struct dsr_service *svc)
+{
+    struct ds *texts = xmalloc((svc->n_backends + 1) * sizeof *texts);
+    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ids[i] = svc->backends[i].id;
     }
-    put_backend(s, be, svc->slots ? ds_cstr(&slots) : NULL);
-    ds_destroy(&slots);
+    config_slots_format_all(svc->slots, svc->n_slots, ids, svc->n_backends,
+                            texts);
+    free(ids);
+    return texts;
 }
 
 void
@@ -192,24 +210,19 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
     put_key(s, "backends", false);
     ds_put_char(s, '[');
 
-    /* All backends' slots in one pass over the table. */
-    struct ds *slots = xmalloc((svc->n_backends + 1) * sizeof *slots);
-    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
-    for (size_t i = 0; i < svc->n_backends; i++) {
-        ids[i] = svc->backends[i].id;
-    }
-    config_slots_format_all(svc->slots, svc->slots ? svc->n_slots : 0, ids,
-                            svc->n_backends, slots);
+    /* A fine table's slots for all backends in one pass over it. */
+    bool fine = svc->slots && svc->n_slots == DSR_SLOTS_FINE;
+    struct ds *slots = fine ? fine_slots_texts(svc) : NULL;
     for (size_t i = 0; i < svc->n_backends; i++) {
         if (i) {
             ds_put_char(s, ',');
         }
-        put_backend(s, &svc->backends[i],
-                    svc->slots ? ds_cstr(&slots[i]) : NULL);
-        ds_destroy(&slots[i]);
+        put_backend(s, svc, &svc->backends[i], fine ? &slots[i] : NULL);
+        if (fine) {
+            ds_destroy(&slots[i]);
+        }
     }
     free(slots);
-    free(ids);
     ds_put_cstr(s, "]}");
 }
 
