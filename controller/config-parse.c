@@ -658,25 +658,6 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
     return true;
 }
 
-/* The "slots" of 'old''s backends, if 'backends' gives any, else NULL. */
-static struct ds *
-old_slots_texts(const struct dsr_service *old, const json_t *backends)
-{
-    if (!json_slots_size(backends)) {
-        return NULL;
-    }
-
-    uint32_t *ids = xmalloc((old->n_backends + 1) * sizeof *ids);
-    struct ds *texts = xmalloc((old->n_backends + 1) * sizeof *texts);
-    for (size_t j = 0; j < old->n_backends; j++) {
-        ids[j] = old->backends[j].id;
-    }
-    config_slots_format_all(old->slots, old->n_slots, ids, old->n_backends,
-                            texts);
-    free(ids);
-    return texts;
-}
-
 /* Whether the service JSON 's' would parse as 'old' replaced by itself:
  * the same service, nothing to change.  Cheap: no allocation, but for
  * the slots' text when 's' carries it.  It may
@@ -724,7 +705,8 @@ dsr_service_json_same(const struct dsr_config *cfg, const json_t *s,
     /* The table: carried over when no backend gives its slots, taken from
      * the document when all do. */
     size_t n_slots = 0;
-    struct ds *texts = old_slots_texts(old, backends);
+    struct ds *texts = (json_slots_size(backends) ? config_slots_texts(old)
+                                                     : NULL);
     bool same = true;
     for (size_t j = 0; same && j < old->n_backends; j++) {
         const json_t *b = json_array_get(backends, j);

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "controller/model.h"
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
@@ -203,4 +204,19 @@ config_slots_format_all(const uint32_t *table, size_t n_slots,
         e = last + 1;
     }
     free(sorted);
+}
+
+struct ds *
+config_slots_texts(const struct dsr_service *svc)
+{
+    struct ds *texts = xmalloc((svc->n_backends + 1) * sizeof *texts);
+    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
+
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ids[i] = svc->backends[i].id;
+    }
+    config_slots_format_all(svc->slots, svc->n_slots, ids, svc->n_backends,
+                            texts);
+    free(ids);
+    return texts;
 }

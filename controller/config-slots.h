@@ -37,4 +37,9 @@ void config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
 void config_slots_format_all(const uint32_t *table, size_t n_slots,
                              const uint32_t *ids, size_t n, struct ds *out);
 
+/* The "slots" of each backend of 'svc' (which has a table), in the order
+ * of its backends; the caller destroys each and frees the array. */
+struct dsr_service;
+struct ds *config_slots_texts(const struct dsr_service *);
+
 #endif /* controller/config-slots.h */

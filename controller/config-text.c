@@ -150,22 +150,6 @@ dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
     put_backend(s, svc, be, NULL);
 }
 
-/* The "slots" of each backend of 'svc', whose table is fine. */
-static struct ds *
-fine_slots_texts(const struct dsr_service *svc)
-{
-    struct ds *texts = xmalloc((svc->n_backends + 1) * sizeof *texts);
-    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
-
-    for (size_t i = 0; i < svc->n_backends; i++) {
-        ids[i] = svc->backends[i].id;
-    }
-    config_slots_format_all(svc->slots, svc->n_slots, ids, svc->n_backends,
-                            texts);
-    free(ids);
-    return texts;
-}
-
 void
 dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
 {
@@ -212,7 +196,7 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
 
     /* A fine table's slots for all backends in one pass over it. */
     bool fine = svc->slots && svc->n_slots == DSR_SLOTS_FINE;
-    struct ds *slots = fine ? fine_slots_texts(svc) : NULL;
+    struct ds *slots = fine ? config_slots_texts(svc) : NULL;
     for (size_t i = 0; i < svc->n_backends; i++) {
         if (i) {
             ds_put_char(s, ',');
