@@ -19,8 +19,11 @@
 #
 # HASH=5-tuple-cross-node (or source-ip) gives the service that hash
 # instead of 5-tuple: ovs-vswitchd hashes each new 5-tuple in an upcall.
+# WEIGHTS="1 2 3 4" gives the four backends those weights: shares that 256
+# slots cannot give to 1 %, so the service gets a fine table, whose split
+# slots' packets also walk table 25 (flows/README.md).
 #
-# usage: sudo [HASH=H] bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS]
+# usage: sudo [HASH=H] [WEIGHTS=W...] bench/newconn.sh [BUILD_DIR] [RUNS] [SECONDS]
 #                              [tcp|udp] [pin|nopin] [4|6|46]
 #        (defaults: build-plain, 5, 5, tcp, pin: the service's
 #        pin_connections, 4)
@@ -53,9 +56,10 @@ service() {
     jq -n --arg f "$1" --arg vip "$vip" --arg net "$net" --arg p "$proto" \
         --argjson pins "$([ "$pin" = pin ] && echo true || echo false)" \
         --arg hash "${HASH:-5-tuple}" \
+        --argjson w "[$(echo "${WEIGHTS:-100 100 100 100}" | tr ' ' ',')]" \
         '{name: "gen\($f)", vip: $vip, protocol: $p, port: 9,
           pin_connections: $pins, hash: $hash,
-          backends: [range(1; 5) | {ip: "\($net)\(.)"}]}'
+          backends: [range(1; 5) | {ip: "\($net)\(.)", weight: $w[. - 1]}]}'
 }
 fams=$(echo "$families" | grep -o .)
 n_services=$(echo "$fams" | wc -l)
@@ -68,7 +72,7 @@ sb_start_dsrd "$SB_DIR/dsrd.json"
 sb_exec be1 ping -c 2 -W 2 10.0.0.2 > /dev/null || true
 be1_mac=$(sb_exec be1 cat /sys/class/net/eth0/address)
 groups_ready() {
-    [ "$(ovs-ofctl -O OpenFlow15 dump-groups br0 | grep -o 'reg1' | wc -l)" \
+    [ "$(ovs-ofctl -O OpenFlow15 dump-groups br0 | grep -o 'resubmit' | wc -l)" \
       = $((256 * n_services)) ]
 }
 sb_wait_until groups_ready
