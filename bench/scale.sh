@@ -14,6 +14,11 @@
 #   replace PUT /v1/config with 1 % of the services changed -> 200, and
 #           the flow and group mods it sent
 #   memory  resident size of dsrd and of ovs-vswitchd
+#   floor   the OVS side's floor for the cold start, measured in the same
+#           run: the flows and groups dsrd left on the bridge, dumped,
+#           the bridge emptied, and the same applied from files by
+#           ovs-ofctl --bundle (groups, then flows: two atomic bundles),
+#           with ovs-vswitchd's CPU seconds; cold/floor is the ratio
 # The smallest size is the baseline: the change ratio against it shows
 # whether one change costs more in a bigger config.  RUNS=N repeats each
 # size N times and adds a row of medians.
@@ -77,9 +82,29 @@ sync_s() {
 
 runs=${RUNS:-1}
 rows=$SB_DIR/rows
-format='%8s %6s %6s %6s %8s %7s %9s %9s %6s %9s %7s %10s %7s %7s %6s\n'
+format='%8s %6s %6s %6s %8s %7s %9s %9s %6s %9s %7s %10s %7s %7s %6s %7s %8s %10s\n'
 printf "$format" services run cold_s sync_s dsrd_cpu ovs_cpu restart_s \
-    change_ms p99_ms replace_s mods replace2_s dsrd_MB peak_MB ovs_MB
+    change_ms p99_ms replace_s mods replace2_s dsrd_MB peak_MB ovs_MB \
+    floor_s floor_cpu cold/floor
+
+# floor: dsrd's flows and groups, now on the bridge, applied again to an
+# empty bridge by ovs-ofctl --bundle from files: "seconds ovs_cpu".
+floor() {
+    local start cpu0 t
+    sb_ofctl --no-stats dump-flows br0 | grep -v '_FLOW reply' \
+        > "$SB_DIR/floor.flows"
+    sb_ofctl dump-groups br0 | grep -v 'GROUP_DESC reply' \
+        > "$SB_DIR/floor.groups"
+    sb_stop_dsrd
+    sb_ofctl del-flows br0
+    sb_ofctl del-groups br0
+    cpu0=$(cpu "$ovs_pid")
+    start=$(now)
+    sb_ofctl --bundle add-groups br0 "$SB_DIR/floor.groups"
+    sb_ofctl --bundle add-flows br0 "$SB_DIR/floor.flows"
+    t=$(echo "$(now) - $start" | bc)
+    printf '%.2f %.2f\n' "$t" "$(echo "$(cpu "$ovs_pid") - $cpu0" | bc)"
+}
 for n in $sizes; do
 : > "$rows"
 for run in $(seq 1 "$runs"); do
@@ -133,24 +158,27 @@ PY
     replace_lines=$(put_config "$SB_DIR/replace.lines")
     mods=$(cat "$SB_DIR/mods")
     replace_json=$(put_config "$SB_DIR/replace.json")
+    peak_mb=$(hwm "$pid")
+    ovs_mb=$(rss "$ovs_pid")
+    read -r floor_s floor_cpu < <(floor)
 
     row=$(printf "$format" "$n" "$run" "$(printf %.2f "$cold")" \
         "$(sync_s 1)" "$dsrd_cpu" "$ovs_cpu" \
         "$(printf %.2f "${restart%%(*}")" "$change" "$p99" \
         "${replace_lines%%(*}" "$mods" "${replace_json%%(*}" "$steady_mb" \
-        "$(hwm "$pid")" "$(rss "$ovs_pid")")
+        "$peak_mb" "$ovs_mb" "$floor_s" "$floor_cpu" \
+        "$(printf %.2f "$(echo "$cold / $floor_s" | bc -l)")")
     echo "$row"
     echo "$row" >> "$rows"
     case "$restart$replace_lines$replace_json" in
     *'('*) echo "  note: $restart $replace_lines $replace_json" ;;
     esac
-    sb_stop_dsrd
     [ -z "$KEEP_LOG" ] || cp "$SB_DIR/dsrd.log" "$KEEP_LOG.$n.$run"
 done
 if [ "$runs" -gt 1 ]; then
     # The median of each numeric column (mods: the first run's).
     row=("$n" median)
-    for col in $(seq 3 15); do
+    for col in $(seq 3 18); do
         if [ "$col" = 11 ]; then
             row+=("$(awk 'NR == 1 {print $11}' "$rows")")
         else
@@ -164,4 +192,6 @@ done
 echo "(replace_s: PUT /v1/config of GET's document with 1 % of the services"
 echo " edited in place, a service a line; mods: the flow + group mods it sent;"
 echo " replace2_s: another 1 % in the same document re-serialized by Python;"
-echo " dsrd_MB: resident after the restart; peak_MB: its high-water mark)"
+echo " dsrd_MB: resident after the restart; peak_MB: its high-water mark;"
+echo " floor_s: the same flows and groups by ovs-ofctl --bundle from files,"
+echo " floor_cpu: ovs-vswitchd's CPU seconds for it; cold/floor: cold_s ÷ floor_s)"

@@ -69,6 +69,7 @@ struct lb_bridge {
     const struct dsr_bridge_config *cfg;
     struct ofctrl *ofctrl;
     struct neighbor_table neighbors;
+    size_t n_unresolved;            /* 'neighbors'' at the last run. */
     unsigned int conn_seqno;        /* Last connection we reacted to. */
     struct hmap vips;               /* struct lb_vip. */
     struct hmap ip_users;           /* struct lb_ip_users. */

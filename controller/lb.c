@@ -612,7 +612,11 @@ run_connection(struct lb_bridge *br)
         /* The backends' MACs and tunnel ports are known: the desired
          * state is complete. */
         ofctrl_release_hold(br->ofctrl);
+    } else if (br->neighbors.n_unresolved < br->n_unresolved) {
+        /* Answers are coming in: the desired state is nearer complete. */
+        ofctrl_extend_hold(br->ofctrl);
     }
+    br->n_unresolved = br->neighbors.n_unresolved;
 }
 
 static void

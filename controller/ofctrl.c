@@ -42,6 +42,7 @@ COVERAGE_DEFINE(ofctrl_connect);
 /* The longest a (re)connection holds (see ofctrl.h): ARP answers take
  * milliseconds. */
 #define HOLD_MS 1000
+#define HOLD_MAX_MS 10000       /* Extended while answers come in. */
 
 struct ofctrl *
 ofctrl_create(const char *bridge, const char *target,
@@ -458,6 +459,19 @@ ofctrl_get_rejection(const struct ofctrl *ofc, uint64_t cookie)
 {
     return (ofctrl_entry_find(&ofc->rejected, cookie)
             ? (ofc->last_error ? ofc->last_error : "rejected") : NULL);
+}
+
+/* Keeps the hold of the sync after a (re)connection for another
+ * HOLD_MS, to at most HOLD_MAX_MS after connecting: the caller's desired
+ * state is still being completed (see ofctrl.h).  Nothing if there is no
+ * hold. */
+void
+ofctrl_extend_hold(struct ofctrl *ofc)
+{
+    if (ofc->hold_until) {
+        ofc->hold_until = MIN(MAX(ofc->hold_until, time_msec() + HOLD_MS),
+                              ofc->connected_at + HOLD_MAX_MS);
+    }
 }
 
 /* Ends the hold of the sync after a (re)connection (see ofctrl.h): the

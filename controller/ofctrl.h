@@ -11,9 +11,11 @@
  * That first sync after a (re)connection holds: ofctrl reads the switch
  * back but changes nothing until the caller says, with
  * ofctrl_release_hold(), that its desired state is complete (the backends'
- * MACs and tunnel ports are known), or for at most a second.  A restarted
- * dsrd that sent what it has at once would empty the groups the switch
- * is forwarding with.  A switch with none of dsrd's flows is programmed
+ * MACs and tunnel ports are known), or for at most a second after the
+ * last ofctrl_extend_hold() (the caller still learning them: a pool of
+ * 1,000 backends takes more than a second of ARP), 10 s at most.  A
+ * restarted dsrd that sent what it has at once would empty the groups the
+ * switch is forwarding with.  A switch with none of dsrd's flows is programmed
  * at once.
  *
  * The statistics rounds are declared in ofctrl-stats.h, included here. */
@@ -71,6 +73,7 @@ unsigned int ofctrl_get_connection_seqno(const struct ofctrl *);
 void ofctrl_format_status(const struct ofctrl *, struct ds *);
 void ofctrl_set_group_limit(struct ofctrl *, uint32_t limit);
 void ofctrl_release_hold(struct ofctrl *);
+void ofctrl_extend_hold(struct ofctrl *);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
 uint64_t ofctrl_get_rejection_seqno(const struct ofctrl *);
 

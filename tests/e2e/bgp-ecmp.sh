@@ -99,11 +99,19 @@ SB_WAIT=30 sb_wait_until via2_only 10.0.0.21 \
 status_on() {
     in_ns "lb$1" curl -sS --max-time 5 http://127.0.0.1:9180/v1/status
 }
-status_on 2 | jq -e ".announce.metrics[\"$VIP2\"] == 50" > /dev/null \
+# The route is via lb1 alone as soon as lb1 announces, whether or not the
+# others have yet (each after its hold-down): wait for what they say.
+lb2_metric_50() {
+    status_on 2 | jq -e ".announce.metrics[\"$VIP2\"] == 50" > /dev/null
+}
+SB_WAIT=30 sb_wait_until lb2_metric_50 \
     || sb_fail "lb2's metric for VIP2: $(status_on 2 | jq -c .announce)"
 why="service web2: not announced from this node (its announce.nodes)"
-status_on 3 | jq -e --arg v "$VIP2" --arg why "$why" \
-        '.announce.not_announced[$v] == $why' > /dev/null \
+lb3_not_announcing() {
+    status_on 3 | jq -e --arg v "$VIP2" --arg why "$why" \
+        '.announce.not_announced[$v] == $why' > /dev/null
+}
+SB_WAIT=30 sb_wait_until lb3_not_announcing \
     || sb_fail "lb3 and VIP2: $(status_on 3 | jq -c .announce)"
 in_ns client curl -sS --max-time 10 "http://$VIP2/?[1-20]" > "$SB_DIR/answers7"
 [ "$(grep -c '^be[123]$' "$SB_DIR/answers7")" = 20 ] \
