@@ -99,19 +99,6 @@ config_slots_apply(const char *text, uint32_t *table, size_t n_slots,
     return true;
 }
 
-bool
-config_slots_same(const char *text, const uint32_t *table, size_t n_slots,
-                  uint32_t id)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-    bool same;
-
-    config_slots_format(table, n_slots, id, &s);
-    same = !strcmp(text, ds_cstr(&s));
-    ds_destroy(&s);
-    return same;
-}
-
 static void
 format_bitmap(const uint32_t *table, uint32_t id, struct ds *s)
 {

@@ -23,10 +23,6 @@ size_t config_slots_size(const char *text);
 bool config_slots_apply(const char *text, uint32_t *table, size_t n_slots,
                         uint32_t id);
 
-/* Whether 'text' names exactly the entries of 'table' that 'id' holds. */
-bool config_slots_same(const char *text, const uint32_t *table,
-                       size_t n_slots, uint32_t id);
-
 /* Appends the text of the entries of 'table' that 'id' holds: O(n_slots)
  * for a fine table. */
 void config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
