@@ -14,6 +14,7 @@
 #include "controller/json-merge.h"
 #include "controller/model.h"
 #include "controller/config-slots.h"
+#include "flows/slot-runs.h"
 #include "flows/slots.h"
 #include "dirs.h"
 #include "packets.h"
@@ -365,22 +366,39 @@ json_slots_size(const json_t *backends)
     return 0;
 }
 
-/* Carries 'old''s table over into 'svc''s by address: bucket ids are
+/* Carries 'old''s table over into 'table' by address: bucket ids are
  * each node's own, and a new backend that got a deleted one's id must not
- * inherit its slots. */
+ * inherit its slots.  One pass over 'old''s runs. */
 static void
-carry_slots(struct dsr_service *svc, const struct dsr_service *old)
+carry_slots(uint32_t *table, const struct dsr_service *svc,
+            const struct dsr_service *old)
 {
+    uint32_t (*ids)[2] = xmalloc((old->n_backends + 1) * sizeof *ids);
+    size_t n = 0;
+
     for (size_t i = 0; i < old->n_backends; i++) {
         const struct dsr_backend *prev = &old->backends[i];
         const struct dsr_backend *be = dsr_service_find_backend(svc,
                                                                 &prev->ip);
-        for (size_t s = 0; be && s < svc->n_slots; s++) {
-            if (old->slots[s] == prev->id) {
-                svc->slots[s] = be->id;
-            }
+        if (be) {
+            ids[n][0] = prev->id;
+            ids[n][1] = be->id;
+            n++;
         }
     }
+    qsort(ids, n, sizeof *ids, slots_compare_ids);
+
+    const struct slot_runs *r = old->slots;
+    for (size_t i = 0; n && i < r->n; i++) {
+        uint32_t key[2] = { r->runs[i].id, 0 };
+        const uint32_t (*to)[2] = bsearch(key, ids, n, sizeof *ids,
+                                          slots_compare_ids);
+        size_t length = slot_run_length(r, i);
+        for (size_t e = r->runs[i].first; to && length--; e++) {
+            table[e] = (*to)[1];
+        }
+    }
+    free(ids);
 }
 
 /* The service's table: the one its JSON carries (each backend's "slots",
@@ -391,22 +409,21 @@ build_slots(struct dsr_service *svc, const json_t *backends,
             const struct dsr_service *old)
 {
     size_t json_size = json_slots_size(backends);
+    size_t size = (json_size ? json_size
+                   : old && old->slots ? old->slots->size : DSR_SLOTS);
+    uint32_t *table = xmalloc(size * sizeof *table);
 
-    svc->n_slots = (json_size ? json_size
-                    : old && old->slots ? old->n_slots : DSR_SLOTS);
-    svc->slots = xmalloc(svc->n_slots * sizeof *svc->slots);
-    for (size_t s = 0; s < svc->n_slots; s++) {
-        svc->slots[s] = DSR_SLOT_NONE;
+    for (size_t e = 0; e < size; e++) {
+        table[e] = DSR_SLOT_NONE;
     }
     if (!json_size && old && old->slots) {
-        carry_slots(svc, old);
+        carry_slots(table, svc, old);
     }
     for (size_t j = 0; json_size && j < svc->n_backends; j++) {
         const char *text = json_string_value(
             json_object_get(json_array_get(backends, j), "slots"));
         if (text) {
-            config_slots_apply(text, svc->slots, svc->n_slots,
-                               svc->backends[j].id);
+            config_slots_apply(text, table, size, svc->backends[j].id);
         }
     }
 
@@ -416,9 +433,10 @@ build_slots(struct dsr_service *svc, const json_t *backends,
         sb[j].key = dsr_ip_slot_key(&svc->backends[j].ip);
         sb[j].weight = svc->backends[j].weight;
     }
-    svc->n_slots = slots_update(&svc->slots, svc->n_slots, sb,
-                                svc->n_backends,
-                                dsr_hash_allows_fine_slots(svc->hash));
+    size = slots_update(&table, size, sb, svc->n_backends,
+                        dsr_hash_allows_fine_slots(svc->hash));
+    svc->slots = slot_runs_from_table(table, size);
+    free(table);
     free(sb);
 }
 
@@ -643,10 +661,7 @@ dsr_service_equal(const struct dsr_service *a, const struct dsr_service *b)
         || a->pin_connections != b->pin_connections
         || !json_equal_or_null(a->announce_json, b->announce_json)
         || a->n_backends != b->n_backends
-        || !a->slots != !b->slots
-        || a->n_slots != b->n_slots
-        || (a->slots && memcmp(a->slots, b->slots,
-                               a->n_slots * sizeof *a->slots))) {
+        || !slot_runs_equal(a->slots, b->slots)) {
         return false;
     }
     for (size_t i = 0; i < a->n_backends; i++) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller/model.h"
+#include "flows/slot-runs.h"
 #include "flows/slots.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
@@ -124,29 +125,6 @@ put_run(struct ds *s, size_t first, size_t last)
     }
 }
 
-void
-config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
-                    struct ds *s)
-{
-    if (n_slots == DSR_SLOTS) {
-        format_bitmap(table, id, s);
-    } else {
-        struct ds runs;
-
-        config_slots_format_all(table, n_slots, &id, 1, &runs);
-        ds_put_buffer(s, runs.string, runs.length);
-        ds_destroy(&runs);
-    }
-}
-
-static int
-compare_u32(const void *a_, const void *b_)
-{
-    const uint32_t *a = a_, *b = b_;
-
-    return *a < *b ? -1 : *a > *b;
-}
-
 /* The position in 'ids' of 'id', through 'sorted' (pairs of id and
  * position, sorted), or SIZE_MAX. */
 static size_t
@@ -154,22 +132,24 @@ position_of(const uint32_t (*sorted)[2], size_t n, uint32_t id)
 {
     uint32_t key[2] = { id, 0 };
     const uint32_t (*found)[2] = (n ? bsearch(key, sorted, n, sizeof *sorted,
-                                              compare_u32) : NULL);
+                                              slots_compare_ids) : NULL);
 
     return found ? (*found)[1] : SIZE_MAX;
 }
 
 void
-config_slots_format_all(const uint32_t *table, size_t n_slots,
-                        const uint32_t *ids, size_t n, struct ds *out)
+config_slots_format_all(const struct slot_runs *r, const uint32_t *ids,
+                        size_t n, struct ds *out)
 {
     for (size_t i = 0; i < n; i++) {
         ds_init(&out[i]);
-        if (n_slots == DSR_SLOTS) {
+    }
+    if (r->size == DSR_SLOTS) {
+        uint32_t *table = slot_runs_to_table(r);
+        for (size_t i = 0; i < n; i++) {
             format_bitmap(table, ids[i], &out[i]);
         }
-    }
-    if (n_slots != DSR_SLOTS_FINE) {
+        free(table);
         return;
     }
 
@@ -178,17 +158,13 @@ config_slots_format_all(const uint32_t *table, size_t n_slots,
         sorted[i][0] = ids[i];
         sorted[i][1] = i;
     }
-    qsort(sorted, n, sizeof *sorted, compare_u32);
-    for (size_t e = 0; e < n_slots;) {
-        size_t last = e;
-        while (last + 1 < n_slots && table[last + 1] == table[e]) {
-            last++;
-        }
-        size_t i = position_of(sorted, n, table[e]);
+    qsort(sorted, n, sizeof *sorted, slots_compare_ids);
+    for (size_t k = 0; k < r->n; k++) {
+        size_t i = position_of(sorted, n, r->runs[k].id);
         if (i != SIZE_MAX) {
-            put_run(&out[i], e, last);
+            put_run(&out[i], r->runs[k].first,
+                    r->runs[k].first + slot_run_length(r, k) - 1);
         }
-        e = last + 1;
     }
     free(sorted);
 }
@@ -202,8 +178,7 @@ config_slots_texts(const struct dsr_service *svc)
     for (size_t i = 0; i < svc->n_backends; i++) {
         ids[i] = svc->backends[i].id;
     }
-    config_slots_format_all(svc->slots, svc->n_slots, ids, svc->n_backends,
-                            texts);
+    config_slots_format_all(svc->slots, ids, svc->n_backends, texts);
     free(ids);
     return texts;
 }

@@ -23,15 +23,11 @@ size_t config_slots_size(const char *text);
 bool config_slots_apply(const char *text, uint32_t *table, size_t n_slots,
                         uint32_t id);
 
-/* Appends the text of the entries of 'table' that 'id' holds: O(n_slots)
- * for a fine table. */
-void config_slots_format(const uint32_t *table, size_t n_slots, uint32_t id,
-                         struct ds *);
-
-/* The same for all of 'ids' (n of them) at once, in O(n_slots + n log n):
- * initializes out[i] for ids[i]; the caller destroys each. */
-void config_slots_format_all(const uint32_t *table, size_t n_slots,
-                             const uint32_t *ids, size_t n, struct ds *out);
+/* The "slots" of each of 'ids' (n of them) in table 'r', in O(runs + n
+ * log n): initializes out[i] for ids[i]; the caller destroys each. */
+struct slot_runs;
+void config_slots_format_all(const struct slot_runs *r, const uint32_t *ids,
+                             size_t n, struct ds *out);
 
 /* The "slots" of each backend of 'svc' (which has a table), in the order
  * of its backends; the caller destroys each and frees the array. */

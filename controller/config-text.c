@@ -104,11 +104,11 @@ put_key(struct ds *s, const char *key, bool first)
     ds_put_cstr(s, "\":");
 }
 
-/* Appends backend 'be' of 'svc', with the "slots" of a fine table in
- * 'fine_slots' (NULL: formatted here). */
+/* Appends backend 'be', with its "slots" text 'slots' (NULL if its
+ * service has no table). */
 static void
-put_backend(struct ds *s, const struct dsr_service *svc,
-            const struct dsr_backend *be, const struct ds *fine_slots)
+put_backend(struct ds *s, const struct dsr_backend *be,
+            const struct ds *slots)
 {
     ds_put_char(s, '{');
     put_key(s, "ip", true);
@@ -127,15 +127,11 @@ put_backend(struct ds *s, const struct dsr_service *svc,
     }
     put_key(s, "id", false);
     put_uint(s, be->id);
-    if (svc->slots) {
+    if (slots) {
         /* Hex digits, or digits, commas and hyphens: nothing to escape. */
         put_key(s, "slots", false);
         ds_put_char(s, '"');
-        if (fine_slots) {
-            ds_put_buffer(s, fine_slots->string, fine_slots->length);
-        } else {
-            config_slots_format(svc->slots, svc->n_slots, be->id, s);
-        }
+        ds_put_buffer(s, slots->string, slots->length);
         ds_put_char(s, '"');
     }
     put_key(s, "version", false);
@@ -147,7 +143,15 @@ void
 dsr_backend_put_json(struct ds *s, const struct dsr_service *svc,
                      const struct dsr_backend *be)
 {
-    put_backend(s, svc, be, NULL);
+    struct ds slots;
+
+    if (svc->slots) {
+        config_slots_format_all(svc->slots, &be->id, 1, &slots);
+    }
+    put_backend(s, be, svc->slots ? &slots : NULL);
+    if (svc->slots) {
+        ds_destroy(&slots);
+    }
 }
 
 void
@@ -194,15 +198,14 @@ dsr_service_put_json(struct ds *s, const struct dsr_service *svc)
     put_key(s, "backends", false);
     ds_put_char(s, '[');
 
-    /* A fine table's slots for all backends in one pass over it. */
-    bool fine = svc->slots && svc->n_slots == DSR_SLOTS_FINE;
-    struct ds *slots = fine ? config_slots_texts(svc) : NULL;
+    /* All backends' slots in one pass over the table. */
+    struct ds *slots = svc->slots ? config_slots_texts(svc) : NULL;
     for (size_t i = 0; i < svc->n_backends; i++) {
         if (i) {
             ds_put_char(s, ',');
         }
-        put_backend(s, svc, &svc->backends[i], fine ? &slots[i] : NULL);
-        if (fine) {
+        put_backend(s, &svc->backends[i], slots ? &slots[i] : NULL);
+        if (slots) {
             ds_destroy(&slots[i]);
         }
     }

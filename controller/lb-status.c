@@ -6,6 +6,7 @@
 
 #include "controller/health.h"
 #include "controller/lb-slots.h"
+#include "flows/slot-runs.h"
 #include "controller/model.h"
 #include "controller/ofctrl.h"
 #include "flows/pipeline.h"
@@ -56,8 +57,10 @@ lb_bridge_slots(const struct lb *lb, const struct lb_bridge *br,
     for (size_t i = 0; i < svc->n_backends; i++) {
         view_backend(lb, br, svc, &svc->backends[i], &views[i]);
     }
-    lb_slots_compute(svc->slots, svc->n_slots, views, svc->n_backends,
+    uint32_t *base = slot_runs_to_table(svc->slots);
+    lb_slots_compute(base, svc->slots->size, views, svc->n_backends,
                      svc->on_all_down, slots);
+    free(base);
     free(views);
 }
 

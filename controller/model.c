@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "hash.h"
+#include "flows/slot-runs.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
@@ -41,7 +42,7 @@ dsr_service_destroy(struct dsr_service *svc)
         free(svc->name);
         free(svc->bridge);
         free(svc->backends);
-        free(svc->slots);
+        slot_runs_destroy(svc->slots);
         free(svc);
     }
 }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 struct ds;
+struct slot_runs;
 
 /* Protocols a service matches, as a bit set. */
 enum dsr_protocol {
@@ -115,9 +116,9 @@ struct dsr_service {
     struct eth_addr mac;        /* Answers ARP for the VIP; frames' eth_src. */
     struct dsr_backend *backends;
     size_t n_backends;
-    uint32_t *slots;            /* 'n_slots' bucket ids: the operator's
-                                 * table (flows/slots.h), before health. */
-    size_t n_slots;             /* DSR_SLOTS or DSR_SLOTS_FINE. */
+    struct slot_runs *slots;    /* The operator's table of bucket ids
+                                 * (flows/slots.h), before health, as
+                                 * runs (flows/slot-runs.h). */
     uint64_t version;           /* Config version of its last change. */
     json_t *health_json;        /* Its health_check, or NULL. */
     enum dsr_all_down on_all_down;

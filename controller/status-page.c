@@ -6,7 +6,7 @@
 #include <time.h>
 #include "controller/config.h"
 #include "controller/model.h"
-#include "flows/slots.h"
+#include "flows/slot-runs.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
@@ -99,17 +99,26 @@ put_bridges(struct ds *s, const json_t *status)
     ds_put_cstr(s, "</table>\n");
 }
 
-/* The share of 'svc''s slot table that backend 'be' holds, before health
- * takes backends out. */
-static double
-slot_share(const struct dsr_service *svc, const struct dsr_backend *be)
+/* Each backend's share, in percent, of 'svc''s slot table before health
+ * takes backends out (freed by the caller; all 0 without a table). */
+static double *
+slot_shares(const struct dsr_service *svc)
 {
-    size_t n = 0;
+    double *share = xcalloc(svc->n_backends + 1, sizeof *share);
+    uint32_t *ids = xmalloc((svc->n_backends + 1) * sizeof *ids);
 
-    for (size_t i = 0; svc->slots && i < svc->n_slots; i++) {
-        n += svc->slots[i] == be->id;
+    for (size_t i = 0; i < svc->n_backends; i++) {
+        ids[i] = svc->backends[i].id;
     }
-    return svc->slots ? 100.0 * n / svc->n_slots : 0;
+    if (svc->slots) {
+        size_t *held = slot_runs_holdings(svc->slots, ids, svc->n_backends);
+        for (size_t i = 0; i < svc->n_backends; i++) {
+            share[i] = 100.0 * held[i] / svc->slots->size;
+        }
+        free(held);
+    }
+    free(ids);
+    return share;
 }
 
 static const json_t *
@@ -129,7 +138,7 @@ find_by_name(const json_t *array, const char *key, const char *value)
 
 static void
 put_backend(struct ds *s, const struct dsr_service *svc,
-            const struct dsr_backend *be, const json_t *st)
+            const struct dsr_backend *be, double slot_share, const json_t *st)
 {
     char ip[INET6_ADDRSTRLEN];
     dsr_ip_to_string(&be->ip, ip);
@@ -141,7 +150,7 @@ put_backend(struct ds *s, const struct dsr_service *svc,
     char *health_text = (reason ? xasprintf("%s (%s)", health, reason)
                          : xstrdup(health));
     char *weight = xasprintf("%u", be->weight);
-    char *share = xasprintf("%.1f %%", slot_share(svc, be));
+    char *share = xasprintf("%.1f %%", slot_share);
     const char *state = dsr_backend_state_to_string(be->state);
     const char *ids[] = { "h-", "st-", "in-", "since-", "pr-", "bps-" };
     char *id[ARRAY_SIZE(ids)];
@@ -212,12 +221,14 @@ put_service(struct ds *s, const struct dsr_service *svc, const json_t *st)
                 "<th>state</th><th>health</th><th>health since</th>"
                 "<th>in slot table</th><th>slot share</th><th>MAC</th>"
                 "<th>packets/s</th><th>bytes/s</th></tr>\n");
+    double *shares = slot_shares(svc);
     for (size_t i = 0; i < svc->n_backends; i++) {
         char ip[INET6_ADDRSTRLEN];
         dsr_ip_to_string(&svc->backends[i].ip, ip);
-        put_backend(s, svc, &svc->backends[i],
+        put_backend(s, svc, &svc->backends[i], shares[i],
                     find_by_name(json_object_get(st, "backends"), "ip", ip));
     }
+    free(shares);
     ds_put_cstr(s, "</table>\n");
     free(prog_id);
     free(healthy_id);

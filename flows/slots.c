@@ -259,8 +259,8 @@ rendezvous(const struct slots_backend *usable, size_t n, size_t slot)
     return best == SIZE_MAX ? DSR_SLOT_NONE : usable[best].id;
 }
 
-static int
-compare_u32(const void *a_, const void *b_)
+int
+slots_compare_ids(const void *a_, const void *b_)
 {
     const uint32_t *a = a_, *b = b_;
 
@@ -324,7 +324,7 @@ slots_effective(const uint32_t *base, size_t n_slots,
             lost[n_lost++] = base[s];
         }
     }
-    qsort(lost, n_lost, sizeof *lost, compare_u32);
+    qsort(lost, n_lost, sizeof *lost, slots_compare_ids);
 
     size_t unit = 1, block = SIZE_MAX;
     uint32_t winner = DSR_SLOT_NONE;

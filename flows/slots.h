@@ -83,6 +83,10 @@ void slots_effective(const uint32_t *base, size_t n_slots,
                      const struct slots_backend *usable, size_t n,
                      uint32_t *out);
 
+/* qsort()'s and bsearch()'s order of uint32_t ids (or of arrays that
+ * start with one). */
+int slots_compare_ids(const void *a, const void *b);
+
 uint64_t slots_hash(uint64_t key, uint64_t slot);
 
 #endif /* flows/slots.h */

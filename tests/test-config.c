@@ -11,6 +11,7 @@
 #include "controller/config.h"
 #include "schemas/json-schema.h"
 #include "controller/model.h"
+#include "flows/slot-runs.h"
 #include "flows/slots.h"
 #include "packets.h"
 #include "util.h"
@@ -936,7 +937,7 @@ START_TEST(test_service_json_same_reads_bad_slots)
     char *upper = xasprintf("%s,",
                             json_string_value(json_object_get(b, "slots")));
 
-    ck_assert_uint_eq(old->n_slots, DSR_SLOTS_FINE);
+    ck_assert_uint_eq(old->slots->size, DSR_SLOTS_FINE);
     json_object_set_new(b, "slots", json_string(upper));
     ck_assert(!dsr_service_json_same(&cfg, j, old));
     json_object_set_new(b, "slots", json_string("f"));

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "flows/slot-runs.h"
 #include "flows/slots.h"
 #include "util.h"
 
@@ -634,6 +635,66 @@ START_TEST(test_coarse_and_fine)
 }
 END_TEST
 
+/* A table kept as runs is the same table, and small: 5 equal backends
+ * need a fine table, kept in a few KiB instead of 256. */
+START_TEST(test_runs)
+{
+    struct slots_backend b[5];
+    uint32_t ids[ARRAY_SIZE(b)];
+    uint32_t *table = xmalloc(DSR_SLOTS * sizeof *table);
+
+    make_backends(b, ARRAY_SIZE(b), 100);
+    for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
+        ids[i] = b[i].id;
+    }
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        table[s] = DSR_SLOT_NONE;
+    }
+    size_t size = slots_update(&table, DSR_SLOTS, b, ARRAY_SIZE(b), true);
+    ck_assert_uint_eq(size, DSR_SLOTS_FINE);
+
+    struct slot_runs *r = slot_runs_from_table(table, size);
+    uint32_t *back = slot_runs_to_table(r);
+    ck_assert_uint_eq(r->size, size);
+    ck_assert(!memcmp(back, table, size * sizeof *table));
+    ck_assert_uint_lt(r->n * sizeof *r->runs, 4096);
+
+    size_t *held = slot_runs_holdings(r, ids, ARRAY_SIZE(ids));
+    for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
+        size_t n = 0;
+        for (size_t e = 0; e < size; e++) {
+            n += table[e] == ids[i];
+        }
+        ck_assert_uint_eq(held[i], n);
+    }
+
+    struct slot_runs *same = slot_runs_from_table(back, size);
+    ck_assert(slot_runs_equal(r, same));
+    back[size - 1] = DSR_SLOT_NONE;
+    struct slot_runs *other = slot_runs_from_table(back, size);
+    ck_assert(!slot_runs_equal(r, other));
+    ck_assert(!slot_runs_equal(r, NULL) && slot_runs_equal(NULL, NULL));
+
+    for (size_t e = 0; e < size; e++) {
+        back[e] = 7;
+    }
+    struct slot_runs *one = slot_runs_from_table(back, size);
+    ck_assert_uint_eq(one->n, 1);
+    free(held);
+    free(back);
+    back = slot_runs_to_table(one);
+    ck_assert_uint_eq(back[0], 7);
+    ck_assert_uint_eq(back[size - 1], 7);
+
+    slot_runs_destroy(r);
+    slot_runs_destroy(same);
+    slot_runs_destroy(other);
+    slot_runs_destroy(one);
+    free(back);
+    free(table);
+}
+END_TEST
+
 CHECK_MAIN("slots",
            CHECK_TEST(test_balance),
            CHECK_TEST(test_weights),
@@ -644,4 +705,5 @@ CHECK_MAIN("slots",
            CHECK_TEST(test_fine_fresh),
            CHECK_TEST(test_fine_minimal_disruption),
            CHECK_TEST(test_fine_effective),
-           CHECK_TEST(test_coarse_and_fine))
+           CHECK_TEST(test_coarse_and_fine),
+           CHECK_TEST(test_runs))
