@@ -387,65 +387,176 @@ compare_keys(const void *a_, const void *b_, void *backends_)
     return a < b ? -1 : a > b;
 }
 
+#define SUB (DSR_SLOTS_FINE / DSR_SLOTS)
+
+/* Whether slot 's' of a fine table holds one value in all its entries. */
+static bool
+slot_is_whole(const uint32_t *table, size_t s)
+{
+    const uint32_t *sub = &table[s * SUB];
+
+    for (size_t k = 1; k < SUB; k++) {
+        if (sub[k] != sub[0]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The state of a fine rebalancing: what each backend holds and should. */
+struct fine {
+    uint32_t *table;
+    const struct slots_backend *backends;
+    const size_t *index;        /* index_by_id(). */
+    size_t n;
+    size_t *count, *quota;
+};
+
+static size_t
+fine_owner(const struct fine *f, uint32_t id)
+{
+    return id == DSR_SLOT_NONE ? SIZE_MAX : by_id(f->backends, f->index,
+                                                  f->n, id);
+}
+
+/* Frees the entries of backends above their share, in the order that
+ * splits the fewest slots, as each split slot costs table 25 flows: first
+ * their entries in slots already split, then whole slots, then what is
+ * left from the end of one whole slot each. */
+static void
+fine_release(struct fine *f)
+{
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t s = DSR_SLOTS; s-- > 0;) {
+            uint32_t *sub = &f->table[s * SUB];
+            bool whole = slot_is_whole(f->table, s);
+            size_t i = fine_owner(f, sub[0]);
+
+            if (!pass) {
+                for (size_t k = SUB; !whole && k-- > 0;) {
+                    size_t j = fine_owner(f, sub[k]);
+                    if (j != SIZE_MAX && f->count[j] > f->quota[j]) {
+                        sub[k] = DSR_SLOT_NONE;
+                        f->count[j]--;
+                    }
+                }
+            } else if (whole && i != SIZE_MAX && f->count[i] > f->quota[i]
+                       && (pass == 2 || f->count[i] - f->quota[i] >= SUB)) {
+                size_t n = MIN(f->count[i] - f->quota[i], SUB);
+                for (size_t k = SUB - n; k < SUB; k++) {
+                    sub[k] = DSR_SLOT_NONE;
+                }
+                f->count[i] -= n;
+            }
+        }
+    }
+}
+
+/* Gives backend 'i' free entries of slot 's' while it is below its share;
+ * returns how many free entries the slot has left. */
+static size_t
+fine_fill_slot(struct fine *f, size_t s, size_t i, size_t n_free)
+{
+    uint32_t *sub = &f->table[s * SUB];
+
+    for (size_t k = 0; k < SUB && n_free && f->count[i] < f->quota[i]; k++) {
+        if (sub[k] == DSR_SLOT_NONE) {
+            sub[k] = f->backends[i].id;
+            f->count[i]++;
+            n_free--;
+        }
+    }
+    return n_free;
+}
+
+/* Gives the free entries to the backends below their share, in the order
+ * that splits the fewest slots: the free entries of a slot to backends
+ * below their share that already hold some of it, whole free slots to
+ * backends short of at least a slot, then the rest in runs, to backends
+ * in the order of their keys. */
+static void
+fine_assign(struct fine *f, const size_t *by_key)
+{
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        const uint32_t *sub = &f->table[s * SUB];
+        size_t n_free = 0;
+
+        for (size_t k = 0; k < SUB; k++) {
+            n_free += sub[k] == DSR_SLOT_NONE;
+        }
+        for (size_t k = 0; n_free && n_free < SUB && k < SUB; k++) {
+            size_t i = fine_owner(f, sub[k]);
+            if (i != SIZE_MAX && (!k || sub[k] != sub[k - 1])) {
+                n_free = fine_fill_slot(f, s, i, n_free);
+            }
+        }
+    }
+
+    size_t k = 0;
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        while (k < f->n && f->quota[by_key[k]] - f->count[by_key[k]] < SUB) {
+            k++;
+        }
+        if (k < f->n && f->table[s * SUB] == DSR_SLOT_NONE
+            && slot_is_whole(f->table, s)) {
+            fine_fill_slot(f, s, by_key[k], SUB);
+        }
+    }
+
+    size_t e = 0;
+    for (k = 0; k < f->n; k++) {
+        size_t i = by_key[k];
+        while (f->count[i] < f->quota[i]) {
+            while (f->table[e] != DSR_SLOT_NONE) {
+                e++;
+            }
+            f->table[e] = f->backends[i].id;
+            f->count[i]++;
+        }
+    }
+}
+
 void
 slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
                      const struct slots_backend *backends, size_t n)
 {
-    size_t *count = xcalloc(n + 1, sizeof *count);
-    size_t *quota = xcalloc(n + 1, sizeof *quota);
     size_t *index = index_by_id(backends, n);
+    struct fine f = {
+        .table = table, .backends = backends, .index = index, .n = n,
+        .count = xcalloc(n + 1, sizeof *f.count),
+        .quota = xcalloc(n + 1, sizeof *f.quota),
+    };
 
     for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
-        size_t i = by_id(backends, index, n, table[e]);
+        size_t i = fine_owner(&f, table[e]);
         if (i == SIZE_MAX) {
             table[e] = DSR_SLOT_NONE;
         } else {
-            count[i]++;
+            f.count[i]++;
         }
     }
-    compute_quotas(backends, n, DSR_SLOTS_FINE, quota);
+    compute_quotas(backends, n, DSR_SLOTS_FINE, f.quota);
+    fine_release(&f);
 
-    /* Each backend above its share gives up its last entries: what it
-     * keeps stays in as few runs as it had. */
-    for (size_t e = DSR_SLOTS_FINE; e-- > 0;) {
-        size_t i = (table[e] == DSR_SLOT_NONE ? SIZE_MAX
-                    : by_id(backends, index, n, table[e]));
-        if (i != SIZE_MAX && count[i] > quota[i]) {
-            table[e] = DSR_SLOT_NONE;
-            count[i]--;
-        }
-    }
-
-    /* The free entries, in order, go in runs to the backends below their
-     * share, in the order of their keys. */
+    size_t *by_key = xmalloc((n + 1) * sizeof *by_key);
     for (size_t i = 0; i < n; i++) {
-        index[i] = i;
+        by_key[i] = i;
     }
-    qsort_r(index, n, sizeof *index, compare_keys,
+    qsort_r(by_key, n, sizeof *by_key, compare_keys,
             CONST_CAST(struct slots_backend *, backends));
-    size_t e = 0;
-    for (size_t k = 0; k < n; k++) {
-        size_t i = index[k];
-        while (count[i] < quota[i]) {
-            while (table[e] != DSR_SLOT_NONE) {
-                e++;
-            }
-            table[e] = backends[i].id;
-            count[i]++;
-        }
-    }
+    fine_assign(&f, by_key);
+    free(by_key);
     free(index);
-    free(count);
-    free(quota);
+    free(f.count);
+    free(f.quota);
 }
 
 /* Whether every slot of fine 'table' holds one backend only. */
 static bool
 fine_is_coarse(const uint32_t table[DSR_SLOTS_FINE])
 {
-    for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
-        if (table[e] != table[e & ~(size_t) (DSR_SLOTS_FINE / DSR_SLOTS
-                                             - 1)]) {
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        if (!slot_is_whole(table, s)) {
             return false;
         }
     }

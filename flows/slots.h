@@ -56,9 +56,9 @@ struct slots_backend {
 void slots_rebalance(uint32_t table[DSR_SLOTS],
                      const struct slots_backend *backends, size_t n);
 
-/* The same for a fine table: each backend's share of DSR_SLOTS_FINE, the
- * excess taken from the end of the table and the free entries given in
- * runs, so that a backend holds few runs and its flows are few. */
+/* The same for a fine table: each backend's share of DSR_SLOTS_FINE,
+ * moving the entries that split the fewest slots (flows/README.md), as
+ * each split slot costs table 25 flows. */
 void slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
                           const struct slots_backend *backends, size_t n);
 
