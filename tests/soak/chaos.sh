@@ -59,6 +59,10 @@ all_healthy() {
         "$SB_DIR/body" > /dev/null
 }
 sb_wait_until all_healthy || sb_fail "backends never all healthy"
+# When a dsrd was first in sync: its memory and descriptors are judged
+# from then on, not while it still loads and connects.
+ready() { echo "$(cat "$SB_DIR/dsrd.pid") $(date +%s.%N)" >> "$SB_DIR/ready"; }
+ready
 
 now() { date +%s.%N; }
 # event START KIND TARGET: one line of $SB_DIR/events, ending now.
@@ -107,6 +111,7 @@ dsrd_kill() {
     sb_kill_dsrd
     sb_start_dsrd ""
     sb_wait_until e2e_in_sync
+    ready
     if [ "$(counter ofctrl_reconcile_clean)" = 1 ] \
             && [ "$(switch_state)" = "$before" ]; then
         echo "clean" >> "$SB_DIR/restarts"

@@ -35,12 +35,23 @@ soak_attribute() {
 # For the last dsrd's samples of column COL (3: RSS in KiB, 4: open
 # descriptors): the least-squares slope per minute, the lowest value of
 # the first and of the last third (a floor: health probes in flight come
-# and go), and the number of samples.
+# and go), and the number of samples.  Samples taken before that dsrd was
+# in sync or while ovs-vswitchd restarted are left out: dsrd's connections
+# to it are not all open then, and a floor from such a moment would make
+# the growth seem larger than it is.
 soak_slope() {
     local col=$1 pid
     pid=$(tail -1 "$SB_DIR/samples" | cut -d' ' -f2)
-    awk -v pid="$pid" -v col="$col" 'BEGIN { n = 0 }
-        $2 == pid { t[n] = $1; y[n] = $col; n++ }
+    awk -v pid="$pid" -v col="$col" 'BEGIN { n = 0; w = 0 }
+        FILENAME == ARGV[1] { if ($1 == pid) since = $2; next }
+        FILENAME == ARGV[2] {
+            if ($3 == "vswitchd-restart") { a[w] = $1; b[w++] = $2 }
+            next
+        }
+        $2 == pid && $1 >= since {
+            for (k = 0; k < w; k++) if ($1 >= a[k] && $1 <= b[k]) next
+            t[n] = $1; y[n] = $col; n++
+        }
         END {
             for (i = 0; i < n; i++) { st += t[i]; sy += y[i] }
             mt = st / n; my = sy / n
@@ -55,7 +66,7 @@ soak_slope() {
             }
             printf "%.1f %d %d %d\n", den ? 60 * num / den : 0,
                 first, last, n
-        }' "$SB_DIR/samples"
+        }' "$SB_DIR/ready" "$SB_DIR/events" "$SB_DIR/samples"
 }
 
 soak_verdict() {
