@@ -70,7 +70,9 @@ for mode in gre ipip; do
     done
     [ "$(sb_exec be sysctl -n "net.ipv4.conf.$dev.rp_filter")" = 2 ] || sb_fail "rp_filter on $dev"
     dsrb 0 check "$V1" "$V2" "$mode"
-    dsrb_says "ok: $dev is a $mode device, local $BE_IP, remote any" \
+    article=a
+    [ "$mode" = gre ] || article=an
+    dsrb_says "ok: $dev is $article $mode device, local $BE_IP, remote any" \
         "ok: VIP $V1 is on $dev" "ok: VIP $V2 is on $dev" "all good"
     dsrb 0 check "$V1"
     dsrb_says "mode $mode"

@@ -115,10 +115,12 @@ dsrb_says "problem: VIP $V1 is not on lo: run \`dsr-backend setup $V1\`" "1 prob
 dsrb 0 check "$V2"
 
 echo "== gre and ipip: check without the tunnel"
-for mode in gre ipip; do
-    dev=dsr-${mode}0
-    kmod=$mode
-    [ "$mode" = ipip ] || kmod=ip_gre
+for mode in gre gre6 ipip; do
+    case $mode in
+    gre) dev=dsr-gre0 kmod=ip_gre ;;
+    gre6) dev=dsr-ip6gre0 kmod=ip6_gre ;;
+    ipip) dev=dsr-ipip0 kmod=ipip ;;
+    esac
     dsrb 1 check "$V1" "$mode"
     dsrb_says "dsr-backend check: $V1, mode $mode" \
         "problem: device $dev does not exist: run \`dsr-backend setup $V1 --mode $mode --local BACKEND_IP\`" \
@@ -129,11 +131,26 @@ for mode in gre ipip; do
     dsrb 1 setup "$V1" --mode "$mode"
     dsrb_says "--local BACKEND_IP is needed to create $dev"
 done
+# An IPv6 --local makes gre gre6 (an ip6gre device); ipip has no IPv6
+# underlay, and gre6 no IPv4 one.
+dsrb 2 setup "$V1" --mode ipip --local 2001:db8::5
+dsrb_says "--local 2001:db8::5 is IPv6: ipip is IPv4 in IPv4; for an IPv6 underlay use --mode gre"
+dsrb 2 setup "$V1" --mode gre6 --local "$BE_IP"
+dsrb_says "--local $BE_IP is IPv4: gre6 is gre over IPv6; for an IPv4 underlay use --mode gre"
+dsrb 2 setup "$V1" --mode gre --local 2001:db8::1::5
+dsrb_says "--local '2001:db8::1::5' is not an IPv4 or IPv6 address"
+dsrb 2 check "$V1" gre --local 2001:db8::5
+dsrb_says "check takes no --persist or --local"
+if [ ! -d /sys/module/ip6_gre ]; then
+    dsrb 1 setup "$V1" --mode gre --local 2001:db8::5
+    dsrb_says "cannot load module ip6_gre: this kernel has no ip6_gre (needed for --mode gre6)"
+fi
 # Without a mode, check takes the one of the device holding the VIP.
 dsrb 0 check "$V2"
 dsrb_says "mode l2"
 
 echo "== persistence (under a scratch root)"
+V6=2001:db8::100
 etc=$root/etc
 # has FILE LINE...: FILE has each LINE, whole.
 has() {
@@ -207,6 +224,34 @@ has "$etc/systemd/network/50-dsr-gre0.netdev" "Kind=gre" "Local=$BE_IP"
 has "$etc/systemd/network/50-dsr-gre0.network" "Address=$V1/32" "Address=$V2/32"
 [ -z "$(wants gre)" ] || sb_fail "dsr-backend@gre still enabled under networkd"
 
+# gre over IPv6 (any text form of --local, kept canonical), beside gre
+# over IPv4: its own state, device, module and rp_filter.
+dsrb 0 setup "$V2" "$V6" --mode gre --local 2001:DB8:0::11 --persist-only
+has "$etc/dsr-backend/gre6.conf" "VIPS=$V2 $V6" "OPTS=--local=2001:db8::11"
+has "$etc/dsr-backend/gre.conf" "VIPS=$V1 $V2"
+has "$etc/modules-load.d/dsr-backend.conf" ip_gre ip6_gre ipip
+has "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.dsr-ip6gre0.rp_filter = 2"
+[ "$(wants gre6)" = /etc/systemd/system/dsr-backend@.service ] \
+    || sb_fail "dsr-backend@gre6 not enabled"
+dsrb 1 check "$V6"
+dsrb_says "mode l2" "note: VIP $V6 is not persistent"
+dsrb 1 check "$V6" gre
+dsrb_says "mode gre6" "ok: VIP $V6 is persistent (/etc/dsr-backend/gre6.conf)"
+# With both underlays persisted, a new gre VIP needs --local to choose.
+dsrb 2 setup 192.0.2.13 --mode gre --persist-only
+dsrb_says "dsr-gre0 and dsr-ip6gre0 are both set up: give --local"
+DSR_BACKEND_NETWORKD=yes dsrb 0 setup "$V2" --mode gre6 --persist-only
+has "$etc/systemd/network/50-dsr-ip6gre0.netdev" "Name=dsr-ip6gre0" \
+    "Kind=ip6gre" "Local=2001:db8::11" "Remote=any" "Independent=yes"
+has "$etc/systemd/network/50-dsr-ip6gre0.network" "Address=$V2/32" \
+    "Address=$V6/128"
+[ -z "$(wants gre6)" ] || sb_fail "dsr-backend@gre6 enabled besides networkd"
+DSR_BACKEND_NETWORKD=yes dsrb 0 remove "$V2" "$V6" --mode gre6 --persist-only
+[ ! -e "$etc/dsr-backend/gre6.conf" ] || sb_fail "gre6.conf left"
+[ ! -e "$etc/systemd/network/50-dsr-ip6gre0.netdev" ] || sb_fail "ip6gre netdev left"
+lacks "$etc/modules-load.d/dsr-backend.conf" ip6_gre
+lacks "$etc/sysctl.d/90-dsr-backend.conf" "net.ipv4.conf.dsr-ip6gre0.rp_filter = 2"
+
 # Taking VIPs out, down to nothing.
 DSR_BACKEND_NETWORKD=yes dsrb 0 remove "$V1" --mode gre --persist-only
 lacks "$etc/systemd/network/50-dsr-gre0.network" "Address=$V1/32"
@@ -226,7 +271,6 @@ echo "== IPv6 VIPs (l2)"
 # source).  nodad: usable at once.
 ip -n "$SB_ID-be" addr add "$BE6/64" dev eth0 nodad
 ip -n "$SB_ID-lb" addr add 2001:db8:b::1/64 dev eth0 nodad
-V6=2001:db8::100
 # ndisc6 gets an answer from the backend for its own address (so silence
 # for the VIP means something), and for a VIP wrongly put on eth0.
 vip_answers_ns() {
@@ -249,8 +293,6 @@ dsrb 2 setup "$V6" --mode ipip --local "$BE_IP"
 dsrb_says "VIP $V6: IPv6 VIPs are for modes l2 and gre (IPIP is IPv4 in IPv4)"
 dsrb 2 check "$V6" ipip
 dsrb_says "VIP $V6: IPv6 VIPs are for modes l2 and gre"
-dsrb 2 setup "$V6" --mode gre --local 2001:db8::5
-dsrb_says "--local '2001:db8::5' is not an IPv4 address"
 
 # IPv6 needs no ARP sysctl: with them off, an IPv6 VIP's check has only
 # the missing VIP to report, and setup leaves them alone.

@@ -85,7 +85,8 @@ for f in ./usr/sbin/dsrd ./usr/sbin/dsrctl ./etc/ovs-dsr/dsrd.json \
          ./usr/share/doc/ovs-dsr/examples/grafana/ovs-dsr.json; do
     grep -q " $f\$" "$SB_DIR/ovs-dsr.files" || sb_fail "ovs-dsr lacks $f"
 done
-for f in ./usr/sbin/dsr-backend ./usr/share/man/man8/dsr-backend.8.gz; do
+for f in ./usr/sbin/dsr-backend ./usr/lib/ovs-dsr/dsr-backend-persist.sh \
+         ./usr/share/man/man8/dsr-backend.8.gz; do
     grep -q " $f\$" "$SB_DIR/ovs-dsr-backend.files" \
         || sb_fail "ovs-dsr-backend lacks $f"
 done
@@ -98,6 +99,15 @@ dpkg -i "$deb" "$backend_deb" > "$SB_DIR/install.log" 2>&1 \
     || sb_fail "man dsrctl not found"
 /usr/sbin/dsr-backend --help > "$SB_DIR/usage"
 grep -q '^usage: dsr-backend' "$SB_DIR/usage" || sb_fail "dsr-backend --help"
+# Its --persist half, found where the package put it.
+DSR_BACKEND_ROOT=$SB_DIR/root DSR_BACKEND_NETWORKD=no /usr/sbin/dsr-backend \
+    setup 192.0.2.10 --persist-only > "$SB_DIR/persist.log" 2>&1 \
+    || sb_fail "dsr-backend setup --persist-only: $(cat "$SB_DIR/persist.log")"
+grep -q '^VIPS=192.0.2.10$' "$SB_DIR/root/etc/dsr-backend/l2.conf" \
+    || sb_fail "dsr-backend --persist-only wrote no l2.conf"
+grep -q '^ExecStart=/usr/sbin/dsr-backend ' \
+    "$SB_DIR/root/etc/systemd/system/dsr-backend@.service" \
+    || sb_fail "the unit does not run /usr/sbin/dsr-backend"
 
 # The unit is installed, not enabled, and names the paths used below.
 unit=/lib/systemd/system/dsrd.service

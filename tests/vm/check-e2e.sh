@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-vm: the end-to-end tests that depend on the datapath, on the
 # kernel datapath, in a VM with Debian's stock kernel (tests/vm/run.sh),
-# dsr-backend-tunnels, which needs that kernel's gre and ipip, and
+# dsr-backend-tunnels and -ip6gre, which need that kernel's gre, ipip and
+# ip6gre, and
 # import-ipvs, which needs its IPVS (dsrctl, next to DSRD, only);
 # dsrd runs on this host, against OVS in the guest (OpenFlow and OVSDB
 # through qemu's port forwarding, health checks through the VM's data link),
@@ -21,7 +22,7 @@ VALIDATE_JSON=$(realpath "${VALIDATE_JSON:-$(dirname "$DSRD")/../tests/validate-
 # IPv6 connections at once met, in 2 of 6 runs, the kernel datapath's
 # loss that issue 18 describes (one request in 300 hangs).
 tests=${*:-l2-tcp l2-udp all-ports source-ip trace mac-change health l3-kernel
-         dsr-backend-tunnels import-ipvs}
+         dsr-backend-tunnels dsr-backend-ip6gre import-ipvs}
 tests=$(echo $tests)
 
 echo "check-vm: kernel datapath in a VM; tests: $tests"

@@ -16,7 +16,7 @@ src=$(arg vmsrc)
 
 # Busybox runs its own applets before $PATH; kmod is called by path.
 for m in crc32c_generic virtio_pci virtio_net 9pnet_virtio 9p openvswitch \
-         vport-gre vport-vxlan vport-geneve ipip ip_gre veth dummy tun \
+         vport-gre vport-vxlan vport-geneve ipip ip_gre ip6_gre veth dummy tun \
          sch_ingress cls_fw act_tunnel_key act_mirred bridge \
          ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh nfnetlink nfnetlink_cttimeout \
          nf_conntrack_netlink; do

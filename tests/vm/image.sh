@@ -81,8 +81,8 @@ done
 # packets it executes with them); nf_conntrack_netlink for conntrack
 # dumps (dpctl/dump-conntrack, dsrctl trace's pins).
 want="crc32c_generic virtio_pci virtio_net 9p 9pnet_virtio openvswitch
-      vport-gre vport-vxlan vport-geneve ipip ip_gre gre veth dummy tun
-      sch_ingress cls_fw act_tunnel_key act_mirred bridge
+      vport-gre vport-vxlan vport-geneve ipip ip_gre ip6_gre gre veth
+      dummy tun sch_ingress cls_fw act_tunnel_key act_mirred bridge
       ip_vs ip_vs_rr ip_vs_wlc ip_vs_sh nfnetlink nfnetlink_cttimeout
       nf_conntrack_netlink"
 files=
