@@ -132,8 +132,10 @@ for run in $(seq 1 "$runs"); do
         "$SB_DIR/dsrd.log" || restart="$restart(changed!)"
     pid=$(cat "$SB_DIR/dsrd.pid")
 
+    # svc-7's first backend, as scale-config.py numbers them.
     read -r change p99 < <(ip netns exec "$SB_LB" python3 \
-        "$top/bench/api_client.py" "$api_url" patch svc-7 172.16.0.224 50)
+        "$top/bench/api_client.py" "$api_url" patch svc-7 \
+        "172.16.$((7 * per >> 8)).$((7 * per & 255))" 50)
 
     steady_mb=$(rss "$pid")
 
