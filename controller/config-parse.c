@@ -373,32 +373,28 @@ static void
 carry_slots(uint32_t *table, const struct dsr_service *svc,
             const struct dsr_service *old)
 {
-    uint32_t (*ids)[2] = xmalloc((old->n_backends + 1) * sizeof *ids);
-    size_t n = 0;
+    uint32_t *old_ids = xmalloc((old->n_backends + 1) * sizeof *old_ids);
+    uint32_t *new_ids = xmalloc((old->n_backends + 1) * sizeof *new_ids);
 
     for (size_t i = 0; i < old->n_backends; i++) {
-        const struct dsr_backend *prev = &old->backends[i];
-        const struct dsr_backend *be = dsr_service_find_backend(svc,
-                                                                &prev->ip);
-        if (be) {
-            ids[n][0] = prev->id;
-            ids[n][1] = be->id;
-            n++;
-        }
+        const struct dsr_backend *be = dsr_service_find_backend(
+            svc, &old->backends[i].ip);
+        old_ids[i] = old->backends[i].id;
+        new_ids[i] = be ? be->id : DSR_SLOT_NONE;
     }
-    qsort(ids, n, sizeof *ids, slots_compare_ids);
 
     const struct slot_runs *r = old->slots;
-    for (size_t i = 0; n && i < r->n; i++) {
-        uint32_t key[2] = { r->runs[i].id, 0 };
-        const uint32_t (*to)[2] = bsearch(key, ids, n, sizeof *ids,
-                                          slots_compare_ids);
-        size_t length = slot_run_length(r, i);
-        for (size_t e = r->runs[i].first; to && length--; e++) {
-            table[e] = (*to)[1];
+    size_t *pos = slot_runs_positions(r, old_ids, old->n_backends);
+    for (size_t k = 0; k < r->n; k++) {
+        size_t length = slot_run_length(r, k);
+        for (size_t e = r->runs[k].first;
+             pos[k] != SIZE_MAX && length--; e++) {
+            table[e] = new_ids[pos[k]];
         }
     }
-    free(ids);
+    free(pos);
+    free(old_ids);
+    free(new_ids);
 }
 
 /* The service's table: the one its JSON carries (each backend's "slots",

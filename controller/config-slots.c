@@ -125,18 +125,6 @@ put_run(struct ds *s, size_t first, size_t last)
     }
 }
 
-/* The position in 'ids' of 'id', through 'sorted' (pairs of id and
- * position, sorted), or SIZE_MAX. */
-static size_t
-position_of(const uint32_t (*sorted)[2], size_t n, uint32_t id)
-{
-    uint32_t key[2] = { id, 0 };
-    const uint32_t (*found)[2] = (n ? bsearch(key, sorted, n, sizeof *sorted,
-                                              slots_compare_ids) : NULL);
-
-    return found ? (*found)[1] : SIZE_MAX;
-}
-
 void
 config_slots_format_all(const struct slot_runs *r, const uint32_t *ids,
                         size_t n, struct ds *out)
@@ -153,20 +141,14 @@ config_slots_format_all(const struct slot_runs *r, const uint32_t *ids,
         return;
     }
 
-    uint32_t (*sorted)[2] = xmalloc((n + 1) * sizeof *sorted);
-    for (size_t i = 0; i < n; i++) {
-        sorted[i][0] = ids[i];
-        sorted[i][1] = i;
-    }
-    qsort(sorted, n, sizeof *sorted, slots_compare_ids);
+    size_t *pos = slot_runs_positions(r, ids, n);
     for (size_t k = 0; k < r->n; k++) {
-        size_t i = position_of(sorted, n, r->runs[k].id);
-        if (i != SIZE_MAX) {
-            put_run(&out[i], r->runs[k].first,
+        if (pos[k] != SIZE_MAX) {
+            put_run(&out[pos[k]], r->runs[k].first,
                     r->runs[k].first + slot_run_length(r, k) - 1);
         }
     }
-    free(sorted);
+    free(pos);
 }
 
 struct ds *

@@ -65,24 +65,40 @@ slot_runs_equal(const struct slot_runs *a, const struct slot_runs *b)
 }
 
 size_t *
-slot_runs_holdings(const struct slot_runs *r, const uint32_t *ids, size_t n)
+slot_runs_positions(const struct slot_runs *r, const uint32_t *ids,
+                    size_t n)
 {
     uint32_t (*sorted)[2] = xmalloc((n + 1) * sizeof *sorted);
-    size_t *held = xcalloc(n + 1, sizeof *held);
+    size_t *pos = xmalloc(r->n * sizeof *pos);
 
     for (size_t i = 0; i < n; i++) {
         sorted[i][0] = ids[i];
         sorted[i][1] = i;
     }
     qsort(sorted, n, sizeof *sorted, slots_compare_ids);
-    for (size_t k = 0; n && k < r->n; k++) {
+    for (size_t k = 0; k < r->n; k++) {
         uint32_t key[2] = { r->runs[k].id, 0 };
-        const uint32_t (*found)[2] = bsearch(key, sorted, n, sizeof *sorted,
-                                             slots_compare_ids);
-        if (found) {
-            held[(*found)[1]] += slot_run_length(r, k);
-        }
+        const uint32_t (*found)[2] = (n ? bsearch(key, sorted, n,
+                                                  sizeof *sorted,
+                                                  slots_compare_ids)
+                                      : NULL);
+        pos[k] = found ? (*found)[1] : SIZE_MAX;
     }
     free(sorted);
+    return pos;
+}
+
+size_t *
+slot_runs_holdings(const struct slot_runs *r, const uint32_t *ids, size_t n)
+{
+    size_t *pos = slot_runs_positions(r, ids, n);
+    size_t *held = xcalloc(n + 1, sizeof *held);
+
+    for (size_t k = 0; k < r->n; k++) {
+        if (pos[k] != SIZE_MAX) {
+            held[pos[k]] += slot_run_length(r, k);
+        }
+    }
+    free(pos);
     return held;
 }

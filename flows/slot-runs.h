@@ -30,6 +30,12 @@ uint32_t *slot_runs_to_table(const struct slot_runs *);
 void slot_runs_destroy(struct slot_runs *);
 bool slot_runs_equal(const struct slot_runs *, const struct slot_runs *);
 
+/* For each run of 'r', the position in 'ids' (n of them) of the id it
+ * holds, or SIZE_MAX: one sort and a search a run, where scanning 'ids'
+ * for each run would cost runs x n.  Freed by the caller. */
+size_t *slot_runs_positions(const struct slot_runs *r, const uint32_t *ids,
+                            size_t n);
+
 /* How many entries of 'r' each of the 'n' backends 'ids' holds, in the
  * order of 'ids' (freed by the caller). */
 size_t *slot_runs_holdings(const struct slot_runs *r, const uint32_t *ids,

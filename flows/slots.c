@@ -419,6 +419,42 @@ fine_owner(const struct fine *f, uint32_t id)
                                                   f->n, id);
 }
 
+/* Frees the entries of backends above their share in slot 's', which is
+ * split: they go first, as freeing them splits no slot. */
+static void
+fine_release_split(struct fine *f, size_t s)
+{
+    uint32_t *sub = &f->table[s * SUB];
+
+    for (size_t k = SUB; k-- > 0;) {
+        size_t i = fine_owner(f, sub[k]);
+        if (i != SIZE_MAX && f->count[i] > f->quota[i]) {
+            sub[k] = DSR_SLOT_NONE;
+            f->count[i]--;
+        }
+    }
+}
+
+/* Frees the end of each whole slot whose backend is at least 'min' above
+ * its share: as much of the slot as it is above, up to all of it. */
+static void
+fine_release_whole(struct fine *f, size_t min)
+{
+    for (size_t s = DSR_SLOTS; s-- > 0;) {
+        uint32_t *sub = &f->table[s * SUB];
+        size_t i = fine_owner(f, sub[0]);
+
+        if (i != SIZE_MAX && f->count[i] >= f->quota[i] + min
+            && slot_is_whole(f->table, s)) {
+            size_t n = MIN(f->count[i] - f->quota[i], SUB);
+            for (size_t k = SUB - n; k < SUB; k++) {
+                sub[k] = DSR_SLOT_NONE;
+            }
+            f->count[i] -= n;
+        }
+    }
+}
+
 /* Frees the entries of backends above their share, in the order that
  * splits the fewest slots, as each split slot costs table 25 flows: first
  * their entries in slots already split, then whole slots, then what is
@@ -426,30 +462,13 @@ fine_owner(const struct fine *f, uint32_t id)
 static void
 fine_release(struct fine *f)
 {
-    for (int pass = 0; pass < 3; pass++) {
-        for (size_t s = DSR_SLOTS; s-- > 0;) {
-            uint32_t *sub = &f->table[s * SUB];
-            bool whole = slot_is_whole(f->table, s);
-            size_t i = fine_owner(f, sub[0]);
-
-            if (!pass) {
-                for (size_t k = SUB; !whole && k-- > 0;) {
-                    size_t j = fine_owner(f, sub[k]);
-                    if (j != SIZE_MAX && f->count[j] > f->quota[j]) {
-                        sub[k] = DSR_SLOT_NONE;
-                        f->count[j]--;
-                    }
-                }
-            } else if (whole && i != SIZE_MAX && f->count[i] > f->quota[i]
-                       && (pass == 2 || f->count[i] - f->quota[i] >= SUB)) {
-                size_t n = MIN(f->count[i] - f->quota[i], SUB);
-                for (size_t k = SUB - n; k < SUB; k++) {
-                    sub[k] = DSR_SLOT_NONE;
-                }
-                f->count[i] -= n;
-            }
+    for (size_t s = DSR_SLOTS; s-- > 0;) {
+        if (!slot_is_whole(f->table, s)) {
+            fine_release_split(f, s);
         }
     }
+    fine_release_whole(f, SUB);
+    fine_release_whole(f, 1);
 }
 
 /* Gives backend 'i' free entries of slot 's' while it is below its share;
