@@ -390,23 +390,31 @@ dsr_config_put_json(struct ds *s, const struct dsr_config *cfg)
 }
 
 size_t
+dsr_config_head_length(const char *text, size_t len)
+{
+    static const char services_line[] = LAYOUT_SERVICES "\n";
+    const char *p = memmem(text, len, services_line, strlen(services_line));
+
+    return (!p || len < strlen(LAYOUT_HEAD)
+            || strncmp(text, LAYOUT_HEAD, strlen(LAYOUT_HEAD))
+            ? SIZE_MAX : p - text);
+}
+
+size_t
 dsr_config_split_lines(const char *text, size_t len, size_t *head_len,
                        const char ***starts, size_t **lens)
 {
-    static const char services_line[] = LAYOUT_SERVICES "\n";
     const size_t end_len = strlen(LAYOUT_END);
     const char *end = text + len;
-    const char *p = memmem(text, len, services_line, strlen(services_line));
     size_t n = 0, allocated = 0;
 
     *starts = NULL;
     *lens = NULL;
-    if (!p || len < strlen(LAYOUT_HEAD)
-        || strncmp(text, LAYOUT_HEAD, strlen(LAYOUT_HEAD))) {
+    *head_len = dsr_config_head_length(text, len);
+    if (*head_len == SIZE_MAX) {
         return SIZE_MAX;
     }
-    *head_len = p - text;
-    p += strlen(services_line);
+    const char *p = text + *head_len + strlen(LAYOUT_SERVICES "\n");
     while (p < end) {
         const char *eol = memchr(p, '\n', end - p);
         size_t line = (eol ? eol : end) - p;

@@ -111,6 +111,7 @@ char *dsr_config_from_json(const json_t *, bool trust_ids,
 char *dsr_config_from_string(const char *, struct dsr_config *cfg);
 char *dsr_config_from_file(const char *file_name, bool trust_ids,
                            struct dsr_config *cfg);
+bool dsr_config_read_head(const char *file_name, struct dsr_config *cfg);
 void dsr_config_trim_heap(void);
 
 /* config-text.c: serialization.  dsr_*_put_json() append compact JSON
@@ -135,6 +136,9 @@ void dsr_backend_put_json(struct ds *, const struct dsr_service *,
  * (malloc'd, also on failure) the services' text, without indent and
  * comma.  So a document of many services can be read, or compared with
  * the configuration in force, a service at a time. */
+/* The length of the head of 'text' so laid out (up to "services": [), or
+ * SIZE_MAX if 'text' does not start so or holds no such line yet. */
+size_t dsr_config_head_length(const char *text, size_t len);
 size_t dsr_config_split_lines(const char *text, size_t len, size_t *head_len,
                               const char ***starts, size_t **lens);
 /* The head of such a text, its first 'head_len' bytes, parsed as a whole

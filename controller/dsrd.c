@@ -18,6 +18,7 @@
 #include "controller/cluster.h"
 #include "controller/config.h"
 #include "controller/datapath.h"
+#include "controller/early-sync.h"
 #include "controller/http.h"
 #include "controller/lb.h"
 #include "controller/model.h"
@@ -52,7 +53,17 @@ static char *node_name;         /* This node's name in the store. */
 
 #define DSR_DEFAULT_API "127.0.0.1:9180"
 
+/* What load_state() loads, and where. */
+struct state_load {
+    struct dsr_config *cfg;
+    struct store *store;        /* NULL on error. */
+    bool from_state;
+    char *error;
+};
+
 static void parse_options(int argc, char *argv[]);
+static void load_state(void *state_load);
+static void withdraw_and_exit(void) OVS_NO_RETURN;
 static void parse_api_options(struct http_server_options *,
                               const struct dsr_limits *, char **token,
                               char **tls_cert, char **tls_key);
@@ -87,21 +98,23 @@ main(int argc, char *argv[])
     parse_options(argc, argv);
     fatal_ignore_sigpipe();
 
+    if (withdraw_only) {
+        withdraw_and_exit();
+    }
+
+    /* Before the connections that early_sync_start() opens, which a
+     * --monitor process must not hold. */
+    daemonize_start(false);
+    struct early_sync *early = early_sync_start(state_file);
     cfg = xmalloc(sizeof *cfg);
     dsr_config_init(cfg);
-    bool from_state;
-    char *error;
-    struct store *store = store_open(state_file, config_file, cfg,
-                                     &from_state, &error);
+    struct state_load load = { .cfg = cfg };
+    early_sync_load(early, load_state, &load);
+    struct store *store = load.store;
+    bool from_state = load.from_state;
+    char *error = load.error;
     if (!store) {
         ovs_fatal(0, "%s", error);
-    }
-    if (withdraw_only) {
-        error = announce_flush(&cfg->announce);
-        if (error) {
-            ovs_fatal(0, "%s", error);
-        }
-        exit(EXIT_SUCCESS);
     }
 
     /* What this process can afford; the configuration keeps what the
@@ -117,12 +130,12 @@ main(int argc, char *argv[])
                           &tls_key);
     }
 
-    daemonize_start(false);
     int retval = unixctl_server_create(unixctl_path, &unixctl);
     if (retval) {
         exit(EXIT_FAILURE);
     }
-    lb = lb_create(cfg);
+    lb = lb_create(cfg, early);
+    early_sync_destroy(early);
     char *drain_file = xasprintf("%s.drained", state_file);
     struct announcer *announcer = announcer_create(&cfg->announce,
                                                    drain_file, node_name);
@@ -230,6 +243,39 @@ main(int argc, char *argv[])
     free(api_tls_cert_file);
     free(api_tls_key_file);
     return 0;
+}
+
+/* Loads the state file, or the --config file if there is none: on a
+ * thread of its own (early-sync.h). */
+static void
+load_state(void *load_)
+{
+    struct state_load *load = load_;
+
+    load->store = store_open(state_file, config_file, load->cfg,
+                             &load->from_state, &load->error);
+}
+
+/* --withdraw: deletes the routes of the state's VIPs (a dsrd killed
+ * without withdrawing them) and exits. */
+static void
+withdraw_and_exit(void)
+{
+    struct dsr_config cfg;
+    bool from_state;
+    char *error;
+
+    dsr_config_init(&cfg);
+    struct store *store = store_open(state_file, config_file, &cfg,
+                                     &from_state, &error);
+    if (!store) {
+        ovs_fatal(0, "%s", error);
+    }
+    error = announce_flush(&cfg.announce);
+    if (error) {
+        ovs_fatal(0, "%s", error);
+    }
+    exit(EXIT_SUCCESS);
 }
 
 /* The bridges share dsrd's conntrack zone, and so its timeouts

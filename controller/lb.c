@@ -6,6 +6,7 @@
 #include <config.h>
 #include "controller/lb.h"
 
+#include "controller/early-sync.h"
 #include "controller/health.h"
 #include "controller/lb-private.h"
 #include "controller/lb-slots.h"
@@ -391,15 +392,24 @@ set_base_owner(struct lb_bridge *br)
     dsr_owner_unref(owner);
 }
 
+/* Uses the connection 'early' opened to the bridge, if any. */
 static struct lb_bridge *
-create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg)
+create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg,
+              struct early_sync *early)
 {
     struct lb_bridge *br = xzalloc(sizeof *br);
 
     br->lb = lb;
     br->cfg = cfg;
-    br->ofctrl = ofctrl_create(cfg->name, cfg->target, lb_packet_in, br);
-    br->conn_seqno = ofctrl_get_connection_seqno(br->ofctrl);
+    br->ofctrl = early_sync_take(early, cfg->name, cfg->target);
+    if (br->ofctrl) {
+        ofctrl_set_packet_in_cb(br->ofctrl, lb_packet_in, br);
+    } else {
+        br->ofctrl = ofctrl_create(cfg->name, cfg->target, lb_packet_in, br);
+    }
+    /* Never a connection's seqno: run_connection() sees the first
+     * connection, whether it is already up or not. */
+    br->conn_seqno = UINT_MAX;
     neighbor_table_init(&br->neighbors, cfg->mac);
     hmap_init(&br->vips);
     hmap_init(&br->ip_users);
@@ -451,9 +461,10 @@ destroy_bridge(struct lb_bridge *br)
 }
 
 /* Programs every service of 'cfg', which must outlive the lb; later
- * changes to it must be reported with lb_add_service() and friends. */
+ * changes to it must be reported with lb_add_service() and friends.
+ * Takes the connections of 'early' (may be NULL) that fit. */
 struct lb *
-lb_create(const struct dsr_config *cfg)
+lb_create(const struct dsr_config *cfg, struct early_sync *early)
 {
     struct lb *lb = xzalloc(sizeof *lb);
     struct dsr_service *svc;
@@ -464,7 +475,7 @@ lb_create(const struct dsr_config *cfg)
     lb->health = health_create(lb_health_changed, lb_probe_send, lb);
     lb->reactions = xcalloc(LB_REACTION_SAMPLES, sizeof *lb->reactions);
     for (size_t i = 0; i < cfg->n_bridges; i++) {
-        struct lb_bridge *br = create_bridge(lb, &cfg->bridges[i]);
+        struct lb_bridge *br = create_bridge(lb, &cfg->bridges[i], early);
         hmap_insert(&lb->bridges, &br->node,
                     hash_string(cfg->bridges[i].name, 0));
     }
@@ -591,6 +602,9 @@ run_connection(struct lb_bridge *br)
     unsigned int seqno = ofctrl_get_connection_seqno(br->ofctrl);
     if (seqno != br->conn_seqno && ofctrl_is_connected(br->ofctrl)) {
         br->conn_seqno = seqno;
+        /* The backends' MACs are asked for now: the hold starts now, also
+         * on a connection made before the lb was. */
+        ofctrl_hold(br->ofctrl);
         if (br->relax) {
             vswitchd_relax_start(br->relax);
         }

@@ -13,8 +13,9 @@ struct ds;
 struct dsr_backend;
 struct dsr_config;
 struct dsr_service;
+struct early_sync;
 
-struct lb *lb_create(const struct dsr_config *);
+struct lb *lb_create(const struct dsr_config *, struct early_sync *);
 struct datapath_monitor;
 void lb_set_datapaths(struct lb *, const struct datapath_monitor *);
 void lb_set_max_probes_in_flight(struct lb *, unsigned int);

@@ -120,6 +120,8 @@ struct ofctrl {
                                  * connection waits (see ofctrl.h), until
                                  * released or until this time. */
     long long int resync_after; /* Not before this time (ms). */
+    long long int hold_from;    /* When the hold began. */
+    bool deferred;              /* See ofctrl_defer_sync(). */
 
     /* Reading back (DUMPING): what the switch reported. */
     ovs_be32 dump_flow_xid, dump_group_xid;

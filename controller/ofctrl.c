@@ -336,7 +336,8 @@ ofctrl_connected(struct ofctrl *ofc)
     ofctrl_bundle_forget(ofc);
     ofc->resync_after = 0;
     ofctrl_transition(ofc, OFCTRL_E_CONNECTED);
-    ofc->hold_until = time_msec() + HOLD_MS;
+    ofc->hold_from = time_msec();
+    ofc->hold_until = ofc->deferred ? LLONG_MAX : ofc->hold_from + HOLD_MS;
     COVERAGE_INC(ofctrl_connect);
     VLOG_INFO("%s: connected, programming the bridge", ofc->bridge);
     request_packet_ins(ofc);
@@ -462,7 +463,7 @@ ofctrl_get_rejection(const struct ofctrl *ofc, uint64_t cookie)
 }
 
 /* Keeps the hold of the sync after a (re)connection for another
- * HOLD_MS, to at most HOLD_MAX_MS after connecting: the caller's desired
+ * HOLD_MS, to at most HOLD_MAX_MS after it began: the caller's desired
  * state is still being completed (see ofctrl.h).  Nothing if there is no
  * hold. */
 void
@@ -470,7 +471,7 @@ ofctrl_extend_hold(struct ofctrl *ofc)
 {
     if (ofc->hold_until) {
         ofc->hold_until = MIN(MAX(ofc->hold_until, time_msec() + HOLD_MS),
-                              ofc->connected_at + HOLD_MAX_MS);
+                              ofc->hold_from + HOLD_MAX_MS);
     }
 }
 
@@ -484,6 +485,51 @@ ofctrl_release_hold(struct ofctrl *ofc)
         ofc->hold_until = 0;
     }
 }
+
+/* Until ofctrl_hold(), the first sync after a connection reads the switch
+ * back and changes nothing, however long that takes: the caller does not
+ * know its desired state yet. */
+void
+ofctrl_defer_sync(struct ofctrl *ofc)
+{
+    ofc->deferred = true;
+    if (ofc->hold_until) {
+        ofc->hold_until = LLONG_MAX;
+    }
+}
+
+/* Ends ofctrl_defer_sync(), and holds the first sync after the connection
+ * (see ofctrl.h) for HOLD_MS from now, unless it is done: the caller is
+ * now completing its desired state (its neighbors' answers start now). */
+void
+ofctrl_hold(struct ofctrl *ofc)
+{
+    ofc->deferred = false;
+    if (ofc->state == OFCTRL_S_RESYNC || ofc->state == OFCTRL_S_DUMPING
+        || ofc->state == OFCTRL_S_HELD) {
+        ofc->hold_from = time_msec();
+        ofc->hold_until = ofc->hold_from + HOLD_MS;
+    }
+}
+
+/* For an ofctrl created without a packet-in callback; packet-ins before
+ * this are dropped. */
+void
+ofctrl_set_packet_in_cb(struct ofctrl *ofc, ofctrl_packet_in_cb *cb,
+                        void *aux)
+{
+    ofc->packet_in_cb = cb;
+    ofc->packet_in_aux = aux;
+}
+
+/* True once the switch is being read back after a connection (or has
+ * been): its dump requests are sent. */
+bool
+ofctrl_is_reading_back(const struct ofctrl *ofc)
+{
+    return ofc->state > OFCTRL_S_RESYNC;
+}
+
 /* Groups 1..'limit' are dsrd's (service ids): on reconciliation, those
  * that no service wants are deleted. */
 void

@@ -74,6 +74,16 @@ void ofctrl_format_status(const struct ofctrl *, struct ds *);
 void ofctrl_set_group_limit(struct ofctrl *, uint32_t limit);
 void ofctrl_release_hold(struct ofctrl *);
 void ofctrl_extend_hold(struct ofctrl *);
+void ofctrl_hold(struct ofctrl *);
+
+/* An ofctrl may be created, connected and reading its switch back before
+ * its caller's desired state is known (controller/early-sync.h), with its
+ * sync deferred; the caller then takes it over with these and
+ * ofctrl_hold(). */
+void ofctrl_defer_sync(struct ofctrl *);
+void ofctrl_set_packet_in_cb(struct ofctrl *, ofctrl_packet_in_cb *,
+                             void *aux);
+bool ofctrl_is_reading_back(const struct ofctrl *);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
 uint64_t ofctrl_get_rejection_seqno(const struct ofctrl *);
 

@@ -251,7 +251,73 @@ START_TEST(test_old_bucket_id_is_read)
 }
 END_TEST
 
+/* Writes 'len' bytes of 'text' to a new file; returns its name. */
+static char *
+write_temp(const char *text, size_t len)
+{
+    char *name = xstrdup("/tmp/test-config-XXXXXX");
+    int fd = mkstemp(name);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, len), len);
+    close(fd);
+    return name;
+}
+
+/* A restart reads the state file's head (its bridges) before the rest
+ * (controller/early-sync.h): the head of what dsr_config_put_json()
+ * writes, even cut short after it, reads as the whole file's bridges and
+ * ids; a file laid out otherwise, or cut inside its head, reads as
+ * nothing. */
+START_TEST(test_read_head)
+{
+    struct ds text = DS_EMPTY_INITIALIZER;
+    struct dsr_config cfg, head;
+
+    put_services(3, &cfg, &text);
+    size_t head_len = dsr_config_head_length(text.string, text.length);
+    ck_assert_uint_lt(head_len, text.length);
+    json_t *json = dsr_config_to_json(&cfg);
+    char *other = json_dumps(json, JSON_INDENT(1));
+    json_decref(json);
+    struct {
+        const char *text;
+        size_t len;
+        bool ok;
+    } cases[] = {
+        { text.string, text.length, true },
+        { text.string, head_len + strlen("\n \"services\": [\n"), true },
+        { text.string, head_len, false },
+        { other, strlen(other), false },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *name = write_temp(cases[i].text, cases[i].len);
+
+        dsr_config_init(&head);
+        ck_assert_msg(dsr_config_read_head(name, &head) == cases[i].ok,
+                      "case %"PRIuSIZE, i);
+        if (cases[i].ok) {
+            ck_assert_uint_eq(head.n_bridges, cfg.n_bridges);
+            ck_assert_str_eq(head.bridges[0].name, cfg.bridges[0].name);
+            ck_assert_str_eq(head.bridges[0].target, cfg.bridges[0].target);
+            ck_assert_uint_eq(head.next_service_id, cfg.next_service_id);
+            ck_assert_uint_eq(hmap_count(&head.services), 0);
+        }
+        dsr_config_destroy(&head);
+        unlink(name);
+        free(name);
+    }
+    dsr_config_init(&head);
+    ck_assert(!dsr_config_read_head("/nonexistent/state.json", &head));
+    dsr_config_destroy(&head);
+    free(other);
+    ds_destroy(&text);
+    dsr_config_destroy(&cfg);
+}
+END_TEST
+
 CHECK_MAIN("config-text",
+           CHECK_TEST(test_read_head),
            CHECK_LOOP_TEST(test_split_lines_reads_what_put_json_writes, 3),
            CHECK_TEST(test_split_lines_rejects_other_layouts),
            CHECK_TEST(test_old_bucket_id_is_read),

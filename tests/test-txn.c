@@ -124,7 +124,7 @@ fixture_init(struct fixture *f, const char *document)
     f->failing.up.commit = failing_store_commit;
     f->failing.real = store_get_txn_store(f->store);
     f->failing.fail = 0;
-    f->lb = lb_create(&f->cfg);
+    f->lb = lb_create(&f->cfg, NULL);
     verdict = VERDICT_REAL;
 }
 

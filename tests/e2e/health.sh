@@ -160,5 +160,18 @@ grep -q '^dsr_backend_up{service="web",backend="10.0.0.11",check="http"} 0$' "$S
 grep -q '^dsr_service_healthy_backends{service="dns",vip="10.0.0.100"} 0$' "$SB_DIR/body" \
     || sb_fail "metrics lack healthy count"
 
+# A restart from the state file, whose load runs on a second thread
+# (controller/early-sync.h), leaves exec checks working: OVS forks only
+# from a process with one thread.  Each backend starts up again, so the
+# failing one going down is this dsrd's exec check.
+sb_stop_dsrd
+sb_start_dsrd ""
+sb_wait_until e2e_in_sync
+[ "$(sb_dsrctl coverage/read-counter early_sync_taken)" = 1 ] \
+    || sb_fail "the restart did not read the switch back early"
+sb_wait_until is exec 10.0.0.12 down
+sb_wait_until reason_has exec 10.0.0.12 "exit"
+[ "$(health exec 10.0.0.11)" = up ] || sb_fail "exec check after restart"
+
 E2E_EXPECTED_LOG='.'   # none expected, but WARNs are not the point here
 e2e_pass "health checks"

@@ -59,6 +59,9 @@ for _ in $(seq 1 "$RESTARTS"); do
     if [ "$n" = 1 ] && [ "$clean" = 1 ]; then
         right=$((right + 1))
     fi
+    # It asked for the switch's flows before loading its state.
+    early=$(ovs-appctl -t dsrd coverage/read-counter early_sync_taken)
+    [ "$early" = 1 ] || sb_fail "the restart did not read the switch back early"
     # Each restarted dsrd is in charge while traffic flows.
     seen=$(answers)
     sb_wait_until traffic_since "$seen"
