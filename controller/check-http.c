@@ -84,16 +84,19 @@ socket_cb(CURL *easy OVS_UNUSED, curl_socket_t fd, int what, void *hc_,
             free(cs);
         }
     } else {
+        /* A closed descriptor leaves epoll by itself, and its number may
+         * come back for a new socket: add or modify, whichever works,
+         * trying first what is likely (a system call a probe saved). */
+        int op = cs ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+        if (epoll_ctl(hc->epoll_fd, op, fd, &ev)) {
+            epoll_ctl(hc->epoll_fd,
+                      op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+                      fd, &ev);
+        }
         if (!cs) {
             cs = xmalloc(sizeof *cs);
             cs->fd = fd;
             hmap_insert(&hc->sockets, &cs->node, hash_int(fd, 0));
-        }
-        /* A closed descriptor leaves epoll by itself, and its number may
-         * come back for a new socket: add or modify, whichever works. */
-        if (epoll_ctl(hc->epoll_fd, EPOLL_CTL_MOD, fd, &ev)
-            && errno == ENOENT) {
-            epoll_ctl(hc->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
         }
         cs->what = what;
     }
@@ -266,6 +269,26 @@ write_cb(char *data, size_t size, size_t n, void *hp_)
     return len;
 }
 
+/* A new easy handle with the options every probe shares; a spare keeps
+ * them, and each probe sets all the others. */
+static CURL *
+new_easy(void)
+{
+    CURL *easy = curl_easy_init();
+
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+    /* The request is one small write: Nagle's algorithm never delays it,
+     * and the setsockopt() is a system call a probe saved. */
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 0L);
+    /* The URL holds an address, yet libcurl keeps a "DNS" cache entry per
+     * host and prunes the whole cache at each new transfer: with
+     * thousands of backends that walk dominated dsrd's CPU. */
+    curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+    return easy;
+}
+
 static void
 http_start(struct probe *p)
 {
@@ -276,7 +299,7 @@ http_start(struct probe *p)
 
     p->priv = hp;
     ds_init(&hp->body);
-    hp->easy = hc->n_spares ? hc->spares[--hc->n_spares] : curl_easy_init();
+    hp->easy = hc->n_spares ? hc->spares[--hc->n_spares] : new_easy();
     char ip[INET6_ADDRSTRLEN];
     bool v4 = IN6_IS_ADDR_V4MAPPED(&p->ip);
     char *url = xasprintf("%s://%s%s%s:%"PRIu16"%s", tls ? "https" : "http",
@@ -285,28 +308,18 @@ http_start(struct probe *p)
     curl_easy_setopt(hp->easy, CURLOPT_URL, url);
     free(url);
     curl_easy_setopt(hp->easy, CURLOPT_PRIVATE, p);
-    curl_easy_setopt(hp->easy, CURLOPT_NOSIGNAL, 1L);
     /* A little under the probe's deadline, so that curl's own reason
      * ("Connection timed out...") is the one reported. */
     curl_easy_setopt(hp->easy, CURLOPT_TIMEOUT_MS,
                      (long) MAX(c->timeout_ms - 5, c->timeout_ms / 2));
     curl_easy_setopt(hp->easy, CURLOPT_ERRORBUFFER, hp->error);
-    curl_easy_setopt(hp->easy, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(hp->easy, CURLOPT_WRITEDATA, hp);
-    curl_easy_setopt(hp->easy, CURLOPT_FORBID_REUSE, 1L);
-    /* The URL holds an address, yet libcurl keeps a "DNS" cache entry per
-     * host and prunes the whole cache at each new transfer: with
-     * thousands of backends that walk dominated dsrd's CPU. */
-    curl_easy_setopt(hp->easy, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-    if (!strcmp(c->method, "HEAD")) {
-        curl_easy_setopt(hp->easy, CURLOPT_NOBODY, 1L);
-    }
-    if (tls) {
-        curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYPEER,
-                         c->tls_verify ? 1L : 0L);
-        curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYHOST,
-                         c->tls_verify ? 2L : 0L);
-    }
+    curl_easy_setopt(hp->easy, CURLOPT_NOBODY,
+                     strcmp(c->method, "HEAD") ? 0L : 1L);
+    curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYPEER,
+                     tls && c->tls_verify ? 1L : 0L);
+    curl_easy_setopt(hp->easy, CURLOPT_SSL_VERIFYHOST,
+                     tls && c->tls_verify ? 2L : 0L);
     if (c->host) {
         char *h = xasprintf("Host: %s", c->host);
         hp->headers = curl_slist_append(hp->headers, h);
@@ -338,7 +351,8 @@ http_destroy(struct probe *p)
         struct http_checker *hc = p->class_state;
         curl_multi_remove_handle(hc->multi, hp->easy);
         if (hc->n_spares < MAX_SPARE_HANDLES) {
-            curl_easy_reset(hp->easy);
+            /* Not curl_easy_reset(): new_easy()'s options stay, and the
+             * next probe sets the rest, 'hp''s pointers included. */
             hc->spares[hc->n_spares++] = hp->easy;
         } else {
             curl_easy_cleanup(hp->easy);

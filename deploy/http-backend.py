@@ -26,7 +26,7 @@ def main():
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
 
-        def do_GET(self):
+        def answer(self, with_body):
             body = f"{name}\n".encode()
             try:
                 with open(log_path + ".status") as f:
@@ -37,10 +37,18 @@ def main():
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
-            with lock:
-                log.write(f"{self.client_address[0]} "
-                          f"{self.server.server_address[1]} {self.path}\n")
+            if with_body:
+                self.wfile.write(body)
+                with lock:
+                    log.write(f"{self.client_address[0]} "
+                              f"{self.server.server_address[1]} "
+                              f"{self.path}\n")
+
+        def do_GET(self):
+            self.answer(True)
+
+        def do_HEAD(self):      # health checks with "method": "HEAD"
+            self.answer(False)
 
         def log_message(self, *args):
             pass

@@ -51,6 +51,13 @@ e2e_start_dsrd <<EOC
   {"name": "dns", "vip": "$VIP", "protocol": "udp", "port": 5353,
    "on_all_down": "keep",
    "health_check": {"type": "udp", "payload": "ping", $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
+  {"name": "body", "vip": "$VIP3", "protocol": "tcp", "port": 82,
+   "health_check": {"type": "http", "port": 80, "body_contains": "be1",
+                    $fast},
+   "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]},
+  {"name": "head", "vip": "$VIP3", "protocol": "tcp", "port": 83,
+   "health_check": {"type": "http", "port": 80, "method": "HEAD", $fast},
    "backends": [{"ip": "10.0.0.11"}, {"ip": "10.0.0.12"}]}]}
 EOC
 
@@ -89,6 +96,15 @@ sb_wait_until vip_reason
 sb_wait_until is dsr 10.0.0.12 down
 sb_wait_until is plain 10.0.0.12 up
 sb_wait_until group_is 2 "0 "
+
+# HEAD and GET probes share libcurl's handles: a GET after a HEAD on the
+# same handle still reads the body, which body_contains judges.
+sb_wait_until is head 10.0.0.11 up
+sb_wait_until is body 10.0.0.11 up
+sb_wait_until is body 10.0.0.12 down
+sb_wait_until reason_has body 10.0.0.12 'without "be1"'
+[ "$(health head 10.0.0.12)" = up ] || sb_fail "HEAD check of be2"
+[ "$(health body 10.0.0.11)" = up ] || sb_fail "body check of be1"
 
 # exec: up where the command exits 0.
 sb_wait_until is exec 10.0.0.11 up
