@@ -275,6 +275,8 @@ withdraw_and_exit(void)
     if (error) {
         ovs_fatal(0, "%s", error);
     }
+    store_close(store);
+    dsr_config_destroy(&cfg);
     exit(EXIT_SUCCESS);
 }
 
