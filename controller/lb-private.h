@@ -1,5 +1,5 @@
-/* What the files of the load balancer share (lb.c, lb-probe.c,
- * lb-reactions.c, lb-show.c, lb-status.c): the lb and its per-bridge
+/* What the files of the load balancer share (lb.c, lb-neighbors.c,
+ * lb-probe.c, lb-reactions.c, lb-show.c, lb-status.c): the lb and its per-bridge
  * state.  Nothing outside them includes this; the rest of dsrd sees
  * lb.h. */
 #ifndef DSR_LB_PRIVATE_H
@@ -71,6 +71,11 @@ struct lb_bridge {
     struct neighbor_table neighbors;
     size_t n_unresolved;            /* 'neighbors'' at the last run. */
     unsigned int conn_seqno;        /* Last connection we reacted to. */
+    unsigned int adopted_seqno;     /* Last connection whose dump
+                                     * lb_adopt_neighbors() read. */
+    bool awaiting;                  /* It found backends new to the
+                                     * switch: their answers are worth
+                                     * the hold. */
     struct hmap vips;               /* struct lb_vip. */
     struct hmap ip_users;           /* struct lb_ip_users. */
     struct hmap locations;          /* struct lb_location. */
@@ -164,6 +169,20 @@ lb_find_backend_state(const struct lb_bridge *br, uint32_t service_id,
     }
     return NULL;
 }
+
+/* lb.c. */
+struct lb_ip_users *lb_find_ip_users(const struct lb_bridge *,
+                                     const struct in6_addr *);
+
+/* lb-neighbors.c: backends' MACs and ports, as answers or the switch's
+ * flows tell them. */
+struct neighbor_change;
+void lb_location_release(struct lb_bridge *, struct eth_addr mac);
+void lb_neighbor_learned(struct lb_bridge *, const struct neighbor *,
+                         const struct neighbor_change *);
+size_t lb_adopt_service_neighbors(struct lb_bridge *,
+                                  const struct dsr_service *, bool *awaiting);
+void lb_adopt_neighbors(struct lb_bridge *);
 
 /* lb-probe.c: DSR-path probes, sent for the health checker and answered
  * through the bridge's packet-ins. */

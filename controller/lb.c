@@ -31,8 +31,8 @@
 VLOG_DEFINE_THIS_MODULE(lb);
 
 
-static struct lb_ip_users *
-find_ip_users(const struct lb_bridge *br, const struct in6_addr *ip)
+struct lb_ip_users *
+lb_find_ip_users(const struct lb_bridge *br, const struct in6_addr *ip)
 {
     struct lb_ip_users *users;
 
@@ -40,20 +40,6 @@ find_ip_users(const struct lb_bridge *br, const struct in6_addr *ip)
                              &br->ip_users) {
         if (ipv6_addr_equals(&users->ip, ip)) {
             return users;
-        }
-    }
-    return NULL;
-}
-
-static struct lb_location *
-find_location(const struct lb_bridge *br, struct eth_addr mac)
-{
-    struct lb_location *loc;
-
-    HMAP_FOR_EACH_WITH_HASH (loc, node, hash_uint64(eth_addr_to_uint64(mac)),
-                             &br->locations) {
-        if (eth_addr_equals(loc->mac, mac)) {
-            return loc;
         }
     }
     return NULL;
@@ -208,7 +194,7 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
     add_vip(br, svc);
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct in6_addr *ip = &svc->backends[i].ip;
-        struct lb_ip_users *users = find_ip_users(br, ip);
+        struct lb_ip_users *users = lb_find_ip_users(br, ip);
 
         if (!users) {
             users = xmalloc(sizeof *users);
@@ -221,21 +207,9 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
             neighbor_ref(&br->neighbors, ip);
         }
     }
+    bool awaiting = false;
+    lb_adopt_service_neighbors(br, svc, &awaiting);
     program_service(br->lb, br, svc);
-}
-
-static void
-release_location(struct lb_bridge *br, struct eth_addr mac)
-{
-    struct lb_location *loc = find_location(br, mac);
-
-    if (loc && !--loc->refcount) {
-        ofctrl_set_owner(br->ofctrl,
-                         dsr_cookie(DSR_COOKIE_BACKEND,
-                                    pipeline_mac_to_id(mac)), NULL);
-        hmap_remove(&br->locations, &loc->node);
-        free(loc);
-    }
 }
 
 static void
@@ -269,7 +243,7 @@ release_service(struct lb_bridge *br, const struct dsr_service *svc)
     release_vip(br, &svc->vip);
     for (size_t i = 0; i < svc->n_backends; i++) {
         const struct in6_addr *ip = &svc->backends[i].ip;
-        struct lb_ip_users *users = find_ip_users(br, ip);
+        struct lb_ip_users *users = lb_find_ip_users(br, ip);
         const struct neighbor *nb = neighbor_find(&br->neighbors, ip);
 
         if (users) {
@@ -284,37 +258,10 @@ release_service(struct lb_bridge *br, const struct dsr_service *svc)
             continue;           /* Never resolved by ARP. */
         }
         if (nb && nb->refcount == 1 && nb->resolved) {
-            release_location(br, nb->mac);
+            lb_location_release(br, nb->mac);
         }
         neighbor_unref(&br->neighbors, ip);
     }
-}
-
-/* Moves the location flows of 'nb' from where it was ('old_mac', if
- * 'was_resolved') to where it is now. */
-static void
-update_location(struct lb_bridge *br, bool was_resolved,
-                struct eth_addr old_mac, const struct neighbor *nb)
-{
-    struct lb_location *loc;
-
-    if (was_resolved) {
-        release_location(br, old_mac);
-    }
-
-    loc = find_location(br, nb->mac);
-    if (!loc) {
-        loc = xzalloc(sizeof *loc);
-        loc->mac = nb->mac;
-        hmap_insert(&br->locations, &loc->node,
-                    hash_uint64(eth_addr_to_uint64(nb->mac)));
-    }
-    loc->refcount++;
-    loc->port = nb->port;
-
-    struct dsr_owner *owner = pipeline_backend_location(nb->mac, nb->port);
-    ofctrl_set_owner(br->ofctrl, owner->cookie, owner);
-    dsr_owner_unref(owner);
 }
 
 /* A backend's health changed: recompute its service's group. */
@@ -356,29 +303,7 @@ lb_packet_in(void *br_, const struct flow *flow,
     if (!nb || !change.changed) {
         return;
     }
-    update_location(br, change.was_resolved, change.old_mac, nb);
-
-    const struct lb_ip_users *users = find_ip_users(br, &nb->ip);
-    struct hmapx_node *node;
-    if (users) {
-        HMAPX_FOR_EACH (node, &users->services) {
-            const struct dsr_service *svc = node->data;
-            const struct dsr_backend *be = NULL;
-            for (size_t i = 0; i < svc->n_backends; i++) {
-                if (ipv6_addr_equals(&svc->backends[i].ip, &nb->ip)) {
-                    be = &svc->backends[i];
-                }
-            }
-            if (be && be->has_mac && !eth_addr_equals(be->mac, nb->mac)) {
-                char ip_s[INET6_ADDRSTRLEN];
-                VLOG_WARN("service %s: backend %s is configured with MAC "
-                          ETH_ADDR_FMT" but answers from "ETH_ADDR_FMT,
-                          svc->name, dsr_ip_to_string(&nb->ip, ip_s),
-                          ETH_ADDR_ARGS(be->mac), ETH_ADDR_ARGS(nb->mac));
-            }
-            hmapx_add(&br->dirty_services, node->data);
-        }
-    }
+    lb_neighbor_learned(br, nb, &change);
 }
 
 /* The bridge's own flows (pipeline_base()), as its datapath wants them. */
@@ -410,6 +335,7 @@ create_bridge(const struct lb *lb, const struct dsr_bridge_config *cfg,
     /* Never a connection's seqno: run_connection() sees the first
      * connection, whether it is already up or not. */
     br->conn_seqno = UINT_MAX;
+    br->adopted_seqno = UINT_MAX;
     neighbor_table_init(&br->neighbors, cfg->mac);
     hmap_init(&br->vips);
     hmap_init(&br->ip_users);
@@ -620,11 +546,16 @@ run_connection(struct lb_bridge *br)
     if (br->relax) {
         vswitchd_relax_run(br->relax);
     }
+    if (br->adopted_seqno != seqno && ofctrl_is_held(br->ofctrl)) {
+        br->adopted_seqno = seqno;
+        lb_adopt_neighbors(br);
+    }
     neighbor_run(&br->neighbors, br->ofctrl);
-    if (neighbor_table_settled(&br->neighbors)
+    if ((neighbor_table_settled(&br->neighbors)
+         || (br->adopted_seqno == seqno && !br->awaiting))
         && tunnel_state_settled(&br->tunnels)) {
-        /* The backends' MACs and tunnel ports are known: the desired
-         * state is complete. */
+        /* The backends' MACs and tunnel ports are known, or known as well
+         * as the switch knows them: the desired state is complete. */
         ofctrl_release_hold(br->ofctrl);
     } else if (br->neighbors.n_unresolved < br->n_unresolved) {
         /* Answers are coming in: the desired state is nearer complete. */

@@ -19,6 +19,8 @@ VLOG_DEFINE_THIS_MODULE(neighbor);
 /* ARP requests and Neighbor Solicitations sent (ovs-appctl -t dsrd
  * coverage/show). */
 COVERAGE_DEFINE(neighbor_probe);
+/* Neighbors taken from the switch's flows after a (re)connection. */
+COVERAGE_DEFINE(neighbor_adopted);
 
 /* Unresolved: probe quickly at first, then back off, doubling up to the
  * refresh interval. */
@@ -242,6 +244,47 @@ reply_address(const struct flow *flow, struct in6_addr *ip)
     return false;
 }
 
+static void
+log_change(const struct neighbor *n, struct eth_addr mac, ofp_port_t port)
+{
+    char s[INET6_ADDRSTRLEN];
+
+    ipv6_string_mapped(s, &n->ip);
+    if (n->resolved) {
+        VLOG_INFO("%s moved: "ETH_ADDR_FMT" port %"PRIu32" -> "
+                  ETH_ADDR_FMT" port %"PRIu32, s,
+                  ETH_ADDR_ARGS(n->mac), ofp_to_u16(n->port),
+                  ETH_ADDR_ARGS(mac), ofp_to_u16(port));
+    } else {
+        VLOG_INFO("%s is at "ETH_ADDR_FMT" on port %"PRIu32, s,
+                  ETH_ADDR_ARGS(mac), ofp_to_u16(port));
+    }
+}
+
+/* 'n' is at 'mac' behind 'in_port': records it, and in '*change' what
+ * changed; logs a change if 'log'. */
+static void
+learn(struct neighbor_table *t, struct neighbor *n, struct eth_addr mac,
+      ofp_port_t in_port, bool log, struct neighbor_change *change)
+{
+    change->was_resolved = n->resolved;
+    change->old_mac = n->mac;
+    if (!n->resolved || !eth_addr_equals(n->mac, mac)
+        || n->port != in_port) {
+        if (log) {
+            log_change(n, mac, in_port);
+        }
+        t->n_unresolved -= !n->resolved;
+        n->resolved = true;
+        n->mac = mac;
+        n->port = in_port;
+        change->changed = true;
+    }
+    n->resolved_at = time_msec();
+    n->n_probes = 0;
+    set_next_probe(t, n, n->resolved_at + t->refresh_ms);
+}
+
 /* Learns from an ARP reply or a Neighbor Advertisement in 'flow' that
  * arrived on 'in_port'.  Returns the neighbor it concerns, or NULL if
  * 'flow' is neither or dsrd did not ask; '*change' says what it changed. */
@@ -272,30 +315,30 @@ neighbor_handle_reply(struct neighbor_table *t, const struct flow *flow,
          * would let any host on the segment claim a backend's traffic. */
         return NULL;
     }
-    change->was_resolved = n->resolved;
-    change->old_mac = n->mac;
-    if (!n->resolved || !eth_addr_equals(n->mac, mac)
-        || n->port != in_port) {
-        char s[INET6_ADDRSTRLEN];
-        ipv6_string_mapped(s, &n->ip);
-        if (n->resolved) {
-            VLOG_INFO("%s moved: "ETH_ADDR_FMT" port %"PRIu32" -> "
-                      ETH_ADDR_FMT" port %"PRIu32, s,
-                      ETH_ADDR_ARGS(n->mac), ofp_to_u16(n->port),
-                      ETH_ADDR_ARGS(mac), ofp_to_u16(in_port));
-        } else {
-            VLOG_INFO("%s is at "ETH_ADDR_FMT" on port %"PRIu32, s,
-                      ETH_ADDR_ARGS(mac), ofp_to_u16(in_port));
-        }
-        t->n_unresolved -= !n->resolved;
-        n->resolved = true;
-        n->mac = mac;
-        n->port = in_port;
-        change->changed = true;
+    learn(t, n, mac, in_port, true, change);
+    return n;
+}
+
+/* Takes what the switch's flows say of a neighbor that dsrd has not
+ * resolved yet (its MAC, and 'port' behind it), as if it had answered:
+ * after a restart, dsrd need not wait for answers to know what the switch
+ * already does.  The next probes check it.  Returns the neighbor, or NULL
+ * if 'ip' has none or it is resolved already; '*change' as
+ * neighbor_handle_reply() says. */
+const struct neighbor *
+neighbor_adopt(struct neighbor_table *t, const struct in6_addr *ip,
+               struct eth_addr mac, ofp_port_t port,
+               struct neighbor_change *change)
+{
+    struct neighbor *n = CONST_CAST(struct neighbor *, neighbor_find(t, ip));
+
+    memset(change, 0, sizeof *change);
+    if (!n || n->resolved) {
+        return NULL;
     }
-    n->resolved_at = time_msec();
-    n->n_probes = 0;
-    set_next_probe(t, n, n->resolved_at + t->refresh_ms);
+    /* Checked at the next refresh, by a unicast probe to 'port'. */
+    learn(t, n, mac, port, false, change);
+    COVERAGE_INC(neighbor_adopted);
     return n;
 }
 

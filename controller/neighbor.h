@@ -71,5 +71,9 @@ const struct neighbor *neighbor_handle_reply(struct neighbor_table *,
                                              const struct flow *,
                                              ofp_port_t in_port,
                                              struct neighbor_change *);
+const struct neighbor *neighbor_adopt(struct neighbor_table *,
+                                      const struct in6_addr *ip,
+                                      struct eth_addr mac, ofp_port_t port,
+                                      struct neighbor_change *);
 
 #endif /* controller/neighbor.h */

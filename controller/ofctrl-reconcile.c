@@ -110,6 +110,20 @@ find_dumped(const struct ofctrl *ofc, uint64_t cookie)
     return NULL;
 }
 
+bool
+ofctrl_is_held(const struct ofctrl *ofc)
+{
+    return ofc->state == OFCTRL_S_HELD;
+}
+
+const struct dsr_owner *
+ofctrl_held_dump(const struct ofctrl *ofc, uint64_t cookie)
+{
+    const struct dumped_owner *d = (ofctrl_is_held(ofc)
+                                    ? find_dumped(ofc, cookie) : NULL);
+    return d ? d->owner : NULL;
+}
+
 static struct dumped_group *
 find_dumped_group(const struct ofctrl *ofc, uint32_t group_id)
 {

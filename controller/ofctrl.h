@@ -16,7 +16,9 @@
  * 1,000 backends takes more than a second of ARP), 10 s at most.  A
  * restarted dsrd that sent what it has at once would empty the groups the
  * switch is forwarding with.  A switch with none of dsrd's flows is programmed
- * at once.
+ * at once.  While held with the dump in, the caller may read the dump
+ * (ofctrl_held_dump()): a restarted dsrd learns the backends' MACs from
+ * it rather than wait for their answers.
  *
  * The statistics rounds are declared in ofctrl-stats.h, included here. */
 #ifndef DSR_OFCTRL_H
@@ -84,6 +86,13 @@ void ofctrl_defer_sync(struct ofctrl *);
 void ofctrl_set_packet_in_cb(struct ofctrl *, ofctrl_packet_in_cb *,
                              void *aux);
 bool ofctrl_is_reading_back(const struct ofctrl *);
+
+/* While a sync holds with the switch's dump in, that is, until it
+ * reconciles, the dump is what the switch does now: its flows of one
+ * cookie, or NULL. */
+bool ofctrl_is_held(const struct ofctrl *);
+const struct dsr_owner *ofctrl_held_dump(const struct ofctrl *,
+                                         uint64_t cookie);
 const char *ofctrl_get_rejection(const struct ofctrl *, uint64_t cookie);
 uint64_t ofctrl_get_rejection_seqno(const struct ofctrl *);
 

@@ -662,3 +662,59 @@ pipeline_backend_location(struct eth_addr mac, ofp_port_t port)
     free(match);
     return owner;
 }
+
+/* The port of a location owner's output (not its hairpin's IN_PORT). */
+bool
+pipeline_read_location(const struct dsr_owner *owner, ofp_port_t *port)
+{
+    const struct dsr_flow *flow;
+
+    HMAP_FOR_EACH (flow, node, &owner->flows) {
+        const struct ofpact *a;
+
+        if (flow->table_id != DSR_TABLE_DELIVER
+            || flow->priority != DSR_PRIO_DELIVER) {
+            continue;
+        }
+        OFPACT_FOR_EACH (a, flow->ofpacts, flow->ofpacts_len) {
+            if (a->type == OFPACT_OUTPUT
+                && ofpact_get_OUTPUT(a)->port != OFPP_IN_PORT) {
+                *port = ofpact_get_OUTPUT(a)->port;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* What 'owner', an l2 service's flows, does with the connections of its
+ * backend 'key' (struct pipeline_backend's 'ip'); '*mac' is where it
+ * sends them, if anywhere. */
+enum pipeline_row_state
+pipeline_read_backend_mac(const struct dsr_owner *owner, uint32_t service_id,
+                          ovs_be32 key, struct eth_addr *mac)
+{
+    struct minimatch mm;
+    struct match match;
+
+    match_init_catchall(&match);
+    match_set_reg(&match, 0, service_id);
+    match_set_reg(&match, 1, ntohl(key));
+    minimatch_init(&mm, &match);
+    const struct dsr_flow *flow = dsr_owner_find_flow(
+        owner, DSR_TABLE_BACKEND, DSR_PRIO_PINNED, &mm);
+    minimatch_destroy(&mm);
+    if (!flow) {
+        return PIPELINE_ROW_ABSENT;
+    }
+
+    const struct ofpact *a;
+    OFPACT_FOR_EACH (a, flow->ofpacts, flow->ofpacts_len) {
+        if (a->type == OFPACT_SET_FIELD
+            && ofpact_get_SET_FIELD(a)->field->id == MFF_ETH_DST) {
+            *mac = ofpact_get_SET_FIELD(a)->value->mac;
+            return PIPELINE_ROW_DELIVERABLE;
+        }
+    }
+    return PIPELINE_ROW_UNDELIVERABLE;
+}

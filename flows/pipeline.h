@@ -224,6 +224,21 @@ void pipeline_set_slots(struct dsr_owner *, const struct pipeline_service *,
 struct dsr_owner *pipeline_backend_location(struct eth_addr mac,
                                             ofp_port_t port);
 
+/* Reading the switch's flows back (a restart learns from them what dsrd
+ * would otherwise ask the network again): the inverses of
+ * pipeline_backend_location() and of an l2 service's DSR_TABLE_BACKEND
+ * flows, on the flows of one cookie. */
+bool pipeline_read_location(const struct dsr_owner *, ofp_port_t *port);
+enum pipeline_row_state {
+    PIPELINE_ROW_ABSENT,        /* No flow for that backend. */
+    PIPELINE_ROW_UNDELIVERABLE, /* Its connections wait: MAC unknown. */
+    PIPELINE_ROW_DELIVERABLE,   /* Sent to the MAC returned. */
+};
+enum pipeline_row_state pipeline_read_backend_mac(const struct dsr_owner *,
+                                                  uint32_t service_id,
+                                                  ovs_be32 key,
+                                                  struct eth_addr *mac);
+
 uint64_t pipeline_mac_to_id(struct eth_addr);
 void pipeline_put_delivery(enum pipeline_mode, struct eth_addr service_mac,
                            const struct in6_addr *addr, struct eth_addr mac,

@@ -712,6 +712,49 @@ START_TEST(test_backend_location)
 }
 END_TEST
 
+/* A restart reads back what these flows say of a backend (lb-neighbors.c):
+ * the port behind a MAC, and the MAC an l2 service sends a backend's
+ * connections to. */
+START_TEST(test_read_back)
+{
+    struct dsr_owner *loc = pipeline_backend_location(mac("aa:bb:cc:dd:ee:ff"),
+                                                      u16_to_ofp(3));
+    ofp_port_t port = OFPP_NONE;
+    ck_assert(pipeline_read_location(loc, &port));
+    ck_assert_uint_eq(ofp_to_u16(port), 3);
+    dsr_owner_unref(loc);
+
+    struct pipeline_service svc = service("10.0.0.100");
+    struct pipeline_backend backends[] = {
+        backend4(0x0a00000b, true, mac("02:00:00:00:00:0b"), 0),
+        backend4(0x0a00000c, false, eth_addr_zero, 0),
+    };
+    struct dsr_owner *built = pipeline_service(
+        &svc, backends, ARRAY_SIZE(backends),
+        alternating_slots(htonl(0x0a00000b), htonl(0x0a00000c)), DSR_SLOTS);
+    /* As the switch's dump has it: flows, not rows. */
+    struct dsr_owner *dumped = dsr_owner_create(built->cookie);
+    dsr_owner_copy_flows(dumped, built);
+    dsr_owner_unref(built);
+
+    struct eth_addr m = eth_addr_zero;
+    ck_assert_int_eq(pipeline_read_backend_mac(dumped, 1, htonl(0x0a00000b),
+                                               &m),
+                     PIPELINE_ROW_DELIVERABLE);
+    ck_assert(eth_addr_equals(m, mac("02:00:00:00:00:0b")));
+    ck_assert_int_eq(pipeline_read_backend_mac(dumped, 1, htonl(0x0a00000c),
+                                               &m),
+                     PIPELINE_ROW_UNDELIVERABLE);
+    ck_assert_int_eq(pipeline_read_backend_mac(dumped, 1, htonl(0x0a00000d),
+                                               &m),
+                     PIPELINE_ROW_ABSENT);
+    ck_assert_int_eq(pipeline_read_backend_mac(dumped, 2, htonl(0x0a00000b),
+                                               &m),
+                     PIPELINE_ROW_ABSENT);
+    dsr_owner_unref(dumped);
+}
+END_TEST
+
 START_TEST(test_cookie_layout)
 {
     ck_assert_uint_eq(dsr_cookie(DSR_COOKIE_SERVICE, 42),
@@ -740,4 +783,5 @@ CHECK_MAIN("pipeline",
            CHECK_TEST(test_vswitchd_hashed_groups),
            CHECK_TEST(test_ipv6_service),
            CHECK_TEST(test_backend_location),
+           CHECK_TEST(test_read_back),
            CHECK_TEST(test_cookie_layout))

@@ -27,9 +27,10 @@ done
 sb_wait_until e2e_curl -6 --max-time 5 -o /dev/null "http://[$VIP6]/" \
     || sb_fail "the IPv6 service does not answer"
 
-# The traffic runs until the restarts are done (SIGTERM below), at most
+# The traffic runs until the restarts (and the one with the probes'
+# answers dropped) are done (SIGTERM below), at most
 # this long.
-limit=$((RESTARTS * 5 + 4))
+limit=$(((RESTARTS + 1) * 5 + 4))
 traffic_start=$SECONDS
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-stream.py" "$VIP" 5353 \
     "$limit" 5 8 > "$SB_DIR/udp" &
@@ -66,6 +67,26 @@ for _ in $(seq 1 "$RESTARTS"); do
     seen=$(answers)
     sb_wait_until traffic_since "$seen"
 done
+
+# A restart while the backends' answers to dsrd's ARP and ND probes are
+# dropped (by an operator's flows): dsrd takes the backends' MACs and
+# ports from the switch's flows (6 addresses), changes nothing, and
+# traffic keeps flowing.  Waiting for answers instead, it would send the
+# backends as undeliverable once its hold ran out.
+sb_kill_dsrd
+sb_ofctl add-flow br0 "cookie=0x1235,priority=450,arp,arp_op=2,arp_tpa=0.0.0.0,actions=drop"
+sb_ofctl add-flow br0 "cookie=0x1235,priority=450,icmp6,dl_dst=$SERVICE_MAC,icmp_type=136,actions=drop"
+sb_start_dsrd ""
+sb_wait_until e2e_in_sync
+adopted=$(ovs-appctl -t dsrd coverage/read-counter neighbor_adopted)
+clean=$(ovs-appctl -t dsrd coverage/read-counter ofctrl_reconcile_clean)
+echo "restart with the probes' answers dropped: $adopted addresses taken from the switch, $clean clean reconciliation"
+[ "$adopted" = 6 ] || sb_fail "$adopted backend addresses taken from the switch's flows, not 6"
+[ "$clean" = 1 ] || sb_fail "the restart changed the switch: $(grep reconciled "$SB_DIR/dsrd.log" | tail -1)"
+seen=$(answers)
+sb_wait_until traffic_since "$seen"
+sb_ofctl del-flows br0 "cookie=0x1235/-1"
+
 sb_pkill client 'udp-stream\.py|failover_client\.py'
 wait "$udp" "$tcp" "$tcp6"
 duration=$((SECONDS - traffic_start))   # the checks below scale with it
