@@ -336,8 +336,11 @@ neighbor_adopt(struct neighbor_table *t, const struct in6_addr *ip,
     if (!n || n->resolved) {
         return NULL;
     }
-    /* Checked at the next refresh, by a unicast probe to 'port'. */
     learn(t, n, mac, port, false, change);
+    /* Checked at once by a unicast probe to 'port': a backend that changed
+     * its MAC while dsrd was away is found by the broadcasts that follow
+     * unanswered ones. */
+    set_next_probe(t, n, time_msec());
     COVERAGE_INC(neighbor_adopted);
     return n;
 }
