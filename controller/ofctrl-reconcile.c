@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include "coverage.h"
 #include "flows/flow-set.h"
+#include "flows/group-desc.h"
 #include "flows/pipeline.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -171,7 +172,7 @@ ofctrl_handle_dump_groups(struct ofctrl *ofc, const struct ofp_header *oh)
     struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
     struct ofputil_group_desc gd;
 
-    while (!ofputil_decode_group_desc_reply(&gd, &b, oh->version)) {
+    while (!dsr_decode_group_desc_reply(&gd, &b, oh->version)) {
         struct dumped_group *g = xzalloc(sizeof *g);
         struct dsr_slot_group sg;
 
