@@ -38,33 +38,39 @@
 
 VLOG_DEFINE_THIS_MODULE(dsrd);
 
-static char *config_file;
-static char *state_file;
-static char *unixctl_path;
-static char *api_address;       /* "IP:PORT", or "none". */
-static char *ovsdb_remote;      /* OVSDB to read datapaths from, or "none". */
-static char *api_token_file;
-static bool withdraw_only;
-static char *api_tls_cert_file;
-static char *api_tls_key_file;
-static size_t api_max_body;     /* 0: limits.max_body_bytes. */
-static char *db_remote;         /* The clustered store, or NULL. */
-static char *node_name;         /* This node's name in the store. */
+/* The command line, as parse_options() read it. */
+struct dsrd_options {
+    char *config_file;
+    char *state_file;
+    char *unixctl_path;
+    char *api_address;          /* "IP:PORT", or "none". */
+    char *ovsdb_remote;         /* OVSDB to read datapaths from, or "none". */
+    char *api_token_file;
+    bool withdraw_only;
+    char *api_tls_cert_file;
+    char *api_tls_key_file;
+    size_t api_max_body;        /* 0: limits.max_body_bytes. */
+    char *db_remote;            /* The clustered store, or NULL. */
+    char *node_name;            /* This node's name in the store. */
+};
 
 #define DSR_DEFAULT_API "127.0.0.1:9180"
 
 /* What load_state() loads, and where. */
 struct state_load {
+    const struct dsrd_options *opts;
     struct dsr_config *cfg;
     struct store *store;        /* NULL on error. */
     bool from_state;
     char *error;
 };
 
-static void parse_options(int argc, char *argv[]);
+static void parse_options(int argc, char *argv[], struct dsrd_options *);
+static void dsrd_options_destroy(struct dsrd_options *);
 static void load_state(void *state_load);
-static void withdraw_and_exit(void) OVS_NO_RETURN;
-static void parse_api_options(struct http_server_options *,
+static void withdraw_and_exit(struct dsrd_options *) OVS_NO_RETURN;
+static void parse_api_options(const struct dsrd_options *,
+                              struct http_server_options *,
                               const struct dsr_limits *, char **token,
                               char **tls_cert, char **tls_key);
 static void raise_fd_limit(struct dsr_limits *);
@@ -87,6 +93,7 @@ static unixctl_cb_func dsrd_health_reaction;
 int
 main(int argc, char *argv[])
 {
+    struct dsrd_options opts = { .api_max_body = 0 };
     struct unixctl_server *unixctl;
     struct dsr_config *cfg;
     bool exiting = false;
@@ -95,20 +102,20 @@ main(int argc, char *argv[])
     ovs_cmdl_proctitle_init(argc, argv);
     ovs_set_program_name(argv[0], DSR_VERSION);
     service_start(&argc, &argv);
-    parse_options(argc, argv);
+    parse_options(argc, argv, &opts);
     fatal_ignore_sigpipe();
 
-    if (withdraw_only) {
-        withdraw_and_exit();
+    if (opts.withdraw_only) {
+        withdraw_and_exit(&opts);
     }
 
     /* Before the connections that early_sync_start() opens, which a
      * --monitor process must not hold. */
     daemonize_start(false);
-    struct early_sync *early = early_sync_start(state_file);
+    struct early_sync *early = early_sync_start(opts.state_file);
     cfg = xmalloc(sizeof *cfg);
     dsr_config_init(cfg);
-    struct state_load load = { .cfg = cfg };
+    struct state_load load = { .opts = &opts, .cfg = cfg };
     early_sync_load(early, load_state, &load);
     struct store *store = load.store;
     bool from_state = load.from_state;
@@ -124,33 +131,34 @@ main(int argc, char *argv[])
 
     struct http_server_options api_options = { .n_tokens = 0 };
     char *token = NULL, *tls_cert = NULL, *tls_key = NULL;
-    bool api_enabled = strcmp(api_address, "none");
+    bool api_enabled = strcmp(opts.api_address, "none");
     if (api_enabled) {
-        parse_api_options(&api_options, &limits, &token, &tls_cert,
+        parse_api_options(&opts, &api_options, &limits, &token, &tls_cert,
                           &tls_key);
     }
 
-    int retval = unixctl_server_create(unixctl_path, &unixctl);
+    int retval = unixctl_server_create(opts.unixctl_path, &unixctl);
     if (retval) {
         exit(EXIT_FAILURE);
     }
     lb = lb_create(cfg, early);
     early_sync_destroy(early);
-    char *drain_file = xasprintf("%s.drained", state_file);
+    char *drain_file = xasprintf("%s.drained", opts.state_file);
     struct announcer *announcer = announcer_create(&cfg->announce,
-                                                   drain_file, node_name);
+                                                   drain_file, opts.node_name);
     free(drain_file);
     lb_set_max_probes_in_flight(lb, limits.max_probes_in_flight);
     /* Loading a big state file peaks far above what dsrd keeps (its JSON
      * is several times the size of the model): return that memory. */
     malloc_trim(0);
     struct datapath_monitor *datapaths = datapath_monitor_create(
-        ovsdb_remote);
+        opts.ovsdb_remote);
     set_ct_policy(datapaths, cfg);
     lb_set_datapaths(lb, datapaths);
     struct trace *trace = trace_create(cfg, lb, datapaths);
-    struct cluster *cluster = (db_remote
-                               ? cluster_create(db_remote, node_name, cfg,
+    struct cluster *cluster = (opts.db_remote
+                               ? cluster_create(opts.db_remote,
+                                                opts.node_name, cfg,
                                                 store_get_txn_store(store),
                                                 lb)
                                : NULL);
@@ -183,7 +191,7 @@ main(int argc, char *argv[])
 
     VLOG_INFO("dsrd %s started with %"PRIuSIZE" services on %"PRIuSIZE
               " bridges, from %s", DSR_VERSION, hmap_count(&cfg->services),
-              cfg->n_bridges, from_state ? state_file : config_file);
+              cfg->n_bridges, from_state ? opts.state_file : opts.config_file);
     while (!exiting) {
         unixctl_server_run(unixctl);
         lb_run(lb);
@@ -232,16 +240,7 @@ main(int argc, char *argv[])
     free(cfg);
     unixctl_server_destroy(unixctl);
     service_stop();
-    free(config_file);
-    free(state_file);
-    free(unixctl_path);
-    free(db_remote);
-    free(node_name);
-    free(api_address);
-    free(ovsdb_remote);
-    free(api_token_file);
-    free(api_tls_cert_file);
-    free(api_tls_key_file);
+    dsrd_options_destroy(&opts);
     return 0;
 }
 
@@ -251,22 +250,23 @@ static void
 load_state(void *load_)
 {
     struct state_load *load = load_;
+    const struct dsrd_options *o = load->opts;
 
-    load->store = store_open(state_file, config_file, load->cfg,
+    load->store = store_open(o->state_file, o->config_file, load->cfg,
                              &load->from_state, &load->error);
 }
 
 /* --withdraw: deletes the routes of the state's VIPs (a dsrd killed
  * without withdrawing them) and exits. */
 static void
-withdraw_and_exit(void)
+withdraw_and_exit(struct dsrd_options *o)
 {
     struct dsr_config cfg;
     bool from_state;
     char *error;
 
     dsr_config_init(&cfg);
-    struct store *store = store_open(state_file, config_file, &cfg,
+    struct store *store = store_open(o->state_file, o->config_file, &cfg,
                                      &from_state, &error);
     if (!store) {
         ovs_fatal(0, "%s", error);
@@ -277,6 +277,7 @@ withdraw_and_exit(void)
     }
     store_close(store);
     dsr_config_destroy(&cfg);
+    dsrd_options_destroy(o);
     exit(EXIT_SUCCESS);
 }
 
@@ -442,35 +443,37 @@ raise_fd_limit(struct dsr_limits *limits)
 }
 
 static void
-parse_api_options(struct http_server_options *opts,
+parse_api_options(const struct dsrd_options *o,
+                  struct http_server_options *opts,
                   const struct dsr_limits *limits, char **token,
                   char **tls_cert, char **tls_key)
 {
-    char *colon = strrchr(api_address, ':');
+    char *colon = strrchr(o->api_address, ':');
     int port;
 
     if (!colon || !str_to_int(colon + 1, 10, &port) || port <= 0
         || port > 65535) {
-        ovs_fatal(0, "--api=%s: expected IP:PORT or none", api_address);
+        ovs_fatal(0, "--api=%s: expected IP:PORT or none", o->api_address);
     }
     *colon = '\0';
     memset(opts, 0, sizeof *opts);
-    opts->address = api_address;
+    opts->address = o->api_address;
     opts->port = port;
-    opts->max_body = api_max_body ? api_max_body : limits->max_body_bytes;
+    opts->max_body = (o->api_max_body ? o->api_max_body
+                      : limits->max_body_bytes);
     opts->max_connections = limits->max_api_connections;
     opts->max_connections_per_ip = limits->max_api_connections_per_ip;
     opts->timeout_s = limits->api_request_timeout_s;
-    if (api_token_file) {
-        *token = read_file(api_token_file);
-        parse_tokens(api_token_file, *token, opts);
+    if (o->api_token_file) {
+        *token = read_file(o->api_token_file);
+        parse_tokens(o->api_token_file, *token, opts);
     }
-    if (!api_tls_cert_file != !api_tls_key_file) {
+    if (!o->api_tls_cert_file != !o->api_tls_key_file) {
         ovs_fatal(0, "--api-tls-cert and --api-tls-key go together");
     }
-    if (api_tls_cert_file) {
-        *tls_cert = read_file(api_tls_cert_file);
-        *tls_key = read_file(api_tls_key_file);
+    if (o->api_tls_cert_file) {
+        *tls_cert = read_file(o->api_tls_cert_file);
+        *tls_key = read_file(o->api_tls_key_file);
         opts->tls_cert = *tls_cert;
         opts->tls_key = *tls_key;
     }
@@ -488,7 +491,7 @@ dsrd_health_reaction(struct unixctl_conn *conn, int argc OVS_UNUSED,
 }
 
 static void
-parse_options(int argc, char *argv[])
+parse_options(int argc, char *argv[], struct dsrd_options *o)
 {
     enum {
         OPT_UNIXCTL = UCHAR_MAX + 1,
@@ -539,52 +542,52 @@ parse_options(int argc, char *argv[])
         }
         switch (c) {
         case 'c':
-            free(config_file);
-            config_file = xstrdup(optarg);
+            free(o->config_file);
+            o->config_file = xstrdup(optarg);
             break;
         case OPT_UNIXCTL:
-            free(unixctl_path);
-            unixctl_path = xstrdup(optarg);
+            free(o->unixctl_path);
+            o->unixctl_path = xstrdup(optarg);
             break;
         case OPT_STATE_FILE:
-            free(state_file);
-            state_file = xstrdup(optarg);
+            free(o->state_file);
+            o->state_file = xstrdup(optarg);
             break;
         case OPT_API:
-            free(api_address);
-            api_address = xstrdup(optarg);
+            free(o->api_address);
+            o->api_address = xstrdup(optarg);
             break;
         case OPT_API_TOKEN_FILE:
-            free(api_token_file);
-            api_token_file = xstrdup(optarg);
+            free(o->api_token_file);
+            o->api_token_file = xstrdup(optarg);
             break;
         case OPT_API_TLS_CERT:
-            free(api_tls_cert_file);
-            api_tls_cert_file = xstrdup(optarg);
+            free(o->api_tls_cert_file);
+            o->api_tls_cert_file = xstrdup(optarg);
             break;
         case OPT_API_TLS_KEY:
-            free(api_tls_key_file);
-            api_tls_key_file = xstrdup(optarg);
+            free(o->api_tls_key_file);
+            o->api_tls_key_file = xstrdup(optarg);
             break;
         case OPT_API_MAX_BODY: {
             unsigned long long int n;
             if (!str_to_ullong(optarg, 10, &n) || !n) {
                 ovs_fatal(0, "--api-max-body=%s: expected bytes", optarg);
             }
-            api_max_body = n;
+            o->api_max_body = n;
             break;
         }
         case OPT_OVSDB:
-            free(ovsdb_remote);
-            ovsdb_remote = xstrdup(optarg);
+            free(o->ovsdb_remote);
+            o->ovsdb_remote = xstrdup(optarg);
             break;
         case OPT_DB:
-            free(db_remote);
-            db_remote = xstrdup(optarg);
+            free(o->db_remote);
+            o->db_remote = xstrdup(optarg);
             break;
         case OPT_NODE_NAME:
-            free(node_name);
-            node_name = xstrdup(optarg);
+            free(o->node_name);
+            o->node_name = xstrdup(optarg);
             break;
         case OPT_DB_PRIVATE_KEY:
             stream_ssl_set_private_key_file(optarg);
@@ -596,7 +599,7 @@ parse_options(int argc, char *argv[])
             stream_ssl_set_ca_cert_file(optarg, false);
             break;
         case OPT_WITHDRAW:
-            withdraw_only = true;
+            o->withdraw_only = true;
             break;
         case 'h':
             free(short_options);    /* usage() exits: a clean leak check. */
@@ -618,19 +621,34 @@ parse_options(int argc, char *argv[])
     if (optind != argc) {
         ovs_fatal(0, "unexpected argument \"%s\" (use --help)", argv[optind]);
     }
-    if (!state_file) {
-        state_file = xasprintf("%s/dsrd.state.json", ovs_dbdir());
+    if (!o->state_file) {
+        o->state_file = xasprintf("%s/dsrd.state.json", ovs_dbdir());
     }
-    if (!api_address) {
-        api_address = xstrdup(DSR_DEFAULT_API);
+    if (!o->api_address) {
+        o->api_address = xstrdup(DSR_DEFAULT_API);
     }
-    if (!ovsdb_remote) {
-        ovsdb_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
+    if (!o->ovsdb_remote) {
+        o->ovsdb_remote = xasprintf("unix:%s/db.sock", ovs_rundir());
     }
-    if (!node_name) {
+    if (!o->node_name) {
         char host[HOST_NAME_MAX + 1];
-        node_name = xstrdup(gethostname(host, sizeof host) ? "dsrd" : host);
+        o->node_name = xstrdup(gethostname(host, sizeof host) ? "dsrd" : host);
     }
+}
+
+static void
+dsrd_options_destroy(struct dsrd_options *o)
+{
+    free(o->config_file);
+    free(o->state_file);
+    free(o->unixctl_path);
+    free(o->db_remote);
+    free(o->node_name);
+    free(o->api_address);
+    free(o->ovsdb_remote);
+    free(o->api_token_file);
+    free(o->api_tls_cert_file);
+    free(o->api_tls_key_file);
 }
 
 static void

@@ -1,7 +1,7 @@
 /* What the files of the load balancer share (lb.c, lb-neighbors.c,
- * lb-probe.c, lb-reactions.c, lb-show.c, lb-status.c): the lb and its per-bridge
- * state.  Nothing outside them includes this; the rest of dsrd sees
- * lb.h. */
+ * lb-probe.c, lb-reactions.c, lb-show.c, lb-status.c): the lb and its
+ * per-bridge state.  Nothing outside them includes this; the rest of
+ * dsrd sees lb.h. */
 #ifndef DSR_LB_PRIVATE_H
 #define DSR_LB_PRIVATE_H 1
 
