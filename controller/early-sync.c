@@ -45,6 +45,22 @@ all_reading_back(const struct early_sync *es)
     return true;
 }
 
+static void
+run_all(struct early_sync *es)
+{
+    for (size_t i = 0; i < es->n; i++) {
+        ofctrl_run(es->conns[i].ofctrl);
+    }
+}
+
+static void
+wait_all(struct early_sync *es)
+{
+    for (size_t i = 0; i < es->n; i++) {
+        ofctrl_wait(es->conns[i].ofctrl);
+    }
+}
+
 /* Runs the connections until each has sent its dump requests, or for
  * EARLY_WAIT_MS. */
 static void
@@ -53,15 +69,11 @@ send_requests(struct early_sync *es)
     long long int deadline = time_msec() + EARLY_WAIT_MS;
 
     for (;;) {
-        for (size_t i = 0; i < es->n; i++) {
-            ofctrl_run(es->conns[i].ofctrl);
-        }
+        run_all(es);
         if (all_reading_back(es) || time_msec() >= deadline) {
             break;
         }
-        for (size_t i = 0; i < es->n; i++) {
-            ofctrl_wait(es->conns[i].ofctrl);
-        }
+        wait_all(es);
         poll_timer_wait_until(deadline);
         poll_block();
     }
@@ -144,12 +156,8 @@ early_sync_load(struct early_sync *es, void (*load)(void *aux), void *aux)
         return;
     }
     while (!latch_is_set(&lt.done)) {
-        for (size_t i = 0; i < es->n; i++) {
-            ofctrl_run(es->conns[i].ofctrl);
-        }
-        for (size_t i = 0; i < es->n; i++) {
-            ofctrl_wait(es->conns[i].ofctrl);
-        }
+        run_all(es);
+        wait_all(es);
         latch_wait(&lt.done);
         poll_block();
     }
