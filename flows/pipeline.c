@@ -70,8 +70,30 @@ add_pin_flows(struct dsr_owner *owner, bool v6, bool pin_syns)
         /* The kernel's TCP tracker takes the client's ACK after a SYN it
          * saw alone (no SYN-ACK: DSR) for invalid, so a pin made by the
          * SYN would never be found: the handshake's next packet, new to
-         * conntrack, commits the pin instead. */
-        match = xasprintf("%s,tcp_flags=+syn-ack", v6 ? "tcp6" : "tcp");
+         * conntrack, commits the pin instead.
+         *
+         * The SYN still looks its 5-tuple up.  An earlier connection
+         * from the same client port may have left its pin: one-way, the
+         * tracker leaves a closed connection in FIN_WAIT or CLOSE_WAIT
+         * (minutes) and ignores a SYN there, so the new connection's next
+         * packets would follow the old pin to the old backend, whose
+         * TIME_WAIT socket answers them with bare ACKs: the connection
+         * hangs (Linux starts a new run of source ports every 10 s, and
+         * NAT gateways reuse ports).  A SYN that finds a pin (ct_mark set)
+         * re-pins it to its own slot's backend by the commit flow below,
+         * as a SYN does on the other datapaths; a SYN without one (no
+         * entry, or one the tracker dropped to reopen it) passes
+         * unpinned. */
+        const char *tcp = v6 ? "tcp6" : "tcp";
+        match = xasprintf("ct_state=-trk,%s,tcp_flags=+syn-ack", tcp);
+        actions = xasprintf("ct(zone=%d,table=%d)", DSR_CT_ZONE,
+                            DSR_TABLE_CT_COMMIT);
+        dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
+                           match, actions);
+        free(match);
+        free(actions);
+        match = xasprintf("ct_state=+trk,ct_mark=0,%s,tcp_flags=+syn-ack",
+                          tcp);
         actions = xasprintf("resubmit(,%d)", DSR_TABLE_BACKEND);
         dsr_owner_add_flow(owner, DSR_TABLE_CT_COMMIT, DSR_PRIO_SYN_UNPINNED,
                            match, actions);

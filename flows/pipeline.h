@@ -104,7 +104,8 @@ BUILD_ASSERT_DECL(DSR_PRIO_ND_DAD > DSR_PRIO_ARP_RESPONDER);
 
 /* Priorities in DSR_TABLE_CT_COMMIT. */
 enum {
-    DSR_PRIO_SYN_UNPINNED = 10,     /* Kernel datapath: SYNs pass unpinned. */
+    DSR_PRIO_SYN_UNPINNED = 10,     /* Kernel datapath: SYNs pass unpinned
+                                     * (but re-pin an old pin). */
 };
 BUILD_ASSERT_DECL((int) DSR_PRIO_SYN_UNPINNED > (int) DSR_PRIO_NORMAL);
 

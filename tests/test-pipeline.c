@@ -297,6 +297,40 @@ count_substrings(const char *s, const char *needle)
     return n;
 }
 
+/* The kernel datapath's base: a SYN is not pinned, but looks its 5-tuple
+ * up, and a pin it finds (an earlier connection's, from the same client
+ * port) is committed again with the SYN's own slot (the priority-0
+ * commit flow); without one it passes unpinned. */
+START_TEST(test_base_kernel_syns)
+{
+    char *text = format_and_release(pipeline_base(mac("02:d5:d5:00:00:01"),
+                                                  0, &in6addr_any, false,
+                                                  false));
+
+    for (int v6 = 0; v6 < 2; v6++) {
+        const char *tcp = v6 ? "tcp6" : "tcp";
+        char *lookup = xasprintf("table=21,priority=10,cookie="
+                                 "0xd500000000000000,ct_state=-trk,%s,"
+                                 "tcp_flags=+syn-ack "
+                                 "actions=ct(table=21,zone=54741)\n", tcp);
+        char *unpinned = xasprintf("table=21,priority=10,cookie="
+                                   "0xd500000000000000,ct_state=+trk,"
+                                   "ct_mark=0,%s,tcp_flags=+syn-ack "
+                                   "actions=resubmit(,22)\n", tcp);
+
+        ck_assert_msg(strstr(text, lookup), "%s", text);
+        ck_assert_msg(strstr(text, unpinned), "%s", text);
+        free(lookup);
+        free(unpinned);
+    }
+    /* Nothing else at priority 10; a SYN with a pin takes the commit. */
+    ck_assert_uint_eq(count_substrings(text, "table=21,priority=10,"), 4);
+    ck_assert(strstr(text, "table=21,priority=0,cookie=0xd500000000000000,"
+                     "ip actions=ct(commit,zone=54741,"));
+    free(text);
+}
+END_TEST
+
 /* The kernel datapath (sym_l4): an IPv6 service's packets lose their
  * flow label before the group hashes them; an IPv4 service's and the
  * userspace datapath's are untouched. */
@@ -768,6 +802,7 @@ END_TEST
 
 CHECK_MAIN("pipeline",
            CHECK_TEST(test_base),
+           CHECK_TEST(test_base_kernel_syns),
            CHECK_TEST(test_base_probe_ip6),
            CHECK_TEST(test_vip),
            CHECK_TEST(test_routed_vip),

@@ -111,12 +111,13 @@ pins=$(ovs-appctl dpctl/dump-conntrack zone=54741 \
 
 # A new IPv6 connection's SYN, traced with the datapath's hash given (as
 # dsrctl trace does for IPv4): slot 0xaa's bucket pins it in table 21's
-# ipv6 flow (on the kernel datapath SYNs pass table 21 unpinned:
-# flows/README.md, "Connection pinning") and delivers it to a backend of
-# web6; one megaflow per slot.
+# ipv6 flow and delivers it to a backend of web6 (on the kernel datapath
+# the SYN first looks up an old pin of its 5-tuple, and the trace stops at
+# that lookup: flows/README.md, "Connection pinning"); one megaflow per
+# slot.
 if [ "$DSR_DATAPATH" = system ]; then
-    syn_flow="21. tcp6,tcp_flags=+syn-ack, priority 10"
-    syn_actions="set\(eth\(src=$SERVICE_MAC"
+    syn_flow="21. ct_state=-trk,tcp6,tcp_flags=+syn-ack, priority 10"
+    syn_actions="ct\(zone=54741\),recirc\("
 else
     syn_flow="21. ipv6, priority 0"
     syn_actions="ct\(commit,zone=54741,mark=0x[0-9a-f]+/0xffffffff,label=0x2/0xffffffff(,timeout=[0-9]+)?\),set\(eth\(src=$SERVICE_MAC"

@@ -53,6 +53,43 @@ else
 fi
 [ "$in" -ge 900 ] || sb_fail "client received only $in segments"
 
+# A client port used again while the old connection's pin lingers (Linux
+# starts a new run of source ports every 10 s, NAT gateways reuse ports;
+# one-way, the kernel's tracker keeps a closed connection for minutes):
+# the new connection goes where its SYN went, not to the old pin's
+# backend, whose TIME_WAIT socket would only answer with ACKs (it hung:
+# flows/README.md, "Connection pinning").  Where the datapath hashes the
+# socket's random hash, as Debian 12's kernel does, each SYN picks a
+# backend at random: ten connections from one port meet an old pin of
+# another backend several times.
+# The client reads each answer to its end, so that the backend closes
+# first and the port is free again at once (no TIME_WAIT on the client),
+# as with a browser or curl when the server closes.
+port_free() { [ -z "$(sb_exec client ss -Htan "sport = :21001")" ]; }
+for i in $(seq 10); do
+    sb_wait_until port_free
+    sb_exec client python3 - "$VIP" "$i" >> "$SB_DIR/reused" <<'PY' \
+        || sb_fail "connection $i from client port 21001 failed"
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", 21001))
+s.settimeout(10)
+s.connect((sys.argv[1], 80))
+s.sendall(b"GET /?reuse%s HTTP/1.0\r\n\r\n" % sys.argv[2].encode())
+answer = b""
+while True:
+    data = s.recv(4096)
+    if not data:
+        break
+    answer += data
+s.close()
+print(answer.decode().rsplit("\r\n\r\n", 1)[1].strip())
+PY
+done
+echo "one client port, ten connections, answered by:" \
+    $(sort "$SB_DIR/reused" | uniq -c)
+
 # A reply from a backend is switched by the NORMAL flow alone.
 trace=$(ovs-appctl ofproto/trace br0 \
     "in_port=2,tcp,dl_src=00:00:00:00:00:11,dl_dst=00:00:00:00:00:02,nw_src=$VIP,nw_dst=$CLIENT_IP,tp_src=80,tp_dst=40000")
