@@ -45,7 +45,8 @@ struct probe_class {
 
     /* Starts 'p'; may finish it at once (e.g. socket() failed). */
     void (*start)(struct probe *p);
-    /* Advances 'p'; sets p->done when it has a verdict. */
+    /* Advances 'p'; sets p->done when it has a verdict.  NULL for a type
+     * whose class_run() advances all of its probes at once. */
     void (*run)(struct probe *p);
     void (*wait)(struct probe *p);
     /* Frees what start() allocated, done or not. */
@@ -60,6 +61,7 @@ socklen_t probe_sockaddr(const struct probe *, struct sockaddr_storage *);
 extern const struct probe_class check_tcp_class;
 extern const struct probe_class check_udp_class;
 extern const struct probe_class check_http_class;
+extern const struct probe_class check_https_class;
 extern const struct probe_class check_exec_class;
 
 /* What the check types make of the bytes a backend answers with. */

@@ -41,6 +41,7 @@ enum probe_class_index {
     PROBE_TCP,
     PROBE_UDP,
     PROBE_HTTP,
+    PROBE_HTTPS,
     PROBE_EXEC,
     N_PROBE_CLASSES
 };
@@ -48,6 +49,7 @@ static const struct probe_class *const probe_classes[N_PROBE_CLASSES] = {
     [PROBE_TCP] = &check_tcp_class,
     [PROBE_UDP] = &check_udp_class,
     [PROBE_HTTP] = &check_http_class,
+    [PROBE_HTTPS] = &check_https_class,
     [PROBE_EXEC] = &check_exec_class,
 };
 
@@ -322,8 +324,9 @@ class_for(enum dsr_check_type type)
     case DSR_CHECK_TCP:
         return PROBE_TCP;
     case DSR_CHECK_HTTP:
-    case DSR_CHECK_HTTPS:
         return PROBE_HTTP;
+    case DSR_CHECK_HTTPS:
+        return PROBE_HTTPS;
     case DSR_CHECK_UDP:
         return PROBE_UDP;
     case DSR_CHECK_EXEC:
@@ -439,7 +442,7 @@ health_run(struct health *h)
     }
     LIST_FOR_EACH_SAFE (t, list_node, &h->in_flight) {
         struct probe *p = t->probe;
-        if (!p->done) {
+        if (!p->done && p->class->run) {
             p->class->run(p);
         }
         bool dsr_waiting = !dsr_path_done(&t->dsr);
@@ -486,7 +489,7 @@ health_wait(struct health *h)
             if (dsr_path_done(&t->dsr) || !t->probe->up) {
                 poll_immediate_wake();
             }
-        } else {
+        } else if (t->probe->class->wait) {
             t->probe->class->wait(t->probe);
         }
         poll_timer_wait_until(t->probe->deadline);

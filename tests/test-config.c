@@ -674,6 +674,13 @@ START_TEST(test_health_check_override)
     assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"tcp\","
                                    " \"rise\": 0}")),
                     "$.services[0].health_check.rise: must be at least 1");
+    /* What would break the request line or add a header of its own. */
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"http\","
+                                   " \"path\": \"/a b\"}")),
+                    "$.services[0].health_check.path: ");
+    assert_rejected(CONFIG(SERVICE(", \"health_check\": {\"type\": \"http\","
+                                   " \"host\": \"a\\r\\nX-Evil: 1\"}")),
+                    "$.services[0].health_check.host: ");
 }
 END_TEST
 
