@@ -207,8 +207,9 @@ add_service(struct lb_bridge *br, const struct dsr_service *svc)
             neighbor_ref(&br->neighbors, ip);
         }
     }
-    bool awaiting = false;
-    lb_adopt_service_neighbors(br, svc, &awaiting);
+    /* A service added while the hold waits on the dump: a backend new to
+     * the switch is worth waiting for, as in lb_adopt_neighbors(). */
+    lb_adopt_service_neighbors(br, svc, &br->awaiting);
     program_service(br->lb, br, svc);
 }
 
