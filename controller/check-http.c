@@ -5,33 +5,24 @@
  * epoll_ctl) being most of the difference (bench/README.md, "Health
  * checks at scale").  HTTP/1.0 keeps the answer simple to read: no
  * chunked body, and the server closes, so its TIME_WAIT stays there.
- *
- * All of one checker's sockets share one epoll set, the class state, so
- * that a poll loop's wakeup costs one epoll_wait() for every probe. */
+ * Its sockets are check-socket.c's, in one epoll set. */
 #include <config.h>
 #include "controller/health-private.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
+#include "controller/check-socket.h"
 #include "controller/model.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/poll-loop.h"
 #include "util.h"
 
 /* The status line and headers are read up to this size, and the body up
  * to MAX_BODY past them, as check-https.c keeps for body_contains. */
 #define MAX_HEAD 8192
 #define MAX_BODY 65536
-
-struct http_plain {
-    int epoll_fd;
-    size_t n_sockets;           /* Probes' open sockets. */
-};
 
 enum http_step {
     HTTP_CONNECTING,            /* Waiting to write the request. */
@@ -47,26 +38,15 @@ struct http_probe {
 };
 
 static void *
-http_plain_create(void)
+http_create(void)
 {
-    struct http_plain *hp = xzalloc(sizeof *hp);
-
-    hp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (hp->epoll_fd < 0) {
-        ovs_fatal(errno, "epoll_create1");
-    }
-    return hp;
+    return probe_sockets_create();
 }
 
 static void
-http_plain_destroy(void *hp_)
+http_destroy_sockets(void *ps)
 {
-    struct http_plain *hp = hp_;
-
-    if (hp) {
-        close(hp->epoll_fd);
-        free(hp);
-    }
+    probe_sockets_destroy(ps);
 }
 
 static void
@@ -91,42 +71,15 @@ format_request(const struct probe *p, struct ds *req)
 }
 
 static void
-watch(struct probe *p, int op, uint32_t events)
-{
-    struct http_plain *hp = p->class_state;
-    struct http_probe *hq = p->priv;
-    struct epoll_event ev = { .events = events, .data.ptr = p };
-
-    if (epoll_ctl(hp->epoll_fd, op, hq->fd, &ev)) {
-        probe_finish(p, false, "epoll_ctl: %s", ovs_strerror(errno));
-    }
-}
-
-static void
 http_start(struct probe *p)
 {
-    struct http_plain *hp = p->class_state;
     struct http_probe *hq = xzalloc(sizeof *hq);
-    struct sockaddr_storage ss;
-    socklen_t ss_len = probe_sockaddr(p, &ss);
 
     p->priv = hq;
     ds_init(&hq->request);
     ds_init(&hq->answer);
     format_request(p, &hq->request);
-    hq->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
-    if (hq->fd < 0) {
-        probe_finish(p, false, "socket: %s", ovs_strerror(errno));
-        return;
-    }
-    hp->n_sockets++;
-    if (connect(hq->fd, (struct sockaddr *) &ss, ss_len)
-        && errno != EINPROGRESS) {
-        probe_finish(p, false, "connect: %s", ovs_strerror(errno));
-        return;
-    }
-    watch(p, EPOLL_CTL_ADD, EPOLLOUT);
+    hq->fd = probe_socket_connect(p->class_state, p, EPOLLOUT);
 }
 
 /* Sends what is left of the request.  A failed connect() shows here as
@@ -149,7 +102,8 @@ send_request(struct probe *p)
     hq->sent += n;
     if (hq->sent == hq->request.length) {
         hq->step = HTTP_READING;
-        watch(p, EPOLL_CTL_MOD, EPOLLIN);
+        probe_socket_watch(p->class_state, p, hq->fd, EPOLL_CTL_MOD,
+                           EPOLLIN);
     }
 }
 
@@ -287,39 +241,33 @@ read_answer(struct probe *p)
     }
 }
 
-/* Advances the probes whose sockets are ready. */
+/* 'p''s socket is ready for what its step waits on. */
 static void
-http_plain_run(void *hp_)
+http_ready(struct probe *p, uint32_t events OVS_UNUSED)
 {
-    struct http_plain *hp = hp_;
-    struct epoll_event events[64];
+    struct http_probe *hq = p->priv;
 
-    if (!hp->n_sockets) {
-        return;
+    if (hq->step == HTTP_CONNECTING) {
+        send_request(p);
+    } else {
+        read_answer(p);
     }
-    int n = epoll_wait(hp->epoll_fd, events, ARRAY_SIZE(events), 0);
-    for (int i = 0; i < n; i++) {
-        struct probe *p = events[i].data.ptr;
-        struct http_probe *hq = p->priv;
-
-        if (p->done) {
-            continue;
-        } else if (hq->step == HTTP_CONNECTING) {
-            send_request(p);
-        } else {
-            read_answer(p);
-        }
+    if (p->done) {
+        probe_socket_close(p->class_state, hq->fd);
+        hq->fd = -1;
     }
 }
 
 static void
-http_plain_wait(void *hp_)
+http_run_sockets(void *ps)
 {
-    struct http_plain *hp = hp_;
+    probe_sockets_run(ps, http_ready);
+}
 
-    if (hp->n_sockets) {
-        poll_fd_wait(hp->epoll_fd, POLLIN);
-    }
+static void
+http_wait_sockets(void *ps)
+{
+    probe_sockets_wait(ps);
 }
 
 static void
@@ -328,12 +276,7 @@ http_destroy(struct probe *p)
     struct http_probe *hq = p->priv;
 
     if (hq) {
-        if (hq->fd >= 0) {
-            struct http_plain *hp = p->class_state;
-            /* Closing it takes it out of the epoll set. */
-            close(hq->fd);
-            hp->n_sockets--;
-        }
+        probe_socket_close(p->class_state, hq->fd);
         ds_destroy(&hq->request);
         ds_destroy(&hq->answer);
         free(hq);
@@ -341,10 +284,10 @@ http_destroy(struct probe *p)
 }
 
 const struct probe_class check_http_class = {
-    .class_create = http_plain_create,
-    .class_destroy = http_plain_destroy,
-    .class_run = http_plain_run,
-    .class_wait = http_plain_wait,
+    .class_create = http_create,
+    .class_destroy = http_destroy_sockets,
+    .class_run = http_run_sockets,
+    .class_wait = http_wait_sockets,
     .start = http_start,
     .destroy = http_destroy,
 };

@@ -1,54 +1,47 @@
-/* tcp check: a non-blocking connect() to the backend's real IP. */
+/* tcp check: a non-blocking connect() to the backend's real IP, its
+ * socket in the check type's epoll set (check-socket.c). */
 #include <config.h>
 #include "controller/health-private.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
-#include "controller/model.h"
-#include "openvswitch/poll-loop.h"
-#include "socket-util.h"
+#include "controller/check-socket.h"
 #include "util.h"
 
 struct tcp_probe {
     int fd;
 };
 
-static void
-tcp_start(struct probe *p)
+static void *
+tcp_create(void)
 {
-    struct tcp_probe *tp = xzalloc(sizeof *tp);
-    struct sockaddr_storage ss;
-    socklen_t ss_len = probe_sockaddr(p, &ss);
-
-    p->priv = tp;
-    tp->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
-    if (tp->fd < 0) {
-        probe_finish(p, false, "socket: %s", ovs_strerror(errno));
-        return;
-    }
-    if (!connect(tp->fd, (struct sockaddr *) &ss, ss_len)) {
-        probe_finish(p, true, NULL);
-    } else if (errno != EINPROGRESS) {
-        probe_finish(p, false, "connect: %s", ovs_strerror(errno));
-    }
+    return probe_sockets_create();
 }
 
 static void
-tcp_run(struct probe *p)
+tcp_destroy_sockets(void *ps)
+{
+    probe_sockets_destroy(ps);
+}
+
+static void
+tcp_start(struct probe *p)
+{
+    struct tcp_probe *tp = xmalloc(sizeof *tp);
+
+    p->priv = tp;
+    tp->fd = probe_socket_connect(p->class_state, p, EPOLLOUT);
+}
+
+/* The connection is made or has failed. */
+static void
+tcp_ready(struct probe *p, uint32_t events OVS_UNUSED)
 {
     struct tcp_probe *tp = p->priv;
-    struct pollfd pfd = { .fd = tp->fd, .events = POLLOUT };
     int error = 0;
     socklen_t len = sizeof error;
 
-    if (poll(&pfd, 1, 0) <= 0) {
-        return;
-    }
     getsockopt(tp->fd, SOL_SOCKET, SO_ERROR, &error, &len);
     if (!error) {
         probe_finish(p, true, NULL);
@@ -57,14 +50,20 @@ tcp_run(struct probe *p)
     } else {
         probe_finish(p, false, "connect: %s", ovs_strerror(error));
     }
+    probe_socket_close(p->class_state, tp->fd);
+    tp->fd = -1;
 }
 
 static void
-tcp_wait(struct probe *p)
+tcp_run_sockets(void *ps)
 {
-    struct tcp_probe *tp = p->priv;
+    probe_sockets_run(ps, tcp_ready);
+}
 
-    poll_fd_wait(tp->fd, POLLOUT);
+static void
+tcp_wait_sockets(void *ps)
+{
+    probe_sockets_wait(ps);
 }
 
 static void
@@ -73,16 +72,16 @@ tcp_destroy(struct probe *p)
     struct tcp_probe *tp = p->priv;
 
     if (tp) {
-        if (tp->fd >= 0) {
-            close(tp->fd);
-        }
+        probe_socket_close(p->class_state, tp->fd);
         free(tp);
     }
 }
 
 const struct probe_class check_tcp_class = {
+    .class_create = tcp_create,
+    .class_destroy = tcp_destroy_sockets,
+    .class_run = tcp_run_sockets,
+    .class_wait = tcp_wait_sockets,
     .start = tcp_start,
-    .run = tcp_run,
-    .wait = tcp_wait,
     .destroy = tcp_destroy,
 };

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "controller/health-private.h"
 #include "controller/model.h"
@@ -214,8 +215,52 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* An exec check's child holds dsrd's sockets between its fork() and
+ * exec(): a probe given up then must leave the epoll set all the same, or
+ * the next run hands its freed memory to the check (the sanitizers'
+ * build reports it). */
+START_TEST(test_socket_held_by_a_child)
+{
+    const struct probe_class *class = &check_http_class;
+    void *state = class->class_create();
+    struct server s;
+    server_open(&s);
+    struct dsr_health_check c = http_check(s.port);
+    struct probe *probes[2];
+
+    for (int i = 0; i < 2; i++) {
+        struct probe *p = probes[i] = xzalloc(sizeof *p);
+        p->class = class;
+        p->class_state = state;
+        p->check = &c;
+        in6_addr_set_mapped_ipv4(&p->ip, htonl(INADDR_LOOPBACK));
+        class->start(p);
+    }
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    if (!pid) {
+        char x;
+        ck_assert_int_eq(read(fds[0], &x, 1), 1);
+        _exit(0);
+    }
+    class->destroy(probes[0]);
+    free(probes[0]);
+    /* Both connections are made (the listener's backlog took them), so
+     * both sockets are ready to write. */
+    class->class_run(state);
+    ck_assert_int_eq(write(fds[1], "x", 1), 1);
+    waitpid(pid, NULL, 0);
+    class->destroy(probes[1]);
+    free(probes[1]);
+    class->class_destroy(state);
+    server_close(&s);
+}
+END_TEST
+
 CHECK_MAIN("health-http",
            CHECK_TEST(test_request_and_content_length),
            CHECK_TEST(test_head_and_host),
            CHECK_LOOP_TEST(test_answers, ARRAY_SIZE(answers)),
-           CHECK_TEST(test_refused))
+           CHECK_TEST(test_refused),
+           CHECK_TEST(test_socket_held_by_a_child))
