@@ -77,8 +77,10 @@ size_t slots_update(uint32_t **table, size_t n_slots,
 
 /* The table OVS gets: 'base' (of 'n_slots' entries) with every entry
  * whose backend is not in 'usable' (down, draining, disabled, MAC
- * unknown) given to a usable backend by weighted rendezvous hashing, so
- * a backend's failure and recovery move exactly its own entries. */
+ * unknown) given to a usable backend: the owner of a kept entry that a
+ * lost block probes, or by weighted rendezvous hashing when most of the
+ * table is lost.  A backend's failure and recovery move exactly its own
+ * entries. */
 void slots_effective(const uint32_t *base, size_t n_slots,
                      const struct slots_backend *usable, size_t n,
                      uint32_t *out);

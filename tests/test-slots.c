@@ -191,6 +191,31 @@ START_TEST(test_effective_weights)
 }
 END_TEST
 
+/* While most of the table is kept, a lost slot goes to the owner of a
+ * kept entry it probes: by the usable backends' entries, which follow
+ * their weights. */
+START_TEST(test_effective_probes_weights)
+{
+    struct slots_backend b[3];
+    uint32_t base[DSR_SLOTS], eff[DSR_SLOTS];
+
+    make_backends(b, 3, 100);
+    b[2].weight = 300;
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        /* Backend 0's half fails; 1 and 2 hold 32 and 96 slots. */
+        base[s] = s < 128 ? 0 : s < 160 ? 1 : 2;
+    }
+    slots_effective(base, DSR_SLOTS, b + 1, 2, eff);
+    ck_assert_uint_eq(count(eff, 0), 0);
+    for (size_t s = 128; s < DSR_SLOTS; s++) {
+        ck_assert_uint_eq(eff[s], base[s]);
+    }
+    /* 1:3 of backend 0's 128 is 32:96 (equal shares would be 64:64). */
+    ck_assert_uint_ge(count(eff, 1) - 32, 18);
+    ck_assert_uint_le(count(eff, 1) - 32, 46);
+}
+END_TEST
+
 /* Fine tables, as dsrd builds them: through slots_update(), compared
  * over the DSR_SLOTS_FINE hash values a table of either size maps. */
 struct table {
@@ -726,6 +751,7 @@ CHECK_MAIN("slots",
            CHECK_TEST(test_order_independent),
            CHECK_TEST(test_effective),
            CHECK_TEST(test_effective_weights),
+           CHECK_TEST(test_effective_probes_weights),
            CHECK_TEST(test_fine_fresh),
            CHECK_TEST(test_fine_minimal_disruption),
            CHECK_TEST(test_fine_effective),
