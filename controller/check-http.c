@@ -35,19 +35,10 @@ struct http_probe {
     struct ds request;
     size_t sent;
     struct ds answer;
+    size_t scanned;             /* Of 'answer', searched for the body. */
+    size_t body;                /* Where the body starts, or 0. */
+    long long int content_length;       /* -1 if none. */
 };
-
-static void *
-http_create(void)
-{
-    return probe_sockets_create();
-}
-
-static void
-http_destroy_sockets(void *ps)
-{
-    probe_sockets_destroy(ps);
-}
 
 static void
 format_request(const struct probe *p, struct ds *req)
@@ -78,6 +69,7 @@ http_start(struct probe *p)
     p->priv = hq;
     ds_init(&hq->request);
     ds_init(&hq->answer);
+    hq->content_length = -1;
     format_request(p, &hq->request);
     hq->fd = probe_socket_connect(p->class_state, p, EPOLLOUT);
 }
@@ -160,11 +152,26 @@ parse_status(const struct ds *answer)
     return status;
 }
 
-/* The end of the headers in 'answer', or NULL if they are not all in. */
-static const char *
-headers_end(const struct ds *answer)
+/* Looks for the end of the headers in what 'hq''s answer got since the
+ * last look, so that an answer read in many pieces is searched once;
+ * once found, notes where the body starts and the Content-Length. */
+static void
+find_body(struct http_probe *hq)
 {
-    return memmem(answer->string, answer->length, "\r\n\r\n", 4);
+    const struct ds *a = &hq->answer;
+    size_t from = hq->scanned >= 3 ? hq->scanned - 3 : 0;
+    const char *end = memmem(a->string + from, a->length - from,
+                             "\r\n\r\n", 4);
+
+    hq->scanned = a->length;
+    if (!end) {
+        return;
+    }
+    hq->body = end + 4 - a->string;
+    const char *cl = strcasestr(a->string, "\r\nContent-Length:");
+    if (cl && cl < end) {
+        hq->content_length = strtoull(cl + 17, NULL, 10);
+    }
 }
 
 /* Judges the whole answer ('eof' if the server closed). */
@@ -172,10 +179,9 @@ static void
 judge(struct probe *p, bool eof)
 {
     struct http_probe *hq = p->priv;
-    const char *end = headers_end(&hq->answer);
     char reason[sizeof p->reason];
 
-    if (!end) {
+    if (!hq->body) {
         probe_finish(p, false, eof ? "connection closed before the headers"
                                    : "HTTP headers longer than %d bytes",
                      MAX_HEAD);
@@ -186,8 +192,8 @@ judge(struct probe *p, bool eof)
         probe_finish(p, false, "not an HTTP answer");
         return;
     }
-    const char *body = end + 4;
-    size_t len = hq->answer.string + hq->answer.length - body;
+    const char *body = hq->answer.string + hq->body;
+    size_t len = hq->answer.length - hq->body;
     if (check_http_verdict(p->check, status, body, len,
                            reason, sizeof reason)) {
         probe_finish(p, true, NULL);
@@ -196,30 +202,19 @@ judge(struct probe *p, bool eof)
     }
 }
 
-/* True once 'answer' holds everything the verdict needs before the server
- * closes: the headers of a HEAD, the Content-Length of a GET, or as much
- * body as is kept. */
+/* True once 'hq''s answer holds everything the verdict needs before the
+ * server closes: the headers of a HEAD, the Content-Length of a GET, or
+ * as much body as is kept. */
 static bool
-answer_complete(const struct probe *p, const struct ds *answer)
+answer_complete(const struct probe *p, const struct http_probe *hq)
 {
-    const char *end = headers_end(answer);
-
-    if (!end) {
-        return answer->length >= MAX_HEAD;
+    if (!hq->body) {
+        return hq->answer.length >= MAX_HEAD;
     }
-    size_t head = end + 4 - answer->string;
-    if (!strcmp(p->check->method, "HEAD")) {
-        return true;
-    }
-    if (answer->length - head >= MAX_BODY) {
-        return true;
-    }
-    const char *cl = strcasestr(answer->string, "\r\nContent-Length:");
-    if (cl && cl < end) {
-        unsigned long long int length = strtoull(cl + 17, NULL, 10);
-        return answer->length - head >= length;
-    }
-    return false;
+    unsigned long long int got = hq->answer.length - hq->body;
+    return (!strcmp(p->check->method, "HEAD") || got >= MAX_BODY
+            || (hq->content_length >= 0
+                && got >= (unsigned long long int) hq->content_length));
 }
 
 static void
@@ -236,7 +231,10 @@ read_answer(struct probe *p)
         return;
     }
     ds_put_buffer(&hq->answer, buf, n);
-    if (!n || answer_complete(p, &hq->answer)) {
+    if (!hq->body) {
+        find_body(hq);
+    }
+    if (!n || answer_complete(p, hq)) {
         judge(p, !n);
     }
 }
@@ -259,18 +257,6 @@ http_ready(struct probe *p, uint32_t events OVS_UNUSED)
 }
 
 static void
-http_run_sockets(void *ps)
-{
-    probe_sockets_run(ps, http_ready);
-}
-
-static void
-http_wait_sockets(void *ps)
-{
-    probe_sockets_wait(ps);
-}
-
-static void
 http_destroy(struct probe *p)
 {
     struct http_probe *hq = p->priv;
@@ -283,11 +269,17 @@ http_destroy(struct probe *p)
     }
 }
 
+static void *
+http_create(void)
+{
+    return probe_sockets_create(http_ready);
+}
+
 const struct probe_class check_http_class = {
     .class_create = http_create,
-    .class_destroy = http_destroy_sockets,
-    .class_run = http_run_sockets,
-    .class_wait = http_wait_sockets,
+    .class_destroy = probe_sockets_destroy,
+    .class_run = probe_sockets_run,
+    .class_wait = probe_sockets_wait,
     .start = http_start,
     .destroy = http_destroy,
 };

@@ -17,13 +17,15 @@
 struct probe_sockets {
     int epoll_fd;
     size_t n_open;              /* Probes' sockets not yet closed. */
+    probe_socket_ready_cb *ready;
 };
 
 struct probe_sockets *
-probe_sockets_create(void)
+probe_sockets_create(probe_socket_ready_cb *ready)
 {
     struct probe_sockets *ps = xzalloc(sizeof *ps);
 
+    ps->ready = ready;
     ps->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (ps->epoll_fd < 0) {
         ovs_fatal(errno, "epoll_create1");
@@ -32,8 +34,10 @@ probe_sockets_create(void)
 }
 
 void
-probe_sockets_destroy(struct probe_sockets *ps)
+probe_sockets_destroy(void *ps_)
 {
+    struct probe_sockets *ps = ps_;
+
     if (ps) {
         close(ps->epoll_fd);
         free(ps);
@@ -91,14 +95,12 @@ probe_socket_close(struct probe_sockets *ps, int fd)
     }
 }
 
-/* Calls 'ready' for each unfinished probe whose socket is ready, with the
- * epoll events it is ready for.  Once 'ready' has finished a probe, it
- * must close its socket: a finished probe may wait on (a DSR-path answer)
- * and its socket, still ready, would wake the poll loop at once. */
+/* Calls the ready callback for each unfinished probe whose socket is
+ * ready. */
 void
-probe_sockets_run(struct probe_sockets *ps,
-                  void (*ready)(struct probe *, uint32_t events))
+probe_sockets_run(void *ps_)
 {
+    struct probe_sockets *ps = ps_;
     struct epoll_event events[64];
 
     if (!ps->n_open) {
@@ -109,14 +111,16 @@ probe_sockets_run(struct probe_sockets *ps,
         struct probe *p = events[i].data.ptr;
 
         if (!p->done) {
-            ready(p, events[i].events);
+            ps->ready(p, events[i].events);
         }
     }
 }
 
 void
-probe_sockets_wait(const struct probe_sockets *ps)
+probe_sockets_wait(void *ps_)
 {
+    const struct probe_sockets *ps = ps_;
+
     if (ps->n_open) {
         poll_fd_wait(ps->epoll_fd, POLLIN);
     }

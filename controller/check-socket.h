@@ -8,11 +8,18 @@
 
 struct probe;
 
-struct probe_sockets *probe_sockets_create(void);
-void probe_sockets_destroy(struct probe_sockets *);
-void probe_sockets_run(struct probe_sockets *,
-                       void (*ready)(struct probe *, uint32_t events));
-void probe_sockets_wait(const struct probe_sockets *);
+/* Called for each unfinished probe whose socket is ready, with the epoll
+ * events it is ready for.  Once it has finished a probe, it must close
+ * its socket: a finished probe may wait on (a DSR-path answer) and its
+ * socket, still ready, would wake the poll loop at once. */
+typedef void probe_socket_ready_cb(struct probe *, uint32_t events);
+
+/* A check type's class state.  The other three are its probe_class's
+ * class_destroy, class_run and class_wait. */
+struct probe_sockets *probe_sockets_create(probe_socket_ready_cb *);
+void probe_sockets_destroy(void *probe_sockets);
+void probe_sockets_run(void *probe_sockets);
+void probe_sockets_wait(void *probe_sockets);
 
 int probe_socket_connect(struct probe_sockets *, struct probe *,
                          uint32_t events);

@@ -13,18 +13,6 @@ struct tcp_probe {
     int fd;
 };
 
-static void *
-tcp_create(void)
-{
-    return probe_sockets_create();
-}
-
-static void
-tcp_destroy_sockets(void *ps)
-{
-    probe_sockets_destroy(ps);
-}
-
 static void
 tcp_start(struct probe *p)
 {
@@ -55,18 +43,6 @@ tcp_ready(struct probe *p, uint32_t events OVS_UNUSED)
 }
 
 static void
-tcp_run_sockets(void *ps)
-{
-    probe_sockets_run(ps, tcp_ready);
-}
-
-static void
-tcp_wait_sockets(void *ps)
-{
-    probe_sockets_wait(ps);
-}
-
-static void
 tcp_destroy(struct probe *p)
 {
     struct tcp_probe *tp = p->priv;
@@ -77,11 +53,17 @@ tcp_destroy(struct probe *p)
     }
 }
 
+static void *
+tcp_create(void)
+{
+    return probe_sockets_create(tcp_ready);
+}
+
 const struct probe_class check_tcp_class = {
     .class_create = tcp_create,
-    .class_destroy = tcp_destroy_sockets,
-    .class_run = tcp_run_sockets,
-    .class_wait = tcp_wait_sockets,
+    .class_destroy = probe_sockets_destroy,
+    .class_run = probe_sockets_run,
+    .class_wait = probe_sockets_wait,
     .start = tcp_start,
     .destroy = tcp_destroy,
 };

@@ -27,6 +27,8 @@ struct server {
     uint16_t port;
     int conn_fd;
     struct ds request;
+    size_t piece;               /* Bytes of the answer a step, 0: all. */
+    size_t sent;
 };
 
 static void
@@ -46,6 +48,7 @@ server_open(struct server *s)
     s->port = ntohs(sin.sin_port);
     s->conn_fd = -1;
     ds_init(&s->request);
+    s->piece = s->sent = 0;
 }
 
 static void
@@ -59,8 +62,8 @@ server_close(struct server *s)
 }
 
 /* Accepts the probe's connection, reads its request and answers it with
- * 'answer', closing the connection after it if 'close_after'.  Returns
- * true once it has answered. */
+ * 'answer', 's->piece' bytes a step if set, closing the connection after
+ * it if 'close_after'.  Returns true once it has answered. */
 static bool
 server_step(struct server *s, const char *answer, bool close_after)
 {
@@ -76,8 +79,13 @@ server_step(struct server *s, const char *answer, bool close_after)
     if (!strstr(ds_cstr(&s->request), "\r\n\r\n")) {
         return false;
     }
-    ck_assert_int_eq(send(s->conn_fd, answer, strlen(answer), 0),
-                     strlen(answer));
+    size_t left = strlen(answer) - s->sent;
+    size_t n_send = s->piece ? MIN(s->piece, left) : left;
+    ck_assert_int_eq(send(s->conn_fd, answer + s->sent, n_send, 0), n_send);
+    s->sent += n_send;
+    if (n_send < left) {
+        return false;
+    }
     if (close_after) {
         close(s->conn_fd);
         s->conn_fd = -2;
@@ -138,6 +146,24 @@ START_TEST(test_request_and_content_length)
     ck_assert_msg(!strncmp(ds_cstr(&s.request), want, strlen(want)),
                   "request: %s", ds_cstr(&s.request));
     free(want);
+    server_close(&s);
+}
+END_TEST
+
+/* An answer read a byte at a time: the end of its headers, split over
+ * four reads, is found all the same, and Content-Length ends it. */
+START_TEST(test_answer_in_pieces)
+{
+    struct server s;
+    server_open(&s);
+    struct dsr_health_check c = http_check(s.port);
+    struct probe p;
+
+    s.piece = 1;
+    c.body_contains = "ready";
+    run_probe(&s, &c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nready",
+              false, &p);
+    ck_assert_msg(p.up, "%s", p.reason);
     server_close(&s);
 }
 END_TEST
@@ -260,6 +286,7 @@ END_TEST
 
 CHECK_MAIN("health-http",
            CHECK_TEST(test_request_and_content_length),
+           CHECK_TEST(test_answer_in_pieces),
            CHECK_TEST(test_head_and_host),
            CHECK_LOOP_TEST(test_answers, ARRAY_SIZE(answers)),
            CHECK_TEST(test_refused),
