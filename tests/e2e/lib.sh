@@ -316,9 +316,34 @@ e2e_capture_stop() {
 
 e2e_no_capture() { [ -z "$(sb_pids "$1" '^tcpdump ')" ]; }
 
+# Drops from stdin OVS's warnings of a long poll interval (and the lines
+# that detail one) in which dsrd ran for less than half the interval: it
+# waited for a CPU that the machine gave to others, which says nothing
+# about dsrd (OVS's own tests drop them all).  An interval that was
+# mostly dsrd's own work stays, and so does any in which dsrd ran for a
+# second, as an idle machine would have warned of it too.
+e2e_drop_busy_intervals() {
+    awk '/\|timeval\|WARN\|Unreasonably long/ {
+             match($0, /long [0-9]+ms/)
+             wall = substr($0, RSTART + 5, RLENGTH - 7) + 0
+             match($0, /[0-9]+ms user/)
+             user = substr($0, RSTART, RLENGTH - 7)
+             match($0, /[0-9]+ms system/)
+             sys = substr($0, RSTART, RLENGTH - 9)
+             busy = (user + sys) * 2 < wall && user + sys < 1000
+             if (!busy) print
+             next
+         }
+         /\|timeval\|WARN\|(faults|disk|context switches):/ {
+             if (!busy) print
+             next
+         }
+         { busy = 0; print }'
+}
+
 # Fails if dsrd logged warnings or errors other than those matching the
-# extended regex $E2E_EXPECTED_LOG, or if ovs-vswitchd could not apply
-# dsrd's conntrack timeout policy.
+# extended regex $E2E_EXPECTED_LOG (or busy intervals, above), or if
+# ovs-vswitchd could not apply dsrd's conntrack timeout policy.
 e2e_check_logs() {
     local bad
     # ovs-vswitchd still names a policy it could not create in its ct
@@ -329,6 +354,7 @@ e2e_check_logs() {
         sb_fail "ovs-vswitchd could not set dsrd's conntrack timeout policy (kernel datapath: nfnetlink_cttimeout missing?)"
     fi
     bad=$(grep -E '\|(WARN|ERR|EMER)\|' "$SB_DIR/dsrd.log" \
+          | e2e_drop_busy_intervals \
           | grep -Ev "${E2E_EXPECTED_LOG:-^$}" || true)
     if [ -n "$bad" ]; then
         echo "$bad"
