@@ -446,20 +446,89 @@ fine_owner(const struct fine *f, uint32_t id)
                                                   f->n, id);
 }
 
-/* Frees the entries of backends above their share in slot 's', which is
- * split: they go first, as freeing them splits no slot. */
-static void
-fine_release_split(struct fine *f, size_t s)
-{
-    uint32_t *sub = &f->table[s * SUB];
+/* A run of one backend's entries inside a split slot. */
+struct fine_run {
+    size_t start, len, owner;
+    bool at_start;              /* A backend below its share precedes it. */
+    bool borders;               /* One precedes or follows it. */
+};
 
-    for (size_t k = SUB; k-- > 0;) {
-        size_t i = fine_owner(f, sub[k]);
-        if (i != SIZE_MAX && f->count[i] > f->quota[i]) {
-            sub[k] = DSR_SLOT_NONE;
-            f->count[i]--;
+static int
+compare_runs(const void *a_, const void *b_)
+{
+    const struct fine_run *a = a_, *b = b_;
+
+    return (a->borders != b->borders ? (a->borders ? -1 : 1)
+            : a->len != b->len ? (a->len < b->len ? -1 : 1)
+            : a->start < b->start ? -1 : a->start > b->start);
+}
+
+/* Whether table entry 'e' belongs to a backend below its share. */
+static bool
+fine_is_short(const struct fine *f, size_t e)
+{
+    size_t i = fine_owner(f, f->table[e]);
+
+    return i != SIZE_MAX && f->count[i] < f->quota[i];
+}
+
+/* The runs of backends above their share in split slots (x2nrealloc()ed
+ * into '*runs'); returns how many. */
+static size_t
+fine_excess_runs(const struct fine *f, struct fine_run **runs)
+{
+    size_t n_runs = 0, allocated = 0;
+
+    *runs = NULL;
+    for (size_t s = 0; s < DSR_SLOTS; s++) {
+        size_t end = (s + 1) * SUB;
+
+        for (size_t e = s * SUB; e < end && !slot_is_whole(f->table, s);) {
+            size_t start = e, i = fine_owner(f, f->table[e]);
+            while (e < end && f->table[e] == f->table[start]) {
+                e++;
+            }
+            if (i == SIZE_MAX || f->count[i] <= f->quota[i]) {
+                continue;
+            }
+            if (n_runs >= allocated) {
+                *runs = x2nrealloc(*runs, &allocated, sizeof **runs);
+            }
+            bool before = start > s * SUB && fine_is_short(f, start - 1);
+            bool after = e < end && fine_is_short(f, e);
+            (*runs)[n_runs++] = (struct fine_run) {
+                .start = start, .len = e - start, .owner = i,
+                .at_start = before && !after, .borders = before || after,
+            };
         }
     }
+    return n_runs;
+}
+
+/* Frees the entries of backends above their share in split slots: they
+ * go first, as freeing them splits no slot.  First the runs that border
+ * a backend below its share, from that side, as fine_fill_gaps() then
+ * grows its run over them; then the shortest runs, whole, so that a
+ * backend's scattered pieces go back before its long runs shrink. */
+static void
+fine_release_split(struct fine *f)
+{
+    struct fine_run *runs;
+    size_t n_runs = fine_excess_runs(f, &runs);
+
+    qsort(runs, n_runs, sizeof *runs, compare_runs);
+    for (size_t r = 0; r < n_runs; r++) {
+        size_t i = runs[r].owner;
+        size_t n = MIN(runs[r].len, f->count[i] - f->quota[i]);
+        size_t first = (runs[r].at_start ? runs[r].start
+                        : runs[r].start + runs[r].len - n);
+
+        for (size_t e = first; e < first + n; e++) {
+            f->table[e] = DSR_SLOT_NONE;
+        }
+        f->count[i] -= n;
+    }
+    free(runs);
 }
 
 /* Frees the end of each whole slot whose backend is at least 'min' above
@@ -489,11 +558,7 @@ fine_release_whole(struct fine *f, size_t min)
 static void
 fine_release(struct fine *f)
 {
-    for (size_t s = DSR_SLOTS; s-- > 0;) {
-        if (!slot_is_whole(f->table, s)) {
-            fine_release_split(f, s);
-        }
-    }
+    fine_release_split(f);
     fine_release_whole(f, SUB);
     fine_release_whole(f, 1);
 }
@@ -515,6 +580,39 @@ fine_fill_slot(struct fine *f, size_t s, size_t i, size_t n_free)
     return n_free;
 }
 
+/* Gives each run of free entries of slot 's' to the backends whose runs
+ * border it, while they are below their share: the one before it from
+ * its start, the one after it from its end, so that their runs grow
+ * rather than new ones start (each costs table 25 flows). */
+static void
+fine_fill_gaps(struct fine *f, size_t s)
+{
+    uint32_t *sub = &f->table[s * SUB];
+
+    for (size_t a = 0; a < SUB; a++) {
+        if (sub[a] != DSR_SLOT_NONE) {
+            continue;
+        }
+        size_t b = a;
+        while (b < SUB && sub[b] == DSR_SLOT_NONE) {
+            b++;
+        }
+        size_t before = a ? fine_owner(f, sub[a - 1]) : SIZE_MAX;
+        size_t after = b < SUB ? fine_owner(f, sub[b]) : SIZE_MAX;
+        for (; before != SIZE_MAX && a < b
+               && f->count[before] < f->quota[before]; a++) {
+            sub[a] = f->backends[before].id;
+            f->count[before]++;
+        }
+        for (; after != SIZE_MAX && a < b
+               && f->count[after] < f->quota[after]; b--) {
+            sub[b - 1] = f->backends[after].id;
+            f->count[after]++;
+        }
+        a = b;
+    }
+}
+
 /* Gives the free entries to the backends below their share, in the order
  * that splits the fewest slots: the free entries of a slot to backends
  * below their share that already hold some of it, whole free slots to
@@ -529,6 +627,13 @@ fine_assign(struct fine *f, const size_t *by_key)
 
         for (size_t k = 0; k < SUB; k++) {
             n_free += sub[k] == DSR_SLOT_NONE;
+        }
+        if (n_free && n_free < SUB) {
+            fine_fill_gaps(f, s);
+            n_free = 0;
+            for (size_t k = 0; k < SUB; k++) {
+                n_free += sub[k] == DSR_SLOT_NONE;
+            }
         }
         for (size_t k = 0; n_free && n_free < SUB && k < SUB; k++) {
             size_t i = fine_owner(f, sub[k]);

@@ -493,6 +493,35 @@ START_TEST(test_fine_minimal_disruption)
 }
 END_TEST
 
+/* A backend above its share gives back its short pieces before its long
+ * runs shrink, and the backend beside a piece grows over it: here B's 4
+ * entries inside A's slot 0 go back to A (the slot whole again), not 4
+ * of B's 128 in slot 1. */
+START_TEST(test_fine_release_pieces_first)
+{
+    const size_t sub = DSR_SLOTS_FINE / DSR_SLOTS;
+    struct slots_backend b[2];
+    uint32_t *t = xmalloc(DSR_SLOTS_FINE * sizeof *t);
+
+    make_backends(b, 2, 1);
+    b[0].weight = 32896;        /* A: 252 + 128 + 127 slots; 4 short. */
+    b[1].weight = 32640;        /* B: 4 + 128 + 127 slots; 4 over. */
+    for (size_t e = 0; e < DSR_SLOTS_FINE; e++) {
+        size_t s = e / sub, k = e % sub;
+        t[e] = (s == 0 ? (k >= 100 && k < 104)
+                : s == 1 ? k < 128
+                : s > 128);
+    }
+    slots_rebalance_fine(t, b, 2);
+    size_t wrong = 0;
+    for (size_t e = 0; e < 2 * sub; e++) {
+        wrong += t[e] != (e >= sub && e < sub + 128);
+    }
+    ck_assert_uint_eq(wrong, 0);
+    free(t);
+}
+END_TEST
+
 /* Health on a fine table: a down backend's entries, and only those, go
  * to several others, and come back when it recovers. */
 START_TEST(test_fine_effective)
@@ -752,6 +781,7 @@ CHECK_MAIN("slots",
            CHECK_TEST(test_effective),
            CHECK_TEST(test_effective_weights),
            CHECK_TEST(test_effective_probes_weights),
+           CHECK_TEST(test_fine_release_pieces_first),
            CHECK_TEST(test_fine_fresh),
            CHECK_TEST(test_fine_minimal_disruption),
            CHECK_TEST(test_fine_effective),
