@@ -516,7 +516,9 @@ fine_release_split(struct fine *f)
     struct fine_run *runs;
     size_t n_runs = fine_excess_runs(f, &runs);
 
-    qsort(runs, n_runs, sizeof *runs, compare_runs);
+    if (n_runs) {
+        qsort(runs, n_runs, sizeof *runs, compare_runs);  /* Not NULL. */
+    }
     for (size_t r = 0; r < n_runs; r++) {
         size_t i = runs[r].owner;
         size_t n = MIN(runs[r].len, f->count[i] - f->quota[i]);
