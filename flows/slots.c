@@ -483,7 +483,10 @@ fine_excess_runs(const struct fine *f, struct fine_run **runs)
     for (size_t s = 0; s < DSR_SLOTS; s++) {
         size_t end = (s + 1) * SUB;
 
-        for (size_t e = s * SUB; e < end && !slot_is_whole(f->table, s);) {
+        if (slot_is_whole(f->table, s)) {
+            continue;
+        }
+        for (size_t e = s * SUB; e < end;) {
             size_t start = e, i = fine_owner(f, f->table[e]);
             while (e < end && f->table[e] == f->table[start]) {
                 e++;
@@ -517,7 +520,7 @@ fine_release_split(struct fine *f)
     size_t n_runs = fine_excess_runs(f, &runs);
 
     if (n_runs) {
-        qsort(runs, n_runs, sizeof *runs, compare_runs);  /* Not NULL. */
+        qsort(runs, n_runs, sizeof *runs, compare_runs);  /* NULL if 0. */
     }
     for (size_t r = 0; r < n_runs; r++) {
         size_t i = runs[r].owner;
@@ -585,11 +588,13 @@ fine_fill_slot(struct fine *f, size_t s, size_t i, size_t n_free)
 /* Gives each run of free entries of slot 's' to the backends whose runs
  * border it, while they are below their share: the one before it from
  * its start, the one after it from its end, so that their runs grow
- * rather than new ones start (each costs table 25 flows). */
-static void
+ * rather than new ones start (each costs table 25 flows).  Returns how
+ * many free entries the slot has left. */
+static size_t
 fine_fill_gaps(struct fine *f, size_t s)
 {
     uint32_t *sub = &f->table[s * SUB];
+    size_t n_free = 0;
 
     for (size_t a = 0; a < SUB; a++) {
         if (sub[a] != DSR_SLOT_NONE) {
@@ -611,8 +616,10 @@ fine_fill_gaps(struct fine *f, size_t s)
             sub[b - 1] = f->backends[after].id;
             f->count[after]++;
         }
+        n_free += b - a;
         a = b;
     }
+    return n_free;
 }
 
 /* Gives the free entries to the backends below their share, in the order
@@ -631,11 +638,7 @@ fine_assign(struct fine *f, const size_t *by_key)
             n_free += sub[k] == DSR_SLOT_NONE;
         }
         if (n_free && n_free < SUB) {
-            fine_fill_gaps(f, s);
-            n_free = 0;
-            for (size_t k = 0; k < SUB; k++) {
-                n_free += sub[k] == DSR_SLOT_NONE;
-            }
+            n_free = fine_fill_gaps(f, s);
         }
         for (size_t k = 0; n_free && n_free < SUB && k < SUB; k++) {
             size_t i = fine_owner(f, sub[k]);
