@@ -7,11 +7,18 @@
 #   plain: to an address behind backend 1, switched by the bridge's NORMAL
 #          flow (no dsrd classifier, conntrack or group on the path);
 #   dsr:   to the VIP: classifier, conntrack lookup, dp_hash slot group,
-#          conntrack commit, backend MAC, delivery.
+#          conntrack commit, backend MAC, delivery;
+#   floor: (with pins) to another address behind backend 1, by NORMAL
+#          after the conntrack work a pinned connection cannot avoid, in
+#          dsrd's zone: a SYN's commit (TCP), a lookup then a commit
+#          (UDP).  What the datapath's conntrack costs, without dsrd's
+#          classifier, group or backend flows.
 # What arrives is counted on the backends' interfaces (nothing there owns
 # the destination address, so the kernel drops it without answering and
 # no reply traffic competes).  Upcalls are the datapath's "missed"
-# lookups over the run.  Runs alternate plain/dsr; medians are printed.
+# lookups over the run.  Runs alternate plain/floor/dsr; medians are
+# printed, and dsr/floor: how near dsrd's pipeline comes to the conntrack
+# work it cannot avoid on this datapath.
 #
 # With FAMILY 6 the same runs go to an IPv6 service (and plain IPv6
 # forwarding); with 46 both families alternate in one run, and the IPv6
@@ -77,6 +84,27 @@ groups_ready() {
 }
 sb_wait_until groups_ready
 
+# The floor's flows, the operator's (cookie 0: dsrd leaves them alone).
+# With pins, dsrd's SYN is committed without a lookup; a UDP datagram is
+# looked up, then committed with its backend in ct_mark.
+floor_flows() {
+    local zone=54741 commit
+    commit="ct(commit,zone=$zone,exec(set_field:1->ct_mark)),NORMAL"
+    if [ "$proto" = tcp ]; then
+        echo "table=0,priority=500,tcp,nw_dst=10.0.0.201,actions=$commit"
+        echo "table=0,priority=500,tcp6,ipv6_dst=2001:db8::201,actions=$commit"
+    else
+        echo "table=0,priority=500,udp,nw_dst=10.0.0.201,actions=ct(zone=$zone,table=40)"
+        echo "table=0,priority=500,udp6,ipv6_dst=2001:db8::201,actions=ct(zone=$zone,table=40)"
+        echo "table=40,priority=10,ct_state=+new+trk,ip,actions=$commit"
+        echo "table=40,priority=10,ct_state=+new+trk,ipv6,actions=$commit"
+        echo "table=40,priority=0,actions=NORMAL"
+    fi
+}
+if [ "$pin" = pin ]; then
+    floor_flows | ovs-ofctl -O OpenFlow15 add-flows br0 -
+fi
+
 delivered() {
     local total=0 i
     for i in 1 2 3 4; do
@@ -107,18 +135,23 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 for f in $fams; do
     : > "$SB_DIR/plain$f"
+    : > "$SB_DIR/floor$f"
     : > "$SB_DIR/dsr$f"
 done
 for run in $(seq 1 "$runs"); do
     for f in $fams; do
         if [ "$f" = 4 ]; then
-            measure plain "$be1_mac" 10.0.0.200 >> "$SB_DIR/plain$f"
-            measure dsr "$SERVICE_MAC" "$VIP" >> "$SB_DIR/dsr$f"
+            net=10.0.0. vip=$VIP
         else
-            measure plain "$be1_mac" 2001:db8::200 >> "$SB_DIR/plain$f"
-            measure dsr "$SERVICE_MAC" "$VIP6" >> "$SB_DIR/dsr$f"
+            net=2001:db8:: vip=$VIP6
         fi
-        echo "run $run: IPv$f plain $(tail -1 "$SB_DIR/plain$f"), dsr $(tail -1 "$SB_DIR/dsr$f")" >&2
+        measure plain "$be1_mac" "${net}200" >> "$SB_DIR/plain$f"
+        if [ "$pin" = pin ]; then
+            measure floor "$be1_mac" "${net}201" >> "$SB_DIR/floor$f"
+        fi
+        measure dsr "$SERVICE_MAC" "$vip" >> "$SB_DIR/dsr$f"
+        echo "run $run: IPv$f plain $(tail -1 "$SB_DIR/plain$f")," \
+             "floor $(tail -1 "$SB_DIR/floor$f"), dsr $(tail -1 "$SB_DIR/dsr$f")" >&2
     done
 done
 ct=$(ovs-appctl dpctl/dump-conntrack zone=54741 | wc -l)
@@ -133,13 +166,22 @@ row() {   # row NAME FILE
 for f in $fams; do
     suffix=$([ "$families" = 4 ] || echo "$f")
     row "plain$suffix" "$SB_DIR/plain$f"
+    [ "$pin" != pin ] || row "floor$suffix" "$SB_DIR/floor$f"
     row "dsr$suffix" "$SB_DIR/dsr$f"
 done
 for f in $fams; do
     plain=$(cut -d' ' -f1 "$SB_DIR/plain$f" | median)
     dsr=$(cut -d' ' -f1 "$SB_DIR/dsr$f" | median)
-    awk -v d="$dsr" -v p="$plain" -v f="$([ "$families" = 4 ] || echo "$f")" \
+    sfx=$([ "$families" = 4 ] || echo "$f")
+    awk -v d="$dsr" -v p="$plain" -v f="$sfx" \
         'BEGIN {printf "ratio dsr%s/plain%s: %.2f (goal >= 0.80)\n", f, f, d / p}'
+    if [ "$pin" = pin ]; then
+        floor=$(cut -d' ' -f1 "$SB_DIR/floor$f" | median)
+        awk -v d="$dsr" -v p="$plain" -v c="$floor" -v f="$sfx" 'BEGIN {
+            printf "ratio floor%s/plain%s: %.2f (conntrack alone)\n", f, f, c / p
+            printf "ratio dsr%s/floor%s: %.2f (dsrd above the conntrack floor)\n", f, f, d / c
+        }'
+    fi
 done
 if [ "$families" = 46 ]; then
     # Per run, IPv6 over IPv4 (the runs alternate, so each pair shares
