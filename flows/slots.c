@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include "flows/slots-compact.h"
 #include "util.h"
 
 /* splitmix64's finalizer, written out rather than taken from OVS's
@@ -192,7 +194,6 @@ score_beats(struct weighted_score a, struct weighted_score b)
     return a.weight * b.neg_log > b.weight * a.neg_log;
 }
 
-/* 'usable''s indexes sorted by bucket id, for by_id(). */
 static int
 compare_ids(const void *a_, const void *b_, void *backends_)
 {
@@ -203,24 +204,45 @@ compare_ids(const void *a_, const void *b_, void *backends_)
     return a < b ? -1 : a > b;
 }
 
+static int
+compare_keys(const void *a_, const void *b_, void *backends_)
+{
+    const struct slots_backend *backends = backends_;
+    uint64_t a = backends[*(const size_t *) a_].key;
+    uint64_t b = backends[*(const size_t *) b_].key;
+
+    return a < b ? -1 : a > b;
+}
+
 static size_t *
-index_by_id(const struct slots_backend *backends, size_t n)
+sorted_index(const struct slots_backend *backends, size_t n,
+             int (*compare)(const void *, const void *, void *))
 {
     size_t *index = xmalloc((n + 1) * sizeof *index);
 
     for (size_t i = 0; i < n; i++) {
         index[i] = i;
     }
-    qsort_r(index, n, sizeof *index, compare_ids,
+    qsort_r(index, n, sizeof *index, compare,
             CONST_CAST(struct slots_backend *, backends));
     return index;
 }
 
-/* The index in 'backends' of the backend with bucket 'id', or SIZE_MAX:
- * O(log n) through 'index' from index_by_id(). */
-static size_t
-by_id(const struct slots_backend *backends, const size_t *index, size_t n,
-      uint32_t id)
+size_t *
+slots_index_by_id(const struct slots_backend *backends, size_t n)
+{
+    return sorted_index(backends, n, compare_ids);
+}
+
+size_t *
+slots_index_by_key(const struct slots_backend *backends, size_t n)
+{
+    return sorted_index(backends, n, compare_keys);
+}
+
+size_t
+slots_by_id(const struct slots_backend *backends, const size_t *index,
+            size_t n, uint32_t id)
 {
     size_t lo = 0, hi = n;
 
@@ -338,14 +360,14 @@ slots_effective(const uint32_t *base, size_t n_slots,
                 const struct slots_backend *usable, size_t n,
                 uint32_t *out)
 {
-    size_t *index = index_by_id(usable, n);
+    size_t *index = slots_index_by_id(usable, n);
     uint32_t *lost = xmalloc(n_slots * sizeof *lost);
     size_t n_lost = 0;
 
     for (size_t s = 0; s < n_slots; s++) {
         bool kept = (s && base[s] == base[s - 1]
                      ? out[s - 1] == base[s]
-                     : by_id(usable, index, n, base[s]) != SIZE_MAX);
+                     : slots_by_id(usable, index, n, base[s]) != SIZE_MAX);
         out[s] = kept ? base[s] : DSR_SLOT_NONE;
         if (!kept) {
             lost[n_lost++] = base[s];
@@ -402,18 +424,6 @@ slots_coarse_fits(const struct slots_backend *backends, size_t n)
     return fits;
 }
 
-/* Backends' indexes in the order free entries are given out: by key, so
- * that a fresh table does not depend on the order of 'backends'. */
-static int
-compare_keys(const void *a_, const void *b_, void *backends_)
-{
-    const struct slots_backend *backends = backends_;
-    uint64_t a = backends[*(const size_t *) a_].key;
-    uint64_t b = backends[*(const size_t *) b_].key;
-
-    return a < b ? -1 : a > b;
-}
-
 #define SUB (DSR_SLOTS_FINE / DSR_SLOTS)
 
 /* Whether slot 's' of a fine table holds one value in all its entries. */
@@ -434,7 +444,7 @@ slot_is_whole(const uint32_t *table, size_t s)
 struct fine {
     uint32_t *table;
     const struct slots_backend *backends;
-    const size_t *index;        /* index_by_id(). */
+    const size_t *index;        /* slots_index_by_id(). */
     size_t n;
     size_t *count, *quota;
 };
@@ -442,7 +452,7 @@ struct fine {
 static size_t
 fine_owner(const struct fine *f, uint32_t id)
 {
-    return id == DSR_SLOT_NONE ? SIZE_MAX : by_id(f->backends, f->index,
+    return id == DSR_SLOT_NONE ? SIZE_MAX : slots_by_id(f->backends, f->index,
                                                   f->n, id);
 }
 
@@ -676,7 +686,7 @@ void
 slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
                      const struct slots_backend *backends, size_t n)
 {
-    size_t *index = index_by_id(backends, n);
+    size_t *index = slots_index_by_id(backends, n);
     struct fine f = {
         .table = table, .backends = backends, .index = index, .n = n,
         .count = xcalloc(n + 1, sizeof *f.count),
@@ -694,12 +704,9 @@ slots_rebalance_fine(uint32_t table[DSR_SLOTS_FINE],
     compute_quotas(backends, n, DSR_SLOTS_FINE, f.quota);
     fine_release(&f);
 
-    size_t *by_key = xmalloc((n + 1) * sizeof *by_key);
-    for (size_t i = 0; i < n; i++) {
-        by_key[i] = i;
-    }
-    qsort_r(by_key, n, sizeof *by_key, compare_keys,
-            CONST_CAST(struct slots_backend *, backends));
+    /* Free entries go out by key, so that a fresh table does not depend
+     * on the order of 'backends'. */
+    size_t *by_key = slots_index_by_key(backends, n);
     fine_assign(&f, by_key);
     free(by_key);
     free(index);
@@ -746,7 +753,14 @@ slots_update(uint32_t **table, size_t n_slots,
         slots_rebalance(t, backends, n);
         return DSR_SLOTS;
     }
+    /* Only a table that changed is laid anew: one loaded as it was
+     * (a restart, another node's JSON) stays as it is. */
+    uint32_t *before = xmemdup(t, DSR_SLOTS_FINE * sizeof *t);
     slots_rebalance_fine(t, backends, n);
+    if (memcmp(before, t, DSR_SLOTS_FINE * sizeof *t)) {
+        slots_compact(t, backends, n);
+    }
+    free(before);
     if (fine_is_coarse(t)) {
         for (size_t s = 0; s < DSR_SLOTS; s++) {
             t[s] = t[s * sub];

@@ -85,6 +85,17 @@ void slots_effective(const uint32_t *base, size_t n_slots,
                      const struct slots_backend *usable, size_t n,
                      uint32_t *out);
 
+/* The indexes of 'backends' (n of them) in the order of their bucket
+ * ids, for slots_by_id(), or of their keys, an order every node shares.
+ * Freed by the caller. */
+size_t *slots_index_by_id(const struct slots_backend *backends, size_t n);
+size_t *slots_index_by_key(const struct slots_backend *backends, size_t n);
+
+/* The index in 'backends' of the backend with bucket 'id', or SIZE_MAX:
+ * O(log n) through 'index' from slots_index_by_id(). */
+size_t slots_by_id(const struct slots_backend *backends, const size_t *index,
+                   size_t n, uint32_t id);
+
 /* qsort()'s and bsearch()'s order of uint32_t ids (or of arrays that
  * start with one). */
 int slots_compare_ids(const void *a, const void *b);

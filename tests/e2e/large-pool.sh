@@ -15,19 +15,8 @@ FLOWS=20000
 e2e_setup large-pool 4
 # Megaflows idle for up to a minute survive between the two rounds.
 sb_vsctl set Open_vSwitch . other_config:max-idle=60000
-for h in 0 1 2 3; do
-    for j in $(seq 1 $PER_HOST); do
-        echo "addr add 10.1.$h.$j/16 dev eth0"
-    done | sb_exec "be$((h + 1))" ip -batch -
-done
+e2e_pool_config $N $PER_HOST
 sb_exec client ip addr add 10.0.0.3/24 dev eth0
-
-jq -n --arg vip "$VIP" --arg mac "$SERVICE_MAC" --argjson n $N \
-      --argjson per $PER_HOST \
-    '{bridges: [{name: "br0", mac: $mac}],
-      services: [{name: "pool", vip: $vip, protocol: "udp", port: 9,
-                  backends: [range($n) | {ip: "10.1.\(. / $per | floor).\(. % $per + 1)"}]}]}' \
-    > "$SB_DIR/dsrd.json"
 sb_start_dsrd "$SB_DIR/dsrd.json"
 # 1,000 ARP answers to learn, each reprogramming the pool's service.
 start=$SECONDS

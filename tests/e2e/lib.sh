@@ -214,6 +214,24 @@ e2e_udp_service() {
 
 # e2e_start_dsrd: writes stdin to dsrd.json, starts dsrd, and waits until
 # the bridge is in sync and no backend MAC is unresolved.
+# e2e_pool_config N PER_HOST: N backend addresses 10.1.H.J/16, PER_HOST
+# on each of the backend namespaces be1, be2, ..., and in
+# $SB_DIR/dsrd.json one UDP service "pool" (port 9) over all of them.
+e2e_pool_config() {
+    local n=$1 per=$2 h j
+    for ((h = 0; h * per < n; h++)); do
+        for ((j = 1; j <= per; j++)); do
+            echo "addr add 10.1.$h.$j/16 dev eth0"
+        done | sb_exec "be$((h + 1))" ip -batch -
+    done
+    jq -n --arg vip "$VIP" --arg mac "$SERVICE_MAC" --argjson n "$n" \
+          --argjson per "$per" \
+        '{bridges: [{name: "br0", mac: $mac}],
+          services: [{name: "pool", vip: $vip, protocol: "udp", port: 9,
+                      backends: [range($n) | {ip: "10.1.\(. / $per | floor).\(. % $per + 1)"}]}]}' \
+        > "$SB_DIR/dsrd.json"
+}
+
 e2e_start_dsrd() {
     cat > "$SB_DIR/dsrd.json"
     sb_start_dsrd "$SB_DIR/dsrd.json"
