@@ -590,8 +590,8 @@ print_costs(void)
            "runs (a sub-slot prefix each),\nand table 25's flows "
            "(pipeline-slots.c: a tree over the sub-slot's bits, 2 x\n"
            "blocks - 1 a split slot).  The middle backend goes; goals: at "
-           "most %d flows a\nbackend fresh, and %d at every step of 1,000 weight "
-           "changes.\n\n", FLOWS_PER_BACKEND, SLOTS_COMPACT_BUDGET);
+           "most %d flows a\nbackend fresh, and %d at every step of 1,000 "
+           "weight changes.\n\n", FLOWS_PER_BACKEND, SLOTS_COMPACT_BUDGET);
     printf("%5s  %-16s %6s %6s %5s %6s %7s %7s\n", "N", "table", "size",
            "runs", "max/1", "split", "blocks", "flows");
     bool pass = print_costs_at(5);

@@ -108,13 +108,7 @@ done < "$SB_DIR/by-host"
 # (ranges of entries) and reads the switch's 256 buckets and sub-slot
 # trees back as right: one reconciliation, nothing sent.
 subslot_flows=$(sb_dump_flows table=25 | wc -l)
-sb_kill_dsrd
-sb_start_dsrd "$SB_DIR/dsrd.json"
-SB_WAIT=120 sb_wait_until e2e_dsrd_ready
-n=$(sb_dsrctl coverage/read-counter ofctrl_reconcile)
-clean=$(sb_dsrctl coverage/read-counter ofctrl_reconcile_clean)
-[ "$n" = 1 ] && [ "$clean" = 1 ] \
-    || sb_fail "the restart changed the switch ($n reconciliations, $clean clean): $(grep reconciled "$SB_DIR/dsrd.log" | tail -3)"
+e2e_restart_clean 120
 echo "restart: the $subslot_flows sub-slot flows read back as right"
 
 round1=$((flows1 - flows0))

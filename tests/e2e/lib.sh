@@ -238,6 +238,21 @@ e2e_start_dsrd() {
     sb_wait_until e2e_dsrd_ready
 }
 
+# e2e_restart_clean [WAIT]: dsrd, killed (SIGKILL) and started again from
+# $SB_DIR/dsrd.json, finds the switch right: its new counters show one
+# reconciliation, which sent nothing.
+e2e_restart_clean() {
+    local n clean
+    sb_kill_dsrd
+    sb_start_dsrd "$SB_DIR/dsrd.json"
+    SB_WAIT=${1:-$SB_WAIT} sb_wait_until e2e_dsrd_ready \
+        || sb_fail "restarted dsrd: $(sb_dsrctl dsr/show)"
+    n=$(sb_dsrctl coverage/read-counter ofctrl_reconcile)
+    clean=$(sb_dsrctl coverage/read-counter ofctrl_reconcile_clean)
+    [ "$n" = 1 ] && [ "$clean" = 1 ] \
+        || sb_fail "the restart changed the switch ($n reconciliations, $clean clean): $(grep reconciled "$SB_DIR/dsrd.log" | tail -3)"
+}
+
 e2e_dsrd_ready() {
     local show
     show=$(sb_dsrctl dsr/show 2>/dev/null) || return 1

@@ -66,12 +66,6 @@ off=$(awk -v sum=$sum 'NR == FNR {w[$1] = $2; next}
 
 # The table laid anew is the service's own: saved, and found right on the
 # switch by a restarted dsrd (one reconciliation, nothing sent).
-sb_kill_dsrd
-sb_start_dsrd "$SB_DIR/dsrd.json"
-SB_WAIT=60 sb_wait_until e2e_dsrd_ready
-n=$(sb_dsrctl coverage/read-counter ofctrl_reconcile)
-clean=$(sb_dsrctl coverage/read-counter ofctrl_reconcile_clean)
-[ "$n" = 1 ] && [ "$clean" = 1 ] \
-    || sb_fail "the restart changed the switch ($n reconciliations, $clean clean)"
+e2e_restart_clean 60
 
 e2e_pass "$CHANGES weight changes of $N backends: at most $most table 25 flows, shares exact, restart clean"
