@@ -35,22 +35,29 @@ expect 200 'length == 0'
     || sb_fail "plain HTTP answered on the HTTPS port"
 
 # Slow clients: 20 connections that send half a request and stall until
-# the test releases them do not keep others from being served.
+# the test releases them do not keep others from being served, nor are
+# they closed to serve them: the answer comes while all 20 are still
+# open.  (Not a time limit: a busy machine slows the answer, and the
+# api() call's own 10 s limit catches a dsrd that waits on them.)
+# They speak TLS: plain bytes would only fail the handshake and be closed.
 for i in $(seq 1 20); do
     ip netns exec "$SB_LB" bash -c \
-        "exec 3<>/dev/tcp/127.0.0.1/9443; printf 'GET /v1/sta' >&3;
-         touch '$SB_DIR/stalled.$i';
-         until [ -e '$SB_DIR/release' ]; do sleep 0.1; done" &
+        "{ printf 'GET /v1/sta'; until [ -e '$SB_DIR/release' ]; do sleep 0.1; done; } \
+         | openssl s_client -connect 127.0.0.1:9443 -CAfile '$SB_DIR/cert.pem' \
+               -quiet -no_ign_eof > /dev/null 2>&1" &
 done
-# All 20 have sent their half request before the request that counts.
-stalled() { [ "$(find "$SB_DIR" -name 'stalled.*' | wc -l)" = 20 ]; }
-sb_wait_until stalled
+stalled_open() {
+    ip netns exec "$SB_LB" ss -Htn state established '( dport = :9443 )' | wc -l
+}
+stalled() { [ "$(stalled_open)" = 20 ]; }
+sb_wait_until stalled || sb_fail "$(stalled_open) of 20 stalled clients connected"
 start=$(date +%s%N)
 api GET /v1/status "" "${tls[@]}" -H "Authorization: Bearer s3cret-token"
 expect 200 '.bridges[0].connected'
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "answered in $ms ms beside 20 stalled connections"
-[ "$ms" -lt 2000 ] || sb_fail "stalled clients slowed the API to $ms ms"
+open=$(stalled_open)
+echo "answered in $ms ms beside 20 stalled connections, $open of them still open"
+[ "$open" = 20 ] || sb_fail "$open of the 20 stalled connections open after the answer"
 touch "$SB_DIR/release"
 wait
 
