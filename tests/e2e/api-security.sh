@@ -40,7 +40,7 @@ expect 200 'length == 0'
 # open.  (Not a time limit: a busy machine slows the answer, and the
 # api() call's own 10 s limit catches a dsrd that waits on them.)
 # They speak TLS: plain bytes would only fail the handshake and be closed.
-for i in $(seq 1 20); do
+for _ in $(seq 1 20); do
     ip netns exec "$SB_LB" bash -c \
         "{ printf 'GET /v1/sta'; until [ -e '$SB_DIR/release' ]; do sleep 0.1; done; } \
          | openssl s_client -connect 127.0.0.1:9443 -CAfile '$SB_DIR/cert.pem' \

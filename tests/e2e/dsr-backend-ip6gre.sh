@@ -137,4 +137,27 @@ dsrb 0 remove "$V6" --mode gre
 ! ip -n "$SB_ID-be" link show dev "$dev" > /dev/null 2>&1 || sb_fail "$dev left without VIPs"
 dsrb 1 check "$V6" gre6
 dsrb_says "problem: device $dev does not exist: run \`dsr-backend setup $V6 --mode gre6 --local BACKEND_IP\`"
-echo "PASS: dsr-backend gre over IPv6: ip6gre device, checks, GRE-in-IPv6 from OVS for IPv4 and IPv6 VIPs"
+echo "== at boot: what the persisted unit runs"
+# This VM has no systemd: run the unit's ExecStart with its
+# EnvironmentFile's values, split on blanks as systemd splits an unbraced
+# $VAR, on a kernel where the device does not exist yet, with the module
+# the unit's modules-load.d file names.  (dsr-backend.sh has systemd
+# verify the unit itself.)
+dsrb 0 setup "$V4" "$V6" --mode gre --local "$BE6" --persist-only
+! ip -n "$SB_ID-be" link show dev "$dev" > /dev/null 2>&1 || sb_fail "--persist-only made $dev"
+etc=$DSR_BACKEND_ROOT/etc
+grep -x ip6_gre "$etc/modules-load.d/dsr-backend.conf" \
+    || sb_fail "modules-load.d: $(cat "$etc/modules-load.d/dsr-backend.conf")"
+value() { sed -n "s/^$1=//p" "$etc/dsr-backend/gre6.conf"; }
+args=$(sed -n 's/^ExecStart=[^ ]* //p' "$etc/systemd/system/dsr-backend@.service" \
+       | sed "s/%i/gre6/; s|\\\$VIPS|$(value VIPS)|; s|\\\$OPTS|$(value OPTS)|")
+echo "ExecStart: dsr-backend $args"
+case "$args" in *'$'*|'') sb_fail "unit's ExecStart not understood: $args" ;; esac
+# shellcheck disable=SC2086
+dsrb 0 $args
+dsrb 0 check "$V4" "$V6" gre6
+dsrb_says "ok: $dev is an ip6gre device, local $BE6, remote any" "all good"
+for url in "http://$V4/" "http://[$V6]/"; do
+    sb_wait_until answers "$url" || sb_fail "$url: no answer after the boot's setup"
+done
+echo "PASS: dsr-backend gre over IPv6: ip6gre device, checks, GRE-in-IPv6 from OVS for IPv4 and IPv6 VIPs, the persisted unit's setup"
