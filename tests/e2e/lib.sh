@@ -12,6 +12,8 @@
 #   e2e_web_service N [JQ...]   dsrd with a service "web" over be1..beN
 #   e2e_udp_service N           UDP servers and a service "dns" over them
 #   e2e_start_dsrd < CONFIG     dsrd with any config, ready when it returns
+#   e2e_pool_config N PER_HOST  N backend addresses on be1.., a UDP "pool"
+#   e2e_restart_clean [WAIT]    dsrd SIGKILLed and restarted sends nothing
 #   e2e_curl URL... / e2e_count NAME < ANSWERS
 #   e2e_expect_spread LOG PORT MIN BACKEND... < ANSWERS
 #                               each backend answered, saw only the client
