@@ -352,6 +352,7 @@ lay_rests(const struct census *c, struct split_slot *ss, size_t n)
         struct rest *r = &rests[k];
         while (r->count) {
             size_t home = roomiest_home(c, ss, n, r->i);
+            ovs_assert(home != SIZE_MAX);
             r->count -= put_piece(&ss[home], c, r->i, r->count);
         }
     }

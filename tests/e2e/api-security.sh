@@ -40,11 +40,14 @@ expect 200 'length == 0'
 # open.  (Not a time limit: a busy machine slows the answer, and the
 # api() call's own 10 s limit catches a dsrd that waits on them.)
 # They speak TLS: plain bytes would only fail the handshake and be closed.
+# Each holds until the test drops its lock on $SB_DIR/release.
+exec 5> "$SB_DIR/release"
+flock -x 5
 for _ in $(seq 1 20); do
     ip netns exec "$SB_LB" bash -c \
-        "{ printf 'GET /v1/sta'; until [ -e '$SB_DIR/release' ]; do sleep 0.1; done; } \
+        "{ printf 'GET /v1/sta'; flock -s '$SB_DIR/release' true; } \
          | openssl s_client -connect 127.0.0.1:9443 -CAfile '$SB_DIR/cert.pem' \
-               -quiet -no_ign_eof > /dev/null 2>&1" &
+               -quiet -no_ign_eof > /dev/null 2>&1" 5>&- &
 done
 stalled_open() {
     ip netns exec "$SB_LB" ss -Htn state established '( dport = :9443 )' | wc -l
@@ -58,7 +61,8 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 open=$(stalled_open)
 echo "answered in $ms ms beside 20 stalled connections, $open of them still open"
 [ "$open" = 20 ] || sb_fail "$open of the 20 stalled connections open after the answer"
-touch "$SB_DIR/release"
+flock -u 5
+exec 5>&-
 wait
 
 # Only loopback by default: a dsrd without --api listens on 127.0.0.1.
