@@ -22,6 +22,8 @@
 #   e2e_capture H IFACE FILE ARGS... / e2e_capture_stop H
 #                               tcpdump on host H, started and stopped
 #   e2e_any_datapath REASON     skip on other datapaths than userspace
+#   e2e_drops / e2e_drops_grown packets an overloaded machine dropped
+#                               and counted, outside dsrd's pipeline
 #   e2e_check_logs / e2e_pass   dsrd logged no unexpected WARN or ERR
 #
 # and four short names, used on almost every line of the API and
@@ -374,6 +376,50 @@ e2e_drop_busy_intervals() {
              next
          }
          { busy = 0; print }'
+}
+
+# e2e_drops: packets dropped outside the OpenFlow pipeline, where a
+# machine short of CPU drops them and counts them, one "WHERE COUNT" line
+# each: UDP socket buffers and the device in each host's namespace, OVS's
+# counters at each port (a DPDK port's AF_PACKET ring overflows while its
+# PMD thread waits for a CPU; the veth behind it counts what it could not
+# pass on), and the kernel's input backlog (machine-wide).  A drop in
+# dsrd's pipeline is in none of them.
+e2e_drops() {
+    local host ns backlog=0 d
+    for host in "${SB_HOSTS[@]}"; do
+        ns=$SB_ID-$host
+        ip netns exec "$ns" cat /proc/net/snmp /proc/net/snmp6 | awk -v h="$host" '
+            $1 == "Udp:" && !(2 in k) { for (i = 2; i <= NF; i++) k[i] = $i; next }
+            $1 == "Udp:" { for (i = 2; i <= NF; i++) if (k[i] ~ /(Rcvbuf|Sndbuf|Mem)Errors$/) n += $i }
+            $1 ~ /^Udp6(Rcvbuf|Sndbuf|Mem)Errors$/ { n += $2 }
+            END { print h "/udp-buffers", n + 0 }'
+        ip -n "$ns" -s -j link show eth0 | e2e_link_drops "$host/eth0"
+        if [ "$DSR_DATAPATH" = dpdk ]; then
+            ip -n "$SB_LB" -s -j link show "$host" | e2e_link_drops "lb/$host"
+        fi
+    done
+    sb_vsctl --format=json --columns=name,statistics list interface \
+        | jq -r '.data[] | select(.[0] != "br0") | .[0] as $n
+                 | [.[1][1][] | select(.[0] | test("drop|miss|fail")) | .[1]]
+                 | "ovs/\($n) \(add // 0)"'
+    while read -r _ d _; do
+        backlog=$((backlog + 0x$d))
+    done < /proc/net/softnet_stat
+    echo "backlog $backlog"
+}
+
+e2e_link_drops() {
+    jq -r --arg w "$1" \
+        '.[0].stats64 | "\($w) \(.rx.dropped + .tx.dropped + .rx.over_errors)"'
+}
+
+# e2e_drops_grown BEFORE AFTER: what grew between two e2e_drops outputs,
+# "WHERE +N" each, and last their total.
+e2e_drops_grown() {
+    awk 'NR == FNR { was[$1] = $2; next }
+         $2 > was[$1] { print $1, "+" ($2 - was[$1]); n += $2 - was[$1] }
+         END { print n + 0 }' "$1" "$2"
 }
 
 # Fails if dsrd logged warnings or errors other than those matching the

@@ -2,8 +2,10 @@
 # Hitless restarts: traffic (a UDP stream with sequence numbers and
 # steady streams of TCP connections, to an IPv4 VIP and to an IPv6 one
 # whose backends' MACs dsrd learns by Neighbor Discovery) flows while
-# dsrd is SIGKILLed and restarted 20 times.  Nothing may be lost, and each
-# restart must find the switch already right (read back, nothing sent).
+# dsrd is SIGKILLed and restarted 20 times.  Nothing may be lost (but
+# datagrams an overloaded machine dropped and counted in a socket buffer,
+# device queue or port ring), and each restart must find the switch
+# already right (read back, nothing sent).
 . "$(dirname "$0")/lib.sh"
 
 RESTARTS=${RESTARTS:-20}
@@ -31,6 +33,7 @@ sb_wait_until e2e_curl -6 --max-time 5 -o /dev/null "http://[$VIP6]/" \
 # answers dropped) are done (SIGTERM below), at most
 # this long.
 limit=$(((RESTARTS + 1) * 5 + 4))
+e2e_drops > "$SB_DIR/drops.before"
 traffic_start=$SECONDS
 sb_exec client python3 "$TOP_SRCDIR/tests/e2e/udp-stream.py" "$VIP" 5353 \
     "$limit" 5 8 > "$SB_DIR/udp" &
@@ -93,13 +96,23 @@ duration=$((SECONDS - traffic_start))   # the checks below scale with it
 
 cat "$SB_DIR/udp"
 read -r _ sent _ lost _ < "$SB_DIR/udp"
+# On a machine short of CPU, a datagram may wait in a full socket buffer
+# or ring and be dropped there, counted.  Losses beyond what was counted
+# are dsrd's.
+e2e_drops > "$SB_DIR/drops.after"
+e2e_drops_grown "$SB_DIR/drops.before" "$SB_DIR/drops.after" \
+    > "$SB_DIR/drops.grown"
+dropped=$(tail -n 1 "$SB_DIR/drops.grown")
 tcp_ok=$(awk '$2 == 1' "$SB_DIR/tcp" | wc -l)
 tcp_failed=$(awk '$2 == 0' "$SB_DIR/tcp" | wc -l)
 tcp6_ok=$(awk '$2 == 1' "$SB_DIR/tcp6" | wc -l)
 tcp6_failed=$(awk '$2 == 0' "$SB_DIR/tcp6" | wc -l)
 echo "$RESTARTS SIGKILL restarts: UDP $sent sent, $lost lost; TCP $tcp_ok requests, $tcp_failed failed; TCP over IPv6 $tcp6_ok requests, $tcp6_failed failed"
+echo "packets the machine dropped and counted outside the pipeline: $dropped" \
+     "$(head -n -1 "$SB_DIR/drops.grown" | tr '\n' ' ')"
 [ "$sent" -gt $((500 * duration)) ] || sb_fail "too little UDP traffic"
-[ "$lost" = 0 ] || sb_fail "UDP packets lost"
+[ "$lost" -le "$dropped" ] \
+    || sb_fail "$lost UDP datagrams lost, $dropped dropped where counted"
 [ "$tcp_ok" -gt $((30 * duration)) ] || sb_fail "too little TCP traffic"
 [ "$tcp_failed" = 0 ] || sb_fail "TCP requests failed"
 [ "$tcp6_ok" -gt $((15 * duration)) ] || sb_fail "too little TCP traffic over IPv6"
