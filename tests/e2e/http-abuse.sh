@@ -2,12 +2,16 @@
 # Hostile HTTP clients against the API: slow clients dribbling a request
 # head, 10,000 idle connections from one address and from 200, heads and
 # bodies far over the limits, invalid UTF-8 in bodies and paths.  Through
-# each, a normal client gets every answer within a second, and its writes
-# still reach OVS.
+# each, a normal client gets every answer before an abuser's connection
+# would time out, about as fast as without the abuse, and its writes still
+# reach OVS.
 . "$(dirname "$0")/lib.sh"
 
 N_IDLE=10000
-MAX_MS=1000
+# How much slower the normal client may be under abuse than without it,
+# in the same run: its total time for the same requests.  A client served
+# only once an abuser is cut off waits for the request timeout (3 s) each.
+MAX_RATIO=5
 ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" -lt $((N_IDLE + 100)) ]; then
     echo "SKIP: needs $((N_IDLE + 100)) open files, the hard limit is $(ulimit -Hn)"
@@ -25,30 +29,44 @@ EOC
 E2E_EXPECTED_LOG='limits\.max_api_connections'
 
 # normal_client LABEL: rounds of GET /v1/status and a PATCH that changes a
-# backend's weight, while the abuse runs; each answer within MAX_MS, and
-# the backend's share of the slots in OVS's group afterwards.
+# backend's weight, while the abuse runs, and the backend's share of the
+# slots in OVS's group afterwards.  Each answer must come before the
+# request timeout, and all of them within MAX_RATIO times what they took
+# without abuse (the first call, whose total is the baseline).
 weight=100
+baseline_ms=
 normal_client() {
-    local label=$1 worst=0 n=0 round t0 ms
+    local label=$1 worst=0 total=0 n=0 round ms
     for round in 1 2 3 4 5; do
-        t0=$(date +%s%N)
-        api GET /v1/status
-        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        ms=$(timed_api GET /v1/status)
         expect 200 '.bridges[0].connected'
-        [ "$ms" -gt "$worst" ] && worst=$ms
+        worst=$((ms > worst ? ms : worst)) total=$((total + ms))
         weight=$((weight == 300 ? 100 : 300))   # 128 or 192 of 256 slots
-        t0=$(date +%s%N)
-        api PATCH /v1/services/web/backends/10.0.0.11 "{\"weight\": $weight}"
-        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        ms=$(timed_api PATCH /v1/services/web/backends/10.0.0.11 \
+                 "{\"weight\": $weight}")
         expect 200 ".weight == $weight"
-        [ "$ms" -gt "$worst" ] && worst=$ms
+        worst=$((ms > worst ? ms : worst)) total=$((total + ms))
         sb_has_share 1 10.0.0.11 "$weight" $((weight + 100)) \
             || sb_fail "weight $weight did not reach OVS"
         n=$((n + 2))
     done
-    echo "normal client under $label: worst $worst ms over $n requests"
-    [ "$worst" -lt "$MAX_MS" ] \
-        || sb_fail "under $label an answer took $worst ms"
+    baseline_ms=${baseline_ms:-$((total > 0 ? total : 1))}
+    echo "normal client under $label: $total ms for $n requests" \
+         "($(awk "BEGIN {printf \"%.2f\", $total / $baseline_ms}") of" \
+         "the baseline), worst $worst ms"
+    [ "$worst" -lt 3000 ] \
+        || sb_fail "under $label an answer took $worst ms: the request timeout"
+    [ "$total" -le $((MAX_RATIO * baseline_ms)) ] \
+        || sb_fail "under $label the requests took $total ms," \
+                   "over $MAX_RATIO times the $baseline_ms ms without abuse"
+}
+
+# timed_api ARGS...: api ARGS..., printing how many milliseconds it took.
+timed_api() {
+    local t0
+    t0=$(date +%s%N)
+    api "$@"
+    echo $(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
 # abuse_start MODE N SECONDS ADDR...: starts http-abuse.py in the load
@@ -111,6 +129,8 @@ addresses() {
     local prefix=$1 n=$2 i
     for i in $(seq 1 "$n"); do echo "$prefix.$i"; done
 }
+
+normal_client "nothing (the baseline)"
 
 # Slow clients are cut off once their request head is late (3 s here).
 abuse "200 slowloris clients" slowloris 200 10 $(addresses 127.0.2 4)
