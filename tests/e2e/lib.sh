@@ -380,11 +380,12 @@ e2e_drop_busy_intervals() {
 
 # e2e_drops: packets dropped outside the OpenFlow pipeline, where a
 # machine short of CPU drops them and counts them, one "WHERE COUNT" line
-# each: UDP socket buffers and the device in each host's namespace, OVS's
-# counters at each port (a DPDK port's AF_PACKET ring overflows while its
-# PMD thread waits for a CPU; the veth behind it counts what it could not
-# pass on), and the kernel's input backlog (machine-wide).  A drop in
-# dsrd's pipeline is in none of them.
+# each: UDP socket buffers and the device in each host's namespace,
+# ovs-vswitchd's packet sockets, OVS's counters at each port (a DPDK
+# port's AF_PACKET ring overflows while its PMD thread waits for a CPU;
+# the veth behind it counts what it could not pass on), and the kernel's
+# input backlog (machine-wide).  A drop in dsrd's pipeline is in none of
+# them.
 e2e_drops() {
     local host ns backlog=0 d
     for host in "${SB_HOSTS[@]}"; do
@@ -399,6 +400,11 @@ e2e_drops() {
             ip -n "$SB_LB" -s -j link show "$host" | e2e_link_drops "lb/$host"
         fi
     done
+    # ovs-vswitchd reads each port through an AF_PACKET socket; one that
+    # waits for a CPU overflows its socket's buffer.
+    ip netns exec "$SB_LB" ss -0 -n -m -H | awk '
+        match($0, /,d[0-9]+\)/) { n += substr($0, RSTART + 2, RLENGTH - 3) }
+        END { print "ovs/packet-sockets", n + 0 }'
     sb_vsctl --format=json --columns=name,statistics list interface \
         | jq -r '.data[] | select(.[0] != "br0") | .[0] as $n
                  | [.[1][1][] | select(.[0] | test("drop|miss|fail")) | .[1]]

@@ -96,9 +96,10 @@ duration=$((SECONDS - traffic_start))   # the checks below scale with it
 
 cat "$SB_DIR/udp"
 read -r _ sent _ lost _ < "$SB_DIR/udp"
-# On a machine short of CPU, a datagram may wait in a full socket buffer
-# or ring and be dropped there, counted.  Losses beyond what was counted
-# are dsrd's.
+# On a machine short of CPU, a packet may wait in a full socket buffer or
+# ring and be dropped there, counted: a lost datagram, or a request that
+# timed out after its SYN was dropped.  Losses beyond what was counted are
+# dsrd's, and so is any request reset or answered wrong.
 e2e_drops > "$SB_DIR/drops.after"
 e2e_drops_grown "$SB_DIR/drops.before" "$SB_DIR/drops.after" \
     > "$SB_DIR/drops.grown"
@@ -107,16 +108,18 @@ tcp_ok=$(awk '$2 == 1' "$SB_DIR/tcp" | wc -l)
 tcp_failed=$(awk '$2 == 0' "$SB_DIR/tcp" | wc -l)
 tcp6_ok=$(awk '$2 == 1' "$SB_DIR/tcp6" | wc -l)
 tcp6_failed=$(awk '$2 == 0' "$SB_DIR/tcp6" | wc -l)
+timeouts=$(cat "$SB_DIR/tcp" "$SB_DIR/tcp6" | awk '$3 == "timeout"' | wc -l)
+broken=$(cat "$SB_DIR/tcp" "$SB_DIR/tcp6" | awk '$2 == 0 && $3 != "timeout"')
 echo "$RESTARTS SIGKILL restarts: UDP $sent sent, $lost lost; TCP $tcp_ok requests, $tcp_failed failed; TCP over IPv6 $tcp6_ok requests, $tcp6_failed failed"
 echo "packets the machine dropped and counted outside the pipeline: $dropped" \
      "$(head -n -1 "$SB_DIR/drops.grown" | tr '\n' ' ')"
 [ "$sent" -gt $((500 * duration)) ] || sb_fail "too little UDP traffic"
-[ "$lost" -le "$dropped" ] \
-    || sb_fail "$lost UDP datagrams lost, $dropped dropped where counted"
 [ "$tcp_ok" -gt $((30 * duration)) ] || sb_fail "too little TCP traffic"
-[ "$tcp_failed" = 0 ] || sb_fail "TCP requests failed"
 [ "$tcp6_ok" -gt $((15 * duration)) ] || sb_fail "too little TCP traffic over IPv6"
-[ "$tcp6_failed" = 0 ] || sb_fail "TCP requests over IPv6 failed"
+[ -z "$broken" ] || sb_fail "TCP requests broken: $broken"
+[ $((lost + timeouts)) -le "$dropped" ] \
+    || sb_fail "$lost UDP datagrams lost and $timeouts TCP requests timed" \
+               "out, $dropped packets dropped where counted"
 echo "$right of $RESTARTS restarts found the switch right and sent nothing"
 [ "$right" = "$RESTARTS" ] || sb_fail "a restart changed the switch: $(grep reconciled "$SB_DIR/dsrd.log" | tail -3)"
 
