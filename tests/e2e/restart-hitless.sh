@@ -2,10 +2,11 @@
 # Hitless restarts: traffic (a UDP stream with sequence numbers and
 # steady streams of TCP connections, to an IPv4 VIP and to an IPv6 one
 # whose backends' MACs dsrd learns by Neighbor Discovery) flows while
-# dsrd is SIGKILLed and restarted 20 times.  Nothing may be lost (but
-# datagrams an overloaded machine dropped and counted in a socket buffer,
-# device queue or port ring), and each restart must find the switch
-# already right (read back, nothing sent).
+# dsrd is SIGKILLed and restarted 20 times.  Nothing may be lost but
+# what an overloaded machine dropped and counted in a socket buffer,
+# device queue or port ring (a datagram, or a SYN, whose request then
+# timed out), and each restart must find the switch already right (read
+# back, nothing sent).
 . "$(dirname "$0")/lib.sh"
 
 RESTARTS=${RESTARTS:-20}
