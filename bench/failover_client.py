@@ -3,9 +3,10 @@
 a new hash) every PERIOD milliseconds for DURATION seconds, whatever the
 earlier ones are doing, and prints one line per request: "START_TIME OK
 HOW" (wall-clock seconds, 1 or 0, and "answered", "timeout" when no
-answer came within TIMEOUT, or the error that ended it, "reset" say).  Starting at a fixed rate, even while
-requests hang on a dead backend, makes the last failed start mark when
-new connections stopped going to it.  SIGTERM ends it early (the requests
+answer came within TIMEOUT, or the error that ended it, "reset" say).
+Starting at a fixed rate, even while requests hang on a dead backend,
+makes the last failed start mark when new connections stopped going to
+it.  SIGTERM ends it early (the requests
 under way finish, and it prints as usual).
 
 usage: failover_client.py VIP DURATION TIMEOUT PERIOD_MS
