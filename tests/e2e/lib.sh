@@ -380,12 +380,12 @@ e2e_drop_busy_intervals() {
 
 # e2e_drops: packets dropped outside the OpenFlow pipeline, where a
 # machine short of CPU drops them and counts them, one "WHERE COUNT" line
-# each: UDP socket buffers and the device in each host's namespace,
-# ovs-vswitchd's packet sockets, OVS's counters at each port (a DPDK
-# port's AF_PACKET ring overflows while its PMD thread waits for a CPU;
-# the veth behind it counts what it could not pass on), and the kernel's
-# input backlog (machine-wide).  A drop in dsrd's pipeline is in none of
-# them.
+# each: UDP socket buffers, TCP listen and socket queues and the device in
+# each host's namespace, ovs-vswitchd's packet sockets, OVS's counters at
+# each port (a DPDK port's AF_PACKET ring overflows while its PMD thread
+# waits for a CPU; the veth behind it counts what it could not pass on),
+# and the kernel's input backlog (machine-wide).  A drop in dsrd's
+# pipeline is in none of them.
 e2e_drops() {
     local host ns backlog=0 d
     for host in "${SB_HOSTS[@]}"; do
@@ -395,6 +395,13 @@ e2e_drops() {
             $1 == "Udp:" { for (i = 2; i <= NF; i++) if (k[i] ~ /(Rcvbuf|Sndbuf|Mem)Errors$/) n += $i }
             $1 ~ /^Udp6(Rcvbuf|Sndbuf|Mem)Errors$/ { n += $2 }
             END { print h "/udp-buffers", n + 0 }'
+        # A SYN that finds a listener's accept queue full (a starved
+        # server) or a segment that finds its socket busy is dropped here.
+        ip netns exec "$ns" cat /proc/net/netstat | awk -v h="$host" '
+            $1 == "TcpExt:" && !(2 in k) { for (i = 2; i <= NF; i++) k[i] = $i; next }
+            $1 == "TcpExt:" { for (i = 2; i <= NF; i++)
+                                  if (k[i] ~ /^(ListenDrops|TCPBacklogDrop|TCPReqQFullDrop|TCPRcvQDrop)$/) n += $i }
+            END { print h "/tcp-queues", n + 0 }'
         ip -n "$ns" -s -j link show eth0 | e2e_link_drops "$host/eth0"
         if [ "$DSR_DATAPATH" = dpdk ]; then
             ip -n "$SB_LB" -s -j link show "$host" | e2e_link_drops "lb/$host"
