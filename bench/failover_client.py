@@ -36,7 +36,8 @@ async def exchange(loop, sock, vip):
 
 def total_retransmits(sock):
     try:
-        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO,
+                              TCPI_TOTAL_RETRANS + 4)
         return struct.unpack_from("I", info, TCPI_TOTAL_RETRANS)[0]
     except (OSError, struct.error):
         return -1

@@ -390,18 +390,20 @@ e2e_drops() {
     local host ns backlog=0 d
     for host in "${SB_HOSTS[@]}"; do
         ns=$SB_ID-$host
-        ip netns exec "$ns" cat /proc/net/snmp /proc/net/snmp6 | awk -v h="$host" '
-            $1 == "Udp:" && !(2 in k) { for (i = 2; i <= NF; i++) k[i] = $i; next }
-            $1 == "Udp:" { for (i = 2; i <= NF; i++) if (k[i] ~ /(Rcvbuf|Sndbuf|Mem)Errors$/) n += $i }
-            $1 ~ /^Udp6(Rcvbuf|Sndbuf|Mem)Errors$/ { n += $2 }
-            END { print h "/udp-buffers", n + 0 }'
-        # A SYN that finds a listener's accept queue full (a starved
-        # server) or a segment that finds its socket busy is dropped here.
-        ip netns exec "$ns" cat /proc/net/netstat | awk -v h="$host" '
-            $1 == "TcpExt:" && !(2 in k) { for (i = 2; i <= NF; i++) k[i] = $i; next }
+        # A datagram that finds its socket's buffer full, a SYN that finds
+        # a listener's accept queue full (a starved server) or a segment
+        # that finds its socket busy is dropped here.  snmp and netstat
+        # each give a line of names, then a line of values.
+        ip netns exec "$ns" cat /proc/net/snmp /proc/net/snmp6 \
+                /proc/net/netstat | awk -v h="$host" '
+            $1 ~ /^(Udp|TcpExt):$/ && !($1 in named) {
+                named[$1]; for (i = 2; i <= NF; i++) k[$1, i] = $i; next }
+            $1 == "Udp:" { for (i = 2; i <= NF; i++)
+                               if (k[$1, i] ~ /(Rcvbuf|Sndbuf|Mem)Errors$/) udp += $i }
+            $1 ~ /^Udp6(Rcvbuf|Sndbuf|Mem)Errors$/ { udp += $2 }
             $1 == "TcpExt:" { for (i = 2; i <= NF; i++)
-                                  if (k[i] ~ /^(ListenDrops|TCPBacklogDrop|TCPReqQFullDrop|TCPRcvQDrop)$/) n += $i }
-            END { print h "/tcp-queues", n + 0 }'
+                                  if (k[$1, i] ~ /^(ListenDrops|TCPBacklogDrop|TCPReqQFullDrop|TCPRcvQDrop)$/) tcp += $i }
+            END { print h "/udp-buffers", udp + 0; print h "/tcp-queues", tcp + 0 }'
         ip -n "$ns" -s -j link show eth0 | e2e_link_drops "$host/eth0"
         if [ "$DSR_DATAPATH" = dpdk ]; then
             ip -n "$SB_LB" -s -j link show "$host" | e2e_link_drops "lb/$host"
