@@ -565,10 +565,25 @@ run_connection(struct lb_bridge *br)
     br->n_unresolved = br->neighbors.n_unresolved;
 }
 
+/* Programs the services whose configuration or health changed, and sends
+ * what that changed to the switch. */
+static void
+program_dirty_services(struct lb_bridge *br)
+{
+    struct hmapx_node *node;
+
+    HMAPX_FOR_EACH (node, &br->dirty_services) {
+        program_service(br->lb, br, node->data);
+    }
+    hmapx_clear(&br->dirty_services);
+    lb_reactions_note_programmed(br);
+    ofctrl_run(br->ofctrl);
+    lb_reactions_record(br);
+}
+
 static void
 run_bridge(struct lb_bridge *br)
 {
-    struct hmapx_node *node;
     struct lb_vip *vip;
 
     ofctrl_set_group_limit(br->ofctrl, br->lb->cfg->next_service_id - 1);
@@ -598,14 +613,7 @@ run_bridge(struct lb_bridge *br)
     if (ports_changed || ipip_changed || routes_changed) {
         mark_services_dirty(br, true);
     }
-    HMAPX_FOR_EACH (node, &br->dirty_services) {
-        program_service(br->lb, br, node->data);
-    }
-    hmapx_clear(&br->dirty_services);
-    lb_reactions_note_programmed(br);
-    /* Sends what this pass programmed. */
-    ofctrl_run(br->ofctrl);
-    lb_reactions_record(br);
+    program_dirty_services(br);
 
     /* Announce only once the ARP responder is on the switch. */
     if (br->any_to_announce && ofctrl_is_synced(br->ofctrl)) {
@@ -651,11 +659,21 @@ lb_run(struct lb *lb)
 {
     struct lb_bridge *br;
 
-    if (ready_for_probes(lb)) {
-        health_run(lb->health);
-    }
+    /* The bridges first: a DSR-path probe's answer already waiting in a
+     * bridge's connection must count before health_run() finds the
+     * probe's deadline passed, or a dsrd that was itself late (a stall,
+     * a long pass) takes healthy backends down. */
     HMAP_FOR_EACH (br, node, &lb->bridges) {
         run_bridge(br);
+    }
+    if (ready_for_probes(lb)) {
+        health_run(lb->health);
+        /* What the probes decided goes out in this pass, not the next. */
+        HMAP_FOR_EACH (br, node, &lb->bridges) {
+            if (!hmapx_is_empty(&br->dirty_services)) {
+                program_dirty_services(br);
+            }
+        }
     }
 }
 
