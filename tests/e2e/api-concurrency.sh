@@ -44,7 +44,8 @@ expect 200 ".weight == $((1 + writers * increments))"
 # 101 against 101: half the slots each.
 sb_has_share 1 10.0.0.11 $((1 + writers * increments)) 202 \
     || sb_fail "OVS does not have the final weight"
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+# Gone before the next one starts, or that one finds the pidfile taken.
+sb_kill_dsrd
 sb_start_dsrd ""
 sb_wait_until api GET /v1/services/web/backends/10.0.0.11
 expect 200 ".weight == $((1 + writers * increments))"

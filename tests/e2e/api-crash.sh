@@ -17,7 +17,7 @@ ip netns exec "$SB_LB" python3 "$TOP_SRCDIR/tests/e2e/api-writer.py" \
     http://127.0.0.1:9180 1000 4 "$SB_DIR/writes" &
 writer=$!
 SB_WAIT=60 sb_wait_until sh -c "[ \$(wc -l < '$SB_DIR/writes') -ge $at ]"
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 wait "$writer"
 acked=$(awk '$3 ~ /^2/' "$SB_DIR/writes" | wc -l)
 cut=$(awk '$3 == "error"' "$SB_DIR/writes" | wc -l)

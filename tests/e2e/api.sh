@@ -175,7 +175,7 @@ expect 200 '.bridges[0].connected' \
 api GET /v1/config
 cp "$SB_DIR/body" "$SB_DIR/config.before"
 flows_before=$(sb_dump_flows)
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 rm -f "$SB_DIR/dsrd.json"
 E2E_EXPECTED_LOG='.'   # a log from the killed process is not checked
 sb_start_dsrd ""

@@ -67,7 +67,7 @@ cat "$SB_DIR/out"
 
 # SIGKILL: the trail comes back from the journal; a clean restart after
 # that moves it to the audit file, once.
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 sb_start_dsrd ""
 sb_wait_until api GET /v1/status "" "${alice[@]}"
 check_trail

@@ -71,12 +71,12 @@ sb_wait_until in_table6 || sb_fail "IPv6 VIP not announced again"
 
 # SIGKILL leaves the routes; the next dsrd keeps them (no flap) and
 # "dsrd --withdraw" removes both families'.
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 in_table6 || sb_fail "SIGKILL took the route (test premise)"
 sb_start_dsrd ""
 sb_wait_until e2e_dsrd_ready
 in_table6 || sb_fail "a new dsrd withdrew the route a killed one left"
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 ip netns exec "$SB_LB" "$DSRD" --withdraw || sb_fail "dsrd --withdraw failed"
 not_in_table6 || sb_fail "dsrd --withdraw left the IPv6 route"
 ! in_table4 || sb_fail "dsrd --withdraw left the IPv4 route"

@@ -109,7 +109,7 @@ sb_wait_until unrouted || sb_fail "router kept the route after SIGTERM"
 # takes it away.
 sb_start_dsrd ""
 sb_wait_until in_table || sb_fail "not announced after a restart"
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 in_table || sb_fail "SIGKILL took the route (test premise)"
 ip netns exec "$SB_LB" "$DSRD" --withdraw || sb_fail "dsrd --withdraw failed"
 not_in_table || sb_fail "dsrd --withdraw left the route"

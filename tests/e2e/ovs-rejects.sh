@@ -32,7 +32,7 @@ sb_has_share 1 10.0.0.12 40 140 || sb_fail "a later change did not reach OVS"
 
 # The refused change is not in the state either: a restart from it does
 # not bring the service back.
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 sb_start_dsrd ""
 sb_wait_until e2e_dsrd_ready
 api GET /v1/services/dns

@@ -139,7 +139,7 @@ api POST /v1/services '{"name": "tmp", "vip": "10.0.0.150", "protocol": "tcp", "
 expect 201 '.id == 4'
 api DELETE /v1/services/tmp
 expect 204
-kill -9 "$(cat "$SB_DIR/dsrd.pid")"
+sb_kill_dsrd
 sb_ofctl add-group br0 "group_id=4,type=select,selection_method=hash,fields(ip_src),bucket=bucket_id:0,actions=drop"
 sb_ofctl add-flow br0 "cookie=0xd501000000000004,priority=200,tcp,nw_dst=10.0.0.150,tp_dst=81,actions=group:4"
 sb_ofctl add-flow br0 "cookie=0x1234,priority=50,udp,tp_dst=9,actions=drop"
