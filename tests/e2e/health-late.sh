@@ -24,6 +24,8 @@ counter() { sb_dsrctl coverage/read-counter "$1"; }
 counter_beyond() { [ "$(counter "$1")" -gt "$2" ]; }
 answers() { sb_flow_packets "tcp,nw_dst=10.0.0.250"; }
 answers_beyond() { [ "$(answers)" -gt "$1" ]; }
+now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+past() { [ "$(now_ms)" -gt "$1" ]; }
 
 # Probes answered through the DSR path before any stall.
 sb_wait_until counter_beyond health_dsr_probe 2 \
@@ -42,13 +44,14 @@ for round in $(seq 1 $rounds); do
     kill -STOP "$vswitchd"
     sb_wait_until counter_beyond health_dsr_probe "$sent" \
         || { kill -CONT "$vswitchd"; sb_fail "round $round: no probe sent"; }
+    deadline=$(( $(now_ms) + timeout_ms ))  # the probe's, or later
     kill -STOP "$dsrd"
     kill -CONT "$vswitchd"
     # The backend answered it: the SYN-ACK went to dsrd, which sleeps.
     sb_wait_until answers_beyond "$seen" \
         || { kill -CONT "$dsrd"; sb_fail "round $round: the probe was not answered"; }
     # The stall under test: dsrd wakes after the probe's deadline.
-    sleep 1     # twice timeout_ms
+    sb_wait_until past "$deadline"
     kill -CONT "$dsrd"
     # That probe and a later one judged.
     sb_wait_until counter_beyond health_probe "$((done_ + 1))" \
