@@ -22,9 +22,10 @@
 
 VLOG_DEFINE_THIS_MODULE(health);
 
-/* Probes started, and backends that came up or went down
+/* Probes started and ended, and backends that came up or went down
  * (ovs-appctl -t dsrd coverage/show). */
 COVERAGE_DEFINE(health_probe);
+COVERAGE_DEFINE(health_probe_ended);
 COVERAGE_DEFINE(health_up);
 COVERAGE_DEFINE(health_down);
 
@@ -161,6 +162,7 @@ stop_probe(struct health *h, struct target *t)
         t->probe = NULL;
         ovs_list_remove(&t->list_node);
         h->n_in_flight--;
+        COVERAGE_INC(health_probe_ended);
     }
     dsr_path_stop(&h->dsr_ports, &t->dsr);
 }
