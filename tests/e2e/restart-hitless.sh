@@ -119,6 +119,10 @@ broken=$(cat "$SB_DIR/tcp" "$SB_DIR/tcp6" \
          | awk '$2 == 0 && $3 != "timeout" && $3 != "late"')
 echo "$RESTARTS SIGKILL restarts: UDP $sent sent, $lost lost; TCP $tcp_ok requests, $tcp_failed failed; TCP over IPv6 $tcp6_ok requests, $tcp6_failed failed"
 echo "TCP requests not answered in time: $resent with a packet resent or never answered, $slow slow (nothing resent)"
+# Each by its start time, to set beside the restarts' in dsrd.log.
+cat "$SB_DIR/tcp" "$SB_DIR/tcp6" | awk '$2 == 0 || $3 == "late" {
+    print "  not in time: " strftime("%H:%M:%S", $1) substr($1, 11, 4), $0 }'
+[ "$resent" = 0 ] || grep 'started with\|in sync' "$SB_DIR/dsrd.log"
 echo "packets the machine dropped and counted outside the pipeline: $dropped" \
      "$(head -n -1 "$SB_DIR/drops.grown" | tr '\n' ' ')"
 [ "$sent" -gt $((500 * duration)) ] || sb_fail "too little UDP traffic"
