@@ -2,6 +2,7 @@
 #include <config.h>
 #include "controller/vswitchd.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,8 +146,16 @@ vswitchd_client_recv(struct vswitchd_client *c, long long int *id,
         client_close(c);
     } else {
         *id = reply->id->integer;
-        *(reply->type == JSONRPC_ERROR ? error_text : result)
-            = xstrdup(text->string);
+        if (reply->type == JSONRPC_ERROR) {
+            /* One line, for the log lines that quote it. */
+            *error_text = xstrdup(text->string);
+            size_t n = strlen(*error_text);
+            while (n && isspace((unsigned char) (*error_text)[n - 1])) {
+                (*error_text)[--n] = '\0';
+            }
+        } else {
+            *result = xstrdup(text->string);
+        }
     }
     jsonrpc_msg_destroy(reply);
     return error;
