@@ -243,6 +243,12 @@ sb_add_host() {
     ip netns exec "$SB_LB" ethtool -K "$name" tx off >/dev/null
     ip -n "$SB_LB" link set "$name" arp off up
     ip -n "$ns" addr add "$addr" dev eth0
+    # No duplicate address detection: the sandbox's addresses are its own,
+    # and a link-local address still tentative (a second or two) sends no
+    # Neighbor Solicitation, which a host answering from a VIP on lo needs.
+    if [ -d /proc/sys/net/ipv6 ]; then
+        ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.accept_dad=0
+    fi
     ip -n "$ns" link set eth0 up
     SB_HOSTS+=("$name")
     local n=${#SB_HOSTS[@]} type=
