@@ -338,13 +338,9 @@ remove_filters(struct ipip *ipip, int port, const uint32_t *wanted,
     return error;
 }
 
-/* Makes the kernel encapsulate, for each address in 'ips', the packets
- * the port receives with that address as mark, and nothing else: filters
- * for other marks (backends since deleted, also by an earlier dsrd) go.
- * Returns NULL, or an error for operators (the caller frees it; the next
- * call starts over). */
-char *
-ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
+/* One pass of ipip_sync(). */
+static char *
+sync_pass(struct ipip *ipip, const ovs_be32 *ips, size_t n)
 {
     int port = if_nametoindex(ipip->port);
     char *error = NULL;
@@ -380,6 +376,30 @@ ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
     free(before);
     if (error) {
         ipip->ready = false;
+    }
+    return error;
+}
+
+/* Makes the kernel encapsulate, for each address in 'ips', the packets
+ * the port receives with that address as mark, and nothing else: filters
+ * for other marks (backends since deleted, also by an earlier dsrd) go.
+ * Returns NULL, or an error for operators (the caller frees it; the next
+ * call starts over).
+ *
+ * ovs-vswitchd deletes the port's ingress qdisc, and dsrd's filters with
+ * it, when it next reconfigures after any change to the link (dsrd
+ * setting the port up, for one), so it can do so between two requests of
+ * a pass.  A second pass, from a fresh read, tells that from an error that
+ * stays. */
+char *
+ipip_sync(struct ipip *ipip, const ovs_be32 *ips, size_t n)
+{
+    char *error = sync_pass(ipip, ips, n);
+
+    if (error) {
+        VLOG_INFO("%s; reading the kernel back and trying again", error);
+        free(error);
+        error = sync_pass(ipip, ips, n);
     }
     return error;
 }
