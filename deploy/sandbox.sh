@@ -154,9 +154,21 @@ sb_stop_vswitchd() {
     sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }
 
+# sb_netns_add NS: a namespace whose links skip IPv6 duplicate address
+# detection.  The sandbox's addresses are its own, and while a link-local
+# address is tentative (a second or two) the host sends no Neighbor
+# Solicitation there, which one answering from a VIP on lo, or routing a
+# packet on, needs first.
+sb_netns_add() {
+    ip netns add "$1"
+    ip -n "$1" link set lo up
+    if [ -d /proc/sys/net/ipv6 ]; then
+        ip netns exec "$1" sysctl -q -w net.ipv6.conf.default.accept_dad=0
+    fi
+}
+
 sb_start_ovs() {
-    ip netns add "$SB_LB"
-    ip -n "$SB_LB" link set lo up
+    sb_netns_add "$SB_LB"
     local remote=
     if [ -n "$SB_VM_LINKS" ]; then
         sb_vm_links
@@ -235,20 +247,13 @@ sb_lb_address() {
 # Port numbers follow the order hosts are added: 1, 2, ...
 sb_add_host() {
     local name=$1 addr=$2 ns=$SB_ID-$1
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
+    sb_netns_add "$ns"
     ip -n "$SB_LB" link add "$name" type veth peer name eth0 netns "$ns"
     # The userspace datapath does not complete partial checksums.
     ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
     ip netns exec "$SB_LB" ethtool -K "$name" tx off >/dev/null
     ip -n "$SB_LB" link set "$name" arp off up
     ip -n "$ns" addr add "$addr" dev eth0
-    # No duplicate address detection: the sandbox's addresses are its own,
-    # and a link-local address still tentative (a second or two) sends no
-    # Neighbor Solicitation, which a host answering from a VIP on lo needs.
-    if [ -d /proc/sys/net/ipv6 ]; then
-        ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.accept_dad=0
-    fi
     ip -n "$ns" link set eth0 up
     SB_HOSTS+=("$name")
     local n=${#SB_HOSTS[@]} type=
@@ -521,8 +526,7 @@ sb_add_tunnel_host() {
     local name=$1 addr=$2 gw=$3 link=$4 ns=$SB_ID-$1 dir=$SB_DIR/$1 vip
     shift 4
     mkdir -p "$dir"
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
+    sb_netns_add "$ns"
     ip link add "$link" netns "$SB_ID-rt" type veth peer name up0 netns "$ns"
     ip netns exec "$ns" ethtool -K up0 tx off >/dev/null
     ip -n "$ns" link set up0 arp off up

@@ -104,7 +104,7 @@ v1=$(config_version)
 # drained be3.
 e2e_wait_api /v1/status \
     '[.services[] | select(.name == "10.0.0.100_80_tcp") | .backends[]
-      | select(.in_slots)] | length == 2'
+      | select(.in_slots and .health == "up")] | length == 2'
 e2e_curl "http://$VIP/?[1-40]" > "$SB_DIR/answers"
 [ "$(e2e_count be1 < "$SB_DIR/answers")" -gt 0 ] || sb_fail "be1 never answered"
 [ "$(e2e_count be2 < "$SB_DIR/answers")" -gt 0 ] || sb_fail "be2 never answered"

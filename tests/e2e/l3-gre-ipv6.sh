@@ -86,7 +86,8 @@ sb_wait_until has_flow "actions=set_field:2001:db8:1::11->tun_ipv6_dst,output:10
 sb_wait_until has_flow "actions=set_field:10.1.0.12->tun_dst,output:10" \
     || sb_fail "no IPv4 tunnel flow: $(sb_ofctl dump-flows br0 table=22)"
 e2e_wait_api /v1/status '[.services[] | select(.programmed and .error == null)] | length == 3' \
-    '[.services[].backends[] | select(.in_slots)] | length == 6'
+    '[.services[].backends[] | select(.in_slots and .health == "up")]
+     | length == 6'
 
 e2e_capture rt rtbr "$SB_DIR/underlay.pcap"
 

@@ -153,7 +153,7 @@ e2e_add_ipv6() {
         sb_exec "be$i" ip -6 addr add "2001:db8::$((10 + i))/64" dev eth0 \
             nodad
     done
-    # sb_add_host turns duplicate address detection off: a backend's
+    # sb_netns_add turns duplicate address detection off: a backend's
     # link-local address still tentative sent no Neighbor Solicitation for
     # a new client, and the client resent its SYN a second later.
     for i in client $(seq -f "be%g" 1 "$1"); do
