@@ -154,21 +154,9 @@ sb_stop_vswitchd() {
     sb_wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }
 
-# sb_netns_add NS: a namespace whose links skip IPv6 duplicate address
-# detection.  The sandbox's addresses are its own, and while a link-local
-# address is tentative (a second or two) the host sends no Neighbor
-# Solicitation there, which one answering from a VIP on lo, or routing a
-# packet on, needs first.
-sb_netns_add() {
-    ip netns add "$1"
-    ip -n "$1" link set lo up
-    if [ -d /proc/sys/net/ipv6 ]; then
-        ip netns exec "$1" sysctl -q -w net.ipv6.conf.default.accept_dad=0
-    fi
-}
-
 sb_start_ovs() {
-    sb_netns_add "$SB_LB"
+    ip netns add "$SB_LB"
+    ip -n "$SB_LB" link set lo up
     local remote=
     if [ -n "$SB_VM_LINKS" ]; then
         sb_vm_links
@@ -247,7 +235,8 @@ sb_lb_address() {
 # Port numbers follow the order hosts are added: 1, 2, ...
 sb_add_host() {
     local name=$1 addr=$2 ns=$SB_ID-$1
-    sb_netns_add "$ns"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
     ip -n "$SB_LB" link add "$name" type veth peer name eth0 netns "$ns"
     # The userspace datapath does not complete partial checksums.
     ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null
@@ -526,7 +515,8 @@ sb_add_tunnel_host() {
     local name=$1 addr=$2 gw=$3 link=$4 ns=$SB_ID-$1 dir=$SB_DIR/$1 vip
     shift 4
     mkdir -p "$dir"
-    sb_netns_add "$ns"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
     ip link add "$link" netns "$SB_ID-rt" type veth peer name up0 netns "$ns"
     ip netns exec "$ns" ethtool -K up0 tx off >/dev/null
     ip -n "$ns" link set up0 arp off up

@@ -153,11 +153,13 @@ e2e_add_ipv6() {
         sb_exec "be$i" ip -6 addr add "2001:db8::$((10 + i))/64" dev eth0 \
             nodad
     done
-    # sb_netns_add turns duplicate address detection off: a backend's
-    # link-local address still tentative sent no Neighbor Solicitation for
-    # a new client, and the client resent its SYN a second later.
+    # A backend answers a new client from the VIP (on lo), so it asks for
+    # the client's MAC from eth0's link-local address, and Linux sends no
+    # Neighbor Solicitation while that address is tentative (its duplicate
+    # address detection, a second or two after the link came up): the
+    # SYN-ACK waited a second and the client resent its SYN.
     for i in client $(seq -f "be%g" 1 "$1"); do
-        e2e_ipv6_settled "$i" \
+        sb_wait_until e2e_ipv6_settled "$i" \
             || sb_fail "$i: $(sb_exec "$i" ip -6 addr show dev eth0)"
     done
 }
